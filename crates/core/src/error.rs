@@ -1,0 +1,130 @@
+//! Errors of the core, and their serialisable report.
+//!
+//! [`Error`] is what library code returns. [`ErrorReport`] is what a user interface receives: a tagged
+//! value the UI branches on (`kind`), with machine codes per field that the UI translates into the
+//! officer's language. Internals (SQL text, file paths of the store) never reach the report's message
+//! for an unexpected error; they go to the log.
+
+use serde::Serialize;
+use ts_rs::TS;
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// What is wrong with one field of an input, as a code the UI translates.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct FieldError {
+    /// The field's name as in the record (`name`, `birth_date`, ...) or, for imports, the column.
+    pub field: String,
+    pub code: ErrorCode,
+    /// For `too_long`: the limit in characters.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, code: ErrorCode) -> Self {
+        Self { field: field.into(), code, limit: None }
+    }
+    pub fn too_long(field: impl Into<String>, limit: u32) -> Self {
+        Self { field: field.into(), code: ErrorCode::TooLong, limit: Some(limit) }
+    }
+}
+
+/// Reasons a field is rejected. Each has a message in every UI language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum ErrorCode {
+    Required,
+    TooLong,
+    DateInFuture,
+    DateBefore1900,
+    BadDate,
+    BadPhone,
+    BadIdNumber,
+    UnknownValue,
+    UnknownReference,
+    /// A concern cannot be closed before the resident has been told the result.
+    FeedbackRequiredToClose,
+    /// A task cannot be marked done without its result.
+    ResultRequired,
+    /// A record that was deleted cannot be edited on this device.
+    Deleted,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("invalid input: {0:?}")]
+    Invalid(Vec<FieldError>),
+    #[error("{entity} {id} not found")]
+    NotFound { entity: &'static str, id: String },
+    #[error("the database is locked by another program")]
+    Locked,
+    #[error("the file is not a Doorstep database or is damaged")]
+    Corrupt,
+    #[error("the database was written by a newer version of Doorstep")]
+    TooNew,
+    #[error("this database has no device yet; run `doorstep init` first")]
+    NoDevice,
+    #[error("import: {0}")]
+    Import(#[from] crate::import::ImportError),
+    #[error("database error: {0}")]
+    Sqlite(rusqlite::Error),
+    #[error("migration error: {0}")]
+    Migration(#[from] rusqlite_migration::Error),
+    #[error("file error: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("data error: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+impl Error {
+    pub fn invalid(field: &str, code: ErrorCode) -> Self {
+        Error::Invalid(vec![FieldError::new(field, code)])
+    }
+}
+
+impl From<rusqlite::Error> for Error {
+    fn from(e: rusqlite::Error) -> Self {
+        use rusqlite::ErrorCode as C;
+        match e.sqlite_error_code() {
+            Some(C::DatabaseBusy | C::DatabaseLocked) => Error::Locked,
+            Some(C::NotADatabase | C::DatabaseCorrupt) => Error::Corrupt,
+            _ => Error::Sqlite(e),
+        }
+    }
+}
+
+/// The serialisable form of an [`Error`], tagged by `kind`.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[ts(export)]
+pub enum ErrorReport {
+    Invalid { errors: Vec<FieldError> },
+    NotFound { entity: String, id: String },
+    Locked,
+    Corrupt,
+    TooNew,
+    NoDevice,
+    Import { error: crate::import::ImportError },
+    /// Something unexpected; the message is generic, the details are in the log.
+    Internal { message: String },
+}
+
+impl From<&Error> for ErrorReport {
+    fn from(e: &Error) -> Self {
+        match e {
+            Error::Invalid(errors) => ErrorReport::Invalid { errors: errors.clone() },
+            Error::NotFound { entity, id } => ErrorReport::NotFound { entity: entity.to_string(), id: id.clone() },
+            Error::Locked => ErrorReport::Locked,
+            Error::Corrupt => ErrorReport::Corrupt,
+            Error::TooNew => ErrorReport::TooNew,
+            Error::NoDevice => ErrorReport::NoDevice,
+            Error::Import(error) => ErrorReport::Import { error: error.clone() },
+            Error::Sqlite(_) | Error::Migration(_) | Error::Io(_) | Error::Json(_) => {
+                ErrorReport::Internal { message: "unexpected error; see the log".into() }
+            }
+        }
+    }
+}

@@ -1,0 +1,224 @@
+//! Importing the ledgers stations keep today (a spreadsheet of households and their residents, one
+//! resident per row).
+//!
+//! The officer first sees a [`Preview`] (the headers, the first rows, a suggested column mapping),
+//! confirms the mapping, and runs the import. The whole import is one transaction: valid rows are
+//! stored, every rejected row is listed with its reasons, and a dry run shows exactly that report
+//! without storing anything. Households are matched by normalised address within the beat and
+//! residents by ID number (or by name and birth date within the household), so importing the same
+//! file again creates nothing new and logs no change.
+
+pub mod mapping;
+pub mod parse;
+pub mod table;
+
+pub use mapping::{LedgerField, Mapping};
+
+use crate::error::{FieldError, Result};
+use crate::ids::{HouseholdId, ResidentId};
+use crate::model::{Record, Resident};
+use crate::store::Store;
+use crate::store::records::save_in;
+use rusqlite::OptionalExtension;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::path::Path;
+use ts_rs::TS;
+
+/// Why a whole file could not be imported.
+#[derive(Debug, Clone, PartialEq, Serialize, thiserror::Error, TS)]
+#[serde(tag = "reason", rename_all = "snake_case")]
+#[ts(export)]
+pub enum ImportError {
+    #[error("cannot read the file: {detail}")]
+    Unreadable { detail: String },
+    #[error("unsupported file type .{extension}; use CSV or XLSX")]
+    UnsupportedFormat { extension: String },
+    #[error("the file has no rows")]
+    Empty,
+    #[error("more than {limit} rows")]
+    TooManyRows { limit: u32 },
+    #[error("no column is mapped to {fields:?}")]
+    MissingColumns { fields: Vec<LedgerField> },
+    #[error("column {column} does not exist in the file")]
+    NoSuchColumn { column: u32 },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct Preview {
+    pub headers: Vec<String>,
+    /// The first rows, as text.
+    pub sample: Vec<Vec<String>>,
+    pub row_count: u32,
+    pub suggested: Mapping,
+}
+
+/// One row that was not imported, with every reason (fields named as ledger fields).
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct RejectedRow {
+    /// The row's number as the spreadsheet shows it (the header is row 1).
+    pub row: u32,
+    pub errors: Vec<FieldError>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct ImportReport {
+    pub dry_run: bool,
+    pub rows: u32,
+    pub households_created: u32,
+    pub residents_created: u32,
+    pub residents_updated: u32,
+    /// Rows that matched what is already stored, field for field.
+    pub unchanged: u32,
+    pub rejected: Vec<RejectedRow>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct ImportRequest {
+    pub path: String,
+    pub mapping: Mapping,
+    /// Beat for rows without a beat column (or with it empty).
+    pub default_beat: String,
+    pub dry_run: bool,
+}
+
+pub fn preview(path: &Path) -> Result<Preview, ImportError> {
+    let t = table::read(path)?;
+    Ok(Preview {
+        suggested: mapping::suggest(&t.headers),
+        sample: t.rows.iter().take(10).cloned().collect(),
+        row_count: t.rows.len() as u32,
+        headers: t.headers,
+    })
+}
+
+fn check_mapping(mapping: &Mapping, columns: usize) -> Result<(), ImportError> {
+    let missing: Vec<LedgerField> = LedgerField::REQUIRED.into_iter().filter(|f| !mapping.contains_key(f)).collect();
+    if !missing.is_empty() {
+        return Err(ImportError::MissingColumns { fields: missing });
+    }
+    match mapping.values().find(|c| **c >= columns) {
+        Some(c) => Err(ImportError::NoSuchColumn { column: *c as u32 }),
+        None => Ok(()),
+    }
+}
+
+impl Store {
+    pub fn import_ledger(&mut self, request: &ImportRequest) -> Result<ImportReport> {
+        let t = table::read(Path::new(&request.path))?;
+        check_mapping(&request.mapping, t.headers.len())?;
+        let device = self.device()?.clone();
+        let today = chrono::Utc::now().date_naive();
+        let mut report = ImportReport { dry_run: request.dry_run, rows: t.rows.len() as u32, ..Default::default() };
+        // Households created earlier in this same file, by (beat, normalised address).
+        let mut seen: HashMap<(String, String), HouseholdId> = HashMap::new();
+        let tx = self.conn.transaction()?;
+        for (i, cells) in t.rows.iter().enumerate() {
+            let row_no = i as u32 + 2;
+            let parsed = match parse::row(cells, &request.mapping, &request.default_beat, today) {
+                Ok(p) => p,
+                Err(errors) => {
+                    report.rejected.push(RejectedRow { row: row_no, errors });
+                    continue;
+                }
+            };
+            let key = (parsed.household.beat.clone(), crate::address::normalize(&parsed.household.address));
+            let existing_household = match seen.get(&key) {
+                Some(id) => Some(*id),
+                None => tx
+                    .query_row(
+                        "SELECT id FROM households WHERE beat = ?1 AND address_norm = ?2 AND deleted = 0 LIMIT 1",
+                        [&key.0, &key.1],
+                        |r| r.get::<_, HouseholdId>(0),
+                    )
+                    .optional()?,
+            };
+            let household_id = match existing_household {
+                Some(id) => id,
+                None => {
+                    let mut h = parsed.household.clone();
+                    h.id = HouseholdId::new();
+                    let errors = h.validate(today);
+                    if !errors.is_empty() {
+                        report.rejected.push(RejectedRow { row: row_no, errors: ledger_names(errors) });
+                        continue;
+                    }
+                    save_in(&tx, &device, &h)?;
+                    report.households_created += 1;
+                    h.id
+                }
+            };
+            seen.insert(key, household_id);
+
+            let mut resident = parsed.resident;
+            resident.household_id = household_id;
+            let existing: Option<Resident> = find_resident(&tx, &resident)?;
+            if let Some(old) = &existing {
+                resident.id = old.id;
+                resident.version = old.version;
+                resident.notes = old.notes.clone();
+                if resident.tags.is_empty() {
+                    resident.tags = old.tags.clone();
+                }
+            } else {
+                resident.id = ResidentId::new();
+            }
+            let errors = resident.validate(today);
+            if !errors.is_empty() {
+                report.rejected.push(RejectedRow { row: row_no, errors: ledger_names(errors) });
+                continue;
+            }
+            match (existing.is_some(), save_in(&tx, &device, &resident)?.change.is_some()) {
+                (false, _) => report.residents_created += 1,
+                (true, true) => report.residents_updated += 1,
+                (true, false) => report.unchanged += 1,
+            }
+        }
+        if request.dry_run {
+            tx.rollback()?;
+        } else {
+            tx.commit()?;
+        }
+        Ok(report)
+    }
+}
+
+/// The same resident already stored: by ID number, else by name and birth date in the household.
+fn find_resident(tx: &rusqlite::Transaction<'_>, r: &Resident) -> Result<Option<Resident>> {
+    let select = crate::store::records::select_sql(Resident::SPEC);
+    let found = if !r.id_number.is_empty() {
+        tx.query_row(
+            &format!("{select} WHERE id_number = ?1 AND deleted = 0 LIMIT 1"),
+            [r.id_number.to_uppercase()],
+            crate::store::records::from_row::<Resident>,
+        )
+        .optional()?
+    } else {
+        tx.query_row(
+            &format!("{select} WHERE household_id = ?1 AND name = ?2 AND birth_date IS ?3 AND deleted = 0 LIMIT 1"),
+            rusqlite::params![r.household_id, r.name, r.birth_date.map(|d| d.to_string())],
+            crate::store::records::from_row::<Resident>,
+        )
+        .optional()?
+    };
+    Ok(found)
+}
+
+/// Record field names in errors become the ledger's field names the preview shows.
+fn ledger_names(errors: Vec<FieldError>) -> Vec<FieldError> {
+    errors
+        .into_iter()
+        .map(|mut e| {
+            e.field = match e.field.as_str() {
+                "kind" => LedgerField::HouseholdKind.as_str().into(),
+                "tags" => LedgerField::ResidentTags.as_str().into(),
+                other => other.into(),
+            };
+            e
+        })
+        .collect()
+}

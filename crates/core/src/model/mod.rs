@@ -1,0 +1,72 @@
+//! The records an officer keeps, and the vocabulary they are written in.
+//!
+//! Each record is a plain struct that serialises to a map of *fields*; the store writes that map to a
+//! table with one column per field, and the change log records the fields an edit changed. `id` and
+//! `version` are not fields: the id names the record and the version is assigned by the station.
+
+mod concern;
+mod household;
+mod resident;
+mod task;
+mod vocab;
+mod visit;
+
+pub use concern::Concern;
+pub use household::Household;
+pub use resident::Resident;
+pub use task::Task;
+pub use visit::Visit;
+pub use vocab::*;
+
+use crate::error::FieldError;
+use serde::{Serialize, de::DeserializeOwned};
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+/// How a field is stored in SQLite, so a column can be turned back into the JSON value it came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldKind {
+    /// Text, numbers, dates and times (as RFC 3339 text), or NULL.
+    Scalar,
+    /// 0 or 1.
+    Bool,
+    /// A list kept as JSON text. Lists of this kind are sets: sync merges them as unions.
+    Set,
+    /// The id of another record, in the named table (checked before every write).
+    Ref(&'static str),
+}
+
+/// The table and fields of one kind of record.
+#[derive(Debug)]
+pub struct EntitySpec {
+    pub entity: EntityKind,
+    pub table: &'static str,
+    /// Every field, in column order; `deleted` included, `id` and `version` not.
+    pub fields: &'static [(&'static str, FieldKind)],
+}
+
+impl EntitySpec {
+    pub fn field_kind(&self, name: &str) -> Option<FieldKind> {
+        self.fields.iter().find(|(n, _)| *n == name).map(|(_, k)| *k)
+    }
+}
+
+/// A record the store can save, load and log. Implemented by the five record types.
+pub trait Record: Serialize + DeserializeOwned + Clone {
+    const SPEC: &'static EntitySpec;
+    fn id(&self) -> Uuid;
+    fn version(&self) -> i64;
+    fn deleted(&self) -> bool;
+    /// Field-level checks that need nothing but the record itself and today's date.
+    fn validate(&self, today: chrono::NaiveDate) -> Vec<FieldError>;
+
+    /// The record's fields as a map (everything but `id` and `version`).
+    fn fields(&self) -> serde_json::Result<Map<String, Value>> {
+        let Value::Object(mut map) = serde_json::to_value(self)? else {
+            unreachable!("records serialise to objects");
+        };
+        map.remove("id");
+        map.remove("version");
+        Ok(map)
+    }
+}

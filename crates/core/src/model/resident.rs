@@ -1,0 +1,100 @@
+//! A person registered at a household.
+
+use super::{EntityKind, EntitySpec, FieldKind, Record, Relation, Sex, Tag};
+use crate::error::FieldError;
+use crate::ids::{HouseholdId, ResidentId};
+use crate::validate::{Checks, NAME_MAX, NOTES_MAX, SHORT_TEXT_MAX};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Resident {
+    pub id: ResidentId,
+    #[serde(default)]
+    #[ts(type = "number")]
+    pub version: i64,
+    pub household_id: HouseholdId,
+    pub name: String,
+    #[serde(default)]
+    pub sex: Option<Sex>,
+    #[serde(default)]
+    pub birth_date: Option<NaiveDate>,
+    #[serde(default)]
+    pub phone: String,
+    /// Sensitive: shown in full only on the resident's own page.
+    #[serde(default)]
+    pub id_number: String,
+    #[serde(default)]
+    pub relation: Option<Relation>,
+    #[serde(default)]
+    pub tags: Vec<Tag>,
+    #[serde(default)]
+    pub notes: String,
+    #[serde(default)]
+    pub deleted: bool,
+}
+
+pub static RESIDENT: EntitySpec = EntitySpec {
+    entity: EntityKind::Resident,
+    table: "residents",
+    fields: &[
+        ("household_id", FieldKind::Ref("households")),
+        ("name", FieldKind::Scalar),
+        ("sex", FieldKind::Scalar),
+        ("birth_date", FieldKind::Scalar),
+        ("phone", FieldKind::Scalar),
+        ("id_number", FieldKind::Scalar),
+        ("relation", FieldKind::Scalar),
+        ("tags", FieldKind::Set),
+        ("notes", FieldKind::Scalar),
+        ("deleted", FieldKind::Bool),
+    ],
+};
+
+impl Resident {
+    pub fn new(household_id: HouseholdId, name: impl Into<String>) -> Self {
+        Resident {
+            id: ResidentId::new(),
+            version: 0,
+            household_id,
+            name: name.into(),
+            sex: None,
+            birth_date: None,
+            phone: String::new(),
+            id_number: String::new(),
+            relation: None,
+            tags: Vec::new(),
+            notes: String::new(),
+            deleted: false,
+        }
+    }
+}
+
+impl Record for Resident {
+    const SPEC: &'static EntitySpec = &RESIDENT;
+    fn id(&self) -> Uuid {
+        self.id.0
+    }
+    fn version(&self) -> i64 {
+        self.version
+    }
+    fn deleted(&self) -> bool {
+        self.deleted
+    }
+    fn validate(&self, today: NaiveDate) -> Vec<FieldError> {
+        let mut c = Checks::new();
+        c.required("name", &self.name);
+        c.max_len("name", &self.name, NAME_MAX);
+        if let Some(d) = self.birth_date {
+            c.past_date("birth_date", d, today);
+        }
+        c.phone("phone", &self.phone);
+        c.max_len("phone", &self.phone, SHORT_TEXT_MAX);
+        c.id_number("id_number", &self.id_number);
+        c.max_len("notes", &self.notes, NOTES_MAX);
+        c.errors
+    }
+}

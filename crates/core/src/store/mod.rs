@@ -1,0 +1,191 @@
+//! The officer's SQLite file: opening it (pragmas, migrations), the device it belongs to, and the
+//! transactional write path. Submodules hold one idea each:
+//! - [`records`]: loading and saving any record, with its change, in one transaction;
+//! - [`changes`]: the append-only change log;
+//! - [`queries`]: the read models the screens show (today, household lists and pages);
+//! - [`drafts`] and [`settings`]: unfinished forms and local settings.
+
+pub mod changes;
+pub mod drafts;
+pub mod queries;
+pub mod records;
+pub mod settings;
+pub mod visit_entry;
+
+use crate::error::{Error, Result};
+use crate::hlc::Hlc;
+use crate::ids::{DeviceId, OfficerId};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
+use rusqlite_migration::{M, Migrations};
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+use std::sync::LazyLock;
+use std::time::Duration;
+use ts_rs::TS;
+
+/// The schema, one embedded `.sql` file per version. Applied migrations are never edited; a schema
+/// change is a new file.
+static MIGRATIONS: LazyLock<Migrations<'static>> =
+    LazyLock::new(|| Migrations::new(vec![M::up(include_str!("../../migrations/0001_init.sql"))]));
+
+/// Who this database belongs to: one laptop, one officer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Device {
+    pub device_id: DeviceId,
+    pub officer_id: OfficerId,
+    pub officer_name: String,
+    /// The beats (责任区) this officer works.
+    pub beats: Vec<String>,
+}
+
+pub struct Store {
+    pub(crate) conn: Connection,
+    device: Option<Device>,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path` and brings its schema up to date.
+    pub fn open(path: &Path) -> Result<Store> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags)?;
+        Self::setup(conn)
+    }
+
+    /// A private database in memory, for unit tests.
+    pub fn open_in_memory() -> Result<Store> {
+        Self::setup(Connection::open_in_memory()?)
+    }
+
+    fn setup(mut conn: Connection) -> Result<Store> {
+        // Another program holding the file: wait a little, then say so instead of failing at once.
+        conn.busy_timeout(Duration::from_secs(3))?;
+        // The first read tells a damaged or foreign file apart before anything is written to it.
+        conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        // FULL: a committed note survives a power cut (a dead battery), not just a crash.
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        match MIGRATIONS.to_latest(&mut conn) {
+            Ok(()) => {}
+            Err(rusqlite_migration::Error::MigrationDefinition(
+                rusqlite_migration::MigrationDefinitionError::DatabaseTooFarAhead,
+            )) => return Err(Error::TooNew),
+            Err(rusqlite_migration::Error::RusqliteError { err, .. }) => return Err(err.into()),
+            Err(e) => return Err(e.into()),
+        }
+        let device = load_device(&conn)?;
+        Ok(Store { conn, device })
+    }
+
+    /// Makes this database a device of `officer_name`, working `beats`. Done once; later calls
+    /// change the officer's name and beats but keep the device's identity and its change log.
+    pub fn init_device(&mut self, officer_name: &str, beats: &[String]) -> Result<Device> {
+        let mut checks = crate::validate::Checks::new();
+        checks.required("officer_name", officer_name);
+        checks.max_len("officer_name", officer_name, crate::validate::NAME_MAX);
+        if beats.iter().all(|b| b.trim().is_empty()) {
+            checks.fail("beats", crate::error::ErrorCode::Required);
+        }
+        if !checks.errors.is_empty() {
+            return Err(Error::Invalid(checks.errors));
+        }
+        let beats: Vec<String> = beats.iter().map(|b| b.trim().to_string()).filter(|b| !b.is_empty()).collect();
+        let device = match &self.device {
+            Some(d) => Device { officer_name: officer_name.trim().into(), beats, ..d.clone() },
+            None => Device {
+                device_id: DeviceId::new(),
+                officer_id: OfficerId::new(),
+                officer_name: officer_name.trim().into(),
+                beats,
+            },
+        };
+        self.conn.execute(
+            "INSERT INTO device (singleton, device_id, officer_id, officer_name, beats, created_at)
+             VALUES (1, ?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (singleton) DO UPDATE SET officer_name = excluded.officer_name, beats = excluded.beats",
+            params![
+                device.device_id,
+                device.officer_id,
+                device.officer_name,
+                serde_json::to_string(&device.beats)?,
+                crate::time::format(&crate::time::now())
+            ],
+        )?;
+        self.device = Some(device.clone());
+        Ok(device)
+    }
+
+    /// The device this database belongs to, or [`Error::NoDevice`] before `init_device`.
+    pub fn device(&self) -> Result<&Device> {
+        self.device.as_ref().ok_or(Error::NoDevice)
+    }
+
+    /// Read access for the read models and tests; writes go through the methods that log changes.
+    pub fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// Checks the schema against the embedded migrations (used by a test and by `doorstep doctor`).
+    pub fn validate_migrations() -> Result<()> {
+        MIGRATIONS.validate()?;
+        Ok(())
+    }
+}
+
+fn load_device(conn: &Connection) -> Result<Option<Device>> {
+    let row = conn
+        .query_row("SELECT device_id, officer_id, officer_name, beats FROM device WHERE singleton = 1", [], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get::<_, String>(3)?))
+        })
+        .optional()?;
+    Ok(match row {
+        None => None,
+        Some((device_id, officer_id, officer_name, beats)) => {
+            Some(Device { device_id, officer_id, officer_name, beats: serde_json::from_str(&beats)? })
+        }
+    })
+}
+
+/// Ticks the device's hybrid clock inside the caller's transaction and returns the new timestamp.
+fn tick_clock(tx: &rusqlite::Transaction<'_>) -> Result<Hlc> {
+    let last: Hlc = tx.query_row("SELECT hlc_ms, hlc_counter FROM device WHERE singleton = 1", [], |r| {
+        Ok(Hlc { ms: r.get(0)?, counter: r.get(1)? })
+    })?;
+    let next = last.tick(chrono::Utc::now().timestamp_millis());
+    tx.execute("UPDATE device SET hlc_ms = ?1, hlc_counter = ?2 WHERE singleton = 1", params![next.ms, next.counter])?;
+    Ok(next)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_are_valid() {
+        Store::validate_migrations().unwrap();
+    }
+
+    #[test]
+    fn a_file_that_is_not_a_database_is_reported_as_corrupt() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ledger.sqlite");
+        std::fs::write(&path, b"this is a spreadsheet, not a database, and it is long enough to matter".repeat(100))
+            .unwrap();
+        assert!(matches!(Store::open(&path), Err(Error::Corrupt)));
+    }
+
+    #[test]
+    fn init_device_keeps_identity_when_called_again() {
+        let mut store = Store::open_in_memory().unwrap();
+        assert!(matches!(store.device(), Err(Error::NoDevice)));
+        let first = store.init_device("张警官", &["幸福社区".into()]).unwrap();
+        let second = store.init_device("张伟", &["幸福社区".into(), "和平社区".into()]).unwrap();
+        assert_eq!(first.device_id, second.device_id);
+        assert_eq!(second.beats.len(), 2);
+        assert!(matches!(store.init_device(" ", &[]), Err(Error::Invalid(e)) if e.len() == 2));
+    }
+}
+
+#[cfg(test)]
+mod promises;

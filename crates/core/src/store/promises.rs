@@ -1,0 +1,285 @@
+//! The store's promises, tested against in-memory SQLite (and a real file where locking matters):
+//! one change per write with its base version, nothing half-written, tombstones, search, today.
+
+use super::Store;
+use crate::error::{Error, ErrorCode};
+use crate::model::*;
+use crate::store::visit_entry::VisitEntry;
+use chrono::{Duration, NaiveDate, Utc};
+use serde_json::json;
+
+fn store() -> Store {
+    let mut s = Store::open_in_memory().unwrap();
+    s.init_device("张警官", &["幸福社区".into()]).unwrap();
+    s
+}
+
+fn household(s: &mut Store, address: &str) -> Household {
+    let h = Household::new("幸福社区", address, HouseholdKind::Residence);
+    s.save(&h).unwrap();
+    h
+}
+
+fn visit(h: &Household, notes: &str) -> Visit {
+    Visit {
+        id: crate::ids::VisitId::new(),
+        version: 0,
+        household_id: h.id,
+        visited_at: crate::time::now(),
+        officers: vec!["张警官".into()],
+        purposes: vec![Purpose::Warmth, Purpose::Law],
+        met: vec![],
+        notes: notes.into(),
+        inquiry_areas: vec![],
+        rating: Some(Rating::Satisfied),
+        opinions: String::new(),
+        location: String::new(),
+        deleted: false,
+    }
+}
+
+fn count(s: &Store, sql: &str) -> i64 {
+    s.conn().query_row(sql, [], |r| r.get(0)).unwrap()
+}
+
+#[test]
+fn a_new_record_logs_one_change_with_every_field_and_base_version_zero() {
+    let mut s = store();
+    let h = household(&mut s, "幸福路12号");
+    let changes = s.changes_of(EntityKind::Household, h.id.0).unwrap();
+    assert_eq!(changes.len(), 1);
+    let c = &changes[0];
+    assert_eq!(c.base_version, 0);
+    assert_eq!(c.device_seq, 1);
+    assert_eq!(c.device_id, s.device().unwrap().device_id);
+    assert_eq!(c.fields["address"], json!("幸福路12号"));
+    assert_eq!(c.fields["deleted"], json!(false));
+    assert!(!c.fields.contains_key("id") && !c.fields.contains_key("version"));
+}
+
+#[test]
+fn an_edit_logs_only_the_fields_it_changed_with_the_version_the_device_held() {
+    let mut s = store();
+    let mut h = household(&mut s, "幸福路12号");
+    // As if the station had accepted the record at version 7 and the device pulled it.
+    s.conn().execute("UPDATE households SET version = 7 WHERE id = ?1", [h.id]).unwrap();
+    h.contact_phone = "13800138000".into();
+    h.tags = vec![Tag::ElderlyAlone];
+    let saved = s.save(&h).unwrap().change.unwrap();
+    assert_eq!(saved.base_version, 7);
+    let keys: Vec<&String> = saved.fields.keys().collect();
+    assert_eq!(keys, ["contact_phone", "tags"]);
+    assert_eq!(saved.fields["tags"], json!(["elderly_alone"]));
+    assert_eq!(saved.device_seq, 2);
+    let stored: Household = s.get(h.id.0).unwrap();
+    assert_eq!(stored.contact_phone, "13800138000");
+    assert_eq!(stored.version, 7, "the device never invents versions");
+}
+
+#[test]
+fn saving_the_same_record_again_logs_nothing() {
+    let mut s = store();
+    let h = household(&mut s, "幸福路12号");
+    let v = visit(&h, "第一次走访");
+    let entry = VisitEntry { visit: v.clone(), concerns: vec![], tasks: vec![], draft_id: None };
+    s.record_visit(&entry).unwrap();
+    s.record_visit(&entry).unwrap();
+    assert!(s.save(&v).unwrap().change.is_none());
+    assert_eq!(count(&s, "SELECT count(*) FROM visits"), 1);
+    assert_eq!(count(&s, "SELECT count(*) FROM changes"), 2, "household + visit, nothing for the replays");
+}
+
+#[test]
+fn a_write_that_fails_leaves_neither_the_rows_nor_their_changes() {
+    let mut s = store();
+    let h = household(&mut s, "幸福路12号");
+    let before = count(&s, "SELECT count(*) FROM changes");
+    // The visit is fine; the concern points at a resident that does not exist. Nothing may remain.
+    let v = visit(&h, "走访记录");
+    let mut c = Concern::new(h.id, ConcernCategory::Dispute, "邻里纠纷");
+    c.reporter_id = Some(crate::ids::ResidentId::new());
+    let entry = VisitEntry { visit: v.clone(), concerns: vec![c], tasks: vec![], draft_id: None };
+    match s.record_visit(&entry) {
+        Err(Error::Invalid(errors)) => {
+            assert_eq!(errors[0].field, "reporter_id");
+            assert_eq!(errors[0].code, ErrorCode::UnknownReference);
+        }
+        other => panic!("expected a rejected reference, got {other:?}"),
+    }
+    assert_eq!(count(&s, "SELECT count(*) FROM visits"), 0);
+    assert_eq!(count(&s, "SELECT count(*) FROM concerns"), 0);
+    assert_eq!(count(&s, "SELECT count(*) FROM changes"), before);
+}
+
+#[test]
+fn deleting_leaves_a_tombstone_and_a_change_and_the_log_cannot_be_rewritten() {
+    let mut s = store();
+    let h = household(&mut s, "和平街8号");
+    let mut r = Resident::new(h.id, "王五");
+    r.phone = "13912345678".into();
+    s.save(&r).unwrap();
+    let change = s.delete::<Resident>(r.id.0).unwrap().change.unwrap();
+    assert_eq!(change.fields.len(), 1);
+    assert_eq!(change.fields["deleted"], json!(true));
+    assert_eq!(count(&s, "SELECT count(*) FROM residents WHERE deleted = 1"), 1);
+    assert!(s.search("王五", 10).unwrap().residents.is_empty(), "a deleted resident is not found");
+    // An edit to a deleted record is refused with a reason.
+    r.name = "王老五".into();
+    assert!(matches!(s.save(&r), Err(Error::Invalid(e)) if e[0].code == ErrorCode::Deleted));
+    // The schema itself refuses to remove records or rewrite changes.
+    assert!(s.conn().execute("DELETE FROM residents", []).is_err());
+    assert!(s.conn().execute("UPDATE changes SET base_version = 99", []).is_err());
+    assert!(s.conn().execute("DELETE FROM changes", []).is_err());
+}
+
+#[test]
+fn changes_are_numbered_densely_and_their_clock_only_moves_forward() {
+    let mut s = store();
+    for i in 0..20 {
+        household(&mut s, &format!("幸福路{i}号"));
+    }
+    let changes = s.changes_after(0, 100).unwrap();
+    let seqs: Vec<i64> = changes.iter().map(|c| c.device_seq).collect();
+    assert_eq!(seqs, (1..=20).collect::<Vec<_>>());
+    assert!(changes.windows(2).all(|w| w[0].hlc < w[1].hlc));
+    assert_eq!(s.sync_status().unwrap().unsent, 20);
+}
+
+#[test]
+fn a_concern_cannot_be_closed_before_the_resident_is_told() {
+    let mut s = store();
+    let h = household(&mut s, "幸福路1号");
+    let mut c = Concern::new(h.id, ConcernCategory::SafetyHazard, "楼道照明损坏");
+    s.save(&c).unwrap();
+    c.status = ConcernStatus::Closed;
+    assert!(matches!(s.save(&c), Err(Error::Invalid(e)) if e[0].code == ErrorCode::FeedbackRequiredToClose));
+    c.feedback_at = Some(crate::time::now());
+    c.feedback_method = Some(FeedbackMethod::Phone);
+    c.closed_at = c.feedback_at;
+    s.save(&c).unwrap();
+    assert_eq!(s.get::<Concern>(c.id.0).unwrap().status, ConcernStatus::Closed);
+}
+
+#[test]
+fn bad_input_is_rejected_field_by_field_and_nothing_is_stored() {
+    let mut s = store();
+    let h = household(&mut s, "幸福路2号");
+    let mut r = Resident::new(h.id, "");
+    r.birth_date = NaiveDate::from_ymd_opt(1850, 1, 1);
+    r.phone = "12345".into();
+    r.id_number = "110105194912310021".into();
+    let Err(Error::Invalid(errors)) = s.save(&r) else { panic!("expected invalid") };
+    let codes: Vec<(&str, ErrorCode)> = errors.iter().map(|e| (e.field.as_str(), e.code)).collect();
+    assert!(codes.contains(&("name", ErrorCode::Required)));
+    assert!(codes.contains(&("birth_date", ErrorCode::DateBefore1900)));
+    assert!(codes.contains(&("phone", ErrorCode::BadPhone)));
+    assert!(codes.contains(&("id_number", ErrorCode::BadIdNumber)));
+    let mut v = visit(&h, &"长".repeat(10_001));
+    v.visited_at = Utc::now() + Duration::days(5);
+    let Err(Error::Invalid(errors)) = s.save(&v) else { panic!("expected invalid") };
+    assert!(errors.iter().any(|e| e.field == "notes" && e.code == ErrorCode::TooLong && e.limit == Some(10_000)));
+    assert!(errors.iter().any(|e| e.field == "visited_at" && e.code == ErrorCode::DateInFuture));
+    assert_eq!(count(&s, "SELECT count(*) FROM residents") + count(&s, "SELECT count(*) FROM visits"), 0);
+}
+
+#[test]
+fn search_finds_chinese_names_by_characters_initials_and_full_pinyin() {
+    let mut s = store();
+    let h = household(&mut s, "幸福路12号3栋401");
+    for name in ["张三", "张三丰", "李四", "欧阳娜娜"] {
+        s.save(&Resident::new(h.id, name)).unwrap();
+    }
+    let names = |q: &str| -> Vec<String> { s.search(q, 10).unwrap().residents.into_iter().map(|r| r.name).collect() };
+    assert_eq!(names("张三"), ["张三", "张三丰"], "exact match first");
+    assert_eq!(names("zs"), ["张三", "张三丰"]);
+    assert_eq!(names("zhangsan"), ["张三", "张三丰"]);
+    assert_eq!(names("ZhangSan"), ["张三", "张三丰"]);
+    assert_eq!(names("三"), ["张三", "张三丰"]);
+    assert_eq!(names("oynn"), ["欧阳娜娜"]);
+    assert_eq!(names("li"), ["李四"]);
+    assert!(names("王").is_empty());
+    let addr = s.search("3栋4", 10).unwrap().households;
+    assert_eq!(addr.len(), 1);
+    assert_eq!(addr[0].address, "幸福路12号3栋401");
+    assert_eq!(s.search("福路１２", 10).unwrap().households.len(), 1, "full-width digits match too");
+    assert!(s.search("\" OR *", 10).unwrap().residents.is_empty(), "syntax in the box is just text");
+}
+
+#[test]
+fn today_lists_overdue_households_tasks_due_and_residents_awaiting_feedback() {
+    let mut s = store();
+    let today = Utc::now().date_naive();
+    let mut lonely = Household::new("幸福社区", "幸福路3号", HouseholdKind::Residence);
+    lonely.tags = vec![Tag::ElderlyAlone];
+    lonely.registered_at = Utc::now() - Duration::days(400);
+    s.save(&lonely).unwrap();
+    let mut v = visit(&lonely, "上次走访");
+    v.visited_at = Utc::now() - Duration::days(42);
+    s.save(&v).unwrap();
+    let mut fresh = Household::new("幸福社区", "幸福路4号", HouseholdKind::Residence);
+    fresh.registered_at = Utc::now() - Duration::days(400);
+    s.save(&fresh).unwrap();
+    s.save(&visit(&fresh, "刚走访过")).unwrap();
+    let other_beat = Household::new("和平社区", "和平街1号", HouseholdKind::Residence);
+    s.save(&other_beat).unwrap();
+
+    let task = Task::new(lonely.id, "回访", "张警官", today - Duration::days(1));
+    s.save(&task).unwrap();
+    let mut told = Concern::new(lonely.id, ConcernCategory::SafetyHazard, "燃气管老化");
+    told.status = ConcernStatus::Resolved;
+    s.save(&told).unwrap();
+
+    let t = s.today(today).unwrap();
+    assert_eq!(t.households_total, 2, "only the officer's beat");
+    assert_eq!(t.due_total, 1);
+    assert_eq!(t.due_households[0].address, "幸福路3号");
+    assert_eq!(t.due_households[0].overdue_days, 12, "30-day interval for elderly alone, visited 42 days ago");
+    assert_eq!(t.tasks_due.len(), 1);
+    assert_eq!(t.awaiting_feedback.len(), 1);
+    assert_eq!(t.awaiting_feedback[0].address, "幸福路3号");
+}
+
+#[test]
+fn a_draft_survives_until_its_visit_is_saved() {
+    let mut s = store();
+    let h = household(&mut s, "幸福路5号");
+    let v = visit(&h, "写了一半");
+    let draft = json!({ "visit": v, "concerns": [] });
+    s.save_draft("visit-draft-1", "visit", &draft).unwrap();
+    assert_eq!(s.drafts().unwrap()[0].payload, draft);
+    let entry = VisitEntry { visit: v, concerns: vec![], tasks: vec![], draft_id: Some("visit-draft-1".into()) };
+    s.record_visit(&entry).unwrap();
+    assert!(s.drafts().unwrap().is_empty());
+}
+
+#[test]
+fn a_database_locked_by_another_program_is_reported_as_locked() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("field.sqlite");
+    let mut s = Store::open(&path).unwrap();
+    s.init_device("张警官", &["幸福社区".into()]).unwrap();
+    let other = rusqlite::Connection::open(&path).unwrap();
+    other.execute_batch("BEGIN EXCLUSIVE").unwrap();
+    let h = Household::new("幸福社区", "幸福路6号", HouseholdKind::Residence);
+    assert!(matches!(s.save(&h), Err(Error::Locked)));
+    other.execute_batch("ROLLBACK").unwrap();
+    s.save(&h).unwrap();
+}
+
+#[test]
+fn the_demo_beat_is_the_same_for_the_same_seed() {
+    let spec = crate::demo::DemoSpec { seed: 7, households: 30, beats: vec![], max_visits: 3, today: NaiveDate::from_ymd_opt(2026, 11, 1).unwrap() };
+    let dump = || {
+        let mut s = store();
+        let summary = crate::demo::generate(&mut s, &spec).unwrap();
+        let mut out = Vec::new();
+        s.export_ledger_csv(&mut out).unwrap();
+        (summary, String::from_utf8(out).unwrap())
+    };
+    let (a, csv_a) = dump();
+    let (b, csv_b) = dump();
+    assert_eq!(a, b);
+    assert_eq!(csv_a, csv_b);
+    assert_eq!(a.households, 30);
+    assert!(a.residents >= 30 && a.visits > 0);
+}

@@ -1,0 +1,252 @@
+//! The read models the screens show: today's plan, household lists with filters, a household's page,
+//! and open concerns and tasks. Reads only; every write goes through [`super::records`].
+
+use super::Store;
+use crate::error::Result;
+use crate::ids::HouseholdId;
+use crate::model::{Concern, ConcernStatus, HouseholdKind, Resident, Tag, Task, Visit};
+use crate::policy::VisitPolicy;
+use chrono::{DateTime, NaiveDate, Utc};
+use rusqlite::params;
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+/// A household as a line in a list, with its visit due date.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct HouseholdSummary {
+    pub household_id: HouseholdId,
+    pub address: String,
+    pub beat: String,
+    pub kind: HouseholdKind,
+    pub tags: Vec<Tag>,
+    /// The head of household, or the first resident registered.
+    pub head_name: Option<String>,
+    #[serde(with = "crate::time::ts_opt")]
+    #[ts(type = "string | null")]
+    pub last_visit: Option<DateTime<Utc>>,
+    pub due_date: NaiveDate,
+    /// Days past the due date (0 when due today, negative when not yet due).
+    #[ts(type = "number")]
+    pub overdue_days: i64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct HouseholdFilter {
+    #[serde(default)]
+    pub beat: Option<String>,
+    #[serde(default)]
+    pub tag: Option<Tag>,
+    /// Only households whose visit is due today or overdue.
+    #[serde(default)]
+    pub due_only: bool,
+    #[serde(default)]
+    pub offset: u32,
+    #[serde(default)]
+    pub limit: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct HouseholdPage {
+    pub items: Vec<HouseholdSummary>,
+    pub total: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct TaskItem {
+    pub task: Task,
+    pub address: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct ConcernItem {
+    pub concern: Concern,
+    pub address: String,
+}
+
+/// The officer's plan for the day.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct Today {
+    pub date: NaiveDate,
+    /// Households due or overdue for a visit, most overdue first (at most 100; `due_total` counts all).
+    pub due_households: Vec<HouseholdSummary>,
+    pub due_total: u32,
+    pub households_total: u32,
+    /// Open tasks due today or earlier.
+    pub tasks_due: Vec<TaskItem>,
+    /// Resolved concerns whose resident has not been told the result yet.
+    pub awaiting_feedback: Vec<ConcernItem>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct HouseholdDetail {
+    pub household: crate::model::Household,
+    pub summary: HouseholdSummary,
+    pub residents: Vec<Resident>,
+    /// Newest first.
+    pub visits: Vec<Visit>,
+    pub concerns: Vec<Concern>,
+    pub tasks: Vec<Task>,
+}
+
+/// Open concerns and tasks of the officer's beats, for the Concerns and tasks screen.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct OpenWork {
+    pub concerns: Vec<ConcernItem>,
+    pub tasks: Vec<TaskItem>,
+}
+
+fn parse_time(text: Option<String>) -> Option<DateTime<Utc>> {
+    text.and_then(|t| DateTime::parse_from_rfc3339(&t).ok()).map(|t| t.with_timezone(&Utc))
+}
+
+const SUMMARY_SQL: &str = "
+    SELECT h.id, h.address, h.beat, h.kind, h.tags, h.registered_at,
+           (SELECT max(v.visited_at) FROM visits v WHERE v.household_id = h.id AND v.deleted = 0),
+           (SELECT r.name FROM residents r WHERE r.household_id = h.id AND r.deleted = 0
+             ORDER BY r.relation = 'head' DESC, r.seq LIMIT 1)
+    FROM households h
+    WHERE h.deleted = 0";
+
+impl Store {
+    fn summaries(&self, sql_tail: &str, params: impl rusqlite::Params, today: NaiveDate) -> Result<Vec<HouseholdSummary>> {
+        let policy: VisitPolicy = self.visit_policy()?;
+        let mut stmt = self.conn.prepare_cached(&format!("{SUMMARY_SQL} {sql_tail}"))?;
+        let rows = stmt.query_map(params, |r| {
+            Ok((
+                r.get::<_, HouseholdId>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, String>(5)?,
+                r.get::<_, Option<String>>(6)?,
+                r.get::<_, Option<String>>(7)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (household_id, address, beat, kind, tags, registered, last, head_name) = row?;
+            let tags: Vec<Tag> = serde_json::from_str(&tags)?;
+            let last_visit = parse_time(last);
+            let registered = parse_time(Some(registered)).map(|t| t.date_naive()).unwrap_or(today);
+            let due_date = policy.due_date(&tags, last_visit.map(|t| t.date_naive()), registered);
+            out.push(HouseholdSummary {
+                household_id,
+                address,
+                beat,
+                kind: HouseholdKind::parse(&kind).unwrap_or(HouseholdKind::Residence),
+                tags,
+                head_name,
+                last_visit,
+                due_date,
+                overdue_days: (today - due_date).num_days(),
+            });
+        }
+        Ok(out)
+    }
+
+    /// Households matching `filter`, most overdue first.
+    pub fn households(&self, filter: &HouseholdFilter, today: NaiveDate) -> Result<HouseholdPage> {
+        let mut items = self.summaries(
+            "AND (?1 IS NULL OR h.beat = ?1)
+             AND (?2 IS NULL OR EXISTS (SELECT 1 FROM json_each(h.tags) WHERE json_each.value = ?2))",
+            params![filter.beat, filter.tag.map(|t| t.as_str())],
+            today,
+        )?;
+        if filter.due_only {
+            items.retain(|h| h.overdue_days >= 0);
+        }
+        items.sort_by(|a, b| b.overdue_days.cmp(&a.overdue_days).then_with(|| a.address.cmp(&b.address)));
+        let total = items.len() as u32;
+        let limit = if filter.limit == 0 { 100 } else { filter.limit.min(1000) } as usize;
+        let items = items.into_iter().skip(filter.offset as usize).take(limit).collect();
+        Ok(HouseholdPage { items, total })
+    }
+
+    /// Today's plan for the officer's beats.
+    pub fn today(&self, today: NaiveDate) -> Result<Today> {
+        let beats = serde_json::to_string(&self.device()?.beats)?;
+        let mut due = self.summaries("AND h.beat IN (SELECT value FROM json_each(?1))", [&beats], today)?;
+        let households_total = due.len() as u32;
+        due.retain(|h| h.overdue_days >= 0);
+        due.sort_by(|a, b| b.overdue_days.cmp(&a.overdue_days).then_with(|| a.address.cmp(&b.address)));
+        let due_total = due.len() as u32;
+        due.truncate(100);
+        let tasks_due = self.task_items(
+            "t.deleted = 0 AND t.status IN ('open', 'in_progress') AND t.due_date <= ?1
+             AND h.beat IN (SELECT value FROM json_each(?2)) ORDER BY t.due_date",
+            params![today.to_string(), beats],
+        )?;
+        let awaiting_feedback = self.concern_items(
+            "c.deleted = 0 AND c.status = ?1 AND c.feedback_at IS NULL
+             AND h.beat IN (SELECT value FROM json_each(?2)) ORDER BY c.raised_at",
+            params![ConcernStatus::Resolved.as_str(), beats],
+        )?;
+        Ok(Today { date: today, due_households: due, due_total, households_total, tasks_due, awaiting_feedback })
+    }
+
+    /// Everything about one household.
+    pub fn household_detail(&self, id: HouseholdId, today: NaiveDate) -> Result<HouseholdDetail> {
+        let household: crate::model::Household = self.get(id.0)?;
+        let summary = self
+            .summaries("AND h.id = ?1", [id], today)?
+            .pop()
+            .ok_or_else(|| crate::Error::NotFound { entity: "household", id: id.to_string() })?;
+        let residents = self.select::<Resident>("household_id = ?1 AND deleted = 0 ORDER BY relation = 'head' DESC, seq", [id])?;
+        let visits = self.select::<Visit>("household_id = ?1 AND deleted = 0 ORDER BY visited_at DESC", [id])?;
+        let concerns = self.select::<Concern>("household_id = ?1 AND deleted = 0 ORDER BY raised_at DESC", [id])?;
+        let tasks = self.select::<Task>("household_id = ?1 AND deleted = 0 ORDER BY due_date", [id])?;
+        Ok(HouseholdDetail { household, summary, residents, visits, concerns, tasks })
+    }
+
+    /// Open concerns (not closed) and open tasks of the officer's beats.
+    pub fn open_work(&self) -> Result<OpenWork> {
+        let beats = serde_json::to_string(&self.device()?.beats)?;
+        let concerns = self.concern_items(
+            "c.deleted = 0 AND c.status <> 'closed' AND h.beat IN (SELECT value FROM json_each(?1))
+             ORDER BY c.raised_at DESC",
+            [&beats],
+        )?;
+        let tasks = self.task_items(
+            "t.deleted = 0 AND t.status IN ('open', 'in_progress') AND h.beat IN (SELECT value FROM json_each(?1))
+             ORDER BY t.due_date",
+            [&beats],
+        )?;
+        Ok(OpenWork { concerns, tasks })
+    }
+
+    fn task_items(&self, condition: &str, params: impl rusqlite::Params) -> Result<Vec<TaskItem>> {
+        let sql = format!(
+            "SELECT t.id, h.address FROM tasks t JOIN households h ON h.id = t.household_id WHERE {condition} LIMIT 500"
+        );
+        let pairs = self.id_address_pairs(&sql, params)?;
+        pairs.into_iter().map(|(id, address)| Ok(TaskItem { task: self.get(id)?, address })).collect()
+    }
+
+    fn concern_items(&self, condition: &str, params: impl rusqlite::Params) -> Result<Vec<ConcernItem>> {
+        let sql = format!(
+            "SELECT c.id, h.address FROM concerns c JOIN households h ON h.id = c.household_id WHERE {condition} LIMIT 500"
+        );
+        let pairs = self.id_address_pairs(&sql, params)?;
+        pairs.into_iter().map(|(id, address)| Ok(ConcernItem { concern: self.get(id)?, address })).collect()
+    }
+
+    fn id_address_pairs(&self, sql: &str, params: impl rusqlite::Params) -> Result<Vec<(uuid::Uuid, String)>> {
+        let mut stmt = self.conn.prepare_cached(sql)?;
+        let rows = stmt.query_map(params, |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, address) = row?;
+            out.push((uuid::Uuid::parse_str(&id).map_err(|e| crate::Error::Sqlite(rusqlite::Error::ToSqlConversionFailure(Box::new(e))))?, address));
+        }
+        Ok(out)
+    }
+}

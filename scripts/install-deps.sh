@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs what a fresh Debian machine of this project's kind lacks: the Debian packages Tauri builds
+# against, the packages the tests need (Xvfb, WebKitWebDriver, a CJK font), tauri-driver, and the UI's
+# npm packages. Safe to run again: every step checks first and does nothing when already done.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+build_pkgs=(build-essential pkg-config file libssl-dev libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev
+  libayatana-appindicator3-dev libsoup-3.0-dev libjavascriptcoregtk-4.1-dev libxdo-dev)
+test_pkgs=(xvfb xauth x11-utils x11-apps imagemagick webkit2gtk-driver dbus-x11 at-spi2-core xdotool
+  fonts-dejavu-core fonts-noto-cjk sqlite3)
+
+missing=()
+for p in "${build_pkgs[@]}" "${test_pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "==> installing Debian packages: ${missing[*]}"
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if ! command -v tauri-driver >/dev/null 2>&1; then
+  echo "==> installing tauri-driver"
+  cargo install tauri-driver --locked --quiet
+fi
+
+if [ ! -d ui/node_modules ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; then
+  echo "==> installing UI packages"
+  (cd ui && npm ci --no-audit --no-fund --loglevel=error)
+fi
