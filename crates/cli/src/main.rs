@@ -1,1 +1,340 @@
-fn main() {}
+//! `doorstep`: the command-line client over the same core the desktop app uses. For scripts,
+//! administrators and tests: create a device database, add, list and show records as JSON, search,
+//! import a ledger, export records, and generate the demo beat.
+//!
+//! Output is JSON on stdout. A failure prints the core's tagged error report as JSON on stderr and
+//! exits with status 2 for bad input (the report says which field and why) or 1 otherwise.
+
+use anyhow::Context;
+use chrono::{DateTime, NaiveDate, Utc};
+use clap::{Args, Parser, Subcommand};
+use doorstep_core::demo::{self, DemoSpec};
+use doorstep_core::ids::{HouseholdId, ResidentId};
+use doorstep_core::import::{ImportRequest, LedgerField, Mapping};
+use doorstep_core::model::*;
+use doorstep_core::store::queries::HouseholdFilter;
+use doorstep_core::store::visit_entry::VisitEntry;
+use doorstep_core::{Error, ErrorReport, Store};
+use serde::Serialize;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "doorstep", version, about = "Doorstep field records from the command line", long_about = None)]
+struct Cli {
+    /// The device database (SQLite file). Created if missing.
+    #[arg(long, env = "DOORSTEP_DB", global = true, default_value = "doorstep.sqlite")]
+    db: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Make the database a device of an officer working one or more beats.
+    Init {
+        #[arg(long)]
+        officer: String,
+        /// A beat (责任区); repeat for several.
+        #[arg(long = "beat", required = true)]
+        beats: Vec<String>,
+    },
+    /// Households: add, list, show.
+    #[command(subcommand)]
+    Household(HouseholdCmd),
+    /// Residents: add.
+    #[command(subcommand)]
+    Resident(ResidentCmd),
+    /// Record a visit (with an optional concern and follow-up task).
+    Visit(VisitArgs),
+    /// Today's plan: households due, tasks due, residents awaiting feedback.
+    Today,
+    /// Open concerns and tasks.
+    Work,
+    /// Search residents (characters, pinyin initials or full pinyin) and addresses.
+    Search {
+        text: String,
+        #[arg(long, default_value_t = 20)]
+        limit: u32,
+    },
+    /// The change log (what sync will push), oldest first.
+    Changes {
+        #[arg(long, default_value_t = 0)]
+        after: i64,
+        #[arg(long, default_value_t = 1000)]
+        limit: u32,
+    },
+    /// Unsent changes and last sync.
+    Status,
+    /// Show a ledger file's columns, first rows and the suggested mapping.
+    ImportPreview { file: PathBuf },
+    /// Import a ledger (CSV or XLSX). Nothing is stored with --dry-run.
+    Import {
+        file: PathBuf,
+        /// Column for a field, as FIELD=COLUMN (column number from 1 or header text); overrides the
+        /// suggestion. Fields: address, beat, household_kind, household_tags, contact_phone, name,
+        /// sex, birth_date, phone, id_number, relation, resident_tags.
+        #[arg(long = "map")]
+        map: Vec<String>,
+        /// Beat for rows that name none (default: the device's first beat).
+        #[arg(long)]
+        beat: Option<String>,
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Export records: `json` (every record, one per line) or `csv` (the household ledger).
+    Export {
+        #[arg(long, default_value = "json")]
+        format: String,
+    },
+    /// Generate the demo beat (deterministic by seed) into this database.
+    Demo {
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long, default_value_t = 2000)]
+        households: u32,
+        #[arg(long, default_value_t = 4)]
+        max_visits: u32,
+    },
+}
+
+#[derive(Subcommand)]
+enum HouseholdCmd {
+    Add {
+        #[arg(long)]
+        address: String,
+        /// Default: the device's first beat.
+        #[arg(long)]
+        beat: Option<String>,
+        #[arg(long, default_value = "residence")]
+        kind: String,
+        /// Tags, comma separated (elderly_alone, low_income, ...).
+        #[arg(long, value_delimiter = ',')]
+        tags: Vec<String>,
+        #[arg(long, default_value = "")]
+        phone: String,
+    },
+    List {
+        #[arg(long)]
+        beat: Option<String>,
+        #[arg(long)]
+        tag: Option<String>,
+        /// Only households due or overdue for a visit.
+        #[arg(long)]
+        due: bool,
+        #[arg(long, default_value_t = 100)]
+        limit: u32,
+    },
+    Show { id: HouseholdId },
+}
+
+#[derive(Subcommand)]
+enum ResidentCmd {
+    Add {
+        #[arg(long)]
+        household: HouseholdId,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        sex: Option<String>,
+        #[arg(long)]
+        birth_date: Option<NaiveDate>,
+        #[arg(long, default_value = "")]
+        phone: String,
+        #[arg(long, default_value = "")]
+        id_number: String,
+        #[arg(long)]
+        relation: Option<String>,
+    },
+}
+
+#[derive(Args)]
+struct VisitArgs {
+    #[arg(long)]
+    household: HouseholdId,
+    /// Purposes, comma separated: warmth, safety, law, mediation, service, care.
+    #[arg(long, value_delimiter = ',', required = true)]
+    purposes: Vec<String>,
+    #[arg(long, default_value = "")]
+    notes: String,
+    /// Residents met (ids), comma separated.
+    #[arg(long, value_delimiter = ',')]
+    met: Vec<ResidentId>,
+    #[arg(long)]
+    rating: Option<String>,
+    #[arg(long, default_value = "")]
+    opinions: String,
+    /// When (RFC 3339); default now.
+    #[arg(long)]
+    at: Option<DateTime<Utc>>,
+    /// A concern raised in the visit: its summary.
+    #[arg(long)]
+    concern: Option<String>,
+    #[arg(long, default_value = "dispute")]
+    category: String,
+    #[arg(long)]
+    confidential: bool,
+    /// A follow-up task for the concern: its title (needs --concern).
+    #[arg(long, requires = "concern")]
+    task: Option<String>,
+    #[arg(long)]
+    assignee: Option<String>,
+    #[arg(long)]
+    due: Option<NaiveDate>,
+}
+
+/// A word from a closed list, or a clear error naming the field.
+fn word<T>(field: &str, value: &str, parse: fn(&str) -> Option<T>) -> Result<T, Error> {
+    parse(value).ok_or_else(|| Error::invalid(field, doorstep_core::error::ErrorCode::UnknownValue))
+}
+
+fn print(value: &impl Serialize) -> anyhow::Result<()> {
+    println!("{}", serde_json::to_string_pretty(value)?);
+    Ok(())
+}
+
+fn today() -> NaiveDate {
+    chrono::Local::now().date_naive()
+}
+
+fn first_beat(store: &Store) -> Result<String, Error> {
+    Ok(store.device()?.beats.first().cloned().unwrap_or_default())
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    let mut store = Store::open(&cli.db)?;
+    match cli.command {
+        Command::Init { officer, beats } => print(&store.init_device(&officer, &beats)?)?,
+        Command::Household(HouseholdCmd::Add { address, beat, kind, tags, phone }) => {
+            let beat = match beat {
+                Some(b) => b,
+                None => first_beat(&store)?,
+            };
+            let mut h = Household::new(beat, address, word("kind", &kind, HouseholdKind::parse)?);
+            h.tags = tags.iter().filter(|t| !t.is_empty()).map(|t| word("tags", t, Tag::parse)).collect::<Result<_, _>>()?;
+            h.contact_phone = phone;
+            store.save(&h)?;
+            print(&h)?;
+        }
+        Command::Household(HouseholdCmd::List { beat, tag, due, limit }) => {
+            let tag = tag.map(|t| word("tag", &t, Tag::parse)).transpose()?;
+            let filter = HouseholdFilter { beat, tag, due_only: due, offset: 0, limit };
+            print(&store.households(&filter, today())?)?;
+        }
+        Command::Household(HouseholdCmd::Show { id }) => print(&store.household_detail(id, today())?)?,
+        Command::Resident(ResidentCmd::Add { household, name, sex, birth_date, phone, id_number, relation }) => {
+            let mut r = Resident::new(household, name);
+            r.sex = sex.map(|s| word("sex", &s, Sex::parse)).transpose()?;
+            r.birth_date = birth_date;
+            r.phone = phone;
+            r.id_number = id_number;
+            r.relation = relation.map(|s| word("relation", &s, Relation::parse)).transpose()?;
+            store.save(&r)?;
+            print(&r)?;
+        }
+        Command::Visit(a) => {
+            let officer = store.device()?.officer_name.clone();
+            let visit = Visit {
+                id: doorstep_core::ids::VisitId::new(),
+                version: 0,
+                household_id: a.household,
+                visited_at: a.at.unwrap_or_else(doorstep_core::time::now),
+                officers: vec![officer.clone()],
+                purposes: a.purposes.iter().map(|p| word("purposes", p, Purpose::parse)).collect::<Result<_, _>>()?,
+                met: a.met,
+                notes: a.notes,
+                inquiry_areas: vec![],
+                rating: a.rating.map(|r| word("rating", &r, Rating::parse)).transpose()?,
+                opinions: a.opinions,
+                location: String::new(),
+                deleted: false,
+            };
+            let mut entry = VisitEntry { visit, concerns: vec![], tasks: vec![], draft_id: None };
+            if let Some(summary) = a.concern {
+                let mut c = Concern::new(a.household, word("category", &a.category, ConcernCategory::parse)?, summary);
+                c.visit_id = Some(entry.visit.id);
+                c.confidential = a.confidential;
+                c.reporter_id = entry.visit.met.first().copied();
+                if let Some(title) = a.task {
+                    let due = a.due.unwrap_or_else(|| today() + chrono::Days::new(7));
+                    let mut t = Task::new(a.household, title, a.assignee.unwrap_or(officer), due);
+                    t.concern_id = Some(c.id);
+                    entry.tasks.push(t);
+                }
+                entry.concerns.push(c);
+            }
+            store.record_visit(&entry)?;
+            print(&entry)?;
+        }
+        Command::Today => print(&store.today(today())?)?,
+        Command::Work => print(&store.open_work()?)?,
+        Command::Search { text, limit } => print(&store.search(&text, limit)?)?,
+        Command::Changes { after, limit } => print(&store.changes_after(after, limit)?)?,
+        Command::Status => print(&store.sync_status()?)?,
+        Command::ImportPreview { file } => {
+            let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            print(&doorstep_core::import::preview(&file_name(&file), &bytes).map_err(Error::from)?)?;
+        }
+        Command::Import { file, map, beat, dry_run } => {
+            let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let name = file_name(&file);
+            let preview = doorstep_core::import::preview(&name, &bytes).map_err(Error::from)?;
+            let mapping = mapping(preview.suggested, &preview.headers, &map)?;
+            let default_beat = match beat {
+                Some(b) => b,
+                None => first_beat(&store)?,
+            };
+            let request = ImportRequest { file_name: name, mapping, default_beat, dry_run };
+            print(&store.import_ledger(&request, &bytes)?)?;
+        }
+        Command::Export { format } => {
+            let mut out = std::io::stdout().lock();
+            match format.as_str() {
+                "json" => store.export_json_lines(&mut out)?,
+                "csv" => store.export_ledger_csv(&mut out)?,
+                other => anyhow::bail!("unknown export format {other:?}; use json or csv"),
+            };
+        }
+        Command::Demo { seed, households, max_visits } => {
+            let spec = DemoSpec { seed, households, beats: vec![], max_visits, today: today() };
+            print(&demo::generate(&mut store, &spec)?)?;
+        }
+    }
+    Ok(())
+}
+
+fn file_name(path: &std::path::Path) -> String {
+    path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+}
+
+/// The suggested mapping with the user's `FIELD=COLUMN` overrides applied.
+fn mapping(mut mapping: Mapping, headers: &[String], overrides: &[String]) -> anyhow::Result<Mapping> {
+    for o in overrides {
+        let (field, column) = o.split_once('=').with_context(|| format!("--map {o:?}: use FIELD=COLUMN"))?;
+        let field = LedgerField::parse(field).with_context(|| format!("--map: unknown field {field:?}"))?;
+        let index = match column.parse::<usize>() {
+            Ok(n) if n >= 1 => n - 1,
+            _ => headers.iter().position(|h| h == column).with_context(|| format!("--map: no column {column:?}"))?,
+        };
+        mapping.insert(field, index);
+    }
+    Ok(mapping)
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => match e.downcast_ref::<Error>() {
+            Some(core) => {
+                let report = ErrorReport::from(core);
+                eprintln!("{}", serde_json::to_string(&report).unwrap_or_default());
+                eprintln!("doorstep: {core}");
+                ExitCode::from(if matches!(report, ErrorReport::Internal { .. }) { 1 } else { 2 })
+            }
+            None => {
+                eprintln!("doorstep: {e:#}");
+                ExitCode::from(2)
+            }
+        },
+    }
+}

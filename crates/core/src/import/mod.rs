@@ -22,7 +22,6 @@ use crate::store::records::save_in;
 use rusqlite::OptionalExtension;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
-use std::path::Path;
 use ts_rs::TS;
 
 /// Why a whole file could not be imported.
@@ -79,15 +78,16 @@ pub struct ImportReport {
 #[derive(Debug, Clone, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct ImportRequest {
-    pub path: String,
+    /// The file's name; its extension tells CSV from XLSX.
+    pub file_name: String,
     pub mapping: Mapping,
     /// Beat for rows without a beat column (or with it empty).
     pub default_beat: String,
     pub dry_run: bool,
 }
 
-pub fn preview(path: &Path) -> Result<Preview, ImportError> {
-    let t = table::read(path)?;
+pub fn preview(file_name: &str, bytes: &[u8]) -> Result<Preview, ImportError> {
+    let t = table::read(file_name, bytes)?;
     Ok(Preview {
         suggested: mapping::suggest(&t.headers),
         sample: t.rows.iter().take(10).cloned().collect(),
@@ -108,8 +108,9 @@ fn check_mapping(mapping: &Mapping, columns: usize) -> Result<(), ImportError> {
 }
 
 impl Store {
-    pub fn import_ledger(&mut self, request: &ImportRequest) -> Result<ImportReport> {
-        let t = table::read(Path::new(&request.path))?;
+    /// Imports the ledger in `bytes` (the file's contents) as `request` says.
+    pub fn import_ledger(&mut self, request: &ImportRequest, bytes: &[u8]) -> Result<ImportReport> {
+        let t = table::read(&request.file_name, bytes)?;
         check_mapping(&request.mapping, t.headers.len())?;
         let device = self.device()?.clone();
         let today = chrono::Utc::now().date_naive();

@@ -3,8 +3,8 @@
 //! ODS) through calamine, first sheet.
 
 use super::ImportError;
-use calamine::{Data, Reader, open_workbook_auto};
-use std::path::Path;
+use calamine::{Data, Reader, open_workbook_auto_from_rs};
+use std::io::Cursor;
 
 /// Files larger than this are refused before reading (a beat's ledger is a few thousand rows).
 pub const MAX_ROWS: usize = 200_000;
@@ -15,11 +15,12 @@ pub struct Table {
     pub rows: Vec<Vec<String>>,
 }
 
-pub fn read(path: &Path) -> Result<Table, ImportError> {
-    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or_default().to_lowercase();
+/// Reads a ledger file's contents; `file_name` tells the format by its extension.
+pub fn read(file_name: &str, bytes: &[u8]) -> Result<Table, ImportError> {
+    let ext = file_name.rsplit_once('.').map(|(_, e)| e.to_lowercase()).unwrap_or_default();
     let mut rows = match ext.as_str() {
-        "csv" | "txt" => read_csv(path)?,
-        "xlsx" | "xlsm" | "xls" | "ods" => read_sheet(path)?,
+        "csv" | "txt" => read_csv(bytes)?,
+        "xlsx" | "xlsm" | "xls" | "ods" => read_sheet(bytes)?,
         _ => return Err(ImportError::UnsupportedFormat { extension: ext }),
     };
     // Blank lines at the end or in the middle are not rows of the ledger.
@@ -38,12 +39,11 @@ fn unreadable(e: impl std::fmt::Display) -> ImportError {
     ImportError::Unreadable { detail: e.to_string() }
 }
 
-fn read_csv(path: &Path) -> Result<Vec<Vec<String>>, ImportError> {
-    let bytes = std::fs::read(path).map_err(unreadable)?;
-    let text = match std::str::from_utf8(&bytes) {
+fn read_csv(bytes: &[u8]) -> Result<Vec<Vec<String>>, ImportError> {
+    let text = match std::str::from_utf8(bytes) {
         Ok(t) => t.trim_start_matches('\u{feff}').to_string(),
         Err(_) => {
-            let (text, _, had_errors) = encoding_rs::GB18030.decode(&bytes);
+            let (text, _, had_errors) = encoding_rs::GB18030.decode(bytes);
             if had_errors {
                 return Err(ImportError::Unreadable { detail: "text encoding is neither UTF-8 nor GBK".into() });
             }
@@ -57,8 +57,8 @@ fn read_csv(path: &Path) -> Result<Vec<Vec<String>>, ImportError> {
         .collect()
 }
 
-fn read_sheet(path: &Path) -> Result<Vec<Vec<String>>, ImportError> {
-    let mut workbook = open_workbook_auto(path).map_err(unreadable)?;
+fn read_sheet(bytes: &[u8]) -> Result<Vec<Vec<String>>, ImportError> {
+    let mut workbook = open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(unreadable)?;
     let sheet = workbook.sheet_names().first().cloned().ok_or(ImportError::Empty)?;
     let range = workbook.worksheet_range(&sheet).map_err(unreadable)?;
     Ok(range.rows().map(|row| row.iter().map(cell_text).collect()).collect())

@@ -1,0 +1,145 @@
+//! Tauri commands: each adapts one core call (arguments in, the core's result or tagged error out).
+//! Dates that depend on where the officer is ("today") use the laptop's local calendar.
+
+use crate::error::CommandResult;
+use crate::state::AppState;
+use doorstep_core::import::{ImportReport, ImportRequest, Preview};
+use doorstep_core::model::{Concern, Household, Resident, Task};
+use doorstep_core::policy::VisitPolicy;
+use doorstep_core::search::SearchResults;
+use doorstep_core::store::Device;
+use doorstep_core::store::changes::SyncStatus;
+use doorstep_core::store::drafts::Draft;
+use doorstep_core::store::queries::{HouseholdDetail, HouseholdFilter, HouseholdPage, OpenWork, Today};
+use doorstep_core::store::visit_entry::VisitEntry;
+use doorstep_core::ids::HouseholdId;
+use serde::Serialize;
+use tauri::State;
+
+fn local_today() -> chrono::NaiveDate {
+    chrono::Local::now().date_naive()
+}
+
+#[derive(Serialize)]
+pub struct AppInfo {
+    device: Option<Device>,
+    database: String,
+    version: &'static str,
+}
+
+#[tauri::command]
+pub fn app_info(state: State<'_, AppState>) -> CommandResult<AppInfo> {
+    state.with(|s| {
+        Ok(AppInfo {
+            device: s.device().ok().cloned(),
+            database: state.path.display().to_string(),
+            version: env!("CARGO_PKG_VERSION"),
+        })
+    })
+}
+
+#[tauri::command]
+pub fn setup_device(state: State<'_, AppState>, officer_name: String, beats: Vec<String>) -> CommandResult<Device> {
+    state.with(|s| s.init_device(&officer_name, &beats))
+}
+
+/// The UI calls this once its first screen has rendered: the start-up time is logged (and measured
+/// by the benchmark, which sets `DOORSTEP_EXIT_WHEN_READY` to quit right after).
+#[tauri::command]
+pub fn ui_ready(state: State<'_, AppState>, app: tauri::AppHandle) {
+    let ms = state.started.elapsed().as_millis();
+    println!("doorstep: first screen after {ms} ms");
+    if std::env::var_os("DOORSTEP_EXIT_WHEN_READY").is_some() {
+        app.exit(0);
+    }
+}
+
+#[tauri::command]
+pub fn today(state: State<'_, AppState>) -> CommandResult<Today> {
+    state.with(|s| s.today(local_today()))
+}
+
+#[tauri::command]
+pub fn households(state: State<'_, AppState>, filter: HouseholdFilter) -> CommandResult<HouseholdPage> {
+    state.with(|s| s.households(&filter, local_today()))
+}
+
+#[tauri::command]
+pub fn household_detail(state: State<'_, AppState>, id: HouseholdId) -> CommandResult<HouseholdDetail> {
+    state.with(|s| s.household_detail(id, local_today()))
+}
+
+#[tauri::command]
+pub fn save_household(state: State<'_, AppState>, household: Household) -> CommandResult<()> {
+    state.with(|s| s.save(&household).map(drop))
+}
+
+#[tauri::command]
+pub fn save_resident(state: State<'_, AppState>, resident: Resident) -> CommandResult<()> {
+    state.with(|s| s.save(&resident).map(drop))
+}
+
+#[tauri::command]
+pub fn save_concern(state: State<'_, AppState>, concern: Concern) -> CommandResult<()> {
+    state.with(|s| s.save(&concern).map(drop))
+}
+
+#[tauri::command]
+pub fn save_task(state: State<'_, AppState>, task: Task) -> CommandResult<()> {
+    state.with(|s| s.save(&task).map(drop))
+}
+
+#[tauri::command]
+pub fn record_visit(state: State<'_, AppState>, entry: VisitEntry) -> CommandResult<()> {
+    state.with(|s| s.record_visit(&entry))
+}
+
+#[tauri::command]
+pub fn open_work(state: State<'_, AppState>) -> CommandResult<OpenWork> {
+    state.with(|s| s.open_work())
+}
+
+#[tauri::command]
+pub fn search(state: State<'_, AppState>, text: String) -> CommandResult<SearchResults> {
+    state.with(|s| s.search(&text, 30))
+}
+
+#[tauri::command]
+pub fn drafts(state: State<'_, AppState>) -> CommandResult<Vec<Draft>> {
+    state.with(|s| s.drafts())
+}
+
+#[tauri::command]
+pub fn save_draft(state: State<'_, AppState>, id: String, kind: String, payload: serde_json::Value) -> CommandResult<()> {
+    state.with(|s| s.save_draft(&id, &kind, &payload))
+}
+
+#[tauri::command]
+pub fn discard_draft(state: State<'_, AppState>, id: String) -> CommandResult<()> {
+    state.with(|s| s.discard_draft(&id))
+}
+
+#[tauri::command]
+pub fn sync_status(state: State<'_, AppState>) -> CommandResult<SyncStatus> {
+    state.with(|s| s.sync_status())
+}
+
+#[tauri::command]
+pub fn visit_policy(state: State<'_, AppState>) -> CommandResult<VisitPolicy> {
+    state.with(|s| s.visit_policy())
+}
+
+#[tauri::command]
+pub fn set_visit_policy(state: State<'_, AppState>, policy: VisitPolicy) -> CommandResult<()> {
+    state.with(|s| s.set_visit_policy(&policy))
+}
+
+#[tauri::command]
+pub fn import_preview(file_name: String, bytes: Vec<u8>) -> CommandResult<Preview> {
+    Ok(doorstep_core::import::preview(&file_name, &bytes).map_err(doorstep_core::Error::from)?)
+}
+
+#[tauri::command]
+pub fn import_ledger(state: State<'_, AppState>, request: ImportRequest, bytes: Vec<u8>) -> CommandResult<ImportReport> {
+    state.with(|s| s.import_ledger(&request, &bytes))
+}

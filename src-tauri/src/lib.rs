@@ -1,0 +1,59 @@
+//! The desktop shell: opens the officer's database in the per-user app data directory, hands it to
+//! the commands, and starts the window. No rule and no SQL lives here; see `doorstep-core`.
+
+mod commands;
+mod error;
+mod state;
+
+use state::AppState;
+use std::path::PathBuf;
+use tauri::Manager;
+
+/// Where the database lives: `DOORSTEP_DB` if set (tests, several officers on one machine), else
+/// `doorstep.sqlite` in the OS's per-user app data directory.
+fn database_path(app: &tauri::App) -> Result<PathBuf, Box<dyn std::error::Error>> {
+    if let Some(path) = std::env::var_os("DOORSTEP_DB") {
+        return Ok(PathBuf::from(path));
+    }
+    let dir = app.path().app_data_dir()?;
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir.join("doorstep.sqlite"))
+}
+
+pub fn run() {
+    let started = std::time::Instant::now();
+    tauri::Builder::default()
+        .setup(move |app| {
+            let path = database_path(app)?;
+            app.manage(AppState::open(path, started));
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::app_info,
+            commands::setup_device,
+            commands::ui_ready,
+            commands::today,
+            commands::households,
+            commands::household_detail,
+            commands::save_household,
+            commands::save_resident,
+            commands::save_concern,
+            commands::save_task,
+            commands::record_visit,
+            commands::open_work,
+            commands::search,
+            commands::drafts,
+            commands::save_draft,
+            commands::discard_draft,
+            commands::sync_status,
+            commands::visit_policy,
+            commands::set_visit_policy,
+            commands::import_preview,
+            commands::import_ledger,
+        ])
+        .run(tauri::generate_context!())
+        .unwrap_or_else(|e| {
+            eprintln!("doorstep: the window could not start: {e}");
+            std::process::exit(1);
+        });
+}

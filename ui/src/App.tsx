@@ -1,0 +1,157 @@
+// The window: header (beat, sync state, search), navigation, the current screen, and the banner that
+// offers an unfinished visit draft back after a crash or restart.
+import { useEffect, useRef, useState } from "react";
+import { useTranslation } from "react-i18next";
+import { api, type AppInfo } from "./api";
+import type { Draft } from "./bindings/Draft";
+import type { SyncStatus } from "./bindings/SyncStatus";
+import { ErrorNote } from "./components/ErrorNote";
+import { SearchBox } from "./components/SearchBox";
+import { toReport } from "./hooks";
+import { currentLang, formatDateTime, setLang } from "./i18n";
+import type { Route } from "./route";
+import { HouseholdPage } from "./screens/HouseholdPage";
+import { Households } from "./screens/Households";
+import { ImportLedger } from "./screens/ImportLedger";
+import { Settings } from "./screens/Settings";
+import { Setup } from "./screens/Setup";
+import { TodayScreen } from "./screens/Today";
+import { VisitForm, type VisitDraft } from "./screens/VisitForm";
+import { Work } from "./screens/Work";
+import type { ErrorReport } from "./bindings/ErrorReport";
+
+const NAV: Array<{ route: Route; key: "today" | "households" | "work" | "import" | "settings" }> = [
+  { route: { name: "today" }, key: "today" },
+  { route: { name: "households" }, key: "households" },
+  { route: { name: "work" }, key: "work" },
+  { route: { name: "import" }, key: "import" },
+  { route: { name: "settings" }, key: "settings" },
+];
+
+export default function App() {
+  const { t } = useTranslation();
+  const [info, setInfo] = useState<AppInfo | null>(null);
+  const [fatal, setFatal] = useState<ErrorReport | null>(null);
+  const [route, setRoute] = useState<Route>({ name: "today" });
+  const [history, setHistory] = useState<Route[]>([]);
+  const [status, setStatus] = useState<SyncStatus | null>(null);
+  const [drafts, setDrafts] = useState<Draft[]>([]);
+  const [, setLangTick] = useState(0);
+  const searchRef = useRef<HTMLInputElement>(null);
+  const readySent = useRef(false);
+
+  const navigate = (next: Route) => {
+    setHistory((h) => [...h.slice(-20), route]);
+    setRoute(next);
+  };
+  const back = () => {
+    const prev = history[history.length - 1];
+    setHistory((h) => h.slice(0, -1));
+    setRoute(prev ?? { name: "today" });
+  };
+
+  const refreshStatus = () => {
+    api.syncStatus().then(setStatus, () => undefined);
+    api.drafts().then(setDrafts, () => undefined);
+  };
+
+  useEffect(() => {
+    api.appInfo().then(setInfo, (e) => setFatal(toReport(e)));
+  }, []);
+  useEffect(refreshStatus, [route]);
+
+  // The first screen is up: tell the shell (start-up time is measured from this).
+  useEffect(() => {
+    if ((info || fatal) && !readySent.current) {
+      readySent.current = true;
+      requestAnimationFrame(() => void api.uiReady().catch(() => undefined));
+    }
+  }, [info, fatal]);
+
+  // Keyboard: "/" focuses search from anywhere outside a text field.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const target = e.target as HTMLElement;
+      const typing = ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName);
+      if (e.key === "/" && !typing) {
+        e.preventDefault();
+        searchRef.current?.focus();
+      }
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, []);
+
+  if (fatal) return <main className="fatal"><h1>{t("app.title")}</h1><ErrorNote error={fatal} /></main>;
+  if (!info) return <main className="fatal">{t("common.loading")}</main>;
+  if (!info.device) return <Setup onDone={(device) => setInfo({ ...info, device })} />;
+
+  const visitDraft = drafts.find((d) => d.kind === "visit" && !(route.name === "visit" && route.draftId === d.id));
+  const draftPayload = visitDraft?.payload as VisitDraft | undefined;
+
+  return (
+    <div className="app">
+      <header className="top">
+        <span className="beat">{info.device.beats.join("、")} · {info.device.officer_name}</span>
+        <SearchBox inputRef={searchRef} navigate={navigate} />
+        <span className="sync-state" data-testid="sync-state">
+          ● {t("app.offline")} · {t("app.unsent", { count: status?.unsent ?? 0 })} ·{" "}
+          {status?.last_sync_at ? t("app.lastSync", { time: formatDateTime(status.last_sync_at) }) : t("app.neverSynced")}
+        </span>
+        <button
+          type="button"
+          className="lang"
+          onClick={() => {
+            setLang(currentLang() === "en" ? "zh-CN" : "en");
+            setLangTick((n) => n + 1);
+          }}
+        >
+          {t("app.language")}
+        </button>
+      </header>
+      <nav className="side">
+        {NAV.map((n) => (
+          <button
+            type="button"
+            key={n.key}
+            data-nav={n.key}
+            className={route.name === n.route.name ? "active" : ""}
+            onClick={() => navigate(n.route)}
+          >
+            {t(`nav.${n.key}`)}
+          </button>
+        ))}
+      </nav>
+      <main className="content">
+        {visitDraft && draftPayload && route.name !== "visit" ? (
+          <div className="banner" role="status" data-testid="draft-banner">
+            {t("drafts.banner", { address: draftPayload.address, time: formatDateTime(visitDraft.updated_at) })}
+            <button type="button" onClick={() => navigate({ name: "visit", householdId: draftPayload.entry.visit.household_id, draftId: visitDraft.id })}>
+              {t("drafts.resume")}
+            </button>
+            <button type="button" onClick={() => api.discardDraft(visitDraft.id).then(refreshStatus)}>{t("drafts.discard")}</button>
+          </div>
+        ) : null}
+        {route.name === "today" && <TodayScreen navigate={navigate} />}
+        {route.name === "households" && <Households navigate={navigate} beats={info.device.beats} />}
+        {route.name === "household" && <HouseholdPage key={route.id} id={route.id} navigate={navigate} officer={info.device.officer_name} />}
+        {route.name === "visit" && (
+          <VisitForm
+            key={route.draftId ?? route.householdId}
+            householdId={route.householdId}
+            draftId={route.draftId}
+            officer={info.device.officer_name}
+            onDone={(householdId) => {
+              refreshStatus();
+              setRoute({ name: "household", id: householdId });
+            }}
+            onBack={back}
+          />
+        )}
+        {route.name === "work" && <Work navigate={navigate} />}
+        {route.name === "import" && <ImportLedger defaultBeat={info.device.beats[0] ?? ""} />}
+        {route.name === "settings" && <Settings info={info} onDevice={(device) => setInfo({ ...info, device })} />}
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,32 @@
+// A follow-up task: who is responsible, by when; start it, record the result and close it.
+import { useState } from "react";
+import { useTranslation } from "react-i18next";
+import { api } from "../api";
+import type { ErrorReport } from "../bindings/ErrorReport";
+import type { Task } from "../bindings/Task";
+import { toReport } from "../hooks";
+import { formatDate } from "../i18n";
+import { ErrorNote } from "./ErrorNote";
+
+export function TaskCard({ task, onChanged }: { task: Task; onChanged: () => void; officer: string }) {
+  const { t } = useTranslation();
+  const [result, setResult] = useState(task.result);
+  const [error, setError] = useState<ErrorReport | null>(null);
+  const save = (next: Task) => api.saveTask(next).then(onChanged, (e) => setError(toReport(e)));
+  const open = task.status === "open" || task.status === "in_progress";
+  return (
+    <div className="card task" data-status={task.status}>
+      <strong>{task.title}</strong> · {t(`vocab.task_kind.${task.kind}`)} · {t("task.assignee")}: {task.assignee} · {t("task.due")}: {formatDate(task.due_date)} ·{" "}
+      <span className="status">{t(`vocab.task_status.${task.status}`)}</span>
+      {task.result && !open ? <p>{t("task.result")}: {task.result}</p> : null}
+      {open ? (
+        <div className="inline">
+          {task.status === "open" && <button type="button" onClick={() => void save({ ...task, status: "in_progress" })}>{t("task.start")}</button>}
+          <input value={result} onChange={(e) => setResult(e.target.value)} placeholder={t("task.result")} />
+          <button type="button" onClick={() => void save({ ...task, status: "done", result })}>{t("task.done")}</button>
+        </div>
+      ) : null}
+      <ErrorNote error={error} />
+    </div>
+  );
+}

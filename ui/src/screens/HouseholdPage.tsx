@@ -1,0 +1,85 @@
+// One household: header with address, tags and due date; residents, visits (newest first), concerns
+// and tasks. "N" starts a visit.
+import { useEffect, useState } from "react";
+import { useTranslation } from "react-i18next";
+import { api } from "../api";
+import { ConcernCard } from "../components/ConcernCard";
+import { ErrorNote } from "../components/ErrorNote";
+import { DueLabel, TagList } from "../components/Labels";
+import { NewResident } from "../components/NewResident";
+import { TaskCard } from "../components/TaskCard";
+import { useLoad } from "../hooks";
+import { formatDate, formatDateTime } from "../i18n";
+import type { Navigate } from "../route";
+
+export function HouseholdPage({ id, navigate, officer }: { id: string; navigate: Navigate; officer: string }) {
+  const { t } = useTranslation();
+  const { data, error, reload } = useLoad(() => api.householdDetail(id), [id]);
+  const [adding, setAdding] = useState(false);
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const typing = ["INPUT", "TEXTAREA", "SELECT"].includes((e.target as HTMLElement).tagName);
+      if (!typing && (e.key === "n" || e.key === "N") && !e.ctrlKey && !e.metaKey) {
+        e.preventDefault();
+        navigate({ name: "visit", householdId: id });
+      }
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, [id, navigate]);
+
+  if (error) return <ErrorNote error={error} />;
+  if (!data) return <p>{t("common.loading")}</p>;
+  const { household, summary, residents, visits, concerns, tasks } = data;
+  const name = (rid: string) => residents.find((r) => r.id === rid)?.name ?? "";
+
+  return (
+    <section data-testid="household">
+      <header className="household-head">
+        <h1>{household.address}</h1>
+        <p>
+          {household.beat} · {t(`vocab.household_kind.${household.kind}`)} <TagList tags={household.tags} /> ·{" "}
+          {t("households.due")} {formatDate(summary.due_date)} <DueLabel days={summary.overdue_days} />
+        </p>
+        <button type="button" className="primary" data-testid="new-visit" onClick={() => navigate({ name: "visit", householdId: id })}>
+          {t("household.newVisit")}
+        </button>
+      </header>
+
+      <h2>{t("household.residents")} ({residents.length})</h2>
+      <table className="table">
+        <thead><tr><th>{t("resident.name")}</th><th>{t("resident.relation")}</th><th>{t("resident.sex")}</th><th>{t("resident.birthDate")}</th><th>{t("resident.phone")}</th><th>{t("resident.tags")}</th></tr></thead>
+        <tbody>
+          {residents.map((r) => (
+            <tr key={r.id}>
+              <td>{r.name}</td><td>{r.relation ? t(`vocab.relation.${r.relation}`) : ""}</td><td>{r.sex ? t(`vocab.sex.${r.sex}`) : ""}</td>
+              <td>{formatDate(r.birth_date)}</td><td>{r.phone}</td><td><TagList tags={r.tags} /></td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {adding ? <NewResident householdId={id} onSaved={() => (setAdding(false), reload())} /> : <button type="button" onClick={() => setAdding(true)}>{t("household.addResident")}</button>}
+
+      <h2>{t("household.visits")} ({visits.length})</h2>
+      {visits.length === 0 && <p className="muted">{t("household.noVisits")}</p>}
+      <ul className="visits" data-testid="visits">
+        {visits.map((v) => (
+          <li key={v.id} className="card">
+            <strong>{formatDateTime(v.visited_at)}</strong> · {v.officers.join("、")} · {v.purposes.map((p) => t(`vocab.purpose.${p}`)).join("、")}
+            {v.rating ? <span className="tag">{t(`vocab.rating.${v.rating}`)}</span> : null}
+            {v.met.length > 0 && <div className="muted">{t("visit.met")}: {v.met.map(name).join("、")}</div>}
+            <p className="notes">{v.notes}</p>
+            {v.opinions && <p className="muted">{t("visit.opinions")}: {v.opinions}</p>}
+          </li>
+        ))}
+      </ul>
+
+      <h2>{t("household.concerns")} ({concerns.length})</h2>
+      {concerns.map((c) => <ConcernCard key={c.id} concern={c} residents={residents} onChanged={reload} />)}
+
+      <h2>{t("household.tasks")} ({tasks.length})</h2>
+      {tasks.map((task) => <TaskCard key={task.id} task={task} onChanged={reload} officer={officer} />)}
+    </section>
+  );
+}

@@ -1,0 +1,57 @@
+// Today: households due or overdue for a visit, tasks due, and residents still waiting to be told.
+import { useTranslation } from "react-i18next";
+import { api } from "../api";
+import { ErrorNote } from "../components/ErrorNote";
+import { DueLabel, TagList } from "../components/Labels";
+import { useLoad } from "../hooks";
+import { formatDate } from "../i18n";
+import type { Navigate } from "../route";
+
+export function TodayScreen({ navigate }: { navigate: Navigate }) {
+  const { t } = useTranslation();
+  const { data, error } = useLoad(api.today, []);
+  if (error) return <ErrorNote error={error} />;
+  if (!data) return <p>{t("common.loading")}</p>;
+  return (
+    <section data-testid="today">
+      <h1>{t("today.title", { date: formatDate(data.date) })}</h1>
+      <h2>{t("today.due", { count: data.due_total })}</h2>
+      <p className="muted">{t("today.dueOf", { count: data.due_total, total: data.households_total })}</p>
+      <ul className="list">
+        {data.due_households.map((h) => (
+          <li key={h.household_id}>
+            <button type="button" className="row" onClick={() => navigate({ name: "household", id: h.household_id })}>
+              <span className="addr">{h.address}</span>
+              <span>{h.head_name}</span>
+              <TagList tags={h.tags} />
+              <DueLabel days={h.overdue_days} />
+            </button>
+          </li>
+        ))}
+        {data.due_households.length === 0 && <li className="muted">{t("today.nothing")}</li>}
+      </ul>
+      <h2>{t("today.tasksDue", { count: data.tasks_due.length })}</h2>
+      <ul className="list">
+        {data.tasks_due.map(({ task, address }) => (
+          <li key={task.id}>
+            <button type="button" className="row" onClick={() => navigate({ name: "household", id: task.household_id })}>
+              <span>{task.title}</span><span className="muted">{address}</span><span>{task.assignee}</span><span>{formatDate(task.due_date)}</span>
+            </button>
+          </li>
+        ))}
+        {data.tasks_due.length === 0 && <li className="muted">{t("today.nothing")}</li>}
+      </ul>
+      <h2>{t("today.awaiting", { count: data.awaiting_feedback.length })}</h2>
+      <ul className="list">
+        {data.awaiting_feedback.map(({ concern, address }) => (
+          <li key={concern.id}>
+            <button type="button" className="row" onClick={() => navigate({ name: "household", id: concern.household_id })}>
+              <span>{concern.summary}</span><span className="muted">{address}</span><span>{t(`vocab.concern_status.${concern.status}`)}</span>
+            </button>
+          </li>
+        ))}
+        {data.awaiting_feedback.length === 0 && <li className="muted">{t("today.nothing")}</li>}
+      </ul>
+    </section>
+  );
+}

@@ -1,0 +1,223 @@
+// New visit: one dense screen. Who was met, purposes (keys 1-6), notes, the five inquiries, the
+// rating and opinions, and concerns with their follow-up tasks inline. Everything typed is saved as
+// a draft within a moment, so a crash or a dead battery loses nothing; Ctrl+Enter saves the visit,
+// Esc goes back and keeps the draft.
+import { useCallback, useEffect, useRef, useState } from "react";
+import { useTranslation } from "react-i18next";
+import { v7 as uuidv7 } from "uuid";
+import { api } from "../api";
+import type { Concern } from "../bindings/Concern";
+import type { ErrorReport } from "../bindings/ErrorReport";
+import type { HouseholdDetail } from "../bindings/HouseholdDetail";
+import type { Task } from "../bindings/Task";
+import type { VisitEntry } from "../bindings/VisitEntry";
+import { ErrorNote } from "../components/ErrorNote";
+import { Toggles } from "../components/Toggle";
+import { toReport } from "../hooks";
+import { fieldMessage, formatTime } from "../i18n";
+import { CATEGORIES, INQUIRIES, PURPOSES, RATINGS, URGENCIES } from "../vocab";
+
+/** What a visit draft holds: the entry being typed and the address it is for (for the banner). */
+export type VisitDraft = { address: string; entry: VisitEntry };
+
+const AUTOSAVE_MS = 300;
+
+function newEntry(householdId: string, officer: string): VisitEntry {
+  const id = uuidv7();
+  return {
+    visit: { id, version: 0, household_id: householdId, visited_at: new Date().toISOString(), officers: [officer], purposes: [], met: [], notes: "", inquiry_areas: [], rating: null, opinions: "", location: "", deleted: false },
+    concerns: [],
+    tasks: [],
+    draft_id: `visit-${id}`,
+  };
+}
+
+function newConcern(entry: VisitEntry): Concern {
+  return {
+    id: uuidv7(), version: 0, household_id: entry.visit.household_id, visit_id: entry.visit.id, raised_at: new Date().toISOString(),
+    category: "dispute", urgency: "normal", summary: "", reporter_id: entry.visit.met[0] ?? null, reporter_name: "", confidential: false,
+    status: "raised", feedback_at: null, feedback_method: null, feedback_note: "", closed_at: null, deleted: false,
+  };
+}
+
+function newTask(concern: Concern, officer: string): Task {
+  const due = new Date(Date.now() + 7 * 86400_000).toISOString().slice(0, 10);
+  return {
+    id: uuidv7(), version: 0, household_id: concern.household_id, concern_id: concern.id, kind: "follow_up", title: "", assignee: officer,
+    due_date: due, status: "open", result: "", feedback_at: null, feedback_method: null, feedback_note: "", deleted: false,
+  };
+}
+
+export function VisitForm(props: { householdId: string; draftId?: string; officer: string; onDone: (householdId: string) => void; onBack: () => void }) {
+  const { householdId, draftId, officer, onDone, onBack } = props;
+  const { t } = useTranslation();
+  const [detail, setDetail] = useState<HouseholdDetail | null>(null);
+  const [entry, setEntry] = useState<VisitEntry | null>(null);
+  const [error, setError] = useState<ErrorReport | null>(null);
+  const [savedAt, setSavedAt] = useState<Date | null>(null);
+  const dirty = useRef(false);
+  const saving = useRef(false);
+
+  useEffect(() => {
+    api.householdDetail(householdId).then(setDetail, (e) => setError(toReport(e)));
+    if (draftId) {
+      api.drafts().then((drafts) => {
+        const found = drafts.find((d) => d.id === draftId);
+        setEntry(found ? (found.payload as VisitDraft).entry : newEntry(householdId, officer));
+      }, (e) => setError(toReport(e)));
+    } else {
+      setEntry(newEntry(householdId, officer));
+    }
+  }, [householdId, draftId, officer]);
+
+  const update = (next: VisitEntry) => {
+    dirty.current = true;
+    setEntry(next);
+  };
+
+  // Autosave: every change is written to the draft shortly after typing pauses.
+  useEffect(() => {
+    if (!entry || !detail || !dirty.current || !entry.draft_id) return;
+    const draft: VisitDraft = { address: detail.household.address, entry };
+    const timer = setTimeout(() => {
+      api.saveDraft(entry.draft_id as string, "visit", draft).then(() => setSavedAt(new Date()), (e) => setError(toReport(e)));
+    }, AUTOSAVE_MS);
+    return () => clearTimeout(timer);
+  }, [entry, detail]);
+
+  const save = useCallback(() => {
+    if (!entry || saving.current) return;
+    saving.current = true;
+    api.recordVisit(entry).then(
+      () => onDone(householdId),
+      (e) => {
+        saving.current = false;
+        setError(toReport(e));
+      },
+    );
+  }, [entry, householdId, onDone]);
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (!entry) return;
+      const typing = ["INPUT", "TEXTAREA", "SELECT"].includes((e.target as HTMLElement).tagName);
+      if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
+        e.preventDefault();
+        save();
+      } else if (e.key === "Escape") {
+        e.preventDefault();
+        onBack();
+      } else if (!typing && /^[1-6]$/.test(e.key) && !e.ctrlKey && !e.altKey) {
+        e.preventDefault();
+        const p = PURPOSES[Number(e.key) - 1];
+        const purposes = entry.visit.purposes.includes(p) ? entry.visit.purposes.filter((x) => x !== p) : [...entry.visit.purposes, p];
+        update({ ...entry, visit: { ...entry.visit, purposes } });
+      }
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, [entry, save, onBack]);
+
+  if (!entry || !detail) return <><ErrorNote error={error} /><p>{t("common.loading")}</p></>;
+  const v = entry.visit;
+  const setVisit = (patch: Partial<typeof v>) => update({ ...entry, visit: { ...v, ...patch } });
+  const fieldErrors = error?.kind === "invalid" ? error.errors : [];
+  const errorFor = (field: string) => fieldErrors.filter((e) => e.field === field).map(fieldMessage).join("；");
+  const setConcern = (i: number, c: Concern) => update({ ...entry, concerns: entry.concerns.map((x, j) => (j === i ? c : x)) });
+  const taskOf = (c: Concern) => entry.tasks.find((task) => task.concern_id === c.id);
+  const setTask = (task: Task) => update({ ...entry, tasks: entry.tasks.map((x) => (x.id === task.id ? task : x)) });
+
+  return (
+    <form className="visit-form" data-testid="visit-form" onSubmit={(e) => (e.preventDefault(), save())}>
+      <h1>{t("visit.title", { address: detail.household.address })}</h1>
+      <p className="muted" data-testid="draft-state">{savedAt ? t("visit.draftSaved", { time: formatTime(savedAt) }) : ""}</p>
+
+      <fieldset>
+        <legend>{t("visit.met")}</legend>
+        {detail.residents.map((r) => (
+          <label key={r.id} className="check">
+            <input type="checkbox" checked={v.met.includes(r.id)} onChange={(e) => setVisit({ met: e.target.checked ? [...v.met, r.id] : v.met.filter((m) => m !== r.id) })} />
+            {r.name}
+          </label>
+        ))}
+      </fieldset>
+
+      <fieldset>
+        <legend>{t("visit.purposes")}</legend>
+        <Toggles name="purposes" numbered options={PURPOSES} selected={v.purposes} label={(p) => t(`vocab.purpose.${p}`)} onChange={(purposes) => setVisit({ purposes })} />
+        <span className="field-error">{errorFor("purposes")}</span>
+      </fieldset>
+
+      <label>{t("visit.notes")}
+        <textarea data-testid="visit-notes" rows={6} value={v.notes} onChange={(e) => setVisit({ notes: e.target.value })} autoFocus />
+        <span className="field-error">{errorFor("notes")}</span>
+      </label>
+
+      <fieldset>
+        <legend>{t("visit.inquiry")}</legend>
+        <Toggles name="inquiry" options={INQUIRIES} selected={v.inquiry_areas} label={(p) => t(`vocab.inquiry.${p}`)} onChange={(inquiry_areas) => setVisit({ inquiry_areas })} />
+      </fieldset>
+
+      <fieldset>
+        <legend>{t("visit.rating")}</legend>
+        {RATINGS.map((r) => (
+          <label key={r} className="check">
+            <input type="radio" name="rating" checked={v.rating === r} onChange={() => setVisit({ rating: r })} />
+            {t(`vocab.rating.${r}`)}
+          </label>
+        ))}
+        <textarea rows={2} placeholder={t("visit.opinions")} value={v.opinions} onChange={(e) => setVisit({ opinions: e.target.value })} />
+      </fieldset>
+
+      {entry.concerns.map((c, i) => {
+        const task = taskOf(c);
+        return (
+          <fieldset key={c.id} className="concern-entry" data-testid="concern-entry">
+            <legend>{t("household.concerns")} {i + 1}</legend>
+            <label>{t("concern.category")}
+              <select value={c.category} onChange={(e) => setConcern(i, { ...c, category: e.target.value as Concern["category"] })}>
+                {CATEGORIES.map((x) => <option key={x} value={x}>{t(`vocab.category.${x}`)}</option>)}
+              </select>
+            </label>
+            <label>{t("concern.urgency")}
+              <select value={c.urgency} onChange={(e) => setConcern(i, { ...c, urgency: e.target.value as Concern["urgency"] })}>
+                {URGENCIES.map((x) => <option key={x} value={x}>{t(`vocab.urgency.${x}`)}</option>)}
+              </select>
+            </label>
+            <label>{t("concern.summary")}
+              <textarea data-testid="concern-summary" rows={2} value={c.summary} onChange={(e) => setConcern(i, { ...c, summary: e.target.value })} />
+              <span className="field-error">{errorFor(`concerns.${i}.summary`)}</span>
+            </label>
+            <label>{t("concern.reporter")}
+              <select value={c.reporter_id ?? ""} onChange={(e) => setConcern(i, { ...c, reporter_id: e.target.value || null })}>
+                <option value="">{t("concern.otherReporter")}</option>
+                {detail.residents.map((r) => <option key={r.id} value={r.id}>{r.name}</option>)}
+              </select>
+            </label>
+            {!c.reporter_id && <input placeholder={t("concern.otherReporter")} value={c.reporter_name} onChange={(e) => setConcern(i, { ...c, reporter_name: e.target.value })} />}
+            <label className="check"><input type="checkbox" checked={c.confidential} onChange={(e) => setConcern(i, { ...c, confidential: e.target.checked })} />{t("concern.confidential")}</label>
+            <label className="check">
+              <input type="checkbox" data-testid="concern-task" checked={!!task} onChange={(e) => update({ ...entry, tasks: e.target.checked ? [...entry.tasks, newTask(c, officer)] : entry.tasks.filter((x) => x.concern_id !== c.id) })} />
+              {t("concern.createTask")}
+            </label>
+            {task ? (
+              <div className="grid">
+                <label>{t("task.title")}<input data-testid="task-title" value={task.title} onChange={(e) => setTask({ ...task, title: e.target.value })} /><span className="field-error">{errorFor(`tasks.${entry.tasks.indexOf(task)}.title`)}</span></label>
+                <label>{t("task.assignee")}<input value={task.assignee} onChange={(e) => setTask({ ...task, assignee: e.target.value })} /></label>
+                <label>{t("task.due")}<input type="date" value={task.due_date} onChange={(e) => setTask({ ...task, due_date: e.target.value })} /></label>
+              </div>
+            ) : null}
+            <button type="button" onClick={() => update({ ...entry, concerns: entry.concerns.filter((x) => x.id !== c.id), tasks: entry.tasks.filter((x) => x.concern_id !== c.id) })}>{t("concern.remove")}</button>
+          </fieldset>
+        );
+      })}
+      <button type="button" data-testid="add-concern" onClick={() => update({ ...entry, concerns: [...entry.concerns, newConcern(entry)] })}>{t("visit.addConcern")}</button>
+
+      <ErrorNote error={error} />
+      <div className="actions">
+        <button type="submit" className="primary" data-testid="save-visit">{t("visit.save")}</button>
+        <button type="button" onClick={onBack}>{t("visit.cancel")}</button>
+      </div>
+    </form>
+  );
+}
