@@ -3,6 +3,7 @@
 
 use crate::error::CommandResult;
 use crate::state::AppState;
+use doorstep_core::ids::HouseholdId;
 use doorstep_core::import::{ImportReport, ImportRequest, Preview};
 use doorstep_core::model::{Concern, Household, Resident, Task};
 use doorstep_core::policy::VisitPolicy;
@@ -10,9 +11,10 @@ use doorstep_core::search::SearchResults;
 use doorstep_core::store::Device;
 use doorstep_core::store::changes::SyncStatus;
 use doorstep_core::store::drafts::Draft;
-use doorstep_core::store::queries::{HouseholdDetail, HouseholdFilter, HouseholdPage, OpenWork, Today};
+use doorstep_core::store::queries::{
+    HouseholdDetail, HouseholdFilter, HouseholdPage, OpenWork, Today,
+};
 use doorstep_core::store::visit_entry::VisitEntry;
-use doorstep_core::ids::HouseholdId;
 use serde::Serialize;
 use tauri::State;
 
@@ -39,7 +41,11 @@ pub fn app_info(state: State<'_, AppState>) -> CommandResult<AppInfo> {
 }
 
 #[tauri::command]
-pub fn setup_device(state: State<'_, AppState>, officer_name: String, beats: Vec<String>) -> CommandResult<Device> {
+pub fn setup_device(
+    state: State<'_, AppState>,
+    officer_name: String,
+    beats: Vec<String>,
+) -> CommandResult<Device> {
     state.with(|s| s.init_device(&officer_name, &beats))
 }
 
@@ -60,12 +66,18 @@ pub fn today(state: State<'_, AppState>) -> CommandResult<Today> {
 }
 
 #[tauri::command]
-pub fn households(state: State<'_, AppState>, filter: HouseholdFilter) -> CommandResult<HouseholdPage> {
+pub fn households(
+    state: State<'_, AppState>,
+    filter: HouseholdFilter,
+) -> CommandResult<HouseholdPage> {
     state.with(|s| s.households(&filter, local_today()))
 }
 
 #[tauri::command]
-pub fn household_detail(state: State<'_, AppState>, id: HouseholdId) -> CommandResult<HouseholdDetail> {
+pub fn household_detail(
+    state: State<'_, AppState>,
+    id: HouseholdId,
+) -> CommandResult<HouseholdDetail> {
     state.with(|s| s.household_detail(id, local_today()))
 }
 
@@ -110,7 +122,12 @@ pub fn drafts(state: State<'_, AppState>) -> CommandResult<Vec<Draft>> {
 }
 
 #[tauri::command]
-pub fn save_draft(state: State<'_, AppState>, id: String, kind: String, payload: serde_json::Value) -> CommandResult<()> {
+pub fn save_draft(
+    state: State<'_, AppState>,
+    id: String,
+    kind: String,
+    payload: serde_json::Value,
+) -> CommandResult<()> {
     state.with(|s| s.save_draft(&id, &kind, &payload))
 }
 
@@ -140,6 +157,10 @@ pub fn import_preview(file_name: String, bytes: Vec<u8>) -> CommandResult<Previe
 }
 
 #[tauri::command]
-pub fn import_ledger(state: State<'_, AppState>, request: ImportRequest, bytes: Vec<u8>) -> CommandResult<ImportReport> {
+pub fn import_ledger(
+    state: State<'_, AppState>,
+    request: ImportRequest,
+    bytes: Vec<u8>,
+) -> CommandResult<ImportReport> {
     state.with(|s| s.import_ledger(&request, &bytes))
 }

@@ -18,15 +18,27 @@ impl AppState {
             eprintln!("doorstep: cannot open {}: {e}", path.display());
             ErrorReport::from(&e)
         });
-        AppState { path, store, started }
+        AppState {
+            path,
+            store,
+            started,
+        }
     }
 
     /// Runs `f` with the store, or returns why there is none.
-    pub fn with<T>(&self, f: impl FnOnce(&mut Store) -> doorstep_core::Result<T>) -> Result<T, crate::error::CommandError> {
-        let store = self.store.as_ref().map_err(|report| crate::error::CommandError(report.clone()))?;
+    pub fn with<T>(
+        &self,
+        f: impl FnOnce(&mut Store) -> doorstep_core::Result<T>,
+    ) -> Result<T, crate::error::CommandError> {
+        let store = self
+            .store
+            .as_ref()
+            .map_err(|report| crate::error::CommandError(report.clone()))?;
         // A panic while holding the lock poisons it; the store itself is still consistent (every
         // write is a transaction), so keep serving.
-        let mut guard = store.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut guard = store
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         Ok(f(&mut guard)?)
     }
 }

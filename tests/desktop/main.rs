@@ -1,1 +1,12 @@
-fn main() {}
+//! Cross-component tests of the desktop app: the real window (the built `doorstep-app` binary) under
+//! Xvfb, driven through tauri-driver and WebKitWebDriver, on a real SQLite file in a temporary
+//! directory. They need `scripts/test.sh` to have built the UI and the app first.
+//!
+//! Tests that drive the window share one tauri-driver port, so they take a lock and run one at a
+//! time.
+//!
+//! - `support`: the display, the driver and a session per app start.
+//! - `officer_day`: record a visit with a concern and a task, quit, restart, find it by pinyin.
+
+mod officer_day;
+mod support;

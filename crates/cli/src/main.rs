@@ -23,7 +23,12 @@ use std::process::ExitCode;
 #[command(name = "doorstep", version, about = "Doorstep field records from the command line", long_about = None)]
 struct Cli {
     /// The device database (SQLite file). Created if missing.
-    #[arg(long, env = "DOORSTEP_DB", global = true, default_value = "doorstep.sqlite")]
+    #[arg(
+        long,
+        env = "DOORSTEP_DB",
+        global = true,
+        default_value = "doorstep.sqlite"
+    )]
     db: PathBuf,
     #[command(subcommand)]
     command: Command,
@@ -125,7 +130,9 @@ enum HouseholdCmd {
         #[arg(long, default_value_t = 100)]
         limit: u32,
     },
-    Show { id: HouseholdId },
+    Show {
+        id: HouseholdId,
+    },
 }
 
 #[derive(Subcommand)]
@@ -205,30 +212,63 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     let mut store = Store::open(&cli.db)?;
     match cli.command {
         Command::Init { officer, beats } => print(&store.init_device(&officer, &beats)?)?,
-        Command::Household(HouseholdCmd::Add { address, beat, kind, tags, phone }) => {
+        Command::Household(HouseholdCmd::Add {
+            address,
+            beat,
+            kind,
+            tags,
+            phone,
+        }) => {
             let beat = match beat {
                 Some(b) => b,
                 None => first_beat(&store)?,
             };
             let mut h = Household::new(beat, address, word("kind", &kind, HouseholdKind::parse)?);
-            h.tags = tags.iter().filter(|t| !t.is_empty()).map(|t| word("tags", t, Tag::parse)).collect::<Result<_, _>>()?;
+            h.tags = tags
+                .iter()
+                .filter(|t| !t.is_empty())
+                .map(|t| word("tags", t, Tag::parse))
+                .collect::<Result<_, _>>()?;
             h.contact_phone = phone;
             store.save(&h)?;
             print(&h)?;
         }
-        Command::Household(HouseholdCmd::List { beat, tag, due, limit }) => {
+        Command::Household(HouseholdCmd::List {
+            beat,
+            tag,
+            due,
+            limit,
+        }) => {
             let tag = tag.map(|t| word("tag", &t, Tag::parse)).transpose()?;
-            let filter = HouseholdFilter { beat, tag, due_only: due, offset: 0, limit };
+            let filter = HouseholdFilter {
+                beat,
+                tag,
+                due_only: due,
+                offset: 0,
+                limit,
+            };
             print(&store.households(&filter, today())?)?;
         }
-        Command::Household(HouseholdCmd::Show { id }) => print(&store.household_detail(id, today())?)?,
-        Command::Resident(ResidentCmd::Add { household, name, sex, birth_date, phone, id_number, relation }) => {
+        Command::Household(HouseholdCmd::Show { id }) => {
+            print(&store.household_detail(id, today())?)?
+        }
+        Command::Resident(ResidentCmd::Add {
+            household,
+            name,
+            sex,
+            birth_date,
+            phone,
+            id_number,
+            relation,
+        }) => {
             let mut r = Resident::new(household, name);
             r.sex = sex.map(|s| word("sex", &s, Sex::parse)).transpose()?;
             r.birth_date = birth_date;
             r.phone = phone;
             r.id_number = id_number;
-            r.relation = relation.map(|s| word("relation", &s, Relation::parse)).transpose()?;
+            r.relation = relation
+                .map(|s| word("relation", &s, Relation::parse))
+                .transpose()?;
             store.save(&r)?;
             print(&r)?;
         }
@@ -240,18 +280,34 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 household_id: a.household,
                 visited_at: a.at.unwrap_or_else(doorstep_core::time::now),
                 officers: vec![officer.clone()],
-                purposes: a.purposes.iter().map(|p| word("purposes", p, Purpose::parse)).collect::<Result<_, _>>()?,
+                purposes: a
+                    .purposes
+                    .iter()
+                    .map(|p| word("purposes", p, Purpose::parse))
+                    .collect::<Result<_, _>>()?,
                 met: a.met,
                 notes: a.notes,
                 inquiry_areas: vec![],
-                rating: a.rating.map(|r| word("rating", &r, Rating::parse)).transpose()?,
+                rating: a
+                    .rating
+                    .map(|r| word("rating", &r, Rating::parse))
+                    .transpose()?,
                 opinions: a.opinions,
                 location: String::new(),
                 deleted: false,
             };
-            let mut entry = VisitEntry { visit, concerns: vec![], tasks: vec![], draft_id: None };
+            let mut entry = VisitEntry {
+                visit,
+                concerns: vec![],
+                tasks: vec![],
+                draft_id: None,
+            };
             if let Some(summary) = a.concern {
-                let mut c = Concern::new(a.household, word("category", &a.category, ConcernCategory::parse)?, summary);
+                let mut c = Concern::new(
+                    a.household,
+                    word("category", &a.category, ConcernCategory::parse)?,
+                    summary,
+                );
                 c.visit_id = Some(entry.visit.id);
                 c.confidential = a.confidential;
                 c.reporter_id = entry.visit.met.first().copied();
@@ -272,11 +328,20 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Changes { after, limit } => print(&store.changes_after(after, limit)?)?,
         Command::Status => print(&store.sync_status()?)?,
         Command::ImportPreview { file } => {
-            let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
-            print(&doorstep_core::import::preview(&file_name(&file), &bytes).map_err(Error::from)?)?;
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            print(
+                &doorstep_core::import::preview(&file_name(&file), &bytes).map_err(Error::from)?,
+            )?;
         }
-        Command::Import { file, map, beat, dry_run } => {
-            let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+        Command::Import {
+            file,
+            map,
+            beat,
+            dry_run,
+        } => {
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
             let name = file_name(&file);
             let preview = doorstep_core::import::preview(&name, &bytes).map_err(Error::from)?;
             let mapping = mapping(preview.suggested, &preview.headers, &map)?;
@@ -284,7 +349,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 Some(b) => b,
                 None => first_beat(&store)?,
             };
-            let request = ImportRequest { file_name: name, mapping, default_beat, dry_run };
+            let request = ImportRequest {
+                file_name: name,
+                mapping,
+                default_beat,
+                dry_run,
+            };
             print(&store.import_ledger(&request, &bytes)?)?;
         }
         Command::Export { format } => {
@@ -295,8 +365,18 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 other => anyhow::bail!("unknown export format {other:?}; use json or csv"),
             };
         }
-        Command::Demo { seed, households, max_visits } => {
-            let spec = DemoSpec { seed, households, beats: vec![], max_visits, today: today() };
+        Command::Demo {
+            seed,
+            households,
+            max_visits,
+        } => {
+            let spec = DemoSpec {
+                seed,
+                households,
+                beats: vec![],
+                max_visits,
+                today: today(),
+            };
             print(&demo::generate(&mut store, &spec)?)?;
         }
     }
@@ -304,17 +384,29 @@ fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 fn file_name(path: &std::path::Path) -> String {
-    path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
 }
 
 /// The suggested mapping with the user's `FIELD=COLUMN` overrides applied.
-fn mapping(mut mapping: Mapping, headers: &[String], overrides: &[String]) -> anyhow::Result<Mapping> {
+fn mapping(
+    mut mapping: Mapping,
+    headers: &[String],
+    overrides: &[String],
+) -> anyhow::Result<Mapping> {
     for o in overrides {
-        let (field, column) = o.split_once('=').with_context(|| format!("--map {o:?}: use FIELD=COLUMN"))?;
-        let field = LedgerField::parse(field).with_context(|| format!("--map: unknown field {field:?}"))?;
+        let (field, column) = o
+            .split_once('=')
+            .with_context(|| format!("--map {o:?}: use FIELD=COLUMN"))?;
+        let field =
+            LedgerField::parse(field).with_context(|| format!("--map: unknown field {field:?}"))?;
         let index = match column.parse::<usize>() {
             Ok(n) if n >= 1 => n - 1,
-            _ => headers.iter().position(|h| h == column).with_context(|| format!("--map: no column {column:?}"))?,
+            _ => headers
+                .iter()
+                .position(|h| h == column)
+                .with_context(|| format!("--map: no column {column:?}"))?,
         };
         mapping.insert(field, index);
     }
@@ -329,7 +421,11 @@ fn main() -> ExitCode {
                 let report = ErrorReport::from(core);
                 eprintln!("{}", serde_json::to_string(&report).unwrap_or_default());
                 eprintln!("doorstep: {core}");
-                ExitCode::from(if matches!(report, ErrorReport::Internal { .. }) { 1 } else { 2 })
+                ExitCode::from(if matches!(report, ErrorReport::Internal { .. }) {
+                    1
+                } else {
+                    2
+                })
             }
             None => {
                 eprintln!("doorstep: {e:#}");

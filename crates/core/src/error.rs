@@ -24,10 +24,18 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: impl Into<String>, code: ErrorCode) -> Self {
-        Self { field: field.into(), code, limit: None }
+        Self {
+            field: field.into(),
+            code,
+            limit: None,
+        }
     }
     pub fn too_long(field: impl Into<String>, limit: u32) -> Self {
-        Self { field: field.into(), code: ErrorCode::TooLong, limit: Some(limit) }
+        Self {
+            field: field.into(),
+            code: ErrorCode::TooLong,
+            limit: Some(limit),
+        }
     }
 }
 
@@ -101,29 +109,47 @@ impl From<rusqlite::Error> for Error {
 #[serde(tag = "kind", rename_all = "snake_case")]
 #[ts(export)]
 pub enum ErrorReport {
-    Invalid { errors: Vec<FieldError> },
-    NotFound { entity: String, id: String },
+    Invalid {
+        errors: Vec<FieldError>,
+    },
+    NotFound {
+        entity: String,
+        id: String,
+    },
     Locked,
     Corrupt,
     TooNew,
     NoDevice,
-    Import { error: crate::import::ImportError },
+    Import {
+        error: crate::import::ImportError,
+    },
     /// Something unexpected; the message is generic, the details are in the log.
-    Internal { message: String },
+    Internal {
+        message: String,
+    },
 }
 
 impl From<&Error> for ErrorReport {
     fn from(e: &Error) -> Self {
         match e {
-            Error::Invalid(errors) => ErrorReport::Invalid { errors: errors.clone() },
-            Error::NotFound { entity, id } => ErrorReport::NotFound { entity: entity.to_string(), id: id.clone() },
+            Error::Invalid(errors) => ErrorReport::Invalid {
+                errors: errors.clone(),
+            },
+            Error::NotFound { entity, id } => ErrorReport::NotFound {
+                entity: entity.to_string(),
+                id: id.clone(),
+            },
             Error::Locked => ErrorReport::Locked,
             Error::Corrupt => ErrorReport::Corrupt,
             Error::TooNew => ErrorReport::TooNew,
             Error::NoDevice => ErrorReport::NoDevice,
-            Error::Import(error) => ErrorReport::Import { error: error.clone() },
+            Error::Import(error) => ErrorReport::Import {
+                error: error.clone(),
+            },
             Error::Sqlite(_) | Error::Migration(_) | Error::Io(_) | Error::Json(_) => {
-                ErrorReport::Internal { message: "unexpected error; see the log".into() }
+                ErrorReport::Internal {
+                    message: "unexpected error; see the log".into(),
+                }
             }
         }
     }

@@ -35,12 +35,31 @@ impl Store {
         out.write_all("\u{feff}".as_bytes())?;
         let mut w = csv::Writer::from_writer(out);
         let io = |e: csv::Error| crate::Error::Io(std::io::Error::other(e));
-        w.write_record(["责任区", "地址", "类型", "住户标签", "姓名", "性别", "出生日期", "电话", "身份证号", "与户主关系", "标签"])
-            .map_err(io)?;
+        w.write_record([
+            "责任区",
+            "地址",
+            "类型",
+            "住户标签",
+            "姓名",
+            "性别",
+            "出生日期",
+            "电话",
+            "身份证号",
+            "与户主关系",
+            "标签",
+        ])
+        .map_err(io)?;
         let mut n = 0;
         for h in self.select::<Household>("deleted = 0 ORDER BY beat, address", [])? {
-            for r in self.select::<Resident>("household_id = ?1 AND deleted = 0 ORDER BY seq", [h.id])? {
-                let list = |tags: &[crate::model::Tag]| tags.iter().map(|t| t.as_str()).collect::<Vec<_>>().join(",");
+            for r in
+                self.select::<Resident>("household_id = ?1 AND deleted = 0 ORDER BY seq", [h.id])?
+            {
+                let list = |tags: &[crate::model::Tag]| {
+                    tags.iter()
+                        .map(|t| t.as_str())
+                        .collect::<Vec<_>>()
+                        .join(",")
+                };
                 w.write_record([
                     h.beat.as_str(),
                     h.address.as_str(),

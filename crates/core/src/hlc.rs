@@ -9,7 +9,9 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use ts_rs::TS;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize, TS)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize, TS,
+)]
 #[ts(export)]
 pub struct Hlc {
     /// Milliseconds since the Unix epoch, as the device saw it (or later, never earlier).
@@ -23,9 +25,15 @@ impl Hlc {
     /// The next timestamp after `self` for a local event at wall-clock time `now_ms`.
     pub fn tick(self, now_ms: i64) -> Hlc {
         if now_ms > self.ms {
-            Hlc { ms: now_ms, counter: 0 }
+            Hlc {
+                ms: now_ms,
+                counter: 0,
+            }
         } else {
-            Hlc { ms: self.ms, counter: self.counter.saturating_add(1) }
+            Hlc {
+                ms: self.ms,
+                counter: self.counter.saturating_add(1),
+            }
         }
     }
 
@@ -33,9 +41,15 @@ impl Hlc {
     pub fn observe(self, remote: Hlc, now_ms: i64) -> Hlc {
         let latest = self.max(remote);
         if now_ms > latest.ms {
-            Hlc { ms: now_ms, counter: 0 }
+            Hlc {
+                ms: now_ms,
+                counter: 0,
+            }
         } else {
-            Hlc { ms: latest.ms, counter: latest.counter.saturating_add(1) }
+            Hlc {
+                ms: latest.ms,
+                counter: latest.counter.saturating_add(1),
+            }
         }
     }
 }
@@ -52,25 +66,56 @@ mod tests {
 
     #[test]
     fn tick_follows_the_wall_clock_when_it_moves_forward() {
-        let t = Hlc { ms: 100, counter: 7 }.tick(200);
-        assert_eq!(t, Hlc { ms: 200, counter: 0 });
+        let t = Hlc {
+            ms: 100,
+            counter: 7,
+        }
+        .tick(200);
+        assert_eq!(
+            t,
+            Hlc {
+                ms: 200,
+                counter: 0
+            }
+        );
     }
 
     #[test]
     fn tick_never_goes_back_when_the_wall_clock_does() {
-        let t0 = Hlc { ms: 500, counter: 0 };
+        let t0 = Hlc {
+            ms: 500,
+            counter: 0,
+        };
         let t1 = t0.tick(100);
         let t2 = t1.tick(100);
         assert!(t0 < t1 && t1 < t2);
-        assert_eq!(t2, Hlc { ms: 500, counter: 2 });
+        assert_eq!(
+            t2,
+            Hlc {
+                ms: 500,
+                counter: 2
+            }
+        );
     }
 
     #[test]
     fn observe_moves_past_a_remote_clock_ahead_of_ours() {
-        let ours = Hlc { ms: 100, counter: 0 };
-        let remote = Hlc { ms: 900, counter: 4 };
+        let ours = Hlc {
+            ms: 100,
+            counter: 0,
+        };
+        let remote = Hlc {
+            ms: 900,
+            counter: 4,
+        };
         let t = ours.observe(remote, 150);
         assert!(t > remote);
-        assert_eq!(t, Hlc { ms: 900, counter: 5 });
+        assert_eq!(
+            t,
+            Hlc {
+                ms: 900,
+                counter: 5
+            }
+        );
     }
 }

@@ -28,20 +28,33 @@ impl Default for VisitPolicy {
             (Tag::Disabled, 60),
             (Tag::LowIncome, 60),
         ]);
-        VisitPolicy { default_days: 90, tag_days }
+        VisitPolicy {
+            default_days: 90,
+            tag_days,
+        }
     }
 }
 
 impl VisitPolicy {
     pub fn interval_days(&self, tags: &[Tag]) -> u32 {
-        tags.iter().filter_map(|t| self.tag_days.get(t).copied()).min().unwrap_or(self.default_days)
+        tags.iter()
+            .filter_map(|t| self.tag_days.get(t).copied())
+            .min()
+            .unwrap_or(self.default_days)
     }
 
     /// The date the next visit is due: an interval after the last visit, or the registration date for
     /// a household never visited.
-    pub fn due_date(&self, tags: &[Tag], last_visit: Option<NaiveDate>, registered: NaiveDate) -> NaiveDate {
+    pub fn due_date(
+        &self,
+        tags: &[Tag],
+        last_visit: Option<NaiveDate>,
+        registered: NaiveDate,
+    ) -> NaiveDate {
         match last_visit {
-            Some(last) => last.checked_add_days(Days::new(self.interval_days(tags).into())).unwrap_or(last),
+            Some(last) => last
+                .checked_add_days(Days::new(self.interval_days(tags).into()))
+                .unwrap_or(last),
             None => registered,
         }
     }
@@ -51,11 +64,17 @@ impl VisitPolicy {
         let bad = |d: u32| !(1..=3650).contains(&d);
         let mut errors = Vec::new();
         if bad(self.default_days) {
-            errors.push(crate::FieldError::new("default_days", crate::error::ErrorCode::BadDate));
+            errors.push(crate::FieldError::new(
+                "default_days",
+                crate::error::ErrorCode::BadDate,
+            ));
         }
         for (tag, days) in &self.tag_days {
             if bad(*days) {
-                errors.push(crate::FieldError::new(tag.as_str(), crate::error::ErrorCode::BadDate));
+                errors.push(crate::FieldError::new(
+                    tag.as_str(),
+                    crate::error::ErrorCode::BadDate,
+                ));
             }
         }
         errors
@@ -82,7 +101,10 @@ mod tests {
     #[test]
     fn due_dates_follow_the_last_visit_or_registration() {
         let p = VisitPolicy::default();
-        assert_eq!(p.due_date(&[Tag::ElderlyAlone], Some(d("2026-01-01")), d("2020-01-01")), d("2026-01-31"));
+        assert_eq!(
+            p.due_date(&[Tag::ElderlyAlone], Some(d("2026-01-01")), d("2020-01-01")),
+            d("2026-01-31")
+        );
         assert_eq!(p.due_date(&[], None, d("2026-03-01")), d("2026-03-01"));
     }
 }

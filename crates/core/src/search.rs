@@ -28,7 +28,10 @@ fn fold(text: &str) -> String {
 /// One token per character that can be searched for, separated by spaces.
 pub fn char_tokens(text: &str) -> String {
     let mut out = String::with_capacity(text.len() * 2);
-    for c in fold(text).chars().filter(|c| is_cjk(*c) || c.is_alphanumeric()) {
+    for c in fold(text)
+        .chars()
+        .filter(|c| is_cjk(*c) || c.is_alphanumeric())
+    {
         if !out.is_empty() {
             out.push(' ');
         }
@@ -45,7 +48,11 @@ pub fn pinyin_tokens(name: &str) -> String {
             syllables.push(p.plain().to_string());
         } else if c.is_ascii_alphanumeric() {
             match syllables.last_mut() {
-                Some(last) if last.chars().all(|l| l.is_ascii_alphanumeric()) && !last.is_empty() => last.push(c),
+                Some(last)
+                    if last.chars().all(|l| l.is_ascii_alphanumeric()) && !last.is_empty() =>
+                {
+                    last.push(c)
+                }
                 _ => syllables.push(c.to_string()),
             }
         }
@@ -60,18 +67,33 @@ pub fn pinyin_tokens(name: &str) -> String {
     tokens.join(" ")
 }
 
-pub(crate) fn index_resident(tx: &Transaction<'_>, seq: i64, name: &str, phone: &str, deleted: bool) -> Result<()> {
-    tx.prepare_cached("DELETE FROM resident_search WHERE rowid = ?1")?.execute([seq])?;
+pub(crate) fn index_resident(
+    tx: &Transaction<'_>,
+    seq: i64,
+    name: &str,
+    phone: &str,
+    deleted: bool,
+) -> Result<()> {
+    tx.prepare_cached("DELETE FROM resident_search WHERE rowid = ?1")?
+        .execute([seq])?;
     if !deleted {
         let chars = format!("{} {}", char_tokens(name), char_tokens(phone));
-        tx.prepare_cached("INSERT INTO resident_search (rowid, chars, pinyin) VALUES (?1, ?2, ?3)")?
-            .execute(params![seq, chars.trim(), pinyin_tokens(name)])?;
+        tx.prepare_cached(
+            "INSERT INTO resident_search (rowid, chars, pinyin) VALUES (?1, ?2, ?3)",
+        )?
+        .execute(params![seq, chars.trim(), pinyin_tokens(name)])?;
     }
     Ok(())
 }
 
-pub(crate) fn index_household(tx: &Transaction<'_>, seq: i64, address: &str, deleted: bool) -> Result<()> {
-    tx.prepare_cached("DELETE FROM household_search WHERE rowid = ?1")?.execute([seq])?;
+pub(crate) fn index_household(
+    tx: &Transaction<'_>,
+    seq: i64,
+    address: &str,
+    deleted: bool,
+) -> Result<()> {
+    tx.prepare_cached("DELETE FROM household_search WHERE rowid = ?1")?
+        .execute([seq])?;
     if !deleted {
         tx.prepare_cached("INSERT INTO household_search (rowid, chars) VALUES (?1, ?2)")?
             .execute(params![seq, char_tokens(address)])?;
@@ -93,7 +115,10 @@ pub struct Query {
 pub fn parse_query(text: &str) -> Query {
     let tokens = char_tokens(text);
     if tokens.is_empty() {
-        return Query { chars: None, pinyin: None };
+        return Query {
+            chars: None,
+            pinyin: None,
+        };
     }
     let chars = Some(format!("chars : \"{tokens}\""));
     let letters: String = fold(text).chars().filter(|c| !c.is_whitespace()).collect();
@@ -153,12 +178,18 @@ impl crate::Store {
             })?;
             for hit in rows {
                 let hit = hit?;
-                if !results.residents.iter().any(|h| h.resident_id == hit.resident_id) {
+                if !results
+                    .residents
+                    .iter()
+                    .any(|h| h.resident_id == hit.resident_id)
+                {
                     results.residents.push(hit);
                 }
             }
         }
-        results.residents.sort_by_key(|h| (h.name != folded, h.name.chars().count()));
+        results
+            .residents
+            .sort_by_key(|h| (h.name != folded, h.name.chars().count()));
         results.residents.truncate(limit as usize);
         if let Some(q) = &query.chars {
             let mut stmt = self.conn().prepare_cached(
@@ -167,7 +198,11 @@ impl crate::Store {
                  JOIN households h ON h.seq = s.rowid",
             )?;
             let rows = stmt.query_map(params![q, limit], |r| {
-                Ok(HouseholdHit { household_id: r.get(0)?, address: r.get(1)?, beat: r.get(2)? })
+                Ok(HouseholdHit {
+                    household_id: r.get(0)?,
+                    address: r.get(1)?,
+                    beat: r.get(2)?,
+                })
             })?;
             results.households = rows.collect::<rusqlite::Result<_>>()?;
         }

@@ -21,7 +21,9 @@ pub mod ts {
     }
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
         let text = String::deserialize(d)?;
-        DateTime::parse_from_rfc3339(&text).map(|t| t.with_timezone(&Utc)).map_err(serde::de::Error::custom)
+        DateTime::parse_from_rfc3339(&text)
+            .map(|t| t.with_timezone(&Utc))
+            .map_err(serde::de::Error::custom)
     }
 }
 
@@ -49,8 +51,12 @@ mod tests {
 
     #[test]
     fn whole_seconds_keep_their_fraction_so_text_sorts_by_time() {
-        let a = DateTime::parse_from_rfc3339("2024-03-05T01:02:03Z").unwrap().with_timezone(&Utc);
-        let b = DateTime::parse_from_rfc3339("2024-03-05T01:02:03.5Z").unwrap().with_timezone(&Utc);
+        let a = DateTime::parse_from_rfc3339("2024-03-05T01:02:03Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let b = DateTime::parse_from_rfc3339("2024-03-05T01:02:03.5Z")
+            .unwrap()
+            .with_timezone(&Utc);
         assert_eq!(format(&a), "2024-03-05T01:02:03.000Z");
         assert!(format(&a) < format(&b));
     }

@@ -25,7 +25,8 @@ impl Checks {
 
     pub fn required(&mut self, field: &str, value: &str) {
         if value.trim().is_empty() {
-            self.errors.push(FieldError::new(field, ErrorCode::Required));
+            self.errors
+                .push(FieldError::new(field, ErrorCode::Required));
         }
     }
 
@@ -38,9 +39,11 @@ impl Checks {
     /// A date of something that has happened: not after `today`, not before 1900.
     pub fn past_date(&mut self, field: &str, date: NaiveDate, today: NaiveDate) {
         if date > today {
-            self.errors.push(FieldError::new(field, ErrorCode::DateInFuture));
+            self.errors
+                .push(FieldError::new(field, ErrorCode::DateInFuture));
         } else if date.year() < 1900 {
-            self.errors.push(FieldError::new(field, ErrorCode::DateBefore1900));
+            self.errors
+                .push(FieldError::new(field, ErrorCode::DateBefore1900));
         }
     }
 
@@ -58,13 +61,15 @@ impl Checks {
 
     pub fn phone(&mut self, field: &str, value: &str) {
         if !value.trim().is_empty() && !is_valid_phone(value) {
-            self.errors.push(FieldError::new(field, ErrorCode::BadPhone));
+            self.errors
+                .push(FieldError::new(field, ErrorCode::BadPhone));
         }
     }
 
     pub fn id_number(&mut self, field: &str, value: &str) {
         if !value.trim().is_empty() && !is_valid_id_number(value) {
-            self.errors.push(FieldError::new(field, ErrorCode::BadIdNumber));
+            self.errors
+                .push(FieldError::new(field, ErrorCode::BadIdNumber));
         }
     }
 
@@ -79,13 +84,18 @@ impl Default for Checks {
     }
 }
 
-static MOBILE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^(\+?86)?1[3-9]\d{9}$").expect("valid regex"));
-static LANDLINE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^0\d{2,3}\d{7,8}$").expect("valid regex"));
+static MOBILE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^(\+?86)?1[3-9]\d{9}$").expect("valid regex"));
+static LANDLINE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^0\d{2,3}\d{7,8}$").expect("valid regex"));
 
 /// Mainland mobile numbers (11 digits from 13x to 19x, optionally +86) and landlines with area code.
 /// Spaces and dashes people type between groups are ignored.
 pub fn is_valid_phone(value: &str) -> bool {
-    let digits: String = value.chars().filter(|c| !matches!(c, ' ' | '-' | '\u{3000}')).collect();
+    let digits: String = value
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '-' | '\u{3000}'))
+        .collect();
     MOBILE.is_match(&digits) || LANDLINE.is_match(&digits)
 }
 
@@ -97,12 +107,19 @@ pub fn is_valid_id_number(value: &str) -> bool {
         return false;
     }
     let birth: String = v[6..14].iter().collect();
-    if NaiveDate::parse_from_str(&birth, "%Y%m%d").map(|d| d.year() < 1900).unwrap_or(true) {
+    if NaiveDate::parse_from_str(&birth, "%Y%m%d")
+        .map(|d| d.year() < 1900)
+        .unwrap_or(true)
+    {
         return false;
     }
     const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
     const CHECK: [char; 11] = ['1', '0', 'X', '9', '8', '7', '6', '5', '4', '3', '2'];
-    let sum: u32 = v[..17].iter().zip(WEIGHTS).map(|(c, w)| c.to_digit(10).unwrap_or(0) * w).sum();
+    let sum: u32 = v[..17]
+        .iter()
+        .zip(WEIGHTS)
+        .map(|(c, w)| c.to_digit(10).unwrap_or(0) * w)
+        .sum();
     CHECK[(sum % 11) as usize] == v[17]
 }
 
@@ -110,7 +127,11 @@ pub fn is_valid_id_number(value: &str) -> bool {
 pub fn id_check_char(first17: &str) -> char {
     const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
     const CHECK: [char; 11] = ['1', '0', 'X', '9', '8', '7', '6', '5', '4', '3', '2'];
-    let sum: u32 = first17.chars().zip(WEIGHTS).map(|(c, w)| c.to_digit(10).unwrap_or(0) * w).sum();
+    let sum: u32 = first17
+        .chars()
+        .zip(WEIGHTS)
+        .map(|(c, w)| c.to_digit(10).unwrap_or(0) * w)
+        .sum();
     CHECK[(sum % 11) as usize]
 }
 
@@ -120,10 +141,22 @@ mod tests {
 
     #[test]
     fn phones() {
-        for ok in ["13800138000", "138 0013 8000", "+8613912345678", "010-12345678", "0755-1234567"] {
+        for ok in [
+            "13800138000",
+            "138 0013 8000",
+            "+8613912345678",
+            "010-12345678",
+            "0755-1234567",
+        ] {
             assert!(is_valid_phone(ok), "{ok}");
         }
-        for bad in ["12345", "1380013800", "23800138000", "phone", "138001380001"] {
+        for bad in [
+            "12345",
+            "1380013800",
+            "23800138000",
+            "phone",
+            "138001380001",
+        ] {
             assert!(!is_valid_phone(bad), "{bad}");
         }
     }
@@ -134,10 +167,16 @@ mod tests {
         let good = format!("{base}{}", id_check_char(base));
         assert!(is_valid_id_number(&good));
         assert!(is_valid_id_number(&good.to_lowercase()));
-        let wrong_check = format!("{base}{}", if id_check_char(base) == '0' { '1' } else { '0' });
+        let wrong_check = format!(
+            "{base}{}",
+            if id_check_char(base) == '0' { '1' } else { '0' }
+        );
         assert!(!is_valid_id_number(&wrong_check));
         let bad_date = "11010519491331002";
-        assert!(!is_valid_id_number(&format!("{bad_date}{}", id_check_char(bad_date))));
+        assert!(!is_valid_id_number(&format!(
+            "{bad_date}{}",
+            id_check_char(bad_date)
+        )));
         assert!(!is_valid_id_number("1234"));
     }
 

@@ -67,16 +67,47 @@ impl LedgerField {
     /// Headers seen in stations' ledgers for this field (compared after removing spaces, lower case).
     fn synonyms(self) -> &'static [&'static str] {
         match self {
-            LedgerField::Address => &["地址", "住址", "详细地址", "门牌地址", "标准地址", "address"],
+            LedgerField::Address => &[
+                "地址",
+                "住址",
+                "详细地址",
+                "门牌地址",
+                "标准地址",
+                "address",
+            ],
             LedgerField::Beat => &["责任区", "警务区", "社区", "beat"],
-            LedgerField::HouseholdKind => &["类型", "户类型", "房屋类型", "住户类型", "kind", "type"],
+            LedgerField::HouseholdKind => {
+                &["类型", "户类型", "房屋类型", "住户类型", "kind", "type"]
+            }
             LedgerField::HouseholdTags => &["住户标签", "户标签", "重点类别", "household_tags"],
             LedgerField::ContactPhone => &["联系电话", "户联系电话", "contact_phone"],
             LedgerField::Name => &["姓名", "名字", "居民姓名", "name"],
             LedgerField::Sex => &["性别", "sex", "gender"],
-            LedgerField::BirthDate => &["出生日期", "出生年月", "生日", "birth_date", "birthdate", "dob"],
-            LedgerField::Phone => &["电话", "手机", "手机号", "手机号码", "电话号码", "phone", "mobile"],
-            LedgerField::IdNumber => &["身份证号", "身份证号码", "公民身份号码", "身份证", "id_number", "id"],
+            LedgerField::BirthDate => &[
+                "出生日期",
+                "出生年月",
+                "生日",
+                "birth_date",
+                "birthdate",
+                "dob",
+            ],
+            LedgerField::Phone => &[
+                "电话",
+                "手机",
+                "手机号",
+                "手机号码",
+                "电话号码",
+                "phone",
+                "mobile",
+            ],
+            LedgerField::IdNumber => &[
+                "身份证号",
+                "身份证号码",
+                "公民身份号码",
+                "身份证",
+                "id_number",
+                "id",
+            ],
             LedgerField::Relation => &["与户主关系", "关系", "relation"],
             LedgerField::ResidentTags => &["标签", "人员类别", "居民标签", "tags", "resident_tags"],
         }
@@ -89,10 +120,18 @@ pub type Mapping = BTreeMap<LedgerField, usize>;
 /// Suggests a mapping from the headers: each field takes the first column whose header is one of its
 /// synonyms.
 pub fn suggest(headers: &[String]) -> Mapping {
-    let key = |h: &str| h.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_lowercase();
+    let key = |h: &str| {
+        h.chars()
+            .filter(|c| !c.is_whitespace())
+            .collect::<String>()
+            .to_lowercase()
+    };
     let mut mapping = Mapping::new();
     for field in LedgerField::ALL {
-        if let Some(i) = headers.iter().position(|h| field.synonyms().contains(&key(h).as_str())) {
+        if let Some(i) = headers
+            .iter()
+            .position(|h| field.synonyms().contains(&key(h).as_str()))
+        {
             mapping.insert(field, i);
         }
     }
@@ -105,8 +144,17 @@ mod tests {
 
     #[test]
     fn common_chinese_headers_are_recognised() {
-        let headers: Vec<String> =
-            ["序号", "姓名", "性别", "公民身份号码", "手机号码", "住址", "与户主关系"].map(String::from).to_vec();
+        let headers: Vec<String> = [
+            "序号",
+            "姓名",
+            "性别",
+            "公民身份号码",
+            "手机号码",
+            "住址",
+            "与户主关系",
+        ]
+        .map(String::from)
+        .to_vec();
         let m = suggest(&headers);
         assert_eq!(m.get(&LedgerField::Name), Some(&1));
         assert_eq!(m.get(&LedgerField::IdNumber), Some(&3));

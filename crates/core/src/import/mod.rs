@@ -97,7 +97,10 @@ pub fn preview(file_name: &str, bytes: &[u8]) -> Result<Preview, ImportError> {
 }
 
 fn check_mapping(mapping: &Mapping, columns: usize) -> Result<(), ImportError> {
-    let missing: Vec<LedgerField> = LedgerField::REQUIRED.into_iter().filter(|f| !mapping.contains_key(f)).collect();
+    let missing: Vec<LedgerField> = LedgerField::REQUIRED
+        .into_iter()
+        .filter(|f| !mapping.contains_key(f))
+        .collect();
     if !missing.is_empty() {
         return Err(ImportError::MissingColumns { fields: missing });
     }
@@ -114,7 +117,11 @@ impl Store {
         check_mapping(&request.mapping, t.headers.len())?;
         let device = self.device()?.clone();
         let today = chrono::Utc::now().date_naive();
-        let mut report = ImportReport { dry_run: request.dry_run, rows: t.rows.len() as u32, ..Default::default() };
+        let mut report = ImportReport {
+            dry_run: request.dry_run,
+            rows: t.rows.len() as u32,
+            ..Default::default()
+        };
         // Households created earlier in this same file, by (beat, normalised address).
         let mut seen: HashMap<(String, String), HouseholdId> = HashMap::new();
         let tx = self.conn.transaction()?;
@@ -123,11 +130,17 @@ impl Store {
             let parsed = match parse::row(cells, &request.mapping, &request.default_beat, today) {
                 Ok(p) => p,
                 Err(errors) => {
-                    report.rejected.push(RejectedRow { row: row_no, errors });
+                    report.rejected.push(RejectedRow {
+                        row: row_no,
+                        errors,
+                    });
                     continue;
                 }
             };
-            let key = (parsed.household.beat.clone(), crate::address::normalize(&parsed.household.address));
+            let key = (
+                parsed.household.beat.clone(),
+                crate::address::normalize(&parsed.household.address),
+            );
             let existing_household = match seen.get(&key) {
                 Some(id) => Some(*id),
                 None => tx
@@ -145,7 +158,10 @@ impl Store {
                     h.id = HouseholdId::new();
                     let errors = h.validate(today);
                     if !errors.is_empty() {
-                        report.rejected.push(RejectedRow { row: row_no, errors: ledger_names(errors) });
+                        report.rejected.push(RejectedRow {
+                            row: row_no,
+                            errors: ledger_names(errors),
+                        });
                         continue;
                     }
                     save_in(&tx, &device, &h)?;
@@ -170,10 +186,16 @@ impl Store {
             }
             let errors = resident.validate(today);
             if !errors.is_empty() {
-                report.rejected.push(RejectedRow { row: row_no, errors: ledger_names(errors) });
+                report.rejected.push(RejectedRow {
+                    row: row_no,
+                    errors: ledger_names(errors),
+                });
                 continue;
             }
-            match (existing.is_some(), save_in(&tx, &device, &resident)?.change.is_some()) {
+            match (
+                existing.is_some(),
+                save_in(&tx, &device, &resident)?.change.is_some(),
+            ) {
                 (false, _) => report.residents_created += 1,
                 (true, true) => report.residents_updated += 1,
                 (true, false) => report.unchanged += 1,

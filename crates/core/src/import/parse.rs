@@ -23,8 +23,13 @@ pub fn sex(s: &str) -> Option<Sex> {
 }
 
 pub fn date(s: &str) -> Option<NaiveDate> {
-    let s = s.trim().replace(['年', '月', '/', '.'], "-").replace('日', "");
-    NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok().or_else(|| NaiveDate::parse_from_str(&s, "%Y%m%d").ok())
+    let s = s
+        .trim()
+        .replace(['年', '月', '/', '.'], "-")
+        .replace('日', "");
+    NaiveDate::parse_from_str(&s, "%Y-%m-%d")
+        .ok()
+        .or_else(|| NaiveDate::parse_from_str(&s, "%Y%m%d").ok())
 }
 
 pub fn tag(s: &str) -> Option<Tag> {
@@ -67,7 +72,10 @@ pub fn relation(s: &str) -> Option<Relation> {
 
 fn tags(s: &str) -> Result<Vec<Tag>, ()> {
     let mut out = Vec::new();
-    for part in s.split([',', '，', '、', ';', '；', '/', ' ']).filter(|p| !p.trim().is_empty()) {
+    for part in s
+        .split([',', '，', '、', ';', '；', '/', ' '])
+        .filter(|p| !p.trim().is_empty())
+    {
         let t = tag(part).ok_or(())?;
         if !out.contains(&t) {
             out.push(t);
@@ -82,12 +90,26 @@ fn from_id_number(id: &str) -> (Option<NaiveDate>, Option<Sex>) {
         return (None, None);
     }
     let birth = NaiveDate::parse_from_str(&id[6..14], "%Y%m%d").ok();
-    let sex = id[16..17].parse::<u32>().ok().map(|d| if d % 2 == 1 { Sex::Male } else { Sex::Female });
+    let sex = id[16..17]
+        .parse::<u32>()
+        .ok()
+        .map(|d| if d % 2 == 1 { Sex::Male } else { Sex::Female });
     (birth, sex)
 }
 
-pub fn row(cells: &[String], mapping: &Mapping, default_beat: &str, today: NaiveDate) -> Result<ParsedRow, Vec<FieldError>> {
-    let cell = |f: LedgerField| mapping.get(&f).and_then(|i| cells.get(*i)).map(|s| s.trim()).unwrap_or_default();
+pub fn row(
+    cells: &[String],
+    mapping: &Mapping,
+    default_beat: &str,
+    today: NaiveDate,
+) -> Result<ParsedRow, Vec<FieldError>> {
+    let cell = |f: LedgerField| {
+        mapping
+            .get(&f)
+            .and_then(|i| cells.get(*i))
+            .map(|s| s.trim())
+            .unwrap_or_default()
+    };
     let mut errors = Vec::new();
     let mut optional = |f: LedgerField, text: &str, parsed: Option<()>| {
         if !text.is_empty() && parsed.is_none() {
@@ -96,25 +118,52 @@ pub fn row(cells: &[String], mapping: &Mapping, default_beat: &str, today: Naive
     };
 
     let household_kind = kind(cell(LedgerField::HouseholdKind));
-    optional(LedgerField::HouseholdKind, cell(LedgerField::HouseholdKind), household_kind.map(|_| ()));
+    optional(
+        LedgerField::HouseholdKind,
+        cell(LedgerField::HouseholdKind),
+        household_kind.map(|_| ()),
+    );
     let household_tags = tags(cell(LedgerField::HouseholdTags));
-    optional(LedgerField::HouseholdTags, cell(LedgerField::HouseholdTags), household_tags.as_ref().ok().map(|_| ()));
+    optional(
+        LedgerField::HouseholdTags,
+        cell(LedgerField::HouseholdTags),
+        household_tags.as_ref().ok().map(|_| ()),
+    );
     let resident_tags = tags(cell(LedgerField::ResidentTags));
-    optional(LedgerField::ResidentTags, cell(LedgerField::ResidentTags), resident_tags.as_ref().ok().map(|_| ()));
+    optional(
+        LedgerField::ResidentTags,
+        cell(LedgerField::ResidentTags),
+        resident_tags.as_ref().ok().map(|_| ()),
+    );
     let sex_value = sex(cell(LedgerField::Sex));
-    optional(LedgerField::Sex, cell(LedgerField::Sex), sex_value.map(|_| ()));
+    optional(
+        LedgerField::Sex,
+        cell(LedgerField::Sex),
+        sex_value.map(|_| ()),
+    );
     let relation_value = relation(cell(LedgerField::Relation));
-    optional(LedgerField::Relation, cell(LedgerField::Relation), relation_value.map(|_| ()));
+    optional(
+        LedgerField::Relation,
+        cell(LedgerField::Relation),
+        relation_value.map(|_| ()),
+    );
     let birth = date(cell(LedgerField::BirthDate));
     if !cell(LedgerField::BirthDate).is_empty() && birth.is_none() {
-        errors.push(FieldError::new(LedgerField::BirthDate.as_str(), ErrorCode::BadDate));
+        errors.push(FieldError::new(
+            LedgerField::BirthDate.as_str(),
+            ErrorCode::BadDate,
+        ));
     }
 
     let beat = match cell(LedgerField::Beat) {
         "" => default_beat.trim(),
         b => b,
     };
-    let mut household = Household::new(beat, cell(LedgerField::Address), household_kind.unwrap_or(HouseholdKind::Residence));
+    let mut household = Household::new(
+        beat,
+        cell(LedgerField::Address),
+        household_kind.unwrap_or(HouseholdKind::Residence),
+    );
     household.id = HouseholdId::new();
     household.tags = household_tags.unwrap_or_default();
     household.contact_phone = cell(LedgerField::ContactPhone).to_string();
@@ -139,10 +188,20 @@ pub fn row(cells: &[String], mapping: &Mapping, default_beat: &str, today: Naive
             "contact_phone" => LedgerField::ContactPhone,
             _ => continue,
         };
-        errors.push(FieldError { field: field.as_str().into(), ..e });
+        errors.push(FieldError {
+            field: field.as_str().into(),
+            ..e
+        });
     }
     errors.extend(resident.validate(today));
-    if errors.is_empty() { Ok(ParsedRow { household, resident }) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok(ParsedRow {
+            household,
+            resident,
+        })
+    } else {
+        Err(errors)
+    }
 }
 
 #[cfg(test)]
@@ -152,7 +211,13 @@ mod tests {
     #[test]
     fn dates_are_read_the_ways_stations_write_them() {
         let want = NaiveDate::from_ymd_opt(1950, 3, 5);
-        for s in ["1950-03-05", "1950/3/5", "19500305", "1950年3月5日", "1950.3.5"] {
+        for s in [
+            "1950-03-05",
+            "1950/3/5",
+            "19500305",
+            "1950年3月5日",
+            "1950.3.5",
+        ] {
             assert_eq!(date(s), want, "{s}");
         }
         assert_eq!(date("三月五日"), None);
@@ -160,7 +225,10 @@ mod tests {
 
     #[test]
     fn tags_split_on_the_usual_separators() {
-        assert_eq!(tags("独居老人、低保户").unwrap(), vec![Tag::ElderlyAlone, Tag::LowIncome]);
+        assert_eq!(
+            tags("独居老人、低保户").unwrap(),
+            vec![Tag::ElderlyAlone, Tag::LowIncome]
+        );
         assert!(tags("外星人").is_err());
     }
 }

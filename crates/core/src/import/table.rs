@@ -17,7 +17,10 @@ pub struct Table {
 
 /// Reads a ledger file's contents; `file_name` tells the format by its extension.
 pub fn read(file_name: &str, bytes: &[u8]) -> Result<Table, ImportError> {
-    let ext = file_name.rsplit_once('.').map(|(_, e)| e.to_lowercase()).unwrap_or_default();
+    let ext = file_name
+        .rsplit_once('.')
+        .map(|(_, e)| e.to_lowercase())
+        .unwrap_or_default();
     let mut rows = match ext.as_str() {
         "csv" | "txt" => read_csv(bytes)?,
         "xlsx" | "xlsm" | "xls" | "ods" => read_sheet(bytes)?,
@@ -29,14 +32,22 @@ pub fn read(file_name: &str, bytes: &[u8]) -> Result<Table, ImportError> {
         return Err(ImportError::Empty);
     }
     if rows.len() > MAX_ROWS + 1 {
-        return Err(ImportError::TooManyRows { limit: MAX_ROWS as u32 });
+        return Err(ImportError::TooManyRows {
+            limit: MAX_ROWS as u32,
+        });
     }
-    let headers = rows.remove(0).into_iter().map(|h| h.trim().to_string()).collect();
+    let headers = rows
+        .remove(0)
+        .into_iter()
+        .map(|h| h.trim().to_string())
+        .collect();
     Ok(Table { headers, rows })
 }
 
 fn unreadable(e: impl std::fmt::Display) -> ImportError {
-    ImportError::Unreadable { detail: e.to_string() }
+    ImportError::Unreadable {
+        detail: e.to_string(),
+    }
 }
 
 fn read_csv(bytes: &[u8]) -> Result<Vec<Vec<String>>, ImportError> {
@@ -45,23 +56,38 @@ fn read_csv(bytes: &[u8]) -> Result<Vec<Vec<String>>, ImportError> {
         Err(_) => {
             let (text, _, had_errors) = encoding_rs::GB18030.decode(bytes);
             if had_errors {
-                return Err(ImportError::Unreadable { detail: "text encoding is neither UTF-8 nor GBK".into() });
+                return Err(ImportError::Unreadable {
+                    detail: "text encoding is neither UTF-8 nor GBK".into(),
+                });
             }
             text.into_owned()
         }
     };
-    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
     reader
         .records()
-        .map(|r| r.map(|rec| rec.iter().map(str::to_string).collect()).map_err(unreadable))
+        .map(|r| {
+            r.map(|rec| rec.iter().map(str::to_string).collect())
+                .map_err(unreadable)
+        })
         .collect()
 }
 
 fn read_sheet(bytes: &[u8]) -> Result<Vec<Vec<String>>, ImportError> {
     let mut workbook = open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(unreadable)?;
-    let sheet = workbook.sheet_names().first().cloned().ok_or(ImportError::Empty)?;
+    let sheet = workbook
+        .sheet_names()
+        .first()
+        .cloned()
+        .ok_or(ImportError::Empty)?;
     let range = workbook.worksheet_range(&sheet).map_err(unreadable)?;
-    Ok(range.rows().map(|row| row.iter().map(cell_text).collect()).collect())
+    Ok(range
+        .rows()
+        .map(|row| row.iter().map(cell_text).collect())
+        .collect())
 }
 
 fn cell_text(cell: &Data) -> String {

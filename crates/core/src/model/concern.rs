@@ -1,6 +1,9 @@
 //! A problem or request a resident raised, from raising to the moment the resident is told the result.
 
-use super::{ConcernCategory, ConcernStatus, EntityKind, EntitySpec, FeedbackMethod, FieldKind, Record, Urgency};
+use super::{
+    ConcernCategory, ConcernStatus, EntityKind, EntitySpec, FeedbackMethod, FieldKind, Record,
+    Urgency,
+};
 use crate::error::{ErrorCode, FieldError};
 use crate::ids::{ConcernId, HouseholdId, ResidentId, VisitId};
 use crate::validate::{Checks, NAME_MAX, NOTES_MAX};
@@ -73,7 +76,11 @@ pub static CONCERN: EntitySpec = EntitySpec {
 };
 
 impl Concern {
-    pub fn new(household_id: HouseholdId, category: ConcernCategory, summary: impl Into<String>) -> Self {
+    pub fn new(
+        household_id: HouseholdId,
+        category: ConcernCategory,
+        summary: impl Into<String>,
+    ) -> Self {
         Concern {
             id: ConcernId::new(),
             version: 0,
@@ -123,7 +130,9 @@ impl Record for Concern {
             c.past_time("feedback_at", at, today);
         }
         // "Everything settled, everything answered": closing means the resident was told.
-        if self.status == ConcernStatus::Closed && (self.feedback_at.is_none() || self.feedback_method.is_none()) {
+        if self.status == ConcernStatus::Closed
+            && (self.feedback_at.is_none() || self.feedback_method.is_none())
+        {
             c.fail("status", ErrorCode::FeedbackRequiredToClose);
         }
         c.errors

@@ -8,8 +8,8 @@ mod concern;
 mod household;
 mod resident;
 mod task;
-mod vocab;
 mod visit;
+mod vocab;
 
 pub use concern::Concern;
 pub use household::Household;
@@ -47,7 +47,10 @@ pub struct EntitySpec {
 
 impl EntitySpec {
     pub fn field_kind(&self, name: &str) -> Option<FieldKind> {
-        self.fields.iter().find(|(n, _)| *n == name).map(|(_, k)| *k)
+        self.fields
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, k)| *k)
     }
 }
 

@@ -59,7 +59,12 @@ pub static TASK: EntitySpec = EntitySpec {
 };
 
 impl Task {
-    pub fn new(household_id: HouseholdId, title: impl Into<String>, assignee: impl Into<String>, due_date: NaiveDate) -> Self {
+    pub fn new(
+        household_id: HouseholdId,
+        title: impl Into<String>,
+        assignee: impl Into<String>,
+        due_date: NaiveDate,
+    ) -> Self {
         Task {
             id: TaskId::new(),
             version: 0,

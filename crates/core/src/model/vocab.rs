@@ -104,7 +104,15 @@ impl EntityKind {
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
-        [Self::Household, Self::Resident, Self::Visit, Self::Concern, Self::Task].into_iter().find(|k| k.as_str() == s)
+        [
+            Self::Household,
+            Self::Resident,
+            Self::Visit,
+            Self::Concern,
+            Self::Task,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
     }
 }
 
@@ -115,14 +123,23 @@ mod tests {
     #[test]
     fn stored_words_match_serde_names() {
         for p in Purpose::ALL {
-            assert_eq!(serde_json::to_value(p).unwrap(), serde_json::Value::String(p.as_str().into()));
+            assert_eq!(
+                serde_json::to_value(p).unwrap(),
+                serde_json::Value::String(p.as_str().into())
+            );
             assert_eq!(Purpose::parse(p.as_str()), Some(*p));
         }
         for c in ConcernCategory::ALL {
-            assert_eq!(serde_json::to_value(c).unwrap(), serde_json::Value::String(c.as_str().into()));
+            assert_eq!(
+                serde_json::to_value(c).unwrap(),
+                serde_json::Value::String(c.as_str().into())
+            );
         }
         for t in Tag::ALL {
-            assert_eq!(serde_json::to_value(t).unwrap(), serde_json::Value::String(t.as_str().into()));
+            assert_eq!(
+                serde_json::to_value(t).unwrap(),
+                serde_json::Value::String(t.as_str().into())
+            );
         }
         assert_eq!(Tag::parse("nonsense"), None);
     }

@@ -49,7 +49,11 @@ pub(crate) fn append(
     base_version: i64,
 ) -> Result<Change> {
     let hlc = tick_clock(tx)?;
-    let device_seq: i64 = tx.query_row("SELECT coalesce(max(device_seq), 0) + 1 FROM changes", [], |r| r.get(0))?;
+    let device_seq: i64 = tx.query_row(
+        "SELECT coalesce(max(device_seq), 0) + 1 FROM changes",
+        [],
+        |r| r.get(0),
+    )?;
     let change = Change {
         change_id: ChangeId::new(),
         device_id: device.device_id,
@@ -90,18 +94,26 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Change> {
     let entity: String = r.get(4)?;
     let fields: String = r.get(6)?;
     let created: String = r.get(10)?;
-    let bad = |i, e: Box<dyn std::error::Error + Send + Sync>| rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, e);
+    let bad = |i, e: Box<dyn std::error::Error + Send + Sync>| {
+        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, e)
+    };
     Ok(Change {
         change_id: r.get(0)?,
         device_id: r.get(1)?,
         device_seq: r.get(2)?,
         officer_id: r.get(3)?,
-        entity: EntityKind::parse(&entity).ok_or_else(|| bad(4, format!("unknown entity {entity}").into()))?,
+        entity: EntityKind::parse(&entity)
+            .ok_or_else(|| bad(4, format!("unknown entity {entity}").into()))?,
         entity_id: uuid::Uuid::parse_str(&r.get::<_, String>(5)?).map_err(|e| bad(5, e.into()))?,
         fields: serde_json::from_str(&fields).map_err(|e| bad(6, e.into()))?,
         base_version: r.get(7)?,
-        hlc: Hlc { ms: r.get(8)?, counter: r.get(9)? },
-        created_at: DateTime::parse_from_rfc3339(&created).map_err(|e| bad(10, e.into()))?.with_timezone(&Utc),
+        hlc: Hlc {
+            ms: r.get(8)?,
+            counter: r.get(9)?,
+        },
+        created_at: DateTime::parse_from_rfc3339(&created)
+            .map_err(|e| bad(10, e.into()))?
+            .with_timezone(&Utc),
     })
 }
 
@@ -120,7 +132,9 @@ pub struct SyncStatus {
 impl Store {
     /// Changes with `device_seq > after`, oldest first, at most `limit`.
     pub fn changes_after(&self, after: i64, limit: u32) -> Result<Vec<Change>> {
-        let sql = format!("SELECT {COLUMNS} FROM changes WHERE device_seq > ?1 ORDER BY device_seq LIMIT ?2");
+        let sql = format!(
+            "SELECT {COLUMNS} FROM changes WHERE device_seq > ?1 ORDER BY device_seq LIMIT ?2"
+        );
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let rows = stmt.query_map(params![after, limit], from_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -128,9 +142,14 @@ impl Store {
 
     /// Every change made to one record, oldest first.
     pub fn changes_of(&self, entity: EntityKind, id: Uuid) -> Result<Vec<Change>> {
-        let sql = format!("SELECT {COLUMNS} FROM changes WHERE entity = ?1 AND entity_id = ?2 ORDER BY device_seq");
+        let sql = format!(
+            "SELECT {COLUMNS} FROM changes WHERE entity = ?1 AND entity_id = ?2 ORDER BY device_seq"
+        );
         let mut stmt = self.conn.prepare_cached(&sql)?;
-        let rows = stmt.query_map(params![entity.as_str(), id.hyphenated().to_string()], from_row)?;
+        let rows = stmt.query_map(
+            params![entity.as_str(), id.hyphenated().to_string()],
+            from_row,
+        )?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
@@ -141,7 +160,12 @@ impl Store {
             [],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
-        let last_sync_at = last.and_then(|t| DateTime::parse_from_rfc3339(&t).ok()).map(|t| t.with_timezone(&Utc));
-        Ok(SyncStatus { unsent, last_sync_at })
+        let last_sync_at = last
+            .and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
+            .map(|t| t.with_timezone(&Utc));
+        Ok(SyncStatus {
+            unsent,
+            last_sync_at,
+        })
     }
 }

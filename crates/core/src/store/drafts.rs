@@ -29,7 +29,10 @@ impl Store {
     pub fn save_draft(&mut self, id: &str, kind: &str, payload: &serde_json::Value) -> Result<()> {
         let text = payload.to_string();
         if text.len() > DRAFT_MAX_BYTES {
-            return Err(Error::Invalid(vec![FieldError::too_long("draft", DRAFT_MAX_BYTES as u32)]));
+            return Err(Error::Invalid(vec![FieldError::too_long(
+                "draft",
+                DRAFT_MAX_BYTES as u32,
+            )]));
         }
         if id.trim().is_empty() || kind.trim().is_empty() {
             return Err(Error::invalid("draft", ErrorCode::Required));
@@ -43,10 +46,16 @@ impl Store {
     }
 
     pub fn drafts(&self) -> Result<Vec<Draft>> {
-        let mut stmt =
-            self.conn.prepare_cached("SELECT id, kind, payload, updated_at FROM drafts ORDER BY updated_at DESC")?;
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, kind, payload, updated_at FROM drafts ORDER BY updated_at DESC",
+        )?;
         let rows = stmt.query_map([], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?))
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+            ))
         })?;
         let mut drafts = Vec::new();
         for row in rows {
@@ -55,14 +64,17 @@ impl Store {
                 id,
                 kind,
                 payload: serde_json::from_str(&payload)?,
-                updated_at: DateTime::parse_from_rfc3339(&updated).map(|t| t.with_timezone(&Utc)).unwrap_or_default(),
+                updated_at: DateTime::parse_from_rfc3339(&updated)
+                    .map(|t| t.with_timezone(&Utc))
+                    .unwrap_or_default(),
             });
         }
         Ok(drafts)
     }
 
     pub fn discard_draft(&mut self, id: &str) -> Result<()> {
-        self.conn.execute("DELETE FROM drafts WHERE id = ?1", [id])?;
+        self.conn
+            .execute("DELETE FROM drafts WHERE id = ?1", [id])?;
         Ok(())
     }
 }

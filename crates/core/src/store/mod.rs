@@ -47,7 +47,9 @@ pub struct Store {
 impl Store {
     /// Opens (creating if needed) the database at `path` and brings its schema up to date.
     pub fn open(path: &Path) -> Result<Store> {
-        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = Connection::open_with_flags(path, flags)?;
         Self::setup(conn)
     }
@@ -61,7 +63,9 @@ impl Store {
         // Another program holding the file: wait a little, then say so instead of failing at once.
         conn.busy_timeout(Duration::from_secs(3))?;
         // The first read tells a damaged or foreign file apart before anything is written to it.
-        conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0))?;
+        conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+            r.get::<_, i64>(0)
+        })?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         // FULL: a committed note survives a power cut (a dead battery), not just a crash.
         conn.pragma_update(None, "synchronous", "FULL")?;
@@ -90,9 +94,17 @@ impl Store {
         if !checks.errors.is_empty() {
             return Err(Error::Invalid(checks.errors));
         }
-        let beats: Vec<String> = beats.iter().map(|b| b.trim().to_string()).filter(|b| !b.is_empty()).collect();
+        let beats: Vec<String> = beats
+            .iter()
+            .map(|b| b.trim().to_string())
+            .filter(|b| !b.is_empty())
+            .collect();
         let device = match &self.device {
-            Some(d) => Device { officer_name: officer_name.trim().into(), beats, ..d.clone() },
+            Some(d) => Device {
+                officer_name: officer_name.trim().into(),
+                beats,
+                ..d.clone()
+            },
             None => Device {
                 device_id: DeviceId::new(),
                 officer_id: OfficerId::new(),
@@ -135,25 +147,40 @@ impl Store {
 
 fn load_device(conn: &Connection) -> Result<Option<Device>> {
     let row = conn
-        .query_row("SELECT device_id, officer_id, officer_name, beats FROM device WHERE singleton = 1", [], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get::<_, String>(3)?))
-        })
+        .query_row(
+            "SELECT device_id, officer_id, officer_name, beats FROM device WHERE singleton = 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get::<_, String>(3)?)),
+        )
         .optional()?;
     Ok(match row {
         None => None,
-        Some((device_id, officer_id, officer_name, beats)) => {
-            Some(Device { device_id, officer_id, officer_name, beats: serde_json::from_str(&beats)? })
-        }
+        Some((device_id, officer_id, officer_name, beats)) => Some(Device {
+            device_id,
+            officer_id,
+            officer_name,
+            beats: serde_json::from_str(&beats)?,
+        }),
     })
 }
 
 /// Ticks the device's hybrid clock inside the caller's transaction and returns the new timestamp.
 fn tick_clock(tx: &rusqlite::Transaction<'_>) -> Result<Hlc> {
-    let last: Hlc = tx.query_row("SELECT hlc_ms, hlc_counter FROM device WHERE singleton = 1", [], |r| {
-        Ok(Hlc { ms: r.get(0)?, counter: r.get(1)? })
-    })?;
+    let last: Hlc = tx.query_row(
+        "SELECT hlc_ms, hlc_counter FROM device WHERE singleton = 1",
+        [],
+        |r| {
+            Ok(Hlc {
+                ms: r.get(0)?,
+                counter: r.get(1)?,
+            })
+        },
+    )?;
     let next = last.tick(chrono::Utc::now().timestamp_millis());
-    tx.execute("UPDATE device SET hlc_ms = ?1, hlc_counter = ?2 WHERE singleton = 1", params![next.ms, next.counter])?;
+    tx.execute(
+        "UPDATE device SET hlc_ms = ?1, hlc_counter = ?2 WHERE singleton = 1",
+        params![next.ms, next.counter],
+    )?;
     Ok(next)
 }
 
@@ -170,8 +197,11 @@ mod tests {
     fn a_file_that_is_not_a_database_is_reported_as_corrupt() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("ledger.sqlite");
-        std::fs::write(&path, b"this is a spreadsheet, not a database, and it is long enough to matter".repeat(100))
-            .unwrap();
+        std::fs::write(
+            &path,
+            b"this is a spreadsheet, not a database, and it is long enough to matter".repeat(100),
+        )
+        .unwrap();
         assert!(matches!(Store::open(&path), Err(Error::Corrupt)));
     }
 
@@ -180,7 +210,9 @@ mod tests {
         let mut store = Store::open_in_memory().unwrap();
         assert!(matches!(store.device(), Err(Error::NoDevice)));
         let first = store.init_device("张警官", &["幸福社区".into()]).unwrap();
-        let second = store.init_device("张伟", &["幸福社区".into(), "和平社区".into()]).unwrap();
+        let second = store
+            .init_device("张伟", &["幸福社区".into(), "和平社区".into()])
+            .unwrap();
         assert_eq!(first.device_id, second.device_id);
         assert_eq!(second.beats.len(), 2);
         assert!(matches!(store.init_device(" ", &[]), Err(Error::Invalid(e)) if e.len() == 2));

@@ -62,7 +62,9 @@ fn an_edit_logs_only_the_fields_it_changed_with_the_version_the_device_held() {
     let mut s = store();
     let mut h = household(&mut s, "幸福路12号");
     // As if the station had accepted the record at version 7 and the device pulled it.
-    s.conn().execute("UPDATE households SET version = 7 WHERE id = ?1", [h.id]).unwrap();
+    s.conn()
+        .execute("UPDATE households SET version = 7 WHERE id = ?1", [h.id])
+        .unwrap();
     h.contact_phone = "13800138000".into();
     h.tags = vec![Tag::ElderlyAlone];
     let saved = s.save(&h).unwrap().change.unwrap();
@@ -81,12 +83,21 @@ fn saving_the_same_record_again_logs_nothing() {
     let mut s = store();
     let h = household(&mut s, "幸福路12号");
     let v = visit(&h, "第一次走访");
-    let entry = VisitEntry { visit: v.clone(), concerns: vec![], tasks: vec![], draft_id: None };
+    let entry = VisitEntry {
+        visit: v.clone(),
+        concerns: vec![],
+        tasks: vec![],
+        draft_id: None,
+    };
     s.record_visit(&entry).unwrap();
     s.record_visit(&entry).unwrap();
     assert!(s.save(&v).unwrap().change.is_none());
     assert_eq!(count(&s, "SELECT count(*) FROM visits"), 1);
-    assert_eq!(count(&s, "SELECT count(*) FROM changes"), 2, "household + visit, nothing for the replays");
+    assert_eq!(
+        count(&s, "SELECT count(*) FROM changes"),
+        2,
+        "household + visit, nothing for the replays"
+    );
 }
 
 #[test]
@@ -98,7 +109,12 @@ fn a_write_that_fails_leaves_neither_the_rows_nor_their_changes() {
     let v = visit(&h, "走访记录");
     let mut c = Concern::new(h.id, ConcernCategory::Dispute, "邻里纠纷");
     c.reporter_id = Some(crate::ids::ResidentId::new());
-    let entry = VisitEntry { visit: v.clone(), concerns: vec![c], tasks: vec![], draft_id: None };
+    let entry = VisitEntry {
+        visit: v.clone(),
+        concerns: vec![c],
+        tasks: vec![],
+        draft_id: None,
+    };
     match s.record_visit(&entry) {
         Err(Error::Invalid(errors)) => {
             assert_eq!(errors[0].field, "reporter_id");
@@ -121,14 +137,24 @@ fn deleting_leaves_a_tombstone_and_a_change_and_the_log_cannot_be_rewritten() {
     let change = s.delete::<Resident>(r.id.0).unwrap().change.unwrap();
     assert_eq!(change.fields.len(), 1);
     assert_eq!(change.fields["deleted"], json!(true));
-    assert_eq!(count(&s, "SELECT count(*) FROM residents WHERE deleted = 1"), 1);
-    assert!(s.search("王五", 10).unwrap().residents.is_empty(), "a deleted resident is not found");
+    assert_eq!(
+        count(&s, "SELECT count(*) FROM residents WHERE deleted = 1"),
+        1
+    );
+    assert!(
+        s.search("王五", 10).unwrap().residents.is_empty(),
+        "a deleted resident is not found"
+    );
     // An edit to a deleted record is refused with a reason.
     r.name = "王老五".into();
     assert!(matches!(s.save(&r), Err(Error::Invalid(e)) if e[0].code == ErrorCode::Deleted));
     // The schema itself refuses to remove records or rewrite changes.
     assert!(s.conn().execute("DELETE FROM residents", []).is_err());
-    assert!(s.conn().execute("UPDATE changes SET base_version = 99", []).is_err());
+    assert!(
+        s.conn()
+            .execute("UPDATE changes SET base_version = 99", [])
+            .is_err()
+    );
     assert!(s.conn().execute("DELETE FROM changes", []).is_err());
 }
 
@@ -152,12 +178,17 @@ fn a_concern_cannot_be_closed_before_the_resident_is_told() {
     let mut c = Concern::new(h.id, ConcernCategory::SafetyHazard, "楼道照明损坏");
     s.save(&c).unwrap();
     c.status = ConcernStatus::Closed;
-    assert!(matches!(s.save(&c), Err(Error::Invalid(e)) if e[0].code == ErrorCode::FeedbackRequiredToClose));
+    assert!(
+        matches!(s.save(&c), Err(Error::Invalid(e)) if e[0].code == ErrorCode::FeedbackRequiredToClose)
+    );
     c.feedback_at = Some(crate::time::now());
     c.feedback_method = Some(FeedbackMethod::Phone);
     c.closed_at = c.feedback_at;
     s.save(&c).unwrap();
-    assert_eq!(s.get::<Concern>(c.id.0).unwrap().status, ConcernStatus::Closed);
+    assert_eq!(
+        s.get::<Concern>(c.id.0).unwrap().status,
+        ConcernStatus::Closed
+    );
 }
 
 #[test]
@@ -168,7 +199,9 @@ fn bad_input_is_rejected_field_by_field_and_nothing_is_stored() {
     r.birth_date = NaiveDate::from_ymd_opt(1850, 1, 1);
     r.phone = "12345".into();
     r.id_number = "110105194912310021".into();
-    let Err(Error::Invalid(errors)) = s.save(&r) else { panic!("expected invalid") };
+    let Err(Error::Invalid(errors)) = s.save(&r) else {
+        panic!("expected invalid")
+    };
     let codes: Vec<(&str, ErrorCode)> = errors.iter().map(|e| (e.field.as_str(), e.code)).collect();
     assert!(codes.contains(&("name", ErrorCode::Required)));
     assert!(codes.contains(&("birth_date", ErrorCode::DateBefore1900)));
@@ -176,10 +209,23 @@ fn bad_input_is_rejected_field_by_field_and_nothing_is_stored() {
     assert!(codes.contains(&("id_number", ErrorCode::BadIdNumber)));
     let mut v = visit(&h, &"长".repeat(10_001));
     v.visited_at = Utc::now() + Duration::days(5);
-    let Err(Error::Invalid(errors)) = s.save(&v) else { panic!("expected invalid") };
-    assert!(errors.iter().any(|e| e.field == "notes" && e.code == ErrorCode::TooLong && e.limit == Some(10_000)));
-    assert!(errors.iter().any(|e| e.field == "visited_at" && e.code == ErrorCode::DateInFuture));
-    assert_eq!(count(&s, "SELECT count(*) FROM residents") + count(&s, "SELECT count(*) FROM visits"), 0);
+    let Err(Error::Invalid(errors)) = s.save(&v) else {
+        panic!("expected invalid")
+    };
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.field == "notes" && e.code == ErrorCode::TooLong && e.limit == Some(10_000))
+    );
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.field == "visited_at" && e.code == ErrorCode::DateInFuture)
+    );
+    assert_eq!(
+        count(&s, "SELECT count(*) FROM residents") + count(&s, "SELECT count(*) FROM visits"),
+        0
+    );
 }
 
 #[test]
@@ -189,7 +235,14 @@ fn search_finds_chinese_names_by_characters_initials_and_full_pinyin() {
     for name in ["张三", "张三丰", "李四", "欧阳娜娜"] {
         s.save(&Resident::new(h.id, name)).unwrap();
     }
-    let names = |q: &str| -> Vec<String> { s.search(q, 10).unwrap().residents.into_iter().map(|r| r.name).collect() };
+    let names = |q: &str| -> Vec<String> {
+        s.search(q, 10)
+            .unwrap()
+            .residents
+            .into_iter()
+            .map(|r| r.name)
+            .collect()
+    };
     assert_eq!(names("张三"), ["张三", "张三丰"], "exact match first");
     assert_eq!(names("zs"), ["张三", "张三丰"]);
     assert_eq!(names("zhangsan"), ["张三", "张三丰"]);
@@ -201,8 +254,15 @@ fn search_finds_chinese_names_by_characters_initials_and_full_pinyin() {
     let addr = s.search("3栋4", 10).unwrap().households;
     assert_eq!(addr.len(), 1);
     assert_eq!(addr[0].address, "幸福路12号3栋401");
-    assert_eq!(s.search("福路１２", 10).unwrap().households.len(), 1, "full-width digits match too");
-    assert!(s.search("\" OR *", 10).unwrap().residents.is_empty(), "syntax in the box is just text");
+    assert_eq!(
+        s.search("福路１２", 10).unwrap().households.len(),
+        1,
+        "full-width digits match too"
+    );
+    assert!(
+        s.search("\" OR *", 10).unwrap().residents.is_empty(),
+        "syntax in the box is just text"
+    );
 }
 
 #[test]
@@ -233,7 +293,10 @@ fn today_lists_overdue_households_tasks_due_and_residents_awaiting_feedback() {
     assert_eq!(t.households_total, 2, "only the officer's beat");
     assert_eq!(t.due_total, 1);
     assert_eq!(t.due_households[0].address, "幸福路3号");
-    assert_eq!(t.due_households[0].overdue_days, 12, "30-day interval for elderly alone, visited 42 days ago");
+    assert_eq!(
+        t.due_households[0].overdue_days, 12,
+        "30-day interval for elderly alone, visited 42 days ago"
+    );
     assert_eq!(t.tasks_due.len(), 1);
     assert_eq!(t.awaiting_feedback.len(), 1);
     assert_eq!(t.awaiting_feedback[0].address, "幸福路3号");
@@ -247,7 +310,12 @@ fn a_draft_survives_until_its_visit_is_saved() {
     let draft = json!({ "visit": v, "concerns": [] });
     s.save_draft("visit-draft-1", "visit", &draft).unwrap();
     assert_eq!(s.drafts().unwrap()[0].payload, draft);
-    let entry = VisitEntry { visit: v, concerns: vec![], tasks: vec![], draft_id: Some("visit-draft-1".into()) };
+    let entry = VisitEntry {
+        visit: v,
+        concerns: vec![],
+        tasks: vec![],
+        draft_id: Some("visit-draft-1".into()),
+    };
     s.record_visit(&entry).unwrap();
     assert!(s.drafts().unwrap().is_empty());
 }
@@ -268,7 +336,13 @@ fn a_database_locked_by_another_program_is_reported_as_locked() {
 
 #[test]
 fn the_demo_beat_is_the_same_for_the_same_seed() {
-    let spec = crate::demo::DemoSpec { seed: 7, households: 30, beats: vec![], max_visits: 3, today: NaiveDate::from_ymd_opt(2026, 11, 1).unwrap() };
+    let spec = crate::demo::DemoSpec {
+        seed: 7,
+        households: 30,
+        beats: vec![],
+        max_visits: 3,
+        today: NaiveDate::from_ymd_opt(2026, 11, 1).unwrap(),
+    };
     let dump = || {
         let mut s = store();
         let summary = crate::demo::generate(&mut s, &spec).unwrap();

@@ -104,7 +104,8 @@ pub struct OpenWork {
 }
 
 fn parse_time(text: Option<String>) -> Option<DateTime<Utc>> {
-    text.and_then(|t| DateTime::parse_from_rfc3339(&t).ok()).map(|t| t.with_timezone(&Utc))
+    text.and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
+        .map(|t| t.with_timezone(&Utc))
 }
 
 const SUMMARY_SQL: &str = "
@@ -116,9 +117,16 @@ const SUMMARY_SQL: &str = "
     WHERE h.deleted = 0";
 
 impl Store {
-    fn summaries(&self, sql_tail: &str, params: impl rusqlite::Params, today: NaiveDate) -> Result<Vec<HouseholdSummary>> {
+    fn summaries(
+        &self,
+        sql_tail: &str,
+        params: impl rusqlite::Params,
+        today: NaiveDate,
+    ) -> Result<Vec<HouseholdSummary>> {
         let policy: VisitPolicy = self.visit_policy()?;
-        let mut stmt = self.conn.prepare_cached(&format!("{SUMMARY_SQL} {sql_tail}"))?;
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!("{SUMMARY_SQL} {sql_tail}"))?;
         let rows = stmt.query_map(params, |r| {
             Ok((
                 r.get::<_, HouseholdId>(0)?,
@@ -136,7 +144,9 @@ impl Store {
             let (household_id, address, beat, kind, tags, registered, last, head_name) = row?;
             let tags: Vec<Tag> = serde_json::from_str(&tags)?;
             let last_visit = parse_time(last);
-            let registered = parse_time(Some(registered)).map(|t| t.date_naive()).unwrap_or(today);
+            let registered = parse_time(Some(registered))
+                .map(|t| t.date_naive())
+                .unwrap_or(today);
             let due_date = policy.due_date(&tags, last_visit.map(|t| t.date_naive()), registered);
             out.push(HouseholdSummary {
                 household_id,
@@ -164,20 +174,40 @@ impl Store {
         if filter.due_only {
             items.retain(|h| h.overdue_days >= 0);
         }
-        items.sort_by(|a, b| b.overdue_days.cmp(&a.overdue_days).then_with(|| a.address.cmp(&b.address)));
+        items.sort_by(|a, b| {
+            b.overdue_days
+                .cmp(&a.overdue_days)
+                .then_with(|| a.address.cmp(&b.address))
+        });
         let total = items.len() as u32;
-        let limit = if filter.limit == 0 { 100 } else { filter.limit.min(1000) } as usize;
-        let items = items.into_iter().skip(filter.offset as usize).take(limit).collect();
+        let limit = if filter.limit == 0 {
+            100
+        } else {
+            filter.limit.min(1000)
+        } as usize;
+        let items = items
+            .into_iter()
+            .skip(filter.offset as usize)
+            .take(limit)
+            .collect();
         Ok(HouseholdPage { items, total })
     }
 
     /// Today's plan for the officer's beats.
     pub fn today(&self, today: NaiveDate) -> Result<Today> {
         let beats = serde_json::to_string(&self.device()?.beats)?;
-        let mut due = self.summaries("AND h.beat IN (SELECT value FROM json_each(?1))", [&beats], today)?;
+        let mut due = self.summaries(
+            "AND h.beat IN (SELECT value FROM json_each(?1))",
+            [&beats],
+            today,
+        )?;
         let households_total = due.len() as u32;
         due.retain(|h| h.overdue_days >= 0);
-        due.sort_by(|a, b| b.overdue_days.cmp(&a.overdue_days).then_with(|| a.address.cmp(&b.address)));
+        due.sort_by(|a, b| {
+            b.overdue_days
+                .cmp(&a.overdue_days)
+                .then_with(|| a.address.cmp(&b.address))
+        });
         let due_total = due.len() as u32;
         due.truncate(100);
         let tasks_due = self.task_items(
@@ -190,7 +220,14 @@ impl Store {
              AND h.beat IN (SELECT value FROM json_each(?2)) ORDER BY c.raised_at",
             params![ConcernStatus::Resolved.as_str(), beats],
         )?;
-        Ok(Today { date: today, due_households: due, due_total, households_total, tasks_due, awaiting_feedback })
+        Ok(Today {
+            date: today,
+            due_households: due,
+            due_total,
+            households_total,
+            tasks_due,
+            awaiting_feedback,
+        })
     }
 
     /// Everything about one household.
@@ -199,12 +236,32 @@ impl Store {
         let summary = self
             .summaries("AND h.id = ?1", [id], today)?
             .pop()
-            .ok_or_else(|| crate::Error::NotFound { entity: "household", id: id.to_string() })?;
-        let residents = self.select::<Resident>("household_id = ?1 AND deleted = 0 ORDER BY relation = 'head' DESC, seq", [id])?;
-        let visits = self.select::<Visit>("household_id = ?1 AND deleted = 0 ORDER BY visited_at DESC", [id])?;
-        let concerns = self.select::<Concern>("household_id = ?1 AND deleted = 0 ORDER BY raised_at DESC", [id])?;
-        let tasks = self.select::<Task>("household_id = ?1 AND deleted = 0 ORDER BY due_date", [id])?;
-        Ok(HouseholdDetail { household, summary, residents, visits, concerns, tasks })
+            .ok_or_else(|| crate::Error::NotFound {
+                entity: "household",
+                id: id.to_string(),
+            })?;
+        let residents = self.select::<Resident>(
+            "household_id = ?1 AND deleted = 0 ORDER BY relation = 'head' DESC, seq",
+            [id],
+        )?;
+        let visits = self.select::<Visit>(
+            "household_id = ?1 AND deleted = 0 ORDER BY visited_at DESC",
+            [id],
+        )?;
+        let concerns = self.select::<Concern>(
+            "household_id = ?1 AND deleted = 0 ORDER BY raised_at DESC",
+            [id],
+        )?;
+        let tasks =
+            self.select::<Task>("household_id = ?1 AND deleted = 0 ORDER BY due_date", [id])?;
+        Ok(HouseholdDetail {
+            household,
+            summary,
+            residents,
+            visits,
+            concerns,
+            tasks,
+        })
     }
 
     /// Open concerns (not closed) and open tasks of the officer's beats.
@@ -228,24 +285,55 @@ impl Store {
             "SELECT t.id, h.address FROM tasks t JOIN households h ON h.id = t.household_id WHERE {condition} LIMIT 500"
         );
         let pairs = self.id_address_pairs(&sql, params)?;
-        pairs.into_iter().map(|(id, address)| Ok(TaskItem { task: self.get(id)?, address })).collect()
+        pairs
+            .into_iter()
+            .map(|(id, address)| {
+                Ok(TaskItem {
+                    task: self.get(id)?,
+                    address,
+                })
+            })
+            .collect()
     }
 
-    fn concern_items(&self, condition: &str, params: impl rusqlite::Params) -> Result<Vec<ConcernItem>> {
+    fn concern_items(
+        &self,
+        condition: &str,
+        params: impl rusqlite::Params,
+    ) -> Result<Vec<ConcernItem>> {
         let sql = format!(
             "SELECT c.id, h.address FROM concerns c JOIN households h ON h.id = c.household_id WHERE {condition} LIMIT 500"
         );
         let pairs = self.id_address_pairs(&sql, params)?;
-        pairs.into_iter().map(|(id, address)| Ok(ConcernItem { concern: self.get(id)?, address })).collect()
+        pairs
+            .into_iter()
+            .map(|(id, address)| {
+                Ok(ConcernItem {
+                    concern: self.get(id)?,
+                    address,
+                })
+            })
+            .collect()
     }
 
-    fn id_address_pairs(&self, sql: &str, params: impl rusqlite::Params) -> Result<Vec<(uuid::Uuid, String)>> {
+    fn id_address_pairs(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+    ) -> Result<Vec<(uuid::Uuid, String)>> {
         let mut stmt = self.conn.prepare_cached(sql)?;
-        let rows = stmt.query_map(params, |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+        let rows = stmt.query_map(params, |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        })?;
         let mut out = Vec::new();
         for row in rows {
             let (id, address) = row?;
-            out.push((uuid::Uuid::parse_str(&id).map_err(|e| crate::Error::Sqlite(rusqlite::Error::ToSqlConversionFailure(Box::new(e))))?, address));
+            out.push((
+                uuid::Uuid::parse_str(&id).map_err(|e| {
+                    crate::Error::Sqlite(rusqlite::Error::ToSqlConversionFailure(Box::new(e)))
+                })?,
+                address,
+            ));
         }
         Ok(out)
     }

@@ -23,7 +23,10 @@ fn to_sql(value: &Value) -> Sql {
     match value {
         Value::Null => Sql::Null,
         Value::Bool(b) => Sql::Integer(i64::from(*b)),
-        Value::Number(n) => n.as_i64().map(Sql::Integer).unwrap_or_else(|| Sql::Real(n.as_f64().unwrap_or(0.0))),
+        Value::Number(n) => n
+            .as_i64()
+            .map(Sql::Integer)
+            .unwrap_or_else(|| Sql::Real(n.as_f64().unwrap_or(0.0))),
         Value::String(s) => Sql::Text(s.clone()),
         Value::Array(_) | Value::Object(_) => Sql::Text(value.to_string()),
     }
@@ -44,7 +47,11 @@ fn from_sql(kind: FieldKind, value: Sql) -> Value {
 /// `SELECT id, version, <fields> FROM <table>`: the column list every record read uses.
 pub(crate) fn select_sql(spec: &EntitySpec) -> String {
     let cols: Vec<&str> = spec.fields.iter().map(|(n, _)| *n).collect();
-    format!("SELECT id, version, {} FROM {}", cols.join(", "), spec.table)
+    format!(
+        "SELECT id, version, {} FROM {}",
+        cols.join(", "),
+        spec.table
+    )
 }
 
 /// Builds a record from a row selected with [`select_sql`].
@@ -63,43 +70,95 @@ pub(crate) fn from_row<R: Record>(row: &Row<'_>) -> rusqlite::Result<R> {
 
 fn load<R: Record>(tx: &rusqlite::Connection, id: Uuid) -> Result<Option<R>> {
     let sql = format!("{} WHERE id = ?1", select_sql(R::SPEC));
-    Ok(tx.prepare_cached(&sql)?.query_row([id.hyphenated().to_string()], from_row::<R>).optional()?)
+    Ok(tx
+        .prepare_cached(&sql)?
+        .query_row([id.hyphenated().to_string()], from_row::<R>)
+        .optional()?)
 }
 
 /// The fields of `new` whose values differ from `old`.
 pub fn diff(old: &Map<String, Value>, new: &Map<String, Value>) -> Map<String, Value> {
-    new.iter().filter(|(k, v)| old.get(*k) != Some(*v)).map(|(k, v)| (k.clone(), v.clone())).collect()
+    new.iter()
+        .filter(|(k, v)| old.get(*k) != Some(*v))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
 }
 
 /// Every reference field names a record that exists here (a clear message instead of a bare
 /// foreign-key failure).
-fn check_references(tx: &Transaction<'_>, spec: &EntitySpec, fields: &Map<String, Value>) -> Result<()> {
+fn check_references(
+    tx: &Transaction<'_>,
+    spec: &EntitySpec,
+    fields: &Map<String, Value>,
+) -> Result<()> {
     let mut errors = Vec::new();
     for (name, kind) in spec.fields {
-        let (FieldKind::Ref(table), Some(Value::String(id))) = (kind, fields.get(*name)) else { continue };
+        let (FieldKind::Ref(table), Some(Value::String(id))) = (kind, fields.get(*name)) else {
+            continue;
+        };
         let sql = format!("SELECT 1 FROM {table} WHERE id = ?1 AND deleted = 0");
-        if tx.prepare_cached(&sql)?.query_row([id], |_| Ok(())).optional()?.is_none() {
+        if tx
+            .prepare_cached(&sql)?
+            .query_row([id], |_| Ok(()))
+            .optional()?
+            .is_none()
+        {
             errors.push(FieldError::new(*name, ErrorCode::UnknownReference));
         }
     }
-    if errors.is_empty() { Ok(()) } else { Err(Error::Invalid(errors)) }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Invalid(errors))
+    }
 }
 
-fn insert_row(tx: &Transaction<'_>, spec: &EntitySpec, id: Uuid, fields: &Map<String, Value>) -> Result<()> {
+fn insert_row(
+    tx: &Transaction<'_>,
+    spec: &EntitySpec,
+    id: Uuid,
+    fields: &Map<String, Value>,
+) -> Result<()> {
     let cols: Vec<&str> = spec.fields.iter().map(|(n, _)| *n).collect();
     let marks: Vec<String> = (2..cols.len() + 2).map(|i| format!("?{i}")).collect();
-    let sql = format!("INSERT INTO {} (id, {}) VALUES (?1, {})", spec.table, cols.join(", "), marks.join(", "));
+    let sql = format!(
+        "INSERT INTO {} (id, {}) VALUES (?1, {})",
+        spec.table,
+        cols.join(", "),
+        marks.join(", ")
+    );
     let mut values = vec![Sql::Text(id.hyphenated().to_string())];
-    values.extend(cols.iter().map(|c| fields.get(*c).map(to_sql).unwrap_or(Sql::Null)));
+    values.extend(
+        cols.iter()
+            .map(|c| fields.get(*c).map(to_sql).unwrap_or(Sql::Null)),
+    );
     tx.prepare_cached(&sql)?.execute(params_from_iter(values))?;
     Ok(())
 }
 
-fn update_row(tx: &Transaction<'_>, spec: &EntitySpec, id: Uuid, changed: &Map<String, Value>) -> Result<()> {
+fn update_row(
+    tx: &Transaction<'_>,
+    spec: &EntitySpec,
+    id: Uuid,
+    changed: &Map<String, Value>,
+) -> Result<()> {
     // Field names come from the record's own spec (checked here), never from outside text.
-    let names: Vec<&str> = spec.fields.iter().map(|(n, _)| *n).filter(|n| changed.contains_key(*n)).collect();
-    let sets: Vec<String> = names.iter().enumerate().map(|(i, n)| format!("{n} = ?{}", i + 2)).collect();
-    let sql = format!("UPDATE {} SET {} WHERE id = ?1", spec.table, sets.join(", "));
+    let names: Vec<&str> = spec
+        .fields
+        .iter()
+        .map(|(n, _)| *n)
+        .filter(|n| changed.contains_key(*n))
+        .collect();
+    let sets: Vec<String> = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| format!("{n} = ?{}", i + 2))
+        .collect();
+    let sql = format!(
+        "UPDATE {} SET {} WHERE id = ?1",
+        spec.table,
+        sets.join(", ")
+    );
     let mut values = vec![Sql::Text(id.hyphenated().to_string())];
     values.extend(names.iter().map(|n| to_sql(&changed[*n])));
     tx.prepare_cached(&sql)?.execute(params_from_iter(values))?;
@@ -108,13 +167,25 @@ fn update_row(tx: &Transaction<'_>, spec: &EntitySpec, id: Uuid, changed: &Map<S
 
 /// Keeps what is derived from a record's fields (the search index, the normalised address) in step,
 /// inside the same transaction.
-fn update_derived(tx: &Transaction<'_>, entity: EntityKind, id: Uuid, fields: &Map<String, Value>) -> Result<()> {
+fn update_derived(
+    tx: &Transaction<'_>,
+    entity: EntityKind,
+    id: Uuid,
+    fields: &Map<String, Value>,
+) -> Result<()> {
     let text = |k: &str| fields.get(k).and_then(Value::as_str).unwrap_or_default();
-    let deleted = fields.get("deleted").and_then(Value::as_bool).unwrap_or(false);
+    let deleted = fields
+        .get("deleted")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
     let id_text = id.hyphenated().to_string();
     match entity {
         EntityKind::Household => {
-            let seq: i64 = tx.query_row("SELECT seq FROM households WHERE id = ?1", [&id_text], |r| r.get(0))?;
+            let seq: i64 = tx.query_row(
+                "SELECT seq FROM households WHERE id = ?1",
+                [&id_text],
+                |r| r.get(0),
+            )?;
             tx.execute(
                 "UPDATE households SET address_norm = ?2 WHERE seq = ?1",
                 rusqlite::params![seq, crate::address::normalize(text("address"))],
@@ -122,7 +193,10 @@ fn update_derived(tx: &Transaction<'_>, entity: EntityKind, id: Uuid, fields: &M
             search::index_household(tx, seq, text("address"), deleted)?;
         }
         EntityKind::Resident => {
-            let seq: i64 = tx.query_row("SELECT seq FROM residents WHERE id = ?1", [&id_text], |r| r.get(0))?;
+            let seq: i64 =
+                tx.query_row("SELECT seq FROM residents WHERE id = ?1", [&id_text], |r| {
+                    r.get(0)
+                })?;
             search::index_resident(tx, seq, text("name"), text("phone"), deleted)?;
         }
         EntityKind::Visit | EntityKind::Concern | EntityKind::Task => {}
@@ -133,12 +207,18 @@ fn update_derived(tx: &Transaction<'_>, entity: EntityKind, id: Uuid, fields: &M
 impl Store {
     /// Loads one record, or [`Error::NotFound`].
     pub fn get<R: Record>(&self, id: Uuid) -> Result<R> {
-        load::<R>(&self.conn, id)?
-            .ok_or_else(|| Error::NotFound { entity: R::SPEC.entity.as_str(), id: id.to_string() })
+        load::<R>(&self.conn, id)?.ok_or_else(|| Error::NotFound {
+            entity: R::SPEC.entity.as_str(),
+            id: id.to_string(),
+        })
     }
 
     /// Records of one kind matching a fixed SQL condition (written in this crate, never from input).
-    pub(crate) fn select<R: Record>(&self, condition: &str, params: impl rusqlite::Params) -> Result<Vec<R>> {
+    pub(crate) fn select<R: Record>(
+        &self,
+        condition: &str,
+        params: impl rusqlite::Params,
+    ) -> Result<Vec<R>> {
         let sql = format!("{} WHERE {condition}", select_sql(R::SPEC));
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let rows = stmt.query_map(params, from_row::<R>)?;
@@ -160,7 +240,10 @@ impl Store {
     }
 
     /// Saves several records in one transaction (an import, the demo beat); all or nothing.
-    pub fn save_all<'a, R: Record + 'a>(&mut self, records: impl IntoIterator<Item = &'a R>) -> Result<usize> {
+    pub fn save_all<'a, R: Record + 'a>(
+        &mut self,
+        records: impl IntoIterator<Item = &'a R>,
+    ) -> Result<usize> {
         let device = self.device()?.clone();
         let today = chrono::Utc::now().date_naive();
         let tx = self.conn.transaction()?;
@@ -195,7 +278,10 @@ impl Store {
 
     /// Runs `f` inside one transaction on this store's connection (for multi-record writes in this
     /// crate such as imports).
-    pub(crate) fn with_tx<T>(&mut self, f: impl FnOnce(&Transaction<'_>, &super::Device) -> Result<T>) -> Result<T> {
+    pub(crate) fn with_tx<T>(
+        &mut self,
+        f: impl FnOnce(&Transaction<'_>, &super::Device) -> Result<T>,
+    ) -> Result<T> {
         let device = self.device()?.clone();
         let tx = self.conn.transaction()?;
         let out = f(&tx, &device)?;
@@ -205,7 +291,11 @@ impl Store {
 }
 
 /// The body of a save, inside the caller's transaction.
-pub(crate) fn save_in<R: Record>(tx: &Transaction<'_>, device: &super::Device, record: &R) -> Result<Saved> {
+pub(crate) fn save_in<R: Record>(
+    tx: &Transaction<'_>,
+    device: &super::Device,
+    record: &R,
+) -> Result<Saved> {
     let spec = R::SPEC;
     let id = record.id();
     let new_fields = record.fields()?;
@@ -225,5 +315,7 @@ pub(crate) fn save_in<R: Record>(tx: &Transaction<'_>, device: &super::Device, r
     }
     update_derived(tx, spec.entity, id, &new_fields)?;
     let change = changes::append(tx, device, spec.entity, id, changed, base_version)?;
-    Ok(Saved { change: Some(change) })
+    Ok(Saved {
+        change: Some(change),
+    })
 }

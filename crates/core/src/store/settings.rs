@@ -11,7 +11,11 @@ impl Store {
     pub fn visit_policy(&self) -> Result<VisitPolicy> {
         let value: Option<String> = self
             .conn
-            .query_row("SELECT value FROM settings WHERE key = ?1", [VISIT_POLICY], |r| r.get(0))
+            .query_row(
+                "SELECT value FROM settings WHERE key = ?1",
+                [VISIT_POLICY],
+                |r| r.get(0),
+            )
             .optional()?;
         Ok(match value {
             Some(v) => serde_json::from_str(&v)?,

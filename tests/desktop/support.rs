@@ -1,0 +1,193 @@
+//! Running the real window: an Xvfb display, a tauri-driver per test, and a WebDriver session per
+//! start of the app. Everything started here is killed when the guard is dropped, pass or fail.
+
+use fantoccini::{Client, ClientBuilder, Locator, elements::Element};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// One window-driving test at a time (one display, one driver, one app).
+pub static WINDOW: Mutex<()> = Mutex::new(());
+
+/// The built app binary: beside the test binary's `deps/` directory, in the same target dir.
+pub fn app_binary() -> PathBuf {
+    let exe = std::env::current_exe().expect("test binary path");
+    let profile_dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("target/<profile>");
+    let app = profile_dir.join("doorstep-app");
+    assert!(
+        app.exists(),
+        "{} is missing: run scripts/test.sh (it builds the UI and the app first)",
+        app.display()
+    );
+    app
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+struct Killed(Child);
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A display and a driver for the app, with the database at `db`.
+pub struct Desktop {
+    _xvfb: Option<Killed>,
+    _driver: Killed,
+    port: u16,
+}
+
+impl Desktop {
+    pub fn start(db: &Path) -> Desktop {
+        let (xvfb, display) = match std::env::var("DOORSTEP_TEST_DISPLAY") {
+            Ok(display) => (None, display),
+            Err(_) => {
+                let display = format!(":{}", 90 + std::process::id() % 100);
+                let child = Command::new("Xvfb")
+                    .args([
+                        display.as_str(),
+                        "-screen",
+                        "0",
+                        "1280x800x24",
+                        "-nolisten",
+                        "tcp",
+                    ])
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .spawn()
+                    .expect("Xvfb (install it with scripts/install-deps.sh)");
+                std::thread::sleep(Duration::from_millis(800));
+                (Some(Killed(child)), display)
+            }
+        };
+        let port = free_port();
+        let native = free_port();
+        let driver = Command::new(tauri_driver())
+            .args([
+                "--port",
+                &port.to_string(),
+                "--native-port",
+                &native.to_string(),
+            ])
+            .env("DISPLAY", &display)
+            .env("DOORSTEP_DB", db)
+            // WebKit's sandbox and GPU paths need things a headless CI box lacks.
+            .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
+            .env("LIBGL_ALWAYS_SOFTWARE", "1")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("tauri-driver (install it with scripts/install-deps.sh)");
+        let desktop = Desktop {
+            _xvfb: xvfb,
+            _driver: Killed(driver),
+            port,
+        };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "tauri-driver did not start");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        desktop
+    }
+
+    /// Starts the app and returns a session on its window.
+    pub async fn open_app(&self) -> App {
+        let mut caps = serde_json::Map::new();
+        caps.insert("browserName".into(), "wry".into());
+        caps.insert(
+            "tauri:options".into(),
+            serde_json::json!({ "application": app_binary() }),
+        );
+        let client = ClientBuilder::rustls()
+            .expect("tls")
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{}", self.port))
+            .await
+            .expect("a WebDriver session on the app");
+        App { client }
+    }
+}
+
+fn tauri_driver() -> PathBuf {
+    let home_bin =
+        std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo/bin/tauri-driver"));
+    match home_bin {
+        Some(p) if p.exists() => p,
+        _ => PathBuf::from("tauri-driver"),
+    }
+}
+
+/// A session on the running app's window.
+pub struct App {
+    pub client: Client,
+}
+
+impl App {
+    /// Waits (up to 15 s) for an element matching a CSS selector.
+    pub async fn find(&self, css: &str) -> Element {
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(15))
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no element {css}: {e}"))
+    }
+
+    /// Waits until the element's text contains `text`, and returns that text.
+    pub async fn wait_text(&self, css: &str, text: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            if let Ok(el) = self.client.find(Locator::Css(css)).await
+                && let Ok(t) = el.text().await
+                && t.contains(text)
+            {
+                return t;
+            }
+            assert!(Instant::now() < deadline, "{css} never contained {text:?}");
+            tokio::time::sleep(Duration::from_millis(150)).await;
+        }
+    }
+
+    /// Clicks the first button whose text contains `label`.
+    pub async fn click_button(&self, label: &str) {
+        let xpath = format!("//button[contains(normalize-space(.), '{label}')]");
+        let el = self
+            .client
+            .wait()
+            .at_most(Duration::from_secs(15))
+            .for_element(Locator::XPath(&xpath))
+            .await
+            .unwrap_or_else(|e| panic!("no button {label:?}: {e}"));
+        el.click()
+            .await
+            .unwrap_or_else(|e| panic!("clicking {label:?}: {e}"));
+    }
+
+    /// Saves a screenshot under `tests/artifacts/` (for the README and for looking at failures).
+    pub async fn screenshot(&self, name: &str) {
+        tokio::time::sleep(Duration::from_millis(800)).await;
+        if let Ok(png) = self.client.screenshot().await {
+            let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("artifacts");
+            let _ = std::fs::create_dir_all(&dir);
+            let _ = std::fs::write(dir.join(format!("{name}.png")), png);
+        }
+    }
+
+    /// Ends the session, which quits the app.
+    pub async fn quit(self) {
+        let _ = self.client.close().await;
+    }
+}

@@ -1,0 +1,94 @@
+// The New visit screen's promises, in jsdom with the shell's commands replaced by spies:
+// keys 1-6 toggle purposes, typing autosaves a draft, Ctrl+Enter saves the visit once, and a
+// rejected save shows the reason next to the field in Chinese.
+import { act, cleanup, fireEvent, render, screen } from "@testing-library/react";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import "../i18n";
+import { CommandError } from "../api";
+import type { HouseholdDetail } from "../bindings/HouseholdDetail";
+import type { VisitEntry } from "../bindings/VisitEntry";
+
+const detail: HouseholdDetail = {
+  household: { id: "h1", version: 0, beat: "幸福社区", address: "幸福路12号3栋401", kind: "residence", tags: ["elderly_alone"], contact_name: "", contact_phone: "", notes: "", registered_at: "2020-01-01T00:00:00.000Z", deleted: false },
+  summary: { household_id: "h1", address: "幸福路12号3栋401", beat: "幸福社区", kind: "residence", tags: ["elderly_alone"], head_name: "张三", last_visit: null, due_date: "2020-01-01", overdue_days: 10 },
+  residents: [{ id: "r1", version: 0, household_id: "h1", name: "张三", sex: "male", birth_date: "1940-01-01", phone: "", id_number: "", relation: "head", tags: [], notes: "", deleted: false }],
+  visits: [], concerns: [], tasks: [],
+};
+
+const api = vi.hoisted(() => ({
+  householdDetail: vi.fn(),
+  drafts: vi.fn(),
+  saveDraft: vi.fn(),
+  recordVisit: vi.fn(),
+}));
+vi.mock("../api", async (original) => ({ ...(await original<typeof import("../api")>()), api }));
+
+import { VisitForm } from "./VisitForm";
+
+beforeEach(() => {
+  vi.useFakeTimers({ shouldAdvanceTime: true });
+  api.householdDetail.mockResolvedValue(detail);
+  api.drafts.mockResolvedValue([]);
+  api.saveDraft.mockResolvedValue(undefined);
+  api.recordVisit.mockResolvedValue(undefined);
+});
+afterEach(() => {
+  cleanup();
+  vi.useRealTimers();
+  vi.clearAllMocks();
+});
+
+async function renderForm() {
+  const onDone = vi.fn();
+  render(<VisitForm householdId="h1" officer="李警官" onDone={onDone} onBack={() => undefined} />);
+  await screen.findByTestId("visit-form");
+  return onDone;
+}
+
+describe("New visit", () => {
+  it("toggles purposes with the number keys", async () => {
+    await renderForm();
+    const warmth = screen.getByRole("button", { name: /送温暖/ });
+    (document.activeElement as HTMLElement | null)?.blur();
+    fireEvent.keyDown(document.body, { key: "1" });
+    expect(warmth.getAttribute("aria-pressed")).toBe("true");
+    fireEvent.keyDown(document.body, { key: "1" });
+    expect(warmth.getAttribute("aria-pressed")).toBe("false");
+  });
+
+  it("autosaves what is typed as a draft", async () => {
+    await renderForm();
+    fireEvent.change(screen.getByTestId("visit-notes"), { target: { value: "老人身体好" } });
+    await act(async () => void vi.advanceTimersByTime(400));
+    expect(api.saveDraft).toHaveBeenCalledTimes(1);
+    const [id, kind, payload] = api.saveDraft.mock.calls[0];
+    expect(kind).toBe("visit");
+    expect(id).toMatch(/^visit-/);
+    expect(payload.address).toBe("幸福路12号3栋401");
+    expect(payload.entry.visit.notes).toBe("老人身体好");
+  });
+
+  it("saves once with Ctrl+Enter, even when pressed twice", async () => {
+    const onDone = await renderForm();
+    fireEvent.click(screen.getByRole("button", { name: /送平安/ }));
+    fireEvent.click(screen.getByLabelText("张三"));
+    fireEvent.keyDown(document.body, { key: "Enter", ctrlKey: true });
+    fireEvent.keyDown(document.body, { key: "Enter", ctrlKey: true });
+    await act(async () => undefined);
+    expect(api.recordVisit).toHaveBeenCalledTimes(1);
+    const entry: VisitEntry = api.recordVisit.mock.calls[0][0];
+    expect(entry.visit.purposes).toEqual(["safety"]);
+    expect(entry.visit.met).toEqual(["r1"]);
+    expect(entry.visit.officers).toEqual(["李警官"]);
+    expect(entry.draft_id).toBe(`visit-${entry.visit.id}`);
+    expect(onDone).toHaveBeenCalledWith("h1");
+  });
+
+  it("shows why a save was refused, in Chinese, next to the field", async () => {
+    api.recordVisit.mockRejectedValue(new CommandError({ kind: "invalid", errors: [{ field: "purposes", code: "required" }] }));
+    const onDone = await renderForm();
+    fireEvent.click(screen.getByTestId("save-visit"));
+    expect(await screen.findAllByText(/必填，请填写走访目的/)).not.toHaveLength(0);
+    expect(onDone).not.toHaveBeenCalled();
+  });
+});
