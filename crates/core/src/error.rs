@@ -19,6 +19,7 @@ pub struct FieldError {
     pub code: ErrorCode,
     /// For `too_long`: the limit in characters.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub limit: Option<u32>,
 }
 
@@ -47,6 +48,7 @@ pub enum ErrorCode {
     Required,
     TooLong,
     DateInFuture,
+    #[serde(rename = "date_before_1900")]
     DateBefore1900,
     BadDate,
     BadPhone,

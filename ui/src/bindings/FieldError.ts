@@ -12,4 +12,4 @@ field: string, code: ErrorCode,
 /**
  * For `too_long`: the limit in characters.
  */
-limit: number | null, };
+limit?: number, };

@@ -245,3 +245,6 @@ fn ledger_names(errors: Vec<FieldError>) -> Vec<FieldError> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod ledger_tests;

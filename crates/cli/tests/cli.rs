@@ -1,0 +1,198 @@
+//! The `doorstep` command as a script would use it: a fresh database, records added and read back as
+//! JSON, a visit with a concern and a task, the change log, search, import and export, and bad input
+//! answered with a tagged report and exit status 2.
+
+use serde_json::Value;
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn doorstep(db: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_doorstep"))
+        .env("DOORSTEP_DB", db)
+        .args(args)
+        .output()
+        .expect("run doorstep")
+}
+
+fn json(db: &Path, args: &[&str]) -> Value {
+    let out = doorstep(db, args);
+    assert!(
+        out.status.success(),
+        "doorstep {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("JSON on stdout")
+}
+
+#[test]
+fn a_script_registers_a_household_records_a_visit_and_reads_the_change_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("officer.sqlite");
+    json(&db, &["init", "--officer", "王警官", "--beat", "幸福社区"]);
+    let h = json(
+        &db,
+        &[
+            "household",
+            "add",
+            "--address",
+            "幸福路12号3栋401",
+            "--tags",
+            "elderly_alone",
+        ],
+    );
+    let hid = h["id"].as_str().unwrap().to_string();
+    let r = json(
+        &db,
+        &[
+            "resident",
+            "add",
+            "--household",
+            &hid,
+            "--name",
+            "张三",
+            "--sex",
+            "male",
+            "--phone",
+            "13800138000",
+        ],
+    );
+    let rid = r["id"].as_str().unwrap().to_string();
+    let v = json(
+        &db,
+        &[
+            "visit",
+            "--household",
+            &hid,
+            "--purposes",
+            "warmth,law",
+            "--met",
+            &rid,
+            "--notes",
+            "提醒防范诈骗",
+            "--concern",
+            "楼道灯坏了",
+            "--category",
+            "safety_hazard",
+            "--task",
+            "联系物业",
+            "--due",
+            "2030-01-01",
+        ],
+    );
+    assert_eq!(v["concerns"][0]["reporter_id"], Value::String(rid.clone()));
+
+    let shown = json(&db, &["household", "show", &hid]);
+    assert_eq!(shown["visits"][0]["notes"], "提醒防范诈骗");
+    assert_eq!(shown["tasks"][0]["title"], "联系物业");
+
+    let changes = json(&db, &["changes"]);
+    let entities: Vec<&str> = changes
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["entity"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        entities,
+        ["household", "resident", "visit", "concern", "task"]
+    );
+    assert!(
+        changes
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["base_version"] == 0)
+    );
+    assert_eq!(json(&db, &["status"])["unsent"], 5);
+
+    let found = json(&db, &["search", "zs"]);
+    assert_eq!(found["residents"][0]["name"], "张三");
+    let today = json(&db, &["today"]);
+    assert_eq!(today["households_total"], 1);
+}
+
+#[test]
+fn bad_input_gets_a_tagged_report_and_exit_status_2_and_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("officer.sqlite");
+    let out = doorstep(&db, &["household", "add", "--address", "幸福路1号"]);
+    assert_eq!(out.status.code(), Some(2));
+    let report: Value =
+        serde_json::from_str(String::from_utf8_lossy(&out.stderr).lines().next().unwrap()).unwrap();
+    assert_eq!(report["kind"], "no_device");
+
+    json(&db, &["init", "--officer", "王警官", "--beat", "幸福社区"]);
+    let h = json(&db, &["household", "add", "--address", "幸福路1号"]);
+    let hid = h["id"].as_str().unwrap();
+    let out = doorstep(
+        &db,
+        &[
+            "resident",
+            "add",
+            "--household",
+            hid,
+            "--name",
+            "李四",
+            "--birth-date",
+            "1850-01-01",
+            "--id-number",
+            "123",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let report: Value =
+        serde_json::from_str(String::from_utf8_lossy(&out.stderr).lines().next().unwrap()).unwrap();
+    assert_eq!(report["kind"], "invalid");
+    let codes: Vec<&str> = report["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["date_before_1900", "bad_id_number"]);
+    assert_eq!(
+        json(&db, &["status"])["unsent"],
+        1,
+        "only the household was logged"
+    );
+}
+
+#[test]
+fn a_ledger_round_trips_through_export_and_import_without_duplicates() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = dir.path().join("first.sqlite");
+    json(
+        &first,
+        &["init", "--officer", "王警官", "--beat", "幸福社区"],
+    );
+    json(&first, &["demo", "--households", "40", "--seed", "5"]);
+    let out = doorstep(&first, &["export", "--format", "csv"]);
+    assert!(out.status.success());
+    assert!(
+        out.stdout.starts_with("\u{feff}".as_bytes()),
+        "UTF-8 byte-order mark for spreadsheet software"
+    );
+    let ledger = dir.path().join("ledger.csv");
+    std::fs::write(&ledger, &out.stdout).unwrap();
+
+    let second = dir.path().join("second.sqlite");
+    json(
+        &second,
+        &["init", "--officer", "李警官", "--beat", "幸福社区"],
+    );
+    let ledger = ledger.to_str().unwrap();
+    let dry = json(&second, &["import", ledger, "--dry-run"]);
+    assert_eq!(
+        json(&second, &["status"])["unsent"],
+        0,
+        "a dry run stores nothing"
+    );
+    let report = json(&second, &["import", ledger]);
+    assert_eq!(report["rejected"], Value::Array(vec![]), "{report}");
+    assert_eq!(report["residents_created"], dry["residents_created"]);
+    assert_eq!(report["households_created"], 40);
+    let again = json(&second, &["import", ledger]);
+    assert_eq!(again["households_created"], 0);
+    assert_eq!(again["residents_created"], 0);
+    assert_eq!(again["unchanged"], report["residents_created"]);
+}

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Benchmarks of the field app at 200,000 residents, written to BENCHMARKS.md with the machine they
+# ran on. Builds the benchmark (release) and the desktop app, and runs the app on a virtual display
+# to time its first screen. Not part of the test command: timings are reported, never asserted.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/env.sh
+
+bash scripts/install-deps.sh
+(cd ui && npm run --silent build)
+cargo build --quiet --release -p doorstep-bench
+cargo build --quiet -p doorstep-app
+
+if [ -z "${DISPLAY:-}" ]; then
+  export DISPLAY=:43
+  Xvfb "$DISPLAY" -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
+  xvfb_pid=$!
+  trap 'kill $xvfb_pid 2>/dev/null' EXIT
+  sleep 1
+fi
+"$CARGO_TARGET_DIR/release/doorstep-bench" --app "$CARGO_TARGET_DIR/debug/doorstep-app" --out BENCHMARKS.md "$@"
+cat BENCHMARKS.md

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Runs every test: formatting, lints, the UI type check, the Rust tests (core, CLI, and the real
+# desktop window under Xvfb), and the UI tests. Installs what is missing first.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/env.sh
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "installing what is missing"
+bash scripts/install-deps.sh
+
+step "cargo fmt --check"
+cargo fmt --all --check
+
+step "UI type check"
+(cd ui && npm run --silent typecheck)
+
+step "UI build (embedded in the desktop binary)"
+(cd ui && npm run --silent build)
+
+step "cargo clippy"
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+
+step "building the desktop app and the CLI"
+cargo build --quiet -p doorstep-app -p doorstep-cli
+
+step "Rust tests (core, CLI, desktop window)"
+cargo test --workspace --quiet
+
+step "TypeScript bindings match the Rust types"
+if ! git diff --quiet -- ui/src/bindings || [ -n "$(git ls-files --others --exclude-standard ui/src/bindings)" ]; then
+  git status --short ui/src/bindings
+  echo "ui/src/bindings changed when the Rust tests regenerated them: commit the new bindings" >&2
+  exit 1
+fi
+
+step "UI tests"
+(cd ui && npx vitest run)
