@@ -8,5 +8,8 @@
 //! - `support`: the display, the driver and a session per app start.
 //! - `officer_day`: record a visit with a concern and a task, quit, restart, find it by pinyin.
 
+// Test helpers unwrap: a failure there is the test's report.
+#![allow(clippy::unwrap_used)]
+
 mod officer_day;
 mod support;

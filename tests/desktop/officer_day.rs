@@ -35,7 +35,7 @@ fn seed(db: &std::path::Path) -> Household {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_officer_records_a_visit_quits_restarts_and_finds_it_by_pinyin() {
-    let _one_window = WINDOW.lock().unwrap_or_else(|p| p.into_inner());
+    let _one_window = WINDOW.lock().await;
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("field.sqlite");
     let household = seed(&db);
@@ -101,11 +101,7 @@ async fn an_officer_records_a_visit_quits_restarts_and_finds_it_by_pinyin() {
     assert_eq!(notes.prop("value").await.unwrap().as_deref(), Some(NOTES));
     // Saved from the keyboard.
     notes
-        .send_keys(&format!(
-            "{}{}",
-            Key::Control.to_string(),
-            Key::Enter.to_string()
-        ))
+        .send_keys(&format!("{}{}", Key::Control, Key::Enter))
         .await
         .unwrap();
     app.wait_text("[data-testid=visits]", "提醒防范电信诈骗")

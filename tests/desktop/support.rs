@@ -5,11 +5,10 @@ use fantoccini::{Client, ClientBuilder, Locator, elements::Element};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 /// One window-driving test at a time (one display, one driver, one app).
-pub static WINDOW: Mutex<()> = Mutex::new(());
+pub static WINDOW: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 /// The built app binary: beside the test binary's `deps/` directory, in the same target dir.
 pub fn app_binary() -> PathBuf {
