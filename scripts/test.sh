@@ -25,8 +25,11 @@ cargo clippy --workspace --all-targets --quiet -- -D warnings
 step "building the desktop app and the CLI"
 cargo build --quiet -p doorstep-app -p doorstep-cli
 
+results=$(mktemp)
+trap 'rm -f "$results"' EXIT
+
 step "Rust tests (core, CLI, desktop window)"
-cargo test --workspace --quiet
+cargo test --workspace --quiet 2>&1 | tee -a "$results"
 
 step "TypeScript bindings match the Rust types"
 if ! git diff --quiet -- ui/src/bindings || [ -n "$(git ls-files --others --exclude-standard ui/src/bindings)" ]; then
@@ -36,4 +39,9 @@ if ! git diff --quiet -- ui/src/bindings || [ -n "$(git ls-files --others --excl
 fi
 
 step "UI tests"
-(cd ui && npx vitest run)
+(cd ui && npx vitest run) 2>&1 | tee -a "$results"
+
+# One closing line over every runner: cargo's "test result: ok. N passed; M failed" lines and
+# vitest's "Tests  N passed" (each runner has already failed the script if any test failed).
+awk '/^test result:/ { p += $4; f += $6 } /^ +Tests +[0-9]+ passed/ { p += $2 }
+     END { printf "\ntests: %d passed, %d failed\n", p, f }' "$results"

@@ -67,3 +67,10 @@ pub fn descendants(pid: u32) -> Vec<u32> {
     }
     all
 }
+
+/// Proportional set size of a process in kB (its private pages plus its share of shared ones).
+pub fn pss_kb(pid: u32) -> u64 {
+    first_line_with(&format!("/proc/{pid}/smaps_rollup"), "Pss:")
+        .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
+        .unwrap_or(0)
+}

@@ -267,6 +267,8 @@ pub struct AppStart {
     pub first_screen: Stats,
     pub app_rss_mb: u64,
     pub total_rss_mb: u64,
+    /// Proportional set size of the app and its WebKit processes: shared pages counted once.
+    pub total_pss_mb: u64,
 }
 
 /// Starts the app `runs` times on `db` and times spawn to the UI's "first screen" report; then once
@@ -305,9 +307,14 @@ pub fn app_start(app: &Path, db: &Path) -> anyhow::Result<AppStart> {
     std::thread::sleep(Duration::from_secs(1));
     let pid = child.id();
     let app_kb = crate::machine::status_kb(&pid.to_string(), "VmRSS:");
-    let children_kb: u64 = crate::machine::descendants(pid)
+    let children = crate::machine::descendants(pid);
+    let children_kb: u64 = children
         .iter()
         .map(|p| crate::machine::status_kb(&p.to_string(), "VmRSS:"))
+        .sum();
+    let pss_kb: u64 = std::iter::once(pid)
+        .chain(children)
+        .map(crate::machine::pss_kb)
         .sum();
     child.kill()?;
     child.wait()?;
@@ -315,5 +322,6 @@ pub fn app_start(app: &Path, db: &Path) -> anyhow::Result<AppStart> {
         first_screen: Stats::of(samples),
         app_rss_mb: app_kb / 1024,
         total_rss_mb: (app_kb + children_kb) / 1024,
+        total_pss_mb: pss_kb / 1024,
     })
 }

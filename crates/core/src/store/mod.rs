@@ -25,8 +25,12 @@ use ts_rs::TS;
 
 /// The schema, one embedded `.sql` file per version. Applied migrations are never edited; a schema
 /// change is a new file.
-static MIGRATIONS: LazyLock<Migrations<'static>> =
-    LazyLock::new(|| Migrations::new(vec![M::up(include_str!("../../migrations/0001_init.sql"))]));
+static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
+    Migrations::new(vec![
+        M::up(include_str!("../../migrations/0001_init.sql")),
+        M::up(include_str!("../../migrations/0002_last_visit_index.sql")),
+    ])
+});
 
 /// Who this database belongs to: one laptop, one officer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]

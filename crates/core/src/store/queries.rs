@@ -7,8 +7,9 @@ use crate::ids::HouseholdId;
 use crate::model::{Concern, ConcernStatus, HouseholdKind, Resident, Tag, Task, Visit};
 use crate::policy::VisitPolicy;
 use chrono::{DateTime, NaiveDate, Utc};
-use rusqlite::params;
+use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 use ts_rs::TS;
 
 /// A household as a line in a list, with its visit due date.
@@ -108,59 +109,96 @@ fn parse_time(text: Option<String>) -> Option<DateTime<Utc>> {
         .map(|t| t.with_timezone(&Utc))
 }
 
-const SUMMARY_SQL: &str = "
-    SELECT h.id, h.address, h.beat, h.kind, h.tags, h.registered_at,
-           (SELECT max(v.visited_at) FROM visits v WHERE v.household_id = h.id AND v.deleted = 0),
-           (SELECT r.name FROM residents r WHERE r.household_id = h.id AND r.deleted = 0
-             ORDER BY r.relation = 'head' DESC, r.seq LIMIT 1)
-    FROM households h
-    WHERE h.deleted = 0";
+/// A household row as the lists need it, before due dates are worked out.
+struct HouseholdRow {
+    id: String,
+    address: String,
+    beat: String,
+    kind: String,
+    tags: String,
+    registered_at: String,
+}
 
 impl Store {
+    /// The last live visit of each household: of one, or of all in one ordered pass over the
+    /// `visits_live` index (much cheaper than one lookup per household on a large beat).
+    fn last_visits(&self, only: Option<&str>) -> Result<HashMap<String, String>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT household_id, max(visited_at) FROM visits
+             WHERE deleted = 0 AND (?1 IS NULL OR household_id = ?1) GROUP BY household_id",
+        )?;
+        let rows = stmt.query_map([only], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Households matching a fixed SQL condition (written in this crate), with their due dates.
+    /// Head-of-household names are left empty; [`Self::with_head_names`] fills them for the rows
+    /// shown.
     fn summaries(
         &self,
-        sql_tail: &str,
+        condition: &str,
         params: impl rusqlite::Params,
         today: NaiveDate,
     ) -> Result<Vec<HouseholdSummary>> {
         let policy: VisitPolicy = self.visit_policy()?;
-        let mut stmt = self
-            .conn
-            .prepare_cached(&format!("{SUMMARY_SQL} {sql_tail}"))?;
+        let sql = format!(
+            "SELECT h.id, h.address, h.beat, h.kind, h.tags, h.registered_at FROM households h WHERE h.deleted = 0 {condition}"
+        );
+        let mut stmt = self.conn.prepare_cached(&sql)?;
         let rows = stmt.query_map(params, |r| {
-            Ok((
-                r.get::<_, HouseholdId>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, String>(4)?,
-                r.get::<_, String>(5)?,
-                r.get::<_, Option<String>>(6)?,
-                r.get::<_, Option<String>>(7)?,
-            ))
+            Ok(HouseholdRow {
+                id: r.get(0)?,
+                address: r.get(1)?,
+                beat: r.get(2)?,
+                kind: r.get(3)?,
+                tags: r.get(4)?,
+                registered_at: r.get(5)?,
+            })
         })?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (household_id, address, beat, kind, tags, registered, last, head_name) = row?;
-            let tags: Vec<Tag> = serde_json::from_str(&tags)?;
-            let last_visit = parse_time(last);
-            let registered = parse_time(Some(registered))
+        let rows: Vec<HouseholdRow> = rows.collect::<rusqlite::Result<_>>()?;
+        let only = match rows.as_slice() {
+            [one] => Some(one.id.as_str()),
+            _ => None,
+        };
+        let last_visits = self.last_visits(only)?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let tags: Vec<Tag> = serde_json::from_str(&row.tags)?;
+            let last_visit = parse_time(last_visits.get(&row.id).cloned());
+            let registered = parse_time(Some(row.registered_at.clone()))
                 .map(|t| t.date_naive())
                 .unwrap_or(today);
             let due_date = policy.due_date(&tags, last_visit.map(|t| t.date_naive()), registered);
+            let household_id = row.id.parse().map_err(|e: uuid::Error| {
+                crate::Error::Sqlite(rusqlite::Error::ToSqlConversionFailure(Box::new(e)))
+            })?;
             out.push(HouseholdSummary {
                 household_id,
-                address,
-                beat,
-                kind: HouseholdKind::parse(&kind).unwrap_or(HouseholdKind::Residence),
+                address: row.address.clone(),
+                beat: row.beat.clone(),
+                kind: HouseholdKind::parse(&row.kind).unwrap_or(HouseholdKind::Residence),
                 tags,
-                head_name,
+                head_name: None,
                 last_visit,
                 due_date,
                 overdue_days: (today - due_date).num_days(),
             });
         }
         Ok(out)
+    }
+
+    /// Fills in the head of household (or the first resident registered) for the rows to be shown.
+    fn with_head_names(&self, mut items: Vec<HouseholdSummary>) -> Result<Vec<HouseholdSummary>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT name FROM residents WHERE household_id = ?1 AND deleted = 0
+             ORDER BY relation = 'head' DESC, seq LIMIT 1",
+        )?;
+        for item in &mut items {
+            item.head_name = stmt
+                .query_row([item.household_id], |r| r.get(0))
+                .optional()?;
+        }
+        Ok(items)
     }
 
     /// Households matching `filter`, most overdue first.
@@ -210,6 +248,7 @@ impl Store {
         });
         let due_total = due.len() as u32;
         due.truncate(100);
+        let due = self.with_head_names(due)?;
         let tasks_due = self.task_items(
             "t.deleted = 0 AND t.status IN ('open', 'in_progress') AND t.due_date <= ?1
              AND h.beat IN (SELECT value FROM json_each(?2)) ORDER BY t.due_date",
@@ -234,7 +273,7 @@ impl Store {
     pub fn household_detail(&self, id: HouseholdId, today: NaiveDate) -> Result<HouseholdDetail> {
         let household: crate::model::Household = self.get(id.0)?;
         let summary = self
-            .summaries("AND h.id = ?1", [id], today)?
+            .with_head_names(self.summaries("AND h.id = ?1", [id], today)?)?
             .pop()
             .ok_or_else(|| crate::Error::NotFound {
                 entity: "household",
