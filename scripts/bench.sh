@@ -9,7 +9,7 @@ source scripts/env.sh
 bash scripts/install-deps.sh
 (cd ui && npm run --silent build)
 cargo build --quiet --release -p doorstep-bench
-cargo build --quiet -p doorstep-app
+cargo build --quiet --release -p doorstep-app
 
 if [ -z "${DISPLAY:-}" ]; then
   export DISPLAY=:43
@@ -18,5 +18,5 @@ if [ -z "${DISPLAY:-}" ]; then
   trap 'kill $xvfb_pid 2>/dev/null' EXIT
   sleep 1
 fi
-"$CARGO_TARGET_DIR/release/doorstep-bench" --app "$CARGO_TARGET_DIR/debug/doorstep-app" --out BENCHMARKS.md "$@"
+"$CARGO_TARGET_DIR/release/doorstep-bench" --app "$CARGO_TARGET_DIR/release/doorstep-app" --out BENCHMARKS.md "$@"
 cat BENCHMARKS.md

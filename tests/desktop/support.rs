@@ -53,22 +53,18 @@ impl Desktop {
         let (xvfb, display) = match std::env::var("DOORSTEP_TEST_DISPLAY") {
             Ok(display) => (None, display),
             Err(_) => {
-                let display = format!(":{}", 90 + std::process::id() % 100);
-                let child = Command::new("Xvfb")
-                    .args([
-                        display.as_str(),
-                        "-screen",
-                        "0",
-                        "1280x800x24",
-                        "-nolisten",
-                        "tcp",
-                    ])
-                    .stdout(Stdio::null())
+                // -displayfd: Xvfb picks a free display and writes its number, so tests and any
+                // other X server on the machine never collide.
+                let mut child = Command::new("Xvfb")
+                    .args(["-displayfd", "1", "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
+                    .stdout(Stdio::piped())
                     .stderr(Stdio::null())
                     .spawn()
                     .expect("Xvfb (install it with scripts/install-deps.sh)");
-                std::thread::sleep(Duration::from_millis(800));
-                (Some(Killed(child)), display)
+                let mut line = String::new();
+                let stdout = child.stdout.take().expect("Xvfb stdout");
+                std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line).expect("Xvfb display number");
+                (Some(Killed(child)), format!(":{}", line.trim()))
             }
         };
         let port = free_port();

@@ -57,7 +57,7 @@ impl SearchRow {
         let (reference, ratio) = match &self.reference {
             Some(r) => (
                 Stats::ms(r.p50),
-                format!("{:.0}×", r.p50.as_secs_f64() / self.ours.p50.as_secs_f64()),
+                format!("{:.2}×", r.p50.as_secs_f64() / self.ours.p50.as_secs_f64()),
             ),
             None => ("—".into(), "—".into()),
         };

@@ -20,6 +20,7 @@ const api = vi.hoisted(() => ({
   drafts: vi.fn(),
   saveDraft: vi.fn(),
   recordVisit: vi.fn(),
+  saveResident: vi.fn(),
 }));
 vi.mock("../api", async (original) => ({ ...(await original<typeof import("../api")>()), api }));
 
@@ -31,6 +32,7 @@ beforeEach(() => {
   api.drafts.mockResolvedValue([]);
   api.saveDraft.mockResolvedValue(undefined);
   api.recordVisit.mockResolvedValue(undefined);
+  api.saveResident.mockResolvedValue(undefined);
 });
 afterEach(() => {
   cleanup();
@@ -90,5 +92,15 @@ describe("New visit", () => {
     fireEvent.click(screen.getByTestId("save-visit"));
     expect(await screen.findAllByText(/必填，请填写走访目的/)).not.toHaveLength(0);
     expect(onDone).not.toHaveBeenCalled();
+  });
+
+  it("registers someone met who is not on the register and ticks them as met", async () => {
+    await renderForm();
+    fireEvent.change(screen.getByTestId("new-person"), { target: { value: "王小明" } });
+    fireEvent.click(screen.getByRole("button", { name: "添加人员" }));
+    const box = (await screen.findByLabelText("王小明")) as HTMLInputElement;
+    expect(box.checked).toBe(true);
+    const person = api.saveResident.mock.calls[0][0];
+    expect(person).toMatchObject({ name: "王小明", household_id: "h1" });
   });
 });

@@ -12,6 +12,7 @@ import type { HouseholdDetail } from "../bindings/HouseholdDetail";
 import type { Task } from "../bindings/Task";
 import type { VisitEntry } from "../bindings/VisitEntry";
 import { ErrorNote } from "../components/ErrorNote";
+import { newResident } from "../components/NewResident";
 import { Toggles } from "../components/Toggle";
 import { toReport } from "../hooks";
 import { fieldMessage, formatTime } from "../i18n";
@@ -55,6 +56,7 @@ export function VisitForm(props: { householdId: string; draftId?: string; office
   const [entry, setEntry] = useState<VisitEntry | null>(null);
   const [error, setError] = useState<ErrorReport | null>(null);
   const [savedAt, setSavedAt] = useState<Date | null>(null);
+  const [newPerson, setNewPerson] = useState("");
   const dirty = useRef(false);
   const saving = useRef(false);
 
@@ -140,6 +142,23 @@ export function VisitForm(props: { householdId: string; draftId?: string; office
             {r.name}
           </label>
         ))}
+        <span className="inline">
+          <input data-testid="new-person" value={newPerson} placeholder={t("resident.name")} onChange={(e) => setNewPerson(e.target.value)} />
+          <button
+            type="button"
+            onClick={() => {
+              // Someone met who is not on the register yet: registered now, and ticked as met.
+              const person = newResident(householdId, newPerson.trim());
+              api.saveResident(person).then(() => {
+                setDetail({ ...detail, residents: [...detail.residents, person] });
+                setVisit({ met: [...v.met, person.id] });
+                setNewPerson("");
+              }, (e) => setError(toReport(e)));
+            }}
+          >
+            {t("visit.addPerson")}
+          </button>
+        </span>
       </fieldset>
 
       <fieldset>

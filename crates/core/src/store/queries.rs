@@ -123,12 +123,35 @@ impl Store {
     /// The last live visit of each household: of one, or of all in one ordered pass over the
     /// `visits_live` index (much cheaper than one lookup per household on a large beat).
     fn last_visits(&self, only: Option<&str>) -> Result<HashMap<String, String>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT household_id, max(visited_at) FROM visits
-             WHERE deleted = 0 AND (?1 IS NULL OR household_id = ?1) GROUP BY household_id",
-        )?;
-        let rows = stmt.query_map([only], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        // Two statements rather than `?1 IS NULL OR ...`, which would keep SQLite off the index.
+        let sql = match only {
+            Some(_) => {
+                "SELECT household_id, max(visited_at) FROM visits WHERE deleted = 0 AND household_id = ?1"
+            }
+            None => {
+                "SELECT household_id, max(visited_at) FROM visits WHERE deleted = 0 GROUP BY household_id"
+            }
+        };
+        let mut stmt = self.conn.prepare_cached(sql)?;
+        let row = |r: &rusqlite::Row<'_>| {
+            Ok((
+                r.get::<_, Option<String>>(0)?,
+                r.get::<_, Option<String>>(1)?,
+            ))
+        };
+        let rows = match only {
+            Some(id) => stmt
+                .query_map([id], row)?
+                .collect::<rusqlite::Result<Vec<_>>>()?,
+            None => stmt
+                .query_map([], row)?
+                .collect::<rusqlite::Result<Vec<_>>>()?,
+        };
+        // An aggregate over no rows is one row of NULLs: skip it.
+        Ok(rows
+            .into_iter()
+            .filter_map(|(id, at)| Some((id?, at?)))
+            .collect())
     }
 
     /// Households matching a fixed SQL condition (written in this crate), with their due dates.
