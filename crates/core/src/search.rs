@@ -10,7 +10,7 @@
 
 use crate::error::Result;
 use crate::ids::{HouseholdId, ResidentId};
-use pinyin::ToPinyin;
+use pinyin::{ToPinyin, ToPinyinMulti};
 use rusqlite::{Transaction, params};
 use serde::Serialize;
 use ts_rs::TS;
@@ -40,7 +40,9 @@ pub fn char_tokens(text: &str) -> String {
     out
 }
 
-/// Pinyin tokens of a name: full joined pinyin, initials, and each syllable.
+/// Pinyin tokens of a name: full joined pinyin, initials, and each syllable. A surname with more
+/// than one reading (曾 zeng/ceng, 单 shan/dan, 解 xie/jie) gets the full and initial forms of each,
+/// because the common reading of the character is often not the surname's.
 pub fn pinyin_tokens(name: &str) -> String {
     let mut syllables: Vec<String> = Vec::new();
     for c in fold(name).chars() {
@@ -48,11 +50,7 @@ pub fn pinyin_tokens(name: &str) -> String {
             syllables.push(p.plain().to_string());
         } else if c.is_ascii_alphanumeric() {
             match syllables.last_mut() {
-                Some(last)
-                    if last.chars().all(|l| l.is_ascii_alphanumeric()) && !last.is_empty() =>
-                {
-                    last.push(c)
-                }
+                Some(last) if last.chars().all(|l| l.is_ascii_alphanumeric()) && !last.is_empty() => last.push(c),
                 _ => syllables.push(c.to_string()),
             }
         }
@@ -60,9 +58,23 @@ pub fn pinyin_tokens(name: &str) -> String {
     if syllables.is_empty() {
         return String::new();
     }
-    let full: String = syllables.concat();
-    let initials: String = syllables.iter().filter_map(|s| s.chars().next()).collect();
-    let mut tokens = vec![full, initials];
+    let rest = &syllables[1..];
+    let initials_of_rest: String = rest.iter().filter_map(|s| s.chars().next()).collect();
+    let mut surnames = vec![syllables[0].clone()];
+    if let Some(readings) = fold(name).chars().next().and_then(|c| c.to_pinyin_multi()) {
+        for reading in readings {
+            let plain = reading.plain().to_string();
+            if !surnames.contains(&plain) {
+                surnames.push(plain);
+            }
+        }
+    }
+    let mut tokens = Vec::new();
+    for surname in &surnames {
+        tokens.push(format!("{surname}{}", rest.concat()));
+        tokens.push(format!("{}{initials_of_rest}", surname.chars().next().unwrap_or_default()));
+    }
+    tokens.extend(surnames.iter().skip(1).cloned());
     tokens.extend(syllables);
     tokens.join(" ")
 }
@@ -218,6 +230,15 @@ mod tests {
     fn names_get_full_pinyin_initials_and_syllables() {
         assert_eq!(pinyin_tokens("张三"), "zhangsan zs zhang san");
         assert_eq!(pinyin_tokens("欧阳娜娜"), "ouyangnana oynn ou yang na na");
+    }
+
+    #[test]
+    fn surnames_with_several_readings_are_found_by_each() {
+        let tokens = pinyin_tokens("曾伟");
+        assert!(tokens.split(' ').any(|t| t == "zengwei"), "{tokens}");
+        assert!(tokens.split(' ').any(|t| t == "cengwei"), "{tokens}");
+        let tokens = pinyin_tokens("单丽");
+        assert!(tokens.split(' ').any(|t| t == "shanli") && tokens.split(' ').any(|t| t == "dl"), "{tokens}");
     }
 
     #[test]
