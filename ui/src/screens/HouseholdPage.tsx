@@ -6,7 +6,8 @@ import { api } from "../api";
 import { ConcernCard } from "../components/ConcernCard";
 import { ErrorNote } from "../components/ErrorNote";
 import { DueLabel, TagList } from "../components/Labels";
-import { NewResident } from "../components/NewResident";
+import { HouseholdForm } from "../components/HouseholdForm";
+import { ResidentForm } from "../components/ResidentForm";
 import { TaskCard } from "../components/TaskCard";
 import { useLoad } from "../hooks";
 import { formatDate, formatDateTime } from "../i18n";
@@ -16,6 +17,7 @@ export function HouseholdPage({ id, navigate, officer }: { id: string; navigate:
   const { t } = useTranslation();
   const { data, error, reload } = useLoad(() => api.householdDetail(id), [id]);
   const [adding, setAdding] = useState(false);
+  const [editing, setEditing] = useState<string | null>(null);
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
@@ -45,21 +47,25 @@ export function HouseholdPage({ id, navigate, officer }: { id: string; navigate:
         <button type="button" className="primary" data-testid="new-visit" onClick={() => navigate({ name: "visit", householdId: id })}>
           {t("household.newVisit")}
         </button>
+        <button type="button" onClick={() => setEditing(editing === id ? null : id)}>{t("household.edit")}</button>
       </header>
+      {editing === id ? <HouseholdForm key={household.version} beat={household.beat} initial={household} onSaved={() => (setEditing(null), reload())} /> : null}
 
       <h2>{t("household.residents")} ({residents.length})</h2>
       <table className="table">
-        <thead><tr><th>{t("resident.name")}</th><th>{t("resident.relation")}</th><th>{t("resident.sex")}</th><th>{t("resident.birthDate")}</th><th>{t("resident.phone")}</th><th>{t("resident.tags")}</th></tr></thead>
+        <thead><tr><th>{t("resident.name")}</th><th>{t("resident.relation")}</th><th>{t("resident.sex")}</th><th>{t("resident.birthDate")}</th><th>{t("resident.phone")}</th><th>{t("resident.tags")}</th><th /></tr></thead>
         <tbody>
           {residents.map((r) => (
             <tr key={r.id}>
               <td>{r.name}</td><td>{r.relation ? t(`vocab.relation.${r.relation}`) : ""}</td><td>{r.sex ? t(`vocab.sex.${r.sex}`) : ""}</td>
               <td>{formatDate(r.birth_date)}</td><td>{r.phone}</td><td><TagList tags={r.tags} /></td>
+              <td><button type="button" onClick={() => setEditing(editing === r.id ? null : r.id)}>{t("household.edit")}</button></td>
             </tr>
           ))}
         </tbody>
       </table>
-      {adding ? <NewResident householdId={id} onSaved={() => (setAdding(false), reload())} /> : <button type="button" onClick={() => setAdding(true)}>{t("household.addResident")}</button>}
+      {residents.filter((r) => r.id === editing).map((r) => <ResidentForm key={r.id} householdId={id} initial={r} onSaved={() => (setEditing(null), reload())} />)}
+      {adding ? <ResidentForm householdId={id} onSaved={() => (setAdding(false), reload())} /> : <button type="button" onClick={() => setAdding(true)}>{t("household.addResident")}</button>}
 
       <h2>{t("household.visits")} ({visits.length})</h2>
       {visits.length === 0 && <p className="muted">{t("household.noVisits")}</p>}

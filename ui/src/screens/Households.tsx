@@ -6,7 +6,7 @@ import type { HouseholdFilter } from "../bindings/HouseholdFilter";
 import type { Tag } from "../bindings/Tag";
 import { ErrorNote } from "../components/ErrorNote";
 import { DueLabel, TagList } from "../components/Labels";
-import { NewHousehold } from "../components/NewHousehold";
+import { HouseholdForm } from "../components/HouseholdForm";
 import { useLoad } from "../hooks";
 import { formatDate } from "../i18n";
 import type { Navigate } from "../route";
@@ -36,7 +36,7 @@ export function Households({ navigate, beats }: { navigate: Navigate; beats: str
         <label className="check"><input type="checkbox" checked={filter.due_only} onChange={(e) => setFilter({ ...filter, due_only: e.target.checked, offset: 0 })} />{t("households.dueOnly")}</label>
         <button type="button" onClick={() => setAdding(!adding)}>{t("households.add")}</button>
       </div>
-      {adding ? <NewHousehold beat={filter.beat ?? beats[0] ?? ""} onSaved={(id) => (setAdding(false), reload(), navigate({ name: "household", id }))} /> : null}
+      {adding ? <HouseholdForm beat={filter.beat ?? beats[0] ?? ""} onSaved={(id) => (setAdding(false), reload(), navigate({ name: "household", id }))} /> : null}
       <ErrorNote error={error} />
       {data ? (
         <>

@@ -12,7 +12,7 @@ import type { HouseholdDetail } from "../bindings/HouseholdDetail";
 import type { Task } from "../bindings/Task";
 import type { VisitEntry } from "../bindings/VisitEntry";
 import { ErrorNote } from "../components/ErrorNote";
-import { newResident } from "../components/NewResident";
+import { newResident } from "../components/ResidentForm";
 import { Toggles } from "../components/Toggle";
 import { toReport } from "../hooks";
 import { fieldMessage, formatTime } from "../i18n";

@@ -1,4 +1,4 @@
-// Adding a resident to a household inline.
+// Adding a resident to a household, or editing one, inline.
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { v7 as uuidv7 } from "uuid";
@@ -14,13 +14,13 @@ export function newResident(householdId: string, name = ""): Resident {
   return { id: uuidv7(), version: 0, household_id: householdId, name, sex: null, birth_date: null, phone: "", id_number: "", relation: null, tags: [], notes: "", deleted: false };
 }
 
-export function NewResident({ householdId, onSaved }: { householdId: string; onSaved: (r: Resident) => void }) {
+export function ResidentForm({ householdId, initial, onSaved }: { householdId: string; initial?: Resident; onSaved: (r: Resident) => void }) {
   const { t } = useTranslation();
-  const [r, setR] = useState<Resident>(() => newResident(householdId));
+  const [r, setR] = useState<Resident>(() => initial ?? newResident(householdId));
   const [error, setError] = useState<ErrorReport | null>(null);
   return (
     <form className="card grid" onSubmit={(e) => (e.preventDefault(), void api.saveResident(r).then(() => onSaved(r), (err) => setError(toReport(err))))}>
-      <label>{t("resident.name")}<input value={r.name} onChange={(e) => setR({ ...r, name: e.target.value })} autoFocus /></label>
+      <label>{t("resident.name")}<input value={r.name} onChange={(e) => setR({ ...r, name: e.target.value })} autoFocus={!initial} /></label>
       <label>{t("resident.sex")}
         <select value={r.sex ?? ""} onChange={(e) => setR({ ...r, sex: (e.target.value || null) as Resident["sex"] })}>
           <option value="" />
