@@ -14,8 +14,15 @@ async fn a_damaged_database_file_is_explained_and_left_untouched() {
 
     let app = desktop.open_app().await;
     let text = app.wait_text("[role=alert]", "数据文件已损坏").await;
-    assert!(text.contains("备份恢复"), "the message says what to do: {text}");
+    assert!(
+        text.contains("备份恢复"),
+        "the message says what to do: {text}"
+    );
     app.quit().await;
 
-    assert_eq!(std::fs::read(&db).unwrap(), garbage, "the damaged file must not be modified");
+    assert_eq!(
+        std::fs::read(&db).unwrap(),
+        garbage,
+        "the damaged file must not be modified"
+    );
 }

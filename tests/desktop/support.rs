@@ -56,14 +56,23 @@ impl Desktop {
                 // -displayfd: Xvfb picks a free display and writes its number, so tests and any
                 // other X server on the machine never collide.
                 let mut child = Command::new("Xvfb")
-                    .args(["-displayfd", "1", "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
+                    .args([
+                        "-displayfd",
+                        "1",
+                        "-screen",
+                        "0",
+                        "1280x800x24",
+                        "-nolisten",
+                        "tcp",
+                    ])
                     .stdout(Stdio::piped())
                     .stderr(Stdio::null())
                     .spawn()
                     .expect("Xvfb (install it with scripts/install-deps.sh)");
                 let mut line = String::new();
                 let stdout = child.stdout.take().expect("Xvfb stdout");
-                std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line).expect("Xvfb display number");
+                std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line)
+                    .expect("Xvfb display number");
                 (Some(Killed(child)), format!(":{}", line.trim()))
             }
         };

@@ -48,7 +48,7 @@ pub fn time_each<E>(runs: usize, mut f: impl FnMut() -> Result<(), E>) -> Result
 
 pub struct SearchRow {
     label: &'static str,
-    ours: Stats,
+    pub ours: Stats,
     reference: Option<Stats>,
 }
 

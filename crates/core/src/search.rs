@@ -50,7 +50,11 @@ pub fn pinyin_tokens(name: &str) -> String {
             syllables.push(p.plain().to_string());
         } else if c.is_ascii_alphanumeric() {
             match syllables.last_mut() {
-                Some(last) if last.chars().all(|l| l.is_ascii_alphanumeric()) && !last.is_empty() => last.push(c),
+                Some(last)
+                    if last.chars().all(|l| l.is_ascii_alphanumeric()) && !last.is_empty() =>
+                {
+                    last.push(c)
+                }
                 _ => syllables.push(c.to_string()),
             }
         }
@@ -72,7 +76,10 @@ pub fn pinyin_tokens(name: &str) -> String {
     let mut tokens = Vec::new();
     for surname in &surnames {
         tokens.push(format!("{surname}{}", rest.concat()));
-        tokens.push(format!("{}{initials_of_rest}", surname.chars().next().unwrap_or_default()));
+        tokens.push(format!(
+            "{}{initials_of_rest}",
+            surname.chars().next().unwrap_or_default()
+        ));
     }
     tokens.extend(surnames.iter().skip(1).cloned());
     tokens.extend(syllables);
@@ -238,7 +245,10 @@ mod tests {
         assert!(tokens.split(' ').any(|t| t == "zengwei"), "{tokens}");
         assert!(tokens.split(' ').any(|t| t == "cengwei"), "{tokens}");
         let tokens = pinyin_tokens("单丽");
-        assert!(tokens.split(' ').any(|t| t == "shanli") && tokens.split(' ').any(|t| t == "dl"), "{tokens}");
+        assert!(
+            tokens.split(' ').any(|t| t == "shanli") && tokens.split(' ').any(|t| t == "dl"),
+            "{tokens}"
+        );
     }
 
     #[test]
