@@ -26,7 +26,10 @@ if ! command -v tauri-driver >/dev/null 2>&1; then
   cargo install tauri-driver --locked --quiet
 fi
 
+# `npm install` (not `npm ci`): the machines' npm is set to leave download addresses out of lock files,
+# and `npm ci` then refuses the lock file for its platform-specific optional packages. `npm install`
+# still installs the versions the lock file pins.
 if [ ! -d ui/node_modules ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; then
   echo "==> installing UI packages"
-  (cd ui && npm ci --no-audit --no-fund --loglevel=error)
+  (cd ui && npm install --no-audit --no-fund --loglevel=error)
 fi
