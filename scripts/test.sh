@@ -39,9 +39,9 @@ if ! git diff --quiet -- ui/src/bindings || [ -n "$(git ls-files --others --excl
 fi
 
 step "UI tests"
-(cd ui && npx vitest run) 2>&1 | tee -a "$results"
+(cd ui && NO_COLOR=1 npx vitest run) 2>&1 | tee -a "$results"
 
 # One closing line over every runner: cargo's "test result: ok. N passed; M failed" lines and
 # vitest's "Tests  N passed" (each runner has already failed the script if any test failed).
 awk '/^test result:/ { p += $4; f += $6 } /^ +Tests +[0-9]+ passed/ { p += $2 }
-     END { printf "\ntests: %d passed, %d failed\n", p, f }' "$results"
+     END { printf "\ntests: %d passed, %d failed\n", p, f }' <(sed 's/\x1b\[[0-9;]*m//g' "$results")
