@@ -11,12 +11,6 @@ bash scripts/install-deps.sh
 cargo build --quiet --release -p doorstep-bench
 cargo build --quiet --release -p doorstep-app
 
-if [ -z "${DISPLAY:-}" ]; then
-  export DISPLAY=:43
-  Xvfb "$DISPLAY" -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
-  xvfb_pid=$!
-  trap 'kill $xvfb_pid 2>/dev/null' EXIT
-  sleep 1
-fi
+ensure_display
 "$CARGO_TARGET_DIR/release/doorstep-bench" --app "$CARGO_TARGET_DIR/release/doorstep-app" --out BENCHMARKS.md "$@"
 cat BENCHMARKS.md

@@ -20,11 +20,7 @@ if [ ! -f "$DOORSTEP_DB" ]; then
 fi
 
 if [ -z "${DISPLAY:-}" ]; then
-  export DISPLAY=:42
-  Xvfb "$DISPLAY" -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
-  xvfb_pid=$!
-  trap 'kill $xvfb_pid 2>/dev/null' EXIT
-  sleep 1
+  ensure_display
   ( sleep 8 && xwd -root -silent -display "$DISPLAY" | convert xwd:- doorstep-demo.png &&
     echo "==> no screen here: the app runs on a virtual display; screenshot in $(pwd)/doorstep-demo.png" ) &
 fi

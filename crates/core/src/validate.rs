@@ -113,14 +113,8 @@ pub fn is_valid_id_number(value: &str) -> bool {
     {
         return false;
     }
-    const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-    const CHECK: [char; 11] = ['1', '0', 'X', '9', '8', '7', '6', '5', '4', '3', '2'];
-    let sum: u32 = v[..17]
-        .iter()
-        .zip(WEIGHTS)
-        .map(|(c, w)| c.to_digit(10).unwrap_or(0) * w)
-        .sum();
-    CHECK[(sum % 11) as usize] == v[17]
+    let first17: String = v[..17].iter().collect();
+    id_check_char(&first17) == v[17]
 }
 
 /// Computes the check character for 17 leading digits (used by the demo generator and tests).

@@ -10,7 +10,6 @@ use crate::validate::{Checks, NAME_MAX, NOTES_MAX};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
-use uuid::Uuid;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export)]
@@ -110,15 +109,7 @@ impl Concern {
 
 impl Record for Concern {
     const SPEC: &'static EntitySpec = &CONCERN;
-    fn id(&self) -> Uuid {
-        self.id.0
-    }
-    fn version(&self) -> i64 {
-        self.version
-    }
-    fn deleted(&self) -> bool {
-        self.deleted
-    }
+    super::record_identity!();
     fn validate(&self, today: NaiveDate) -> Vec<FieldError> {
         let mut c = Checks::new();
         c.required("summary", &self.summary);

@@ -7,7 +7,6 @@ use crate::validate::{ADDRESS_MAX, Checks, NAME_MAX, NOTES_MAX, SHORT_TEXT_MAX};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
-use uuid::Uuid;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export)]
@@ -74,15 +73,7 @@ impl Household {
 
 impl Record for Household {
     const SPEC: &'static EntitySpec = &HOUSEHOLD;
-    fn id(&self) -> Uuid {
-        self.id.0
-    }
-    fn version(&self) -> i64 {
-        self.version
-    }
-    fn deleted(&self) -> bool {
-        self.deleted
-    }
+    super::record_identity!();
     fn validate(&self, today: NaiveDate) -> Vec<FieldError> {
         let mut c = Checks::new();
         c.required("beat", &self.beat);

@@ -54,6 +54,23 @@ impl EntitySpec {
     }
 }
 
+/// The parts of [`Record`] every record implements the same way (from its `id`, `version` and
+/// `deleted` fields).
+macro_rules! record_identity {
+    () => {
+        fn id(&self) -> uuid::Uuid {
+            self.id.0
+        }
+        fn version(&self) -> i64 {
+            self.version
+        }
+        fn deleted(&self) -> bool {
+            self.deleted
+        }
+    };
+}
+pub(crate) use record_identity;
+
 /// A record the store can save, load and log. Implemented by the five record types.
 pub trait Record: Serialize + DeserializeOwned + Clone {
     const SPEC: &'static EntitySpec;

@@ -7,7 +7,6 @@ use crate::validate::{Checks, NAME_MAX, NOTES_MAX, SHORT_TEXT_MAX};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
-use uuid::Uuid;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export)]
@@ -75,15 +74,7 @@ impl Resident {
 
 impl Record for Resident {
     const SPEC: &'static EntitySpec = &RESIDENT;
-    fn id(&self) -> Uuid {
-        self.id.0
-    }
-    fn version(&self) -> i64 {
-        self.version
-    }
-    fn deleted(&self) -> bool {
-        self.deleted
-    }
+    super::record_identity!();
     fn validate(&self, today: NaiveDate) -> Vec<FieldError> {
         let mut c = Checks::new();
         c.required("name", &self.name);

@@ -8,7 +8,6 @@ use crate::validate::{Checks, NAME_MAX, NOTES_MAX, SHORT_TEXT_MAX};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
-use uuid::Uuid;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export)]
@@ -90,15 +89,7 @@ impl Task {
 
 impl Record for Task {
     const SPEC: &'static EntitySpec = &TASK;
-    fn id(&self) -> Uuid {
-        self.id.0
-    }
-    fn version(&self) -> i64 {
-        self.version
-    }
-    fn deleted(&self) -> bool {
-        self.deleted
-    }
+    super::record_identity!();
     fn validate(&self, today: NaiveDate) -> Vec<FieldError> {
         let mut c = Checks::new();
         c.required("title", &self.title);
