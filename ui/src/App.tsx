@@ -134,7 +134,7 @@ export default function App() {
         ) : null}
         {route.name === "today" && <TodayScreen navigate={navigate} />}
         {route.name === "households" && <Households navigate={navigate} beats={info.device.beats} />}
-        {route.name === "household" && <HouseholdPage key={route.id} id={route.id} navigate={navigate} officer={info.device.officer_name} />}
+        {route.name === "household" && <HouseholdPage key={route.id} id={route.id} navigate={navigate} />}
         {route.name === "visit" && (
           <VisitForm
             key={route.draftId ?? route.householdId}

@@ -1,4 +1,5 @@
-// A follow-up task: who is responsible, by when; start it, record the result and close it.
+// A follow-up task: who is responsible, by when (both can be changed: re-assigning is an edit like
+// any other); start it, record the result and close it.
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { api } from "../api";
@@ -8,9 +9,11 @@ import { toReport } from "../hooks";
 import { formatDate } from "../i18n";
 import { ErrorNote } from "./ErrorNote";
 
-export function TaskCard({ task, onChanged }: { task: Task; onChanged: () => void; officer: string }) {
+export function TaskCard({ task, onChanged }: { task: Task; onChanged: () => void }) {
   const { t } = useTranslation();
   const [result, setResult] = useState(task.result);
+  const [assignee, setAssignee] = useState(task.assignee);
+  const [due, setDue] = useState(task.due_date);
   const [error, setError] = useState<ErrorReport | null>(null);
   const save = (next: Task) => api.saveTask(next).then(onChanged, (e) => setError(toReport(e)));
   const open = task.status === "open" || task.status === "in_progress";
@@ -21,6 +24,11 @@ export function TaskCard({ task, onChanged }: { task: Task; onChanged: () => voi
       {task.result && !open ? <p>{t("task.result")}: {task.result}</p> : null}
       {open ? (
         <div className="inline">
+          <input aria-label={t("task.assignee")} value={assignee} onChange={(e) => setAssignee(e.target.value)} />
+          <input aria-label={t("task.due")} type="date" value={due} onChange={(e) => setDue(e.target.value)} />
+          {(assignee !== task.assignee || due !== task.due_date) && (
+            <button type="button" onClick={() => void save({ ...task, assignee, due_date: due })}>{t("common.save")}</button>
+          )}
           {task.status === "open" && <button type="button" onClick={() => void save({ ...task, status: "in_progress" })}>{t("task.start")}</button>}
           <input value={result} onChange={(e) => setResult(e.target.value)} placeholder={t("task.result")} />
           <button type="button" onClick={() => void save({ ...task, status: "done", result })}>{t("task.done")}</button>

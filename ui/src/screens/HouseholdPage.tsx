@@ -13,7 +13,7 @@ import { useLoad } from "../hooks";
 import { formatDate, formatDateTime } from "../i18n";
 import type { Navigate } from "../route";
 
-export function HouseholdPage({ id, navigate, officer }: { id: string; navigate: Navigate; officer: string }) {
+export function HouseholdPage({ id, navigate }: { id: string; navigate: Navigate }) {
   const { t } = useTranslation();
   const { data, error, reload } = useLoad(() => api.householdDetail(id), [id]);
   const [adding, setAdding] = useState(false);
@@ -85,7 +85,7 @@ export function HouseholdPage({ id, navigate, officer }: { id: string; navigate:
       {concerns.map((c) => <ConcernCard key={c.id} concern={c} residents={residents} onChanged={reload} />)}
 
       <h2>{t("household.tasks")} ({tasks.length})</h2>
-      {tasks.map((task) => <TaskCard key={task.id} task={task} onChanged={reload} officer={officer} />)}
+      {tasks.map((task) => <TaskCard key={`${task.id}-${task.status}-${task.assignee}-${task.due_date}`} task={task} onChanged={reload} />)}
     </section>
   );
 }
