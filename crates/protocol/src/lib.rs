@@ -1,0 +1,86 @@
+//! The sync protocol between a field device and its station, version 1 (`/api/v1`). Defined once
+//! here and used by both sides, so a field added on one side is a compile error on the other until
+//! it is handled.
+//!
+//! Push: a device sends its changes (from the core's change log) in batches; the station stores each
+//! once (by change id, and by device and sequence), decides it, and answers with the highest
+//! contiguous device sequence it holds durably. Pull: the device asks for records of its beats whose
+//! station version is above its cursor and receives their current state.
+
+use doorstep_core::ids::{DeviceId, OfficerId};
+use doorstep_core::model::EntityKind;
+use doorstep_core::store::changes::Change;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+/// Limits the station enforces (documented in the README and the OpenAPI document).
+pub mod limits {
+    /// Changes in one push.
+    pub const MAX_BATCH: usize = 1000;
+    /// Bytes in one request body.
+    pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
+    /// Records in one pull page.
+    pub const MAX_PULL: u32 = 2000;
+}
+
+/// A laptop, as it introduces itself when enrolling.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeviceInfo {
+    pub device_id: DeviceId,
+    pub officer_id: OfficerId,
+    pub officer_name: String,
+    pub beats: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PushRequest {
+    pub device_id: DeviceId,
+    pub changes: Vec<Change>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PushResponse {
+    /// The highest device sequence up to which the station holds every change durably.
+    pub acked_seq: i64,
+    /// Changes new to the station in this batch.
+    pub stored: u32,
+    /// Changes the station already had (a re-sent batch).
+    pub duplicates: u32,
+    /// Changes held until the device's earlier changes arrive.
+    pub held: u32,
+    /// Conflicts this batch put in the merge queue.
+    pub conflicts: u32,
+}
+
+/// A record as the station holds it now.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RecordSnapshot {
+    pub entity: EntityKind,
+    pub id: Uuid,
+    pub version: i64,
+    pub deleted: bool,
+    pub fields: Map<String, Value>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PullResponse {
+    pub records: Vec<RecordSnapshot>,
+    /// The cursor to ask from next time (the highest version in `records`, or the request's).
+    pub cursor: i64,
+    /// More records wait beyond this page.
+    pub more: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Health {
+    pub status: String,
+    pub version: String,
+}
+
+/// A 4xx/5xx body: what was wrong with the request, never internals.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ApiErrorBody {
+    pub error: String,
+    pub message: String,
+}

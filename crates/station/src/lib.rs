@@ -1,0 +1,10 @@
+//! The station server: field devices push their changes here and pull their beats' records; the
+//! station decides conflicts from base versions and queues what staff must merge.
+//!
+//! - [`merge`]: the pure decision for one incoming change;
+//! - [`store`]: the station's SQLite store (devices, every change received, records, merge queue);
+//! - [`api`]: the HTTP API under `/api/v1`, as a router function.
+
+pub mod api;
+pub mod merge;
+pub mod store;

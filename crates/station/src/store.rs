@@ -1,0 +1,388 @@
+//! The station's SQLite store: enrolled devices, every change received, the merged records, and the
+//! merge queue. A pushed batch is stored and decided in one transaction: either all of it is kept
+//! or, if anything in it is malformed, none of it.
+
+use crate::merge::{self, Decision, FieldOutcome, FieldState, Incoming, RecordState};
+use doorstep_core::hlc::Hlc;
+use doorstep_core::ids::DeviceId;
+use doorstep_core::model::{Concern, EntityKind, EntitySpec, Household, Record, Resident, Task, Visit};
+use doorstep_core::store::changes::Change;
+use doorstep_protocol::{DeviceInfo, PullResponse, PushResponse, RecordSnapshot, limits};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use rusqlite_migration::{M, Migrations};
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::LazyLock;
+
+static MIGRATIONS: LazyLock<Migrations<'static>> =
+    LazyLock::new(|| Migrations::new(vec![M::up(include_str!("../migrations/0001_init.sql"))]));
+
+#[derive(Debug, thiserror::Error)]
+pub enum StationError {
+    #[error("device {0} is not enrolled at this station")]
+    UnknownDevice(DeviceId),
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("database: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("migration: {0}")]
+    Migration(#[from] rusqlite_migration::Error),
+    #[error("data: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+type Result<T> = std::result::Result<T, StationError>;
+
+fn bad(msg: impl Into<String>) -> StationError {
+    StationError::BadRequest(msg.into())
+}
+
+pub fn spec(entity: EntityKind) -> &'static EntitySpec {
+    match entity {
+        EntityKind::Household => Household::SPEC,
+        EntityKind::Resident => Resident::SPEC,
+        EntityKind::Visit => Visit::SPEC,
+        EntityKind::Concern => Concern::SPEC,
+        EntityKind::Task => Task::SPEC,
+    }
+}
+
+/// Checks that `fields` make a well-typed record of `entity` (wrong types, unknown words, missing
+/// fields are refused here, before anything is stored).
+fn check_record(entity: EntityKind, id: &str, fields: &Map<String, Value>) -> std::result::Result<(), String> {
+    let mut map = fields.clone();
+    map.insert("id".into(), Value::String(id.into()));
+    map.insert("version".into(), Value::from(0));
+    let value = Value::Object(map);
+    let result = match entity {
+        EntityKind::Household => serde_json::from_value::<Household>(value).map(drop),
+        EntityKind::Resident => serde_json::from_value::<Resident>(value).map(drop),
+        EntityKind::Visit => serde_json::from_value::<Visit>(value).map(drop),
+        EntityKind::Concern => serde_json::from_value::<Concern>(value).map(drop),
+        EntityKind::Task => serde_json::from_value::<Task>(value).map(drop),
+    };
+    result.map_err(|e| e.to_string())
+}
+
+fn now() -> String {
+    doorstep_core::time::format(&doorstep_core::time::now())
+}
+
+pub struct StationStore {
+    conn: Connection,
+}
+
+/// One open conflict, as the merge queue shows it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Conflict {
+    pub id: i64,
+    pub entity: EntityKind,
+    pub entity_id: String,
+    pub field: String,
+    pub base_version: i64,
+    pub station_value: Value,
+    pub incoming_value: Value,
+    pub applied: String,
+}
+
+impl StationStore {
+    pub fn open(path: &Path) -> Result<StationStore> {
+        let mut conn = Connection::open(path)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        MIGRATIONS.to_latest(&mut conn)?;
+        Ok(StationStore { conn })
+    }
+
+    pub fn enroll(&mut self, device: &DeviceInfo) -> Result<()> {
+        if device.officer_name.trim().is_empty() || device.beats.iter().all(|b| b.trim().is_empty()) {
+            return Err(bad("officer_name and at least one beat are required"));
+        }
+        self.conn.execute(
+            "INSERT INTO devices (device_id, officer_id, officer_name, beats, enrolled_at) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (device_id) DO UPDATE SET officer_name = excluded.officer_name, beats = excluded.beats",
+            params![device.device_id, device.officer_id, device.officer_name, serde_json::to_string(&device.beats)?, now()],
+        )?;
+        Ok(())
+    }
+
+    /// Stores and decides a batch from `device_id`, in one transaction.
+    pub fn push(&mut self, device_id: DeviceId, changes: &[Change]) -> Result<PushResponse> {
+        if changes.len() > limits::MAX_BATCH {
+            return Err(bad(format!("a batch holds at most {} changes", limits::MAX_BATCH)));
+        }
+        let tx = self.conn.transaction()?;
+        let contiguous: i64 = tx
+            .query_row("SELECT contiguous_seq FROM devices WHERE device_id = ?1", [device_id], |r| r.get(0))
+            .optional()?
+            .ok_or(StationError::UnknownDevice(device_id))?;
+        let mut response = PushResponse::default();
+        for (i, c) in changes.iter().enumerate() {
+            if c.device_id != device_id {
+                return Err(bad(format!("change {i} names device {}, not the pushing device", c.device_id)));
+            }
+            if c.device_seq < 1 {
+                return Err(bad(format!("change {i}: device_seq must be 1 or more")));
+            }
+            let spec = spec(c.entity);
+            if let Some(unknown) = c.fields.keys().find(|k| spec.field_kind(k).is_none()) {
+                return Err(bad(format!("change {i}: {} has no field {unknown:?}", c.entity.as_str())));
+            }
+            let inserted = tx.execute(
+                "INSERT OR IGNORE INTO changes (change_id, device_id, device_seq, officer_id, entity, entity_id, fields,
+                     base_version, hlc_ms, hlc_counter, created_at, received_at, status)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 'pending')",
+                params![
+                    c.change_id,
+                    c.device_id,
+                    c.device_seq,
+                    c.officer_id,
+                    c.entity.as_str(),
+                    c.entity_id.hyphenated().to_string(),
+                    Value::Object(c.fields.clone()).to_string(),
+                    c.base_version,
+                    c.hlc.ms,
+                    c.hlc.counter,
+                    doorstep_core::time::format(&c.created_at),
+                    now(),
+                ],
+            )?;
+            if inserted == 1 { response.stored += 1 } else { response.duplicates += 1 }
+        }
+        // Decide, in the device's own order, every change whose predecessors are all here.
+        let mut acked = contiguous;
+        loop {
+            let next: Option<i64> = tx
+                .query_row(
+                    "SELECT seq FROM changes WHERE device_id = ?1 AND device_seq = ?2 AND status = 'pending'",
+                    params![device_id, acked + 1],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let Some(seq) = next else { break };
+            response.conflicts += apply(&tx, seq)?;
+            acked += 1;
+        }
+        response.held = tx.query_row(
+            "SELECT count(*) FROM changes WHERE device_id = ?1 AND status = 'pending'",
+            [device_id],
+            |r| r.get(0),
+        )?;
+        tx.execute(
+            "UPDATE devices SET contiguous_seq = ?2, last_seen_at = ?3 WHERE device_id = ?1",
+            params![device_id, acked, now()],
+        )?;
+        tx.commit()?;
+        response.acked_seq = acked;
+        Ok(response)
+    }
+
+    /// Records of the device's beats whose version is above `cursor`, oldest version first.
+    pub fn pull(&self, device_id: DeviceId, cursor: i64, limit: u32) -> Result<PullResponse> {
+        let beats: String = self
+            .conn
+            .query_row("SELECT beats FROM devices WHERE device_id = ?1", [device_id], |r| r.get(0))
+            .optional()?
+            .ok_or(StationError::UnknownDevice(device_id))?;
+        let limit = limit.clamp(1, limits::MAX_PULL);
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT entity, id, version, deleted, fields FROM records
+             WHERE version > ?1 AND beat IN (SELECT value FROM json_each(?2)) ORDER BY version LIMIT ?3",
+        )?;
+        let rows = stmt.query_map(params![cursor, beats, limit + 1], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?, r.get::<_, bool>(3)?, r.get::<_, String>(4)?))
+        })?;
+        let mut records = Vec::new();
+        for row in rows {
+            let (entity, id, version, deleted, fields) = row?;
+            records.push(RecordSnapshot {
+                entity: EntityKind::parse(&entity).ok_or_else(|| bad("stored entity"))?,
+                id: id.parse().map_err(|_| bad("stored id"))?,
+                version,
+                deleted,
+                fields: serde_json::from_str(&fields)?,
+            });
+        }
+        let more = records.len() > limit as usize;
+        records.truncate(limit as usize);
+        let cursor = records.last().map(|r| r.version).unwrap_or(cursor);
+        Ok(PullResponse { records, cursor, more })
+    }
+
+    pub fn open_conflicts(&self) -> Result<Vec<Conflict>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id, entity, entity_id, field, base_version, station_value, incoming_value, applied
+             FROM conflicts WHERE status = 'open' ORDER BY id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((r.get(0)?, r.get::<_, String>(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get::<_, String>(5)?, r.get::<_, String>(6)?, r.get(7)?))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, entity, entity_id, field, base_version, station, incoming, applied) = row?;
+            out.push(Conflict {
+                id,
+                entity: EntityKind::parse(&entity).ok_or_else(|| bad("stored entity"))?,
+                entity_id,
+                field,
+                base_version,
+                station_value: serde_json::from_str(&station)?,
+                incoming_value: serde_json::from_str(&incoming)?,
+                applied,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Read access for tests and the staff pages.
+    pub fn conn(&self) -> &Connection {
+        &self.conn
+    }
+}
+
+fn load_state(tx: &Transaction<'_>, entity: EntityKind, id: &str) -> Result<Option<RecordState>> {
+    let row: Option<(i64, bool, String)> = tx
+        .query_row(
+            "SELECT version, deleted, fields FROM records WHERE entity = ?1 AND id = ?2",
+            params![entity.as_str(), id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?;
+    let Some((version, deleted, fields)) = row else { return Ok(None) };
+    let values: Map<String, Value> = serde_json::from_str(&fields)?;
+    let mut stmt = tx.prepare_cached(
+        "SELECT field, version, device_id, hlc_ms, hlc_counter FROM field_versions WHERE entity = ?1 AND id = ?2",
+    )?;
+    let mut state = RecordState { version, deleted, fields: BTreeMap::new() };
+    let rows = stmt.query_map(params![entity.as_str(), id], |r| {
+        Ok((r.get::<_, String>(0)?, r.get(1)?, r.get::<_, DeviceId>(2)?, Hlc { ms: r.get(3)?, counter: r.get(4)? }))
+    })?;
+    for row in rows {
+        let (field, version, device, hlc) = row?;
+        let value = values.get(&field).cloned().unwrap_or(Value::Null);
+        state.fields.insert(field, FieldState { value, version, device, hlc });
+    }
+    Ok(Some(state))
+}
+
+/// The beat a record belongs to: its own for a household, its household's for the rest.
+fn beat_of(tx: &Transaction<'_>, entity: EntityKind, fields: &Map<String, Value>) -> Result<String> {
+    if entity == EntityKind::Household {
+        return Ok(fields.get("beat").and_then(Value::as_str).unwrap_or_default().to_string());
+    }
+    let household = fields.get("household_id").and_then(Value::as_str).unwrap_or_default();
+    let beat: Option<String> = tx
+        .query_row("SELECT beat FROM records WHERE entity = 'household' AND id = ?1", [household], |r| r.get(0))
+        .optional()?;
+    beat.ok_or_else(|| bad(format!("{} names household {household}, which the station does not have", entity.as_str())))
+}
+
+/// Decides one stored change and writes the outcome. Returns the number of conflicts queued.
+fn apply(tx: &Transaction<'_>, seq: i64) -> Result<u32> {
+    let (device_id, entity, entity_id, fields, base_version, hlc_ms, hlc_counter): (DeviceId, String, String, String, i64, i64, u32) =
+        tx.query_row(
+            "SELECT device_id, entity, entity_id, fields, base_version, hlc_ms, hlc_counter FROM changes WHERE seq = ?1",
+            [seq],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)),
+        )?;
+    let entity = EntityKind::parse(&entity).ok_or_else(|| bad("stored entity"))?;
+    let fields: Map<String, Value> = serde_json::from_str(&fields)?;
+    let hlc = Hlc { ms: hlc_ms, counter: hlc_counter };
+    let spec = spec(entity);
+    let current = load_state(tx, entity, &entity_id)?;
+    let incoming = Incoming { device: device_id, hlc, base_version, fields: &fields };
+    let decision = merge::decide(spec, current.as_ref(), &incoming);
+
+    let mut values: Map<String, Value> = match &current {
+        Some(c) => c.fields.iter().map(|(k, f)| (k.clone(), f.value.clone())).collect(),
+        None => Map::new(),
+    };
+    let mut set: Vec<String> = Vec::new();
+    let mut conflicts: Vec<(String, Value, bool)> = Vec::new();
+    match &decision {
+        Decision::UnknownRecord => {
+            return Err(bad(format!("{} {entity_id} is unknown here but the change edits version {base_version}", entity.as_str())));
+        }
+        Decision::Create => {
+            for (k, v) in &fields {
+                values.insert(k.clone(), v.clone());
+                set.push(k.clone());
+            }
+        }
+        // The whole edit waits in the queue (field "*"): the record stays deleted until staff decide.
+        Decision::EditOfDeleted => conflicts.push(("*".into(), Value::Bool(true), false)),
+        Decision::Update(outcomes) => {
+            for (field, outcome) in outcomes {
+                match outcome {
+                    FieldOutcome::Apply => {
+                        values.insert(field.clone(), fields[field].clone());
+                        set.push(field.clone());
+                    }
+                    FieldOutcome::Same => {}
+                    FieldOutcome::Union(v) => {
+                        values.insert(field.clone(), v.clone());
+                        set.push(field.clone());
+                    }
+                    FieldOutcome::Conflict { incoming_wins } => {
+                        let station = values.get(field).cloned().unwrap_or(Value::Null);
+                        conflicts.push((field.clone(), station, *incoming_wins));
+                        if *incoming_wins {
+                            values.insert(field.clone(), fields[field].clone());
+                            set.push(field.clone());
+                        }
+                    }
+                }
+            }
+        }
+    }
+    check_record(entity, &entity_id, &values).map_err(|e| bad(format!("{} {entity_id}: {e}", entity.as_str())))?;
+
+    let version = if set.is_empty() && conflicts.is_empty() {
+        None
+    } else {
+        Some(tx.query_row("UPDATE meta SET value = value + 1 WHERE key = 'version' RETURNING value", [], |r| r.get::<_, i64>(0))?)
+    };
+    if let Some(version) = version {
+        let beat = beat_of(tx, entity, &values)?;
+        let deleted = values.get("deleted").and_then(Value::as_bool).unwrap_or(false);
+        tx.execute(
+            "INSERT INTO records (entity, id, version, deleted, beat, fields) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT (entity, id) DO UPDATE SET version = excluded.version, deleted = excluded.deleted,
+                 beat = excluded.beat, fields = excluded.fields",
+            params![entity.as_str(), entity_id, version, deleted, beat, Value::Object(values.clone()).to_string()],
+        )?;
+        let mut stmt = tx.prepare_cached(
+            "INSERT INTO field_versions (entity, id, field, version, device_id, hlc_ms, hlc_counter)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+             ON CONFLICT (entity, id, field) DO UPDATE SET version = excluded.version, device_id = excluded.device_id,
+                 hlc_ms = excluded.hlc_ms, hlc_counter = excluded.hlc_counter",
+        )?;
+        for field in &set {
+            stmt.execute(params![entity.as_str(), entity_id, field, version, device_id, hlc.ms, hlc.counter])?;
+        }
+    }
+    for (field, station, incoming_wins) in &conflicts {
+        tx.execute(
+            "INSERT INTO conflicts (entity, entity_id, field, base_version, station_value, incoming_value, applied,
+                                    incoming_seq, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            params![
+                entity.as_str(),
+                entity_id,
+                field,
+                base_version,
+                station.to_string(),
+                fields.get(field).cloned().unwrap_or_else(|| Value::Object(fields.clone())).to_string(),
+                if *incoming_wins { "incoming" } else { "station" },
+                seq,
+                now()
+            ],
+        )?;
+    }
+    let status = if conflicts.is_empty() { "applied" } else { "conflict" };
+    tx.execute("UPDATE changes SET status = ?2, version = ?3 WHERE seq = ?1", params![seq, status, version])?;
+    Ok(conflicts.len() as u32)
+}
