@@ -22,8 +22,8 @@ step "UI build (embedded in the desktop binary)"
 step "cargo clippy"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 
-step "building the desktop app and the CLI"
-cargo build --quiet -p doorstep-app -p doorstep-cli
+step "building the desktop app, the CLI and the station"
+cargo build --quiet -p doorstep-app -p doorstep-cli -p doorstep-station
 
 results=$(mktemp)
 trap 'rm -f "$results"' EXIT

@@ -92,6 +92,16 @@ enum Command {
         #[arg(long, default_value = "json")]
         format: String,
     },
+    /// Link this device to a station and introduce it (officer and beats).
+    Enroll {
+        /// The station's address, e.g. http://127.0.0.1:8470
+        #[arg(long)]
+        station: String,
+        #[arg(long, env = "DOORSTEP_STATION_PASSWORD")]
+        password: String,
+    },
+    /// Push unsent changes to the station and pull the beats' records.
+    Sync,
     /// Generate the demo beat (deterministic by seed) into this database.
     Demo {
         #[arg(long, default_value_t = 1)]
@@ -196,8 +206,13 @@ fn word<T>(field: &str, value: &str, parse: fn(&str) -> Option<T>) -> Result<T, 
 }
 
 fn print(value: &impl Serialize) -> anyhow::Result<()> {
-    println!("{}", serde_json::to_string_pretty(value)?);
-    Ok(())
+    use std::io::Write;
+    let text = serde_json::to_string_pretty(value)?;
+    match writeln!(std::io::stdout().lock(), "{text}") {
+        // A reader that stopped early (`| head`) is not an error of ours.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
+    }
 }
 
 fn today() -> NaiveDate {
@@ -364,6 +379,22 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 "csv" => store.export_ledger_csv(&mut out)?,
                 other => anyhow::bail!("unknown export format {other:?}; use json or csv"),
             };
+        }
+        Command::Enroll { station, password } => {
+            doorstep_sync::enroll(
+                &mut store,
+                doorstep_core::store::remote::StationLink {
+                    url: station,
+                    password,
+                },
+            )?;
+            print(&store.station()?)?;
+        }
+        Command::Sync => {
+            let report = doorstep_sync::sync(&mut store, |p| {
+                eprintln!("{}", serde_json::to_string(&p).unwrap_or_default())
+            })?;
+            print(&report)?;
         }
         Command::Demo {
             seed,

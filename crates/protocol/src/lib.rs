@@ -8,11 +8,8 @@
 //! station version is above its cursor and receives their current state.
 
 use doorstep_core::ids::{DeviceId, OfficerId};
-use doorstep_core::model::EntityKind;
 use doorstep_core::store::changes::Change;
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
-use uuid::Uuid;
 
 /// Limits the station enforces (documented in the README and the OpenAPI document).
 pub mod limits {
@@ -53,15 +50,8 @@ pub struct PushResponse {
     pub conflicts: u32,
 }
 
-/// A record as the station holds it now.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RecordSnapshot {
-    pub entity: EntityKind,
-    pub id: Uuid,
-    pub version: i64,
-    pub deleted: bool,
-    pub fields: Map<String, Value>,
-}
+/// A record as the station holds it now (defined in the core, which applies it).
+pub use doorstep_core::store::remote::RemoteRecord as RecordSnapshot;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PullResponse {

@@ -11,7 +11,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use doorstep_core::ids::DeviceId;
-use doorstep_protocol::{ApiErrorBody, DeviceInfo, Health, PullResponse, PushRequest, PushResponse, limits};
+use doorstep_protocol::{
+    ApiErrorBody, DeviceInfo, Health, PullResponse, PushRequest, PushResponse, limits,
+};
 use serde::Deserialize;
 use std::sync::{Arc, Mutex};
 
@@ -23,7 +25,10 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(store: StationStore, password: String) -> AppState {
-        AppState { store: Arc::new(Mutex::new(store)), password: Arc::new(password) }
+        AppState {
+            store: Arc::new(Mutex::new(store)),
+            password: Arc::new(password),
+        }
     }
 }
 
@@ -38,15 +43,34 @@ pub enum ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, error, message) = match self {
-            ApiError::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized", "wrong or missing station password".to_string()),
+            ApiError::Unauthorized => (
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "wrong or missing station password".to_string(),
+            ),
             ApiError::BadRequest(m) => (StatusCode::BAD_REQUEST, "bad_request", m),
-            ApiError::UnknownDevice(d) => (StatusCode::FORBIDDEN, "unknown_device", format!("device {d} is not enrolled at this station")),
+            ApiError::UnknownDevice(d) => (
+                StatusCode::FORBIDDEN,
+                "unknown_device",
+                format!("device {d} is not enrolled at this station"),
+            ),
             ApiError::Internal(detail) => {
                 eprintln!("doorstep-station: {detail}");
-                (StatusCode::INTERNAL_SERVER_ERROR, "internal", "the station could not complete the request".to_string())
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "the station could not complete the request".to_string(),
+                )
             }
         };
-        (status, Json(ApiErrorBody { error: error.into(), message })).into_response()
+        (
+            status,
+            Json(ApiErrorBody {
+                error: error.into(),
+                message,
+            }),
+        )
+            .into_response()
     }
 }
 
@@ -73,8 +97,15 @@ impl From<QueryRejection> for ApiError {
 }
 
 fn authorize(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
-    let given = headers.get("authorization").and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
-    if given == Some(state.password.as_str()) { Ok(()) } else { Err(ApiError::Unauthorized) }
+    let given = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    if given == Some(state.password.as_str()) {
+        Ok(())
+    } else {
+        Err(ApiError::Unauthorized)
+    }
 }
 
 /// Runs a store call on a blocking thread (SQLite work must not stall the async runtime).
@@ -93,10 +124,17 @@ async fn with_store<T: Send + 'static>(
 }
 
 async fn health() -> Json<Health> {
-    Json(Health { status: "ok".into(), version: env!("CARGO_PKG_VERSION").into() })
+    Json(Health {
+        status: "ok".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+    })
 }
 
-async fn enroll(State(state): State<AppState>, headers: HeaderMap, body: Result<Json<DeviceInfo>, JsonRejection>) -> Result<StatusCode, ApiError> {
+async fn enroll(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Json<DeviceInfo>, JsonRejection>,
+) -> Result<StatusCode, ApiError> {
     authorize(&state, &headers)?;
     let Json(device) = body?;
     with_store(&state, move |s| s.enroll(&device)).await?;
@@ -110,7 +148,9 @@ async fn push(
 ) -> Result<Json<PushResponse>, ApiError> {
     authorize(&state, &headers)?;
     let Json(request) = body?;
-    Ok(Json(with_store(&state, move |s| s.push(request.device_id, &request.changes)).await?))
+    Ok(Json(
+        with_store(&state, move |s| s.push(request.device_id, &request.changes)).await?,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -133,10 +173,15 @@ async fn pull(
 ) -> Result<Json<PullResponse>, ApiError> {
     authorize(&state, &headers)?;
     let Query(q) = query?;
-    Ok(Json(with_store(&state, move |s| s.pull(q.device_id, q.cursor, q.limit)).await?))
+    Ok(Json(
+        with_store(&state, move |s| s.pull(q.device_id, q.cursor, q.limit)).await?,
+    ))
 }
 
-async fn conflicts(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
+async fn conflicts(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
     authorize(&state, &headers)?;
     Ok(Json(with_store(&state, |s| s.open_conflicts()).await?).into_response())
 }

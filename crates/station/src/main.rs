@@ -10,7 +10,11 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 #[derive(Parser)]
-#[command(name = "doorstep-station", version, about = "The Doorstep station server")]
+#[command(
+    name = "doorstep-station",
+    version,
+    about = "The Doorstep station server"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -38,13 +42,22 @@ fn load_config(dir: &Path) -> anyhow::Result<Config> {
     let path = dir.join("station.json");
     if path.exists() {
         let text = std::fs::read_to_string(&path)?;
-        return serde_json::from_str(&text).with_context(|| format!("{} is not valid", path.display()));
+        return serde_json::from_str(&text)
+            .with_context(|| format!("{} is not valid", path.display()));
     }
     let mut bytes = [0u8; 12];
     std::fs::File::open("/dev/urandom")?.read_exact(&mut bytes)?;
     let password: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    std::fs::write(&path, serde_json::to_string_pretty(&Config { password: password.clone() })?)?;
-    eprintln!("doorstep-station: new station password {password} (stored in {})", path.display());
+    std::fs::write(
+        &path,
+        serde_json::to_string_pretty(&Config {
+            password: password.clone(),
+        })?,
+    )?;
+    eprintln!(
+        "doorstep-station: new station password {password} (stored in {})",
+        path.display()
+    );
     Ok(Config { password })
 }
 
@@ -55,8 +68,13 @@ async fn main() -> anyhow::Result<()> {
             std::fs::create_dir_all(&data)?;
             let config = load_config(&data)?;
             let store = StationStore::open(&data.join("station.sqlite"))?;
-            let listener = tokio::net::TcpListener::bind(&listen).await.with_context(|| format!("listening on {listen}"))?;
-            println!("doorstep-station: listening on http://{}", listener.local_addr()?);
+            let listener = tokio::net::TcpListener::bind(&listen)
+                .await
+                .with_context(|| format!("listening on {listen}"))?;
+            println!(
+                "doorstep-station: listening on http://{}",
+                listener.local_addr()?
+            );
             axum::serve(listener, app(AppState::new(store, config.password)))
                 .with_graceful_shutdown(async {
                     let _ = tokio::signal::ctrl_c().await;

@@ -77,9 +77,17 @@ fn union(current: &Value, incoming: &Value) -> Value {
     Value::Array(out)
 }
 
-pub fn decide(spec: &EntitySpec, current: Option<&RecordState>, incoming: &Incoming<'_>) -> Decision {
+pub fn decide(
+    spec: &EntitySpec,
+    current: Option<&RecordState>,
+    incoming: &Incoming<'_>,
+) -> Decision {
     let Some(current) = current else {
-        return if incoming.base_version == 0 { Decision::Create } else { Decision::UnknownRecord };
+        return if incoming.base_version == 0 {
+            Decision::Create
+        } else {
+            Decision::UnknownRecord
+        };
     };
     let deletes = incoming.fields.get("deleted") == Some(&Value::Bool(true));
     if current.deleted && !deletes {
@@ -92,10 +100,16 @@ pub fn decide(spec: &EntitySpec, current: Option<&RecordState>, incoming: &Incom
             let outcome = match current.fields.get(name) {
                 None => FieldOutcome::Apply,
                 // Not changed since the device's base, or changed only by this device itself.
-                Some(f) if f.version <= incoming.base_version || f.device == incoming.device => FieldOutcome::Apply,
+                Some(f) if f.version <= incoming.base_version || f.device == incoming.device => {
+                    FieldOutcome::Apply
+                }
                 Some(f) if &f.value == value => FieldOutcome::Same,
-                Some(f) if spec.field_kind(name) == Some(FieldKind::Set) => FieldOutcome::Union(union(&f.value, value)),
-                Some(f) => FieldOutcome::Conflict { incoming_wins: (incoming.hlc, incoming.device) > (f.hlc, f.device) },
+                Some(f) if spec.field_kind(name) == Some(FieldKind::Set) => {
+                    FieldOutcome::Union(union(&f.value, value))
+                }
+                Some(f) => FieldOutcome::Conflict {
+                    incoming_wins: (incoming.hlc, incoming.device) > (f.hlc, f.device),
+                },
             };
             (name.clone(), outcome)
         })
@@ -117,7 +131,12 @@ mod tests {
     }
     /// A household at version 5: address set at version 1 by device 1, phone at 5 by device 2.
     fn station() -> RecordState {
-        let f = |value: Value, version, device, ms| FieldState { value, version, device: dev(device), hlc: hlc(ms) };
+        let f = |value: Value, version, device, ms| FieldState {
+            value,
+            version,
+            device: dev(device),
+            hlc: hlc(ms),
+        };
         RecordState {
             version: 5,
             deleted: false,
@@ -134,35 +153,147 @@ mod tests {
     fn decisions() {
         let spec = Household::SPEC;
         let cases: Vec<(&str, Option<RecordState>, u8, i64, i64, Value, Decision)> = vec![
-            ("new record", None, 1, 0, 600, json!({"address": "x"}), Decision::Create),
-            ("edit of a record never seen", None, 1, 3, 600, json!({"address": "x"}), Decision::UnknownRecord),
-            ("fast-forward: base is current", Some(station()), 3, 5, 600, json!({"contact_phone": "139"}),
-                Decision::Update(vec![("contact_phone".into(), FieldOutcome::Apply)])),
-            ("older base, another field changed since", Some(station()), 3, 1, 600, json!({"address": "幸福路13号"}),
-                Decision::Update(vec![("address".into(), FieldOutcome::Apply)])),
-            ("older base, same field changed to a different value, incoming later", Some(station()), 3, 1, 600,
+            (
+                "new record",
+                None,
+                1,
+                0,
+                600,
+                json!({"address": "x"}),
+                Decision::Create,
+            ),
+            (
+                "edit of a record never seen",
+                None,
+                1,
+                3,
+                600,
+                json!({"address": "x"}),
+                Decision::UnknownRecord,
+            ),
+            (
+                "fast-forward: base is current",
+                Some(station()),
+                3,
+                5,
+                600,
+                json!({"contact_phone": "139"}),
+                Decision::Update(vec![("contact_phone".into(), FieldOutcome::Apply)]),
+            ),
+            (
+                "older base, another field changed since",
+                Some(station()),
+                3,
+                1,
+                600,
+                json!({"address": "幸福路13号"}),
+                Decision::Update(vec![("address".into(), FieldOutcome::Apply)]),
+            ),
+            (
+                "older base, same field changed to a different value, incoming later",
+                Some(station()),
+                3,
+                1,
+                600,
                 json!({"contact_phone": "13912345678"}),
-                Decision::Update(vec![("contact_phone".into(), FieldOutcome::Conflict { incoming_wins: true })])),
-            ("older base, same field changed to a different value, incoming earlier", Some(station()), 3, 1, 400,
+                Decision::Update(vec![(
+                    "contact_phone".into(),
+                    FieldOutcome::Conflict {
+                        incoming_wins: true,
+                    },
+                )]),
+            ),
+            (
+                "older base, same field changed to a different value, incoming earlier",
+                Some(station()),
+                3,
+                1,
+                400,
                 json!({"contact_phone": "13912345678"}),
-                Decision::Update(vec![("contact_phone".into(), FieldOutcome::Conflict { incoming_wins: false })])),
-            ("same clock: device id breaks the tie", Some(station()), 3, 1, 500, json!({"contact_phone": "139"}),
-                Decision::Update(vec![("contact_phone".into(), FieldOutcome::Conflict { incoming_wins: true })])),
-            ("same field changed to the same value is no conflict", Some(station()), 3, 1, 600,
+                Decision::Update(vec![(
+                    "contact_phone".into(),
+                    FieldOutcome::Conflict {
+                        incoming_wins: false,
+                    },
+                )]),
+            ),
+            (
+                "same clock: device id breaks the tie",
+                Some(station()),
+                3,
+                1,
+                500,
+                json!({"contact_phone": "139"}),
+                Decision::Update(vec![(
+                    "contact_phone".into(),
+                    FieldOutcome::Conflict {
+                        incoming_wins: true,
+                    },
+                )]),
+            ),
+            (
+                "same field changed to the same value is no conflict",
+                Some(station()),
+                3,
+                1,
+                600,
                 json!({"contact_phone": "13800138001"}),
-                Decision::Update(vec![("contact_phone".into(), FieldOutcome::Same)])),
-            ("sets merge as unions", Some(station()), 3, 1, 600, json!({"tags": ["low_income"]}),
-                Decision::Update(vec![("tags".into(), FieldOutcome::Union(json!(["elderly_alone", "low_income"])))])),
-            ("a device's own earlier edit is not a conflict", Some(station()), 2, 1, 600, json!({"contact_phone": "139"}),
-                Decision::Update(vec![("contact_phone".into(), FieldOutcome::Apply)])),
-            ("edit of a record deleted at the station", Some(RecordState { deleted: true, ..station() }), 3, 5, 600,
-                json!({"address": "x"}), Decision::EditOfDeleted),
-            ("deleting a deleted record is just applied", Some(RecordState { deleted: true, ..station() }), 3, 5, 600,
-                json!({"deleted": true}), Decision::Update(vec![("deleted".into(), FieldOutcome::Apply)])),
+                Decision::Update(vec![("contact_phone".into(), FieldOutcome::Same)]),
+            ),
+            (
+                "sets merge as unions",
+                Some(station()),
+                3,
+                1,
+                600,
+                json!({"tags": ["low_income"]}),
+                Decision::Update(vec![(
+                    "tags".into(),
+                    FieldOutcome::Union(json!(["elderly_alone", "low_income"])),
+                )]),
+            ),
+            (
+                "a device's own earlier edit is not a conflict",
+                Some(station()),
+                2,
+                1,
+                600,
+                json!({"contact_phone": "139"}),
+                Decision::Update(vec![("contact_phone".into(), FieldOutcome::Apply)]),
+            ),
+            (
+                "edit of a record deleted at the station",
+                Some(RecordState {
+                    deleted: true,
+                    ..station()
+                }),
+                3,
+                5,
+                600,
+                json!({"address": "x"}),
+                Decision::EditOfDeleted,
+            ),
+            (
+                "deleting a deleted record is just applied",
+                Some(RecordState {
+                    deleted: true,
+                    ..station()
+                }),
+                3,
+                5,
+                600,
+                json!({"deleted": true}),
+                Decision::Update(vec![("deleted".into(), FieldOutcome::Apply)]),
+            ),
         ];
         for (name, current, device, base, ms, fields, want) in cases {
             let fields = fields.as_object().unwrap().clone();
-            let incoming = Incoming { device: dev(device), hlc: hlc(ms), base_version: base, fields: &fields };
+            let incoming = Incoming {
+                device: dev(device),
+                hlc: hlc(ms),
+                base_version: base,
+                fields: &fields,
+            };
             assert_eq!(decide(spec, current.as_ref(), &incoming), want, "{name}");
         }
     }

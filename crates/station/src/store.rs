@@ -5,7 +5,7 @@
 use crate::merge::{self, Decision, FieldOutcome, FieldState, Incoming, RecordState};
 use doorstep_core::hlc::Hlc;
 use doorstep_core::ids::DeviceId;
-use doorstep_core::model::{Concern, EntityKind, EntitySpec, Household, Record, Resident, Task, Visit};
+use doorstep_core::model::{EntityKind, check_fields, spec_of};
 use doorstep_core::store::changes::Change;
 use doorstep_protocol::{DeviceInfo, PullResponse, PushResponse, RecordSnapshot, limits};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
@@ -36,33 +36,6 @@ type Result<T> = std::result::Result<T, StationError>;
 
 fn bad(msg: impl Into<String>) -> StationError {
     StationError::BadRequest(msg.into())
-}
-
-pub fn spec(entity: EntityKind) -> &'static EntitySpec {
-    match entity {
-        EntityKind::Household => Household::SPEC,
-        EntityKind::Resident => Resident::SPEC,
-        EntityKind::Visit => Visit::SPEC,
-        EntityKind::Concern => Concern::SPEC,
-        EntityKind::Task => Task::SPEC,
-    }
-}
-
-/// Checks that `fields` make a well-typed record of `entity` (wrong types, unknown words, missing
-/// fields are refused here, before anything is stored).
-fn check_record(entity: EntityKind, id: &str, fields: &Map<String, Value>) -> std::result::Result<(), String> {
-    let mut map = fields.clone();
-    map.insert("id".into(), Value::String(id.into()));
-    map.insert("version".into(), Value::from(0));
-    let value = Value::Object(map);
-    let result = match entity {
-        EntityKind::Household => serde_json::from_value::<Household>(value).map(drop),
-        EntityKind::Resident => serde_json::from_value::<Resident>(value).map(drop),
-        EntityKind::Visit => serde_json::from_value::<Visit>(value).map(drop),
-        EntityKind::Concern => serde_json::from_value::<Concern>(value).map(drop),
-        EntityKind::Task => serde_json::from_value::<Task>(value).map(drop),
-    };
-    result.map_err(|e| e.to_string())
 }
 
 fn now() -> String {
@@ -98,7 +71,8 @@ impl StationStore {
     }
 
     pub fn enroll(&mut self, device: &DeviceInfo) -> Result<()> {
-        if device.officer_name.trim().is_empty() || device.beats.iter().all(|b| b.trim().is_empty()) {
+        if device.officer_name.trim().is_empty() || device.beats.iter().all(|b| b.trim().is_empty())
+        {
             return Err(bad("officer_name and at least one beat are required"));
         }
         self.conn.execute(
@@ -112,24 +86,37 @@ impl StationStore {
     /// Stores and decides a batch from `device_id`, in one transaction.
     pub fn push(&mut self, device_id: DeviceId, changes: &[Change]) -> Result<PushResponse> {
         if changes.len() > limits::MAX_BATCH {
-            return Err(bad(format!("a batch holds at most {} changes", limits::MAX_BATCH)));
+            return Err(bad(format!(
+                "a batch holds at most {} changes",
+                limits::MAX_BATCH
+            )));
         }
         let tx = self.conn.transaction()?;
         let contiguous: i64 = tx
-            .query_row("SELECT contiguous_seq FROM devices WHERE device_id = ?1", [device_id], |r| r.get(0))
+            .query_row(
+                "SELECT contiguous_seq FROM devices WHERE device_id = ?1",
+                [device_id],
+                |r| r.get(0),
+            )
             .optional()?
             .ok_or(StationError::UnknownDevice(device_id))?;
         let mut response = PushResponse::default();
         for (i, c) in changes.iter().enumerate() {
             if c.device_id != device_id {
-                return Err(bad(format!("change {i} names device {}, not the pushing device", c.device_id)));
+                return Err(bad(format!(
+                    "change {i} names device {}, not the pushing device",
+                    c.device_id
+                )));
             }
             if c.device_seq < 1 {
                 return Err(bad(format!("change {i}: device_seq must be 1 or more")));
             }
-            let spec = spec(c.entity);
+            let spec = spec_of(c.entity);
             if let Some(unknown) = c.fields.keys().find(|k| spec.field_kind(k).is_none()) {
-                return Err(bad(format!("change {i}: {} has no field {unknown:?}", c.entity.as_str())));
+                return Err(bad(format!(
+                    "change {i}: {} has no field {unknown:?}",
+                    c.entity.as_str()
+                )));
             }
             let inserted = tx.execute(
                 "INSERT OR IGNORE INTO changes (change_id, device_id, device_seq, officer_id, entity, entity_id, fields,
@@ -150,7 +137,11 @@ impl StationStore {
                     now(),
                 ],
             )?;
-            if inserted == 1 { response.stored += 1 } else { response.duplicates += 1 }
+            if inserted == 1 {
+                response.stored += 1
+            } else {
+                response.duplicates += 1
+            }
         }
         // Decide, in the device's own order, every change whose predecessors are all here.
         let mut acked = contiguous;
@@ -184,7 +175,11 @@ impl StationStore {
     pub fn pull(&self, device_id: DeviceId, cursor: i64, limit: u32) -> Result<PullResponse> {
         let beats: String = self
             .conn
-            .query_row("SELECT beats FROM devices WHERE device_id = ?1", [device_id], |r| r.get(0))
+            .query_row(
+                "SELECT beats FROM devices WHERE device_id = ?1",
+                [device_id],
+                |r| r.get(0),
+            )
             .optional()?
             .ok_or(StationError::UnknownDevice(device_id))?;
         let limit = limit.clamp(1, limits::MAX_PULL);
@@ -193,7 +188,13 @@ impl StationStore {
              WHERE version > ?1 AND beat IN (SELECT value FROM json_each(?2)) ORDER BY version LIMIT ?3",
         )?;
         let rows = stmt.query_map(params![cursor, beats, limit + 1], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?, r.get::<_, bool>(3)?, r.get::<_, String>(4)?))
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)?,
+                r.get::<_, bool>(3)?,
+                r.get::<_, String>(4)?,
+            ))
         })?;
         let mut records = Vec::new();
         for row in rows {
@@ -209,7 +210,11 @@ impl StationStore {
         let more = records.len() > limit as usize;
         records.truncate(limit as usize);
         let cursor = records.last().map(|r| r.version).unwrap_or(cursor);
-        Ok(PullResponse { records, cursor, more })
+        Ok(PullResponse {
+            records,
+            cursor,
+            more,
+        })
     }
 
     pub fn open_conflicts(&self) -> Result<Vec<Conflict>> {
@@ -218,7 +223,16 @@ impl StationStore {
              FROM conflicts WHERE status = 'open' ORDER BY id",
         )?;
         let rows = stmt.query_map([], |r| {
-            Ok((r.get(0)?, r.get::<_, String>(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get::<_, String>(5)?, r.get::<_, String>(6)?, r.get(7)?))
+            Ok((
+                r.get(0)?,
+                r.get::<_, String>(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get::<_, String>(5)?,
+                r.get::<_, String>(6)?,
+                r.get(7)?,
+            ))
         })?;
         let mut out = Vec::new();
         for row in rows {
@@ -251,33 +265,75 @@ fn load_state(tx: &Transaction<'_>, entity: EntityKind, id: &str) -> Result<Opti
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
         .optional()?;
-    let Some((version, deleted, fields)) = row else { return Ok(None) };
+    let Some((version, deleted, fields)) = row else {
+        return Ok(None);
+    };
     let values: Map<String, Value> = serde_json::from_str(&fields)?;
     let mut stmt = tx.prepare_cached(
         "SELECT field, version, device_id, hlc_ms, hlc_counter FROM field_versions WHERE entity = ?1 AND id = ?2",
     )?;
-    let mut state = RecordState { version, deleted, fields: BTreeMap::new() };
+    let mut state = RecordState {
+        version,
+        deleted,
+        fields: BTreeMap::new(),
+    };
     let rows = stmt.query_map(params![entity.as_str(), id], |r| {
-        Ok((r.get::<_, String>(0)?, r.get(1)?, r.get::<_, DeviceId>(2)?, Hlc { ms: r.get(3)?, counter: r.get(4)? }))
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get(1)?,
+            r.get::<_, DeviceId>(2)?,
+            Hlc {
+                ms: r.get(3)?,
+                counter: r.get(4)?,
+            },
+        ))
     })?;
     for row in rows {
         let (field, version, device, hlc) = row?;
         let value = values.get(&field).cloned().unwrap_or(Value::Null);
-        state.fields.insert(field, FieldState { value, version, device, hlc });
+        state.fields.insert(
+            field,
+            FieldState {
+                value,
+                version,
+                device,
+                hlc,
+            },
+        );
     }
     Ok(Some(state))
 }
 
 /// The beat a record belongs to: its own for a household, its household's for the rest.
-fn beat_of(tx: &Transaction<'_>, entity: EntityKind, fields: &Map<String, Value>) -> Result<String> {
+fn beat_of(
+    tx: &Transaction<'_>,
+    entity: EntityKind,
+    fields: &Map<String, Value>,
+) -> Result<String> {
     if entity == EntityKind::Household {
-        return Ok(fields.get("beat").and_then(Value::as_str).unwrap_or_default().to_string());
+        return Ok(fields
+            .get("beat")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string());
     }
-    let household = fields.get("household_id").and_then(Value::as_str).unwrap_or_default();
+    let household = fields
+        .get("household_id")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     let beat: Option<String> = tx
-        .query_row("SELECT beat FROM records WHERE entity = 'household' AND id = ?1", [household], |r| r.get(0))
+        .query_row(
+            "SELECT beat FROM records WHERE entity = 'household' AND id = ?1",
+            [household],
+            |r| r.get(0),
+        )
         .optional()?;
-    beat.ok_or_else(|| bad(format!("{} names household {household}, which the station does not have", entity.as_str())))
+    beat.ok_or_else(|| {
+        bad(format!(
+            "{} names household {household}, which the station does not have",
+            entity.as_str()
+        ))
+    })
 }
 
 /// Decides one stored change and writes the outcome. Returns the number of conflicts queued.
@@ -290,21 +346,36 @@ fn apply(tx: &Transaction<'_>, seq: i64) -> Result<u32> {
         )?;
     let entity = EntityKind::parse(&entity).ok_or_else(|| bad("stored entity"))?;
     let fields: Map<String, Value> = serde_json::from_str(&fields)?;
-    let hlc = Hlc { ms: hlc_ms, counter: hlc_counter };
-    let spec = spec(entity);
+    let hlc = Hlc {
+        ms: hlc_ms,
+        counter: hlc_counter,
+    };
+    let spec = spec_of(entity);
     let current = load_state(tx, entity, &entity_id)?;
-    let incoming = Incoming { device: device_id, hlc, base_version, fields: &fields };
+    let incoming = Incoming {
+        device: device_id,
+        hlc,
+        base_version,
+        fields: &fields,
+    };
     let decision = merge::decide(spec, current.as_ref(), &incoming);
 
     let mut values: Map<String, Value> = match &current {
-        Some(c) => c.fields.iter().map(|(k, f)| (k.clone(), f.value.clone())).collect(),
+        Some(c) => c
+            .fields
+            .iter()
+            .map(|(k, f)| (k.clone(), f.value.clone()))
+            .collect(),
         None => Map::new(),
     };
     let mut set: Vec<String> = Vec::new();
     let mut conflicts: Vec<(String, Value, bool)> = Vec::new();
     match &decision {
         Decision::UnknownRecord => {
-            return Err(bad(format!("{} {entity_id} is unknown here but the change edits version {base_version}", entity.as_str())));
+            return Err(bad(format!(
+                "{} {entity_id} is unknown here but the change edits version {base_version}",
+                entity.as_str()
+            )));
         }
         Decision::Create => {
             for (k, v) in &fields {
@@ -338,16 +409,24 @@ fn apply(tx: &Transaction<'_>, seq: i64) -> Result<u32> {
             }
         }
     }
-    check_record(entity, &entity_id, &values).map_err(|e| bad(format!("{} {entity_id}: {e}", entity.as_str())))?;
+    check_fields(entity, &entity_id, &values)
+        .map_err(|e| bad(format!("{} {entity_id}: {e}", entity.as_str())))?;
 
     let version = if set.is_empty() && conflicts.is_empty() {
         None
     } else {
-        Some(tx.query_row("UPDATE meta SET value = value + 1 WHERE key = 'version' RETURNING value", [], |r| r.get::<_, i64>(0))?)
+        Some(tx.query_row(
+            "UPDATE meta SET value = value + 1 WHERE key = 'version' RETURNING value",
+            [],
+            |r| r.get::<_, i64>(0),
+        )?)
     };
     if let Some(version) = version {
         let beat = beat_of(tx, entity, &values)?;
-        let deleted = values.get("deleted").and_then(Value::as_bool).unwrap_or(false);
+        let deleted = values
+            .get("deleted")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
         tx.execute(
             "INSERT INTO records (entity, id, version, deleted, beat, fields) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
              ON CONFLICT (entity, id) DO UPDATE SET version = excluded.version, deleted = excluded.deleted,
@@ -361,7 +440,15 @@ fn apply(tx: &Transaction<'_>, seq: i64) -> Result<u32> {
                  hlc_ms = excluded.hlc_ms, hlc_counter = excluded.hlc_counter",
         )?;
         for field in &set {
-            stmt.execute(params![entity.as_str(), entity_id, field, version, device_id, hlc.ms, hlc.counter])?;
+            stmt.execute(params![
+                entity.as_str(),
+                entity_id,
+                field,
+                version,
+                device_id,
+                hlc.ms,
+                hlc.counter
+            ])?;
         }
     }
     for (field, station, incoming_wins) in &conflicts {
@@ -382,7 +469,14 @@ fn apply(tx: &Transaction<'_>, seq: i64) -> Result<u32> {
             ],
         )?;
     }
-    let status = if conflicts.is_empty() { "applied" } else { "conflict" };
-    tx.execute("UPDATE changes SET status = ?2, version = ?3 WHERE seq = ?1", params![seq, status, version])?;
+    let status = if conflicts.is_empty() {
+        "applied"
+    } else {
+        "conflict"
+    };
+    tx.execute(
+        "UPDATE changes SET status = ?2, version = ?3 WHERE seq = ?1",
+        params![seq, status, version],
+    )?;
     Ok(conflicts.len() as u32)
 }

@@ -90,3 +90,35 @@ pub trait Record: Serialize + DeserializeOwned + Clone {
         Ok(map)
     }
 }
+
+/// The spec of each kind of record.
+pub fn spec_of(entity: EntityKind) -> &'static EntitySpec {
+    match entity {
+        EntityKind::Household => Household::SPEC,
+        EntityKind::Resident => Resident::SPEC,
+        EntityKind::Visit => Visit::SPEC,
+        EntityKind::Concern => Concern::SPEC,
+        EntityKind::Task => Task::SPEC,
+    }
+}
+
+/// Checks that `fields` make a well-typed record of `entity` (right types, known words, nothing
+/// missing), as data arriving from elsewhere must before it is stored. Returns serde's reason.
+pub fn check_fields(
+    entity: EntityKind,
+    id: &str,
+    fields: &Map<String, Value>,
+) -> Result<(), String> {
+    let mut map = fields.clone();
+    map.insert("id".into(), Value::String(id.into()));
+    map.insert("version".into(), Value::from(0));
+    let value = Value::Object(map);
+    let result = match entity {
+        EntityKind::Household => serde_json::from_value::<Household>(value).map(drop),
+        EntityKind::Resident => serde_json::from_value::<Resident>(value).map(drop),
+        EntityKind::Visit => serde_json::from_value::<Visit>(value).map(drop),
+        EntityKind::Concern => serde_json::from_value::<Concern>(value).map(drop),
+        EntityKind::Task => serde_json::from_value::<Task>(value).map(drop),
+    };
+    result.map_err(|e| e.to_string())
+}

@@ -9,6 +9,7 @@ pub mod changes;
 pub mod drafts;
 pub mod queries;
 pub mod records;
+pub mod remote;
 pub mod settings;
 pub mod visit_entry;
 
@@ -29,6 +30,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
     Migrations::new(vec![
         M::up(include_str!("../../migrations/0001_init.sql")),
         M::up(include_str!("../../migrations/0002_last_visit_index.sql")),
+        M::up(include_str!("../../migrations/0003_sync_state.sql")),
     ])
 });
 

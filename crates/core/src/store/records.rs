@@ -113,7 +113,7 @@ fn check_references(
     }
 }
 
-fn insert_row(
+pub(crate) fn insert_row(
     tx: &Transaction<'_>,
     spec: &EntitySpec,
     id: Uuid,
@@ -136,7 +136,7 @@ fn insert_row(
     Ok(())
 }
 
-fn update_row(
+pub(crate) fn update_row(
     tx: &Transaction<'_>,
     spec: &EntitySpec,
     id: Uuid,
@@ -167,7 +167,7 @@ fn update_row(
 
 /// Keeps what is derived from a record's fields (the search index, the normalised address) in step,
 /// inside the same transaction.
-fn update_derived(
+pub(crate) fn update_derived(
     tx: &Transaction<'_>,
     entity: EntityKind,
     id: Uuid,

@@ -1,0 +1,194 @@
+//! Where this device stands with its station, and applying what it pulls.
+//!
+//! Pulled records are the station's current state. Applying one writes its fields and its station
+//! version *without* logging a change (it is not an edit made here), except that fields this device
+//! has edited and not yet had acknowledged keep their local values: the station will decide those
+//! when they arrive, and the next pull brings the outcome. The pull cursor is saved in the same
+//! transaction as the records it covers.
+
+use super::Store;
+use super::records::{insert_row, update_derived, update_row};
+use crate::error::{Error, Result};
+use crate::model::{EntityKind, check_fields, spec_of};
+use rusqlite::{OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use std::collections::HashSet;
+use uuid::Uuid;
+
+/// A record as the station holds it (the pull's unit; also the wire type).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RemoteRecord {
+    pub entity: EntityKind,
+    pub id: Uuid,
+    pub version: i64,
+    pub deleted: bool,
+    pub fields: Map<String, Value>,
+}
+
+/// The station this device syncs with.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StationLink {
+    pub url: String,
+    /// The station password (until accounts and device credentials replace it).
+    pub password: String,
+}
+
+const STATION: &str = "station";
+
+impl Store {
+    pub fn station(&self) -> Result<Option<StationLink>> {
+        let value: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT value FROM settings WHERE key = ?1",
+                [STATION],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(value.map(|v| serde_json::from_str(&v)).transpose()?)
+    }
+
+    pub fn set_station(&mut self, link: &StationLink) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [STATION, &serde_json::to_string(link)?],
+        )?;
+        Ok(())
+    }
+
+    /// The highest device sequence the station has acknowledged.
+    pub fn acked_seq(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT acked_seq FROM device WHERE singleton = 1",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?
+            .unwrap_or(0))
+    }
+
+    /// Records the station's acknowledgement (never moving backwards) and the time of contact.
+    pub fn record_ack(&mut self, acked: i64) -> Result<()> {
+        self.conn.execute(
+            "UPDATE device SET acked_seq = max(acked_seq, ?1), last_sync_at = ?2 WHERE singleton = 1",
+            params![acked, crate::time::format(&crate::time::now())],
+        )?;
+        Ok(())
+    }
+
+    pub fn pull_cursor(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT pull_cursor FROM device WHERE singleton = 1",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?
+            .unwrap_or(0))
+    }
+
+    /// Applies one pulled page and moves the cursor to `cursor`, in one transaction.
+    pub fn apply_pulled(&mut self, records: &[RemoteRecord], cursor: i64) -> Result<u32> {
+        for r in records {
+            check_fields(r.entity, &r.id.to_string(), &r.fields).map_err(|e| {
+                Error::Sqlite(rusqlite::Error::ToSqlConversionFailure(
+                    format!("pulled {} {}: {e}", r.entity.as_str(), r.id).into(),
+                ))
+            })?;
+        }
+        // The station's records arrive in version order, not parent-first (a household edited after
+        // its residents were registered comes after them), so references are checked by the station,
+        // not here. Foreign keys can only be switched outside a transaction.
+        self.conn.pragma_update(None, "foreign_keys", "OFF")?;
+        let result = self.apply_pulled_in_tx(records, cursor);
+        self.conn.pragma_update(None, "foreign_keys", "ON")?;
+        result
+    }
+
+    fn apply_pulled_in_tx(&mut self, records: &[RemoteRecord], cursor: i64) -> Result<u32> {
+        let tx = self.conn.transaction()?;
+        let acked: i64 = tx.query_row(
+            "SELECT acked_seq FROM device WHERE singleton = 1",
+            [],
+            |r| r.get(0),
+        )?;
+        let mut applied = 0;
+        for r in records {
+            let spec = spec_of(r.entity);
+            let id = r.id.hyphenated().to_string();
+            // Fields edited here and not yet acknowledged keep their local values.
+            let mut unsent: HashSet<String> = HashSet::new();
+            let mut stmt = tx.prepare_cached(
+                "SELECT fields FROM changes WHERE entity = ?1 AND entity_id = ?2 AND device_seq > ?3",
+            )?;
+            for fields in stmt.query_map(params![r.entity.as_str(), id, acked], |row| {
+                row.get::<_, String>(0)
+            })? {
+                let fields: Map<String, Value> = serde_json::from_str(&fields?)?;
+                unsent.extend(fields.keys().cloned());
+            }
+            let exists: bool = tx
+                .query_row(
+                    &format!("SELECT 1 FROM {} WHERE id = ?1", spec.table),
+                    [&id],
+                    |_| Ok(true),
+                )
+                .optional()?
+                .unwrap_or(false);
+            let fields: Map<String, Value> = r
+                .fields
+                .iter()
+                .filter(|(k, _)| !unsent.contains(*k))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            if exists {
+                if !fields.is_empty() {
+                    update_row(&tx, spec, r.id, &fields)?;
+                }
+            } else {
+                insert_row(&tx, spec, r.id, &r.fields)?;
+            }
+            tx.execute(
+                &format!("UPDATE {} SET version = ?2 WHERE id = ?1", spec.table),
+                params![id, r.version],
+            )?;
+            let current = self::current_fields(&tx, r.entity, &id)?;
+            update_derived(&tx, r.entity, r.id, &current)?;
+            applied += 1;
+        }
+        tx.execute("UPDATE device SET pull_cursor = max(pull_cursor, ?1), last_sync_at = ?2 WHERE singleton = 1", params![
+            cursor,
+            crate::time::format(&crate::time::now())
+        ])?;
+        tx.commit()?;
+        Ok(applied)
+    }
+}
+
+/// The stored fields of one record (for recomputing what is derived from them).
+fn current_fields(
+    tx: &rusqlite::Transaction<'_>,
+    entity: EntityKind,
+    id: &str,
+) -> Result<Map<String, Value>> {
+    use crate::model::*;
+    let sql = |spec: &EntitySpec| format!("{} WHERE id = ?1", super::records::select_sql(spec));
+    let value = match entity {
+        EntityKind::Household => serde_json::to_value(tx.query_row(
+            &sql(Household::SPEC),
+            [id],
+            super::records::from_row::<Household>,
+        )?)?,
+        EntityKind::Resident => serde_json::to_value(tx.query_row(
+            &sql(Resident::SPEC),
+            [id],
+            super::records::from_row::<Resident>,
+        )?)?,
+        _ => return Ok(Map::new()),
+    };
+    Ok(value.as_object().cloned().unwrap_or_default())
+}

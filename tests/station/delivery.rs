@@ -1,0 +1,201 @@
+//! Getting changes to the station exactly once: re-sent batches, a push cut in the middle, changes
+//! arriving out of order, and requests the station must refuse without storing anything.
+
+use crate::support::{Device, PASSWORD, Station, new_household};
+use doorstep_protocol::{PushRequest, PushResponse};
+
+fn raw_push(station: &Station, request: &PushRequest) -> (u16, String) {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let mut response = agent
+        .post(&format!("{}/api/v1/push", station.url))
+        .header("Authorization", &format!("Bearer {PASSWORD}"))
+        .send_json(request)
+        .unwrap();
+    (
+        response.status().as_u16(),
+        response.body_mut().read_to_string().unwrap(),
+    )
+}
+
+#[test]
+fn a_batch_pushed_twice_stores_nothing_twice() {
+    let station = Station::start();
+    let mut zhang = Device::new(&station, "张警官", "幸福社区");
+    for i in 0..5 {
+        new_household(&mut zhang, "幸福社区", &format!("幸福路{i}号"));
+    }
+    let changes = zhang.store.changes_after(0, 100).unwrap();
+    let request = PushRequest {
+        device_id: zhang.store.device().unwrap().device_id,
+        changes,
+    };
+    let (status, first) = raw_push(&station, &request);
+    assert_eq!(status, 200);
+    let (_, second) = raw_push(&station, &request);
+    let first: PushResponse = serde_json::from_str(&first).unwrap();
+    let second: PushResponse = serde_json::from_str(&second).unwrap();
+    assert_eq!((first.stored, first.acked_seq), (5, 5));
+    assert_eq!(
+        (second.stored, second.duplicates, second.acked_seq),
+        (0, 5, 5)
+    );
+    assert_eq!(station.count("SELECT count(*) FROM changes"), 5);
+    assert_eq!(station.count("SELECT count(*) FROM records"), 5);
+}
+
+#[test]
+fn a_push_cut_in_the_middle_is_retried_and_converges() {
+    let station = Station::start();
+    let mut zhang = Device::new(&station, "张警官", "幸福社区");
+    for i in 0..8 {
+        new_household(&mut zhang, "幸福社区", &format!("幸福路{i}号"));
+    }
+    // The first half arrived and was stored, but the answer never reached the laptop.
+    let first_half = zhang.store.changes_after(0, 4).unwrap();
+    let device_id = zhang.store.device().unwrap().device_id;
+    raw_push(
+        &station,
+        &PushRequest {
+            device_id,
+            changes: first_half,
+        },
+    );
+    assert_eq!(
+        zhang.store.acked_seq().unwrap(),
+        0,
+        "the laptop never heard back"
+    );
+
+    let report = zhang.sync();
+    assert_eq!(report.acked_seq, 8);
+    assert_eq!(zhang.store.sync_status().unwrap().unsent, 0);
+    assert_eq!(station.count("SELECT count(*) FROM changes"), 8);
+    assert_eq!(station.count("SELECT count(*) FROM records"), 8);
+}
+
+#[test]
+fn a_devices_later_change_arriving_first_waits_for_the_earlier_one_without_a_false_conflict() {
+    let station = Station::start();
+    let mut zhang = Device::new(&station, "张警官", "幸福社区");
+    let mut h = new_household(&mut zhang, "幸福社区", "幸福路1号");
+    h.contact_phone = "13800138000".into();
+    zhang.store.save(&h).unwrap();
+    let changes = zhang.store.changes_after(0, 10).unwrap();
+    let device_id = zhang.store.device().unwrap().device_id;
+
+    let (_, later_first) = raw_push(
+        &station,
+        &PushRequest {
+            device_id,
+            changes: vec![changes[1].clone()],
+        },
+    );
+    let later_first: PushResponse = serde_json::from_str(&later_first).unwrap();
+    assert_eq!(
+        (later_first.acked_seq, later_first.held),
+        (0, 1),
+        "held until change 1 arrives"
+    );
+    assert_eq!(station.count("SELECT count(*) FROM records"), 0);
+
+    let (_, then) = raw_push(
+        &station,
+        &PushRequest {
+            device_id,
+            changes: vec![changes[0].clone()],
+        },
+    );
+    let then: PushResponse = serde_json::from_str(&then).unwrap();
+    assert_eq!((then.acked_seq, then.held, then.conflicts), (2, 0, 0));
+    let fields: String = station
+        .db()
+        .query_row("SELECT fields FROM records", [], |r| r.get(0))
+        .unwrap();
+    assert!(
+        fields.contains("13800138000"),
+        "both changes applied, in the device's order"
+    );
+}
+
+#[test]
+fn bad_requests_get_a_4xx_with_a_reason_and_store_nothing() {
+    let station = Station::start();
+    let mut zhang = Device::new(&station, "张警官", "幸福社区");
+    new_household(&mut zhang, "幸福社区", "幸福路1号");
+    let device_id = zhang.store.device().unwrap().device_id;
+    let mut changes = zhang.store.changes_after(0, 10).unwrap();
+
+    // A field the record does not have.
+    changes[0]
+        .fields
+        .insert("favourite_colour".into(), serde_json::json!("red"));
+    let (status, body) = raw_push(
+        &station,
+        &PushRequest {
+            device_id,
+            changes: changes.clone(),
+        },
+    );
+    assert_eq!(status, 400);
+    assert!(body.contains("favourite_colour"), "{body}");
+
+    // A value of the wrong type.
+    changes[0].fields.remove("favourite_colour");
+    changes[0]
+        .fields
+        .insert("tags".into(), serde_json::json!("not a list"));
+    let (status, _) = raw_push(
+        &station,
+        &PushRequest {
+            device_id,
+            changes: changes.clone(),
+        },
+    );
+    assert_eq!(status, 400);
+
+    // A device the station does not know.
+    let stranger = doorstep_core::ids::DeviceId::new();
+    let (status, body) = raw_push(
+        &station,
+        &PushRequest {
+            device_id: stranger,
+            changes: vec![],
+        },
+    );
+    assert_eq!(status, 403, "{body}");
+
+    // Malformed and truncated JSON, and a wrong password.
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let url = format!("{}/api/v1/push", station.url);
+    let status = agent
+        .post(&url)
+        .header("Authorization", &format!("Bearer {PASSWORD}"))
+        .header("Content-Type", "application/json")
+        .send("{\"device_id\": \"")
+        .unwrap()
+        .status()
+        .as_u16();
+    assert_eq!(status, 400);
+    let status = agent
+        .post(&url)
+        .header("Authorization", "Bearer guess")
+        .send_json(serde_json::json!({}))
+        .unwrap()
+        .status()
+        .as_u16();
+    assert_eq!(status, 401);
+
+    assert_eq!(
+        station.count("SELECT count(*) FROM changes"),
+        0,
+        "nothing from a refused batch is stored"
+    );
+    // And the station keeps serving: the good batch goes through.
+    assert_eq!(zhang.sync().acked_seq, 1);
+}

@@ -1,0 +1,13 @@
+//! Field devices syncing with a real `doorstep-station` process on 127.0.0.1, each device a real
+//! SQLite file in a temporary directory. Needs `scripts/test.sh` to have built the station binary.
+//!
+//! - `support`: the station process and officers' devices.
+//! - `merging`: concurrent edits, conflicts, deletions, beats.
+//! - `delivery`: re-sent and cut batches, out-of-order changes, bad requests.
+
+// Test helpers unwrap: a failure there is the test's report.
+#![allow(clippy::unwrap_used)]
+
+mod delivery;
+mod merging;
+mod support;
