@@ -149,10 +149,21 @@ mod tests {
         }
     }
 
+    /// (name, station's record, incoming device, base version, incoming clock, fields, decision)
+    type Case = (
+        &'static str,
+        Option<RecordState>,
+        u8,
+        i64,
+        i64,
+        Value,
+        Decision,
+    );
+
     #[test]
     fn decisions() {
         let spec = Household::SPEC;
-        let cases: Vec<(&str, Option<RecordState>, u8, i64, i64, Value, Decision)> = vec![
+        let cases: Vec<Case> = vec![
             (
                 "new record",
                 None,
