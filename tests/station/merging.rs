@@ -73,6 +73,40 @@ fn two_officers_edit_the_same_field_differently_and_exactly_one_conflict_is_queu
     );
     assert_eq!(zhang.household(h.id.0).contact_phone, "13912345678");
     assert_eq!(wang.household(h.id.0).contact_phone, "13912345678");
+
+    // Staff pick Zhang's value; after pulls both laptops show it, and the decision is on record.
+    let id: i64 = station
+        .db()
+        .query_row("SELECT id FROM conflicts", [], |r| r.get(0))
+        .unwrap();
+    let (status, body) = station.post(
+        &format!("conflicts/{id}/resolve"),
+        &serde_json::json!({"staff": "李所长", "value": "13800138001"}),
+    );
+    assert_eq!(status, 200, "{body}");
+    zhang.sync();
+    wang.sync();
+    assert_eq!(zhang.household(h.id.0).contact_phone, "13800138001");
+    assert_eq!(wang.household(h.id.0).contact_phone, "13800138001");
+    assert_eq!(
+        station.count("SELECT count(*) FROM conflicts WHERE status = 'open'"),
+        0
+    );
+    let who: String = station
+        .db()
+        .query_row(
+            "SELECT staff FROM staff_actions WHERE action = 'resolve_conflict'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(who, "李所长");
+    // Deciding twice is refused.
+    let (status, _) = station.post(
+        &format!("conflicts/{id}/resolve"),
+        &serde_json::json!({"staff": "李所长", "value": "x"}),
+    );
+    assert_eq!(status, 409);
 }
 
 #[test]

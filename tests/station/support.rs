@@ -69,6 +69,23 @@ impl Station {
         rusqlite::Connection::open(self.dir.path().join("station.sqlite")).unwrap()
     }
 
+    /// An authorised JSON request to the station's API: (status, body).
+    pub fn post(&self, path: &str, body: &serde_json::Value) -> (u16, String) {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .build()
+            .into();
+        let mut response = agent
+            .post(&format!("{}/api/v1/{path}", self.url))
+            .header("Authorization", &format!("Bearer {PASSWORD}"))
+            .send_json(body)
+            .unwrap();
+        (
+            response.status().as_u16(),
+            response.body_mut().read_to_string().unwrap(),
+        )
+    }
+
     pub fn count(&self, sql: &str) -> i64 {
         self.db().query_row(sql, [], |r| r.get(0)).unwrap()
     }

@@ -5,7 +5,7 @@
 
 use crate::store::{StationError, StationStore};
 use axum::extract::rejection::{JsonRejection, QueryRejection};
-use axum::extract::{DefaultBodyLimit, Query, State};
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -37,6 +37,10 @@ pub enum ApiError {
     Unauthorized,
     BadRequest(String),
     UnknownDevice(DeviceId),
+    NotFound(String),
+    Conflict(String),
+    /// The request could not be read (malformed, truncated, too large): the extractor's own status.
+    Unreadable(StatusCode, String),
     Internal(String),
 }
 
@@ -54,6 +58,12 @@ impl IntoResponse for ApiError {
                 "unknown_device",
                 format!("device {d} is not enrolled at this station"),
             ),
+            ApiError::NotFound(m) => (StatusCode::NOT_FOUND, "not_found", m),
+            ApiError::Conflict(m) => (StatusCode::CONFLICT, "already_done", m),
+            ApiError::Unreadable(status, m) if status == StatusCode::PAYLOAD_TOO_LARGE => {
+                (status, "too_large", m)
+            }
+            ApiError::Unreadable(status, m) => (status, "bad_request", m),
             ApiError::Internal(detail) => {
                 eprintln!("doorstep-station: {detail}");
                 (
@@ -79,6 +89,8 @@ impl From<StationError> for ApiError {
         match e {
             StationError::UnknownDevice(d) => ApiError::UnknownDevice(d),
             StationError::BadRequest(m) => ApiError::BadRequest(m),
+            StationError::NotFound(m) => ApiError::NotFound(m),
+            StationError::AlreadyDone(m) => ApiError::Conflict(m),
             other => ApiError::Internal(other.to_string()),
         }
     }
@@ -86,13 +98,19 @@ impl From<StationError> for ApiError {
 
 impl From<JsonRejection> for ApiError {
     fn from(e: JsonRejection) -> Self {
-        ApiError::BadRequest(e.body_text())
+        // Keep the status (400 malformed, 413 too large, 415 not JSON), in the API's own body.
+        let status = if e.status() == StatusCode::UNPROCESSABLE_ENTITY {
+            StatusCode::BAD_REQUEST
+        } else {
+            e.status()
+        };
+        ApiError::Unreadable(status, e.body_text())
     }
 }
 
 impl From<QueryRejection> for ApiError {
     fn from(e: QueryRejection) -> Self {
-        ApiError::BadRequest(e.body_text())
+        ApiError::Unreadable(StatusCode::BAD_REQUEST, e.body_text())
     }
 }
 
@@ -186,6 +204,25 @@ async fn conflicts(
     Ok(Json(with_store(&state, |s| s.open_conflicts()).await?).into_response())
 }
 
+/// A staff decision on one conflict.
+#[derive(Deserialize)]
+pub struct Resolution {
+    pub staff: String,
+    pub value: serde_json::Value,
+}
+
+async fn resolve(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    body: Result<Json<Resolution>, JsonRejection>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    authorize(&state, &headers)?;
+    let Json(r) = body?;
+    let version = with_store(&state, move |s| s.resolve_conflict(id, &r.staff, &r.value)).await?;
+    Ok(Json(serde_json::json!({ "version": version })))
+}
+
 pub fn app(state: AppState) -> Router {
     Router::new()
         .route("/api/v1/health", get(health))
@@ -193,6 +230,78 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/push", post(push))
         .route("/api/v1/pull", get(pull))
         .route("/api/v1/conflicts", get(conflicts))
+        .route("/api/v1/conflicts/{id}/resolve", post(resolve))
         .layer(DefaultBodyLimit::max(limits::MAX_BODY_BYTES))
         .with_state(state)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body;
+    use axum::http::Request;
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+
+    fn router() -> (Router, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = StationStore::open(&dir.path().join("station.sqlite")).unwrap();
+        (app(AppState::new(store, "pw".into())), dir)
+    }
+
+    async fn call(router: Router, request: Request<Body>) -> (StatusCode, String) {
+        let response = router.oneshot(request).await.unwrap();
+        let status = response.status();
+        let body = response.into_body().collect().await.unwrap().to_bytes();
+        (status, String::from_utf8_lossy(&body).into_owned())
+    }
+
+    #[tokio::test]
+    async fn health_answers_without_a_password() {
+        let (router, _dir) = router();
+        let (status, body) = call(
+            router,
+            Request::get("/api/v1/health").body(Body::empty()).unwrap(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(body.contains("\"ok\""));
+    }
+
+    #[tokio::test]
+    async fn a_push_without_the_station_password_is_refused() {
+        let (router, _dir) = router();
+        let request = Request::post("/api/v1/push")
+            .header("content-type", "application/json")
+            .body(Body::from("{}"))
+            .unwrap();
+        let (status, body) = call(router, request).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        assert!(body.contains("unauthorized"));
+    }
+
+    #[tokio::test]
+    async fn an_oversized_body_is_refused_before_it_is_read() {
+        let (router, _dir) = router();
+        let big = vec![b' '; limits::MAX_BODY_BYTES + 1];
+        let request = Request::post("/api/v1/push")
+            .header("content-type", "application/json")
+            .header("authorization", "Bearer pw")
+            .body(Body::from(big))
+            .unwrap();
+        let (status, _) = call(router, request).await;
+        assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    }
+
+    #[tokio::test]
+    async fn resolving_a_conflict_that_does_not_exist_is_404() {
+        let (router, _dir) = router();
+        let request = Request::post("/api/v1/conflicts/42/resolve")
+            .header("content-type", "application/json")
+            .header("authorization", "Bearer pw")
+            .body(Body::from(r#"{"staff": "李所长", "value": 1}"#))
+            .unwrap();
+        let (status, body) = call(router, request).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    }
 }

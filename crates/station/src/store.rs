@@ -15,8 +15,12 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::LazyLock;
 
-static MIGRATIONS: LazyLock<Migrations<'static>> =
-    LazyLock::new(|| Migrations::new(vec![M::up(include_str!("../migrations/0001_init.sql"))]));
+static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
+    Migrations::new(vec![
+        M::up(include_str!("../migrations/0001_init.sql")),
+        M::up(include_str!("../migrations/0002_staff_actions.sql")),
+    ])
+});
 
 #[derive(Debug, thiserror::Error)]
 pub enum StationError {
@@ -24,6 +28,10 @@ pub enum StationError {
     UnknownDevice(DeviceId),
     #[error("{0}")]
     BadRequest(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    AlreadyDone(String),
     #[error("database: {0}")]
     Sqlite(#[from] rusqlite::Error),
     #[error("migration: {0}")]
@@ -251,6 +259,87 @@ impl StationStore {
         Ok(out)
     }
 
+    /// Staff settle a conflict with `value` (one of the two, or one they typed). The choice is applied
+    /// as a station edit with a new version, so every device in the beat receives it on its next pull,
+    /// and it is recorded in the staff actions (who, when, what). For an edit of a deleted record
+    /// (field `*`), `true` keeps it deleted and the edit's fields object restores it with the edit.
+    pub fn resolve_conflict(&mut self, id: i64, staff: &str, value: &Value) -> Result<i64> {
+        if staff.trim().is_empty() {
+            return Err(bad("say who decides (staff)"));
+        }
+        let tx = self.conn.transaction()?;
+        let row: Option<(String, String, String, String)> = tx
+            .query_row(
+                "SELECT entity, entity_id, field, status FROM conflicts WHERE id = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .optional()?;
+        let (entity, entity_id, field, status) =
+            row.ok_or_else(|| StationError::NotFound(format!("no conflict {id}")))?;
+        if status != "open" {
+            return Err(StationError::AlreadyDone(format!(
+                "conflict {id} was already resolved"
+            )));
+        }
+        let entity = EntityKind::parse(&entity).ok_or_else(|| bad("stored entity"))?;
+        let changes: Map<String, Value> = match (field.as_str(), value) {
+            ("*", Value::Bool(true)) => Map::new(),
+            ("*", Value::Object(edit)) => {
+                let mut edit = edit.clone();
+                edit.insert("deleted".into(), Value::Bool(false));
+                edit
+            }
+            ("*", _) => {
+                return Err(bad(
+                    "for a deleted record choose true (keep deleted) or the edit to restore",
+                ));
+            }
+            (field, value) => Map::from_iter([(field.to_string(), value.clone())]),
+        };
+        let version = if changes.is_empty() {
+            None
+        } else {
+            let state =
+                load_state(&tx, entity, &entity_id)?.ok_or_else(|| bad("the record is gone"))?;
+            let mut values: Map<String, Value> = state
+                .fields
+                .iter()
+                .map(|(k, f)| (k.clone(), f.value.clone()))
+                .collect();
+            values.extend(changes.clone());
+            check_fields(entity, &entity_id, &values)
+                .map_err(|e| bad(format!("that value does not fit: {e}")))?;
+            Some(write_record(
+                &tx,
+                entity,
+                &entity_id,
+                &values,
+                changes.keys(),
+                STATION_DEVICE,
+                station_clock(),
+            )?)
+        };
+        tx.execute(
+            "UPDATE conflicts SET status = 'resolved', resolved_by = ?2, resolved_at = ?3, resolution = ?4 WHERE id = ?1",
+            params![id, staff, now(), value.to_string()],
+        )?;
+        tx.execute(
+            "INSERT INTO staff_actions (staff, action, entity, entity_id, details, version, created_at)
+             VALUES (?1, 'resolve_conflict', ?2, ?3, ?4, ?5, ?6)",
+            params![
+                staff,
+                entity.as_str(),
+                entity_id,
+                serde_json::json!({ "conflict": id, "field": field, "value": value }).to_string(),
+                version,
+                now()
+            ],
+        )?;
+        tx.commit()?;
+        Ok(version.unwrap_or(0))
+    }
+
     /// Read access for tests and the staff pages.
     pub fn conn(&self) -> &Connection {
         &self.conn
@@ -415,42 +504,16 @@ fn apply(tx: &Transaction<'_>, seq: i64) -> Result<u32> {
     let version = if set.is_empty() && conflicts.is_empty() {
         None
     } else {
-        Some(tx.query_row(
-            "UPDATE meta SET value = value + 1 WHERE key = 'version' RETURNING value",
-            [],
-            |r| r.get::<_, i64>(0),
+        Some(write_record(
+            tx,
+            entity,
+            &entity_id,
+            &values,
+            set.iter(),
+            device_id,
+            hlc,
         )?)
     };
-    if let Some(version) = version {
-        let beat = beat_of(tx, entity, &values)?;
-        let deleted = values
-            .get("deleted")
-            .and_then(Value::as_bool)
-            .unwrap_or(false);
-        tx.execute(
-            "INSERT INTO records (entity, id, version, deleted, beat, fields) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-             ON CONFLICT (entity, id) DO UPDATE SET version = excluded.version, deleted = excluded.deleted,
-                 beat = excluded.beat, fields = excluded.fields",
-            params![entity.as_str(), entity_id, version, deleted, beat, Value::Object(values.clone()).to_string()],
-        )?;
-        let mut stmt = tx.prepare_cached(
-            "INSERT INTO field_versions (entity, id, field, version, device_id, hlc_ms, hlc_counter)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-             ON CONFLICT (entity, id, field) DO UPDATE SET version = excluded.version, device_id = excluded.device_id,
-                 hlc_ms = excluded.hlc_ms, hlc_counter = excluded.hlc_counter",
-        )?;
-        for field in &set {
-            stmt.execute(params![
-                entity.as_str(),
-                entity_id,
-                field,
-                version,
-                device_id,
-                hlc.ms,
-                hlc.counter
-            ])?;
-        }
-    }
     for (field, station, incoming_wins) in &conflicts {
         tx.execute(
             "INSERT INTO conflicts (entity, entity_id, field, base_version, station_value, incoming_value, applied,
@@ -479,4 +542,60 @@ fn apply(tx: &Transaction<'_>, seq: i64) -> Result<u32> {
         params![seq, status, version],
     )?;
     Ok(conflicts.len() as u32)
+}
+
+/// Decisions made at the station itself (staff) are recorded as this device.
+const STATION_DEVICE: DeviceId = DeviceId(uuid::Uuid::nil());
+
+fn station_clock() -> Hlc {
+    Hlc {
+        ms: chrono::Utc::now().timestamp_millis(),
+        counter: 0,
+    }
+}
+
+/// Writes a record's merged `values` under a new station version, and who set `set` fields.
+fn write_record<'a>(
+    tx: &Transaction<'_>,
+    entity: EntityKind,
+    entity_id: &str,
+    values: &Map<String, Value>,
+    set: impl Iterator<Item = &'a String>,
+    device: DeviceId,
+    hlc: Hlc,
+) -> Result<i64> {
+    let version: i64 = tx.query_row(
+        "UPDATE meta SET value = value + 1 WHERE key = 'version' RETURNING value",
+        [],
+        |r| r.get(0),
+    )?;
+    let beat = beat_of(tx, entity, values)?;
+    let deleted = values
+        .get("deleted")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    tx.execute(
+        "INSERT INTO records (entity, id, version, deleted, beat, fields) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (entity, id) DO UPDATE SET version = excluded.version, deleted = excluded.deleted,
+             beat = excluded.beat, fields = excluded.fields",
+        params![entity.as_str(), entity_id, version, deleted, beat, Value::Object(values.clone()).to_string()],
+    )?;
+    let mut stmt = tx.prepare_cached(
+        "INSERT INTO field_versions (entity, id, field, version, device_id, hlc_ms, hlc_counter)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+         ON CONFLICT (entity, id, field) DO UPDATE SET version = excluded.version, device_id = excluded.device_id,
+             hlc_ms = excluded.hlc_ms, hlc_counter = excluded.hlc_counter",
+    )?;
+    for field in set {
+        stmt.execute(params![
+            entity.as_str(),
+            entity_id,
+            field,
+            version,
+            device,
+            hlc.ms,
+            hlc.counter
+        ])?;
+    }
+    Ok(version)
 }
