@@ -5,6 +5,11 @@ export PATH="$HOME/.cargo/bin:$PATH"
 # npm prints this for a config key the machine sets; it is harmless.
 export npm_config_loglevel=error
 
+# Background processes a script starts (a virtual display, a station) stop when it exits.
+BACKGROUND_PIDS=()
+trap 'kill "${BACKGROUND_PIDS[@]}" 2>/dev/null || true' EXIT
+stop_on_exit() { BACKGROUND_PIDS+=("$1"); }
+
 # Starts a virtual display (Xvfb) when there is no screen (CI, a server); it stops when the script
 # exits. Xvfb picks a free display number itself.
 ensure_display() {
@@ -12,8 +17,7 @@ ensure_display() {
   local number_file
   number_file=$(mktemp)
   Xvfb -displayfd 3 -screen 0 1280x800x24 -nolisten tcp 3>"$number_file" >/dev/null 2>&1 &
-  XVFB_PID=$!
-  trap 'kill $XVFB_PID 2>/dev/null' EXIT
+  stop_on_exit $!
   for _ in $(seq 100); do [ -s "$number_file" ] && break; sleep 0.1; done
   DISPLAY=":$(tr -d '[:space:]' < "$number_file")"
   export DISPLAY

@@ -1,13 +1,17 @@
-//! The error every command returns: the core's tagged [`ErrorReport`], serialised as-is so the UI
-//! can branch on `kind` and translate each field's code. Unexpected errors are logged here in full
-//! and reach the UI only as a generic message.
+//! The error every command returns: the core's tagged [`ErrorReport`] or, for sync, the sync
+//! client's [`SyncErrorReport`], serialised as-is so the UI can branch on `kind` and translate.
+//! Unexpected errors are logged here in full and reach the UI only as a generic message.
 
 use doorstep_core::{Error, ErrorReport};
+use doorstep_sync::{SyncError, SyncErrorReport};
 use serde::Serialize;
 
 #[derive(Debug, Serialize)]
-#[serde(transparent)]
-pub struct CommandError(pub ErrorReport);
+#[serde(untagged)]
+pub enum CommandError {
+    Core(ErrorReport),
+    Sync(SyncErrorReport),
+}
 
 impl From<Error> for CommandError {
     fn from(e: Error) -> Self {
@@ -15,7 +19,16 @@ impl From<Error> for CommandError {
         if matches!(report, ErrorReport::Internal { .. }) {
             eprintln!("doorstep: {e}");
         }
-        CommandError(report)
+        CommandError::Core(report)
+    }
+}
+
+impl From<SyncError> for CommandError {
+    fn from(e: SyncError) -> Self {
+        if matches!(e, SyncError::Protocol(_) | SyncError::Store(_)) {
+            eprintln!("doorstep: sync: {e}");
+        }
+        CommandError::Sync(SyncErrorReport::from(&e))
     }
 }
 

@@ -4,6 +4,7 @@
 mod commands;
 mod error;
 mod state;
+mod sync;
 
 use state::AppState;
 use std::path::PathBuf;
@@ -26,6 +27,9 @@ pub fn run() {
         .setup(move |app| {
             let path = database_path(app)?;
             app.manage(AppState::open(path, started));
+            if std::env::var_os("DOORSTEP_NO_AUTO_SYNC").is_none() {
+                sync::start_auto_sync(app.handle().clone());
+            }
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -50,6 +54,9 @@ pub fn run() {
             commands::set_visit_policy,
             commands::import_preview,
             commands::import_ledger,
+            sync::sync_now,
+            sync::enroll_station,
+            sync::station,
         ])
         .run(tauri::generate_context!())
         .unwrap_or_else(|e| {

@@ -33,7 +33,7 @@ impl AppState {
         let store = self
             .store
             .as_ref()
-            .map_err(|report| crate::error::CommandError(report.clone()))?;
+            .map_err(|report| crate::error::CommandError::Core(report.clone()))?;
         // A panic while holding the lock poisons it; the store itself is still consistent (every
         // write is a transaction), so keep serving.
         let mut guard = store

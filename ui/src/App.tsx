@@ -1,12 +1,13 @@
 // The window: header (beat, sync state, search), navigation, the current screen, and the banner that
 // offers an unfinished visit draft back after a crash or restart.
-import { useEffect, useRef, useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { api, type AppInfo } from "./api";
 import type { Draft } from "./bindings/Draft";
 import type { SyncStatus } from "./bindings/SyncStatus";
 import { ErrorNote } from "./components/ErrorNote";
 import { SearchBox } from "./components/SearchBox";
+import { SyncBar } from "./components/SyncBar";
 import { toReport } from "./hooks";
 import { currentLang, formatDateTime, setLang } from "./i18n";
 import type { Route } from "./route";
@@ -18,7 +19,7 @@ import { Setup } from "./screens/Setup";
 import { TodayScreen } from "./screens/Today";
 import { VisitForm, type VisitDraft } from "./screens/VisitForm";
 import { Work } from "./screens/Work";
-import type { ErrorReport } from "./bindings/ErrorReport";
+import type { Failure } from "./api";
 
 const NAV: Array<{ route: Route; key: "today" | "households" | "work" | "import" | "settings" }> = [
   { route: { name: "today" }, key: "today" },
@@ -31,7 +32,7 @@ const NAV: Array<{ route: Route; key: "today" | "households" | "work" | "import"
 export default function App() {
   const { t } = useTranslation();
   const [info, setInfo] = useState<AppInfo | null>(null);
-  const [fatal, setFatal] = useState<ErrorReport | null>(null);
+  const [fatal, setFatal] = useState<Failure | null>(null);
   const [route, setRoute] = useState<Route>({ name: "today" });
   const [history, setHistory] = useState<Route[]>([]);
   const [status, setStatus] = useState<SyncStatus | null>(null);
@@ -50,15 +51,15 @@ export default function App() {
     setRoute(prev ?? { name: "today" });
   };
 
-  const refreshStatus = () => {
+  const refreshStatus = useCallback(() => {
     api.syncStatus().then(setStatus, () => undefined);
     api.drafts().then(setDrafts, () => undefined);
-  };
+  }, []);
 
   useEffect(() => {
     api.appInfo().then(setInfo, (e) => setFatal(toReport(e)));
   }, []);
-  useEffect(refreshStatus, [route]);
+  useEffect(refreshStatus, [route, refreshStatus]);
 
   // The first screen is up: tell the shell (start-up time is measured from this).
   useEffect(() => {
@@ -94,10 +95,7 @@ export default function App() {
       <header className="top">
         <span className="beat">{info.device.beats.join("、")} · {info.device.officer_name}</span>
         <SearchBox inputRef={searchRef} navigate={navigate} />
-        <span className="sync-state" data-testid="sync-state">
-          ● {t("app.offline")} · {t("app.unsent", { count: status?.unsent ?? 0 })} ·{" "}
-          {status?.last_sync_at ? t("app.lastSync", { time: formatDateTime(status.last_sync_at) }) : t("app.neverSynced")}
-        </span>
+        <SyncBar status={status} onSynced={refreshStatus} />
         <button
           type="button"
           className="lang"

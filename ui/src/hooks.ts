@@ -1,11 +1,11 @@
 import { useCallback, useEffect, useState } from "react";
 import { CommandError } from "./api";
-import type { ErrorReport } from "./bindings/ErrorReport";
+import type { Failure } from "./api";
 
 /** Loads data with a command; `reload` runs it again (after a save). */
 export function useLoad<T>(load: () => Promise<T>, deps: unknown[]) {
   const [data, setData] = useState<T | null>(null);
-  const [error, setError] = useState<ErrorReport | null>(null);
+  const [error, setError] = useState<Failure | null>(null);
   const [tick, setTick] = useState(0);
   useEffect(() => {
     let live = true;
@@ -22,6 +22,6 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[]) {
   return { data, error, reload };
 }
 
-export function toReport(e: unknown): ErrorReport {
+export function toReport(e: unknown): Failure {
   return e instanceof CommandError ? e.report : { kind: "internal", message: String(e) };
 }

@@ -4,7 +4,7 @@ import i18n from "i18next";
 import { initReactI18next } from "react-i18next";
 import en from "./locales/en";
 import zhCN from "./locales/zh-CN";
-import type { ErrorReport } from "./bindings/ErrorReport";
+import type { Failure } from "./api";
 import type { FieldError } from "./bindings/FieldError";
 
 export type Lang = "zh-CN" | "en";
@@ -63,8 +63,18 @@ export function fieldMessage(e: FieldError): string {
 }
 
 /** What went wrong, in the officer's language, with what to do about it. */
-export function errorMessage(report: ErrorReport): string {
+export function errorMessage(report: Failure): string {
   switch (report.kind) {
+    case "unreachable":
+      return i18n.t("errors.sync.unreachable", { url: report.url });
+    case "refused":
+      return i18n.t("errors.sync.refused", { message: report.message });
+    case "not_enrolled":
+      return i18n.t("errors.sync.not_enrolled");
+    case "protocol":
+      return i18n.t("errors.sync.protocol", { message: report.message });
+    case "store":
+      return errorMessage(report.report);
     case "invalid":
       return report.errors.map(fieldMessage).join("；");
     case "import": {

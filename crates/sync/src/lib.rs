@@ -33,20 +33,59 @@ pub enum SyncError {
 }
 
 /// What one sync did.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, ts_rs::TS)]
+#[ts(export)]
 pub struct SyncReport {
     pub pushed: u32,
+    #[ts(type = "number")]
     pub acked_seq: i64,
+    /// Conflicts the station queued for staff from what this device sent.
     pub conflicts: u32,
     pub pulled: u32,
+    #[ts(type = "number")]
     pub cursor: i64,
 }
 
 /// Progress as a sync goes, for a progress bar.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+#[serde(tag = "phase", rename_all = "snake_case")]
+#[ts(export)]
 pub enum Progress {
-    Pushed { sent: u32, remaining: i64 },
+    /// Changes sent so far, and how many are still unsent.
+    Pushed {
+        sent: u32,
+        #[ts(type = "number")]
+        remaining: i64,
+    },
+    /// Records received so far.
     Pulled { received: u32 },
+}
+
+/// A sync failure as the UI receives it (tagged by `kind`).
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[ts(export)]
+pub enum SyncErrorReport {
+    Unreachable { url: String },
+    Refused { status: u16, message: String },
+    NotEnrolled,
+    Protocol { message: String },
+    Store { report: doorstep_core::ErrorReport },
+}
+
+impl From<&SyncError> for SyncErrorReport {
+    fn from(e: &SyncError) -> Self {
+        match e {
+            SyncError::Unreachable(url) => SyncErrorReport::Unreachable { url: url.clone() },
+            SyncError::Refused { status, message } => SyncErrorReport::Refused {
+                status: *status,
+                message: message.clone(),
+            },
+            SyncError::NotEnrolled => SyncErrorReport::NotEnrolled,
+            SyncError::Protocol(m) => SyncErrorReport::Protocol { message: m.clone() },
+            SyncError::Store(e) => SyncErrorReport::Store { report: e.into() },
+        }
+    }
 }
 
 struct Client {

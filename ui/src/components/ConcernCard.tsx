@@ -5,7 +5,7 @@ import { useTranslation } from "react-i18next";
 import { api } from "../api";
 import type { Concern } from "../bindings/Concern";
 import type { ConcernStatus } from "../bindings/ConcernStatus";
-import type { ErrorReport } from "../bindings/ErrorReport";
+import type { Failure } from "../api";
 import type { FeedbackMethod } from "../bindings/FeedbackMethod";
 import type { Resident } from "../bindings/Resident";
 import { toReport } from "../hooks";
@@ -19,7 +19,7 @@ export function ConcernCard({ concern, residents, onChanged }: { concern: Concer
   const { t } = useTranslation();
   const [method, setMethod] = useState<FeedbackMethod>("in_person");
   const [note, setNote] = useState("");
-  const [error, setError] = useState<ErrorReport | null>(null);
+  const [error, setError] = useState<Failure | null>(null);
   const save = (c: Concern) => api.saveConcern(c).then(onChanged, (e) => setError(toReport(e)));
   const reporter = concern.reporter_id ? residents.find((r) => r.id === concern.reporter_id)?.name : concern.reporter_name;
   const next = NEXT[concern.status];

@@ -3,7 +3,7 @@ import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { v7 as uuidv7 } from "uuid";
 import { api } from "../api";
-import type { ErrorReport } from "../bindings/ErrorReport";
+import type { Failure } from "../api";
 import type { Household } from "../bindings/Household";
 import { toReport } from "../hooks";
 import { KINDS, TAGS } from "../vocab";
@@ -16,7 +16,7 @@ export function HouseholdForm({ beat, initial, onSaved }: { beat: string; initia
     id: uuidv7(), version: 0, beat, address: "", kind: "residence", tags: [], contact_name: "", contact_phone: "", notes: "",
     registered_at: new Date().toISOString(), deleted: false,
   });
-  const [error, setError] = useState<ErrorReport | null>(null);
+  const [error, setError] = useState<Failure | null>(null);
   return (
     <form className="card" onSubmit={(e) => (e.preventDefault(), void api.saveHousehold(h).then(() => onSaved(h.id), (err) => setError(toReport(err))))}>
       <label>{t("fields.address")}<input value={h.address} onChange={(e) => setH({ ...h, address: e.target.value })} autoFocus={!initial} /></label>

@@ -3,7 +3,7 @@ import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { v7 as uuidv7 } from "uuid";
 import { api } from "../api";
-import type { ErrorReport } from "../bindings/ErrorReport";
+import type { Failure } from "../api";
 import type { Resident } from "../bindings/Resident";
 import { toReport } from "../hooks";
 import { RELATIONS, SEXES, TAGS } from "../vocab";
@@ -17,7 +17,7 @@ export function newResident(householdId: string, name = ""): Resident {
 export function ResidentForm({ householdId, initial, onSaved }: { householdId: string; initial?: Resident; onSaved: (r: Resident) => void }) {
   const { t } = useTranslation();
   const [r, setR] = useState<Resident>(() => initial ?? newResident(householdId));
-  const [error, setError] = useState<ErrorReport | null>(null);
+  const [error, setError] = useState<Failure | null>(null);
   return (
     <form className="card grid" onSubmit={(e) => (e.preventDefault(), void api.saveResident(r).then(() => onSaved(r), (err) => setError(toReport(err))))}>
       <label>{t("resident.name")}<input value={r.name} onChange={(e) => setR({ ...r, name: e.target.value })} autoFocus={!initial} /></label>

@@ -3,7 +3,7 @@
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { api } from "../api";
-import type { ErrorReport } from "../bindings/ErrorReport";
+import type { Failure } from "../api";
 import type { Task } from "../bindings/Task";
 import { toReport } from "../hooks";
 import { formatDate } from "../i18n";
@@ -14,7 +14,7 @@ export function TaskCard({ task, onChanged }: { task: Task; onChanged: () => voi
   const [result, setResult] = useState(task.result);
   const [assignee, setAssignee] = useState(task.assignee);
   const [due, setDue] = useState(task.due_date);
-  const [error, setError] = useState<ErrorReport | null>(null);
+  const [error, setError] = useState<Failure | null>(null);
   const save = (next: Task) => api.saveTask(next).then(onChanged, (e) => setError(toReport(e)));
   const open = task.status === "open" || task.status === "in_progress";
   return (

@@ -2,7 +2,7 @@
 import type { Catalogue } from "./zh-CN";
 
 const en: Catalogue = {
-  app: { title: "Doorstep", offline: "Offline", unsent: "{{count}} unsent", lastSync: "last sync {{time}}", neverSynced: "never synced", language: "中文" },
+  app: { title: "Doorstep", online: "Online", offline: "Offline", unsent: "{{count}} unsent", lastSync: "last sync {{time}}", neverSynced: "never synced", language: "中文" },
   nav: { today: "Today", households: "Households", work: "Concerns & tasks", import: "Import ledger", settings: "Settings" },
   search: { placeholder: "Search names, pinyin, addresses … (press /)", residents: "Residents", households: "Households", none: "Nothing found" },
   today: { title: "Today · {{date}}", due: "Visits due or overdue ({{count}})", dueOf: "{{count}} of {{total}} households due", tasksDue: "Tasks due ({{count}})", awaiting: "Residents awaiting feedback ({{count}})", nothing: "Nothing", overdue: "{{days}} days overdue", dueToday: "due today", dueIn: "due in {{days}} days" },
@@ -17,6 +17,8 @@ const en: Catalogue = {
   setup: { title: "First start: set up this laptop", officerName: "Officer's name", beats: "Beats (comma separated)", save: "Start" },
   settings: { title: "Settings", officer: "Officer", policy: "Visit intervals (days)", defaultDays: "Other households", save: "Save", saved: "Saved", database: "Data file" },
   import: { title: "Import a ledger", choose: "Choose a CSV or Excel file", rows: "{{count}} rows", mapping: "Columns", column: "Column in the file", notMapped: "(not imported)", defaultBeat: "Default beat", dryRun: "Check (save nothing)", run: "Import", report: "Result: {{households}} households and {{created}} residents created, {{updated}} updated, {{unchanged}} unchanged, {{rejected}} rows rejected", dryRunNote: "This is a check; nothing has been saved.", row: "Row {{row}}", fields: { address: "Address", beat: "Beat", household_kind: "Household kind", household_tags: "Household tags", contact_phone: "Contact phone", name: "Name", sex: "Sex", birth_date: "Birth date", phone: "Phone", id_number: "ID number", relation: "Relation", resident_tags: "Resident tags" } },
+  sync: { button: "Sync", running: "Syncing… {{sent}} sent, {{received}} received", done: "Synced: {{pushed}} sent, {{pulled}} received, {{conflicts}} new conflicts (the station will handle them)" },
+  station: { title: "Station server", url: "Address", password: "Station password", enroll: "Connect and enrol this laptop", enrolled: "Connected: {{url}}", none: "Not connected yet; work offline meanwhile" },
   common: { save: "Save", cancel: "Cancel", close: "Close", yes: "Yes", no: "No", none: "None", loading: "Loading…", saved: "Saved" },
   errors: {
     required: "{{field}} is required",
@@ -37,6 +39,12 @@ const en: Catalogue = {
     no_device: "This laptop has no officer and beat yet.",
     not_found: "Record not found (it may have been deleted)",
     internal: "Something unexpected went wrong; nothing was lost. Try again, or call IT if it persists.",
+    sync: {
+      unreachable: "The station ({{url}}) cannot be reached. Keep working offline; sync resumes when it is back.",
+      refused: "The station refused the request: {{message}}",
+      not_enrolled: "This laptop is not connected to a station yet; connect it in Settings.",
+      protocol: "Sync failed: {{message}}. Your data is safe on this laptop; it will retry.",
+    },
     import: {
       unreadable: "Cannot read the file: {{detail}}",
       unsupported_format: ".{{extension}} files are not supported; use CSV or Excel (XLSX)",

@@ -1,6 +1,6 @@
 // 简体中文 (default). Words are the ones officers use (see DOMAIN.md); English is in en.ts.
 const zhCN = {
-  app: { title: "入户走访", offline: "离线", unsent: "{{count}} 条未同步", lastSync: "上次同步 {{time}}", neverSynced: "尚未同步", language: "English" },
+  app: { title: "入户走访", online: "在线", offline: "离线", unsent: "{{count}} 条未同步", lastSync: "上次同步 {{time}}", neverSynced: "尚未同步", language: "English" },
   nav: { today: "今日", households: "住户", work: "问题与任务", import: "导入台账", settings: "设置" },
   search: { placeholder: "搜索 姓名、拼音、地址 …（按 / ）", residents: "居民", households: "住户", none: "没有找到" },
   today: { title: "今日 · {{date}}", due: "逾期/到期走访 ({{count}})", dueOf: "共 {{total}} 户中 {{count}} 户待走访", tasksDue: "今日到期任务 ({{count}})", awaiting: "待反馈群众 ({{count}})", nothing: "暂无", overdue: "逾期 {{days}} 天", dueToday: "今天到期", dueIn: "{{days}} 天后到期" },
@@ -15,6 +15,8 @@ const zhCN = {
   setup: { title: "首次使用：设置本机", officerName: "民警姓名", beats: "责任区（多个用逗号分隔）", save: "开始使用" },
   settings: { title: "设置", officer: "本机民警", policy: "走访周期（天）", defaultDays: "一般住户", save: "保存", saved: "已保存", database: "数据文件" },
   import: { title: "导入台账", choose: "选择 CSV 或 Excel 文件", rows: "共 {{count}} 行", mapping: "列对应关系", column: "文件中的列", notMapped: "（不导入）", defaultBeat: "默认责任区", dryRun: "预检（不保存）", run: "导入", report: "结果：新建 {{households}} 户、{{created}} 名居民，更新 {{updated}} 名，未变 {{unchanged}} 名，拒绝 {{rejected}} 行", dryRunNote: "这是预检结果，尚未保存任何数据。", row: "第 {{row}} 行", fields: { address: "地址", beat: "责任区", household_kind: "住户类型", household_tags: "住户标签", contact_phone: "联系电话", name: "姓名", sex: "性别", birth_date: "出生日期", phone: "电话", id_number: "身份证号", relation: "与户主关系", resident_tags: "居民标签" } },
+  sync: { button: "同步", running: "同步中… 已发送 {{sent}} 条，已接收 {{received}} 条", done: "同步完成：发送 {{pushed}} 条，接收 {{pulled}} 条，新冲突 {{conflicts}} 条（由所里处理）" },
+  station: { title: "派出所服务器", url: "服务器地址", password: "派出所密码", enroll: "连接并登记本机", enrolled: "已连接：{{url}}", none: "尚未连接，可先离线工作" },
   common: { save: "保存", cancel: "取消", close: "关闭", yes: "是", no: "否", none: "无", loading: "加载中…", saved: "已保存" },
   errors: {
     required: "必填，请填写{{field}}",
@@ -35,6 +37,12 @@ const zhCN = {
     no_device: "本机尚未设置民警和责任区。",
     not_found: "记录不存在（可能已被删除）",
     internal: "发生意外错误，数据未丢失。请重试；如仍出错请联系信息员。",
+    sync: {
+      unreachable: "连不上派出所服务器（{{url}}）。可继续离线工作，恢复连接后会自动同步。",
+      refused: "派出所服务器拒绝了请求：{{message}}",
+      not_enrolled: "本机尚未连接派出所服务器，请在“设置”中连接。",
+      protocol: "同步出错：{{message}}。数据仍在本机，稍后会重试。",
+    },
     import: {
       unreadable: "无法读取文件：{{detail}}",
       unsupported_format: "不支持 .{{extension}} 文件，请使用 CSV 或 Excel (XLSX)",

@@ -3,7 +3,7 @@
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { api } from "../api";
-import type { ErrorReport } from "../bindings/ErrorReport";
+import type { Failure } from "../api";
 import type { ImportReport } from "../bindings/ImportReport";
 import type { LedgerField } from "../bindings/LedgerField";
 import type { Preview } from "../bindings/Preview";
@@ -20,7 +20,7 @@ export function ImportLedger({ defaultBeat }: { defaultBeat: string }) {
   const [mapping, setMapping] = useState<Preview["suggested"]>({});
   const [beat, setBeat] = useState(defaultBeat);
   const [report, setReport] = useState<ImportReport | null>(null);
-  const [error, setError] = useState<ErrorReport | null>(null);
+  const [error, setError] = useState<Failure | null>(null);
 
   const choose = async (f: File | undefined) => {
     if (!f) return;

@@ -3,17 +3,39 @@ import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { api, type AppInfo } from "../api";
 import type { Device } from "../bindings/Device";
-import type { ErrorReport } from "../bindings/ErrorReport";
+import type { Failure } from "../api";
 import type { VisitPolicy } from "../bindings/VisitPolicy";
 import { ErrorNote } from "../components/ErrorNote";
 import { toReport } from "../hooks";
 import { TAGS } from "../vocab";
 import { Setup } from "./Setup";
 
+/** Connecting this laptop to its station (enrolment), once. */
+function StationForm() {
+  const { t } = useTranslation();
+  const [current, setCurrent] = useState<string | null>(null);
+  const [url, setUrl] = useState("http://");
+  const [password, setPassword] = useState("");
+  const [error, setError] = useState<Failure | null>(null);
+  useEffect(() => void api.station().then(setCurrent, () => undefined), []);
+  return (
+    <>
+      <h2>{t("station.title")}</h2>
+      <p className="muted" data-testid="station-state">{current ? t("station.enrolled", { url: current }) : t("station.none")}</p>
+      <form className="card grid" onSubmit={(e) => (e.preventDefault(), void api.enrollStation(url, password).then(() => (setCurrent(url), setError(null)), (err) => setError(toReport(err))))}>
+        <label>{t("station.url")}<input data-testid="station-url" value={url} onChange={(e) => setUrl(e.target.value)} /></label>
+        <label>{t("station.password")}<input data-testid="station-password" type="password" value={password} onChange={(e) => setPassword(e.target.value)} /></label>
+        <button type="submit" className="primary">{t("station.enroll")}</button>
+      </form>
+      <ErrorNote error={error} />
+    </>
+  );
+}
+
 export function Settings({ info, onDevice }: { info: AppInfo; onDevice: (d: Device) => void }) {
   const { t } = useTranslation();
   const [policy, setPolicy] = useState<VisitPolicy | null>(null);
-  const [error, setError] = useState<ErrorReport | null>(null);
+  const [error, setError] = useState<Failure | null>(null);
   const [saved, setSaved] = useState(false);
   useEffect(() => void api.visitPolicy().then(setPolicy, (e) => setError(toReport(e))), []);
   return (
@@ -21,6 +43,7 @@ export function Settings({ info, onDevice }: { info: AppInfo; onDevice: (d: Devi
       <h1>{t("settings.title")}</h1>
       <h2>{t("settings.officer")}</h2>
       {info.device ? <Setup initial={info.device} onDone={onDevice} /> : null}
+      <StationForm />
       <h2>{t("settings.policy")}</h2>
       {policy ? (
         <form className="card grid" onSubmit={(e) => (e.preventDefault(), void api.setVisitPolicy(policy).then(() => (setSaved(true), setError(null)), (err) => setError(toReport(err))))}>

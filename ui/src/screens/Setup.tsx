@@ -3,7 +3,7 @@ import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { api } from "../api";
 import type { Device } from "../bindings/Device";
-import type { ErrorReport } from "../bindings/ErrorReport";
+import type { Failure } from "../api";
 import { ErrorNote } from "../components/ErrorNote";
 import { toReport } from "../hooks";
 
@@ -11,7 +11,7 @@ export function Setup({ onDone, initial }: { onDone: (d: Device) => void; initia
   const { t } = useTranslation();
   const [name, setName] = useState(initial?.officer_name ?? "");
   const [beats, setBeats] = useState(initial?.beats.join("，") ?? "");
-  const [error, setError] = useState<ErrorReport | null>(null);
+  const [error, setError] = useState<Failure | null>(null);
   const submit = () =>
     api.setupDevice(name, beats.split(/[,，、;；]/).map((b) => b.trim()).filter(Boolean)).then(onDone, (e) => setError(toReport(e)));
   return (

@@ -7,7 +7,7 @@ import { useTranslation } from "react-i18next";
 import { v7 as uuidv7 } from "uuid";
 import { api } from "../api";
 import type { Concern } from "../bindings/Concern";
-import type { ErrorReport } from "../bindings/ErrorReport";
+import type { Failure } from "../api";
 import type { HouseholdDetail } from "../bindings/HouseholdDetail";
 import type { Task } from "../bindings/Task";
 import type { VisitEntry } from "../bindings/VisitEntry";
@@ -54,7 +54,7 @@ export function VisitForm(props: { householdId: string; draftId?: string; office
   const { t } = useTranslation();
   const [detail, setDetail] = useState<HouseholdDetail | null>(null);
   const [entry, setEntry] = useState<VisitEntry | null>(null);
-  const [error, setError] = useState<ErrorReport | null>(null);
+  const [error, setError] = useState<Failure | null>(null);
   const [savedAt, setSavedAt] = useState<Date | null>(null);
   const [newPerson, setNewPerson] = useState("");
   const dirty = useRef(false);

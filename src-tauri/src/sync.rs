@@ -1,0 +1,90 @@
+//! Syncing from the window: on demand (the sync button) and automatically, at start and every
+//! minute while the app runs, whenever a station is configured. A sync works on its own connection
+//! to the database file (SQLite in WAL mode lets the window keep reading and writing meanwhile), so
+//! the officer is never blocked by it; progress and results go to the UI as events.
+
+use crate::error::{CommandError, CommandResult};
+use crate::state::AppState;
+use doorstep_core::Store;
+use doorstep_core::store::remote::StationLink;
+use doorstep_sync::{Progress, SyncReport};
+use std::sync::Mutex;
+use std::time::Duration;
+use tauri::{AppHandle, Emitter, Manager, State};
+
+/// One sync at a time: the automatic one skips a round while a manual one runs, and vice versa.
+static RUNNING: Mutex<()> = Mutex::new(());
+
+const EVERY: Duration = Duration::from_secs(60);
+
+fn run(app: &AppHandle) -> CommandResult<SyncReport> {
+    let Ok(_one) = RUNNING.try_lock() else {
+        return Err(CommandError::Sync(
+            doorstep_sync::SyncErrorReport::Protocol {
+                message: "a sync is already running".into(),
+            },
+        ));
+    };
+    let state = app.state::<AppState>();
+    let mut store = Store::open(&state.path)?;
+    let result = doorstep_sync::sync(&mut store, |p: Progress| {
+        let _ = app.emit("sync-progress", &p);
+    });
+    let outcome = result.map_err(CommandError::from);
+    let _ = app.emit("sync-finished", outcome.as_ref().ok());
+    outcome
+}
+
+#[tauri::command]
+pub async fn sync_now(app: AppHandle) -> CommandResult<SyncReport> {
+    tauri::async_runtime::spawn_blocking(move || run(&app))
+        .await
+        .map_err(|e| {
+            CommandError::Sync(doorstep_sync::SyncErrorReport::Protocol {
+                message: e.to_string(),
+            })
+        })?
+}
+
+#[tauri::command]
+pub async fn enroll_station(app: AppHandle, url: String, password: String) -> CommandResult<()> {
+    tauri::async_runtime::spawn_blocking(move || -> CommandResult<()> {
+        let state = app.state::<AppState>();
+        let mut store = Store::open(&state.path)?;
+        doorstep_sync::enroll(
+            &mut store,
+            StationLink {
+                url: url.trim().to_string(),
+                password,
+            },
+        )?;
+        Ok(())
+    })
+    .await
+    .map_err(|e| {
+        CommandError::Sync(doorstep_sync::SyncErrorReport::Protocol {
+            message: e.to_string(),
+        })
+    })?
+}
+
+#[tauri::command]
+pub fn station(state: State<'_, AppState>) -> CommandResult<Option<String>> {
+    state.with(|s| Ok(s.station()?.map(|l| l.url)))
+}
+
+/// Starts the automatic sync loop (a plain thread: it sleeps most of the time).
+pub fn start_auto_sync(app: AppHandle) {
+    std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_secs(3));
+        loop {
+            let configured = Store::open(&app.state::<AppState>().path)
+                .and_then(|s| s.station())
+                .map(|s| s.is_some());
+            if matches!(configured, Ok(true)) {
+                let _ = run(&app);
+            }
+            std::thread::sleep(EVERY);
+        }
+    });
+}
