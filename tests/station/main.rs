@@ -4,6 +4,7 @@
 //! - `support`: the station process and officers' devices.
 //! - `merging`: concurrent edits, conflicts, deletions, beats.
 //! - `delivery`: re-sent and cut batches, out-of-order changes, bad requests.
+//! - `web_queue`: the staff merge queue in headless Chromium.
 
 // Test helpers unwrap: a failure there is the test's report.
 #![allow(clippy::unwrap_used)]
@@ -11,3 +12,4 @@
 mod delivery;
 mod merging;
 mod support;
+mod web_queue;

@@ -74,6 +74,19 @@ fn two_officers_edit_the_same_field_differently_and_exactly_one_conflict_is_queu
     assert_eq!(zhang.household(h.id.0).contact_phone, "13912345678");
     assert_eq!(wang.household(h.id.0).contact_phone, "13912345678");
 
+    // The queue shows base, station and incoming values, with who made them.
+    let (status, body) = station.get("conflicts");
+    assert_eq!(status, 200);
+    let queue: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let c = &queue[0];
+    assert_eq!(c["label"], "幸福路12号");
+    assert_eq!(c["base_value"], "", "the phone was empty when both started");
+    assert_eq!(c["station_value"], "13800138001");
+    assert_eq!(c["station_by"], "张警官");
+    assert_eq!(c["incoming_value"], "13912345678");
+    assert_eq!(c["incoming_by"], "王警官");
+    assert_eq!(c["applied"], "incoming");
+
     // Staff pick Zhang's value; after pulls both laptops show it, and the decision is on record.
     let id: i64 = station
         .db()

@@ -86,6 +86,23 @@ impl Station {
         )
     }
 
+    /// An authorised GET of the station's API: (status, body).
+    pub fn get(&self, path: &str) -> (u16, String) {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .build()
+            .into();
+        let mut response = agent
+            .get(&format!("{}/api/v1/{path}", self.url))
+            .header("Authorization", &format!("Bearer {PASSWORD}"))
+            .call()
+            .unwrap();
+        (
+            response.status().as_u16(),
+            response.body_mut().read_to_string().unwrap(),
+        )
+    }
+
     pub fn count(&self, sql: &str) -> i64 {
         self.db().query_row(sql, [], |r| r.get(0)).unwrap()
     }

@@ -223,8 +223,31 @@ async fn resolve(
     Ok(Json(serde_json::json!({ "version": version })))
 }
 
+/// The staff pages: static files compiled into the binary (no build step, nothing to deploy beside it).
+async fn staff_page() -> impl IntoResponse {
+    (
+        [("content-type", "text/html; charset=utf-8")],
+        include_str!("../web/index.html"),
+    )
+}
+async fn staff_script() -> impl IntoResponse {
+    (
+        [("content-type", "text/javascript; charset=utf-8")],
+        include_str!("../web/queue.js"),
+    )
+}
+async fn staff_style() -> impl IntoResponse {
+    (
+        [("content-type", "text/css; charset=utf-8")],
+        include_str!("../web/style.css"),
+    )
+}
+
 pub fn app(state: AppState) -> Router {
     Router::new()
+        .route("/", get(staff_page))
+        .route("/staff/queue.js", get(staff_script))
+        .route("/staff/style.css", get(staff_style))
         .route("/api/v1/health", get(health))
         .route("/api/v1/devices", post(enroll))
         .route("/api/v1/push", post(push))

@@ -54,16 +54,25 @@ pub struct StationStore {
     conn: Connection,
 }
 
-/// One open conflict, as the merge queue shows it.
+/// One open conflict, as the merge queue shows it: base, station and incoming values side by side,
+/// with who made each and which one is applied for now.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Conflict {
     pub id: i64,
     pub entity: EntityKind,
     pub entity_id: String,
+    /// What the record is, for people: the household's address.
+    pub label: String,
     pub field: String,
     pub base_version: i64,
+    /// The field's value at the base version the incoming edit was made on (null if unknown).
+    pub base_value: Value,
     pub station_value: Value,
+    pub station_by: String,
     pub incoming_value: Value,
+    pub incoming_by: String,
+    pub incoming_at: String,
+    /// `station` or `incoming`: the provisional winner.
     pub applied: String,
 }
 
@@ -227,32 +236,79 @@ impl StationStore {
 
     pub fn open_conflicts(&self) -> Result<Vec<Conflict>> {
         let mut stmt = self.conn.prepare(
-            "SELECT id, entity, entity_id, field, base_version, station_value, incoming_value, applied
-             FROM conflicts WHERE status = 'open' ORDER BY id",
+            "SELECT c.id, c.entity, c.entity_id, c.field, c.base_version, c.station_value, c.incoming_value, c.applied,
+                    coalesce(d.officer_name, ''), ch.created_at,
+                    coalesce((SELECT sd.officer_name FROM changes sc JOIN devices sd ON sd.device_id = sc.device_id
+                              WHERE sc.entity = c.entity AND sc.entity_id = c.entity_id AND sc.seq <> c.incoming_seq
+                                AND sc.version > c.base_version AND json_type(sc.fields, '$.' || c.field) IS NOT NULL
+                              ORDER BY sc.version DESC LIMIT 1), ''),
+                    (SELECT b.fields -> ('$.' || c.field) FROM changes b
+                      WHERE b.entity = c.entity AND b.entity_id = c.entity_id AND b.version <= c.base_version
+                        AND json_type(b.fields, '$.' || c.field) IS NOT NULL
+                      ORDER BY b.version DESC LIMIT 1),
+                    coalesce((SELECT json_extract(h.fields, '$.address') FROM records h
+                              WHERE h.entity = 'household'
+                                AND h.id = CASE c.entity WHEN 'household' THEN c.entity_id
+                                           ELSE json_extract(r.fields, '$.household_id') END), '')
+             FROM conflicts c
+             JOIN changes ch ON ch.seq = c.incoming_seq
+             LEFT JOIN devices d ON d.device_id = ch.device_id
+             LEFT JOIN records r ON r.entity = c.entity AND r.id = c.entity_id
+             WHERE c.status = 'open' ORDER BY c.id",
         )?;
         let rows = stmt.query_map([], |r| {
             Ok((
-                r.get(0)?,
-                r.get::<_, String>(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get::<_, String>(5)?,
-                r.get::<_, String>(6)?,
-                r.get(7)?,
+                (
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, i64>(4)?,
+                ),
+                (
+                    r.get::<_, String>(5)?,
+                    r.get::<_, String>(6)?,
+                    r.get::<_, String>(7)?,
+                    r.get::<_, String>(8)?,
+                    r.get::<_, String>(9)?,
+                ),
+                (
+                    r.get::<_, String>(10)?,
+                    r.get::<_, Option<rusqlite::types::Value>>(11)?,
+                    r.get::<_, String>(12)?,
+                ),
             ))
         })?;
         let mut out = Vec::new();
         for row in rows {
-            let (id, entity, entity_id, field, base_version, station, incoming, applied) = row?;
+            let (
+                (id, entity, entity_id, field, base_version),
+                (station, incoming, applied, incoming_by, incoming_at),
+                (station_by, base, label),
+            ) = row?;
+            // json_extract hands back SQL values: text for strings, JSON text for arrays and objects.
+            let base_value = match base {
+                None | Some(rusqlite::types::Value::Null) => Value::Null,
+                Some(rusqlite::types::Value::Integer(i)) => Value::from(i),
+                Some(rusqlite::types::Value::Real(f)) => Value::from(f),
+                Some(rusqlite::types::Value::Text(t)) => {
+                    serde_json::from_str(&t).unwrap_or(Value::String(t))
+                }
+                Some(rusqlite::types::Value::Blob(_)) => Value::Null,
+            };
             out.push(Conflict {
                 id,
                 entity: EntityKind::parse(&entity).ok_or_else(|| bad("stored entity"))?,
                 entity_id,
+                label,
                 field,
                 base_version,
+                base_value,
                 station_value: serde_json::from_str(&station)?,
+                station_by,
                 incoming_value: serde_json::from_str(&incoming)?,
+                incoming_by,
+                incoming_at,
                 applied,
             });
         }

@@ -1,0 +1,188 @@
+// The station's merge queue for staff: conflicts side by side (base, station, incoming, with who and
+// when), a choice per conflict or an edited value, applied with one click or by keyboard
+// (J/K move, 1/2 pick, 3 edit, Enter apply). Every call goes through `api` below.
+
+const TEXT = {
+  "zh-CN": {
+    station: "派出所", queue: "待合并 / 冲突处理", login: "工作人员登录", staff: "姓名", password: "派出所密码",
+    signin: "登录", keys: "键盘：J/K 上下移动，1 采用站内值，2 采用新到值，3 手动编辑，Enter 确认",
+    empty: "没有待处理的冲突。", conflict: "冲突", field: "字段", base: "原值 (base)", stationValue: "站内",
+    incoming: "新到", edited: "手动编辑", apply: "采用所选", applied: "当前采用", deleted: "该记录已在站内删除",
+    keepDeleted: "保持删除", restore: "恢复并采用修改", wrongPassword: "密码不对", unreachable: "连不上服务器",
+    lang: "English", none: "（空）",
+  },
+  en: {
+    station: "Station", queue: "Merge queue", login: "Staff sign-in", staff: "Your name", password: "Station password",
+    signin: "Sign in", keys: "Keys: J/K move, 1 station value, 2 incoming value, 3 edit, Enter apply",
+    empty: "Nothing to merge.", conflict: "Conflict", field: "Field", base: "Base", stationValue: "Station",
+    incoming: "Incoming", edited: "Edited value", apply: "Apply choice", applied: "applied now", deleted: "Deleted at the station",
+    keepDeleted: "Keep deleted", restore: "Restore with the edit", wrongPassword: "Wrong password", unreachable: "Station unreachable",
+    lang: "中文", none: "(empty)",
+  },
+};
+const FIELDS = {
+  "zh-CN": { address: "地址", contact_phone: "联系电话", contact_name: "联系人", notes: "备注", tags: "标签", beat: "责任区",
+    name: "姓名", phone: "电话", id_number: "身份证号", birth_date: "出生日期", summary: "问题描述", status: "状态",
+    assignee: "责任人", due_date: "办理期限", result: "办理结果", purposes: "走访目的", opinions: "意见建议", "*": "整条记录" },
+  en: {},
+};
+
+let lang = localStorage.getItem("doorstep.staff.lang") === "en" ? "en" : "zh-CN";
+const t = (key) => TEXT[lang][key] ?? key;
+const fieldName = (f) => FIELDS[lang][f] ?? f;
+const session = { password: sessionStorage.getItem("pw") ?? "", staff: sessionStorage.getItem("staff") ?? "" };
+
+const api = {
+  async call(method, path, body) {
+    const response = await fetch(`/api/v1/${path}`, {
+      method,
+      headers: { Authorization: `Bearer ${session.password}`, "Content-Type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const data = await response.json().catch(() => ({}));
+    if (!response.ok) throw Object.assign(new Error(data.message ?? response.statusText), { status: response.status });
+    return data;
+  },
+  conflicts: () => api.call("GET", "conflicts"),
+  resolve: (id, value) => api.call("POST", `conflicts/${id}/resolve`, { staff: session.staff, value }),
+};
+
+function show(value) {
+  if (value === null || value === undefined || value === "") return t("none");
+  if (Array.isArray(value)) return value.join("、");
+  if (typeof value === "object") return Object.entries(value).map(([k, v]) => `${fieldName(k)}: ${show(v)}`).join("；");
+  return String(value);
+}
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === "text") node.textContent = v;
+    else node.setAttribute(k, v);
+  }
+  node.append(...children);
+  return node;
+}
+
+let conflicts = [];
+let selected = 0;
+
+function render() {
+  document.querySelectorAll("[data-i18n]").forEach((n) => (n.textContent = t(n.dataset.i18n)));
+  document.getElementById("lang").textContent = t("lang");
+  document.documentElement.lang = lang;
+  const list = document.getElementById("conflicts");
+  list.replaceChildren();
+  document.getElementById("count").textContent = String(conflicts.length);
+  document.getElementById("empty").hidden = conflicts.length > 0;
+  conflicts.forEach((c, i) => {
+    const name = `pick-${c.id}`;
+    const radio = (value, checked) => {
+      const input = el("input", { type: "radio", name, value });
+      input.checked = checked;
+      return input;
+    };
+    const card = el("article", { class: i === selected ? "card selected" : "card", "data-conflict": String(c.id) });
+    card.append(el("h3", { text: `${t("conflict")} · ${c.label || c.entity_id} · ${t("field")}: ${fieldName(c.field)}` }));
+    const table = el("table");
+    const deleted = c.field === "*";
+    table.append(
+      el("tr", {}, el("th", { text: t("base") }), el("td", { class: "value", text: deleted ? "—" : show(c.base_value) }), el("td")),
+      el("tr", {},
+        el("th", { text: `${t("stationValue")}${c.station_by ? ` (${c.station_by})` : ""}` }),
+        el("td", { class: "value", "data-side": "station", text: deleted ? t("deleted") : show(c.station_value) }),
+        el("td", {}, el("label", {}, radio("station", c.applied === "station"), deleted ? t("keepDeleted") : "1"))),
+      el("tr", {},
+        el("th", { text: `${t("incoming")} (${c.incoming_by} ${c.incoming_at.slice(0, 16).replace("T", " ")})` }),
+        el("td", { class: "value", "data-side": "incoming", text: show(c.incoming_value) }),
+        el("td", {}, el("label", {}, radio("incoming", c.applied === "incoming"), deleted ? t("restore") : "2"))),
+    );
+    if (!deleted) {
+      const edit = el("input", { "data-edit": String(c.id), placeholder: t("edited") });
+      edit.addEventListener("focus", () => (card.querySelector("input[value=edited]").checked = true));
+      table.append(el("tr", {}, el("th", { text: t("edited") }), el("td", {}, edit), el("td", {}, el("label", {}, radio("edited", false), "3"))));
+    }
+    const applied = c.applied === "station" ? t("stationValue") : t("incoming");
+    const button = el("button", { type: "button", class: "primary", text: t("apply") });
+    button.addEventListener("click", () => apply(c));
+    card.append(table, el("div", { class: "actions" }, button, el("span", { class: "applied", text: `${t("applied")}: ${applied}` })));
+    card.addEventListener("click", () => (selected = i));
+    list.append(card);
+  });
+}
+
+function chosenValue(c) {
+  const card = document.querySelector(`[data-conflict="${c.id}"]`);
+  const pick = card.querySelector(`input[name=pick-${c.id}]:checked`)?.value ?? c.applied;
+  if (c.field === "*") return pick === "station" ? true : c.incoming_value;
+  if (pick === "station") return c.station_value;
+  if (pick === "incoming") return c.incoming_value;
+  const text = card.querySelector(`[data-edit="${c.id}"]`).value.trim();
+  // A list field is edited as words separated by commas.
+  return Array.isArray(c.station_value) ? text.split(/[,，、]/).map((s) => s.trim()).filter(Boolean) : text;
+}
+
+async function apply(c) {
+  const error = document.getElementById("queue-error");
+  try {
+    await api.resolve(c.id, chosenValue(c));
+    error.textContent = "";
+    await load();
+  } catch (e) {
+    error.textContent = e.message;
+  }
+}
+
+async function load() {
+  conflicts = await api.conflicts();
+  selected = Math.min(selected, Math.max(0, conflicts.length - 1));
+  render();
+}
+
+async function start() {
+  const login = document.getElementById("login");
+  const queue = document.getElementById("queue");
+  document.getElementById("who").textContent = session.staff;
+  try {
+    if (!session.password) throw Object.assign(new Error("login"), { status: 401 });
+    await load();
+    login.hidden = true;
+    queue.hidden = false;
+  } catch (e) {
+    login.hidden = false;
+    queue.hidden = true;
+    document.getElementById("login-error").textContent = e.status === 401 ? (session.password ? t("wrongPassword") : "") : t("unreachable");
+    render();
+  }
+}
+
+document.getElementById("login").addEventListener("submit", (e) => {
+  e.preventDefault();
+  session.staff = document.getElementById("staff").value.trim();
+  session.password = document.getElementById("password").value;
+  sessionStorage.setItem("staff", session.staff);
+  sessionStorage.setItem("pw", session.password);
+  void start();
+});
+document.getElementById("lang").addEventListener("click", () => {
+  lang = lang === "en" ? "zh-CN" : "en";
+  localStorage.setItem("doorstep.staff.lang", lang);
+  render();
+});
+document.addEventListener("keydown", (e) => {
+  if (document.getElementById("queue").hidden || e.target.tagName === "INPUT" && e.target.type !== "radio") return;
+  const c = conflicts[selected];
+  if (e.key === "j" || e.key === "J") selected = Math.min(selected + 1, conflicts.length - 1);
+  else if (e.key === "k" || e.key === "K") selected = Math.max(selected - 1, 0);
+  else if (c && ["1", "2", "3"].includes(e.key)) {
+    const card = document.querySelector(`[data-conflict="${c.id}"]`);
+    const value = { 1: "station", 2: "incoming", 3: "edited" }[e.key];
+    const input = card.querySelector(`input[value=${value}]`);
+    if (input) input.checked = true;
+    if (value === "edited") card.querySelector("[data-edit]")?.focus();
+    return;
+  } else if (c && e.key === "Enter") return void apply(c);
+  else return;
+  render();
+});
+void start();

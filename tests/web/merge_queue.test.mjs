@@ -1,0 +1,45 @@
+// A staff member clears the merge queue in a real browser (Debian's Chromium, headless): signs in,
+// sees the conflict side by side in Chinese, picks the station's value and applies it by clicking.
+// Started by tests/station/web_queue.rs, which prepares the conflict and checks the outcome; it
+// passes STATION_URL, STATION_PASSWORD and SCREENSHOT in the environment.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { chromium } from "playwright-core";
+
+const url = process.env.STATION_URL;
+const password = process.env.STATION_PASSWORD;
+
+test("staff resolve a conflict by clicking", async () => {
+  const browser = await chromium.launch({
+    executablePath: "/usr/bin/chromium",
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+      "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    // playwright gives the browser a fresh, empty profile of its own.
+  });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, locale: "zh-CN" });
+    await page.goto(url);
+    await page.fill("#staff", "李所长");
+    await page.fill("#password", password);
+    await page.click("button[type=submit]");
+
+    const card = page.locator("article.card").first();
+    await card.waitFor();
+    assert.equal(await page.locator("#login").isVisible(), false, "the sign-in form is gone once signed in");
+    const text = await card.innerText();
+    assert.match(text, /幸福路12号/);
+    assert.match(text, /联系电话/);
+    assert.match(text, /13800138001/);
+    assert.match(text, /13912345678/);
+    assert.match(text, /张警官/);
+    assert.match(text, /王警官/);
+    if (process.env.SCREENSHOT) await page.screenshot({ path: process.env.SCREENSHOT });
+
+    await card.locator("input[value=station]").check();
+    await card.locator("button.primary").click();
+    await page.locator("#empty").waitFor({ state: "visible" });
+    assert.equal(await page.locator("#count").innerText(), "0");
+  } finally {
+    await browser.close();
+  }
+});
