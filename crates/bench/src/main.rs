@@ -5,6 +5,7 @@
 
 mod machine;
 mod measure;
+mod station;
 
 use anyhow::Context;
 use clap::Parser;
@@ -27,6 +28,21 @@ struct Args {
     /// Where to write the results.
     #[arg(long, default_value = "BENCHMARKS.md")]
     out: PathBuf,
+    /// The built station server, to measure sync (skipped without it).
+    #[arg(long)]
+    station: Option<PathBuf>,
+    /// Households in the station's beat for the ingest and first-download figures.
+    #[arg(long, default_value_t = 20_000)]
+    station_households: usize,
+    /// Changes the station holds for the second incremental-sync figure.
+    #[arg(long, default_value_t = 1_000_000)]
+    station_big: usize,
+    /// The PouchDB peer benchmark (a writable copy of shared/peers/pouchdb with its packages).
+    #[arg(long)]
+    pouchdb: Option<PathBuf>,
+    /// Only the station figures (keeps the field figures already in --out).
+    #[arg(long)]
+    station_only: bool,
     /// The command line to record in the results (what reproduces them).
     #[arg(long, default_value = "bash scripts/bench.sh")]
     command: String,
@@ -34,6 +50,29 @@ struct Args {
 
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
+    let station_report = match &args.station {
+        Some(bin) => Some(station::run(
+            bin,
+            args.station_households,
+            args.station_big,
+            args.pouchdb.clone(),
+        )?),
+        None => None,
+    };
+    if args.station_only {
+        let old = std::fs::read_to_string(&args.out).unwrap_or_default();
+        let kept = old
+            .split("## Station sync")
+            .next()
+            .unwrap_or_default()
+            .trim_end()
+            .to_string();
+        std::fs::write(
+            &args.out,
+            format!("{kept}\n\n{}", station_report.unwrap_or_default()),
+        )?;
+        return Ok(());
+    }
     let dir = tempfile::tempdir()?;
     let db = dir.path().join("bench.sqlite");
     let mut store = Store::open(&db)?;
@@ -210,6 +249,9 @@ fn main() -> anyhow::Result<()> {
     summary.push('\n');
     let at = report.find("## Search").unwrap_or(report.len());
     report.insert_str(at, &summary);
+    if let Some(station) = station_report {
+        report.push_str(&station);
+    }
     std::fs::write(&args.out, report)?;
     eprintln!("wrote {}", args.out.display());
     Ok(())

@@ -11,7 +11,6 @@ use doorstep_protocol::{DeviceInfo, PullResponse, PushResponse, RecordSnapshot, 
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use rusqlite_migration::{M, Migrations};
 use serde_json::{Map, Value};
-use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::LazyLock;
 
@@ -19,6 +18,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
     Migrations::new(vec![
         M::up(include_str!("../migrations/0001_init.sql")),
         M::up(include_str!("../migrations/0002_staff_actions.sql")),
+        M::up(include_str!("../migrations/0003_creation_versions.sql")),
     ])
 });
 
@@ -109,14 +109,14 @@ impl StationStore {
             )));
         }
         let tx = self.conn.transaction()?;
-        let contiguous: i64 = tx
-            .query_row(
-                "SELECT contiguous_seq FROM devices WHERE device_id = ?1",
-                [device_id],
-                |r| r.get(0),
-            )
-            .optional()?
-            .ok_or(StationError::UnknownDevice(device_id))?;
+        let contiguous: i64 = query_one(
+            &tx,
+            "SELECT contiguous_seq FROM devices WHERE device_id = ?1",
+            [device_id],
+            |r| r.get(0),
+        )
+        .optional()?
+        .ok_or(StationError::UnknownDevice(device_id))?;
         let mut response = PushResponse::default();
         for (i, c) in changes.iter().enumerate() {
             if c.device_id != device_id {
@@ -135,7 +135,7 @@ impl StationStore {
                     c.entity.as_str()
                 )));
             }
-            let inserted = tx.execute(
+            let inserted = exec(&tx,
                 "INSERT OR IGNORE INTO changes (change_id, device_id, device_seq, officer_id, entity, entity_id, fields,
                      base_version, hlc_ms, hlc_counter, created_at, received_at, status)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 'pending')",
@@ -163,8 +163,7 @@ impl StationStore {
         // Decide, in the device's own order, every change whose predecessors are all here.
         let mut acked = contiguous;
         loop {
-            let next: Option<i64> = tx
-                .query_row(
+            let next: Option<i64> = query_one(&tx,
                     "SELECT seq FROM changes WHERE device_id = ?1 AND device_seq = ?2 AND status = 'pending'",
                     params![device_id, acked + 1],
                     |r| r.get(0),
@@ -174,12 +173,14 @@ impl StationStore {
             response.conflicts += apply(&tx, seq)?;
             acked += 1;
         }
-        response.held = tx.query_row(
+        response.held = query_one(
+            &tx,
             "SELECT count(*) FROM changes WHERE device_id = ?1 AND status = 'pending'",
             [device_id],
             |r| r.get(0),
         )?;
-        tx.execute(
+        exec(
+            &tx,
             "UPDATE devices SET contiguous_seq = ?2, last_seen_at = ?3 WHERE device_id = ?1",
             params![device_id, acked, now()],
         )?;
@@ -324,13 +325,13 @@ impl StationStore {
             return Err(bad("say who decides (staff)"));
         }
         let tx = self.conn.transaction()?;
-        let row: Option<(String, String, String, String)> = tx
-            .query_row(
-                "SELECT entity, entity_id, field, status FROM conflicts WHERE id = ?1",
-                [id],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-            )
-            .optional()?;
+        let row: Option<(String, String, String, String)> = query_one(
+            &tx,
+            "SELECT entity, entity_id, field, status FROM conflicts WHERE id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .optional()?;
         let (entity, entity_id, field, status) =
             row.ok_or_else(|| StationError::NotFound(format!("no conflict {id}")))?;
         if status != "open" {
@@ -376,11 +377,12 @@ impl StationStore {
                 station_clock(),
             )?)
         };
-        tx.execute(
+        exec(
+            &tx,
             "UPDATE conflicts SET status = 'resolved', resolved_by = ?2, resolved_at = ?3, resolution = ?4 WHERE id = ?1",
             params![id, staff, now(), value.to_string()],
         )?;
-        tx.execute(
+        exec(&tx,
             "INSERT INTO staff_actions (staff, action, entity, entity_id, details, version, created_at)
              VALUES (?1, 'resolve_conflict', ?2, ?3, ?4, ?5, ?6)",
             params![
@@ -403,25 +405,41 @@ impl StationStore {
 }
 
 fn load_state(tx: &Transaction<'_>, entity: EntityKind, id: &str) -> Result<Option<RecordState>> {
-    let row: Option<(i64, bool, String)> = tx
-        .query_row(
-            "SELECT version, deleted, fields FROM records WHERE entity = ?1 AND id = ?2",
-            params![entity.as_str(), id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )
+    let row: Option<(i64, bool, String, i64, DeviceId, Hlc)> = tx
+        .prepare_cached(
+            "SELECT version, deleted, fields, created_version, created_device, created_hlc_ms, created_hlc_counter
+             FROM records WHERE entity = ?1 AND id = ?2",
+        )?
+        .query_row(params![entity.as_str(), id], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, Hlc { ms: r.get(5)?, counter: r.get(6)? }))
+        })
         .optional()?;
-    let Some((version, deleted, fields)) = row else {
+    let Some((version, deleted, fields, created_version, created_device, created_hlc)) = row else {
         return Ok(None);
     };
     let values: Map<String, Value> = serde_json::from_str(&fields)?;
-    let mut stmt = tx.prepare_cached(
-        "SELECT field, version, device_id, hlc_ms, hlc_counter FROM field_versions WHERE entity = ?1 AND id = ?2",
-    )?;
+    // Every field starts as set by the creation; field_versions holds those changed since.
     let mut state = RecordState {
         version,
         deleted,
-        fields: BTreeMap::new(),
+        fields: values
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.clone(),
+                    FieldState {
+                        value: v.clone(),
+                        version: created_version,
+                        device: created_device,
+                        hlc: created_hlc,
+                    },
+                )
+            })
+            .collect(),
     };
+    let mut stmt = tx.prepare_cached(
+        "SELECT field, version, device_id, hlc_ms, hlc_counter FROM field_versions WHERE entity = ?1 AND id = ?2",
+    )?;
     let rows = stmt.query_map(params![entity.as_str(), id], |r| {
         Ok((
             r.get::<_, String>(0)?,
@@ -466,13 +484,13 @@ fn beat_of(
         .get("household_id")
         .and_then(Value::as_str)
         .unwrap_or_default();
-    let beat: Option<String> = tx
-        .query_row(
-            "SELECT beat FROM records WHERE entity = 'household' AND id = ?1",
-            [household],
-            |r| r.get(0),
-        )
-        .optional()?;
+    let beat: Option<String> = query_one(
+        &tx,
+        "SELECT beat FROM records WHERE entity = 'household' AND id = ?1",
+        [household],
+        |r| r.get(0),
+    )
+    .optional()?;
     beat.ok_or_else(|| {
         bad(format!(
             "{} names household {household}, which the station does not have",
@@ -483,12 +501,30 @@ fn beat_of(
 
 /// Decides one stored change and writes the outcome. Returns the number of conflicts queued.
 fn apply(tx: &Transaction<'_>, seq: i64) -> Result<u32> {
-    let (device_id, entity, entity_id, fields, base_version, hlc_ms, hlc_counter): (DeviceId, String, String, String, i64, i64, u32) =
-        tx.query_row(
-            "SELECT device_id, entity, entity_id, fields, base_version, hlc_ms, hlc_counter FROM changes WHERE seq = ?1",
-            [seq],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)),
-        )?;
+    let (device_id, entity, entity_id, fields, base_version, hlc_ms, hlc_counter): (
+        DeviceId,
+        String,
+        String,
+        String,
+        i64,
+        i64,
+        u32,
+    ) = query_one(
+        &tx,
+        "SELECT device_id, entity, entity_id, fields, base_version, hlc_ms, hlc_counter FROM changes WHERE seq = ?1",
+        [seq],
+        |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+            ))
+        },
+    )?;
     let entity = EntityKind::parse(&entity).ok_or_else(|| bad("stored entity"))?;
     let fields: Map<String, Value> = serde_json::from_str(&fields)?;
     let hlc = Hlc {
@@ -571,7 +607,7 @@ fn apply(tx: &Transaction<'_>, seq: i64) -> Result<u32> {
         )?)
     };
     for (field, station, incoming_wins) in &conflicts {
-        tx.execute(
+        exec(&tx,
             "INSERT INTO conflicts (entity, entity_id, field, base_version, station_value, incoming_value, applied,
                                     incoming_seq, created_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -593,7 +629,8 @@ fn apply(tx: &Transaction<'_>, seq: i64) -> Result<u32> {
     } else {
         "conflict"
     };
-    tx.execute(
+    exec(
+        &tx,
         "UPDATE changes SET status = ?2, version = ?3 WHERE seq = ?1",
         params![seq, status, version],
     )?;
@@ -610,7 +647,8 @@ fn station_clock() -> Hlc {
     }
 }
 
-/// Writes a record's merged `values` under a new station version, and who set `set` fields.
+/// Writes a record's merged `values` under a new station version, and who set the `set` fields. A
+/// new record records its creation once (see migration 0003) instead of a row per field.
 fn write_record<'a>(
     tx: &Transaction<'_>,
     entity: EntityKind,
@@ -620,22 +658,27 @@ fn write_record<'a>(
     device: DeviceId,
     hlc: Hlc,
 ) -> Result<i64> {
-    let version: i64 = tx.query_row(
-        "UPDATE meta SET value = value + 1 WHERE key = 'version' RETURNING value",
-        [],
-        |r| r.get(0),
-    )?;
+    let version: i64 = tx
+        .prepare_cached("UPDATE meta SET value = value + 1 WHERE key = 'version' RETURNING value")?
+        .query_row([], |r| r.get(0))?;
     let beat = beat_of(tx, entity, values)?;
     let deleted = values
         .get("deleted")
         .and_then(Value::as_bool)
         .unwrap_or(false);
-    tx.execute(
-        "INSERT INTO records (entity, id, version, deleted, beat, fields) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-         ON CONFLICT (entity, id) DO UPDATE SET version = excluded.version, deleted = excluded.deleted,
-             beat = excluded.beat, fields = excluded.fields",
-        params![entity.as_str(), entity_id, version, deleted, beat, Value::Object(values.clone()).to_string()],
-    )?;
+    let fields = Value::Object(values.clone()).to_string();
+    let updated = tx
+        .prepare_cached("UPDATE records SET version = ?3, deleted = ?4, beat = ?5, fields = ?6 WHERE entity = ?1 AND id = ?2")?
+        .execute(params![entity.as_str(), entity_id, version, deleted, beat, fields])?;
+    if updated == 0 {
+        tx.prepare_cached(
+            "INSERT INTO records (entity, id, version, deleted, beat, fields, created_version, created_device,
+                                  created_hlc_ms, created_hlc_counter)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?3, ?7, ?8, ?9)",
+        )?
+        .execute(params![entity.as_str(), entity_id, version, deleted, beat, fields, device, hlc.ms, hlc.counter])?;
+        return Ok(version);
+    }
     let mut stmt = tx.prepare_cached(
         "INSERT INTO field_versions (entity, id, field, version, device_id, hlc_ms, hlc_counter)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
@@ -654,4 +697,19 @@ fn write_record<'a>(
         ])?;
     }
     Ok(version)
+}
+
+/// A statement run through the connection's statement cache: the push path runs the same dozen
+/// statements for every change, and preparing each anew costs more than running it.
+fn exec(conn: &Connection, sql: &str, params: impl rusqlite::Params) -> rusqlite::Result<usize> {
+    conn.prepare_cached(sql)?.execute(params)
+}
+
+fn query_one<T>(
+    conn: &Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+    f: impl FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+) -> rusqlite::Result<T> {
+    conn.prepare_cached(sql)?.query_row(params, f)
 }

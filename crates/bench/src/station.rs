@@ -1,0 +1,383 @@
+//! Station benchmarks: ingest of pushed changes over HTTP on loopback against raw SQLite inserts of
+//! the same rows and against PouchDB replication (the peer in shared/peers/pouchdb); incremental
+//! sync of 50 changes against a station holding 10k and 1M changes; the first download of a
+//! 20k-household beat; the station's peak memory.
+
+use crate::measure::Stats;
+use anyhow::Context;
+use doorstep_core::Store;
+use doorstep_core::hlc::Hlc;
+use doorstep_core::ids::{ChangeId, DeviceId, HouseholdId, OfficerId, VisitId};
+use doorstep_core::model::{EntityKind, Household, HouseholdKind, Purpose, Rating, Record, Visit};
+use doorstep_core::store::changes::Change;
+use doorstep_core::store::remote::StationLink;
+use doorstep_protocol::{DeviceInfo, PushRequest, PushResponse};
+use std::fmt::Write as _;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const PASSWORD: &str = "bench";
+
+struct StationProcess {
+    child: Child,
+    url: String,
+    _dir: tempfile::TempDir,
+}
+
+impl StationProcess {
+    fn start(bin: &Path) -> anyhow::Result<StationProcess> {
+        let dir = tempfile::tempdir()?;
+        std::fs::write(
+            dir.path().join("station.json"),
+            format!("{{\"password\": \"{PASSWORD}\"}}"),
+        )?;
+        let mut child = Command::new(bin)
+            .args(["serve", "--listen", "127.0.0.1:0", "--data"])
+            .arg(dir.path())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .context("starting doorstep-station")?;
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().context("station stdout")?).read_line(&mut line)?;
+        let url = line
+            .trim()
+            .rsplit(' ')
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        Ok(StationProcess {
+            child,
+            url,
+            _dir: dir,
+        })
+    }
+
+    fn peak_mb(&self) -> u64 {
+        crate::machine::status_kb(&self.child.id().to_string(), "VmHWM:") / 1024
+    }
+}
+
+impl Drop for StationProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(300)))
+        .build()
+        .into()
+}
+
+/// A device that exists only as an identity, pushing synthetic changes straight over HTTP.
+struct Pusher {
+    info: DeviceInfo,
+    seq: i64,
+    household: Option<HouseholdId>,
+}
+
+impl Pusher {
+    fn enroll(station: &StationProcess, officer: &str, beat: &str) -> anyhow::Result<Pusher> {
+        let info = DeviceInfo {
+            device_id: DeviceId::new(),
+            officer_id: OfficerId::new(),
+            officer_name: officer.into(),
+            beats: vec![beat.into()],
+        };
+        let status = agent()
+            .post(&format!("{}/api/v1/devices", station.url))
+            .header("Authorization", &format!("Bearer {PASSWORD}"))
+            .send_json(&info)?
+            .status();
+        anyhow::ensure!(status.is_success(), "enrolling: {status}");
+        Ok(Pusher {
+            info,
+            seq: 0,
+            household: None,
+        })
+    }
+
+    /// The next `n` changes: a household, then nine visit-sized records for it, and so on.
+    fn changes(&mut self, n: usize) -> anyhow::Result<Vec<Change>> {
+        let mut out = Vec::with_capacity(n);
+        for _ in 0..n {
+            self.seq += 1;
+            let (entity, id, fields) = match self.household {
+                Some(h) if self.seq % 10 != 1 => {
+                    let v = Visit {
+                        id: VisitId::new(),
+                        version: 0,
+                        household_id: h,
+                        visited_at: doorstep_core::time::now(),
+                        officers: vec![self.info.officer_name.clone()],
+                        purposes: vec![Purpose::Safety],
+                        met: vec![],
+                        notes: "检查了燃气管道和电线，提醒不要在楼道给电动车充电。住户反映楼道照明损坏。".into(),
+                        inquiry_areas: vec![],
+                        rating: Some(Rating::Satisfied),
+                        opinions: String::new(),
+                        location: String::new(),
+                        deleted: false,
+                    };
+                    (EntityKind::Visit, v.id.0, v.fields()?)
+                }
+                _ => {
+                    let h = Household::new(
+                        self.info.beats[0].clone(),
+                        format!("幸福路{}号", self.seq),
+                        HouseholdKind::Residence,
+                    );
+                    self.household = Some(h.id);
+                    (EntityKind::Household, h.id.0, h.fields()?)
+                }
+            };
+            out.push(Change {
+                change_id: ChangeId::new(),
+                device_id: self.info.device_id,
+                device_seq: self.seq,
+                officer_id: self.info.officer_id,
+                entity,
+                entity_id: id,
+                fields,
+                base_version: 0,
+                hlc: Hlc {
+                    ms: chrono::Utc::now().timestamp_millis(),
+                    counter: self.seq as u32,
+                },
+                created_at: doorstep_core::time::now(),
+            });
+        }
+        Ok(out)
+    }
+
+    /// Pushes `changes` in batches of 1000; returns the time spent in the pushes.
+    fn push(&self, station: &StationProcess, changes: &[Change]) -> anyhow::Result<Duration> {
+        let agent = agent();
+        let mut spent = Duration::ZERO;
+        for batch in changes.chunks(1000) {
+            let request = PushRequest {
+                device_id: self.info.device_id,
+                changes: batch.to_vec(),
+            };
+            let t = Instant::now();
+            let mut response = agent
+                .post(&format!("{}/api/v1/push", station.url))
+                .header("Authorization", &format!("Bearer {PASSWORD}"))
+                .send_json(&request)?;
+            let answer: PushResponse = response.body_mut().read_json()?;
+            spent += t.elapsed();
+            anyhow::ensure!(
+                answer.acked_seq == batch.last().map(|c| c.device_seq).unwrap_or(0),
+                "push not acknowledged"
+            );
+        }
+        Ok(spent)
+    }
+}
+
+/// Raw SQLite: the same rows, one transaction, same pragmas as the station.
+fn raw_sqlite(changes: &[Change], dir: &Path) -> anyhow::Result<Duration> {
+    let conn = rusqlite::Connection::open(dir.join("raw.sqlite"))?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.execute_batch(
+        "CREATE TABLE changes (seq INTEGER PRIMARY KEY, change_id TEXT UNIQUE, device_id TEXT, device_seq INTEGER,
+           entity TEXT, entity_id TEXT, fields TEXT, base_version INTEGER, hlc_ms INTEGER, hlc_counter INTEGER)",
+    )?;
+    let t = Instant::now();
+    let tx = conn.unchecked_transaction()?;
+    {
+        let mut stmt =
+            tx.prepare("INSERT INTO changes VALUES (NULL, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)")?;
+        for c in changes {
+            stmt.execute(rusqlite::params![
+                c.change_id.to_string(),
+                c.device_id.to_string(),
+                c.device_seq,
+                c.entity.as_str(),
+                c.entity_id.to_string(),
+                serde_json::Value::Object(c.fields.clone()).to_string(),
+                c.base_version,
+                c.hlc.ms,
+                c.hlc.counter
+            ])?;
+        }
+    }
+    tx.commit()?;
+    Ok(t.elapsed())
+}
+
+/// The PouchDB peer over HTTP (shared/peers/pouchdb, copied and installed by scripts/bench.sh).
+fn pouchdb(peer: &Path, docs: usize) -> Option<(f64, f64)> {
+    let out = Command::new("bash")
+        .arg(peer.join("run_http.sh"))
+        .args([docs.to_string(), "1000".into(), "5985".into()])
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    // "http push: batch_size=1000 docs_written=100000 28.12s 3556 docs/s remote_count=100000"
+    let rate = |prefix: &str| -> Option<f64> {
+        let line = text.lines().find(|l| l.starts_with(prefix))?;
+        let words: Vec<&str> = line.split_whitespace().collect();
+        let i = words.iter().position(|w| *w == "docs/s")?;
+        words.get(i.checked_sub(1)?)?.parse().ok()
+    };
+    Some((rate("http push:")?, rate("http pull:")?))
+}
+
+fn device(station: &StationProcess, dir: &Path, name: &str, beat: &str) -> anyhow::Result<Store> {
+    let mut store = Store::open(&dir.join(format!("{name}.sqlite")))?;
+    store.init_device(name, &[beat.to_string()])?;
+    doorstep_sync::enroll(
+        &mut store,
+        StationLink {
+            url: station.url.clone(),
+            password: PASSWORD.into(),
+        },
+    )?;
+    Ok(store)
+}
+
+/// 50 edits on the device, then one timed sync.
+fn incremental(store: &mut Store) -> anyhow::Result<Duration> {
+    let ids: Vec<HouseholdId> = store
+        .conn()
+        .prepare("SELECT id FROM households LIMIT 50")?
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    for (i, id) in ids.iter().enumerate() {
+        let mut h: Household = store.get(id.0)?;
+        h.notes = format!("第{i}次补充：{}", chrono::Utc::now().timestamp_millis());
+        store.save(&h)?;
+    }
+    let t = Instant::now();
+    doorstep_sync::sync(store, |_| ())?;
+    Ok(t.elapsed())
+}
+
+pub fn run(
+    bin: &Path,
+    households: usize,
+    big: usize,
+    peer: Option<PathBuf>,
+) -> anyhow::Result<String> {
+    let dir = tempfile::tempdir()?;
+    let mut report = String::new();
+    writeln!(report, "## Station sync\n")?;
+
+    // Ingest: a beat of `households` households with nine visit-sized records each.
+    let station = StationProcess::start(bin)?;
+    let mut officer = Pusher::enroll(&station, "张警官", "幸福社区")?;
+    let changes = officer.changes(households * 10)?;
+    let pushed = officer.push(&station, &changes)?;
+    let raw = raw_sqlite(&changes, dir.path())?;
+    let ours = changes.len() as f64 / pushed.as_secs_f64();
+    let reference = changes.len() as f64 / raw.as_secs_f64();
+    writeln!(
+        report,
+        "| ingest of {} pushed changes | changes/s | ratio |",
+        changes.len()
+    )?;
+    writeln!(report, "|---|---|---|")?;
+    writeln!(
+        report,
+        "| doorstep-station over HTTP on loopback, batches of 1000, each decided and stored in one transaction | {ours:.0} | — |"
+    )?;
+    writeln!(
+        report,
+        "| reference: raw SQLite, the same rows, one transaction, same pragmas | {reference:.0} | ours = {:.2}× (goal ≥ 0.5×) |",
+        ours / reference
+    )?;
+    match peer.as_deref().and_then(|p| pouchdb(p, 100_000)) {
+        Some((push, pull)) => writeln!(
+            report,
+            "| peer: PouchDB replication over HTTP (express-pouchdb, batch 1000, 100k visit docs): push / pull | {push:.0} / {pull:.0} | ours = {:.1}× its push (goal ≥ 20×) |",
+            ours / push
+        )?,
+        None => writeln!(
+            report,
+            "| peer: PouchDB | not run (see scripts/bench.sh) | — |"
+        )?,
+    }
+
+    // First download of the whole beat by a new laptop.
+    let mut newcomer = device(&station, dir.path(), "王警官", "幸福社区")?;
+    let t = Instant::now();
+    let first = doorstep_sync::sync(&mut newcomer, |_| ())?;
+    let first_download = t.elapsed();
+    writeln!(
+        report,
+        "\nFirst download of a {households}-household beat ({} records) by a new laptop, pull pages of 1000 applied with the search index: {:.2} s (goal ≤ 5 s).\n",
+        first.pulled,
+        first_download.as_secs_f64()
+    )?;
+    let ingest_peak = station.peak_mb();
+    drop(station);
+
+    // Incremental sync of 50 changes against a station holding 10k, then 1M changes.
+    let station = StationProcess::start(bin)?;
+    let mut seeder = Pusher::enroll(&station, "张警官", "幸福社区")?;
+    let seed = seeder.changes(10_000)?;
+    seeder.push(&station, &seed)?;
+    let mut laptop = device(&station, dir.path(), "赵警官", "幸福社区")?;
+    doorstep_sync::sync(&mut laptop, |_| ())?;
+    let mut small = Vec::new();
+    for _ in 0..5 {
+        small.push(incremental(&mut laptop)?);
+    }
+    let mut other = Pusher::enroll(&station, "孙警官", "和平社区")?;
+    let mut left = big.saturating_sub(10_000);
+    while left > 0 {
+        let n = left.min(100_000);
+        let batch = other.changes(n)?;
+        other.push(&station, &batch)?;
+        left -= n;
+    }
+    let held: i64 = station_changes(&station)?;
+    let mut large = Vec::new();
+    for _ in 0..5 {
+        large.push(incremental(&mut laptop)?);
+    }
+    let (small, large) = (Stats::of(small), Stats::of(large));
+    writeln!(
+        report,
+        "| incremental sync of 50 edits (push + pull) | p50 | max |"
+    )?;
+    writeln!(report, "|---|---|---|")?;
+    writeln!(
+        report,
+        "| station holding 10k changes | {} | {} |",
+        Stats::ms(small.p50),
+        Stats::ms(small.max)
+    )?;
+    writeln!(
+        report,
+        "| station holding {}k changes | {} | {} |",
+        held / 1000,
+        Stats::ms(large.p50),
+        Stats::ms(large.max)
+    )?;
+    writeln!(
+        report,
+        "\nRatio 1M / 10k: {:.2}× (goal ≤ 1.5×).\n",
+        large.p50.as_secs_f64() / small.p50.as_secs_f64()
+    )?;
+    writeln!(
+        report,
+        "Station peak memory (VmHWM): {ingest_peak} MB during the ingest and first download; {} MB after taking 1M changes.\n",
+        station.peak_mb()
+    )?;
+    Ok(report)
+}
+
+fn station_changes(station: &StationProcess) -> anyhow::Result<i64> {
+    let path = station._dir.path().join("station.sqlite");
+    let conn = rusqlite::Connection::open(path)?;
+    Ok(conn.query_row("SELECT count(*) FROM changes", [], |r| r.get(0))?)
+}
