@@ -8,9 +8,18 @@ source scripts/env.sh
 
 bash scripts/install-deps.sh
 (cd ui && npm run --silent build)
-cargo build --quiet --release -p doorstep-bench
+cargo build --quiet --release -p doorstep-bench -p doorstep-station
 cargo build --quiet --release -p doorstep-app
 
+# The PouchDB peer (shared/peers/pouchdb is read-only): a writable copy with its npm packages.
+peer="$HOME/.cache/doorstep/pouchdb-peer"
+if [ -d ../shared/peers/pouchdb ] && [ ! -d "$peer/node_modules" ]; then
+  mkdir -p "$peer" && cp -r ../shared/peers/pouchdb/. "$peer/" && chmod -R u+w "$peer"
+  (cd "$peer" && npm install --no-audit --no-fund --loglevel=error) || echo "PouchDB peer could not be installed; its row will say so"
+fi
+export PEER_WORKDIR="${PEER_WORKDIR:-$(mktemp -d)}"
+
 ensure_display
-"$CARGO_TARGET_DIR/release/doorstep-bench" --app "$CARGO_TARGET_DIR/release/doorstep-app" --out BENCHMARKS.md "$@"
+"$CARGO_TARGET_DIR/release/doorstep-bench" --app "$CARGO_TARGET_DIR/release/doorstep-app" \
+  --station "$CARGO_TARGET_DIR/release/doorstep-station" --pouchdb "$peer" --out BENCHMARKS.md "$@"
 cat BENCHMARKS.md

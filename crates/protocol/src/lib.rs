@@ -22,7 +22,7 @@ pub mod limits {
 }
 
 /// A laptop, as it introduces itself when enrolling.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct DeviceInfo {
     pub device_id: DeviceId,
     pub officer_id: OfficerId,
@@ -30,13 +30,13 @@ pub struct DeviceInfo {
     pub beats: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PushRequest {
     pub device_id: DeviceId,
     pub changes: Vec<Change>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PushResponse {
     /// The highest device sequence up to which the station holds every change durably.
     pub acked_seq: i64,
@@ -53,7 +53,7 @@ pub struct PushResponse {
 /// A record as the station holds it now (defined in the core, which applies it).
 pub use doorstep_core::store::remote::RemoteRecord as RecordSnapshot;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PullResponse {
     pub records: Vec<RecordSnapshot>,
     /// The cursor to ask from next time (the highest version in `records`, or the request's).
@@ -62,14 +62,14 @@ pub struct PullResponse {
     pub more: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Health {
     pub status: String,
     pub version: String,
 }
 
 /// A 4xx/5xx body: what was wrong with the request, never internals.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ApiErrorBody {
     pub error: String,
     pub message: String,

@@ -141,6 +141,36 @@ async fn with_store<T: Send + 'static>(
     .map_err(ApiError::from)
 }
 
+/// The API document, generated from the handlers and the wire types below.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    info(title = "Doorstep station API", description = "Sync between officers' laptops and their station, and the staff merge queue."),
+    paths(health, enroll, push, pull, conflicts, resolve),
+    components(schemas(ApiErrorBody, DeviceInfo, Health, PullResponse, PushRequest, PushResponse, Resolution)),
+    modifiers(&BearerAuth),
+    security(("station_password" = []))
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, api: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let scheme =
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build());
+        api.components
+            .get_or_insert_with(Default::default)
+            .add_security_scheme("station_password", scheme);
+    }
+}
+
+async fn openapi() -> Json<utoipa::openapi::OpenApi> {
+    Json(<ApiDoc as utoipa::OpenApi>::openapi())
+}
+
+/// Whether the station is up.
+#[utoipa::path(get, path = "/api/v1/health", security(()), responses((status = 200, body = Health)))]
 async fn health() -> Json<Health> {
     Json(Health {
         status: "ok".into(),
@@ -148,6 +178,9 @@ async fn health() -> Json<Health> {
     })
 }
 
+/// Enrols (or re-introduces) a laptop: its officer and beats.
+#[utoipa::path(post, path = "/api/v1/devices", request_body = DeviceInfo,
+    responses((status = 204, description = "enrolled"), (status = 400, body = ApiErrorBody), (status = 401, body = ApiErrorBody)))]
 async fn enroll(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -159,6 +192,10 @@ async fn enroll(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Stores and decides a batch of a device's changes (at most 1,000; 8 MiB), in one transaction.
+#[utoipa::path(post, path = "/api/v1/push", request_body = PushRequest,
+    responses((status = 200, body = PushResponse), (status = 400, body = ApiErrorBody), (status = 401, body = ApiErrorBody),
+              (status = 403, body = ApiErrorBody), (status = 413, body = ApiErrorBody)))]
 async fn push(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -171,7 +208,7 @@ async fn push(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 struct PullQuery {
     device_id: DeviceId,
     #[serde(default)]
@@ -184,6 +221,10 @@ fn default_pull_limit() -> u32 {
     500
 }
 
+/// Records of the device's beats above its cursor, oldest version first (at most 2,000 a page).
+#[utoipa::path(get, path = "/api/v1/pull", params(PullQuery),
+    responses((status = 200, body = PullResponse), (status = 400, body = ApiErrorBody), (status = 401, body = ApiErrorBody),
+              (status = 403, body = ApiErrorBody)))]
 async fn pull(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -196,6 +237,9 @@ async fn pull(
     ))
 }
 
+/// The open conflicts of the merge queue.
+#[utoipa::path(get, path = "/api/v1/conflicts",
+    responses((status = 200, body = Vec<crate::store::Conflict>), (status = 401, body = ApiErrorBody)))]
 async fn conflicts(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -205,12 +249,20 @@ async fn conflicts(
 }
 
 /// A staff decision on one conflict.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct Resolution {
+    /// Who decides.
     pub staff: String,
+    /// The value to keep: one of the two, or an edited one.
+    #[schema(value_type = Object)]
     pub value: serde_json::Value,
 }
 
+/// Settles a conflict: the value is applied as a new station version and the decision recorded.
+#[utoipa::path(post, path = "/api/v1/conflicts/{id}/resolve", params(("id" = i64, Path, description = "the conflict")),
+    request_body = Resolution,
+    responses((status = 200, description = "applied; the new version"), (status = 400, body = ApiErrorBody),
+              (status = 401, body = ApiErrorBody), (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody)))]
 async fn resolve(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -249,6 +301,7 @@ pub fn app(state: AppState) -> Router {
         .route("/staff/queue.js", get(staff_script))
         .route("/staff/style.css", get(staff_style))
         .route("/api/v1/health", get(health))
+        .route("/api/v1/openapi.json", get(openapi))
         .route("/api/v1/devices", post(enroll))
         .route("/api/v1/push", post(push))
         .route("/api/v1/pull", get(pull))
@@ -277,6 +330,35 @@ mod tests {
         let status = response.status();
         let body = response.into_body().collect().await.unwrap().to_bytes();
         (status, String::from_utf8_lossy(&body).into_owned())
+    }
+
+    #[tokio::test]
+    async fn the_openapi_document_describes_every_route() {
+        let (router, _dir) = router();
+        let (status, body) = call(
+            router,
+            Request::get("/api/v1/openapi.json")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        let doc: serde_json::Value = serde_json::from_str(&body).unwrap();
+        for path in [
+            "/api/v1/health",
+            "/api/v1/devices",
+            "/api/v1/push",
+            "/api/v1/pull",
+            "/api/v1/conflicts",
+            "/api/v1/conflicts/{id}/resolve",
+        ] {
+            assert!(doc["paths"][path].is_object(), "{path} missing");
+        }
+        assert!(doc["components"]["schemas"]["PushRequest"].is_object());
+        assert!(
+            doc["components"]["schemas"]["Change"].is_object(),
+            "the change is described, not opaque"
+        );
     }
 
     #[tokio::test]

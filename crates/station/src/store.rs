@@ -56,7 +56,7 @@ pub struct StationStore {
 
 /// One open conflict, as the merge queue shows it: base, station and incoming values side by side,
 /// with who made each and which one is applied for now.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
 pub struct Conflict {
     pub id: i64,
     pub entity: EntityKind,
@@ -66,9 +66,12 @@ pub struct Conflict {
     pub field: String,
     pub base_version: i64,
     /// The field's value at the base version the incoming edit was made on (null if unknown).
+    #[schema(value_type = Object)]
     pub base_value: Value,
+    #[schema(value_type = Object)]
     pub station_value: Value,
     pub station_by: String,
+    #[schema(value_type = Object)]
     pub incoming_value: Value,
     pub incoming_by: String,
     pub incoming_at: String,

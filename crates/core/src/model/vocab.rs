@@ -85,6 +85,7 @@ FeedbackMethod { InPerson = "in_person", Phone = "phone", Message = "message", L
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 #[ts(export)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum EntityKind {
     Household,
     Resident,

@@ -17,6 +17,7 @@ use uuid::Uuid;
 /// One recorded edit.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Change {
     pub change_id: ChangeId,
     pub device_id: DeviceId,
@@ -29,6 +30,7 @@ pub struct Change {
     pub entity_id: Uuid,
     /// The fields this edit set, with their new values (all fields for a new record).
     #[ts(type = "Record<string, unknown>")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub fields: Map<String, Value>,
     /// The record's version on this device before the edit (0 for a record new to the station).
     #[ts(type = "number")]
@@ -36,6 +38,7 @@ pub struct Change {
     pub hlc: Hlc,
     #[serde(with = "crate::time::ts")]
     #[ts(type = "string")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub created_at: DateTime<Utc>,
 }
 

@@ -18,11 +18,13 @@ use uuid::Uuid;
 
 /// A record as the station holds it (the pull's unit; also the wire type).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RemoteRecord {
     pub entity: EntityKind,
     pub id: Uuid,
     pub version: i64,
     pub deleted: bool,
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub fields: Map<String, Value>,
 }
 
