@@ -4,12 +4,14 @@
 //! - `support`: the station process and officers' devices.
 //! - `merging`: concurrent edits, conflicts, deletions, beats.
 //! - `delivery`: re-sent and cut batches, out-of-order changes, bad requests.
+//! - `duplicates`: one family registered twice, merged, and the merge undone.
 //! - `web_queue`: the staff merge queue in headless Chromium.
 
 // Test helpers unwrap: a failure there is the test's report.
 #![allow(clippy::unwrap_used)]
 
 mod delivery;
+mod duplicates;
 mod merging;
 mod support;
 mod web_queue;

@@ -145,8 +145,8 @@ async fn with_store<T: Send + 'static>(
 #[derive(utoipa::OpenApi)]
 #[openapi(
     info(title = "Doorstep station API", description = "Sync between officers' laptops and their station, and the staff merge queue."),
-    paths(health, enroll, push, pull, conflicts, resolve),
-    components(schemas(ApiErrorBody, DeviceInfo, Health, PullResponse, PushRequest, PushResponse, Resolution)),
+    paths(health, enroll, push, pull, conflicts, resolve, duplicates, merge, undo),
+    components(schemas(ApiErrorBody, DeviceInfo, Health, PullResponse, PushRequest, PushResponse, Resolution, MergeDecision, UndoDecision)),
     modifiers(&BearerAuth),
     security(("station_password" = []))
 )]
@@ -295,6 +295,68 @@ async fn staff_style() -> impl IntoResponse {
     )
 }
 
+/// Duplicate candidates still open, and merges that can be undone.
+#[utoipa::path(get, path = "/api/v1/duplicates",
+    responses((status = 200, body = Vec<crate::store::Duplicate>), (status = 401, body = ApiErrorBody)))]
+async fn duplicates(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    authorize(&state, &headers)?;
+    Ok(Json(with_store(&state, |s| s.duplicates()).await?).into_response())
+}
+
+/// A staff decision to merge a duplicate pair, keeping `survivor`.
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct MergeDecision {
+    pub staff: String,
+    /// The id of the record that stays (one of the pair).
+    pub survivor: String,
+}
+
+/// Merges a duplicate pair: the other record becomes a redirect and its children move to the survivor.
+#[utoipa::path(post, path = "/api/v1/duplicates/{id}/merge", params(("id" = i64, Path, description = "the candidate")),
+    request_body = MergeDecision,
+    responses((status = 204, description = "merged"), (status = 400, body = ApiErrorBody), (status = 401, body = ApiErrorBody),
+              (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody)))]
+async fn merge(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    body: Result<Json<MergeDecision>, JsonRejection>,
+) -> Result<StatusCode, ApiError> {
+    authorize(&state, &headers)?;
+    let Json(d) = body?;
+    with_store(&state, move |s| {
+        s.merge_duplicate(id, &d.staff, &d.survivor)
+    })
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Who undoes a merge.
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct UndoDecision {
+    pub staff: String,
+}
+
+/// Undoes a merge: the other record and its children come back.
+#[utoipa::path(post, path = "/api/v1/duplicates/{id}/undo", params(("id" = i64, Path, description = "the merged pair")),
+    request_body = UndoDecision,
+    responses((status = 204, description = "undone"), (status = 401, body = ApiErrorBody), (status = 404, body = ApiErrorBody),
+              (status = 409, body = ApiErrorBody)))]
+async fn undo(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    body: Result<Json<UndoDecision>, JsonRejection>,
+) -> Result<StatusCode, ApiError> {
+    authorize(&state, &headers)?;
+    let Json(d) = body?;
+    with_store(&state, move |s| s.undo_merge(id, &d.staff)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 pub fn app(state: AppState) -> Router {
     Router::new()
         .route("/", get(staff_page))
@@ -307,6 +369,9 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/pull", get(pull))
         .route("/api/v1/conflicts", get(conflicts))
         .route("/api/v1/conflicts/{id}/resolve", post(resolve))
+        .route("/api/v1/duplicates", get(duplicates))
+        .route("/api/v1/duplicates/{id}/merge", post(merge))
+        .route("/api/v1/duplicates/{id}/undo", post(undo))
         .layer(DefaultBodyLimit::max(limits::MAX_BODY_BYTES))
         .with_state(state)
 }

@@ -19,6 +19,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("../migrations/0001_init.sql")),
         M::up(include_str!("../migrations/0002_staff_actions.sql")),
         M::up(include_str!("../migrations/0003_creation_versions.sql")),
+        M::up(include_str!("../migrations/0004_duplicates.sql")),
     ])
 });
 
@@ -529,7 +530,13 @@ fn apply(tx: &Transaction<'_>, seq: i64) -> Result<u32> {
         },
     )?;
     let entity = EntityKind::parse(&entity).ok_or_else(|| bad("stored entity"))?;
-    let fields: Map<String, Value> = serde_json::from_str(&fields)?;
+    let mut fields: Map<String, Value> = serde_json::from_str(&fields)?;
+    // Late changes naming a merged household go to its survivor (the stored change keeps the name).
+    let entity_id = redirected(tx, entity, &entity_id)?;
+    if let Some(Value::String(household)) = fields.get("household_id") {
+        let survivor = redirected(tx, EntityKind::Household, household)?;
+        fields.insert("household_id".into(), Value::String(survivor));
+    }
     let hlc = Hlc {
         ms: hlc_ms,
         counter: hlc_counter,
@@ -609,6 +616,9 @@ fn apply(tx: &Transaction<'_>, seq: i64) -> Result<u32> {
             hlc,
         )?)
     };
+    if decision == Decision::Create && entity == EntityKind::Household {
+        find_duplicate_household(tx, &entity_id, &values)?;
+    }
     for (field, station, incoming_wins) in &conflicts {
         exec(&tx,
             "INSERT INTO conflicts (entity, entity_id, field, base_version, station_value, incoming_value, applied,
@@ -670,16 +680,28 @@ fn write_record<'a>(
         .and_then(Value::as_bool)
         .unwrap_or(false);
     let fields = Value::Object(values.clone()).to_string();
+    // Households keep their normalised address beside them, for finding duplicates.
+    let address_norm = (entity == EntityKind::Household).then(|| {
+        doorstep_core::address::normalize(
+            values
+                .get("address")
+                .and_then(Value::as_str)
+                .unwrap_or_default(),
+        )
+    });
     let updated = tx
-        .prepare_cached("UPDATE records SET version = ?3, deleted = ?4, beat = ?5, fields = ?6 WHERE entity = ?1 AND id = ?2")?
-        .execute(params![entity.as_str(), entity_id, version, deleted, beat, fields])?;
+        .prepare_cached(
+            "UPDATE records SET version = ?3, deleted = ?4, beat = ?5, fields = ?6, address_norm = ?7
+             WHERE entity = ?1 AND id = ?2",
+        )?
+        .execute(params![entity.as_str(), entity_id, version, deleted, beat, fields, address_norm])?;
     if updated == 0 {
         tx.prepare_cached(
             "INSERT INTO records (entity, id, version, deleted, beat, fields, created_version, created_device,
-                                  created_hlc_ms, created_hlc_counter)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?3, ?7, ?8, ?9)",
+                                  created_hlc_ms, created_hlc_counter, address_norm)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?3, ?7, ?8, ?9, ?10)",
         )?
-        .execute(params![entity.as_str(), entity_id, version, deleted, beat, fields, device, hlc.ms, hlc.counter])?;
+        .execute(params![entity.as_str(), entity_id, version, deleted, beat, fields, device, hlc.ms, hlc.counter, address_norm])?;
         return Ok(version);
     }
     let mut stmt = tx.prepare_cached(
@@ -715,4 +737,286 @@ fn query_one<T>(
     f: impl FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
 ) -> rusqlite::Result<T> {
     conn.prepare_cached(sql)?.query_row(params, f)
+}
+
+/// The survivor a merged record now answers for, or the id itself.
+fn redirected(tx: &Transaction<'_>, entity: EntityKind, id: &str) -> Result<String> {
+    let survivor: Option<String> = tx
+        .prepare_cached("SELECT survivor FROM redirects WHERE entity = ?1 AND id = ?2")?
+        .query_row(params![entity.as_str(), id], |r| r.get(0))
+        .optional()?;
+    Ok(survivor.unwrap_or_else(|| id.to_string()))
+}
+
+/// A new household with the normalised address of another live one in its beat: a candidate for
+/// staff to merge.
+fn find_duplicate_household(
+    tx: &Transaction<'_>,
+    id: &str,
+    values: &Map<String, Value>,
+) -> Result<()> {
+    let address = values
+        .get("address")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let beat = values
+        .get("beat")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let existing: Option<String> = tx
+        .prepare_cached(
+            "SELECT id FROM records WHERE entity = 'household' AND beat = ?1 AND address_norm = ?2 AND id <> ?3
+               AND deleted = 0 ORDER BY version LIMIT 1",
+        )?
+        .query_row(params![beat, doorstep_core::address::normalize(address), id], |r| r.get(0))
+        .optional()?;
+    if let Some(existing) = existing {
+        exec(
+            tx,
+            "INSERT INTO duplicates (entity, first_id, second_id, reason, created_at) VALUES ('household', ?1, ?2, 'address', ?3)",
+            params![existing, id, now()],
+        )?;
+    }
+    Ok(())
+}
+
+/// One duplicate candidate (or past merge) as staff see it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+pub struct Duplicate {
+    pub id: i64,
+    pub entity: EntityKind,
+    pub status: String,
+    pub reason: String,
+    pub first_id: String,
+    #[schema(value_type = Object)]
+    pub first: Value,
+    pub second_id: String,
+    #[schema(value_type = Object)]
+    pub second: Value,
+    pub survivor: Option<String>,
+}
+
+/// Points every live child record of household `from` at household `to`; returns what moved.
+fn repoint_children(
+    tx: &Transaction<'_>,
+    from: &str,
+    to: &str,
+    only: Option<&[(String, String)]>,
+) -> Result<Vec<(String, String)>> {
+    let children: Vec<(String, String)> = match only {
+        Some(list) => list.to_vec(),
+        None => tx
+            .prepare_cached(
+                "SELECT entity, id FROM records WHERE entity <> 'household' AND json_extract(fields, '$.household_id') = ?1",
+            )?
+            .query_map([from], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?,
+    };
+    for (entity, id) in &children {
+        let kind = EntityKind::parse(entity).ok_or_else(|| bad("stored entity"))?;
+        let state = load_state(tx, kind, id)?.ok_or_else(|| bad("a moved record is gone"))?;
+        let mut values: Map<String, Value> = state
+            .fields
+            .iter()
+            .map(|(k, f)| (k.clone(), f.value.clone()))
+            .collect();
+        values.insert("household_id".into(), Value::String(to.to_string()));
+        write_record(
+            tx,
+            kind,
+            id,
+            &values,
+            std::iter::once(&"household_id".to_string()),
+            STATION_DEVICE,
+            station_clock(),
+        )?;
+    }
+    Ok(children)
+}
+
+/// Sets a household's `deleted` field as a station edit.
+fn set_deleted(tx: &Transaction<'_>, id: &str, deleted: bool) -> Result<i64> {
+    let state =
+        load_state(tx, EntityKind::Household, id)?.ok_or_else(|| bad("the household is gone"))?;
+    let mut values: Map<String, Value> = state
+        .fields
+        .iter()
+        .map(|(k, f)| (k.clone(), f.value.clone()))
+        .collect();
+    values.insert("deleted".into(), Value::Bool(deleted));
+    write_record(
+        tx,
+        EntityKind::Household,
+        id,
+        &values,
+        std::iter::once(&"deleted".to_string()),
+        STATION_DEVICE,
+        station_clock(),
+    )
+}
+
+impl StationStore {
+    /// Duplicate candidates still open, and merges that can be undone.
+    pub fn duplicates(&self) -> Result<Vec<Duplicate>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT d.id, d.entity, d.status, d.reason, d.first_id, a.fields, d.second_id, b.fields, d.survivor
+             FROM duplicates d
+             JOIN records a ON a.entity = d.entity AND a.id = d.first_id
+             JOIN records b ON b.entity = d.entity AND b.id = d.second_id
+             WHERE d.status IN ('open', 'merged') ORDER BY d.id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get::<_, String>(5)?,
+                r.get(6)?,
+                r.get::<_, String>(7)?,
+                r.get(8)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, entity, status, reason, first_id, first, second_id, second, survivor) = row?;
+            out.push(Duplicate {
+                id,
+                entity: EntityKind::parse(&entity).ok_or_else(|| bad("stored entity"))?,
+                status,
+                reason,
+                first_id,
+                first: serde_json::from_str(&first)?,
+                second_id,
+                second: serde_json::from_str(&second)?,
+                survivor,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Merges a duplicate pair: `survivor` keeps everything, the other becomes a redirect (deleted,
+    /// with its residents, visits, concerns and tasks moved to the survivor). Devices receive it all
+    /// on their next pull; the decision is recorded.
+    pub fn merge_duplicate(&mut self, id: i64, staff: &str, survivor: &str) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        let (first, second, status): (String, String, String) = query_one(
+            &tx,
+            "SELECT first_id, second_id, status FROM duplicates WHERE id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?
+        .ok_or_else(|| StationError::NotFound(format!("no duplicate {id}")))?;
+        if status != "open" {
+            return Err(StationError::AlreadyDone(format!(
+                "duplicate {id} is {status}"
+            )));
+        }
+        if staff.trim().is_empty() {
+            return Err(bad("say who decides (staff)"));
+        }
+        let loser = if survivor == first {
+            second
+        } else if survivor == second {
+            first
+        } else {
+            return Err(bad("the survivor must be one of the pair"));
+        };
+        let moved = repoint_children(&tx, &loser, survivor, None)?;
+        set_deleted(&tx, &loser, true)?;
+        exec(
+            &tx,
+            "INSERT OR REPLACE INTO redirects (entity, id, survivor) VALUES ('household', ?1, ?2)",
+            params![loser, survivor],
+        )?;
+        exec(
+            &tx,
+            "UPDATE duplicates SET status = 'merged', survivor = ?2, loser = ?3, moved = ?4, decided_by = ?5, decided_at = ?6
+             WHERE id = ?1",
+            params![id, survivor, loser, serde_json::to_string(&moved)?, staff, now()],
+        )?;
+        record_staff_action(
+            &tx,
+            staff,
+            "merge_duplicate",
+            EntityKind::Household,
+            survivor,
+            serde_json::json!({ "duplicate": id, "loser": loser, "moved": moved.len() }),
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Undoes a merge: the loser comes back and the records it had move back to it.
+    pub fn undo_merge(&mut self, id: i64, staff: &str) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        let (status, survivor, loser, moved): (
+            String,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+        ) = query_one(
+            &tx,
+            "SELECT status, survivor, loser, moved FROM duplicates WHERE id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .optional()?
+        .ok_or_else(|| StationError::NotFound(format!("no duplicate {id}")))?;
+        let (Some(survivor), Some(loser), Some(moved), "merged") =
+            (survivor, loser, moved, status.as_str())
+        else {
+            return Err(StationError::AlreadyDone(format!(
+                "duplicate {id} is {status}, not merged"
+            )));
+        };
+        let moved: Vec<(String, String)> = serde_json::from_str(&moved)?;
+        repoint_children(&tx, &survivor, &loser, Some(&moved))?;
+        set_deleted(&tx, &loser, false)?;
+        exec(
+            &tx,
+            "DELETE FROM redirects WHERE entity = 'household' AND id = ?1",
+            [&loser],
+        )?;
+        exec(
+            &tx,
+            "UPDATE duplicates SET status = 'undone', decided_by = ?2, decided_at = ?3 WHERE id = ?1",
+            params![id, staff, now()],
+        )?;
+        record_staff_action(
+            &tx,
+            staff,
+            "undo_merge",
+            EntityKind::Household,
+            &loser,
+            serde_json::json!({ "duplicate": id, "survivor": survivor }),
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+}
+
+fn record_staff_action(
+    tx: &Transaction<'_>,
+    staff: &str,
+    action: &str,
+    entity: EntityKind,
+    id: &str,
+    details: Value,
+) -> Result<()> {
+    exec(
+        tx,
+        "INSERT INTO staff_actions (staff, action, entity, entity_id, details, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![
+            staff,
+            action,
+            entity.as_str(),
+            id,
+            details.to_string(),
+            now()
+        ],
+    )?;
+    Ok(())
 }
