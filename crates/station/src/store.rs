@@ -489,7 +489,7 @@ fn beat_of(
         .and_then(Value::as_str)
         .unwrap_or_default();
     let beat: Option<String> = query_one(
-        &tx,
+        tx,
         "SELECT beat FROM records WHERE entity = 'household' AND id = ?1",
         [household],
         |r| r.get(0),
@@ -514,7 +514,7 @@ fn apply(tx: &Transaction<'_>, seq: i64) -> Result<u32> {
         i64,
         u32,
     ) = query_one(
-        &tx,
+        tx,
         "SELECT device_id, entity, entity_id, fields, base_version, hlc_ms, hlc_counter FROM changes WHERE seq = ?1",
         [seq],
         |r| {
@@ -620,7 +620,7 @@ fn apply(tx: &Transaction<'_>, seq: i64) -> Result<u32> {
         find_duplicate_household(tx, &entity_id, &values)?;
     }
     for (field, station, incoming_wins) in &conflicts {
-        exec(&tx,
+        exec(tx,
             "INSERT INTO conflicts (entity, entity_id, field, base_version, station_value, incoming_value, applied,
                                     incoming_seq, created_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -643,7 +643,7 @@ fn apply(tx: &Transaction<'_>, seq: i64) -> Result<u32> {
         "conflict"
     };
     exec(
-        &tx,
+        tx,
         "UPDATE changes SET status = ?2, version = ?3 WHERE seq = ?1",
         params![seq, status, version],
     )?;
