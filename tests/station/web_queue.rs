@@ -1,6 +1,6 @@
-//! The staff merge queue in headless Chromium: the conflict this test makes is resolved by clicking
-//! (tests/web/merge_queue.test.mjs, run with node's test runner), and both laptops then show the
-//! value staff chose.
+//! The staff merge queue in headless Chromium: the conflict this test makes is resolved and the
+//! duplicate merged by clicking (tests/web/merge_queue.test.mjs, run with node's test runner), and
+//! both laptops then show what staff chose.
 
 use crate::support::{Device, PASSWORD, Station, new_household};
 use std::path::Path;
@@ -20,6 +20,20 @@ fn staff_resolve_a_conflict_by_clicking_in_the_browser_and_both_laptops_follow()
     let mut b = wang.household(h.id.0);
     b.contact_phone = "13912345678".into();
     wang.store.save(&b).unwrap();
+    // And the same flat registered on both laptops, typed two ways: a duplicate candidate.
+    let mut twin_a = doorstep_core::model::Household::new(
+        "幸福社区",
+        "和平街8号2栋101",
+        doorstep_core::model::HouseholdKind::Residence,
+    );
+    twin_a.contact_phone = "13800000001".into();
+    zhang.store.save(&twin_a).unwrap();
+    let twin_b = doorstep_core::model::Household::new(
+        "幸福社区",
+        "和平街８号２幢１０１室",
+        doorstep_core::model::HouseholdKind::Residence,
+    );
+    wang.store.save(&twin_b).unwrap();
     zhang.sync();
     wang.sync();
 
@@ -54,8 +68,20 @@ fn staff_resolve_a_conflict_by_clicking_in_the_browser_and_both_laptops_follow()
         (value.as_str(), staff.as_str()),
         ("\"13800138001\"", "李所长")
     );
+    let (merged, survivor): (String, String) = station
+        .db()
+        .query_row("SELECT status, survivor FROM duplicates", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .unwrap();
+    assert_eq!(
+        (merged.as_str(), survivor),
+        ("merged", twin_a.id.to_string()),
+        "merged in the browser, keeping the left one"
+    );
     zhang.sync();
     wang.sync();
+    assert!(wang.household(twin_b.id.0).deleted);
     assert_eq!(zhang.household(h.id.0).contact_phone, "13800138001");
     assert_eq!(wang.household(h.id.0).contact_phone, "13800138001");
 }

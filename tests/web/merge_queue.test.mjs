@@ -9,7 +9,7 @@ import { chromium } from "playwright-core";
 const url = process.env.STATION_URL;
 const password = process.env.STATION_PASSWORD;
 
-test("staff resolve a conflict by clicking", async () => {
+test("staff resolve a conflict and merge a duplicate by clicking", async () => {
   const browser = await chromium.launch({
     executablePath: "/usr/bin/chromium",
     args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -39,6 +39,22 @@ test("staff resolve a conflict by clicking", async () => {
     await card.locator("button.primary").click();
     await page.locator("#empty").waitFor({ state: "visible" });
     assert.equal(await page.locator("#count").innerText(), "0");
+
+    // The duplicate: both records side by side; merge keeping the left one; undo is offered.
+    await page.click("[data-tab=duplicates]");
+    const pair = page.locator("[data-duplicate]").first();
+    await pair.waitFor();
+    const both = await pair.innerText();
+    assert.match(both, /和平街8号2栋101/);
+    assert.match(both, /和平街８号２幢１０１室/);
+    if (process.env.SCREENSHOT) await page.screenshot({ path: process.env.SCREENSHOT.replace(".png", "-duplicates.png") });
+    await pair.getByRole("button", { name: "合并，保留左边" }).click();
+    await page.getByRole("button", { name: "撤销合并" }).waitFor();
+
+    await page.click("[data-tab=devices]");
+    const devices = await page.locator("#devices-table").innerText();
+    assert.match(devices, /张警官/);
+    assert.match(devices, /王警官/);
   } finally {
     await browser.close();
   }

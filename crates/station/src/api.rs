@@ -145,7 +145,7 @@ async fn with_store<T: Send + 'static>(
 #[derive(utoipa::OpenApi)]
 #[openapi(
     info(title = "Doorstep station API", description = "Sync between officers' laptops and their station, and the staff merge queue."),
-    paths(health, enroll, push, pull, conflicts, resolve, duplicates, merge, undo),
+    paths(health, enroll, devices, push, pull, conflicts, resolve, duplicates, merge, undo),
     components(schemas(ApiErrorBody, DeviceInfo, Health, PullResponse, PushRequest, PushResponse, Resolution, MergeDecision, UndoDecision)),
     modifiers(&BearerAuth),
     security(("station_password" = []))
@@ -295,6 +295,14 @@ async fn staff_style() -> impl IntoResponse {
     )
 }
 
+/// The enrolled laptops and their last sync.
+#[utoipa::path(get, path = "/api/v1/devices",
+    responses((status = 200, body = Vec<crate::store::DeviceView>), (status = 401, body = ApiErrorBody)))]
+async fn devices(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
+    authorize(&state, &headers)?;
+    Ok(Json(with_store(&state, |s| s.devices()).await?).into_response())
+}
+
 /// Duplicate candidates still open, and merges that can be undone.
 #[utoipa::path(get, path = "/api/v1/duplicates",
     responses((status = 200, body = Vec<crate::store::Duplicate>), (status = 401, body = ApiErrorBody)))]
@@ -364,7 +372,7 @@ pub fn app(state: AppState) -> Router {
         .route("/staff/style.css", get(staff_style))
         .route("/api/v1/health", get(health))
         .route("/api/v1/openapi.json", get(openapi))
-        .route("/api/v1/devices", post(enroll))
+        .route("/api/v1/devices", post(enroll).get(devices))
         .route("/api/v1/push", post(push))
         .route("/api/v1/pull", get(pull))
         .route("/api/v1/conflicts", get(conflicts))

@@ -855,7 +855,50 @@ fn set_deleted(tx: &Transaction<'_>, id: &str, deleted: bool) -> Result<i64> {
     )
 }
 
+/// An enrolled laptop, as staff see it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+pub struct DeviceView {
+    pub device_id: String,
+    pub officer_name: String,
+    pub beats: Vec<String>,
+    /// Every change up to this device sequence is at the station.
+    pub acked_seq: i64,
+    pub enrolled_at: String,
+    pub last_seen_at: Option<String>,
+}
+
 impl StationStore {
+    /// The enrolled laptops and when each last synced.
+    pub fn devices(&self) -> Result<Vec<DeviceView>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT device_id, officer_name, beats, contiguous_seq, enrolled_at, last_seen_at FROM devices
+             ORDER BY last_seen_at DESC NULLS LAST, officer_name",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get::<_, String>(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (device_id, officer_name, beats, acked_seq, enrolled_at, last_seen_at) = row?;
+            out.push(DeviceView {
+                device_id,
+                officer_name,
+                beats: serde_json::from_str(&beats)?,
+                acked_seq,
+                enrolled_at,
+                last_seen_at,
+            });
+        }
+        Ok(out)
+    }
+
     /// Duplicate candidates still open, and merges that can be undone.
     pub fn duplicates(&self) -> Result<Vec<Duplicate>> {
         let mut stmt = self.conn.prepare(

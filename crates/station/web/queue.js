@@ -10,6 +10,9 @@ const TEXT = {
     incoming: "新到", edited: "手动编辑", apply: "采用所选", applied: "当前采用", deleted: "该记录已在站内删除",
     keepDeleted: "保持删除", restore: "恢复并采用修改", wrongPassword: "密码不对", unreachable: "连不上服务器",
     lang: "English", none: "（空）",
+    duplicates: "重复登记", devices: "设备", noDuplicates: "没有疑似重复的住户。", keepLeft: "合并，保留左边",
+    keepRight: "合并，保留右边", undo: "撤销合并", merged: "已合并，保留", officer: "民警", beats: "责任区",
+    lastSync: "上次同步", acked: "已收到变更至", never: "从未", address: "地址", kind: "类型", phone: "联系电话", tags: "标签",
   },
   en: {
     station: "Station", queue: "Merge queue", login: "Staff sign-in", staff: "Your name", password: "Station password",
@@ -18,8 +21,19 @@ const TEXT = {
     incoming: "Incoming", edited: "Edited value", apply: "Apply choice", applied: "applied now", deleted: "Deleted at the station",
     keepDeleted: "Keep deleted", restore: "Restore with the edit", wrongPassword: "Wrong password", unreachable: "Station unreachable",
     lang: "中文", none: "(empty)",
+    duplicates: "Duplicates", devices: "Devices", noDuplicates: "No suspected duplicates.", keepLeft: "Merge, keep left",
+    keepRight: "Merge, keep right", undo: "Undo merge", merged: "Merged, kept", officer: "Officer", beats: "Beats",
+    lastSync: "Last sync", acked: "Changes received up to", never: "never", address: "Address", kind: "Kind", phone: "Contact phone", tags: "Tags",
   },
 };
+/// The closed lists' words, as the field app shows them.
+const WORDS = {
+  "zh-CN": { residence: "住宅", rental: "出租屋", shop: "商铺", unit: "单位/场所", elderly_alone: "独居老人", low_income: "低保户",
+    left_behind_children: "留守儿童", disabled: "残疾人", migrant_workers: "流动人口", petitioner: "信访人员", key_person: "重点人员",
+    community_correction: "社区矫正对象" },
+  en: {},
+};
+const word = (w) => WORDS[lang][w] ?? w;
 const FIELDS = {
   "zh-CN": { address: "地址", contact_phone: "联系电话", contact_name: "联系人", notes: "备注", tags: "标签", beat: "责任区",
     name: "姓名", phone: "电话", id_number: "身份证号", birth_date: "出生日期", summary: "问题描述", status: "状态",
@@ -44,6 +58,10 @@ const api = {
     return data;
   },
   conflicts: () => api.call("GET", "conflicts"),
+  duplicates: () => api.call("GET", "duplicates"),
+  merge: (id, survivor) => api.call("POST", `duplicates/${id}/merge`, { staff: session.staff, survivor }),
+  undo: (id) => api.call("POST", `duplicates/${id}/undo`, { staff: session.staff }),
+  devices: () => api.call("GET", "devices"),
   resolve: (id, value) => api.call("POST", `conflicts/${id}/resolve`, { staff: session.staff, value }),
 };
 
@@ -66,10 +84,74 @@ function el(tag, attrs = {}, ...children) {
 
 let conflicts = [];
 let selected = 0;
+let tab = "conflicts";
+let duplicates = [];
+let devices = [];
+
+function household(h) {
+  const dl = el("dl");
+  const tags = (h.tags ?? []).map(word);
+  for (const [key, value] of [["address", h.address], ["beats", h.beat], ["kind", word(h.kind)], ["phone", h.contact_phone], ["tags", tags]]) {
+    dl.append(el("dt", { text: t(key) }), el("dd", { text: show(value) }));
+  }
+  return dl;
+}
+
+function renderDuplicates() {
+  const list = document.getElementById("duplicates");
+  list.replaceChildren();
+  document.getElementById("dups-empty").hidden = duplicates.length > 0;
+  for (const d of duplicates) {
+    const card = el("article", { class: "card", "data-duplicate": String(d.id) });
+    card.append(el("div", { class: "pair" }, household(d.first), household(d.second)));
+    const actions = el("div", { class: "actions" });
+    const button = (label, onClick) => {
+      const b = el("button", { type: "button", text: label });
+      b.addEventListener("click", onClick);
+      return b;
+    };
+    if (d.status === "open") {
+      actions.append(button(t("keepLeft"), () => decide(() => api.merge(d.id, d.first_id))),
+        button(t("keepRight"), () => decide(() => api.merge(d.id, d.second_id))));
+    } else {
+      const kept = d.survivor === d.first_id ? d.first : d.second;
+      actions.append(el("span", { class: "applied", text: `${t("merged")}: ${kept.address}` }), button(t("undo"), () => decide(() => api.undo(d.id))));
+    }
+    card.append(actions);
+    list.append(card);
+  }
+}
+
+function renderDevices() {
+  const table = document.getElementById("devices-table");
+  table.replaceChildren(el("tr", {}, ...["officer", "beats", "lastSync", "acked"].map((k) => el("th", { text: t(k) }))));
+  for (const d of devices) {
+    table.append(el("tr", {}, el("td", { text: d.officer_name }), el("td", { text: d.beats.join("、") }),
+      el("td", { text: d.last_seen_at ? d.last_seen_at.slice(0, 16).replace("T", " ") : t("never") }), el("td", { text: String(d.acked_seq) })));
+  }
+}
+
+async function decide(action) {
+  const error = document.getElementById("dups-error");
+  try {
+    await action();
+    error.textContent = "";
+    await load();
+  } catch (e) {
+    error.textContent = e.message;
+  }
+}
 
 function render() {
   document.querySelectorAll("[data-i18n]").forEach((n) => (n.textContent = t(n.dataset.i18n)));
   document.getElementById("lang").textContent = t("lang");
+  document.querySelectorAll("[data-tab]").forEach((b) => b.classList.toggle("active", b.dataset.tab === tab));
+  if (!document.getElementById("login").hidden) return;
+  document.getElementById("queue").hidden = tab !== "conflicts";
+  document.getElementById("dups").hidden = tab !== "duplicates";
+  document.getElementById("devs").hidden = tab !== "devices";
+  renderDuplicates();
+  renderDevices();
   document.documentElement.lang = lang;
   const list = document.getElementById("conflicts");
   list.replaceChildren();
@@ -134,7 +216,7 @@ async function apply(c) {
 }
 
 async function load() {
-  conflicts = await api.conflicts();
+  [conflicts, duplicates, devices] = await Promise.all([api.conflicts(), api.duplicates(), api.devices()]);
   selected = Math.min(selected, Math.max(0, conflicts.length - 1));
   render();
 }
@@ -145,9 +227,9 @@ async function start() {
   document.getElementById("who").textContent = session.staff;
   try {
     if (!session.password) throw Object.assign(new Error("login"), { status: 401 });
-    await load();
     login.hidden = true;
     queue.hidden = false;
+    await load();
   } catch (e) {
     login.hidden = false;
     queue.hidden = true;
@@ -164,13 +246,19 @@ document.getElementById("login").addEventListener("submit", (e) => {
   sessionStorage.setItem("pw", session.password);
   void start();
 });
+document.querySelectorAll("[data-tab]").forEach((b) =>
+  b.addEventListener("click", () => {
+    tab = b.dataset.tab;
+    render();
+  }),
+);
 document.getElementById("lang").addEventListener("click", () => {
   lang = lang === "en" ? "zh-CN" : "en";
   localStorage.setItem("doorstep.staff.lang", lang);
   render();
 });
 document.addEventListener("keydown", (e) => {
-  if (document.getElementById("queue").hidden || e.target.tagName === "INPUT" && e.target.type !== "radio") return;
+  if (document.getElementById("queue").hidden || (e.target.tagName === "INPUT" && e.target.type !== "radio")) return;
   const c = conflicts[selected];
   if (e.key === "j" || e.key === "J") selected = Math.min(selected + 1, conflicts.length - 1);
   else if (e.key === "k" || e.key === "K") selected = Math.max(selected - 1, 0);
