@@ -227,3 +227,48 @@ fn after_a_pull_device_and_station_hold_the_same_values_for_every_record() {
         }
     }
 }
+
+#[test]
+fn staff_reassign_a_task_and_the_laptops_of_the_beat_receive_it() {
+    let station = Station::start();
+    let mut zhang = Device::new(&station, "张警官", "幸福社区");
+    let mut wang = Device::new(&station, "王警官", "幸福社区");
+    let h = new_household(&mut zhang, "幸福社区", "幸福路3号");
+    let task = doorstep_core::model::Task::new(
+        h.id,
+        "回访：楼道照明",
+        "张警官",
+        chrono::Utc::now().date_naive(),
+    );
+    zhang.store.save(&task).unwrap();
+    zhang.sync();
+    wang.sync();
+
+    let (status, body) = station.get("tasks");
+    assert_eq!(status, 200);
+    assert!(
+        body.contains("回访：楼道照明") && body.contains("幸福路3号"),
+        "{body}"
+    );
+    let (status, body) = station.post(
+        &format!("tasks/{}/assign", task.id),
+        &serde_json::json!({"staff": "李所长", "assignee": "王警官", "due_date": "2030-01-31"}),
+    );
+    assert_eq!(status, 200, "{body}");
+    let (status, _) = station.post(
+        &format!("tasks/{}/assign", task.id),
+        &serde_json::json!({"staff": "李所长", "assignee": "王警官", "due_date": "not a date"}),
+    );
+    assert_eq!(status, 400, "a bad date is refused with a reason");
+    zhang.sync();
+    wang.sync();
+    for device in [&zhang, &wang] {
+        let got: doorstep_core::model::Task = device.store.get(task.id.0).unwrap();
+        assert_eq!(got.assignee, "王警官");
+        assert_eq!(got.due_date.to_string(), "2030-01-31");
+    }
+    assert_eq!(
+        station.count("SELECT count(*) FROM staff_actions WHERE action = 'assign_task'"),
+        1
+    );
+}

@@ -145,8 +145,9 @@ async fn with_store<T: Send + 'static>(
 #[derive(utoipa::OpenApi)]
 #[openapi(
     info(title = "Doorstep station API", description = "Sync between officers' laptops and their station, and the staff merge queue."),
-    paths(health, enroll, devices, push, pull, conflicts, resolve, duplicates, merge, undo),
-    components(schemas(ApiErrorBody, DeviceInfo, Health, PullResponse, PushRequest, PushResponse, Resolution, MergeDecision, UndoDecision)),
+    paths(health, enroll, devices, push, pull, conflicts, resolve, duplicates, merge, undo, tasks, assign),
+    components(schemas(ApiErrorBody, DeviceInfo, Health, PullResponse, PushRequest, PushResponse, Resolution, MergeDecision,
+                       UndoDecision, Assignment)),
     modifiers(&BearerAuth),
     security(("station_password" = []))
 )]
@@ -295,6 +296,43 @@ async fn staff_style() -> impl IntoResponse {
     )
 }
 
+/// Open follow-up tasks, soonest due first.
+#[utoipa::path(get, path = "/api/v1/tasks",
+    responses((status = 200, body = Vec<crate::store::TaskView>), (status = 401, body = ApiErrorBody)))]
+async fn tasks(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
+    authorize(&state, &headers)?;
+    Ok(Json(with_store(&state, |s| s.open_tasks()).await?).into_response())
+}
+
+/// A staff decision on who is responsible for a task, and by when.
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct Assignment {
+    pub staff: String,
+    pub assignee: String,
+    /// YYYY-MM-DD
+    pub due_date: String,
+}
+
+/// (Re-)assigns a task; every device of the beat receives it on its next pull.
+#[utoipa::path(post, path = "/api/v1/tasks/{id}/assign", params(("id" = String, Path, description = "the task")),
+    request_body = Assignment,
+    responses((status = 200, description = "assigned; the new version"), (status = 400, body = ApiErrorBody),
+              (status = 401, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
+async fn assign(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Result<Json<Assignment>, JsonRejection>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    authorize(&state, &headers)?;
+    let Json(a) = body?;
+    let version = with_store(&state, move |s| {
+        s.assign_task(&id, &a.staff, &a.assignee, &a.due_date)
+    })
+    .await?;
+    Ok(Json(serde_json::json!({ "version": version })))
+}
+
 /// The enrolled laptops and their last sync.
 #[utoipa::path(get, path = "/api/v1/devices",
     responses((status = 200, body = Vec<crate::store::DeviceView>), (status = 401, body = ApiErrorBody)))]
@@ -378,6 +416,8 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/conflicts", get(conflicts))
         .route("/api/v1/conflicts/{id}/resolve", post(resolve))
         .route("/api/v1/duplicates", get(duplicates))
+        .route("/api/v1/tasks", get(tasks))
+        .route("/api/v1/tasks/{id}/assign", post(assign))
         .route("/api/v1/duplicates/{id}/merge", post(merge))
         .route("/api/v1/duplicates/{id}/undo", post(undo))
         .layer(DefaultBodyLimit::max(limits::MAX_BODY_BYTES))

@@ -13,6 +13,7 @@ const TEXT = {
     duplicates: "重复登记", devices: "设备", noDuplicates: "没有疑似重复的住户。", keepLeft: "合并，保留左边",
     keepRight: "合并，保留右边", undo: "撤销合并", merged: "已合并，保留", officer: "民警", beats: "责任区",
     lastSync: "上次同步", acked: "已收到变更至", never: "从未", address: "地址", kind: "类型", phone: "联系电话", tags: "标签",
+    tasks: "跟进任务", task: "任务内容", assignee: "责任人", due: "办理期限", save: "保存", saved: "已保存",
   },
   en: {
     station: "Station", queue: "Merge queue", login: "Staff sign-in", staff: "Your name", password: "Station password",
@@ -24,6 +25,7 @@ const TEXT = {
     duplicates: "Duplicates", devices: "Devices", noDuplicates: "No suspected duplicates.", keepLeft: "Merge, keep left",
     keepRight: "Merge, keep right", undo: "Undo merge", merged: "Merged, kept", officer: "Officer", beats: "Beats",
     lastSync: "Last sync", acked: "Changes received up to", never: "never", address: "Address", kind: "Kind", phone: "Contact phone", tags: "Tags",
+    tasks: "Follow-up tasks", task: "Task", assignee: "Person responsible", due: "Due date", save: "Save", saved: "Saved",
   },
 };
 /// The closed lists' words, as the field app shows them.
@@ -62,6 +64,8 @@ const api = {
   merge: (id, survivor) => api.call("POST", `duplicates/${id}/merge`, { staff: session.staff, survivor }),
   undo: (id) => api.call("POST", `duplicates/${id}/undo`, { staff: session.staff }),
   devices: () => api.call("GET", "devices"),
+  tasks: () => api.call("GET", "tasks"),
+  assign: (id, assignee, due_date) => api.call("POST", `tasks/${id}/assign`, { staff: session.staff, assignee, due_date }),
   resolve: (id, value) => api.call("POST", `conflicts/${id}/resolve`, { staff: session.staff, value }),
 };
 
@@ -87,6 +91,29 @@ let selected = 0;
 let tab = "conflicts";
 let duplicates = [];
 let devices = [];
+let tasks = [];
+
+function renderTasks() {
+  const table = document.getElementById("tasks-table");
+  table.replaceChildren(el("tr", {}, ...["task", "address", "assignee", "due", ""].map((k) => el("th", { text: k ? t(k) : "" }))));
+  for (const task of tasks) {
+    const assignee = el("input", { value: task.assignee, "aria-label": t("assignee") });
+    const due = el("input", { type: "date", value: task.due_date, "aria-label": t("due") });
+    const save = el("button", { type: "button", text: t("save") });
+    save.addEventListener("click", async () => {
+      const error = document.getElementById("tasks-error");
+      try {
+        await api.assign(task.id, assignee.value, due.value);
+        error.textContent = t("saved");
+        await load();
+      } catch (e) {
+        error.textContent = e.message;
+      }
+    });
+    table.append(el("tr", { "data-task": task.id }, el("td", { text: task.title }), el("td", { text: task.address }),
+      el("td", {}, assignee), el("td", {}, due), el("td", {}, save)));
+  }
+}
 
 function household(h) {
   const dl = el("dl");
@@ -150,6 +177,8 @@ function render() {
   document.getElementById("queue").hidden = tab !== "conflicts";
   document.getElementById("dups").hidden = tab !== "duplicates";
   document.getElementById("devs").hidden = tab !== "devices";
+  document.getElementById("tasklist").hidden = tab !== "tasks";
+  renderTasks();
   renderDuplicates();
   renderDevices();
   document.documentElement.lang = lang;
@@ -216,7 +245,7 @@ async function apply(c) {
 }
 
 async function load() {
-  [conflicts, duplicates, devices] = await Promise.all([api.conflicts(), api.duplicates(), api.devices()]);
+  [conflicts, duplicates, devices, tasks] = await Promise.all([api.conflicts(), api.duplicates(), api.devices(), api.tasks()]);
   selected = Math.min(selected, Math.max(0, conflicts.length - 1));
   render();
 }
