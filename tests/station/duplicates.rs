@@ -1,9 +1,12 @@
 //! The same family registered on two laptops: one duplicate candidate at the station; staff merge
 //! it; the visits of both point to the survivor at the station and on both laptops; undo restores
-//! both households with their own visits.
+//! both households with their own visits. The same goes for one person registered twice (same ID
+//! number), whose concerns and visits follow her.
 
 use crate::support::{Device, Station};
-use doorstep_core::model::{Household, HouseholdKind, Purpose, Visit};
+use doorstep_core::model::{
+    Concern, ConcernCategory, Household, HouseholdKind, Purpose, Resident, Visit,
+};
 
 fn visit(device: &mut Device, household: &Household, notes: &str) -> Visit {
     let v = Visit {
@@ -118,4 +121,115 @@ fn the_same_family_registered_on_two_laptops_is_merged_and_the_merge_can_be_undo
         ),
         2
     );
+}
+
+fn resident(device: &mut Device, household: &Household, id_number: &str, phone: &str) -> Resident {
+    let mut r = Resident::new(household.id, "张桂英");
+    r.id_number = id_number.into();
+    r.phone = phone.into();
+    device.store.save(&r).unwrap();
+    r
+}
+
+#[test]
+fn one_person_registered_on_two_laptops_is_merged_with_what_named_her_and_undone() {
+    let station = Station::start();
+    let mut zhang = Device::new(&station, "张警官", "幸福社区");
+    let mut wang = Device::new(&station, "王警官", "幸福社区");
+    // The same woman, registered at two flats (she moved in with her daughter), the ID number typed
+    // with a lower-case x on one laptop; only Wang knows her phone.
+    let a = Household::new("幸福社区", "幸福路12号1栋101室", HouseholdKind::Residence);
+    zhang.store.save(&a).unwrap();
+    let ra = resident(&mut zhang, &a, "11010519491231002X", "");
+    let mut va = visit(&mut zhang, &a, "见到张桂英");
+    va.met = vec![ra.id];
+    zhang.store.save(&va).unwrap();
+    let b = Household::new("幸福社区", "幸福路14号2栋202室", HouseholdKind::Residence);
+    wang.store.save(&b).unwrap();
+    let rb = resident(&mut wang, &b, "11010519491231002x", "13800138000");
+    let mut concern = Concern::new(b.id, ConcernCategory::SafetyHazard, "楼道堆放杂物");
+    concern.reporter_id = Some(rb.id);
+    wang.store.save(&concern).unwrap();
+    zhang.sync();
+    wang.sync();
+
+    let (_, body) = station.get("duplicates");
+    let candidates: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let candidates = candidates.as_array().unwrap();
+    assert_eq!(
+        candidates.len(),
+        1,
+        "only the person, not the flats: {body}"
+    );
+    assert_eq!(candidates[0]["entity"], "resident");
+    assert_eq!(candidates[0]["reason"], "id_number");
+    assert_eq!(candidates[0]["second_address"], "幸福路14号2栋202室");
+    let id = candidates[0]["id"].as_i64().unwrap();
+    let (status, body) = station.post(
+        &format!("duplicates/{id}/merge"),
+        &serde_json::json!({"staff": "李所长", "survivor": ra.id.to_string()}),
+    );
+    assert_eq!(status, 204, "{body}");
+    // Wang, not yet synced, records a visit meeting the record that is now a redirect.
+    let mut late = visit(&mut wang, &b, "合并后才同步的走访");
+    late.met = vec![rb.id];
+    wang.store.save(&late).unwrap();
+    wang.sync();
+    zhang.sync();
+    wang.sync();
+    for device in [&zhang, &wang] {
+        let survivor: Resident = device.store.get(ra.id.0).unwrap();
+        assert_eq!(
+            survivor.phone, "13800138000",
+            "the survivor takes what only the other knew"
+        );
+        assert!(device.store.get::<Resident>(rb.id.0).unwrap().deleted);
+        assert_eq!(
+            device
+                .store
+                .get::<Concern>(concern.id.0)
+                .unwrap()
+                .reporter_id,
+            Some(ra.id),
+            "the concern she raised names the survivor"
+        );
+        assert_eq!(
+            device.store.get::<Visit>(late.id.0).unwrap().met,
+            vec![ra.id],
+            "a late change is re-routed"
+        );
+        assert_eq!(device.store.get::<Visit>(va.id.0).unwrap().met, vec![ra.id]);
+    }
+
+    let (status, body) = station.post(
+        &format!("duplicates/{id}/undo"),
+        &serde_json::json!({"staff": "李所长"}),
+    );
+    assert_eq!(status, 204, "{body}");
+    zhang.sync();
+    wang.sync();
+    for device in [&zhang, &wang] {
+        assert!(
+            !device.store.get::<Resident>(rb.id.0).unwrap().deleted,
+            "undo restores her other record"
+        );
+        assert_eq!(
+            device.store.get::<Resident>(ra.id.0).unwrap().phone,
+            "",
+            "and takes back what it filled in"
+        );
+        assert_eq!(
+            device
+                .store
+                .get::<Concern>(concern.id.0)
+                .unwrap()
+                .reporter_id,
+            Some(rb.id)
+        );
+        // The late visit was made on the survivor's record at the station: undo leaves it there.
+        assert_eq!(
+            device.store.get::<Visit>(late.id.0).unwrap().met,
+            vec![ra.id]
+        );
+    }
 }

@@ -34,6 +34,17 @@ fn staff_resolve_a_conflict_by_clicking_in_the_browser_and_both_laptops_follow()
         doorstep_core::model::HouseholdKind::Residence,
     );
     wang.store.save(&twin_b).unwrap();
+    // And one woman registered by both, in different flats: the same name, birth date and phone.
+    for (device, household, id_number) in [
+        (&mut zhang, twin_a.id, "11010519491231002X"),
+        (&mut wang, h.id, ""),
+    ] {
+        let mut r = doorstep_core::model::Resident::new(household, "张桂英");
+        r.birth_date = chrono::NaiveDate::from_ymd_opt(1949, 12, 31);
+        r.phone = "13800138000".into();
+        r.id_number = id_number.into();
+        device.store.save(&r).unwrap();
+    }
     zhang.sync();
     wang.sync();
 
@@ -70,9 +81,11 @@ fn staff_resolve_a_conflict_by_clicking_in_the_browser_and_both_laptops_follow()
     );
     let (merged, survivor): (String, String) = station
         .db()
-        .query_row("SELECT status, survivor FROM duplicates", [], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })
+        .query_row(
+            "SELECT status, survivor FROM duplicates WHERE entity = 'household'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
         .unwrap();
     assert_eq!(
         (merged.as_str(), survivor),

@@ -1,5 +1,6 @@
 // A staff member clears the merge queue in a real browser (Debian's Chromium, headless): signs in,
-// sees the conflict side by side in Chinese, picks the station's value and applies it by clicking.
+// sees the conflict side by side in Chinese, picks the station's value and applies it by clicking,
+// merges a duplicate household, and sees a person registered twice with her ID number masked.
 // Started by tests/station/web_queue.rs, which prepares the conflict and checks the outcome; it
 // passes STATION_URL, STATION_PASSWORD and SCREENSHOT in the environment.
 import { test } from "node:test";
@@ -50,6 +51,13 @@ test("staff resolve a conflict and merge a duplicate by clicking", async () => {
     if (process.env.SCREENSHOT) await page.screenshot({ path: process.env.SCREENSHOT.replace(".png", "-duplicates.png") });
     await pair.getByRole("button", { name: "合并，保留左边" }).click();
     await page.getByRole("button", { name: "撤销合并" }).waitFor();
+    // The person registered twice: shown as a person, why she looks the same, her ID number masked.
+    const person = await page.locator("[data-duplicate]").nth(1).innerText();
+    assert.match(person, /人员 · 相同的姓名、出生日期和电话/);
+    assert.match(person, /张桂英/);
+    assert.match(person, /1949-12-31/);
+    assert.match(person, /110105\*{8}002X/);
+    assert.doesNotMatch(person, /11010519491231002X/);
 
     await page.click("[data-tab=devices]");
     const devices = await page.locator("#devices-table").innerText();

@@ -14,6 +14,7 @@ pub mod demo;
 pub mod error;
 pub mod export;
 pub mod hlc;
+pub mod identity;
 pub mod ids;
 pub mod import;
 pub mod model;

@@ -10,9 +10,11 @@ const TEXT = {
     incoming: "新到", edited: "手动编辑", apply: "采用所选", applied: "当前采用", deleted: "该记录已在站内删除",
     keepDeleted: "保持删除", restore: "恢复并采用修改", wrongPassword: "密码不对", unreachable: "连不上服务器",
     lang: "English", none: "（空）",
-    duplicates: "重复登记", devices: "设备", noDuplicates: "没有疑似重复的住户。", keepLeft: "合并，保留左边",
+    duplicates: "重复登记", devices: "设备", noDuplicates: "没有疑似重复的住户或人员。", keepLeft: "合并，保留左边",
     keepRight: "合并，保留右边", undo: "撤销合并", merged: "已合并，保留", officer: "民警", beats: "责任区",
     lastSync: "上次同步", acked: "已收到变更至", never: "从未", address: "地址", kind: "类型", phone: "联系电话", tags: "标签",
+    household: "住户", resident: "人员", sameBy: "相同的", id_number: "身份证号", name_birth_phone: "姓名、出生日期和电话",
+    name: "姓名", sex: "性别", birth: "出生日期", idNumber: "身份证号", male: "男", female: "女",
     tasks: "跟进任务", task: "任务内容", assignee: "责任人", due: "办理期限", save: "保存", saved: "已保存",
   },
   en: {
@@ -22,9 +24,11 @@ const TEXT = {
     incoming: "Incoming", edited: "Edited value", apply: "Apply choice", applied: "applied now", deleted: "Deleted at the station",
     keepDeleted: "Keep deleted", restore: "Restore with the edit", wrongPassword: "Wrong password", unreachable: "Station unreachable",
     lang: "中文", none: "(empty)",
-    duplicates: "Duplicates", devices: "Devices", noDuplicates: "No suspected duplicates.", keepLeft: "Merge, keep left",
+    duplicates: "Duplicates", devices: "Devices", noDuplicates: "No suspected duplicate households or people.", keepLeft: "Merge, keep left",
     keepRight: "Merge, keep right", undo: "Undo merge", merged: "Merged, kept", officer: "Officer", beats: "Beats",
     lastSync: "Last sync", acked: "Changes received up to", never: "never", address: "Address", kind: "Kind", phone: "Contact phone", tags: "Tags",
+    household: "Household", resident: "Person", sameBy: "same ", id_number: "ID number", name_birth_phone: "name, birth date and phone",
+    name: "Name", sex: "Sex", birth: "Birth date", idNumber: "ID number", male: "male", female: "female",
     tasks: "Follow-up tasks", task: "Task", assignee: "Person responsible", due: "Due date", save: "Save", saved: "Saved",
   },
 };
@@ -124,13 +128,26 @@ function household(h) {
   return dl;
 }
 
+/// An ID number is shown as much as staff need to compare two: where it was issued and its end.
+const masked = (id) => (id && id.length > 10 ? `${id.slice(0, 6)}${"*".repeat(id.length - 10)}${id.slice(-4)}` : id);
+
+function person(r, address) {
+  const dl = el("dl");
+  const rows = [["name", r.name], ["sex", r.sex ? t(r.sex) : ""], ["birth", r.birth_date], ["phone", r.phone],
+    ["idNumber", masked(r.id_number)], ["address", address], ["tags", (r.tags ?? []).map(word)]];
+  for (const [key, value] of rows) dl.append(el("dt", { text: t(key) }), el("dd", { text: show(value) }));
+  return dl;
+}
+
 function renderDuplicates() {
   const list = document.getElementById("duplicates");
   list.replaceChildren();
   document.getElementById("dups-empty").hidden = duplicates.length > 0;
   for (const d of duplicates) {
     const card = el("article", { class: "card", "data-duplicate": String(d.id) });
-    card.append(el("div", { class: "pair" }, household(d.first), household(d.second)));
+    const side = (r, address) => (d.entity === "resident" ? person(r, address) : household(r));
+    card.append(el("p", { class: "reason", text: `${t(d.entity)} · ${t("sameBy")}${t(d.reason)}` }),
+      el("div", { class: "pair" }, side(d.first, d.first_address), side(d.second, d.second_address)));
     const actions = el("div", { class: "actions" });
     const button = (label, onClick) => {
       const b = el("button", { type: "button", text: label });
@@ -142,7 +159,7 @@ function renderDuplicates() {
         button(t("keepRight"), () => decide(() => api.merge(d.id, d.second_id))));
     } else {
       const kept = d.survivor === d.first_id ? d.first : d.second;
-      actions.append(el("span", { class: "applied", text: `${t("merged")}: ${kept.address}` }), button(t("undo"), () => decide(() => api.undo(d.id))));
+      actions.append(el("span", { class: "applied", text: `${t("merged")}: ${kept.address ?? kept.name}` }), button(t("undo"), () => decide(() => api.undo(d.id))));
     }
     card.append(actions);
     list.append(card);

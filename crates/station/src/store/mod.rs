@@ -4,6 +4,7 @@
 
 use crate::merge::{self, Decision, FieldOutcome, FieldState, Incoming, RecordState};
 use doorstep_core::hlc::Hlc;
+use doorstep_core::identity;
 use doorstep_core::ids::DeviceId;
 use doorstep_core::model::{EntityKind, check_fields, spec_of};
 use doorstep_core::store::changes::Change;
@@ -14,12 +15,22 @@ use serde_json::{Map, Value};
 use std::path::Path;
 use std::sync::LazyLock;
 
+mod duplicates;
+mod staff;
+
+pub use duplicates::Duplicate;
+use staff::record_staff_action;
+pub use staff::{DeviceView, TaskView};
+
 static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
     Migrations::new(vec![
-        M::up(include_str!("../migrations/0001_init.sql")),
-        M::up(include_str!("../migrations/0002_staff_actions.sql")),
-        M::up(include_str!("../migrations/0003_creation_versions.sql")),
-        M::up(include_str!("../migrations/0004_duplicates.sql")),
+        M::up(include_str!("../../migrations/0001_init.sql")),
+        M::up(include_str!("../../migrations/0002_staff_actions.sql")),
+        M::up(include_str!("../../migrations/0003_creation_versions.sql")),
+        M::up(include_str!("../../migrations/0004_duplicates.sql")),
+        M::up(include_str!(
+            "../../migrations/0005_resident_duplicates.sql"
+        )),
     ])
 });
 
@@ -537,6 +548,20 @@ fn apply(tx: &Transaction<'_>, seq: i64) -> Result<u32> {
         let survivor = redirected(tx, EntityKind::Household, household)?;
         fields.insert("household_id".into(), Value::String(survivor));
     }
+    if let Some(Value::String(reporter)) = fields.get("reporter_id") {
+        let survivor = redirected(tx, EntityKind::Resident, reporter)?;
+        fields.insert("reporter_id".into(), Value::String(survivor));
+    }
+    if let Some(Value::Array(met)) = fields.get_mut("met") {
+        for person in met.iter_mut() {
+            if let Value::String(id) = person {
+                *id = redirected(tx, EntityKind::Resident, id)?;
+            }
+        }
+        // Two people met who were merged into one are one person met.
+        let mut seen = std::collections::HashSet::new();
+        met.retain(|p| seen.insert(p.clone()));
+    }
     let hlc = Hlc {
         ms: hlc_ms,
         counter: hlc_counter,
@@ -616,8 +641,8 @@ fn apply(tx: &Transaction<'_>, seq: i64) -> Result<u32> {
             hlc,
         )?)
     };
-    if decision == Decision::Create && entity == EntityKind::Household {
-        find_duplicate_household(tx, &entity_id, &values)?;
+    if version.is_some() {
+        duplicates::find_duplicates(tx, entity, &entity_id, decision == Decision::Create, &set)?;
     }
     for (field, station, incoming_wins) in &conflicts {
         exec(tx,
@@ -680,28 +705,37 @@ fn write_record<'a>(
         .and_then(Value::as_bool)
         .unwrap_or(false);
     let fields = Value::Object(values.clone()).to_string();
-    // Households keep their normalised address beside them, for finding duplicates.
-    let address_norm = (entity == EntityKind::Household).then(|| {
-        doorstep_core::address::normalize(
-            values
-                .get("address")
-                .and_then(Value::as_str)
-                .unwrap_or_default(),
-        )
-    });
+    // Households and residents keep their comparable forms beside them, for finding duplicates.
+    let text = |field: &str| {
+        values
+            .get(field)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+    };
+    let address_norm = (entity == EntityKind::Household)
+        .then(|| doorstep_core::address::normalize(text("address")));
+    let (id_key, person_key) = match entity {
+        EntityKind::Resident => (
+            identity::id_number_key(text("id_number")),
+            identity::person_key(text("name"), text("birth_date"), text("phone")),
+        ),
+        _ => (None, None),
+    };
     let updated = tx
         .prepare_cached(
-            "UPDATE records SET version = ?3, deleted = ?4, beat = ?5, fields = ?6, address_norm = ?7
+            "UPDATE records SET version = ?3, deleted = ?4, beat = ?5, fields = ?6, address_norm = ?7, id_key = ?8,
+                 person_key = ?9
              WHERE entity = ?1 AND id = ?2",
         )?
-        .execute(params![entity.as_str(), entity_id, version, deleted, beat, fields, address_norm])?;
+        .execute(params![entity.as_str(), entity_id, version, deleted, beat, fields, address_norm, id_key, person_key])?;
     if updated == 0 {
         tx.prepare_cached(
             "INSERT INTO records (entity, id, version, deleted, beat, fields, created_version, created_device,
-                                  created_hlc_ms, created_hlc_counter, address_norm)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?3, ?7, ?8, ?9, ?10)",
+                                  created_hlc_ms, created_hlc_counter, address_norm, id_key, person_key)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?3, ?7, ?8, ?9, ?10, ?11, ?12)",
         )?
-        .execute(params![entity.as_str(), entity_id, version, deleted, beat, fields, device, hlc.ms, hlc.counter, address_norm])?;
+        .execute(params![entity.as_str(), entity_id, version, deleted, beat, fields, device, hlc.ms, hlc.counter,
+                         address_norm, id_key, person_key])?;
         return Ok(version);
     }
     let mut stmt = tx.prepare_cached(
@@ -748,408 +782,33 @@ fn redirected(tx: &Transaction<'_>, entity: EntityKind, id: &str) -> Result<Stri
     Ok(survivor.unwrap_or_else(|| id.to_string()))
 }
 
-/// A new household with the normalised address of another live one in its beat: a candidate for
-/// staff to merge.
-fn find_duplicate_household(
-    tx: &Transaction<'_>,
-    id: &str,
-    values: &Map<String, Value>,
-) -> Result<()> {
-    let address = values
-        .get("address")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    let beat = values
-        .get("beat")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    let existing: Option<String> = tx
-        .prepare_cached(
-            "SELECT id FROM records WHERE entity = 'household' AND beat = ?1 AND address_norm = ?2 AND id <> ?3
-               AND deleted = 0 ORDER BY version LIMIT 1",
-        )?
-        .query_row(params![beat, doorstep_core::address::normalize(address), id], |r| r.get(0))
-        .optional()?;
-    if let Some(existing) = existing {
-        exec(
-            tx,
-            "INSERT INTO duplicates (entity, first_id, second_id, reason, created_at) VALUES ('household', ?1, ?2, 'address', ?3)",
-            params![existing, id, now()],
-        )?;
-    }
-    Ok(())
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// One duplicate candidate (or past merge) as staff see it.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
-pub struct Duplicate {
-    pub id: i64,
-    pub entity: EntityKind,
-    pub status: String,
-    pub reason: String,
-    pub first_id: String,
-    #[schema(value_type = Object)]
-    pub first: Value,
-    pub second_id: String,
-    #[schema(value_type = Object)]
-    pub second: Value,
-    pub survivor: Option<String>,
-}
-
-/// Points every live child record of household `from` at household `to`; returns what moved.
-fn repoint_children(
-    tx: &Transaction<'_>,
-    from: &str,
-    to: &str,
-    only: Option<&[(String, String)]>,
-) -> Result<Vec<(String, String)>> {
-    let children: Vec<(String, String)> = match only {
-        Some(list) => list.to_vec(),
-        None => tx
-            .prepare_cached(
-                "SELECT entity, id FROM records WHERE entity <> 'household' AND json_extract(fields, '$.household_id') = ?1",
-            )?
-            .query_map([from], |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect::<rusqlite::Result<_>>()?,
-    };
-    for (entity, id) in &children {
-        let kind = EntityKind::parse(entity).ok_or_else(|| bad("stored entity"))?;
-        let state = load_state(tx, kind, id)?.ok_or_else(|| bad("a moved record is gone"))?;
-        let mut values: Map<String, Value> = state
-            .fields
-            .iter()
-            .map(|(k, f)| (k.clone(), f.value.clone()))
-            .collect();
-        values.insert("household_id".into(), Value::String(to.to_string()));
-        write_record(
-            tx,
-            kind,
-            id,
-            &values,
-            std::iter::once(&"household_id".to_string()),
-            STATION_DEVICE,
-            station_clock(),
-        )?;
-    }
-    Ok(children)
-}
-
-/// Sets a household's `deleted` field as a station edit.
-fn set_deleted(tx: &Transaction<'_>, id: &str, deleted: bool) -> Result<i64> {
-    let state =
-        load_state(tx, EntityKind::Household, id)?.ok_or_else(|| bad("the household is gone"))?;
-    let mut values: Map<String, Value> = state
-        .fields
-        .iter()
-        .map(|(k, f)| (k.clone(), f.value.clone()))
-        .collect();
-    values.insert("deleted".into(), Value::Bool(deleted));
-    write_record(
-        tx,
-        EntityKind::Household,
-        id,
-        &values,
-        std::iter::once(&"deleted".to_string()),
-        STATION_DEVICE,
-        station_clock(),
-    )
-}
-
-/// An enrolled laptop, as staff see it.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
-pub struct DeviceView {
-    pub device_id: String,
-    pub officer_name: String,
-    pub beats: Vec<String>,
-    /// Every change up to this device sequence is at the station.
-    pub acked_seq: i64,
-    pub enrolled_at: String,
-    pub last_seen_at: Option<String>,
-}
-
-/// An open follow-up task, as the station's task list shows it.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
-pub struct TaskView {
-    pub id: String,
-    pub beat: String,
-    pub address: String,
-    pub title: String,
-    pub assignee: String,
-    pub due_date: String,
-    pub status: String,
-}
-
-impl StationStore {
-    /// Open follow-up tasks of the station, soonest due first.
-    pub fn open_tasks(&self) -> Result<Vec<TaskView>> {
-        let mut stmt = self.conn.prepare(
-            "SELECT t.id, t.beat, coalesce(json_extract(h.fields, '$.address'), ''), json_extract(t.fields, '$.title'),
-                    json_extract(t.fields, '$.assignee'), json_extract(t.fields, '$.due_date'), json_extract(t.fields, '$.status')
-             FROM records t
-             LEFT JOIN records h ON h.entity = 'household' AND h.id = json_extract(t.fields, '$.household_id')
-             WHERE t.entity = 'task' AND t.deleted = 0 AND json_extract(t.fields, '$.status') IN ('open', 'in_progress')
-             ORDER BY json_extract(t.fields, '$.due_date')",
-        )?;
-        let rows = stmt.query_map([], |r| {
-            Ok(TaskView {
-                id: r.get(0)?,
-                beat: r.get(1)?,
-                address: r.get(2)?,
-                title: r.get(3)?,
-                assignee: r.get(4)?,
-                due_date: r.get(5)?,
-                status: r.get(6)?,
-            })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    #[test]
+    fn migrations_are_valid() {
+        MIGRATIONS.validate().unwrap();
     }
 
-    /// Staff (re-)assign a task: who is responsible and by when. Applied as a station edit every
-    /// device of the beat receives, and recorded.
-    pub fn assign_task(
-        &mut self,
-        id: &str,
-        staff: &str,
-        assignee: &str,
-        due_date: &str,
-    ) -> Result<i64> {
-        if staff.trim().is_empty() || assignee.trim().is_empty() {
-            return Err(bad(
-                "say who decides (staff) and who is responsible (assignee)",
-            ));
-        }
-        let tx = self.conn.transaction()?;
-        let state = load_state(&tx, EntityKind::Task, id)?
-            .ok_or_else(|| StationError::NotFound(format!("no task {id}")))?;
-        let mut values: Map<String, Value> = state
-            .fields
-            .iter()
-            .map(|(k, f)| (k.clone(), f.value.clone()))
-            .collect();
-        values.insert(
-            "assignee".into(),
-            Value::String(assignee.trim().to_string()),
-        );
-        values.insert(
-            "due_date".into(),
-            Value::String(due_date.trim().to_string()),
-        );
-        check_fields(EntityKind::Task, id, &values)
-            .map_err(|e| bad(format!("that does not fit a task: {e}")))?;
-        let set = ["assignee".to_string(), "due_date".to_string()];
-        let version = write_record(
-            &tx,
-            EntityKind::Task,
-            id,
-            &values,
-            set.iter(),
-            STATION_DEVICE,
-            station_clock(),
-        )?;
-        record_staff_action(
-            &tx,
-            staff,
-            "assign_task",
-            EntityKind::Task,
-            id,
-            serde_json::json!({ "assignee": assignee, "due_date": due_date }),
-        )?;
-        tx.commit()?;
-        Ok(version)
-    }
-
-    /// The enrolled laptops and when each last synced.
-    pub fn devices(&self) -> Result<Vec<DeviceView>> {
-        let mut stmt = self.conn.prepare(
-            "SELECT device_id, officer_name, beats, contiguous_seq, enrolled_at, last_seen_at FROM devices
-             ORDER BY last_seen_at DESC NULLS LAST, officer_name",
-        )?;
-        let rows = stmt.query_map([], |r| {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get::<_, String>(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-            ))
-        })?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (device_id, officer_name, beats, acked_seq, enrolled_at, last_seen_at) = row?;
-            out.push(DeviceView {
-                device_id,
-                officer_name,
-                beats: serde_json::from_str(&beats)?,
-                acked_seq,
-                enrolled_at,
-                last_seen_at,
-            });
-        }
-        Ok(out)
-    }
-
-    /// Duplicate candidates still open, and merges that can be undone.
-    pub fn duplicates(&self) -> Result<Vec<Duplicate>> {
-        let mut stmt = self.conn.prepare(
-            "SELECT d.id, d.entity, d.status, d.reason, d.first_id, a.fields, d.second_id, b.fields, d.survivor
-             FROM duplicates d
-             JOIN records a ON a.entity = d.entity AND a.id = d.first_id
-             JOIN records b ON b.entity = d.entity AND b.id = d.second_id
-             WHERE d.status IN ('open', 'merged') ORDER BY d.id",
-        )?;
-        let rows = stmt.query_map([], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, String>(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get::<_, String>(5)?,
-                r.get(6)?,
-                r.get::<_, String>(7)?,
-                r.get(8)?,
-            ))
-        })?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (id, entity, status, reason, first_id, first, second_id, second, survivor) = row?;
-            out.push(Duplicate {
-                id,
-                entity: EntityKind::parse(&entity).ok_or_else(|| bad("stored entity"))?,
-                status,
-                reason,
-                first_id,
-                first: serde_json::from_str(&first)?,
-                second_id,
-                second: serde_json::from_str(&second)?,
-                survivor,
-            });
-        }
-        Ok(out)
-    }
-
-    /// Merges a duplicate pair: `survivor` keeps everything, the other becomes a redirect (deleted,
-    /// with its residents, visits, concerns and tasks moved to the survivor). Devices receive it all
-    /// on their next pull; the decision is recorded.
-    pub fn merge_duplicate(&mut self, id: i64, staff: &str, survivor: &str) -> Result<()> {
-        let tx = self.conn.transaction()?;
-        let (first, second, status): (String, String, String) = query_one(
-            &tx,
-            "SELECT first_id, second_id, status FROM duplicates WHERE id = ?1",
-            [id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    #[test]
+    fn a_merge_recorded_before_migration_5_can_still_be_undone() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        MIGRATIONS.to_version(&mut conn, 4).unwrap();
+        conn.execute(
+            "INSERT INTO duplicates (entity, first_id, second_id, reason, status, survivor, loser, moved, created_at)
+             VALUES ('household', 'S', 'L', 'address', 'merged', 'S', 'L', '[[\"visit\",\"V\"]]', '')",
+            [],
         )
-        .optional()?
-        .ok_or_else(|| StationError::NotFound(format!("no duplicate {id}")))?;
-        if status != "open" {
-            return Err(StationError::AlreadyDone(format!(
-                "duplicate {id} is {status}"
-            )));
-        }
-        if staff.trim().is_empty() {
-            return Err(bad("say who decides (staff)"));
-        }
-        let loser = if survivor == first {
-            second
-        } else if survivor == second {
-            first
-        } else {
-            return Err(bad("the survivor must be one of the pair"));
-        };
-        let moved = repoint_children(&tx, &loser, survivor, None)?;
-        set_deleted(&tx, &loser, true)?;
-        exec(
-            &tx,
-            "INSERT OR REPLACE INTO redirects (entity, id, survivor) VALUES ('household', ?1, ?2)",
-            params![loser, survivor],
-        )?;
-        exec(
-            &tx,
-            "UPDATE duplicates SET status = 'merged', survivor = ?2, loser = ?3, moved = ?4, decided_by = ?5, decided_at = ?6
-             WHERE id = ?1",
-            params![id, survivor, loser, serde_json::to_string(&moved)?, staff, now()],
-        )?;
-        record_staff_action(
-            &tx,
-            staff,
-            "merge_duplicate",
-            EntityKind::Household,
-            survivor,
-            serde_json::json!({ "duplicate": id, "loser": loser, "moved": moved.len() }),
-        )?;
-        tx.commit()?;
-        Ok(())
+        .unwrap();
+        MIGRATIONS.to_latest(&mut conn).unwrap();
+        let moved: String = conn
+            .query_row("SELECT moved FROM duplicates", [], |r| r.get(0))
+            .unwrap();
+        let moved: Value = serde_json::from_str(&moved).unwrap();
+        assert_eq!(
+            moved,
+            serde_json::json!([{"entity": "visit", "id": "V", "field": "household_id", "before": "L", "after": "S"}])
+        );
     }
-
-    /// Undoes a merge: the loser comes back and the records it had move back to it.
-    pub fn undo_merge(&mut self, id: i64, staff: &str) -> Result<()> {
-        let tx = self.conn.transaction()?;
-        let (status, survivor, loser, moved): (
-            String,
-            Option<String>,
-            Option<String>,
-            Option<String>,
-        ) = query_one(
-            &tx,
-            "SELECT status, survivor, loser, moved FROM duplicates WHERE id = ?1",
-            [id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-        )
-        .optional()?
-        .ok_or_else(|| StationError::NotFound(format!("no duplicate {id}")))?;
-        let (Some(survivor), Some(loser), Some(moved), "merged") =
-            (survivor, loser, moved, status.as_str())
-        else {
-            return Err(StationError::AlreadyDone(format!(
-                "duplicate {id} is {status}, not merged"
-            )));
-        };
-        let moved: Vec<(String, String)> = serde_json::from_str(&moved)?;
-        repoint_children(&tx, &survivor, &loser, Some(&moved))?;
-        set_deleted(&tx, &loser, false)?;
-        exec(
-            &tx,
-            "DELETE FROM redirects WHERE entity = 'household' AND id = ?1",
-            [&loser],
-        )?;
-        exec(
-            &tx,
-            "UPDATE duplicates SET status = 'undone', decided_by = ?2, decided_at = ?3 WHERE id = ?1",
-            params![id, staff, now()],
-        )?;
-        record_staff_action(
-            &tx,
-            staff,
-            "undo_merge",
-            EntityKind::Household,
-            &loser,
-            serde_json::json!({ "duplicate": id, "survivor": survivor }),
-        )?;
-        tx.commit()?;
-        Ok(())
-    }
-}
-
-fn record_staff_action(
-    tx: &Transaction<'_>,
-    staff: &str,
-    action: &str,
-    entity: EntityKind,
-    id: &str,
-    details: Value,
-) -> Result<()> {
-    exec(
-        tx,
-        "INSERT INTO staff_actions (staff, action, entity, entity_id, details, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![
-            staff,
-            action,
-            entity.as_str(),
-            id,
-            details.to_string(),
-            now()
-        ],
-    )?;
-    Ok(())
 }

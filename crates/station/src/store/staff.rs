@@ -1,0 +1,168 @@
+//! What staff do at the station besides the merge queue: the follow-up task list with (re-)assignment,
+//! the enrolled devices, and the append-only record of every staff decision.
+
+use super::{
+    Result, STATION_DEVICE, StationError, StationStore, bad, exec, load_state, now, station_clock,
+    write_record,
+};
+use doorstep_core::model::{EntityKind, check_fields};
+use rusqlite::{Transaction, params};
+use serde_json::{Map, Value};
+
+/// An enrolled laptop, as staff see it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+pub struct DeviceView {
+    pub device_id: String,
+    pub officer_name: String,
+    pub beats: Vec<String>,
+    /// Every change up to this device sequence is at the station.
+    pub acked_seq: i64,
+    pub enrolled_at: String,
+    pub last_seen_at: Option<String>,
+}
+
+/// An open follow-up task, as the station's task list shows it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+pub struct TaskView {
+    pub id: String,
+    pub beat: String,
+    pub address: String,
+    pub title: String,
+    pub assignee: String,
+    pub due_date: String,
+    pub status: String,
+}
+
+impl StationStore {
+    /// Open follow-up tasks of the station, soonest due first.
+    pub fn open_tasks(&self) -> Result<Vec<TaskView>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT t.id, t.beat, coalesce(json_extract(h.fields, '$.address'), ''), json_extract(t.fields, '$.title'),
+                    json_extract(t.fields, '$.assignee'), json_extract(t.fields, '$.due_date'), json_extract(t.fields, '$.status')
+             FROM records t
+             LEFT JOIN records h ON h.entity = 'household' AND h.id = json_extract(t.fields, '$.household_id')
+             WHERE t.entity = 'task' AND t.deleted = 0 AND json_extract(t.fields, '$.status') IN ('open', 'in_progress')
+             ORDER BY json_extract(t.fields, '$.due_date')",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(TaskView {
+                id: r.get(0)?,
+                beat: r.get(1)?,
+                address: r.get(2)?,
+                title: r.get(3)?,
+                assignee: r.get(4)?,
+                due_date: r.get(5)?,
+                status: r.get(6)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Staff (re-)assign a task: who is responsible and by when. Applied as a station edit every
+    /// device of the beat receives, and recorded.
+    pub fn assign_task(
+        &mut self,
+        id: &str,
+        staff: &str,
+        assignee: &str,
+        due_date: &str,
+    ) -> Result<i64> {
+        if staff.trim().is_empty() || assignee.trim().is_empty() {
+            return Err(bad(
+                "say who decides (staff) and who is responsible (assignee)",
+            ));
+        }
+        let tx = self.conn.transaction()?;
+        let state = load_state(&tx, EntityKind::Task, id)?
+            .ok_or_else(|| StationError::NotFound(format!("no task {id}")))?;
+        let mut values: Map<String, Value> = state
+            .fields
+            .iter()
+            .map(|(k, f)| (k.clone(), f.value.clone()))
+            .collect();
+        values.insert(
+            "assignee".into(),
+            Value::String(assignee.trim().to_string()),
+        );
+        values.insert(
+            "due_date".into(),
+            Value::String(due_date.trim().to_string()),
+        );
+        check_fields(EntityKind::Task, id, &values)
+            .map_err(|e| bad(format!("that does not fit a task: {e}")))?;
+        let set = ["assignee".to_string(), "due_date".to_string()];
+        let version = write_record(
+            &tx,
+            EntityKind::Task,
+            id,
+            &values,
+            set.iter(),
+            STATION_DEVICE,
+            station_clock(),
+        )?;
+        record_staff_action(
+            &tx,
+            staff,
+            "assign_task",
+            EntityKind::Task,
+            id,
+            serde_json::json!({ "assignee": assignee, "due_date": due_date }),
+        )?;
+        tx.commit()?;
+        Ok(version)
+    }
+
+    /// The enrolled laptops and when each last synced.
+    pub fn devices(&self) -> Result<Vec<DeviceView>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT device_id, officer_name, beats, contiguous_seq, enrolled_at, last_seen_at FROM devices
+             ORDER BY last_seen_at DESC NULLS LAST, officer_name",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get::<_, String>(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (device_id, officer_name, beats, acked_seq, enrolled_at, last_seen_at) = row?;
+            out.push(DeviceView {
+                device_id,
+                officer_name,
+                beats: serde_json::from_str(&beats)?,
+                acked_seq,
+                enrolled_at,
+                last_seen_at,
+            });
+        }
+        Ok(out)
+    }
+}
+
+pub(super) fn record_staff_action(
+    tx: &Transaction<'_>,
+    staff: &str,
+    action: &str,
+    entity: EntityKind,
+    id: &str,
+    details: Value,
+) -> Result<()> {
+    exec(
+        tx,
+        "INSERT INTO staff_actions (staff, action, entity, entity_id, details, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![
+            staff,
+            action,
+            entity.as_str(),
+            id,
+            details.to_string(),
+            now()
+        ],
+    )?;
+    Ok(())
+}
