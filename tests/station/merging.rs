@@ -272,3 +272,89 @@ fn staff_reassign_a_task_and_the_laptops_of_the_beat_receive_it() {
         1
     );
 }
+
+#[test]
+fn a_task_assigned_to_an_officer_of_another_beat_reaches_their_laptop_and_leaves_it_when_reassigned()
+ {
+    let station = Station::start();
+    let mut zhang = Device::new(&station, "张警官", "幸福社区");
+    let mut wang = Device::new(&station, "王警官", "和平社区");
+    // Wang's beat: a household with a concern and a follow-up task Wang assigned to himself.
+    let h = new_household(&mut wang, "和平社区", "和平街8号");
+    let concern = doorstep_core::model::Concern::new(
+        h.id,
+        doorstep_core::model::ConcernCategory::Dispute,
+        "邻里噪音纠纷",
+    );
+    wang.store.save(&concern).unwrap();
+    let mut task = doorstep_core::model::Task::new(
+        h.id,
+        "调解噪音纠纷",
+        "王警官",
+        chrono::Utc::now().date_naive(),
+    );
+    task.concern_id = Some(concern.id);
+    wang.store.save(&task).unwrap();
+    wang.sync();
+    zhang.sync();
+    assert!(
+        zhang
+            .store
+            .get::<doorstep_core::model::Task>(task.id.0)
+            .is_err(),
+        "not Zhang's beat"
+    );
+
+    // Staff give it to Zhang: his laptop receives the task with its household and concern.
+    let assign = |assignee: &str| {
+        let (status, body) = station.post(
+            &format!("tasks/{}/assign", task.id),
+            &serde_json::json!({"staff": "李所长", "assignee": assignee, "due_date": "2030-01-31"}),
+        );
+        assert_eq!(status, 200, "{body}");
+    };
+    assign("张警官");
+    zhang.sync();
+    assert_eq!(zhang.household(h.id.0).address, "和平街8号");
+    assert_eq!(
+        zhang
+            .store
+            .get::<doorstep_core::model::Concern>(concern.id.0)
+            .unwrap()
+            .summary,
+        "邻里噪音纠纷"
+    );
+    let work = zhang.store.open_work().unwrap();
+    assert_eq!(work.tasks.len(), 1, "in Zhang's open work");
+    assert_eq!(work.tasks[0].address, "和平街8号");
+    assert!(
+        work.concerns.is_empty(),
+        "Wang's beat's concerns stay Wang's"
+    );
+
+    // Zhang's result reaches Wang; staff hand it back and it leaves Zhang's list.
+    let mut done: doorstep_core::model::Task = zhang.store.get(task.id.0).unwrap();
+    done.result = "已上门调解".into();
+    zhang.store.save(&done).unwrap();
+    zhang.sync();
+    wang.sync();
+    assert_eq!(
+        wang.store
+            .get::<doorstep_core::model::Task>(task.id.0)
+            .unwrap()
+            .result,
+        "已上门调解"
+    );
+    assign("王警官");
+    zhang.sync();
+    assert_eq!(
+        zhang
+            .store
+            .get::<doorstep_core::model::Task>(task.id.0)
+            .unwrap()
+            .assignee,
+        "王警官",
+        "Zhang's laptop learns it is no longer his"
+    );
+    assert!(zhang.store.open_work().unwrap().tasks.is_empty());
+}

@@ -49,7 +49,7 @@ impl Station {
             .args(["serve", "--listen", "127.0.0.1:0", "--data"])
             .arg(dir.path())
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(Stdio::inherit())
             .spawn()
             .unwrap();
         let mut line = String::new();

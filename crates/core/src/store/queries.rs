@@ -256,7 +256,8 @@ impl Store {
 
     /// Today's plan for the officer's beats.
     pub fn today(&self, today: NaiveDate) -> Result<Today> {
-        let beats = serde_json::to_string(&self.device()?.beats)?;
+        let device = self.device()?;
+        let beats = serde_json::to_string(&device.beats)?;
         let mut due = self.summaries(
             "AND h.beat IN (SELECT value FROM json_each(?1))",
             [&beats],
@@ -328,16 +329,19 @@ impl Store {
 
     /// Open concerns (not closed) and open tasks of the officer's beats.
     pub fn open_work(&self) -> Result<OpenWork> {
-        let beats = serde_json::to_string(&self.device()?.beats)?;
+        let device = self.device()?;
+        let beats = serde_json::to_string(&device.beats)?;
         let concerns = self.concern_items(
             "c.deleted = 0 AND c.status <> 'closed' AND h.beat IN (SELECT value FROM json_each(?1))
              ORDER BY c.raised_at DESC",
             [&beats],
         )?;
+        // Tasks of the beat, and those staff assigned to this officer in other beats.
         let tasks = self.task_items(
-            "t.deleted = 0 AND t.status IN ('open', 'in_progress') AND h.beat IN (SELECT value FROM json_each(?1))
+            "t.deleted = 0 AND t.status IN ('open', 'in_progress')
+             AND (h.beat IN (SELECT value FROM json_each(?1)) OR t.assignee = ?2)
              ORDER BY t.due_date",
-            [&beats],
+            [&beats, &device.officer_name],
         )?;
         Ok(OpenWork { concerns, tasks })
     }

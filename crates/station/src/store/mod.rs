@@ -31,6 +31,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!(
             "../../migrations/0005_resident_duplicates.sql"
         )),
+        M::up(include_str!("../../migrations/0006_assigned_tasks.sql")),
     ])
 });
 
@@ -204,47 +205,63 @@ impl StationStore {
         Ok(response)
     }
 
-    /// Records of the device's beats whose version is above `cursor`, oldest version first.
+    /// What the device's officer works on, changed since `cursor`, oldest version first: the records
+    /// of their beats, and the tasks assigned to them elsewhere with what those are about.
     pub fn pull(&self, device_id: DeviceId, cursor: i64, limit: u32) -> Result<PullResponse> {
-        let beats: String = self
+        let (beats, officer): (String, String) = self
             .conn
             .query_row(
-                "SELECT beats FROM devices WHERE device_id = ?1",
+                "SELECT beats, officer_name FROM devices WHERE device_id = ?1",
                 [device_id],
-                |r| r.get(0),
+                |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()?
             .ok_or(StationError::UnknownDevice(device_id))?;
         let limit = limit.clamp(1, limits::MAX_PULL);
         let mut stmt = self.conn.prepare_cached(
-            "SELECT entity, id, version, deleted, fields FROM records
-             WHERE version > ?1 AND beat IN (SELECT value FROM json_each(?2)) ORDER BY version LIMIT ?3",
+            "SELECT entity, id, version, deleted, fields, beat IN (SELECT value FROM json_each(?2)) FROM records
+             WHERE version > ?1 AND (beat IN (SELECT value FROM json_each(?2))
+                 OR (entity = 'task' AND id IN (SELECT task_id FROM assigned WHERE assignee = ?4))
+                 OR (entity = 'household' AND id IN (SELECT household_id FROM assigned WHERE assignee = ?4))
+                 OR (entity = 'concern' AND id IN (SELECT concern_id FROM assigned WHERE assignee = ?4)))
+             ORDER BY version LIMIT ?3",
         )?;
-        let rows = stmt.query_map(params![cursor, beats, limit + 1], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, i64>(2)?,
-                r.get::<_, bool>(3)?,
-                r.get::<_, String>(4)?,
-            ))
-        })?;
-        let mut records = Vec::new();
-        for row in rows {
-            let (entity, id, version, deleted, fields) = row?;
-            records.push(RecordSnapshot {
-                entity: EntityKind::parse(&entity).ok_or_else(|| bad("stored entity"))?,
-                id: id.parse().map_err(|_| bad("stored id"))?,
-                version,
-                deleted,
-                fields: serde_json::from_str(&fields)?,
-            });
+        let mut rows: Vec<(RecordSnapshot, bool)> = Vec::new();
+        for row in stmt.query_map(params![cursor, beats, limit + 1, officer], |r| {
+            Ok((record_row(r)?, r.get::<_, bool>(5)?))
+        })? {
+            let (row, in_beat) = row?;
+            rows.push((snapshot(row)?, in_beat));
         }
-        let more = records.len() > limit as usize;
-        records.truncate(limit as usize);
-        let cursor = records.last().map(|r| r.version).unwrap_or(cursor);
+        let more = rows.len() > limit as usize;
+        rows.truncate(limit as usize);
+        let cursor = rows.last().map(|(r, _)| r.version).unwrap_or(cursor);
+        let elsewhere: Vec<String> = rows
+            .iter()
+            .filter(|(r, in_beat)| !in_beat && r.entity == EntityKind::Task)
+            .map(|(r, _)| r.id.hyphenated().to_string())
+            .collect();
+        let records: Vec<RecordSnapshot> = rows.into_iter().map(|(r, _)| r).collect();
+        // A task assigned from another beat arrives with its household and concern, whose versions
+        // may lie below the cursor: they go first, whatever their version (applying twice is harmless).
+        let mut about = self.conn.prepare_cached(
+            "SELECT r.entity, r.id, r.version, r.deleted, r.fields FROM assigned a
+             JOIN records r ON (r.entity = 'household' AND r.id = a.household_id)
+                            OR (r.entity = 'concern' AND r.id = a.concern_id)
+             WHERE a.assignee = ?1 AND a.task_id = ?2",
+        )?;
+        let mut first: Vec<RecordSnapshot> = Vec::new();
+        for task in elsewhere {
+            for row in about.query_map(params![officer, task], record_row)? {
+                let record = snapshot(row?)?;
+                if !first.iter().chain(&records).any(|r| r.id == record.id) {
+                    first.push(record);
+                }
+            }
+        }
+        first.extend(records);
         Ok(PullResponse {
-            records,
+            records: first,
             cursor,
             more,
         })
@@ -417,6 +434,23 @@ impl StationStore {
     pub fn conn(&self) -> &Connection {
         &self.conn
     }
+}
+
+/// A record row as selected for devices: entity, id, version, deleted, fields.
+type RecordRow = (String, String, i64, bool, String);
+
+fn record_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RecordRow> {
+    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+}
+
+fn snapshot((entity, id, version, deleted, fields): RecordRow) -> Result<RecordSnapshot> {
+    Ok(RecordSnapshot {
+        entity: EntityKind::parse(&entity).ok_or_else(|| bad("stored entity"))?,
+        id: id.parse().map_err(|_| bad("stored id"))?,
+        version,
+        deleted,
+        fields: serde_json::from_str(&fields)?,
+    })
 }
 
 fn load_state(tx: &Transaction<'_>, entity: EntityKind, id: &str) -> Result<Option<RecordState>> {
@@ -728,6 +762,20 @@ fn write_record<'a>(
              WHERE entity = ?1 AND id = ?2",
         )?
         .execute(params![entity.as_str(), entity_id, version, deleted, beat, fields, address_norm, id_key, person_key])?;
+    if entity == EntityKind::Task {
+        // Whoever a task is (or was) assigned to receives it, and what it is about.
+        tx.prepare_cached(
+            "INSERT INTO assigned (assignee, task_id, household_id, concern_id) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (assignee, task_id) DO UPDATE SET household_id = excluded.household_id,
+                 concern_id = excluded.concern_id",
+        )?
+        .execute(params![
+            text("assignee").trim(),
+            entity_id,
+            text("household_id"),
+            values.get("concern_id").and_then(Value::as_str)
+        ])?;
+    }
     if updated == 0 {
         tx.prepare_cached(
             "INSERT INTO records (entity, id, version, deleted, beat, fields, created_version, created_device,
