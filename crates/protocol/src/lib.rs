@@ -60,6 +60,10 @@ pub struct PullResponse {
     pub cursor: i64,
     /// More records wait beyond this page.
     pub more: bool,
+    /// The station's latest version when the page was read: how far `cursor` still has to go, for a
+    /// progress bar (versions of other beats count too, so it is an estimate).
+    #[serde(default)]
+    pub head: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]

@@ -57,8 +57,8 @@ pub enum Progress {
         #[ts(type = "number")]
         remaining: i64,
     },
-    /// Records received so far.
-    Pulled { received: u32 },
+    /// Records received so far, and roughly how much of the download that is (0–100).
+    Pulled { received: u32, percent: u8 },
 }
 
 /// A sync failure as the UI receives it (tagged by `kind`).
@@ -226,6 +226,7 @@ pub fn sync(
     }
 
     report.cursor = store.pull_cursor()?;
+    let start = report.cursor;
     loop {
         let page: PullResponse = client.get(
             "pull",
@@ -240,6 +241,7 @@ pub fn sync(
         report.cursor = page.cursor;
         progress(Progress::Pulled {
             received: report.pulled,
+            percent: percent(page.cursor - start, page.head - start, page.more),
         });
         if !page.more {
             break;
@@ -247,4 +249,26 @@ pub fn sync(
     }
     store.record_ack(report.acked_seq)?;
     Ok(report)
+}
+
+/// How far along a download is, from versions: done when nothing more waits.
+fn percent(done: i64, total: i64, more: bool) -> u8 {
+    if !more || total <= 0 {
+        return 100;
+    }
+    (done.clamp(0, total) * 100 / total).min(99) as u8
+}
+
+#[cfg(test)]
+mod tests {
+    use super::percent;
+
+    #[test]
+    fn download_progress_reaches_100_only_when_nothing_more_waits() {
+        assert_eq!(percent(50, 200, true), 25);
+        assert_eq!(percent(200, 200, true), 99, "a page may still follow");
+        assert_eq!(percent(10, 200, false), 100);
+        assert_eq!(percent(0, 0, true), 100, "nothing to download");
+        assert_eq!(percent(-5, 100, true), 0);
+    }
 }

@@ -12,16 +12,18 @@ import { errorMessage, formatDateTime } from "../i18n";
 export function SyncBar({ status, onSynced }: { status: SyncStatus | null; onSynced: () => void }) {
   const { t } = useTranslation();
   const [online, setOnline] = useState(false);
-  const [progress, setProgress] = useState<{ sent: number; received: number } | null>(null);
+  // The bar runs twice: over the changes to send, then over the station's versions to receive.
+  const [progress, setProgress] = useState<{ sent: number; received: number; value: number; max: number } | null>(null);
   const [message, setMessage] = useState<string>("");
 
   useEffect(() => {
     const stops = [
       api.onSyncProgress((p: Progress) =>
-        setProgress((old) => ({
-          sent: p.phase === "pushed" ? p.sent : (old?.sent ?? 0),
-          received: p.phase === "pulled" ? p.received : (old?.received ?? 0),
-        })),
+        setProgress((old) =>
+          p.phase === "pushed"
+            ? { sent: p.sent, received: 0, value: p.sent, max: p.sent + p.remaining }
+            : { sent: old?.sent ?? 0, received: p.received, value: p.percent, max: 100 },
+        ),
       ),
       api.onSyncFinished((r: SyncReport | null) => {
         setProgress(null);
@@ -36,7 +38,7 @@ export function SyncBar({ status, onSynced }: { status: SyncStatus | null; onSyn
 
   const syncNow = () => {
     setMessage("");
-    setProgress({ sent: 0, received: 0 });
+    setProgress({ sent: 0, received: 0, value: 0, max: 0 });
     api.syncNow().then(
       (r) => {
         setOnline(true);
@@ -59,6 +61,15 @@ export function SyncBar({ status, onSynced }: { status: SyncStatus | null; onSyn
       <button type="button" className="sync" data-testid="sync-now" disabled={!!progress} onClick={syncNow}>
         {progress ? t("sync.running", progress) : t("sync.button")}
       </button>
+      {progress ? (
+        // Indeterminate (no value) until the first batch says how much there is.
+        <progress
+          data-testid="sync-progress"
+          aria-label={t("sync.progress")}
+          max={progress.max || undefined}
+          value={progress.max ? progress.value : undefined}
+        />
+      ) : null}
       {message ? <span className="sync-message" role="status">{message}</span> : null}
     </span>
   );

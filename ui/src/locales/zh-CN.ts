@@ -15,7 +15,7 @@ const zhCN = {
   setup: { title: "首次使用：设置本机", officerName: "民警姓名", beats: "责任区（多个用逗号分隔）", save: "开始使用" },
   settings: { title: "设置", officer: "本机民警", policy: "走访周期（天）", defaultDays: "一般住户", save: "保存", saved: "已保存", database: "数据文件" },
   import: { title: "导入台账", choose: "选择 CSV 或 Excel 文件", rows: "共 {{count}} 行", mapping: "列对应关系", column: "文件中的列", notMapped: "（不导入）", defaultBeat: "默认责任区", dryRun: "预检（不保存）", run: "导入", report: "结果：新建 {{households}} 户、{{created}} 名居民，更新 {{updated}} 名，未变 {{unchanged}} 名，拒绝 {{rejected}} 行", dryRunNote: "这是预检结果，尚未保存任何数据。", row: "第 {{row}} 行", fields: { address: "地址", beat: "责任区", household_kind: "住户类型", household_tags: "住户标签", contact_phone: "联系电话", name: "姓名", sex: "性别", birth_date: "出生日期", phone: "电话", id_number: "身份证号", relation: "与户主关系", resident_tags: "居民标签" } },
-  sync: { button: "同步", running: "同步中… 已发送 {{sent}} 条，已接收 {{received}} 条", done: "同步完成：发送 {{pushed}} 条，接收 {{pulled}} 条，新冲突 {{conflicts}} 条（由所里处理）" },
+  sync: { progress: "同步进度", button: "同步", running: "同步中… 已发送 {{sent}} 条，已接收 {{received}} 条", done: "同步完成：发送 {{pushed}} 条，接收 {{pulled}} 条，新冲突 {{conflicts}} 条（由所里处理）" },
   station: { title: "派出所服务器", url: "服务器地址", password: "派出所密码", enroll: "连接并登记本机", enrolled: "已连接：{{url}}", none: "尚未连接，可先离线工作" },
   common: { save: "保存", cancel: "取消", close: "关闭", yes: "是", no: "否", none: "无", loading: "加载中…", saved: "已保存" },
   errors: {

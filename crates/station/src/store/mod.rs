@@ -260,10 +260,17 @@ impl StationStore {
             }
         }
         first.extend(records);
+        let head = query_one(
+            &self.conn,
+            "SELECT value FROM meta WHERE key = 'version'",
+            [],
+            |r| r.get(0),
+        )?;
         Ok(PullResponse {
             records: first,
             cursor,
             more,
+            head,
         })
     }
 
