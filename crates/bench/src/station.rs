@@ -181,6 +181,18 @@ impl Pusher {
     }
 }
 
+/// The station's store alone, in this process: the same batches decided and stored without HTTP,
+/// to show what the network and JSON layer cost.
+fn store_alone(info: &DeviceInfo, changes: &[Change], dir: &Path) -> anyhow::Result<Duration> {
+    let mut store = doorstep_station::store::StationStore::open(&dir.join("alone.sqlite"))?;
+    store.enroll(info)?;
+    let t = Instant::now();
+    for batch in changes.chunks(1000) {
+        store.push(info.device_id, batch)?;
+    }
+    Ok(t.elapsed())
+}
+
 /// Raw SQLite: the same rows, one transaction, same pragmas as the station.
 fn raw_sqlite(changes: &[Change], dir: &Path) -> anyhow::Result<Duration> {
     let conn = rusqlite::Connection::open(dir.join("raw.sqlite"))?;
@@ -276,6 +288,7 @@ pub fn run(
     let mut officer = Pusher::enroll(&station, "张警官", "幸福社区")?;
     let changes = officer.changes(households * 10)?;
     let pushed = officer.push(&station, &changes)?;
+    let alone = store_alone(&officer.info, &changes, dir.path())?;
     let raw = raw_sqlite(&changes, dir.path())?;
     let ours = changes.len() as f64 / pushed.as_secs_f64();
     let reference = changes.len() as f64 / raw.as_secs_f64();
@@ -288,6 +301,11 @@ pub fn run(
     writeln!(
         report,
         "| doorstep-station over HTTP on loopback, batches of 1000, each decided and stored in one transaction | {ours:.0} | — |"
+    )?;
+    writeln!(
+        report,
+        "| the same batches into the station's store in-process (no HTTP, no JSON) | {:.0} | — |",
+        changes.len() as f64 / alone.as_secs_f64()
     )?;
     writeln!(
         report,

@@ -2,13 +2,12 @@
 //! merge queue. A pushed batch is stored and decided in one transaction: either all of it is kept
 //! or, if anything in it is malformed, none of it.
 
-use crate::merge::{self, Decision, FieldOutcome, FieldState, Incoming, RecordState};
+use crate::merge::{FieldState, RecordState};
 use doorstep_core::hlc::Hlc;
 use doorstep_core::identity;
 use doorstep_core::ids::DeviceId;
-use doorstep_core::model::{EntityKind, check_fields, spec_of};
-use doorstep_core::store::changes::Change;
-use doorstep_protocol::{DeviceInfo, PullResponse, PushResponse, RecordSnapshot, limits};
+use doorstep_core::model::{EntityKind, check_fields};
+use doorstep_protocol::{DeviceInfo, PullResponse, RecordSnapshot, limits};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use rusqlite_migration::{M, Migrations};
 use serde_json::{Map, Value};
@@ -16,6 +15,7 @@ use std::path::Path;
 use std::sync::LazyLock;
 
 mod duplicates;
+mod ingest;
 mod staff;
 
 pub use duplicates::Duplicate;
@@ -114,95 +114,6 @@ impl StationStore {
             params![device.device_id, device.officer_id, device.officer_name, serde_json::to_string(&device.beats)?, now()],
         )?;
         Ok(())
-    }
-
-    /// Stores and decides a batch from `device_id`, in one transaction.
-    pub fn push(&mut self, device_id: DeviceId, changes: &[Change]) -> Result<PushResponse> {
-        if changes.len() > limits::MAX_BATCH {
-            return Err(bad(format!(
-                "a batch holds at most {} changes",
-                limits::MAX_BATCH
-            )));
-        }
-        let tx = self.conn.transaction()?;
-        let contiguous: i64 = query_one(
-            &tx,
-            "SELECT contiguous_seq FROM devices WHERE device_id = ?1",
-            [device_id],
-            |r| r.get(0),
-        )
-        .optional()?
-        .ok_or(StationError::UnknownDevice(device_id))?;
-        let mut response = PushResponse::default();
-        for (i, c) in changes.iter().enumerate() {
-            if c.device_id != device_id {
-                return Err(bad(format!(
-                    "change {i} names device {}, not the pushing device",
-                    c.device_id
-                )));
-            }
-            if c.device_seq < 1 {
-                return Err(bad(format!("change {i}: device_seq must be 1 or more")));
-            }
-            let spec = spec_of(c.entity);
-            if let Some(unknown) = c.fields.keys().find(|k| spec.field_kind(k).is_none()) {
-                return Err(bad(format!(
-                    "change {i}: {} has no field {unknown:?}",
-                    c.entity.as_str()
-                )));
-            }
-            let inserted = exec(&tx,
-                "INSERT OR IGNORE INTO changes (change_id, device_id, device_seq, officer_id, entity, entity_id, fields,
-                     base_version, hlc_ms, hlc_counter, created_at, received_at, status)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 'pending')",
-                params![
-                    c.change_id,
-                    c.device_id,
-                    c.device_seq,
-                    c.officer_id,
-                    c.entity.as_str(),
-                    c.entity_id.hyphenated().to_string(),
-                    Value::Object(c.fields.clone()).to_string(),
-                    c.base_version,
-                    c.hlc.ms,
-                    c.hlc.counter,
-                    doorstep_core::time::format(&c.created_at),
-                    now(),
-                ],
-            )?;
-            if inserted == 1 {
-                response.stored += 1
-            } else {
-                response.duplicates += 1
-            }
-        }
-        // Decide, in the device's own order, every change whose predecessors are all here.
-        let mut acked = contiguous;
-        loop {
-            let next: Option<i64> = query_one(&tx,
-                    "SELECT seq FROM changes WHERE device_id = ?1 AND device_seq = ?2 AND status = 'pending'",
-                    params![device_id, acked + 1],
-                    |r| r.get(0),
-                )
-                .optional()?;
-            let Some(seq) = next else { break };
-            response.conflicts += apply(&tx, seq)?;
-            acked += 1;
-        }
-        response.held = query_one(
-            &tx,
-            "SELECT count(*) FROM changes WHERE device_id = ?1 AND status = 'pending'",
-            [device_id],
-            |r| r.get(0),
-        )?;
-        exec(
-            &tx,
-            "UPDATE devices SET contiguous_seq = ?2, last_seen_at = ?3 WHERE device_id = ?1",
-            params![device_id, acked, now()],
-        )?;
-        tx.commit()?;
-        response.acked_seq = acked;
-        Ok(response)
     }
 
     /// What the device's officer works on, changed since `cursor`, oldest version first: the records
@@ -555,167 +466,6 @@ fn beat_of(
     })
 }
 
-/// Decides one stored change and writes the outcome. Returns the number of conflicts queued.
-fn apply(tx: &Transaction<'_>, seq: i64) -> Result<u32> {
-    let (device_id, entity, entity_id, fields, base_version, hlc_ms, hlc_counter): (
-        DeviceId,
-        String,
-        String,
-        String,
-        i64,
-        i64,
-        u32,
-    ) = query_one(
-        tx,
-        "SELECT device_id, entity, entity_id, fields, base_version, hlc_ms, hlc_counter FROM changes WHERE seq = ?1",
-        [seq],
-        |r| {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-                r.get(6)?,
-            ))
-        },
-    )?;
-    let entity = EntityKind::parse(&entity).ok_or_else(|| bad("stored entity"))?;
-    let mut fields: Map<String, Value> = serde_json::from_str(&fields)?;
-    // Late changes naming a merged household go to its survivor (the stored change keeps the name).
-    let entity_id = redirected(tx, entity, &entity_id)?;
-    if let Some(Value::String(household)) = fields.get("household_id") {
-        let survivor = redirected(tx, EntityKind::Household, household)?;
-        fields.insert("household_id".into(), Value::String(survivor));
-    }
-    if let Some(Value::String(reporter)) = fields.get("reporter_id") {
-        let survivor = redirected(tx, EntityKind::Resident, reporter)?;
-        fields.insert("reporter_id".into(), Value::String(survivor));
-    }
-    if let Some(Value::Array(met)) = fields.get_mut("met") {
-        for person in met.iter_mut() {
-            if let Value::String(id) = person {
-                *id = redirected(tx, EntityKind::Resident, id)?;
-            }
-        }
-        // Two people met who were merged into one are one person met.
-        let mut seen = std::collections::HashSet::new();
-        met.retain(|p| seen.insert(p.clone()));
-    }
-    let hlc = Hlc {
-        ms: hlc_ms,
-        counter: hlc_counter,
-    };
-    let spec = spec_of(entity);
-    let current = load_state(tx, entity, &entity_id)?;
-    let incoming = Incoming {
-        device: device_id,
-        hlc,
-        base_version,
-        fields: &fields,
-    };
-    let decision = merge::decide(spec, current.as_ref(), &incoming);
-
-    let mut values: Map<String, Value> = match &current {
-        Some(c) => c
-            .fields
-            .iter()
-            .map(|(k, f)| (k.clone(), f.value.clone()))
-            .collect(),
-        None => Map::new(),
-    };
-    let mut set: Vec<String> = Vec::new();
-    let mut conflicts: Vec<(String, Value, bool)> = Vec::new();
-    match &decision {
-        Decision::UnknownRecord => {
-            return Err(bad(format!(
-                "{} {entity_id} is unknown here but the change edits version {base_version}",
-                entity.as_str()
-            )));
-        }
-        Decision::Create => {
-            for (k, v) in &fields {
-                values.insert(k.clone(), v.clone());
-                set.push(k.clone());
-            }
-        }
-        // The whole edit waits in the queue (field "*"): the record stays deleted until staff decide.
-        Decision::EditOfDeleted => conflicts.push(("*".into(), Value::Bool(true), false)),
-        Decision::Update(outcomes) => {
-            for (field, outcome) in outcomes {
-                match outcome {
-                    FieldOutcome::Apply => {
-                        values.insert(field.clone(), fields[field].clone());
-                        set.push(field.clone());
-                    }
-                    FieldOutcome::Same => {}
-                    FieldOutcome::Union(v) => {
-                        values.insert(field.clone(), v.clone());
-                        set.push(field.clone());
-                    }
-                    FieldOutcome::Conflict { incoming_wins } => {
-                        let station = values.get(field).cloned().unwrap_or(Value::Null);
-                        conflicts.push((field.clone(), station, *incoming_wins));
-                        if *incoming_wins {
-                            values.insert(field.clone(), fields[field].clone());
-                            set.push(field.clone());
-                        }
-                    }
-                }
-            }
-        }
-    }
-    check_fields(entity, &entity_id, &values)
-        .map_err(|e| bad(format!("{} {entity_id}: {e}", entity.as_str())))?;
-
-    let version = if set.is_empty() && conflicts.is_empty() {
-        None
-    } else {
-        Some(write_record(
-            tx,
-            entity,
-            &entity_id,
-            &values,
-            set.iter(),
-            device_id,
-            hlc,
-        )?)
-    };
-    if version.is_some() {
-        duplicates::find_duplicates(tx, entity, &entity_id, decision == Decision::Create, &set)?;
-    }
-    for (field, station, incoming_wins) in &conflicts {
-        exec(tx,
-            "INSERT INTO conflicts (entity, entity_id, field, base_version, station_value, incoming_value, applied,
-                                    incoming_seq, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            params![
-                entity.as_str(),
-                entity_id,
-                field,
-                base_version,
-                station.to_string(),
-                fields.get(field).cloned().unwrap_or_else(|| Value::Object(fields.clone())).to_string(),
-                if *incoming_wins { "incoming" } else { "station" },
-                seq,
-                now()
-            ],
-        )?;
-    }
-    let status = if conflicts.is_empty() {
-        "applied"
-    } else {
-        "conflict"
-    };
-    exec(
-        tx,
-        "UPDATE changes SET status = ?2, version = ?3 WHERE seq = ?1",
-        params![seq, status, version],
-    )?;
-    Ok(conflicts.len() as u32)
-}
-
 /// Decisions made at the station itself (staff) are recorded as this device.
 const STATION_DEVICE: DeviceId = DeviceId(uuid::Uuid::nil());
 
@@ -726,8 +476,108 @@ fn station_clock() -> Hlc {
     }
 }
 
-/// Writes a record's merged `values` under a new station version, and who set the `set` fields. A
-/// new record records its creation once (see migration 0003) instead of a row per field.
+/// What the `records` row of a record holds besides its id: worked out from its values, with the
+/// next station version.
+struct Columns {
+    version: i64,
+    beat: String,
+    deleted: bool,
+    fields: String,
+    /// Households and residents keep their comparable forms beside them, for finding duplicates.
+    address_norm: Option<String>,
+    id_key: Option<String>,
+    person_key: Option<String>,
+}
+
+fn columns(
+    tx: &Transaction<'_>,
+    entity: EntityKind,
+    id: &str,
+    values: &Map<String, Value>,
+) -> Result<Columns> {
+    let text = |field: &str| {
+        values
+            .get(field)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+    };
+    let (id_key, person_key) = match entity {
+        EntityKind::Resident => (
+            identity::id_number_key(text("id_number")),
+            identity::person_key(text("name"), text("birth_date"), text("phone")),
+        ),
+        _ => (None, None),
+    };
+    if entity == EntityKind::Task {
+        // Whoever a task is (or was) assigned to receives it, and what it is about.
+        exec(
+            tx,
+            "INSERT INTO assigned (assignee, task_id, household_id, concern_id) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (assignee, task_id) DO UPDATE SET household_id = excluded.household_id,
+                 concern_id = excluded.concern_id",
+            params![
+                text("assignee").trim(),
+                id,
+                text("household_id"),
+                values.get("concern_id").and_then(Value::as_str)
+            ],
+        )?;
+    }
+    Ok(Columns {
+        version: next_version(tx)?,
+        beat: beat_of(tx, entity, values)?,
+        deleted: values
+            .get("deleted")
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
+        fields: serde_json::to_string(values)?,
+        address_norm: (entity == EntityKind::Household)
+            .then(|| doorstep_core::address::normalize(text("address"))),
+        id_key,
+        person_key,
+    })
+}
+
+/// The next station version. (Two plain statements: `UPDATE … RETURNING` builds a temporary table
+/// each time, which made it the costliest statement of a push.)
+fn next_version(tx: &Transaction<'_>) -> Result<i64> {
+    exec(
+        tx,
+        "UPDATE meta SET value = value + 1 WHERE key = 'version'",
+        [],
+    )?;
+    Ok(query_one(
+        tx,
+        "SELECT value FROM meta WHERE key = 'version'",
+        [],
+        |r| r.get(0),
+    )?)
+}
+
+/// Stores a new record under a new station version. Its creation is recorded once (see migration
+/// 0003) instead of a row per field.
+fn create_record(
+    tx: &Transaction<'_>,
+    entity: EntityKind,
+    entity_id: &str,
+    values: &Map<String, Value>,
+    device: DeviceId,
+    hlc: Hlc,
+) -> Result<i64> {
+    let c = columns(tx, entity, entity_id, values)?;
+    exec(
+        tx,
+        "INSERT INTO records (entity, id, version, deleted, beat, fields, created_version, created_device,
+                              created_hlc_ms, created_hlc_counter, address_norm, id_key, person_key)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?3, ?7, ?8, ?9, ?10, ?11, ?12)",
+        params![entity.as_str(), entity_id, c.version, c.deleted, c.beat, c.fields, device, hlc.ms, hlc.counter,
+                c.address_norm, c.id_key, c.person_key],
+    )?;
+    Ok(c.version)
+}
+
+/// Writes an existing record's merged `values` under a new station version, and who set the `set`
+/// fields.
 fn write_record<'a>(
     tx: &Transaction<'_>,
     entity: EntityKind,
@@ -737,80 +587,32 @@ fn write_record<'a>(
     device: DeviceId,
     hlc: Hlc,
 ) -> Result<i64> {
-    let version: i64 = tx
-        .prepare_cached("UPDATE meta SET value = value + 1 WHERE key = 'version' RETURNING value")?
-        .query_row([], |r| r.get(0))?;
-    let beat = beat_of(tx, entity, values)?;
-    let deleted = values
-        .get("deleted")
-        .and_then(Value::as_bool)
-        .unwrap_or(false);
-    let fields = Value::Object(values.clone()).to_string();
-    // Households and residents keep their comparable forms beside them, for finding duplicates.
-    let text = |field: &str| {
-        values
-            .get(field)
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-    };
-    let address_norm = (entity == EntityKind::Household)
-        .then(|| doorstep_core::address::normalize(text("address")));
-    let (id_key, person_key) = match entity {
-        EntityKind::Resident => (
-            identity::id_number_key(text("id_number")),
-            identity::person_key(text("name"), text("birth_date"), text("phone")),
-        ),
-        _ => (None, None),
-    };
-    let updated = tx
-        .prepare_cached(
-            "UPDATE records SET version = ?3, deleted = ?4, beat = ?5, fields = ?6, address_norm = ?7, id_key = ?8,
-                 person_key = ?9
-             WHERE entity = ?1 AND id = ?2",
-        )?
-        .execute(params![entity.as_str(), entity_id, version, deleted, beat, fields, address_norm, id_key, person_key])?;
-    if entity == EntityKind::Task {
-        // Whoever a task is (or was) assigned to receives it, and what it is about.
-        tx.prepare_cached(
-            "INSERT INTO assigned (assignee, task_id, household_id, concern_id) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT (assignee, task_id) DO UPDATE SET household_id = excluded.household_id,
-                 concern_id = excluded.concern_id",
-        )?
-        .execute(params![
-            text("assignee").trim(),
-            entity_id,
-            text("household_id"),
-            values.get("concern_id").and_then(Value::as_str)
-        ])?;
-    }
-    if updated == 0 {
-        tx.prepare_cached(
-            "INSERT INTO records (entity, id, version, deleted, beat, fields, created_version, created_device,
-                                  created_hlc_ms, created_hlc_counter, address_norm, id_key, person_key)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?3, ?7, ?8, ?9, ?10, ?11, ?12)",
-        )?
-        .execute(params![entity.as_str(), entity_id, version, deleted, beat, fields, device, hlc.ms, hlc.counter,
-                         address_norm, id_key, person_key])?;
-        return Ok(version);
-    }
-    let mut stmt = tx.prepare_cached(
-        "INSERT INTO field_versions (entity, id, field, version, device_id, hlc_ms, hlc_counter)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-         ON CONFLICT (entity, id, field) DO UPDATE SET version = excluded.version, device_id = excluded.device_id,
-             hlc_ms = excluded.hlc_ms, hlc_counter = excluded.hlc_counter",
+    let c = columns(tx, entity, entity_id, values)?;
+    let updated = exec(
+        tx,
+        "UPDATE records SET version = ?3, deleted = ?4, beat = ?5, fields = ?6, address_norm = ?7, id_key = ?8,
+             person_key = ?9
+         WHERE entity = ?1 AND id = ?2",
+        params![entity.as_str(), entity_id, c.version, c.deleted, c.beat, c.fields, c.address_norm, c.id_key,
+                c.person_key],
     )?;
-    for field in set {
-        stmt.execute(params![
-            entity.as_str(),
-            entity_id,
-            field,
-            version,
-            device,
-            hlc.ms,
-            hlc.counter
-        ])?;
+    if updated == 0 {
+        return Err(StationError::NotFound(format!(
+            "{} {entity_id} is gone",
+            entity.as_str()
+        )));
     }
-    Ok(version)
+    for field in set {
+        exec(
+            tx,
+            "INSERT INTO field_versions (entity, id, field, version, device_id, hlc_ms, hlc_counter)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+             ON CONFLICT (entity, id, field) DO UPDATE SET version = excluded.version, device_id = excluded.device_id,
+                 hlc_ms = excluded.hlc_ms, hlc_counter = excluded.hlc_counter",
+            params![entity.as_str(), entity_id, field, c.version, device, hlc.ms, hlc.counter],
+        )?;
+    }
+    Ok(c.version)
 }
 
 /// A statement run through the connection's statement cache: the push path runs the same dozen
