@@ -109,16 +109,60 @@ pub fn check_fields(
     id: &str,
     fields: &Map<String, Value>,
 ) -> Result<(), String> {
-    let mut map = fields.clone();
-    map.insert("id".into(), Value::String(id.into()));
-    map.insert("version".into(), Value::from(0));
-    let value = Value::Object(map);
+    use serde::Deserialize;
+    use serde::de::value::MapDeserializer;
+    // The fields are read in place (the station checks every change it takes in; copying each map
+    // first cost more than the check), with the record's id and a version beside them.
+    let id = Value::String(id.into());
+    let version = Value::from(0);
+    let entries = || {
+        fields
+            .iter()
+            .filter(|(k, _)| *k != "id" && *k != "version")
+            .map(|(k, v)| (k.as_str(), v))
+            .chain([("id", &id), ("version", &version)])
+    };
+    fn check<'a, T: Deserialize<'a>>(
+        entries: impl Iterator<Item = (&'a str, &'a Value)>,
+    ) -> Result<(), serde_json::Error> {
+        T::deserialize(MapDeserializer::new(entries)).map(drop)
+    }
     let result = match entity {
-        EntityKind::Household => serde_json::from_value::<Household>(value).map(drop),
-        EntityKind::Resident => serde_json::from_value::<Resident>(value).map(drop),
-        EntityKind::Visit => serde_json::from_value::<Visit>(value).map(drop),
-        EntityKind::Concern => serde_json::from_value::<Concern>(value).map(drop),
-        EntityKind::Task => serde_json::from_value::<Task>(value).map(drop),
+        EntityKind::Household => check::<Household>(entries()),
+        EntityKind::Resident => check::<Resident>(entries()),
+        EntityKind::Visit => check::<Visit>(entries()),
+        EntityKind::Concern => check::<Concern>(entries()),
+        EntityKind::Task => check::<Task>(entries()),
     };
     result.map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn fields(value: Value) -> Map<String, Value> {
+        value.as_object().unwrap().clone()
+    }
+
+    #[test]
+    fn check_fields_takes_a_well_typed_record_and_says_what_is_wrong_with_others() {
+        let id = uuid::Uuid::now_v7().to_string();
+        let household = Household::new("幸福社区", "幸福路1号", HouseholdKind::Residence);
+        let good = household.fields().unwrap();
+        assert_eq!(check_fields(EntityKind::Household, &id, &good), Ok(()));
+
+        let mut wrong_type = good.clone();
+        wrong_type.insert("tags".into(), json!("elderly_alone"));
+        assert!(check_fields(EntityKind::Household, &id, &wrong_type).is_err());
+        let mut unknown_word = good.clone();
+        unknown_word.insert("kind".into(), json!("castle"));
+        let reason = check_fields(EntityKind::Household, &id, &unknown_word).unwrap_err();
+        assert!(reason.contains("castle"), "{reason}");
+        let missing = fields(json!({"beat": "幸福社区"}));
+        let reason = check_fields(EntityKind::Household, &id, &missing).unwrap_err();
+        assert!(reason.contains("address"), "{reason}");
+        assert!(check_fields(EntityKind::Household, "not-an-id", &good).is_err());
+    }
 }

@@ -17,13 +17,15 @@ use doorstep_core::store::changes::Change;
 use doorstep_protocol::{PushResponse, limits};
 use rusqlite::{OptionalExtension, Transaction, params};
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 
-/// A change about to be decided, wherever it came from.
-struct Arrived {
+/// A change about to be decided, wherever it came from. Its fields are borrowed from the request
+/// and copied only if they must be re-routed.
+struct Arrived<'a> {
     device: DeviceId,
     entity: EntityKind,
     entity_id: String,
-    fields: Map<String, Value>,
+    fields: Cow<'a, Map<String, Value>>,
     base_version: i64,
     hlc: Hlc,
 }
@@ -176,12 +178,12 @@ fn check_shape(i: usize, device_id: DeviceId, c: &Change) -> Result<()> {
     Ok(())
 }
 
-fn arrived(c: &Change) -> Arrived {
+fn arrived(c: &Change) -> Arrived<'_> {
     Arrived {
         device: c.device_id,
         entity: c.entity,
         entity_id: c.entity_id.hyphenated().to_string(),
-        fields: c.fields.clone(),
+        fields: Cow::Borrowed(&c.fields),
         base_version: c.base_version,
         hlc: c.hlc,
     }
@@ -250,7 +252,7 @@ fn decide_held(tx: &Transaction<'_>, batch: &Batch, seq: i64) -> Result<u32> {
         device,
         entity: EntityKind::parse(&entity).ok_or_else(|| bad("stored entity"))?,
         entity_id,
-        fields: serde_json::from_str(&fields)?,
+        fields: Cow::Owned(serde_json::from_str(&fields)?),
         base_version,
         hlc: Hlc { ms, counter },
     };
@@ -266,9 +268,9 @@ fn decide_held(tx: &Transaction<'_>, batch: &Batch, seq: i64) -> Result<u32> {
 
 /// Late changes naming a merged household or resident go to its survivor (the kept change keeps
 /// the name it was sent with).
-fn reroute(tx: &Transaction<'_>, change: &mut Arrived) -> Result<()> {
+fn reroute(tx: &Transaction<'_>, change: &mut Arrived<'_>) -> Result<()> {
     change.entity_id = redirected(tx, change.entity, &change.entity_id)?;
-    let fields = &mut change.fields;
+    let fields = change.fields.to_mut();
     if let Some(Value::String(household)) = fields.get("household_id") {
         let survivor = redirected(tx, EntityKind::Household, household)?;
         fields.insert("household_id".into(), Value::String(survivor));
@@ -292,7 +294,7 @@ fn reroute(tx: &Transaction<'_>, change: &mut Arrived) -> Result<()> {
 
 /// Decides one change against the station's record (see [`merge::decide`]) and writes the merged
 /// record. The conflicts are returned for the caller to queue once the change has its place.
-fn decide(tx: &Transaction<'_>, batch: &Batch, mut change: Arrived) -> Result<Outcome> {
+fn decide(tx: &Transaction<'_>, batch: &Batch, mut change: Arrived<'_>) -> Result<Outcome> {
     if batch.redirects {
         reroute(tx, &mut change)?;
     }
@@ -331,7 +333,7 @@ fn decide(tx: &Transaction<'_>, batch: &Batch, mut change: Arrived) -> Result<Ou
             )));
         }
         Decision::Create => {
-            for (k, v) in &fields {
+            for (k, v) in fields.iter() {
                 values.insert(k.clone(), v.clone());
                 set.push(k.clone());
             }
@@ -393,7 +395,7 @@ fn decide(tx: &Transaction<'_>, batch: &Batch, mut change: Arrived) -> Result<Ou
             incoming: fields
                 .get(&field)
                 .cloned()
-                .unwrap_or_else(|| Value::Object(fields.clone())),
+                .unwrap_or_else(|| Value::Object(fields.as_ref().clone())),
             field,
             base_version,
             station,
