@@ -143,6 +143,21 @@ enum HouseholdCmd {
     Show {
         id: HouseholdId,
     },
+    /// Change a household: only the fields given change (and only they go into the change log).
+    Edit {
+        id: HouseholdId,
+        #[arg(long)]
+        address: Option<String>,
+        #[arg(long)]
+        phone: Option<String>,
+        #[arg(long)]
+        contact: Option<String>,
+        #[arg(long)]
+        notes: Option<String>,
+        /// Tags, comma separated; replaces the household's tags.
+        #[arg(long, value_delimiter = ',')]
+        tags: Option<Vec<String>>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -266,6 +281,37 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Household(HouseholdCmd::Show { id }) => {
             print(&store.household_detail(id, today())?)?
+        }
+        Command::Household(HouseholdCmd::Edit {
+            id,
+            address,
+            phone,
+            contact,
+            notes,
+            tags,
+        }) => {
+            let mut h: Household = store.get(id.0)?;
+            if let Some(address) = address {
+                h.address = address;
+            }
+            if let Some(phone) = phone {
+                h.contact_phone = phone;
+            }
+            if let Some(contact) = contact {
+                h.contact_name = contact;
+            }
+            if let Some(notes) = notes {
+                h.notes = notes;
+            }
+            if let Some(tags) = tags {
+                h.tags = tags
+                    .iter()
+                    .filter(|t| !t.is_empty())
+                    .map(|t| word("tags", t, Tag::parse))
+                    .collect::<Result<_, _>>()?;
+            }
+            store.save(&h)?;
+            print(&store.get::<Household>(id.0)?)?;
         }
         Command::Resident(ResidentCmd::Add {
             household,

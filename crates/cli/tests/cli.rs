@@ -109,6 +109,22 @@ fn a_script_registers_a_household_records_a_visit_and_reads_the_change_log() {
     assert_eq!(found["residents"][0]["name"], "张三");
     let today = json(&db, &["today"]);
     assert_eq!(today["households_total"], 1);
+
+    // An edit logs only the field it changed.
+    let edited = json(&db, &["household", "edit", &hid, "--phone", "13800138000"]);
+    assert_eq!(edited["contact_phone"], "13800138000");
+    assert_eq!(edited["address"], "幸福路12号3栋401");
+    let changes = json(&db, &["changes"]);
+    let last = changes.as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["entity"], "household");
+    assert_eq!(
+        last["fields"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .collect::<Vec<_>>(),
+        ["contact_phone"]
+    );
 }
 
 #[test]
