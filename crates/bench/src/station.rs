@@ -323,6 +323,12 @@ pub fn run(
             "| peer: PouchDB | not run (see scripts/bench.sh) | — |"
         )?,
     }
+    writeln!(
+        report,
+        "\nThe reference inserts one row per change. The station, per change, also reads the record's \
+         stored state, decides the merge, checks the merged values, and writes the merged record (a \
+         second row, four indexes) under a new version; the HTTP and JSON layer costs the rest."
+    )?;
 
     // First download of the whole beat by a new laptop.
     let mut newcomer = device(&station, dir.path(), "王警官", "幸福社区")?;
