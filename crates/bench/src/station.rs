@@ -327,7 +327,7 @@ pub fn run(
         report,
         "\nThe reference inserts one row per change. The station, per change, also reads the record's \
          stored state, decides the merge, checks the merged values, and writes the merged record (a \
-         second row, four indexes) under a new version; the HTTP and JSON layer costs the rest."
+         second row, with its own indexes) under a new version; the HTTP and JSON layer costs the rest."
     )?;
 
     // First download of the whole beat by a new laptop.
