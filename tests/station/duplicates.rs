@@ -8,6 +8,23 @@ use doorstep_core::model::{
     Concern, ConcernCategory, Household, HouseholdKind, Purpose, Resident, Visit,
 };
 
+/// Staff merge duplicate `id`, keeping `survivor`.
+fn merge(station: &Station, id: i64, survivor: &str) {
+    let (status, body) = station.post(
+        &format!("duplicates/{id}/merge"),
+        &serde_json::json!({"staff": "李所长", "survivor": survivor}),
+    );
+    assert_eq!(status, 204, "{body}");
+}
+
+fn undo(station: &Station, id: i64) {
+    let (status, body) = station.post(
+        &format!("duplicates/{id}/undo"),
+        &serde_json::json!({"staff": "李所长"}),
+    );
+    assert_eq!(status, 204, "{body}");
+}
+
 fn visit(device: &mut Device, household: &Household, notes: &str) -> Visit {
     let v = Visit {
         id: doorstep_core::ids::VisitId::new(),
@@ -57,11 +74,7 @@ fn the_same_family_registered_on_two_laptops_is_merged_and_the_merge_can_be_undo
     assert_eq!(candidates.as_array().unwrap().len(), 1, "{body}");
     let id = candidates[0]["id"].as_i64().unwrap();
 
-    let (status, body) = station.post(
-        &format!("duplicates/{id}/merge"),
-        &serde_json::json!({"staff": "李所长", "survivor": a.id.to_string()}),
-    );
-    assert_eq!(status, 204, "{body}");
+    merge(&station, id, &a.id.to_string());
     // Wang, not yet synced since the merge, records another visit on the household that is now gone:
     // the station re-routes it to the survivor.
     let late = visit(&mut wang, &b, "合并后才同步的走访");
@@ -93,11 +106,7 @@ fn the_same_family_registered_on_two_laptops_is_merged_and_the_merge_can_be_undo
             .unwrap();
         assert_eq!(detail.visits.len(), 3);
     }
-    let (status, body) = station.post(
-        &format!("duplicates/{id}/undo"),
-        &serde_json::json!({"staff": "李所长"}),
-    );
-    assert_eq!(status, 204, "{body}");
+    undo(&station, id);
     zhang.sync();
     wang.sync();
     for device in [&zhang, &wang] {
@@ -165,11 +174,7 @@ fn one_person_registered_on_two_laptops_is_merged_with_what_named_her_and_undone
     assert_eq!(candidates[0]["reason"], "id_number");
     assert_eq!(candidates[0]["second_address"], "幸福路14号2栋202室");
     let id = candidates[0]["id"].as_i64().unwrap();
-    let (status, body) = station.post(
-        &format!("duplicates/{id}/merge"),
-        &serde_json::json!({"staff": "李所长", "survivor": ra.id.to_string()}),
-    );
-    assert_eq!(status, 204, "{body}");
+    merge(&station, id, &ra.id.to_string());
     // Wang, not yet synced, records a visit meeting the record that is now a redirect.
     let mut late = visit(&mut wang, &b, "合并后才同步的走访");
     late.met = vec![rb.id];
@@ -201,11 +206,7 @@ fn one_person_registered_on_two_laptops_is_merged_with_what_named_her_and_undone
         assert_eq!(device.store.get::<Visit>(va.id.0).unwrap().met, vec![ra.id]);
     }
 
-    let (status, body) = station.post(
-        &format!("duplicates/{id}/undo"),
-        &serde_json::json!({"staff": "李所长"}),
-    );
-    assert_eq!(status, 204, "{body}");
+    undo(&station, id);
     zhang.sync();
     wang.sync();
     for device in [&zhang, &wang] {
