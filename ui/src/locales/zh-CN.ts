@@ -3,7 +3,7 @@ const zhCN = {
   app: { title: "入户走访", online: "在线", offline: "离线", unsent: "{{count}} 条未同步", lastSync: "上次同步 {{time}}", neverSynced: "尚未同步", language: "English" },
   nav: { today: "今日", households: "住户", work: "问题与任务", import: "导入台账", settings: "设置" },
   search: { placeholder: "搜索 姓名、拼音、地址 …（按 / ）", residents: "居民", households: "住户", none: "没有找到" },
-  today: { title: "今日 · {{date}}", due: "逾期/到期走访 ({{count}})", dueOf: "共 {{total}} 户中 {{count}} 户待走访", tasksDue: "今日到期任务 ({{count}})", awaiting: "待反馈群众 ({{count}})", nothing: "暂无", overdue: "逾期 {{days}} 天", dueToday: "今天到期", dueIn: "{{days}} 天后到期" },
+  today: { coverage: "走访覆盖率 {{percent}}%", coverageOf: "{{total}} 户中 {{covered}} 户在周期内走访过", overdueHouseholds: "逾期未访 {{count}} 户", overdueLong: "超 30 天 {{over30}} 户，超 90 天 {{over90}} 户", visitsWeek: "本周走访 {{count}} 次", visitsMonth: "本月 {{count}} 次", openConcerns: "未办结问题 {{count}} 件", title: "今日 · {{date}}", due: "逾期/到期走访 ({{count}})", dueOf: "共 {{total}} 户中 {{count}} 户待走访", tasksDue: "今日到期任务 ({{count}})", awaiting: "待反馈群众 ({{count}})", nothing: "暂无", overdue: "逾期 {{days}} 天", dueToday: "今天到期", dueIn: "{{days}} 天后到期" },
   households: { title: "住户", beat: "责任区", allBeats: "全部责任区", tag: "标签", allTags: "全部标签", dueOnly: "只看逾期/到期", address: "地址", head: "户主", lastVisit: "上次走访", due: "下次走访", total: "共 {{count}} 户", never: "从未走访", add: "登记住户", more: "加载更多" },
   household: { newVisit: "新建走访 (N)", residents: "居民", visits: "走访记录", concerns: "群众反映的问题", tasks: "跟进任务", addResident: "添加居民", noVisits: "尚无走访记录", edit: "编辑", kind: "类型", tags: "标签", contactName: "联系人", contactPhone: "联系电话", notes: "备注", registered: "登记日期" },
   resident: { name: "姓名", sex: "性别", birthDate: "出生日期", phone: "电话", idNumber: "身份证号", relation: "与户主关系", tags: "标签" },

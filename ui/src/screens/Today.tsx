@@ -5,7 +5,30 @@ import { ErrorNote } from "../components/ErrorNote";
 import { DueLabel, TagList } from "../components/Labels";
 import { useLoad } from "../hooks";
 import { formatDate } from "../i18n";
+import type { BeatFigures } from "../bindings/BeatFigures";
 import type { Navigate } from "../route";
+
+/// The beat at a glance: coverage, overdue households, visits this week and month, open concerns.
+function Figures({ figures: f }: { figures: BeatFigures }) {
+  const { t } = useTranslation();
+  const coverage = f.households ? Math.round((f.covered * 100) / f.households) : 100;
+  const items: [string, string, string?][] = [
+    ["coverage", t("today.coverage", { percent: coverage }), t("today.coverageOf", { covered: f.covered, total: f.households })],
+    ["overdue", t("today.overdueHouseholds", { count: f.overdue }), t("today.overdueLong", { over30: f.overdue_over_30, over90: f.overdue_over_90 })],
+    ["visits", t("today.visitsWeek", { count: f.visits_this_week }), t("today.visitsMonth", { count: f.visits_this_month })],
+    ["concerns", t("today.openConcerns", { count: f.open_concerns })],
+  ];
+  return (
+    <dl className="figures" data-testid="beat-figures">
+      {items.map(([key, main, detail]) => (
+        <div key={key} data-figure={key}>
+          <dt>{main}</dt>
+          {detail ? <dd className="muted">{detail}</dd> : null}
+        </div>
+      ))}
+    </dl>
+  );
+}
 
 export function TodayScreen({ navigate }: { navigate: Navigate }) {
   const { t } = useTranslation();
@@ -15,6 +38,7 @@ export function TodayScreen({ navigate }: { navigate: Navigate }) {
   return (
     <section data-testid="today">
       <h1>{t("today.title", { date: formatDate(data.date) })}</h1>
+      <Figures figures={data.figures} />
       <h2>{t("today.due", { count: data.due_total })}</h2>
       <p className="muted">{t("today.dueOf", { count: data.due_total, total: data.households_total })}</p>
       <ul className="list">

@@ -357,3 +357,53 @@ fn the_demo_beat_is_the_same_for_the_same_seed() {
     assert_eq!(a.households, 30);
     assert!(a.residents >= 30 && a.visits > 0);
 }
+
+#[test]
+fn today_counts_the_beats_coverage_overdue_visits_and_open_concerns() {
+    let mut s = store();
+    let today = Utc::now().date_naive();
+    let at = |days: i64| Utc::now() - Duration::days(days);
+    // Visited 42 days ago with a 30-day interval: 12 days overdue.
+    let mut lonely = Household::new("幸福社区", "幸福路3号", HouseholdKind::Residence);
+    lonely.tags = vec![Tag::ElderlyAlone];
+    lonely.registered_at = at(400);
+    s.save(&lonely).unwrap();
+    let mut old = visit(&lonely, "上次走访");
+    old.visited_at = at(42);
+    s.save(&old).unwrap();
+    // Visited just now: covered.
+    let mut fresh = Household::new("幸福社区", "幸福路4号", HouseholdKind::Residence);
+    fresh.registered_at = at(400);
+    s.save(&fresh).unwrap();
+    s.save(&visit(&fresh, "刚走访过")).unwrap();
+    // Registered 400 days ago and never visited: far overdue.
+    let mut never = Household::new("幸福社区", "幸福路5号", HouseholdKind::Residence);
+    never.registered_at = at(400);
+    s.save(&never).unwrap();
+    // Another beat's household, visit and concern count for nothing here.
+    let other = Household::new("和平社区", "和平街1号", HouseholdKind::Residence);
+    s.save(&other).unwrap();
+    s.save(&visit(&other, "别的责任区")).unwrap();
+    s.save(&Concern::new(other.id, ConcernCategory::Dispute, "纠纷"))
+        .unwrap();
+    s.save(&Concern::new(
+        lonely.id,
+        ConcernCategory::SafetyHazard,
+        "燃气管老化",
+    ))
+    .unwrap();
+
+    let f = s.today(today).unwrap().figures;
+    assert_eq!(
+        (
+            f.households,
+            f.covered,
+            f.overdue,
+            f.overdue_over_30,
+            f.overdue_over_90
+        ),
+        (3, 1, 2, 1, 1)
+    );
+    assert_eq!((f.visits_this_week, f.visits_this_month), (1, 1));
+    assert_eq!(f.open_concerns, 1);
+}

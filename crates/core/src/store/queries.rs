@@ -6,7 +6,7 @@ use crate::error::Result;
 use crate::ids::HouseholdId;
 use crate::model::{Concern, ConcernStatus, HouseholdKind, Resident, Tag, Task, Visit};
 use crate::policy::VisitPolicy;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
 use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -82,6 +82,25 @@ pub struct Today {
     pub tasks_due: Vec<TaskItem>,
     /// Resolved concerns whose resident has not been told the result yet.
     pub awaiting_feedback: Vec<ConcernItem>,
+    pub figures: BeatFigures,
+}
+
+/// The officer's beats at a glance, counted offline the way the station's overview counts them.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct BeatFigures {
+    pub households: u32,
+    /// Households visited within their due interval (not past their due date): the coverage.
+    pub covered: u32,
+    /// Households past their due date, and of those, more than 30 and more than 90 days past.
+    pub overdue: u32,
+    pub overdue_over_30: u32,
+    pub overdue_over_90: u32,
+    /// Visits since Monday, and since the first of the month (local dates).
+    pub visits_this_week: u32,
+    pub visits_this_month: u32,
+    /// Concerns not yet closed (the resident not yet told the result).
+    pub open_concerns: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
@@ -264,6 +283,7 @@ impl Store {
             today,
         )?;
         let households_total = due.len() as u32;
+        let figures = self.beat_figures(&due, &beats, today)?;
         due.retain(|h| h.overdue_days >= 0);
         due.sort_by(|a, b| {
             b.overdue_days
@@ -275,8 +295,8 @@ impl Store {
         let due = self.with_head_names(due)?;
         let tasks_due = self.task_items(
             "t.deleted = 0 AND t.status IN ('open', 'in_progress') AND t.due_date <= ?1
-             AND h.beat IN (SELECT value FROM json_each(?2)) ORDER BY t.due_date",
-            params![today.to_string(), beats],
+             AND (h.beat IN (SELECT value FROM json_each(?2)) OR t.assignee = ?3) ORDER BY t.due_date",
+            params![today.to_string(), beats, device.officer_name],
         )?;
         let awaiting_feedback = self.concern_items(
             "c.deleted = 0 AND c.status = ?1 AND c.feedback_at IS NULL
@@ -290,6 +310,44 @@ impl Store {
             households_total,
             tasks_due,
             awaiting_feedback,
+            figures,
+        })
+    }
+
+    /// Coverage and overdue from the beat's household summaries; visits and open concerns counted.
+    fn beat_figures(
+        &self,
+        households: &[HouseholdSummary],
+        beats: &str,
+        today: NaiveDate,
+    ) -> Result<BeatFigures> {
+        let overdue =
+            |days: i64| households.iter().filter(|h| h.overdue_days > days).count() as u32;
+        let week = today - chrono::Days::new(u64::from(today.weekday().num_days_from_monday()));
+        let month = today.with_day(1).unwrap_or(today);
+        let (visits_this_week, visits_this_month): (u32, u32) = self.conn.query_row(
+            "SELECT count(*) FILTER (WHERE v.visited_at >= ?2), count(*) FILTER (WHERE v.visited_at >= ?3)
+             FROM visits v JOIN households h ON h.id = v.household_id
+             WHERE v.deleted = 0 AND h.deleted = 0 AND h.beat IN (SELECT value FROM json_each(?1))
+               AND v.visited_at >= min(?2, ?3)",
+            params![beats, local_midnight(week), local_midnight(month)],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        let open_concerns = self.conn.query_row(
+            "SELECT count(*) FROM concerns c JOIN households h ON h.id = c.household_id
+             WHERE c.deleted = 0 AND c.status <> ?2 AND h.beat IN (SELECT value FROM json_each(?1))",
+            params![beats, ConcernStatus::Closed.as_str()],
+            |r| r.get(0),
+        )?;
+        Ok(BeatFigures {
+            households: households.len() as u32,
+            covered: households.iter().filter(|h| h.overdue_days <= 0).count() as u32,
+            overdue: overdue(0),
+            overdue_over_30: overdue(30),
+            overdue_over_90: overdue(90),
+            visits_this_week,
+            visits_this_month,
+            open_concerns,
         })
     }
 
@@ -403,4 +461,15 @@ impl Store {
         }
         Ok(out)
     }
+}
+
+/// The stored (UTC) form of the start of a local calendar day, for comparing with stored times.
+fn local_midnight(day: NaiveDate) -> String {
+    let midnight = day.and_time(chrono::NaiveTime::MIN);
+    let at = chrono::Local
+        .from_local_datetime(&midnight)
+        .earliest()
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or_else(|| midnight.and_utc());
+    crate::time::format(&at)
 }

@@ -1,0 +1,31 @@
+// The Today screen's beat figures, in jsdom with the shell's commands replaced by spies: coverage as
+// a share of households, overdue households with how long, visits and open concerns, in Chinese.
+import { cleanup, render, screen } from "@testing-library/react";
+import { afterEach, expect, it, vi } from "vitest";
+import "../i18n";
+import type { Today } from "../bindings/Today";
+
+const api = vi.hoisted(() => ({ today: vi.fn() }));
+vi.mock("../api", async (original) => ({ ...(await original<typeof import("../api")>()), api }));
+
+import { TodayScreen } from "./Today";
+
+afterEach(cleanup);
+
+it("shows the beat's coverage, overdue households, visits and open concerns", async () => {
+  const today: Today = {
+    date: "2026-11-23", due_households: [], due_total: 0, households_total: 8, tasks_due: [], awaiting_feedback: [],
+    figures: { households: 8, covered: 6, overdue: 2, overdue_over_30: 1, overdue_over_90: 0,
+      visits_this_week: 3, visits_this_month: 11, open_concerns: 4 },
+  };
+  api.today.mockResolvedValue(today);
+  render(<TodayScreen navigate={() => {}} />);
+  const figures = await screen.findByTestId("beat-figures");
+  expect(figures.textContent).toContain("走访覆盖率 75%");
+  expect(figures.textContent).toContain("8 户中 6 户在周期内走访过");
+  expect(figures.textContent).toContain("逾期未访 2 户");
+  expect(figures.textContent).toContain("超 30 天 1 户，超 90 天 0 户");
+  expect(figures.textContent).toContain("本周走访 3 次");
+  expect(figures.textContent).toContain("本月 11 次");
+  expect(figures.textContent).toContain("未办结问题 4 件");
+});
