@@ -5,6 +5,7 @@
 //! - `merging`: concurrent edits, conflicts, deletions, beats.
 //! - `delivery`: re-sent and cut batches, out-of-order changes, bad requests.
 //! - `duplicates`: one family registered twice, merged, and the merge undone.
+//! - `overview`: the station's per-beat figures against a hand-worked fixture.
 //! - `web_queue`: the staff merge queue in headless Chromium.
 
 // Test helpers unwrap: a failure there is the test's report.
@@ -13,5 +14,6 @@
 mod delivery;
 mod duplicates;
 mod merging;
+mod overview;
 mod support;
 mod web_queue;

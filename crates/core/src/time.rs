@@ -1,11 +1,28 @@
 //! Timestamps as fixed-width UTC text (`2024-03-05T01:02:03.456Z`), so that SQLite compares and sorts
 //! them as text correctly (chrono's default drops a zero fraction, which breaks text ordering).
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, SecondsFormat, TimeZone, Utc};
 use serde::{Deserialize, Deserializer, Serializer};
 
 pub fn format(at: &DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// The stored (UTC) form of the start of a local calendar day, for comparing with stored times.
+pub fn local_day_start(day: NaiveDate) -> String {
+    let midnight = day.and_time(chrono::NaiveTime::MIN);
+    let at = chrono::Local
+        .from_local_datetime(&midnight)
+        .earliest()
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or_else(|| midnight.and_utc());
+    format(&at)
+}
+
+/// The Monday of `day`'s week and the first of its month: where "this week" and "this month" begin.
+pub fn week_and_month_start(day: NaiveDate) -> (NaiveDate, NaiveDate) {
+    let week = day - chrono::Days::new(u64::from(day.weekday().num_days_from_monday()));
+    (week, day.with_day(1).unwrap_or(day))
 }
 
 /// Now, truncated to the millisecond (the precision stored).

@@ -145,7 +145,7 @@ async fn with_store<T: Send + 'static>(
 #[derive(utoipa::OpenApi)]
 #[openapi(
     info(title = "Doorstep station API", description = "Sync between officers' laptops and their station, and the staff merge queue."),
-    paths(health, enroll, devices, push, pull, conflicts, resolve, duplicates, merge, undo, tasks, assign),
+    paths(health, enroll, devices, push, pull, conflicts, resolve, duplicates, merge, undo, tasks, assign, overview),
     components(schemas(ApiErrorBody, DeviceInfo, Health, PullResponse, PushRequest, PushResponse, Resolution, MergeDecision,
                        UndoDecision, Assignment)),
     modifiers(&BearerAuth),
@@ -296,6 +296,16 @@ async fn staff_style() -> impl IntoResponse {
     )
 }
 
+/// The morning overview: per beat, coverage, overdue households, visits this week and month, open
+/// concerns, residents awaiting feedback and overdue tasks (as of the station's local date).
+#[utoipa::path(get, path = "/api/v1/overview",
+    responses((status = 200, body = Vec<crate::store::BeatOverview>), (status = 401, body = ApiErrorBody)))]
+async fn overview(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
+    authorize(&state, &headers)?;
+    let today = chrono::Local::now().date_naive();
+    Ok(Json(with_store(&state, move |s| s.overview(today)).await?).into_response())
+}
+
 /// Open follow-up tasks, soonest due first.
 #[utoipa::path(get, path = "/api/v1/tasks",
     responses((status = 200, body = Vec<crate::store::TaskView>), (status = 401, body = ApiErrorBody)))]
@@ -417,6 +427,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/conflicts/{id}/resolve", post(resolve))
         .route("/api/v1/duplicates", get(duplicates))
         .route("/api/v1/tasks", get(tasks))
+        .route("/api/v1/overview", get(overview))
         .route("/api/v1/tasks/{id}/assign", post(assign))
         .route("/api/v1/duplicates/{id}/merge", post(merge))
         .route("/api/v1/duplicates/{id}/undo", post(undo))

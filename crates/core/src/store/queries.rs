@@ -6,7 +6,7 @@ use crate::error::Result;
 use crate::ids::HouseholdId;
 use crate::model::{Concern, ConcernStatus, HouseholdKind, Resident, Tag, Task, Visit};
 use crate::policy::VisitPolicy;
-use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -86,8 +86,9 @@ pub struct Today {
 }
 
 /// The officer's beats at a glance, counted offline the way the station's overview counts them.
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, TS)]
 #[ts(export)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BeatFigures {
     pub households: u32,
     /// Households visited within their due interval (not past their due date): the coverage.
@@ -323,14 +324,13 @@ impl Store {
     ) -> Result<BeatFigures> {
         let overdue =
             |days: i64| households.iter().filter(|h| h.overdue_days > days).count() as u32;
-        let week = today - chrono::Days::new(u64::from(today.weekday().num_days_from_monday()));
-        let month = today.with_day(1).unwrap_or(today);
+        let (week, month) = crate::time::week_and_month_start(today);
         let (visits_this_week, visits_this_month): (u32, u32) = self.conn.query_row(
             "SELECT count(*) FILTER (WHERE v.visited_at >= ?2), count(*) FILTER (WHERE v.visited_at >= ?3)
              FROM visits v JOIN households h ON h.id = v.household_id
              WHERE v.deleted = 0 AND h.deleted = 0 AND h.beat IN (SELECT value FROM json_each(?1))
                AND v.visited_at >= min(?2, ?3)",
-            params![beats, local_midnight(week), local_midnight(month)],
+            params![beats, crate::time::local_day_start(week), crate::time::local_day_start(month)],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
         let open_concerns = self.conn.query_row(
@@ -461,15 +461,4 @@ impl Store {
         }
         Ok(out)
     }
-}
-
-/// The stored (UTC) form of the start of a local calendar day, for comparing with stored times.
-fn local_midnight(day: NaiveDate) -> String {
-    let midnight = day.and_time(chrono::NaiveTime::MIN);
-    let at = chrono::Local
-        .from_local_datetime(&midnight)
-        .earliest()
-        .map(|t| t.with_timezone(&Utc))
-        .unwrap_or_else(|| midnight.and_utc());
-    crate::time::format(&at)
 }

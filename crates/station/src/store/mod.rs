@@ -16,9 +16,11 @@ use std::sync::LazyLock;
 
 mod duplicates;
 mod ingest;
+mod overview;
 mod staff;
 
 pub use duplicates::Duplicate;
+pub use overview::BeatOverview;
 use staff::record_staff_action;
 pub use staff::{DeviceView, TaskView};
 
