@@ -2,9 +2,10 @@
 //! same figures on the officer's own laptop (Today), counted offline the same way.
 
 use crate::support::{Device, Station};
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Datelike, Duration, Months, Utc};
 use doorstep_core::model::{
-    Concern, ConcernCategory, ConcernStatus, Household, HouseholdKind, Purpose, Tag, Task, Visit,
+    Concern, ConcernCategory, ConcernStatus, FeedbackMethod, Household, HouseholdKind, Purpose,
+    Rating, Tag, Task, Visit,
 };
 
 fn household(device: &mut Device, beat: &str, address: &str, tags: Vec<Tag>) -> Household {
@@ -15,18 +16,18 @@ fn household(device: &mut Device, beat: &str, address: &str, tags: Vec<Tag>) -> 
     h
 }
 
-fn visit(device: &mut Device, household: &Household, days_ago: i64) {
+fn visit(device: &mut Device, household: &Household, at: DateTime<Utc>, rating: Option<Rating>) {
     let v = Visit {
         id: doorstep_core::ids::VisitId::new(),
         version: 0,
         household_id: household.id,
-        visited_at: Utc::now() - Duration::days(days_ago),
+        visited_at: at,
         officers: vec!["民警".into()],
         purposes: vec![Purpose::Warmth],
         met: vec![],
         notes: String::new(),
         inquiry_areas: vec![],
-        rating: None,
+        rating,
         opinions: String::new(),
         location: String::new(),
         deleted: false,
@@ -42,11 +43,28 @@ fn the_overview_counts_coverage_overdue_visits_concerns_and_tasks_per_beat() {
     let today = chrono::Local::now().date_naive();
     // 幸福社区: an elderly woman alone visited 42 days ago (30-day interval: 12 days overdue), a
     // family visited today (covered), a flat registered 400 days ago and never visited (overdue).
+    // The family was also visited mid-last-month and rated the police dissatisfied then; satisfied today.
+    let now = Utc::now();
     let lonely = household(&mut zhang, "幸福社区", "幸福路3号", vec![Tag::ElderlyAlone]);
-    visit(&mut zhang, &lonely, 42);
+    visit(&mut zhang, &lonely, now - Duration::days(42), None);
     let family = household(&mut zhang, "幸福社区", "幸福路4号", vec![]);
-    visit(&mut zhang, &family, 0);
+    visit(&mut zhang, &family, now, Some(Rating::Satisfied));
+    let mid_last_month = (now.with_day(1).unwrap() - Months::new(1)) + Duration::days(9);
+    visit(
+        &mut zhang,
+        &family,
+        mid_last_month,
+        Some(Rating::Dissatisfied),
+    );
     household(&mut zhang, "幸福社区", "幸福路5号", vec![]);
+    // A concern raised five days ago, settled and the resident told today.
+    let mut closed = Concern::new(family.id, ConcernCategory::ServiceRequest, "开证明");
+    closed.raised_at = now - Duration::days(5);
+    closed.status = ConcernStatus::Closed;
+    closed.feedback_at = Some(now);
+    closed.feedback_method = Some(FeedbackMethod::Phone);
+    closed.closed_at = Some(now);
+    zhang.store.save(&closed).unwrap();
     let mut resolved = Concern::new(lonely.id, ConcernCategory::SafetyHazard, "燃气管老化");
     resolved.status = ConcernStatus::Resolved;
     zhang.store.save(&resolved).unwrap();
@@ -74,13 +92,14 @@ fn the_overview_counts_coverage_overdue_visits_concerns_and_tasks_per_beat() {
         .unwrap();
     // 和平社区: one household, visited today.
     let peace = household(&mut wang, "和平社区", "和平街1号", vec![]);
-    visit(&mut wang, &peace, 0);
+    visit(&mut wang, &peace, now, Some(Rating::Satisfied));
     zhang.sync();
     wang.sync();
 
     let (status, body) = station.get("overview");
     assert_eq!(status, 200, "{body}");
-    let beats: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let overview: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let beats = &overview["beats"];
     let figures = |beat: &serde_json::Value| {
         [
             "households",
@@ -100,6 +119,52 @@ fn the_overview_counts_coverage_overdue_visits_concerns_and_tasks_per_beat() {
     assert_eq!(figures(&beats[0]), [1, 1, 0, 0, 0, 1, 1, 0, 0, 0]);
     assert_eq!(beats[1]["beat"], "幸福社区");
     assert_eq!(figures(&beats[1]), [3, 1, 2, 1, 1, 1, 1, 2, 1, 1]);
+
+    // Per officer: the two visits of today (both recorded as "民警") count this week; the 42-day-old
+    // one in neither; Zhang has two open tasks, one overdue.
+    let officers = overview["officers"].as_array().unwrap();
+    let officer = |name: &str| {
+        officers
+            .iter()
+            .find(|o| o["officer"] == name)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(officer("民警")["visits_this_week"], 2);
+    assert_eq!(officer("张警官")["tasks_open"], 2);
+    assert_eq!(officer("张警官")["tasks_overdue"], 1);
+    // Open concerns by category and urgency (both normal).
+    assert_eq!(
+        overview["open_concerns"],
+        serde_json::json!([
+            {"category": "dispute", "urgency": "normal", "count": 1},
+            {"category": "safety_hazard", "urgency": "normal", "count": 1}
+        ])
+    );
+    // Ratings: mid-last-month dissatisfied, today's two satisfied.
+    assert_eq!(
+        overview["satisfaction"],
+        serde_json::json!([
+            {"rating": "dissatisfied", "this_month": 0, "last_month": 1},
+            {"rating": "satisfied", "this_month": 2, "last_month": 0}
+        ])
+    );
+    // Coverage over twelve weeks, today last: 2 of the 4 households now, all 4 registered throughout.
+    let history = overview["coverage_history"].as_array().unwrap();
+    assert_eq!(history.len(), 12);
+    assert_eq!(
+        (&history[11]["covered"], &history[11]["households"]),
+        (&2.into(), &4.into())
+    );
+    assert!(history.iter().all(|p| p["households"] == 4));
+    // The one closed concern took 5 days.
+    let closure: Vec<u64> = overview["closure_days"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["count"].as_u64().unwrap())
+        .collect();
+    assert_eq!(closure, [0, 0, 1, 0, 0, 0]);
 
     // The officer's Today counts the same for the beat.
     let own = zhang.store.today(today).unwrap().figures;

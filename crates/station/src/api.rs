@@ -296,10 +296,10 @@ async fn staff_style() -> impl IntoResponse {
     )
 }
 
-/// The morning overview: per beat, coverage, overdue households, visits this week and month, open
-/// concerns, residents awaiting feedback and overdue tasks (as of the station's local date).
+/// The morning overview (as of the station's local date): per beat and per officer, concerns by
+/// category, satisfaction, coverage over time and closure times.
 #[utoipa::path(get, path = "/api/v1/overview",
-    responses((status = 200, body = Vec<crate::store::BeatOverview>), (status = 401, body = ApiErrorBody)))]
+    responses((status = 200, body = crate::store::Overview), (status = 401, body = ApiErrorBody)))]
 async fn overview(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
     authorize(&state, &headers)?;
     let today = chrono::Local::now().date_naive();

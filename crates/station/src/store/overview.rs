@@ -1,19 +1,41 @@
-//! The station's morning overview, per beat: the same figures an officer's Today screen counts for
-//! their own beat (coverage, overdue households, visits this week and month, open concerns), plus
-//! what staff chase — concerns whose resident has not been told the result and overdue tasks.
+//! The station's morning overview: per beat, the figures an officer's Today screen counts for their
+//! own beat (coverage, overdue households, visits this week and month, open concerns) plus what
+//! staff chase (residents awaiting feedback, overdue tasks); per officer, visits and overdue tasks;
+//! open concerns by category and urgency; satisfaction this month against last; coverage over the
+//! last twelve weeks; and how long closed concerns took.
 //!
 //! Due dates use the default visit intervals (officers may set their own on their laptops; the
 //! station does not know those yet).
 
 use super::{Result, StationStore};
-use chrono::NaiveDate;
+use chrono::{Days, Months, NaiveDate};
 use doorstep_core::model::Tag;
 use doorstep_core::policy::VisitPolicy;
 use doorstep_core::store::queries::BeatFigures;
+use doorstep_core::time::{local_day_start, week_and_month_start};
 use rusqlite::params;
 use std::collections::{BTreeMap, HashMap};
 
-/// One beat's figures, as the overview lists them.
+/// Everything the overview page shows, as of `date` (the station's local date).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+pub struct Overview {
+    #[schema(value_type = String)]
+    pub date: NaiveDate,
+    /// By beat name.
+    pub beats: Vec<BeatOverview>,
+    /// By officer name.
+    pub officers: Vec<OfficerOverview>,
+    /// Concerns not yet closed, by category and urgency.
+    pub open_concerns: Vec<ConcernCount>,
+    /// Ratings given in visits this calendar month and last.
+    pub satisfaction: Vec<RatingCount>,
+    /// The station's coverage at the end of each of the last twelve weeks, oldest first, today last.
+    pub coverage_history: Vec<CoveragePoint>,
+    /// Concerns closed in the last 90 days, by days from raised to closed.
+    pub closure_days: Vec<Bucket>,
+}
+
+/// One beat's figures.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, utoipa::ToSchema)]
 pub struct BeatOverview {
     pub beat: String,
@@ -25,7 +47,83 @@ pub struct BeatOverview {
     pub tasks_overdue: u32,
 }
 
-fn entry<'a>(beats: &'a mut BTreeMap<String, BeatOverview>, name: &str) -> &'a mut BeatOverview {
+/// One officer's figures: visits they took part in, and tasks assigned to them.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, utoipa::ToSchema)]
+pub struct OfficerOverview {
+    pub officer: String,
+    pub visits_this_week: u32,
+    pub visits_this_month: u32,
+    pub tasks_open: u32,
+    pub tasks_overdue: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+pub struct ConcernCount {
+    pub category: String,
+    pub urgency: String,
+    pub count: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+pub struct RatingCount {
+    pub rating: String,
+    pub this_month: u32,
+    pub last_month: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+pub struct CoveragePoint {
+    #[schema(value_type = String)]
+    pub date: NaiveDate,
+    pub covered: u32,
+    pub households: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+pub struct Bucket {
+    /// Days, as a range: `0-1`, `2-3`, `4-7`, `8-14`, `15-30`, `31+`.
+    pub days: String,
+    pub count: u32,
+}
+
+/// Closure-time buckets: (label, most days in it).
+const CLOSURE_BUCKETS: &[(&str, i64)] = &[
+    ("0-1", 1),
+    ("2-3", 3),
+    ("4-7", 7),
+    ("8-14", 14),
+    ("15-30", 30),
+    ("31+", i64::MAX),
+];
+
+/// A live household, with what its due date depends on.
+struct HouseholdDue {
+    beat: String,
+    tags: Vec<Tag>,
+    registered: NaiveDate,
+    /// Its live visits' dates, oldest first.
+    visits: Vec<NaiveDate>,
+}
+
+impl HouseholdDue {
+    /// Days past its due date on `day` (0 or less: covered), or `None` if not registered yet then.
+    fn overdue_on(&self, policy: &VisitPolicy, day: NaiveDate) -> Option<i64> {
+        if self.registered > day {
+            return None;
+        }
+        let last = self.visits.iter().rev().find(|v| **v <= day).copied();
+        Some((day - policy.due_date(&self.tags, last, self.registered)).num_days())
+    }
+}
+
+fn date_of(stored: &str) -> Option<NaiveDate> {
+    stored.get(..10)?.parse().ok()
+}
+
+fn beat_entry<'a>(
+    beats: &'a mut BTreeMap<String, BeatOverview>,
+    name: &str,
+) -> &'a mut BeatOverview {
     beats
         .entry(name.to_string())
         .or_insert_with(|| BeatOverview {
@@ -34,26 +132,198 @@ fn entry<'a>(beats: &'a mut BTreeMap<String, BeatOverview>, name: &str) -> &'a m
         })
 }
 
+fn officer_entry<'a>(
+    officers: &'a mut BTreeMap<String, OfficerOverview>,
+    name: &str,
+) -> &'a mut OfficerOverview {
+    officers
+        .entry(name.to_string())
+        .or_insert_with(|| OfficerOverview {
+            officer: name.to_string(),
+            ..Default::default()
+        })
+}
+
 impl StationStore {
-    /// Every beat with households, by name.
-    pub fn overview(&self, today: NaiveDate) -> Result<Vec<BeatOverview>> {
+    /// The overview as of `today`.
+    pub fn overview(&self, today: NaiveDate) -> Result<Overview> {
+        let households = self.households_due(today)?;
+        let policy = VisitPolicy::default();
         let mut beats: BTreeMap<String, BeatOverview> = BTreeMap::new();
-        // The last visit of every household, in one pass over the visits.
-        let mut last_visit: HashMap<String, String> = HashMap::new();
-        let mut stmt = self.conn.prepare(
-            "SELECT json_extract(fields, '$.household_id'), json_extract(fields, '$.visited_at') FROM records
-             WHERE entity = 'visit' AND deleted = 0",
-        )?;
-        for row in stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))? {
-            let (household, at) = row?;
-            let last = last_visit.entry(household).or_default();
-            if at > *last {
-                *last = at;
+        for h in households.values() {
+            let Some(overdue) = h.overdue_on(&policy, today) else {
+                continue;
+            };
+            let f = &mut beat_entry(&mut beats, &h.beat).figures;
+            f.households += 1;
+            if overdue <= 0 {
+                f.covered += 1;
+            } else {
+                f.overdue += 1;
+                f.overdue_over_30 += u32::from(overdue > 30);
+                f.overdue_over_90 += u32::from(overdue > 90);
             }
         }
-        let policy = VisitPolicy::default();
+        let coverage_history = (0..12u64)
+            .rev()
+            .map(|weeks| {
+                let day = today - Days::new(7 * weeks);
+                let mut point = CoveragePoint {
+                    date: day,
+                    covered: 0,
+                    households: 0,
+                };
+                for h in households.values() {
+                    if let Some(overdue) = h.overdue_on(&policy, day) {
+                        point.households += 1;
+                        point.covered += u32::from(overdue <= 0);
+                    }
+                }
+                point
+            })
+            .collect();
+
+        let (week, month) = week_and_month_start(today);
+        let last_month = month - Months::new(1);
+        let (week, month, last_month) = (
+            local_day_start(week),
+            local_day_start(month),
+            local_day_start(last_month),
+        );
+        let mut officers: BTreeMap<String, OfficerOverview> = BTreeMap::new();
+        let mut satisfaction: BTreeMap<String, RatingCount> = BTreeMap::new();
         let mut stmt = self.conn.prepare(
-            "SELECT beat, id, json_extract(fields, '$.tags'), json_extract(fields, '$.registered_at') FROM records
+            "SELECT beat, json_extract(fields, '$.visited_at'), json_extract(fields, '$.officers'),
+                    json_extract(fields, '$.rating')
+             FROM records WHERE entity = 'visit' AND deleted = 0 AND json_extract(fields, '$.visited_at') >= ?1",
+        )?;
+        let since = week.clone().min(last_month.clone());
+        for row in stmt.query_map([since], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, Option<String>>(2)?,
+                r.get::<_, Option<String>>(3)?,
+            ))
+        })? {
+            let (beat, at, who, rating) = row?;
+            let (in_week, in_month) = (at >= week, at >= month);
+            let f = &mut beat_entry(&mut beats, &beat).figures;
+            f.visits_this_week += u32::from(in_week);
+            f.visits_this_month += u32::from(in_month);
+            let who: Vec<String> = serde_json::from_str(who.as_deref().unwrap_or("[]"))?;
+            for name in who {
+                let o = officer_entry(&mut officers, &name);
+                o.visits_this_week += u32::from(in_week);
+                o.visits_this_month += u32::from(in_month);
+            }
+            if let Some(rating) = rating {
+                let r = satisfaction
+                    .entry(rating.clone())
+                    .or_insert_with(|| RatingCount {
+                        rating,
+                        this_month: 0,
+                        last_month: 0,
+                    });
+                if in_month {
+                    r.this_month += 1;
+                } else {
+                    r.last_month += 1;
+                }
+            }
+        }
+
+        let mut open_concerns: Vec<ConcernCount> = Vec::new();
+        let mut closure_days = vec![0u32; CLOSURE_BUCKETS.len()];
+        let closed_since = local_day_start(today - Days::new(90));
+        let mut stmt = self.conn.prepare(
+            "SELECT beat, json_extract(fields, '$.status'), json_extract(fields, '$.feedback_at'),
+                    json_extract(fields, '$.category'), json_extract(fields, '$.urgency'),
+                    json_extract(fields, '$.raised_at'), json_extract(fields, '$.closed_at')
+             FROM records WHERE entity = 'concern' AND deleted = 0",
+        )?;
+        let mut by_kind: BTreeMap<(String, String), u32> = BTreeMap::new();
+        for row in stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, Option<String>>(2)?,
+                (r.get::<_, String>(3)?, r.get::<_, String>(4)?),
+                (r.get::<_, String>(5)?, r.get::<_, Option<String>>(6)?),
+            ))
+        })? {
+            let (beat, status, feedback_at, kind, (raised, closed)) = row?;
+            let o = beat_entry(&mut beats, &beat);
+            if status != "closed" {
+                o.figures.open_concerns += 1;
+                *by_kind.entry(kind).or_default() += 1;
+            }
+            if status == "resolved" && feedback_at.is_none() {
+                o.awaiting_feedback += 1;
+            }
+            if let (Some(closed), Some(raised)) = (
+                closed
+                    .filter(|c| *c >= closed_since)
+                    .as_deref()
+                    .and_then(date_of),
+                date_of(&raised),
+            ) {
+                let days = (closed - raised).num_days();
+                if let Some(i) = CLOSURE_BUCKETS.iter().position(|(_, most)| days <= *most) {
+                    closure_days[i] += 1;
+                }
+            }
+        }
+        for ((category, urgency), count) in by_kind {
+            open_concerns.push(ConcernCount {
+                category,
+                urgency,
+                count,
+            });
+        }
+
+        let mut stmt = self.conn.prepare(
+            "SELECT beat, json_extract(fields, '$.assignee'), json_extract(fields, '$.due_date') < ?1 FROM records
+             WHERE entity = 'task' AND deleted = 0 AND json_extract(fields, '$.status') IN ('open', 'in_progress')",
+        )?;
+        for row in stmt.query_map(params![today.to_string()], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, bool>(2)?,
+            ))
+        })? {
+            let (beat, assignee, overdue) = row?;
+            beat_entry(&mut beats, &beat).tasks_overdue += u32::from(overdue);
+            let o = officer_entry(&mut officers, &assignee);
+            o.tasks_open += 1;
+            o.tasks_overdue += u32::from(overdue);
+        }
+
+        Ok(Overview {
+            date: today,
+            beats: beats.into_values().collect(),
+            officers: officers.into_values().collect(),
+            open_concerns,
+            satisfaction: satisfaction.into_values().collect(),
+            coverage_history,
+            closure_days: CLOSURE_BUCKETS
+                .iter()
+                .zip(closure_days)
+                .map(|((days, _), count)| Bucket {
+                    days: days.to_string(),
+                    count,
+                })
+                .collect(),
+        })
+    }
+
+    /// Every live household with its visits, by id. (A household without a registration date is due
+    /// from `today`, as on the laptop.)
+    fn households_due(&self, today: NaiveDate) -> Result<HashMap<String, HouseholdDue>> {
+        let mut households: HashMap<String, HouseholdDue> = HashMap::new();
+        let mut stmt = self.conn.prepare(
+            "SELECT id, beat, json_extract(fields, '$.tags'), json_extract(fields, '$.registered_at') FROM records
              WHERE entity = 'household' AND deleted = 0",
         )?;
         for row in stmt.query_map([], |r| {
@@ -64,66 +334,31 @@ impl StationStore {
                 r.get::<_, Option<String>>(3)?,
             ))
         })? {
-            let (name, id, tags, registered) = row?;
-            let tags: Vec<Tag> = serde_json::from_str(tags.as_deref().unwrap_or("[]"))?;
-            let date =
-                |at: Option<&String>| at.and_then(|t| t.get(..10)?.parse::<NaiveDate>().ok());
-            let due = policy.due_date(
-                &tags,
-                date(last_visit.get(&id)),
-                date(registered.as_ref()).unwrap_or(today),
+            let (id, beat, tags, registered) = row?;
+            let registered = registered.as_deref().and_then(date_of).unwrap_or(today);
+            households.insert(
+                id,
+                HouseholdDue {
+                    beat,
+                    tags: serde_json::from_str(tags.as_deref().unwrap_or("[]"))?,
+                    registered,
+                    visits: Vec::new(),
+                },
             );
-            let overdue = (today - due).num_days();
-            let f = &mut entry(&mut beats, &name).figures;
-            f.households += 1;
-            match overdue {
-                ..=0 => f.covered += 1,
-                _ => {
-                    f.overdue += 1;
-                    f.overdue_over_30 += u32::from(overdue > 30);
-                    f.overdue_over_90 += u32::from(overdue > 90);
-                }
+        }
+        let mut stmt = self.conn.prepare(
+            "SELECT json_extract(fields, '$.household_id'), json_extract(fields, '$.visited_at') FROM records
+             WHERE entity = 'visit' AND deleted = 0",
+        )?;
+        for row in stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))? {
+            let (household, at) = row?;
+            if let (Some(h), Some(day)) = (households.get_mut(&household), date_of(&at)) {
+                h.visits.push(day);
             }
         }
-        let (week, month) = doorstep_core::time::week_and_month_start(today);
-        let mut stmt = self.conn.prepare(
-            "SELECT beat, count(*) FILTER (WHERE json_extract(fields, '$.visited_at') >= ?1),
-                    count(*) FILTER (WHERE json_extract(fields, '$.visited_at') >= ?2)
-             FROM records WHERE entity = 'visit' AND deleted = 0 GROUP BY beat",
-        )?;
-        let starts = params![
-            doorstep_core::time::local_day_start(week),
-            doorstep_core::time::local_day_start(month)
-        ];
-        for row in stmt.query_map(starts, |r| {
-            Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?))
-        })? {
-            let (name, this_week, this_month) = row?;
-            let f = &mut entry(&mut beats, &name).figures;
-            (f.visits_this_week, f.visits_this_month) = (this_week, this_month);
+        for h in households.values_mut() {
+            h.visits.sort_unstable();
         }
-        let mut stmt = self.conn.prepare(
-            "SELECT beat, count(*) FILTER (WHERE json_extract(fields, '$.status') <> 'closed'),
-                    count(*) FILTER (WHERE json_extract(fields, '$.status') = 'resolved'
-                                       AND json_extract(fields, '$.feedback_at') IS NULL)
-             FROM records WHERE entity = 'concern' AND deleted = 0 GROUP BY beat",
-        )?;
-        for row in stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?)))? {
-            let (name, open, awaiting) = row?;
-            let o = entry(&mut beats, &name);
-            (o.figures.open_concerns, o.awaiting_feedback) = (open, awaiting);
-        }
-        let mut stmt = self.conn.prepare(
-            "SELECT beat, count(*) FROM records
-             WHERE entity = 'task' AND deleted = 0 AND json_extract(fields, '$.status') IN ('open', 'in_progress')
-               AND json_extract(fields, '$.due_date') < ?1 GROUP BY beat",
-        )?;
-        for row in stmt.query_map([today.to_string()], |r| {
-            Ok((r.get::<_, String>(0)?, r.get(1)?))
-        })? {
-            let (name, n) = row?;
-            entry(&mut beats, &name).tasks_overdue = n;
-        }
-        Ok(beats.into_values().collect())
+        Ok(households)
     }
 }
