@@ -166,6 +166,34 @@ fn the_overview_counts_coverage_overdue_visits_concerns_and_tasks_per_beat() {
         .collect();
     assert_eq!(closure, [0, 0, 1, 0, 0, 0]);
 
+    // Every number opens the records behind it.
+    let list = |query: &str| -> Vec<serde_json::Value> {
+        let (status, body) = station.get(&format!("worklist?{query}"));
+        assert_eq!(status, 200, "{body}");
+        serde_json::from_str(&body).unwrap()
+    };
+    let overdue = list("list=overdue_households&beat=%E5%B9%B8%E7%A6%8F%E7%A4%BE%E5%8C%BA");
+    let addresses: Vec<&str> = overdue
+        .iter()
+        .map(|h| h["address"].as_str().unwrap())
+        .collect();
+    assert_eq!(addresses, ["幸福路5号", "幸福路3号"], "most overdue first");
+    assert_eq!(overdue[1]["days"], 12);
+    assert!(list("list=overdue_households&beat=%E5%92%8C%E5%B9%B3%E7%A4%BE%E5%8C%BA").is_empty());
+    let tasks = list("list=overdue_tasks&officer=%E5%BC%A0%E8%AD%A6%E5%AE%98");
+    assert_eq!(
+        (tasks.len(), &tasks[0]["text"], &tasks[0]["days"]),
+        (1, &"回访".into(), &1.into())
+    );
+    let awaiting = list("list=awaiting_feedback");
+    assert_eq!(
+        (awaiting.len(), &awaiting[0]["text"]),
+        (1, &"燃气管老化".into())
+    );
+    assert_eq!(list("list=open_concerns").len(), 2);
+    let (status, body) = station.get("worklist?list=everything");
+    assert_eq!(status, 400, "an unknown list is a bad request: {body}");
+
     // The officer's Today counts the same for the beat.
     let own = zhang.store.today(today).unwrap().figures;
     assert_eq!(

@@ -145,7 +145,8 @@ async fn with_store<T: Send + 'static>(
 #[derive(utoipa::OpenApi)]
 #[openapi(
     info(title = "Doorstep station API", description = "Sync between officers' laptops and their station, and the staff merge queue."),
-    paths(health, enroll, devices, push, pull, conflicts, resolve, duplicates, merge, undo, tasks, assign, overview),
+    paths(health, enroll, devices, push, pull, conflicts, resolve, duplicates, merge, undo, tasks, assign, overview,
+          worklist),
     components(schemas(ApiErrorBody, DeviceInfo, Health, PullResponse, PushRequest, PushResponse, Resolution, MergeDecision,
                        UndoDecision, Assignment)),
     modifiers(&BearerAuth),
@@ -306,6 +307,35 @@ async fn overview(State(state): State<AppState>, headers: HeaderMap) -> Result<R
     Ok(Json(with_store(&state, move |s| s.overview(today)).await?).into_response())
 }
 
+/// Which records behind a number of the overview to list.
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct WorklistQuery {
+    pub list: crate::store::Worklist,
+    /// Only this beat.
+    pub beat: Option<String>,
+    /// Only tasks assigned to this officer.
+    pub officer: Option<String>,
+}
+
+/// The records behind a number of the overview (at most 500).
+#[utoipa::path(get, path = "/api/v1/worklist", params(WorklistQuery),
+    responses((status = 200, body = Vec<crate::store::WorklistItem>), (status = 400, body = ApiErrorBody),
+              (status = 401, body = ApiErrorBody)))]
+async fn worklist(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    query: Result<Query<WorklistQuery>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    authorize(&state, &headers)?;
+    let Query(q) = query?;
+    let today = chrono::Local::now().date_naive();
+    let items = with_store(&state, move |s| {
+        s.worklist(q.list, today, q.beat.as_deref(), q.officer.as_deref())
+    })
+    .await?;
+    Ok(Json(items).into_response())
+}
+
 /// Open follow-up tasks, soonest due first.
 #[utoipa::path(get, path = "/api/v1/tasks",
     responses((status = 200, body = Vec<crate::store::TaskView>), (status = 401, body = ApiErrorBody)))]
@@ -428,6 +458,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/duplicates", get(duplicates))
         .route("/api/v1/tasks", get(tasks))
         .route("/api/v1/overview", get(overview))
+        .route("/api/v1/worklist", get(worklist))
         .route("/api/v1/tasks/{id}/assign", post(assign))
         .route("/api/v1/duplicates/{id}/merge", post(merge))
         .route("/api/v1/duplicates/{id}/undo", post(undo))

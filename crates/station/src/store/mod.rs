@@ -20,7 +20,7 @@ mod overview;
 mod staff;
 
 pub use duplicates::Duplicate;
-pub use overview::{BeatOverview, Overview};
+pub use overview::{BeatOverview, Overview, Worklist, WorklistItem};
 use staff::record_staff_action;
 pub use staff::{DeviceView, TaskView};
 

@@ -362,3 +362,129 @@ impl StationStore {
         Ok(households)
     }
 }
+
+/// Which records a number of the overview stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Worklist {
+    /// Households past their due date, most overdue first.
+    OverdueHouseholds,
+    /// Open tasks past their due date, earliest first.
+    OverdueTasks,
+    /// Concerns not yet closed, most urgent and oldest first.
+    OpenConcerns,
+    /// Resolved concerns whose resident has not been told the result, oldest first.
+    AwaitingFeedback,
+}
+
+/// One record behind a number. Never a concern's reporter: the list is for chasing work, and a
+/// confidential reporter must not reach it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+pub struct WorklistItem {
+    pub entity: String,
+    pub id: String,
+    pub beat: String,
+    pub address: String,
+    /// The task's title or the concern's summary (empty for a household).
+    pub text: String,
+    /// The task's assignee, the concern's category, or the household's tags.
+    pub detail: String,
+    /// The due date, or the date the concern was raised.
+    pub date: String,
+    /// Days overdue (households and tasks).
+    pub days: Option<i64>,
+}
+
+/// At most this many rows in one list.
+const WORKLIST_MAX: usize = 500;
+
+impl StationStore {
+    /// The records behind one number of the overview, of one beat or officer or all.
+    pub fn worklist(
+        &self,
+        list: Worklist,
+        today: NaiveDate,
+        beat: Option<&str>,
+        officer: Option<&str>,
+    ) -> Result<Vec<WorklistItem>> {
+        let mut items = match list {
+            Worklist::OverdueHouseholds => {
+                let policy = VisitPolicy::default();
+                let mut items = Vec::new();
+                for (id, h) in self.households_due(today)? {
+                    if beat.is_some_and(|b| b != h.beat) {
+                        continue;
+                    }
+                    if let Some(days) = h.overdue_on(&policy, today).filter(|d| *d > 0) {
+                        items.push(WorklistItem {
+                            entity: "household".into(),
+                            id,
+                            beat: h.beat.clone(),
+                            address: String::new(),
+                            text: String::new(),
+                            detail: h.tags.iter().map(|t| t.as_str()).collect::<Vec<_>>().join(","),
+                            date: String::new(),
+                            days: Some(days),
+                        });
+                    }
+                }
+                items.sort_by(|a, b| b.days.cmp(&a.days).then_with(|| a.id.cmp(&b.id)));
+                items.truncate(WORKLIST_MAX);
+                for item in &mut items {
+                    item.address = self.conn.query_row(
+                        "SELECT coalesce(json_extract(fields, '$.address'), '') FROM records WHERE entity = 'household' AND id = ?1",
+                        [&item.id],
+                        |r| r.get(0),
+                    )?;
+                }
+                items
+            }
+            Worklist::OverdueTasks => self.items(
+                "SELECT 'task', r.id, r.beat, coalesce(json_extract(h.fields, '$.address'), ''), json_extract(r.fields, '$.title'),
+                        json_extract(r.fields, '$.assignee'), json_extract(r.fields, '$.due_date'),
+                        julianday(?1) - julianday(json_extract(r.fields, '$.due_date'))
+                 FROM records r LEFT JOIN records h ON h.entity = 'household' AND h.id = json_extract(r.fields, '$.household_id')
+                 WHERE r.entity = 'task' AND r.deleted = 0 AND json_extract(r.fields, '$.status') IN ('open', 'in_progress')
+                   AND json_extract(r.fields, '$.due_date') < ?1 AND (?2 IS NULL OR r.beat = ?2)
+                   AND (?3 IS NULL OR json_extract(r.fields, '$.assignee') = ?3)
+                 ORDER BY json_extract(r.fields, '$.due_date') LIMIT 500",
+                params![today.to_string(), beat, officer],
+            )?,
+            Worklist::OpenConcerns | Worklist::AwaitingFeedback => self.items(
+                "SELECT 'concern', r.id, r.beat, coalesce(json_extract(h.fields, '$.address'), ''), json_extract(r.fields, '$.summary'),
+                        json_extract(r.fields, '$.category'), substr(json_extract(r.fields, '$.raised_at'), 1, 10), NULL
+                 FROM records r LEFT JOIN records h ON h.entity = 'household' AND h.id = json_extract(r.fields, '$.household_id')
+                 WHERE r.entity = 'concern' AND r.deleted = 0 AND (?2 IS NULL OR r.beat = ?2)
+                   AND CASE ?1 WHEN 'awaiting' THEN json_extract(r.fields, '$.status') = 'resolved'
+                                                     AND json_extract(r.fields, '$.feedback_at') IS NULL
+                               ELSE json_extract(r.fields, '$.status') <> 'closed' END
+                 ORDER BY CASE json_extract(r.fields, '$.urgency') WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 ELSE 2 END,
+                          json_extract(r.fields, '$.raised_at') LIMIT 500",
+                // Concerns are the beat's, not an officer's.
+                params![
+                    if list == Worklist::AwaitingFeedback { "awaiting" } else { "open" },
+                    beat
+                ],
+            )?,
+        };
+        items.truncate(WORKLIST_MAX);
+        Ok(items)
+    }
+
+    fn items(&self, sql: &str, params: impl rusqlite::Params) -> Result<Vec<WorklistItem>> {
+        let mut stmt = self.conn.prepare_cached(sql)?;
+        let rows = stmt.query_map(params, |r| {
+            Ok(WorklistItem {
+                entity: r.get(0)?,
+                id: r.get(1)?,
+                beat: r.get(2)?,
+                address: r.get(3)?,
+                text: r.get::<_, Option<String>>(4)?.unwrap_or_default(),
+                detail: r.get::<_, Option<String>>(5)?.unwrap_or_default(),
+                date: r.get::<_, Option<String>>(6)?.unwrap_or_default(),
+                days: r.get::<_, Option<f64>>(7)?.map(|d| d as i64),
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}
