@@ -35,11 +35,11 @@ fn visit(device: &mut Device, household: &Household, at: DateTime<Utc>, rating: 
     device.store.save(&v).unwrap();
 }
 
-#[test]
-fn the_overview_counts_coverage_overdue_visits_concerns_and_tasks_per_beat() {
-    let station = Station::start();
-    let mut zhang = Device::new(&station, "张警官", "幸福社区");
-    let mut wang = Device::new(&station, "王警官", "和平社区");
+/// Two beats whose figures are worked out by hand in the test below; synced to `station`. Returns
+/// Zhang's laptop (幸福社区).
+pub fn fixture(station: &Station) -> Device {
+    let mut zhang = Device::new(station, "张警官", "幸福社区");
+    let mut wang = Device::new(station, "王警官", "和平社区");
     let today = chrono::Local::now().date_naive();
     // 幸福社区: an elderly woman alone visited 42 days ago (30-day interval: 12 days overdue), a
     // family visited today (covered), a flat registered 400 days ago and never visited (overdue).
@@ -95,6 +95,14 @@ fn the_overview_counts_coverage_overdue_visits_concerns_and_tasks_per_beat() {
     visit(&mut wang, &peace, now, Some(Rating::Satisfied));
     zhang.sync();
     wang.sync();
+    zhang
+}
+
+#[test]
+fn the_overview_counts_coverage_overdue_visits_concerns_and_tasks_per_beat() {
+    let station = Station::start();
+    let zhang = fixture(&station);
+    let today = chrono::Local::now().date_naive();
 
     let (status, body) = station.get("overview");
     assert_eq!(status, 200, "{body}");

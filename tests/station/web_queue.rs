@@ -1,10 +1,42 @@
 //! The staff merge queue in headless Chromium: the conflict this test makes is resolved and the
 //! duplicate merged by clicking (tests/web/merge_queue.test.mjs, run with node's test runner), and
-//! both laptops then show what staff chose.
+//! both laptops then show what staff chose; and the overview opened, its charts and Chinese text
+//! checked, and a number clicked through to its records (tests/web/overview.test.mjs).
 
 use crate::support::{Device, PASSWORD, Station, new_household};
 use std::path::Path;
 use std::process::Command;
+
+/// Runs one of tests/web's browser tests against `station`; it must pass.
+fn browser_test(station: &Station, script: &str, screenshot: &str) {
+    let web = Path::new(env!("CARGO_MANIFEST_DIR")).join("web");
+    let artifacts = Path::new(env!("CARGO_MANIFEST_DIR")).join("artifacts");
+    std::fs::create_dir_all(&artifacts).unwrap();
+    let out = Command::new("node")
+        .arg("--test")
+        .arg(script)
+        .current_dir(&web)
+        .env("STATION_URL", &station.url)
+        .env("STATION_PASSWORD", PASSWORD)
+        .env("SCREENSHOT", artifacts.join(screenshot))
+        .output()
+        .expect(
+            "node (installed with the machine) and tests/web's packages (scripts/install-deps.sh)",
+        );
+    assert!(
+        out.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn staff_open_the_overview_in_the_browser_and_click_through_to_the_records() {
+    let station = Station::start();
+    crate::overview::fixture(&station);
+    browser_test(&station, "overview.test.mjs", "overview.png");
+}
 
 #[test]
 fn staff_resolve_a_conflict_by_clicking_in_the_browser_and_both_laptops_follow() {
@@ -48,26 +80,7 @@ fn staff_resolve_a_conflict_by_clicking_in_the_browser_and_both_laptops_follow()
     zhang.sync();
     wang.sync();
 
-    let web = Path::new(env!("CARGO_MANIFEST_DIR")).join("web");
-    let artifacts = Path::new(env!("CARGO_MANIFEST_DIR")).join("artifacts");
-    std::fs::create_dir_all(&artifacts).unwrap();
-    let out = Command::new("node")
-        .arg("--test")
-        .arg("merge_queue.test.mjs")
-        .current_dir(&web)
-        .env("STATION_URL", &station.url)
-        .env("STATION_PASSWORD", PASSWORD)
-        .env("SCREENSHOT", artifacts.join("merge-queue.png"))
-        .output()
-        .expect(
-            "node (installed with the machine) and tests/web's packages (scripts/install-deps.sh)",
-        );
-    assert!(
-        out.status.success(),
-        "{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    browser_test(&station, "merge_queue.test.mjs", "merge-queue.png");
 
     let (value, staff): (String, String) = station
         .db()

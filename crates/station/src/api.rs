@@ -290,6 +290,12 @@ async fn staff_script() -> impl IntoResponse {
         include_str!("../web/queue.js"),
     )
 }
+async fn staff_overview_script() -> impl IntoResponse {
+    (
+        [("content-type", "text/javascript; charset=utf-8")],
+        include_str!("../web/overview.js"),
+    )
+}
 async fn staff_style() -> impl IntoResponse {
     (
         [("content-type", "text/css; charset=utf-8")],
@@ -447,6 +453,7 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .route("/", get(staff_page))
         .route("/staff/queue.js", get(staff_script))
+        .route("/staff/overview.js", get(staff_overview_script))
         .route("/staff/style.css", get(staff_style))
         .route("/api/v1/health", get(health))
         .route("/api/v1/openapi.json", get(openapi))

@@ -2,6 +2,8 @@
 // when), a choice per conflict or an edited value, applied with one click or by keyboard
 // (J/K move, 1/2 pick, 3 edit, Enter apply). Every call goes through `api` below.
 
+import { renderOverview, renderWorklist } from "/staff/overview.js";
+
 const TEXT = {
   "zh-CN": {
     station: "派出所", queue: "待合并 / 冲突处理", login: "工作人员登录", staff: "姓名", password: "派出所密码",
@@ -15,7 +17,7 @@ const TEXT = {
     lastSync: "上次同步", acked: "已收到变更至", never: "从未", address: "地址", kind: "类型", phone: "联系电话", tags: "标签",
     household: "住户", resident: "人员", sameBy: "相同的", id_number: "身份证号", name_birth_phone: "姓名、出生日期和电话",
     name: "姓名", sex: "性别", birth: "出生日期", idNumber: "身份证号", male: "男", female: "女",
-    tasks: "跟进任务", task: "任务内容", assignee: "责任人", due: "办理期限", save: "保存", saved: "已保存",
+    overview: "概览", tasks: "跟进任务", task: "任务内容", assignee: "责任人", due: "办理期限", save: "保存", saved: "已保存",
   },
   en: {
     station: "Station", queue: "Merge queue", login: "Staff sign-in", staff: "Your name", password: "Station password",
@@ -29,7 +31,7 @@ const TEXT = {
     lastSync: "Last sync", acked: "Changes received up to", never: "never", address: "Address", kind: "Kind", phone: "Contact phone", tags: "Tags",
     household: "Household", resident: "Person", sameBy: "same ", id_number: "ID number", name_birth_phone: "name, birth date and phone",
     name: "Name", sex: "Sex", birth: "Birth date", idNumber: "ID number", male: "male", female: "female",
-    tasks: "Follow-up tasks", task: "Task", assignee: "Person responsible", due: "Due date", save: "Save", saved: "Saved",
+    overview: "Overview", tasks: "Follow-up tasks", task: "Task", assignee: "Person responsible", due: "Due date", save: "Save", saved: "Saved",
   },
 };
 /// The closed lists' words, as the field app shows them.
@@ -65,6 +67,8 @@ const api = {
   },
   conflicts: () => api.call("GET", "conflicts"),
   duplicates: () => api.call("GET", "duplicates"),
+  overview: () => api.call("GET", "overview"),
+  worklist: (list, filter) => api.call("GET", `worklist?${new URLSearchParams({ list, ...filter })}`),
   merge: (id, survivor) => api.call("POST", `duplicates/${id}/merge`, { staff: session.staff, survivor }),
   undo: (id) => api.call("POST", `duplicates/${id}/undo`, { staff: session.staff }),
   devices: () => api.call("GET", "devices"),
@@ -195,6 +199,8 @@ function render() {
   document.getElementById("dups").hidden = tab !== "duplicates";
   document.getElementById("devs").hidden = tab !== "devices";
   document.getElementById("tasklist").hidden = tab !== "tasks";
+  document.getElementById("overview").hidden = tab !== "overview";
+  if (tab === "overview") void showOverview();
   renderTasks();
   renderDuplicates();
   renderDevices();
@@ -256,6 +262,28 @@ async function apply(c) {
     await api.resolve(c.id, chosenValue(c));
     error.textContent = "";
     await load();
+  } catch (e) {
+    error.textContent = e.message;
+  }
+}
+
+/// The overview is read when its tab is shown (it is computed over the whole station).
+async function showOverview() {
+  const error = document.getElementById("overview-error");
+  const ctx = {
+    el,
+    lang,
+    openList: async (list, filter, title) => {
+      try {
+        renderWorklist(document.getElementById("worklist"), title, await api.worklist(list, filter), ctx);
+      } catch (e) {
+        error.textContent = e.message;
+      }
+    },
+  };
+  try {
+    renderOverview(document.getElementById("overview-body"), await api.overview(), ctx);
+    error.textContent = "";
   } catch (e) {
     error.textContent = e.message;
   }

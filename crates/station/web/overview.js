@@ -1,0 +1,164 @@
+// The station's morning overview: station totals, a row per beat and per officer, and charts —
+// coverage over twelve weeks, open concerns by category, closure times, satisfaction this month
+// against last. Every number is a button that lists the records behind it (the worklist below).
+// Drawn as plain DOM and SVG by queue.js, which passes in its helpers (`ctx`).
+
+const SVG = "http://www.w3.org/2000/svg";
+
+const TEXT = {
+  "zh-CN": {
+    overview: "概览", asOf: "截至", station: "全所", coverage: "走访覆盖率", overdue: "逾期未访", over30: "超30天", over90: "超90天",
+    visitsWeek: "本周走访", visitsMonth: "本月走访", openConcerns: "未办结问题", awaiting: "待反馈群众", tasksOverdue: "逾期任务",
+    beat: "责任区", households: "户数", officer: "民警", tasksOpen: "在办任务", byBeat: "各责任区", byOfficer: "各民警",
+    coverageHistory: "覆盖率（近12周）", concernsByCategory: "未办结问题（按类别）", closureDays: "办结用时（近90天，天）",
+    satisfaction: "开门评警满意度", thisMonth: "本月", lastMonth: "上月", list: "明细", close: "关闭", address: "地址",
+    text: "内容", detail: "类别/责任人", date: "日期", days: "逾期天数", nothing: "没有记录。", noData: "暂无数据",
+    overdue_households: "逾期未访住户", overdue_tasks: "逾期任务", open_concerns: "未办结问题", awaiting_feedback: "待反馈群众",
+  },
+  en: {
+    overview: "Overview", asOf: "as of", station: "Station", coverage: "Coverage", overdue: "Overdue", over30: "over 30 days", over90: "over 90 days",
+    visitsWeek: "Visits this week", visitsMonth: "Visits this month", openConcerns: "Open concerns", awaiting: "Awaiting feedback",
+    tasksOverdue: "Overdue tasks", beat: "Beat", households: "Households", officer: "Officer", tasksOpen: "Open tasks", byBeat: "By beat",
+    byOfficer: "By officer", coverageHistory: "Coverage (last 12 weeks)", concernsByCategory: "Open concerns by category",
+    closureDays: "Days to close (last 90 days)", satisfaction: "Satisfaction", thisMonth: "This month", lastMonth: "Last month",
+    list: "Records", close: "Close", address: "Address", text: "What", detail: "Category / assignee", date: "Date", days: "Days overdue",
+    nothing: "No records.", noData: "No data yet",
+    overdue_households: "Overdue households", overdue_tasks: "Overdue tasks", open_concerns: "Open concerns", awaiting_feedback: "Awaiting feedback",
+  },
+};
+
+const VOCAB = {
+  "zh-CN": {
+    dispute: "矛盾纠纷", public_order: "治安问题", safety_hazard: "安全隐患", crime_lead: "线索", petition: "信访",
+    police_conduct: "对民警的意见/投诉", service_request: "办事需求", welfare_need: "帮扶需求",
+    satisfied: "满意", basic: "基本满意", dissatisfied: "不满意",
+    elderly_alone: "独居老人", low_income: "低保户", left_behind_children: "留守儿童", disabled: "残疾人", migrant_workers: "流动人口",
+    petitioner: "信访人员", key_person: "重点人员", community_correction: "社区矫正对象",
+  },
+  en: {
+    dispute: "Dispute", public_order: "Public order", safety_hazard: "Safety hazard", crime_lead: "Crime lead", petition: "Petition",
+    police_conduct: "Police conduct", service_request: "Service request", welfare_need: "Welfare need",
+    satisfied: "Satisfied", basic: "Basically satisfied", dissatisfied: "Dissatisfied",
+  },
+};
+
+const percent = (part, whole) => (whole ? Math.round((part * 100) / whole) : 0);
+
+function svg(name, attrs = {}, ...children) {
+  const node = document.createElementNS(SVG, name);
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
+  node.append(...children);
+  return node;
+}
+
+/// A bar chart: one bar per [label, value], labels under the bars, values above them.
+function bars(items, { max, suffix = "", label }) {
+  const width = 520, height = 200, base = 160, left = 8;
+  const step = (width - left) / Math.max(items.length, 1);
+  const top = max ?? Math.max(1, ...items.map(([, v]) => v));
+  const chart = svg("svg", { viewBox: `0 0 ${width} ${height}`, role: "img", "aria-label": label, class: "chart" });
+  items.forEach(([name, value], i) => {
+    const h = Math.round(((base - 20) * value) / top);
+    const x = left + i * step + step * 0.15;
+    const w = step * 0.7;
+    chart.append(
+      svg("rect", { x, y: base - h, width: w, height: Math.max(h, 1), class: "bar" }),
+      svg("text", { x: x + w / 2, y: base - h - 4, "text-anchor": "middle", class: "value" }, `${value}${suffix}`),
+      svg("text", { x: x + w / 2, y: base + 16, "text-anchor": "middle", class: "label" }, name),
+    );
+  });
+  chart.append(svg("line", { x1: left, y1: base, x2: width, y2: base, class: "axis" }));
+  return chart;
+}
+
+export function renderOverview(root, data, ctx) {
+  const { el, lang } = ctx;
+  const t = (k) => TEXT[lang][k] ?? k;
+  const word = (w) => VOCAB[lang][w] ?? w;
+  // A number that opens the records behind it.
+  const number = (value, list, filter = {}, title = t(list)) => {
+    const b = el("button", { type: "button", class: "number", text: String(value), "data-list": list });
+    b.addEventListener("click", () => ctx.openList(list, filter, title));
+    return b;
+  };
+  const sum = (key) => data.beats.reduce((n, b) => n + b[key], 0);
+  const households = sum("households");
+  const covered = sum("covered");
+
+  const cards = [
+    [t("coverage"), el("span", { class: "big", text: `${percent(covered, households)}%` }), `${covered} / ${households}`],
+    [t("overdue"), number(sum("overdue"), "overdue_households"), `${t("over30")} ${sum("overdue_over_30")} · ${t("over90")} ${sum("overdue_over_90")}`],
+    [t("visitsWeek"), el("span", { class: "big", text: String(sum("visits_this_week")) }), `${t("visitsMonth")} ${sum("visits_this_month")}`],
+    [t("openConcerns"), number(sum("open_concerns"), "open_concerns"), ""],
+    [t("awaiting"), number(sum("awaiting_feedback"), "awaiting_feedback"), ""],
+    [t("tasksOverdue"), number(sum("tasks_overdue"), "overdue_tasks"), ""],
+  ];
+  const summary = el("div", { class: "cards" });
+  for (const [name, value, detail] of cards) {
+    summary.append(el("div", { class: "stat" }, el("div", { class: "muted", text: name }), value, el("div", { class: "muted small", text: detail })));
+  }
+
+  const beatTable = el("table", { "data-table": "beats" });
+  beatTable.append(el("tr", {}, ...["beat", "households", "coverage", "overdue", "visitsWeek", "visitsMonth", "openConcerns", "awaiting", "tasksOverdue"]
+    .map((k) => el("th", { text: t(k) }))));
+  for (const b of data.beats) {
+    const share = percent(b.covered, b.households);
+    const meter = el("span", { class: "meter" }, el("span", { style: `width:${share}%` }));
+    beatTable.append(el("tr", { "data-beat": b.beat },
+      el("td", { text: b.beat }), el("td", { text: String(b.households) }),
+      el("td", {}, meter, el("span", { text: ` ${share}%` })),
+      el("td", {}, number(b.overdue, "overdue_households", { beat: b.beat }, `${b.beat} · ${t("overdue_households")}`),
+        el("span", { class: "muted small", text: ` (${b.overdue_over_30} / ${b.overdue_over_90})` })),
+      el("td", { text: String(b.visits_this_week) }), el("td", { text: String(b.visits_this_month) }),
+      el("td", {}, number(b.open_concerns, "open_concerns", { beat: b.beat }, `${b.beat} · ${t("open_concerns")}`)),
+      el("td", {}, number(b.awaiting_feedback, "awaiting_feedback", { beat: b.beat }, `${b.beat} · ${t("awaiting_feedback")}`)),
+      el("td", {}, number(b.tasks_overdue, "overdue_tasks", { beat: b.beat }, `${b.beat} · ${t("overdue_tasks")}`))));
+  }
+
+  const officerTable = el("table", { "data-table": "officers" });
+  officerTable.append(el("tr", {}, ...["officer", "visitsWeek", "visitsMonth", "tasksOpen", "tasksOverdue"].map((k) => el("th", { text: t(k) }))));
+  for (const o of data.officers) {
+    officerTable.append(el("tr", {}, el("td", { text: o.officer }), el("td", { text: String(o.visits_this_week) }),
+      el("td", { text: String(o.visits_this_month) }), el("td", { text: String(o.tasks_open) }),
+      el("td", {}, number(o.tasks_overdue, "overdue_tasks", { officer: o.officer }, `${o.officer} · ${t("overdue_tasks")}`))));
+  }
+
+  const byCategory = new Map();
+  for (const c of data.open_concerns) byCategory.set(c.category, (byCategory.get(c.category) ?? 0) + c.count);
+  const chart = (title, node, empty) =>
+    el("figure", { class: "card" }, el("figcaption", { text: title }), empty ? el("p", { class: "muted", text: t("noData") }) : node);
+  const history = data.coverage_history.map((p) => [p.date.slice(5), percent(p.covered, p.households)]);
+  const ratings = ["satisfied", "basic", "dissatisfied"].map((r) => data.satisfaction.find((s) => s.rating === r) ?? { rating: r, this_month: 0, last_month: 0 });
+  const satisfaction = el("table", { "data-table": "satisfaction" },
+    el("tr", {}, el("th"), el("th", { text: t("thisMonth") }), el("th", { text: t("lastMonth") })),
+    ...ratings.map((r) => el("tr", {}, el("td", { text: word(r.rating) }), el("td", { text: String(r.this_month) }), el("td", { text: String(r.last_month) }))));
+  const charts = el("div", { class: "charts" },
+    chart(t("coverageHistory"), bars(history, { max: 100, suffix: "%", label: t("coverageHistory") }), history.every(([, v]) => v === 0) && households === 0),
+    chart(t("concernsByCategory"), bars([...byCategory].map(([c, n]) => [word(c), n]), { label: t("concernsByCategory") }), byCategory.size === 0),
+    chart(t("closureDays"), bars(data.closure_days.map((b) => [b.days, b.count]), { label: t("closureDays") }), data.closure_days.every((b) => b.count === 0)),
+    chart(t("satisfaction"), satisfaction, false));
+
+  root.replaceChildren(
+    el("h1", { text: `${t("overview")} · ${t("asOf")} ${data.date}` }), summary,
+    el("h2", { text: t("byBeat") }), beatTable, charts,
+    el("h2", { text: t("byOfficer") }), officerTable);
+}
+
+/// The records behind a number.
+export function renderWorklist(root, title, items, ctx) {
+  const { el, lang } = ctx;
+  const t = (k) => TEXT[lang][k] ?? k;
+  const word = (w) => VOCAB[lang][w] ?? w;
+  const close = el("button", { type: "button", text: t("close") });
+  close.addEventListener("click", () => (root.hidden = true));
+  const table = el("table", { "data-table": "worklist" });
+  table.append(el("tr", {}, ...["beat", "address", "text", "detail", "date", "days"].map((k) => el("th", { text: t(k) }))));
+  for (const i of items) {
+    table.append(el("tr", {}, el("td", { text: i.beat }), el("td", { text: i.address }), el("td", { text: i.text }),
+      el("td", { text: i.detail.split(",").map(word).join("、") }), el("td", { text: i.date }), el("td", { text: i.days == null ? "" : String(i.days) })));
+  }
+  root.replaceChildren(el("div", { class: "actions" }, el("h2", { text: `${title} (${items.length})` }), close),
+    items.length ? table : el("p", { class: "muted", text: t("nothing") }));
+  root.hidden = false;
+  root.scrollIntoView({ block: "start" });
+}
