@@ -6,6 +6,7 @@
 //! - `delivery`: re-sent and cut batches, out-of-order changes, bad requests.
 //! - `duplicates`: one family registered twice, merged, and the merge undone.
 //! - `overview`: the station's per-beat figures against a hand-worked fixture.
+//! - `summary`: the monthly work summary and its PDF, XLSX and CSV.
 //! - `web_queue`: the staff merge queue in headless Chromium.
 
 // Test helpers unwrap: a failure there is the test's report.
@@ -15,5 +16,6 @@ mod delivery;
 mod duplicates;
 mod merging;
 mod overview;
+mod summary;
 mod support;
 mod web_queue;

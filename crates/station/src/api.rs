@@ -41,6 +41,8 @@ pub enum ApiError {
     Conflict(String),
     /// The request could not be read (malformed, truncated, too large): the extractor's own status.
     Unreadable(StatusCode, String),
+    /// Something the station machine lacks (a font for the PDF): what to install.
+    Unavailable(String),
     Internal(String),
 }
 
@@ -53,6 +55,7 @@ impl IntoResponse for ApiError {
                 "wrong or missing station password".to_string(),
             ),
             ApiError::BadRequest(m) => (StatusCode::BAD_REQUEST, "bad_request", m),
+            ApiError::Unavailable(m) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable", m),
             ApiError::UnknownDevice(d) => (
                 StatusCode::FORBIDDEN,
                 "unknown_device",
@@ -146,7 +149,7 @@ async fn with_store<T: Send + 'static>(
 #[openapi(
     info(title = "Doorstep station API", description = "Sync between officers' laptops and their station, and the staff merge queue."),
     paths(health, enroll, devices, push, pull, conflicts, resolve, duplicates, merge, undo, tasks, assign, overview,
-          worklist),
+          worklist, summary, summary_export),
     components(schemas(ApiErrorBody, DeviceInfo, Health, PullResponse, PushRequest, PushResponse, Resolution, MergeDecision,
                        UndoDecision, Assignment)),
     modifiers(&BearerAuth),
@@ -342,6 +345,106 @@ async fn worklist(
     Ok(Json(items).into_response())
 }
 
+/// Which month's summary, of which beat (all beats if none), and as what.
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct SummaryQuery {
+    /// `YYYY-MM`.
+    pub month: String,
+    pub beat: Option<String>,
+    /// `pdf`, `csv` or `xlsx` (export only).
+    pub format: Option<String>,
+    /// `zh-CN` (default) or `en` (export only).
+    pub lang: Option<crate::report::Lang>,
+}
+
+/// The monthly work summary of the station or one beat.
+#[utoipa::path(get, path = "/api/v1/summary", params(SummaryQuery),
+    responses((status = 200, body = crate::store::MonthlySummary), (status = 400, body = ApiErrorBody),
+              (status = 401, body = ApiErrorBody)))]
+async fn summary(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    query: Result<Query<SummaryQuery>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    authorize(&state, &headers)?;
+    let Query(q) = query?;
+    let summary = with_store(&state, move |s| {
+        s.monthly_summary(&q.month, q.beat.as_deref())
+    })
+    .await?;
+    Ok(Json(summary).into_response())
+}
+
+/// The monthly work summary as a file: a printable PDF, CSV (UTF-8 with BOM) or XLSX.
+#[utoipa::path(get, path = "/api/v1/summary/export", params(SummaryQuery),
+    responses((status = 200, description = "the file: application/pdf, text/csv or the XLSX type",
+               content_type = "application/octet-stream"),
+              (status = 400, body = ApiErrorBody), (status = 401, body = ApiErrorBody),
+              (status = 503, description = "no Chinese font on the station machine", body = ApiErrorBody)))]
+async fn summary_export(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    query: Result<Query<SummaryQuery>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    use crate::report::{self, ReportError};
+    authorize(&state, &headers)?;
+    let Query(q) = query?;
+    let format = q.format.clone().unwrap_or_else(|| "pdf".into());
+    let (content_type, extension) = match format.as_str() {
+        "pdf" => ("application/pdf", "pdf"),
+        "csv" => ("text/csv; charset=utf-8", "csv"),
+        "xlsx" => (
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "xlsx",
+        ),
+        other => {
+            return Err(ApiError::BadRequest(format!(
+                "format {other:?}: use pdf, csv or xlsx"
+            )));
+        }
+    };
+    let lang = q.lang.unwrap_or_default();
+    let summary = with_store(&state, move |s| {
+        s.monthly_summary(&q.month, q.beat.as_deref())
+    })
+    .await?;
+    let name = format!(
+        "summary-{}-{}.{extension}",
+        summary.month,
+        summary.beat.as_deref().unwrap_or("station")
+    );
+    let bytes = tokio::task::spawn_blocking(move || match extension {
+        "pdf" => report::pdf(&summary, lang),
+        "csv" => report::csv(&summary, lang),
+        _ => report::xlsx(&summary, lang),
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.to_string()))?
+    .map_err(|e| match e {
+        ReportError::NoFont => ApiError::Unavailable(e.to_string()),
+        e => ApiError::Internal(e.to_string()),
+    })?;
+    // The beat's name is Chinese: the file name goes in its RFC 5987 form.
+    let encoded: String = name
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' => (b as char).to_string(),
+            b => format!("%{b:02X}"),
+        })
+        .collect();
+    Ok((
+        [
+            ("content-type", content_type.to_string()),
+            (
+                "content-disposition",
+                format!("attachment; filename=\"summary.{extension}\"; filename*=UTF-8''{encoded}"),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
 /// Open follow-up tasks, soonest due first.
 #[utoipa::path(get, path = "/api/v1/tasks",
     responses((status = 200, body = Vec<crate::store::TaskView>), (status = 401, body = ApiErrorBody)))]
@@ -466,6 +569,8 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/tasks", get(tasks))
         .route("/api/v1/overview", get(overview))
         .route("/api/v1/worklist", get(worklist))
+        .route("/api/v1/summary", get(summary))
+        .route("/api/v1/summary/export", get(summary_export))
         .route("/api/v1/tasks/{id}/assign", post(assign))
         .route("/api/v1/duplicates/{id}/merge", post(merge))
         .route("/api/v1/duplicates/{id}/undo", post(undo))

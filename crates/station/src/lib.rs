@@ -3,8 +3,10 @@
 //!
 //! - [`merge`]: the pure decision for one incoming change;
 //! - [`store`]: the station's SQLite store (devices, every change received, records, merge queue);
+//! - [`report`]: the monthly summary as PDF, CSV and XLSX;
 //! - [`api`]: the HTTP API under `/api/v1`, as a router function.
 
 pub mod api;
 pub mod merge;
+pub mod report;
 pub mod store;

@@ -18,11 +18,13 @@ mod duplicates;
 mod ingest;
 mod overview;
 mod staff;
+mod summary;
 
 pub use duplicates::Duplicate;
 pub use overview::{BeatOverview, Overview, Worklist, WorklistItem};
 use staff::record_staff_action;
 pub use staff::{DeviceView, TaskView};
+pub use summary::{MonthlySummary, VULNERABLE, parse_month};
 
 static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
     Migrations::new(vec![

@@ -1,0 +1,423 @@
+//! The monthly work summary as files to send up: a printable PDF laid out like an official report
+//! (A4, Chinese set in Noto Sans CJK SC, embedded and subset by krilla), and the same figures as CSV
+//! (UTF-8 with a byte-order mark, so spreadsheet software reads the Chinese) and XLSX.
+//! In Chinese by default, or English.
+
+use crate::store::MonthlySummary;
+use krilla::Document;
+use krilla::geom::{PathBuilder, Point, Rect};
+use krilla::page::PageSettings;
+use krilla::paint::Stroke;
+use krilla::text::{Font, TextDirection};
+use std::path::PathBuf;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error("no Chinese font for the PDF: install fonts-noto-cjk (looked for Noto Sans CJK SC)")]
+    NoFont,
+    #[error("the PDF could not be written: {0}")]
+    Pdf(String),
+    #[error("the spreadsheet could not be written: {0}")]
+    Xlsx(#[from] rust_xlsxwriter::XlsxError),
+    #[error("the CSV could not be written: {0}")]
+    Csv(#[from] csv::Error),
+}
+
+/// The report's language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, utoipa::ToSchema, Default)]
+pub enum Lang {
+    #[default]
+    #[serde(rename = "zh-CN")]
+    Zh,
+    #[serde(rename = "en")]
+    En,
+}
+
+/// The words of the report in its language: section titles and the closed lists.
+fn word(lang: Lang, key: &str) -> String {
+    let (zh, en) = match key {
+        "title" => (
+            "入户走访工作月度小结",
+            "Monthly community visit work summary",
+        ),
+        "station" => ("全所", "whole station"),
+        "visits" => ("一、走访情况", "1. Visits"),
+        "concerns" => ("二、群众反映问题", "2. Residents' concerns"),
+        "satisfaction" => ("三、开门评警", "3. Satisfaction"),
+        "opinions" => (
+            "四、群众意见建议（按五访分类）",
+            "4. Opinions by inquiry area",
+        ),
+        "visits_total" => ("走访次数", "Visits"),
+        "households_visited" => ("走访住户", "Households visited"),
+        "vulnerable_visited" => ("困难群体住户走访", "Vulnerable households visited"),
+        "category" => ("类别", "Category"),
+        "raised" => ("新增", "Raised"),
+        "closed" => ("办结", "Closed"),
+        "median" => ("办结用时中位数（天）", "Median days to close"),
+        "feedback" => ("已向群众反馈", "Residents told the result"),
+        "count" => ("条数", "Count"),
+        "page" => ("第 {} 页", "Page {}"),
+        "none" => ("无", "none"),
+        "warmth" => ("送温暖", "Warmth"),
+        "safety" => ("送平安", "Safety"),
+        "law" => ("送法律", "Law"),
+        "mediation" => ("送调解", "Mediation"),
+        "service" => ("送服务", "Service"),
+        "care" => ("送关爱", "Care"),
+        "dispute" => ("矛盾纠纷", "Dispute"),
+        "public_order" => ("治安问题", "Public order"),
+        "safety_hazard" => ("安全隐患", "Safety hazard"),
+        "crime_lead" => ("线索", "Crime lead"),
+        "petition" => ("信访", "Petition"),
+        "police_conduct" => ("对民警的意见/投诉", "Police conduct"),
+        "service_request" => ("办事需求", "Service request"),
+        "welfare_need" => ("帮扶需求", "Welfare need"),
+        "satisfied" => ("满意", "Satisfied"),
+        "basic" => ("基本满意", "Basically satisfied"),
+        "dissatisfied" => ("不满意", "Dissatisfied"),
+        "stability" => ("影响和谐稳定", "Stability"),
+        "fairness" => ("影响执法公正", "Fair enforcement"),
+        "conduct" => ("影响作风形象", "Work style"),
+        "integrity" => ("影响队伍廉洁", "Integrity"),
+        "unassigned" => ("未分类", "Unassigned"),
+        other => (other, other),
+    };
+    match lang {
+        Lang::Zh => zh,
+        Lang::En => en,
+    }
+    .to_string()
+}
+
+/// The inquiry area `public_order` shares its word with the concern category; in the opinions it
+/// means the inquiry area.
+fn area_word(lang: Lang, area: &str) -> String {
+    match (area, lang) {
+        ("public_order", Lang::Zh) => "影响社会治安".into(),
+        _ => word(lang, area),
+    }
+}
+
+fn share(part: u32, whole: u32) -> String {
+    if whole == 0 {
+        return "—".into();
+    }
+    format!("{:.0}%", f64::from(part) * 100.0 / f64::from(whole))
+}
+
+/// The summary as rows of a table: a section title alone on its row, then (item, value, …) rows.
+/// Shared by the CSV and the XLSX so that both say the same.
+pub fn rows(s: &MonthlySummary, lang: Lang) -> Vec<Vec<String>> {
+    let w = |k: &str| word(lang, k);
+    let mut out: Vec<Vec<String>> = vec![
+        vec![w("title")],
+        vec![
+            s.month.clone(),
+            s.beat.clone().unwrap_or_else(|| w("station")),
+        ],
+        vec![w("visits")],
+        vec![w("visits_total"), s.visits.to_string()],
+    ];
+    for p in &s.visits_by_purpose {
+        out.push(vec![w(&p.key), p.count.to_string()]);
+    }
+    out.push(vec![
+        w("households_visited"),
+        format!("{} / {}", s.households_visited, s.households),
+        share(s.households_visited, s.households),
+    ]);
+    out.push(vec![
+        w("vulnerable_visited"),
+        format!("{} / {}", s.vulnerable_visited, s.vulnerable_households),
+        share(s.vulnerable_visited, s.vulnerable_households),
+    ]);
+    out.push(vec![w("concerns")]);
+    out.push(vec![w("category"), w("raised"), w("closed")]);
+    for c in &s.concerns {
+        out.push(vec![
+            w(&c.category),
+            c.raised.to_string(),
+            c.closed.to_string(),
+        ]);
+    }
+    out.push(vec![
+        w("median"),
+        s.median_days_to_close
+            .map(|d| format!("{d:.1}"))
+            .unwrap_or_else(|| w("none")),
+    ]);
+    out.push(vec![w("feedback"), s.feedback_given.to_string()]);
+    out.push(vec![w("satisfaction")]);
+    let rated: u32 = s.satisfaction.iter().map(|r| r.count).sum();
+    for r in &s.satisfaction {
+        out.push(vec![w(&r.key), r.count.to_string(), share(r.count, rated)]);
+    }
+    out.push(vec![w("opinions")]);
+    for area in &s.opinions {
+        out.push(vec![area_word(lang, &area.area), area.count.to_string()]);
+        for q in &area.quoted {
+            out.push(vec![String::new(), q.clone()]);
+        }
+    }
+    out
+}
+
+pub fn csv(s: &MonthlySummary, lang: Lang) -> Result<Vec<u8>, ReportError> {
+    let mut out = "\u{feff}".as_bytes().to_vec();
+    {
+        let mut w = csv::WriterBuilder::new()
+            .flexible(true)
+            .from_writer(&mut out);
+        for row in rows(s, lang) {
+            w.write_record(&row)?;
+        }
+        w.flush().map_err(csv::Error::from)?;
+    }
+    Ok(out)
+}
+
+pub fn xlsx(s: &MonthlySummary, lang: Lang) -> Result<Vec<u8>, ReportError> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name(match lang {
+        Lang::Zh => "月度小结",
+        Lang::En => "Monthly summary",
+    })?;
+    sheet.set_column_width(0, 28)?;
+    sheet.set_column_width(1, 60)?;
+    sheet.set_column_width(2, 12)?;
+    let heading = Format::new().set_bold();
+    for (r, row) in rows(s, lang).iter().enumerate() {
+        for (c, cell) in row.iter().enumerate() {
+            let (r, c) = (r as u32, c as u16);
+            match cell.parse::<f64>() {
+                // Counts as numbers, so that the sheet can add them up.
+                Ok(n) if !cell.is_empty() => sheet.write_number(r, c, n)?,
+                _ if row.len() == 1 => sheet.write_string_with_format(r, c, cell, &heading)?,
+                _ => sheet.write_string(r, c, cell)?,
+            };
+        }
+    }
+    Ok(book.save_to_buffer()?)
+}
+
+/// Where the Chinese font is: what fontconfig says for Noto Sans CJK SC, else Debian's path.
+fn cjk_font() -> Result<Font, ReportError> {
+    let found = std::process::Command::new("fc-match")
+        .args(["-f", "%{file}|%{index}", "Noto Sans CJK SC:style=Regular"])
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .and_then(|s| {
+            let (file, index) = s.split_once('|')?;
+            Some((PathBuf::from(file), index.trim().parse::<u32>().ok()?))
+        })
+        .filter(|(file, _)| file.to_string_lossy().contains("CJK"));
+    let (file, index) = found.unwrap_or_else(|| {
+        (
+            PathBuf::from("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"),
+            2,
+        )
+    });
+    let data = std::fs::read(&file).map_err(|_| ReportError::NoFont)?;
+    Font::new(data.into(), index).ok_or(ReportError::NoFont)
+}
+
+/// About how wide a character is set: a full-width one an em, anything else about half.
+fn char_width(size: f32, ch: char) -> f32 {
+    if ch.is_ascii() { size * 0.55 } else { size }
+}
+
+fn text_width(size: f32, text: &str) -> f32 {
+    text.chars().map(|c| char_width(size, c)).sum()
+}
+
+/// One thing drawn on a page.
+enum Op {
+    Text {
+        x: f32,
+        y: f32,
+        size: f32,
+        text: String,
+    },
+    Rule {
+        x1: f32,
+        x2: f32,
+        y: f32,
+    },
+}
+
+const PAGE_W: f32 = 595.0;
+const PAGE_H: f32 = 842.0;
+const MARGIN: f32 = 56.0;
+
+/// Lays text out top to bottom, starting a new page when one is full.
+struct Layout {
+    pages: Vec<Vec<Op>>,
+    y: f32,
+}
+
+impl Layout {
+    fn new() -> Layout {
+        Layout {
+            pages: vec![Vec::new()],
+            y: MARGIN,
+        }
+    }
+
+    fn room(&mut self, height: f32) {
+        if self.y + height > PAGE_H - MARGIN {
+            self.pages.push(Vec::new());
+            self.y = MARGIN;
+        }
+    }
+
+    fn text(&mut self, x: f32, size: f32, text: &str) {
+        self.room(size * 1.6);
+        self.y += size * 1.4;
+        let y = self.y;
+        self.page().push(Op::Text {
+            x,
+            y,
+            size,
+            text: text.to_string(),
+        });
+    }
+
+    /// Cells of one row at the given x positions, on one baseline.
+    fn row(&mut self, cells: &[(f32, String)], size: f32) {
+        self.room(size * 1.8);
+        self.y += size * 1.5;
+        let y = self.y;
+        for (x, text) in cells {
+            self.page().push(Op::Text {
+                x: *x,
+                y,
+                size,
+                text: text.clone(),
+            });
+        }
+    }
+
+    fn rule(&mut self) {
+        self.y += 4.0;
+        let y = self.y;
+        self.page().push(Op::Rule {
+            x1: MARGIN,
+            x2: PAGE_W - MARGIN,
+            y,
+        });
+    }
+
+    /// A paragraph broken into lines that fit the text width.
+    fn paragraph(&mut self, x: f32, size: f32, text: &str) {
+        let width = PAGE_W - MARGIN - x;
+        let mut line = String::new();
+        let mut used = 0.0;
+        for ch in text.chars() {
+            let w = char_width(size, ch);
+            if used + w > width && !line.is_empty() {
+                self.text(x, size, &line);
+                line.clear();
+                used = 0.0;
+            }
+            line.push(ch);
+            used += w;
+        }
+        if !line.is_empty() {
+            self.text(x, size, &line);
+        }
+    }
+
+    fn page(&mut self) -> &mut Vec<Op> {
+        self.pages.last_mut().expect("a layout always has a page")
+    }
+}
+
+pub fn pdf(s: &MonthlySummary, lang: Lang) -> Result<Vec<u8>, ReportError> {
+    let font = cjk_font()?;
+    let w = |k: &str| word(lang, k);
+    let mut l = Layout::new();
+    let scope = s.beat.clone().unwrap_or_else(|| w("station"));
+    let centred = |size: f32, text: &str| (PAGE_W - text_width(size, text)) / 2.0;
+    let title = w("title");
+    l.text(centred(20.0, &title), 20.0, &title);
+    let subtitle = format!("{scope} · {}", s.month);
+    l.text(centred(12.0, &subtitle), 12.0, &subtitle);
+    l.rule();
+    let (c1, c2, c3) = (MARGIN + 12.0, MARGIN + 220.0, MARGIN + 330.0);
+    for row in rows(s, lang).into_iter().skip(2) {
+        match row.as_slice() {
+            [title] => {
+                l.y += 8.0;
+                l.text(MARGIN, 14.0, title);
+            }
+            // A quoted opinion: wrapped under its area.
+            [empty, quote] if empty.is_empty() => {
+                l.paragraph(c1 + 12.0, 10.0, &format!("“{quote}”"))
+            }
+            cells => {
+                let at = [c1, c2, c3];
+                l.row(
+                    &cells
+                        .iter()
+                        .zip(at)
+                        .map(|(c, x)| (x, c.clone()))
+                        .collect::<Vec<_>>(),
+                    11.0,
+                );
+            }
+        }
+    }
+    if s.opinions.is_empty() {
+        l.row(&[(c1, w("none"))], 11.0);
+    }
+    let total = l.pages.len();
+    let mut document = Document::new();
+    for (n, ops) in l.pages.into_iter().enumerate() {
+        let settings =
+            PageSettings::from_wh(PAGE_W, PAGE_H).ok_or(ReportError::Pdf("page size".into()))?;
+        let mut page = document.start_page_with(settings);
+        let mut surface = page.surface();
+        let mut draw = |x: f32, y: f32, size: f32, text: &str| {
+            surface.draw_text(
+                Point::from_xy(x, y),
+                font.clone(),
+                size,
+                text,
+                false,
+                TextDirection::Auto,
+            );
+        };
+        for op in &ops {
+            if let Op::Text { x, y, size, text } = op {
+                draw(*x, *y, *size, text);
+            }
+        }
+        let footer = format!(
+            "{}  /  {total}",
+            w("page").replace("{}", &(n + 1).to_string())
+        );
+        draw(PAGE_W / 2.0 - 30.0, PAGE_H - MARGIN / 2.0, 9.0, &footer);
+        surface.set_stroke(Some(Stroke::default()));
+        for op in &ops {
+            if let Op::Rule { x1, x2, y } = op {
+                let mut path = PathBuilder::new();
+                path.push_rect(
+                    Rect::from_xywh(*x1, *y, x2 - x1, 0.5)
+                        .ok_or(ReportError::Pdf("rule".into()))?,
+                );
+                if let Some(path) = path.finish() {
+                    surface.draw_path(&path);
+                }
+            }
+        }
+        surface.finish();
+        page.finish();
+    }
+    document
+        .finish()
+        .map_err(|e| ReportError::Pdf(format!("{e:?}")))
+}

@@ -1,0 +1,273 @@
+//! The monthly work summary a station sends up: for one month, of the station or one beat, the
+//! visits by purpose, the households covered (and the vulnerable ones), concerns raised and closed
+//! by category with the median time to close, feedback given, satisfaction, and the residents'
+//! opinions grouped by the five inquiry areas.
+
+use super::{Result, StationStore, bad};
+use chrono::{Months, NaiveDate};
+use doorstep_core::model::{ConcernCategory, InquiryArea, Purpose, Rating, Tag};
+use doorstep_core::time::local_day_start;
+use rusqlite::params;
+use serde_json::{Map, Value};
+use std::collections::{BTreeMap, HashSet};
+
+/// Households with these tags are the vulnerable ones the summary counts apart.
+pub const VULNERABLE: &[Tag] = &[
+    Tag::ElderlyAlone,
+    Tag::LowIncome,
+    Tag::LeftBehindChildren,
+    Tag::Disabled,
+];
+
+/// At most this many opinions quoted per inquiry area (the count covers all).
+const OPINIONS_QUOTED: usize = 50;
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+pub struct MonthlySummary {
+    /// `YYYY-MM`.
+    pub month: String,
+    /// The beat summarised, or none for the whole station.
+    pub beat: Option<String>,
+    pub visits: u32,
+    /// Every purpose, in the order of the six deliveries.
+    pub visits_by_purpose: Vec<Count>,
+    pub households: u32,
+    /// Households visited at least once in the month.
+    pub households_visited: u32,
+    pub vulnerable_households: u32,
+    pub vulnerable_visited: u32,
+    /// Every category: concerns raised in the month, and closed in it.
+    pub concerns: Vec<CategoryFlow>,
+    /// Days from raised to closed, over the concerns closed in the month.
+    pub median_days_to_close: Option<f64>,
+    /// Concerns whose resident was told the result in the month.
+    pub feedback_given: u32,
+    /// Ratings given in the month's visits.
+    pub satisfaction: Vec<Count>,
+    /// The residents' opinions, by inquiry area (`unassigned` for opinions without one).
+    pub opinions: Vec<AreaOpinions>,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+pub struct Count {
+    pub key: String,
+    pub count: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+pub struct CategoryFlow {
+    pub category: String,
+    pub raised: u32,
+    pub closed: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+pub struct AreaOpinions {
+    pub area: String,
+    pub count: u32,
+    /// The opinions themselves, oldest first (at most 50).
+    pub quoted: Vec<String>,
+}
+
+/// The first day of a `YYYY-MM` month, or a reason it is not one.
+pub fn parse_month(month: &str) -> Result<NaiveDate> {
+    NaiveDate::parse_from_str(&format!("{}-01", month.trim()), "%Y-%m-%d")
+        .map_err(|_| bad(format!("{month:?} is not a month: use YYYY-MM")))
+}
+
+fn text<'a>(fields: &'a Map<String, Value>, key: &str) -> &'a str {
+    fields.get(key).and_then(Value::as_str).unwrap_or_default()
+}
+
+fn words(fields: &Map<String, Value>, key: &str) -> Vec<String> {
+    fields
+        .get(key)
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|v| v.as_str().map(str::to_string))
+        .collect()
+}
+
+fn median(mut values: Vec<f64>) -> Option<f64> {
+    if values.is_empty() {
+        return None;
+    }
+    values.sort_by(f64::total_cmp);
+    let mid = values.len() / 2;
+    Some(if values.len() % 2 == 1 {
+        values[mid]
+    } else {
+        (values[mid - 1] + values[mid]) / 2.0
+    })
+}
+
+fn days_between(from: &str, to: &str) -> Option<f64> {
+    let parse = |s: &str| chrono::DateTime::parse_from_rfc3339(s).ok();
+    Some((parse(to)? - parse(from)?).num_minutes() as f64 / (24.0 * 60.0))
+}
+
+impl StationStore {
+    /// The summary of `month` (`YYYY-MM`, local dates), of one beat or the whole station.
+    pub fn monthly_summary(&self, month: &str, beat: Option<&str>) -> Result<MonthlySummary> {
+        let first = parse_month(month)?;
+        let (start, end) = (
+            local_day_start(first),
+            local_day_start(first + Months::new(1)),
+        );
+        let records = |entity: &str, time_field: &str| -> Result<Vec<Map<String, Value>>> {
+            let mut stmt = self.conn.prepare_cached(
+                "SELECT fields FROM records WHERE entity = ?1 AND deleted = 0 AND (?4 IS NULL OR beat = ?4)
+                   AND json_extract(fields, '$.' || ?5) >= ?2 AND json_extract(fields, '$.' || ?5) < ?3",
+            )?;
+            let rows = stmt.query_map(params![entity, start, end, beat, time_field], |r| {
+                r.get::<_, String>(0)
+            })?;
+            let mut out = Vec::new();
+            for row in rows {
+                out.push(serde_json::from_str(&row?)?);
+            }
+            Ok(out)
+        };
+
+        let visits = records("visit", "visited_at")?;
+        let mut by_purpose: BTreeMap<String, u32> = BTreeMap::new();
+        let mut by_rating: BTreeMap<String, u32> = BTreeMap::new();
+        let mut visited: HashSet<String> = HashSet::new();
+        let mut opinions: BTreeMap<String, AreaOpinions> = BTreeMap::new();
+        let mut ordered = visits.iter().collect::<Vec<_>>();
+        ordered.sort_by_key(|v| text(v, "visited_at").to_string());
+        for v in ordered {
+            for p in words(v, "purposes") {
+                *by_purpose.entry(p).or_default() += 1;
+            }
+            if let Some(r) = v.get("rating").and_then(Value::as_str) {
+                *by_rating.entry(r.to_string()).or_default() += 1;
+            }
+            visited.insert(text(v, "household_id").to_string());
+            let opinion = text(v, "opinions").trim();
+            if !opinion.is_empty() {
+                let mut areas = words(v, "inquiry_areas");
+                if areas.is_empty() {
+                    areas.push("unassigned".into());
+                }
+                for area in areas {
+                    let group = opinions
+                        .entry(area.clone())
+                        .or_insert_with(|| AreaOpinions {
+                            area,
+                            count: 0,
+                            quoted: Vec::new(),
+                        });
+                    group.count += 1;
+                    if group.quoted.len() < OPINIONS_QUOTED {
+                        group.quoted.push(opinion.to_string());
+                    }
+                }
+            }
+        }
+
+        let mut households = 0;
+        let (mut vulnerable, mut vulnerable_visited) = (0, 0);
+        let mut households_visited = 0;
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, json_extract(fields, '$.tags') FROM records
+             WHERE entity = 'household' AND deleted = 0 AND (?1 IS NULL OR beat = ?1)",
+        )?;
+        for row in stmt.query_map(params![beat], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?))
+        })? {
+            let (id, tags) = row?;
+            let tags: Vec<Tag> = serde_json::from_str(tags.as_deref().unwrap_or("[]"))?;
+            let was_visited = visited.contains(&id);
+            households += 1;
+            households_visited += u32::from(was_visited);
+            if tags.iter().any(|t| VULNERABLE.contains(t)) {
+                vulnerable += 1;
+                vulnerable_visited += u32::from(was_visited);
+            }
+        }
+
+        let raised = records("concern", "raised_at")?;
+        let closed = records("concern", "closed_at")?;
+        let feedback_given = records("concern", "feedback_at")?.len() as u32;
+        let count = |list: &[Map<String, Value>], category: &str| {
+            list.iter()
+                .filter(|c| text(c, "category") == category)
+                .count() as u32
+        };
+        let concerns = ConcernCategory::ALL
+            .iter()
+            .map(|c| CategoryFlow {
+                category: c.as_str().into(),
+                raised: count(&raised, c.as_str()),
+                closed: count(&closed, c.as_str()),
+            })
+            .collect();
+        let median_days_to_close = median(
+            closed
+                .iter()
+                .filter_map(|c| days_between(text(c, "raised_at"), text(c, "closed_at")))
+                .collect(),
+        );
+
+        let counts = |all: &[&'static str], got: &BTreeMap<String, u32>| {
+            all.iter()
+                .map(|k| Count {
+                    key: k.to_string(),
+                    count: got.get(*k).copied().unwrap_or(0),
+                })
+                .collect::<Vec<_>>()
+        };
+        let area_order: Vec<&str> = InquiryArea::ALL
+            .iter()
+            .map(|a| a.as_str())
+            .chain(["unassigned"])
+            .collect();
+        let mut opinions: Vec<AreaOpinions> = opinions.into_values().collect();
+        opinions.sort_by_key(|o| area_order.iter().position(|a| *a == o.area));
+        Ok(MonthlySummary {
+            month: first.format("%Y-%m").to_string(),
+            beat: beat.map(str::to_string),
+            visits: visits.len() as u32,
+            visits_by_purpose: counts(
+                &Purpose::ALL.iter().map(|p| p.as_str()).collect::<Vec<_>>(),
+                &by_purpose,
+            ),
+            households,
+            households_visited,
+            vulnerable_households: vulnerable,
+            vulnerable_visited,
+            concerns,
+            median_days_to_close,
+            feedback_given,
+            satisfaction: counts(
+                &Rating::ALL.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
+                &by_rating,
+            ),
+            opinions,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_median_of_an_even_count_is_the_mean_of_the_middle_two() {
+        assert_eq!(median(vec![]), None);
+        assert_eq!(median(vec![5.0, 1.0, 3.0]), Some(3.0));
+        assert_eq!(median(vec![4.0, 1.0, 2.0, 10.0]), Some(3.0));
+    }
+
+    #[test]
+    fn a_month_is_year_dash_month() {
+        assert_eq!(
+            parse_month("2026-02").unwrap(),
+            NaiveDate::from_ymd_opt(2026, 2, 1).unwrap()
+        );
+        assert!(parse_month("2026-13").is_err());
+        assert!(parse_month("二月").is_err());
+    }
+}

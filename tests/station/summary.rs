@@ -1,0 +1,291 @@
+//! The monthly work summary against a fixture worked out by hand, for last month: its figures, and
+//! the files sent up — a PDF checked page by page as images (pdftoppm) and as text (pdftotext),
+//! an XLSX read back, and a CSV with its byte-order mark.
+
+use crate::support::{Device, PASSWORD, Station};
+use chrono::{DateTime, Datelike, Months, NaiveDate, Utc};
+use doorstep_core::model::{
+    Concern, ConcernCategory, ConcernStatus, FeedbackMethod, Household, HouseholdKind, InquiryArea,
+    Purpose, Rating, Tag, Visit,
+};
+use std::process::Command;
+
+/// Noon (UTC) of `day` of the month starting at `month`.
+fn on(month: NaiveDate, day: u32) -> DateTime<Utc> {
+    month
+        .with_day(day)
+        .unwrap()
+        .and_hms_opt(12, 0, 0)
+        .unwrap()
+        .and_utc()
+}
+
+fn household(device: &mut Device, address: &str, tags: Vec<Tag>) -> Household {
+    let mut h = Household::new("幸福社区", address, HouseholdKind::Residence);
+    h.tags = tags;
+    h.registered_at = Utc::now() - chrono::Duration::days(400);
+    device.store.save(&h).unwrap();
+    h
+}
+
+#[allow(clippy::too_many_arguments)]
+fn visit(
+    device: &mut Device,
+    h: &Household,
+    at: DateTime<Utc>,
+    purposes: Vec<Purpose>,
+    rating: Rating,
+    opinions: &str,
+    areas: Vec<InquiryArea>,
+) {
+    let v = Visit {
+        id: doorstep_core::ids::VisitId::new(),
+        version: 0,
+        household_id: h.id,
+        visited_at: at,
+        officers: vec!["张警官".into()],
+        purposes,
+        met: vec![],
+        notes: String::new(),
+        inquiry_areas: areas,
+        rating: Some(rating),
+        opinions: opinions.into(),
+        location: String::new(),
+        deleted: false,
+    };
+    device.store.save(&v).unwrap();
+}
+
+fn concern(
+    device: &mut Device,
+    h: &Household,
+    category: ConcernCategory,
+    raised: DateTime<Utc>,
+    closed: Option<DateTime<Utc>>,
+) {
+    let mut c = Concern::new(h.id, category, "问题");
+    c.raised_at = raised;
+    if let Some(at) = closed {
+        c.status = ConcernStatus::Closed;
+        c.feedback_at = Some(at);
+        c.feedback_method = Some(FeedbackMethod::InPerson);
+        c.closed_at = Some(at);
+    }
+    device.store.save(&c).unwrap();
+}
+
+/// An authorised download from the station: (status, bytes).
+fn download(station: &Station, query: &str) -> (u16, Vec<u8>) {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let mut response = agent
+        .get(&format!("{}/api/v1/summary/export?{query}", station.url))
+        .header("Authorization", &format!("Bearer {PASSWORD}"))
+        .call()
+        .unwrap();
+    (
+        response.status().as_u16(),
+        response.body_mut().read_to_vec().unwrap(),
+    )
+}
+
+#[test]
+fn last_months_summary_has_the_hand_worked_figures_and_exports_to_pdf_xlsx_and_csv() {
+    let station = Station::start();
+    let mut zhang = Device::new(&station, "张警官", "幸福社区");
+    let today = chrono::Local::now().date_naive();
+    let month = today.with_day(1).unwrap() - Months::new(1);
+    let before = month - Months::new(1);
+    let lonely = household(&mut zhang, "幸福路1号", vec![Tag::ElderlyAlone]);
+    let family = household(&mut zhang, "幸福路2号", vec![]);
+    household(&mut zhang, "幸福路3号", vec![Tag::LowIncome]);
+    use Purpose::*;
+    visit(
+        &mut zhang,
+        &lonely,
+        on(month, 3),
+        vec![Warmth, Safety],
+        Rating::Satisfied,
+        "楼道灯坏了",
+        vec![InquiryArea::PublicOrder],
+    );
+    visit(
+        &mut zhang,
+        &family,
+        on(month, 10),
+        vec![Law],
+        Rating::Dissatisfied,
+        "希望多巡逻",
+        vec![],
+    );
+    visit(
+        &mut zhang,
+        &lonely,
+        on(month, 20),
+        vec![Warmth],
+        Rating::Basic,
+        "",
+        vec![],
+    );
+    visit(
+        &mut zhang,
+        &family,
+        on(before, 15),
+        vec![Care],
+        Rating::Satisfied,
+        "上上个月",
+        vec![],
+    );
+    use ConcernCategory::*;
+    concern(
+        &mut zhang,
+        &lonely,
+        SafetyHazard,
+        on(month, 3),
+        Some(on(month, 7)),
+    );
+    concern(
+        &mut zhang,
+        &family,
+        Dispute,
+        on(month, 10),
+        Some(on(month, 20)),
+    );
+    concern(&mut zhang, &family, SafetyHazard, on(month, 12), None);
+    concern(
+        &mut zhang,
+        &lonely,
+        Dispute,
+        on(before, 20),
+        Some(on(month, 2)),
+    );
+    zhang.sync();
+
+    let m = month.format("%Y-%m").to_string();
+    let (status, body) = station.get(&format!(
+        "summary?month={m}&beat=%E5%B9%B8%E7%A6%8F%E7%A4%BE%E5%8C%BA"
+    ));
+    assert_eq!(status, 200, "{body}");
+    let s: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(s["visits"], 3);
+    let purposes: Vec<u64> = s["visits_by_purpose"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["count"].as_u64().unwrap())
+        .collect();
+    assert_eq!(
+        purposes,
+        [2, 1, 1, 0, 0, 0],
+        "warmth, safety, law, mediation, service, care"
+    );
+    assert_eq!(
+        (&s["households"], &s["households_visited"]),
+        (&3.into(), &2.into())
+    );
+    assert_eq!(
+        (&s["vulnerable_households"], &s["vulnerable_visited"]),
+        (&2.into(), &1.into())
+    );
+    let flow = |category: &str| {
+        let c = s["concerns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["category"] == category)
+            .unwrap();
+        (c["raised"].as_u64().unwrap(), c["closed"].as_u64().unwrap())
+    };
+    assert_eq!(flow("safety_hazard"), (2, 1));
+    assert_eq!(flow("dispute"), (1, 2));
+    // Closed in the month after 4, 10 and (from last month's 20th) at least 10 days.
+    assert_eq!(s["median_days_to_close"], 10.0);
+    assert_eq!(s["feedback_given"], 3);
+    let ratings: Vec<u64> = s["satisfaction"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["count"].as_u64().unwrap())
+        .collect();
+    assert_eq!(ratings, [1, 1, 1]);
+    assert_eq!(
+        s["opinions"],
+        serde_json::json!([
+            {"area": "public_order", "count": 1, "quoted": ["楼道灯坏了"]},
+            {"area": "unassigned", "count": 1, "quoted": ["希望多巡逻"]}
+        ])
+    );
+    let (status, _) = station.get("summary?month=2026-13");
+    assert_eq!(status, 400, "a month that does not exist");
+
+    // The PDF: pages as images, and its text in Chinese.
+    let dir = tempfile::tempdir().unwrap();
+    let (status, pdf) = download(&station, &format!("month={m}&format=pdf"));
+    assert_eq!(status, 200);
+    assert!(pdf.starts_with(b"%PDF"));
+    let file = dir.path().join("summary.pdf");
+    std::fs::write(&file, &pdf).unwrap();
+    let done = Command::new("pdftoppm")
+        .args(["-r", "50", "-png"])
+        .arg(&file)
+        .arg(dir.path().join("page"))
+        .status()
+        .unwrap();
+    assert!(done.success());
+    let pages = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .path()
+                .extension()
+                .is_some_and(|x| x == "png")
+        })
+        .count();
+    assert_eq!(pages, 1, "one page for a small station");
+    let text = Command::new("pdftotext")
+        .arg(&file)
+        .arg("-")
+        .output()
+        .unwrap();
+    // (pdftotext keeps the characters but not always the spaces between them.)
+    let text: String = String::from_utf8(text.stdout)
+        .unwrap()
+        .split_whitespace()
+        .collect();
+    for expected in [
+        "入户走访工作月度小结",
+        "送温暖",
+        "安全隐患",
+        "楼道灯坏了",
+        "希望多巡逻",
+        "第1页/1",
+    ] {
+        assert!(
+            text.contains(expected),
+            "{expected:?} in the PDF's text:\n{text}"
+        );
+    }
+
+    // The XLSX, read back; the CSV with its byte-order mark.
+    let (status, xlsx) = download(&station, &format!("month={m}&format=xlsx"));
+    assert_eq!(status, 200);
+    use calamine::Reader;
+    let mut book = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(xlsx)).unwrap();
+    let sheet = book.worksheet_range("月度小结").unwrap();
+    let cell = |r: usize, c: usize| sheet.get((r, c)).map(|d| d.to_string()).unwrap_or_default();
+    assert_eq!(cell(0, 0), "入户走访工作月度小结");
+    assert_eq!((cell(3, 0), cell(3, 1)), ("走访次数".into(), "3".into()));
+    let (status, csv) = download(&station, &format!("month={m}&format=csv&lang=en"));
+    assert_eq!(status, 200);
+    let csv = String::from_utf8(csv).unwrap();
+    assert!(csv.starts_with('\u{feff}'));
+    assert!(
+        csv.contains("Visits,3") && csv.contains("楼道灯坏了"),
+        "{csv}"
+    );
+    let (status, _) = download(&station, &format!("month={m}&format=docx"));
+    assert_eq!(status, 400);
+}
