@@ -9,14 +9,14 @@ import { chromium } from "playwright-core";
 const url = process.env.STATION_URL;
 const password = process.env.STATION_PASSWORD;
 
-test("the overview shows figures and charts in Chinese and opens the records behind a number", async () => {
+test("the overview shows figures and charts in Chinese, opens the records behind a number, and the month's summary downloads as a PDF", async () => {
   const browser = await chromium.launch({
     executablePath: "/usr/bin/chromium",
     args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
       "--disable-background-networking", "--disable-component-update", "--disable-sync"],
   });
   try {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 1400 }, locale: "zh-CN" });
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1400 }, locale: "zh-CN", acceptDownloads: true });
     await page.goto(url);
     await page.fill("#staff", "李所长");
     await page.fill("#password", password);
@@ -60,6 +60,24 @@ test("the overview shows figures and charts in Chinese and opens the records beh
     assert.ok(text.indexOf("幸福路5号") < text.indexOf("幸福路3号"), text);
     assert.match(text, /独居老人/);
     assert.match(await page.locator("#worklist h2").innerText(), /幸福社区 · 逾期未访住户 \(2\)/);
+
+    // The monthly summary of this month, on screen and downloaded as a PDF.
+    await page.click("[data-tab=summary]");
+    const now = new Date();
+    await page.fill("#summary-month", `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, "0")}`);
+    await page.click("#summary-show");
+    await page.locator("[data-table=summary-visits]").waitFor();
+    await page.waitForFunction(() => document.querySelector("#summary-body h2")?.textContent.includes(String(new Date().getFullYear())));
+    const visits = await page.locator("[data-table=summary-visits]").innerText();
+    assert.match(visits, /走访次数\s+2/);
+    assert.match(visits, /送温暖\s+2/);
+    assert.match(await page.locator("[data-table=summary-ratings]").innerText(), /满意\s+2\s+100%/);
+    if (process.env.SCREENSHOT) await page.screenshot({ path: process.env.SCREENSHOT.replace(".png", "-summary.png"), fullPage: true });
+    const [download] = await Promise.all([page.waitForEvent("download"), page.click("[data-download=pdf]")]);
+    assert.match(download.suggestedFilename(), /^月度小结-\d{4}-\d{2}\.pdf$/);
+    const chunks = [];
+    for await (const chunk of await download.createReadStream()) chunks.push(chunk);
+    assert.equal(Buffer.concat(chunks).subarray(0, 4).toString(), "%PDF");
   } finally {
     await browser.close();
   }

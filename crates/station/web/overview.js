@@ -14,6 +14,9 @@ const TEXT = {
     satisfaction: "开门评警满意度", thisMonth: "本月", lastMonth: "上月", list: "明细", close: "关闭", address: "地址",
     text: "内容", detail: "类别/责任人", date: "日期", days: "逾期天数", nothing: "没有记录。", noData: "暂无数据",
     overdue_households: "逾期未访住户", overdue_tasks: "逾期任务", open_concerns: "未办结问题", awaiting_feedback: "待反馈群众",
+    visits: "走访次数", byPurpose: "按走访目的", householdsVisited: "走访住户", vulnerableVisited: "困难群体住户走访",
+    concerns: "群众反映问题", category: "类别", raised: "新增", closed: "办结", median: "办结用时中位数（天）",
+    feedback: "已向群众反馈", opinions: "群众意见建议（按五访分类）", ratings: "开门评警",
   },
   en: {
     overview: "Overview", asOf: "as of", station: "Station", coverage: "Coverage", overdue: "Overdue", over30: "over 30 days", over90: "over 90 days",
@@ -24,6 +27,9 @@ const TEXT = {
     list: "Records", close: "Close", address: "Address", text: "What", detail: "Category / assignee", date: "Date", days: "Days overdue",
     nothing: "No records.", noData: "No data yet",
     overdue_households: "Overdue households", overdue_tasks: "Overdue tasks", open_concerns: "Open concerns", awaiting_feedback: "Awaiting feedback",
+    visits: "Visits", byPurpose: "By purpose", householdsVisited: "Households visited", vulnerableVisited: "Vulnerable households visited",
+    concerns: "Residents' concerns", category: "Category", raised: "Raised", closed: "Closed", median: "Median days to close",
+    feedback: "Residents told the result", opinions: "Opinions by inquiry area", ratings: "Satisfaction",
   },
 };
 
@@ -34,11 +40,15 @@ const VOCAB = {
     satisfied: "满意", basic: "基本满意", dissatisfied: "不满意",
     elderly_alone: "独居老人", low_income: "低保户", left_behind_children: "留守儿童", disabled: "残疾人", migrant_workers: "流动人口",
     petitioner: "信访人员", key_person: "重点人员", community_correction: "社区矫正对象",
+    warmth: "送温暖", safety: "送平安", law: "送法律", mediation: "送调解", service: "送服务", care: "送关爱",
+    stability: "影响和谐稳定", fairness: "影响执法公正", conduct: "影响作风形象", integrity: "影响队伍廉洁", unassigned: "未分类",
   },
   en: {
     dispute: "Dispute", public_order: "Public order", safety_hazard: "Safety hazard", crime_lead: "Crime lead", petition: "Petition",
     police_conduct: "Police conduct", service_request: "Service request", welfare_need: "Welfare need",
     satisfied: "Satisfied", basic: "Basically satisfied", dissatisfied: "Dissatisfied",
+    warmth: "Warmth", safety: "Safety", law: "Law", mediation: "Mediation", service: "Service", care: "Care",
+    stability: "Stability", fairness: "Fair enforcement", conduct: "Work style", integrity: "Integrity", unassigned: "Unassigned",
   },
 };
 
@@ -161,4 +171,40 @@ export function renderWorklist(root, title, items, ctx) {
     items.length ? table : el("p", { class: "muted", text: t("nothing") }));
   root.hidden = false;
   root.scrollIntoView({ block: "start" });
+}
+
+/// The monthly summary on screen: the same sections as the PDF.
+export function renderSummary(root, s, ctx) {
+  const { el, lang } = ctx;
+  const t = (k) => TEXT[lang][k] ?? k;
+  // The inquiry area public_order is not the concern category of the same word.
+  const area = (a) => (a === "public_order" ? (lang === "en" ? "Public order" : "影响社会治安") : VOCAB[lang][a] ?? a);
+  const word = (w) => VOCAB[lang][w] ?? w;
+  const table = (name, head, rows) =>
+    el("table", { "data-table": name }, ...(head ? [el("tr", {}, ...head.map((h) => el("th", { text: h })))] : []),
+      ...rows.map((r) => el("tr", {}, ...r.map((c) => el("td", { text: String(c) })))));
+  const share = (a, b) => `${a} / ${b} (${percent(a, b)}%)`;
+  const rated = s.satisfaction.reduce((n, r) => n + r.count, 0);
+  root.replaceChildren(
+    el("h2", { text: `${s.beat ?? t("station")} · ${s.month}` }),
+    table("summary-visits", null, [
+      [t("visits"), s.visits],
+      ...s.visits_by_purpose.map((p) => [word(p.key), p.count]),
+      [t("householdsVisited"), share(s.households_visited, s.households)],
+      [t("vulnerableVisited"), share(s.vulnerable_visited, s.vulnerable_households)],
+    ]),
+    el("h2", { text: t("concerns") }),
+    table("summary-concerns", [t("category"), t("raised"), t("closed")], s.concerns.map((c) => [word(c.category), c.raised, c.closed])),
+    table("summary-closing", null, [
+      [t("median"), s.median_days_to_close == null ? "—" : s.median_days_to_close.toFixed(1)],
+      [t("feedback"), s.feedback_given],
+    ]),
+    el("h2", { text: t("ratings") }),
+    table("summary-ratings", null, s.satisfaction.map((r) => [word(r.key), r.count, `${percent(r.count, rated)}%`])),
+    el("h2", { text: t("opinions") }),
+    s.opinions.length
+      ? el("div", {}, ...s.opinions.map((o) => el("div", { class: "card" }, el("strong", { text: `${area(o.area)} (${o.count})` }),
+          el("ul", {}, ...o.quoted.map((q) => el("li", { text: q }))))))
+      : el("p", { class: "muted", text: t("nothing") }),
+  );
 }

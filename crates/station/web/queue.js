@@ -2,7 +2,7 @@
 // when), a choice per conflict or an edited value, applied with one click or by keyboard
 // (J/K move, 1/2 pick, 3 edit, Enter apply). Every call goes through `api` below.
 
-import { renderOverview, renderWorklist } from "/staff/overview.js";
+import { renderOverview, renderSummary, renderWorklist } from "/staff/overview.js";
 
 const TEXT = {
   "zh-CN": {
@@ -17,7 +17,7 @@ const TEXT = {
     lastSync: "上次同步", acked: "已收到变更至", never: "从未", address: "地址", kind: "类型", phone: "联系电话", tags: "标签",
     household: "住户", resident: "人员", sameBy: "相同的", id_number: "身份证号", name_birth_phone: "姓名、出生日期和电话",
     name: "姓名", sex: "性别", birth: "出生日期", idNumber: "身份证号", male: "男", female: "女",
-    overview: "概览", tasks: "跟进任务", task: "任务内容", assignee: "责任人", due: "办理期限", save: "保存", saved: "已保存",
+    overview: "概览", summary: "月度小结", month: "月份", show: "查看", allBeats: "全所", tasks: "跟进任务", task: "任务内容", assignee: "责任人", due: "办理期限", save: "保存", saved: "已保存",
   },
   en: {
     station: "Station", queue: "Merge queue", login: "Staff sign-in", staff: "Your name", password: "Station password",
@@ -31,7 +31,7 @@ const TEXT = {
     lastSync: "Last sync", acked: "Changes received up to", never: "never", address: "Address", kind: "Kind", phone: "Contact phone", tags: "Tags",
     household: "Household", resident: "Person", sameBy: "same ", id_number: "ID number", name_birth_phone: "name, birth date and phone",
     name: "Name", sex: "Sex", birth: "Birth date", idNumber: "ID number", male: "male", female: "female",
-    overview: "Overview", tasks: "Follow-up tasks", task: "Task", assignee: "Person responsible", due: "Due date", save: "Save", saved: "Saved",
+    overview: "Overview", summary: "Monthly summary", month: "Month", show: "Show", allBeats: "Whole station", tasks: "Follow-up tasks", task: "Task", assignee: "Person responsible", due: "Due date", save: "Save", saved: "Saved",
   },
 };
 /// The closed lists' words, as the field app shows them.
@@ -69,6 +69,19 @@ const api = {
   duplicates: () => api.call("GET", "duplicates"),
   overview: () => api.call("GET", "overview"),
   worklist: (list, filter) => api.call("GET", `worklist?${new URLSearchParams({ list, ...filter })}`),
+  summary: (query) => api.call("GET", `summary?${new URLSearchParams(query)}`),
+  /// A file of the summary, fetched with the password and handed to the browser as a download.
+  async download(query) {
+    const response = await fetch(`/api/v1/summary/export?${new URLSearchParams(query)}`, {
+      headers: { Authorization: `Bearer ${session.password}` },
+    });
+    if (!response.ok) throw new Error((await response.json().catch(() => ({}))).message ?? response.statusText);
+    const name = `${t("summary")}-${query.month}${query.beat ? `-${query.beat}` : ""}.${query.format}`;
+    const link = el("a", { href: URL.createObjectURL(await response.blob()), download: name });
+    document.body.append(link);
+    link.click();
+    link.remove();
+  },
   merge: (id, survivor) => api.call("POST", `duplicates/${id}/merge`, { staff: session.staff, survivor }),
   undo: (id) => api.call("POST", `duplicates/${id}/undo`, { staff: session.staff }),
   devices: () => api.call("GET", "devices"),
@@ -200,6 +213,8 @@ function render() {
   document.getElementById("devs").hidden = tab !== "devices";
   document.getElementById("tasklist").hidden = tab !== "tasks";
   document.getElementById("overview").hidden = tab !== "overview";
+  document.getElementById("monthly").hidden = tab !== "summary";
+  if (tab === "summary") void prepareSummary();
   if (tab === "overview") void showOverview();
   renderTasks();
   renderDuplicates();
@@ -289,6 +304,40 @@ async function showOverview() {
   }
 }
 
+/// The month and beat chosen for the summary (last month and the whole station at first).
+function summaryQuery(format) {
+  const month = document.getElementById("summary-month").value;
+  const beat = document.getElementById("summary-beat").value;
+  return { month, lang, ...(beat ? { beat } : {}), ...(format ? { format } : {}) };
+}
+
+async function prepareSummary() {
+  const monthInput = document.getElementById("summary-month");
+  if (!monthInput.value) {
+    const d = new Date();
+    d.setDate(1);
+    d.setMonth(d.getMonth() - 1);
+    monthInput.value = `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}`;
+  }
+  const select = document.getElementById("summary-beat");
+  const chosen = select.value;
+  const beats = [...new Set(devices.flatMap((d) => d.beats))].sort();
+  select.replaceChildren(el("option", { value: "", text: t("allBeats") }), ...beats.map((b) => el("option", { value: b, text: b })));
+  select.value = beats.includes(chosen) ? chosen : "";
+  await showSummary();
+}
+
+async function showSummary() {
+  const error = document.getElementById("summary-error");
+  try {
+    const { lang: _, ...query } = summaryQuery();
+    renderSummary(document.getElementById("summary-body"), await api.summary(query), { el, lang });
+    error.textContent = "";
+  } catch (e) {
+    error.textContent = e.message;
+  }
+}
+
 async function load() {
   [conflicts, duplicates, devices, tasks] = await Promise.all([api.conflicts(), api.duplicates(), api.devices(), api.tasks()]);
   selected = Math.min(selected, Math.max(0, conflicts.length - 1));
@@ -320,6 +369,12 @@ document.getElementById("login").addEventListener("submit", (e) => {
   sessionStorage.setItem("pw", session.password);
   void start();
 });
+document.getElementById("summary-show").addEventListener("click", () => void showSummary());
+document.querySelectorAll("[data-download]").forEach((b) =>
+  b.addEventListener("click", () =>
+    api.download(summaryQuery(b.dataset.download)).catch((e) => (document.getElementById("summary-error").textContent = e.message)),
+  ),
+);
 document.querySelectorAll("[data-tab]").forEach((b) =>
   b.addEventListener("click", () => {
     tab = b.dataset.tab;
