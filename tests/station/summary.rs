@@ -289,3 +289,107 @@ fn last_months_summary_has_the_hand_worked_figures_and_exports_to_pdf_xlsx_and_c
     let (status, _) = download(&station, &format!("month={m}&format=docx"));
     assert_eq!(status, 400);
 }
+
+/// An authorised download of records: (status, bytes).
+fn export(station: &Station, query: &str) -> (u16, Vec<u8>) {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let mut response = agent
+        .get(&format!("{}/api/v1/export?{query}", station.url))
+        .header("Authorization", &format!("Bearer {PASSWORD}"))
+        .call()
+        .unwrap();
+    (
+        response.status().as_u16(),
+        response.body_mut().read_to_vec().unwrap(),
+    )
+}
+
+#[test]
+fn records_of_a_date_range_export_to_xlsx_and_csv_without_confidential_reporters() {
+    let station = Station::start();
+    let mut zhang = Device::new(&station, "张警官", "幸福社区");
+    let today = chrono::Local::now().date_naive();
+    let month = today.with_day(1).unwrap() - Months::new(1);
+    let before = month - Months::new(1);
+    let h = household(&mut zhang, "幸福路8号", vec![]);
+    visit(
+        &mut zhang,
+        &h,
+        on(month, 5),
+        vec![Purpose::Warmth],
+        Rating::Satisfied,
+        "",
+        vec![],
+    );
+    visit(
+        &mut zhang,
+        &h,
+        on(before, 5),
+        vec![Purpose::Law],
+        Rating::Basic,
+        "",
+        vec![],
+    );
+    for (name, confidential) in [("举报人甲", true), ("王大妈", false)] {
+        let mut c = Concern::new(h.id, ConcernCategory::CrimeLead, "楼下有人聚赌");
+        c.raised_at = on(month, 6);
+        c.reporter_name = name.into();
+        c.confidential = confidential;
+        zhang.store.save(&c).unwrap();
+    }
+    zhang.sync();
+    let last_day = month + Months::new(1) - chrono::Days::new(1);
+    let range = format!("from={month}&to={last_day}");
+
+    let (status, xlsx) = export(&station, &format!("{range}&format=xlsx"));
+    assert_eq!(status, 200);
+    use calamine::Reader;
+    let mut book = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(xlsx)).unwrap();
+    let visits = book.worksheet_range("走访记录").unwrap();
+    assert_eq!(
+        visits.height(),
+        2,
+        "the heading and the one visit in the range"
+    );
+    assert_eq!(visits.get((0, 0)).unwrap().to_string(), "走访时间");
+    assert_eq!(visits.get((1, 2)).unwrap().to_string(), "幸福路8号");
+    assert_eq!(visits.get((1, 4)).unwrap().to_string(), "送温暖");
+    let concerns = book.worksheet_range("群众反映问题").unwrap();
+    let reporters: Vec<String> = (1..concerns.height())
+        .map(|r| concerns.get((r, 6)).unwrap().to_string())
+        .collect();
+    assert_eq!(reporters, ["（保密）", "王大妈"]);
+    assert!(
+        concerns
+            .rows()
+            .flatten()
+            .all(|c| !c.to_string().contains("举报人甲")),
+        "a confidential reporter is never exported"
+    );
+
+    let (status, csv) = export(&station, &format!("{range}&format=csv&kind=concerns"));
+    assert_eq!(status, 200);
+    let csv = String::from_utf8(csv).unwrap();
+    assert!(csv.starts_with('\u{feff}'));
+    assert!(
+        csv.contains("（保密）") && csv.contains("王大妈") && !csv.contains("举报人甲"),
+        "{csv}"
+    );
+    // A range across the year's end answers too; a reversed range or a bad date is refused.
+    let (status, _) = export(
+        &station,
+        &format!(
+            "from={}-12-01&to={}-01-31&format=csv",
+            today.year() - 1,
+            today.year()
+        ),
+    );
+    assert_eq!(status, 200);
+    let (status, _) = export(&station, &format!("from={last_day}&to={month}&format=csv"));
+    assert_eq!(status, 400);
+    let (status, _) = export(&station, "from=yesterday&to=today&format=csv");
+    assert_eq!(status, 400);
+}

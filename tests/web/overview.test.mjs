@@ -78,6 +78,15 @@ test("the overview shows figures and charts in Chinese, opens the records behind
     const chunks = [];
     for await (const chunk of await download.createReadStream()) chunks.push(chunk);
     assert.equal(Buffer.concat(chunks).subarray(0, 4).toString(), "%PDF");
+
+    // The records of the range (it starts as last month) as a workbook.
+    assert.match(await page.inputValue("#export-from"), /^\d{4}-\d{2}-01$/);
+    const [workbook] = await Promise.all([page.waitForEvent("download"), page.click("[data-export=xlsx]")]);
+    assert.match(workbook.suggestedFilename(), /^导出记录-\d{4}-\d{2}-01-\d{4}-\d{2}-\d{2}\.xlsx$/);
+    const parts = [];
+    for await (const chunk of await workbook.createReadStream()) parts.push(chunk);
+    assert.equal(Buffer.concat(parts).subarray(0, 2).toString(), "PK", "an XLSX is a zip");
+    assert.equal(await page.locator("#summary-error").innerText(), "");
   } finally {
     await browser.close();
   }

@@ -149,7 +149,7 @@ async fn with_store<T: Send + 'static>(
 #[openapi(
     info(title = "Doorstep station API", description = "Sync between officers' laptops and their station, and the staff merge queue."),
     paths(health, enroll, devices, push, pull, conflicts, resolve, duplicates, merge, undo, tasks, assign, overview,
-          worklist, summary, summary_export),
+          worklist, summary, summary_export, export),
     components(schemas(ApiErrorBody, DeviceInfo, Health, PullResponse, PushRequest, PushResponse, Resolution, MergeDecision,
                        UndoDecision, Assignment)),
     modifiers(&BearerAuth),
@@ -445,6 +445,82 @@ async fn summary_export(
         .into_response())
 }
 
+/// Which records to export: a date range (local dates, both included), a beat, and the file.
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct ExportQuery {
+    /// YYYY-MM-DD.
+    pub from: String,
+    /// YYYY-MM-DD.
+    pub to: String,
+    pub beat: Option<String>,
+    /// `xlsx` (visits and concerns, a sheet each) or `csv` (one kind, see `kind`).
+    pub format: String,
+    /// `visits` or `concerns` (CSV only).
+    pub kind: Option<String>,
+    /// `zh-CN` (default) or `en`.
+    pub lang: Option<crate::report::Lang>,
+}
+
+/// Records of a date range and beat for spreadsheet software: visits and concerns, with the
+/// household's address; never a confidential concern's reporter.
+#[utoipa::path(get, path = "/api/v1/export", params(ExportQuery),
+    responses((status = 200, description = "the file: text/csv or the XLSX type", content_type = "application/octet-stream"),
+              (status = 400, body = ApiErrorBody), (status = 401, body = ApiErrorBody)))]
+async fn export(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    query: Result<Query<ExportQuery>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    use crate::report;
+    authorize(&state, &headers)?;
+    let Query(q) = query?;
+    let date = |s: &str| {
+        chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+            .map_err(|_| ApiError::BadRequest(format!("{s:?} is not a date: use YYYY-MM-DD")))
+    };
+    let (from, to) = (date(&q.from)?, date(&q.to)?);
+    let kind = q.kind.clone().unwrap_or_else(|| "visits".into());
+    if !matches!(q.format.as_str(), "csv" | "xlsx")
+        || !matches!(kind.as_str(), "visits" | "concerns")
+    {
+        return Err(ApiError::BadRequest(
+            "format is csv or xlsx, and kind (for CSV) visits or concerns".into(),
+        ));
+    }
+    let lang = q.lang.unwrap_or_default();
+    let format = q.format.clone();
+    let (visits, concerns) = with_store(&state, move |s| {
+        s.export_records(from, to, q.beat.as_deref())
+    })
+    .await?;
+    let (bytes, content_type, name) = if format == "xlsx" {
+        (
+            report::records_xlsx(&visits, &concerns, lang),
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            format!("records-{from}-{to}.xlsx"),
+        )
+    } else {
+        let table = if kind == "visits" { &visits } else { &concerns };
+        (
+            report::records_csv(table, lang),
+            "text/csv; charset=utf-8",
+            format!("{kind}-{from}-{to}.csv"),
+        )
+    };
+    let bytes = bytes.map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok((
+        [
+            ("content-type", content_type.to_string()),
+            (
+                "content-disposition",
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
 /// Open follow-up tasks, soonest due first.
 #[utoipa::path(get, path = "/api/v1/tasks",
     responses((status = 200, body = Vec<crate::store::TaskView>), (status = 401, body = ApiErrorBody)))]
@@ -571,6 +647,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/worklist", get(worklist))
         .route("/api/v1/summary", get(summary))
         .route("/api/v1/summary/export", get(summary_export))
+        .route("/api/v1/export", get(export))
         .route("/api/v1/tasks/{id}/assign", post(assign))
         .route("/api/v1/duplicates/{id}/merge", post(merge))
         .route("/api/v1/duplicates/{id}/undo", post(undo))

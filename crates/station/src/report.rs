@@ -421,3 +421,136 @@ pub fn pdf(s: &MonthlySummary, lang: Lang) -> Result<Vec<u8>, ReportError> {
         .finish()
         .map_err(|e| ReportError::Pdf(format!("{e:?}")))
 }
+
+/// A column's heading in the report's language.
+fn heading(lang: Lang, column: &str) -> String {
+    let (zh, en) = match column {
+        "visited_at" => ("走访时间", "Visited at"),
+        "beat" => ("责任区", "Beat"),
+        "address" => ("地址", "Address"),
+        "officers" => ("走访民警", "Officers"),
+        "purposes" => ("走访目的", "Purposes"),
+        "notes" => ("走访情况", "Notes"),
+        "rating" => ("开门评警", "Rating"),
+        "opinions" => ("意见建议", "Opinions"),
+        "inquiry_areas" => ("五访", "Inquiry areas"),
+        "raised_at" => ("登记时间", "Raised at"),
+        "category" => ("类别", "Category"),
+        "urgency" => ("紧急程度", "Urgency"),
+        "summary" => ("问题描述", "Summary"),
+        "reporter" => ("反映人", "Raised by"),
+        "status" => ("状态", "Status"),
+        "feedback_at" => ("反馈时间", "Resident told at"),
+        "closed_at" => ("办结时间", "Closed at"),
+        other => (other, other),
+    };
+    match lang {
+        Lang::Zh => zh,
+        Lang::En => en,
+    }
+    .to_string()
+}
+
+/// A stored cell as people read it: words of the closed lists in the report's language, times in
+/// local time, a confidential reporter as such.
+fn readable(lang: Lang, column: &str, value: &str) -> String {
+    let zh = lang == Lang::Zh;
+    let list = |f: &dyn Fn(&str) -> String| {
+        value
+            .split(',')
+            .filter(|w| !w.is_empty())
+            .map(f)
+            .collect::<Vec<_>>()
+            .join(if zh { "、" } else { ", " })
+    };
+    match column {
+        "purposes" | "rating" | "category" => list(&|w| word(lang, w)),
+        "inquiry_areas" => list(&|w| area_word(lang, w)),
+        "urgency" => match (value, zh) {
+            ("low", true) => "一般".into(),
+            ("normal", true) => "普通".into(),
+            ("high", true) => "较急".into(),
+            ("urgent", true) => "紧急".into(),
+            _ => value.to_string(),
+        },
+        "status" => match (value, zh) {
+            ("raised", true) => "已登记".into(),
+            ("in_progress", true) => "办理中".into(),
+            ("resolved", true) => "已整改，未告知".into(),
+            ("closed", true) => "已反馈办结".into(),
+            _ => value.replace('_', " "),
+        },
+        "reporter" if value == crate::store::CONFIDENTIAL => {
+            if zh { "（保密）" } else { "(confidential)" }.into()
+        }
+        c if c.ends_with("_at") && !value.is_empty() => chrono::DateTime::parse_from_rfc3339(value)
+            .map(|t| {
+                t.with_timezone(&chrono::Local)
+                    .format("%Y-%m-%d %H:%M")
+                    .to_string()
+            })
+            .unwrap_or_else(|_| value.to_string()),
+        _ => value.to_string(),
+    }
+}
+
+fn readable_rows(table: &crate::store::Table, lang: Lang) -> Vec<Vec<String>> {
+    let mut out = vec![table.columns.iter().map(|c| heading(lang, c)).collect()];
+    for row in &table.rows {
+        out.push(
+            table
+                .columns
+                .iter()
+                .zip(row)
+                .map(|(c, v)| readable(lang, c, v))
+                .collect(),
+        );
+    }
+    out
+}
+
+/// One table of records as CSV (UTF-8 with a byte-order mark).
+pub fn records_csv(table: &crate::store::Table, lang: Lang) -> Result<Vec<u8>, ReportError> {
+    let mut out = "\u{feff}".as_bytes().to_vec();
+    {
+        let mut w = csv::Writer::from_writer(&mut out);
+        for row in readable_rows(table, lang) {
+            w.write_record(&row)?;
+        }
+        w.flush().map_err(csv::Error::from)?;
+    }
+    Ok(out)
+}
+
+/// The visits and the concerns as two sheets of one workbook.
+pub fn records_xlsx(
+    visits: &crate::store::Table,
+    concerns: &crate::store::Table,
+    lang: Lang,
+) -> Result<Vec<u8>, ReportError> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let mut book = Workbook::new();
+    let bold = Format::new().set_bold();
+    let names = match lang {
+        Lang::Zh => ["走访记录", "群众反映问题"],
+        Lang::En => ["Visits", "Concerns"],
+    };
+    for (table, name) in [visits, concerns].into_iter().zip(names) {
+        let sheet = book.add_worksheet();
+        sheet.set_name(name)?;
+        for (r, row) in readable_rows(table, lang).iter().enumerate() {
+            for (c, value) in row.iter().enumerate() {
+                if r == 0 {
+                    sheet.write_string_with_format(0, c as u16, value, &bold)?;
+                } else {
+                    sheet.write_string(r as u32, c as u16, value)?;
+                }
+            }
+        }
+        for c in 0..table.columns.len() {
+            sheet.set_column_width(c as u16, 18)?;
+        }
+        sheet.set_freeze_panes(1, 0)?;
+    }
+    Ok(book.save_to_buffer()?)
+}

@@ -17,7 +17,8 @@ const TEXT = {
     lastSync: "上次同步", acked: "已收到变更至", never: "从未", address: "地址", kind: "类型", phone: "联系电话", tags: "标签",
     household: "住户", resident: "人员", sameBy: "相同的", id_number: "身份证号", name_birth_phone: "姓名、出生日期和电话",
     name: "姓名", sex: "性别", birth: "出生日期", idNumber: "身份证号", male: "男", female: "女",
-    overview: "概览", summary: "月度小结", month: "月份", show: "查看", allBeats: "全所", tasks: "跟进任务", task: "任务内容", assignee: "责任人", due: "办理期限", save: "保存", saved: "已保存",
+    overview: "概览", summary: "月度小结", month: "月份", show: "查看", allBeats: "全所", records: "导出记录", from: "从", to: "到",
+    visitsCsv: "走访 CSV", concernsCsv: "问题 CSV", tasks: "跟进任务", task: "任务内容", assignee: "责任人", due: "办理期限", save: "保存", saved: "已保存",
   },
   en: {
     station: "Station", queue: "Merge queue", login: "Staff sign-in", staff: "Your name", password: "Station password",
@@ -31,7 +32,8 @@ const TEXT = {
     lastSync: "Last sync", acked: "Changes received up to", never: "never", address: "Address", kind: "Kind", phone: "Contact phone", tags: "Tags",
     household: "Household", resident: "Person", sameBy: "same ", id_number: "ID number", name_birth_phone: "name, birth date and phone",
     name: "Name", sex: "Sex", birth: "Birth date", idNumber: "ID number", male: "male", female: "female",
-    overview: "Overview", summary: "Monthly summary", month: "Month", show: "Show", allBeats: "Whole station", tasks: "Follow-up tasks", task: "Task", assignee: "Person responsible", due: "Due date", save: "Save", saved: "Saved",
+    overview: "Overview", summary: "Monthly summary", month: "Month", show: "Show", allBeats: "Whole station", records: "Export records",
+    from: "From", to: "To", visitsCsv: "Visits CSV", concernsCsv: "Concerns CSV", tasks: "Follow-up tasks", task: "Task", assignee: "Person responsible", due: "Due date", save: "Save", saved: "Saved",
   },
 };
 /// The closed lists' words, as the field app shows them.
@@ -70,13 +72,12 @@ const api = {
   overview: () => api.call("GET", "overview"),
   worklist: (list, filter) => api.call("GET", `worklist?${new URLSearchParams({ list, ...filter })}`),
   summary: (query) => api.call("GET", `summary?${new URLSearchParams(query)}`),
-  /// A file of the summary, fetched with the password and handed to the browser as a download.
-  async download(query) {
-    const response = await fetch(`/api/v1/summary/export?${new URLSearchParams(query)}`, {
+  /// A file, fetched with the password and handed to the browser as a download named `name`.
+  async download(path, query, name) {
+    const response = await fetch(`/api/v1/${path}?${new URLSearchParams(query)}`, {
       headers: { Authorization: `Bearer ${session.password}` },
     });
     if (!response.ok) throw new Error((await response.json().catch(() => ({}))).message ?? response.statusText);
-    const name = `${t("summary")}-${query.month}${query.beat ? `-${query.beat}` : ""}.${query.format}`;
     const link = el("a", { href: URL.createObjectURL(await response.blob()), download: name });
     document.body.append(link);
     link.click();
@@ -319,6 +320,12 @@ async function prepareSummary() {
     d.setMonth(d.getMonth() - 1);
     monthInput.value = `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}`;
   }
+  // The export range starts as the summary's month.
+  const [year, monthNumber] = monthInput.value.split("-").map(Number);
+  const from = document.getElementById("export-from");
+  const to = document.getElementById("export-to");
+  if (!from.value) from.value = `${monthInput.value}-01`;
+  if (!to.value) to.value = `${monthInput.value}-${String(new Date(year, monthNumber, 0).getDate()).padStart(2, "0")}`;
   const select = document.getElementById("summary-beat");
   const chosen = select.value;
   const beats = [...new Set(devices.flatMap((d) => d.beats))].sort();
@@ -370,10 +377,24 @@ document.getElementById("login").addEventListener("submit", (e) => {
   void start();
 });
 document.getElementById("summary-show").addEventListener("click", () => void showSummary());
+const showError = (e) => (document.getElementById("summary-error").textContent = e.message);
 document.querySelectorAll("[data-download]").forEach((b) =>
-  b.addEventListener("click", () =>
-    api.download(summaryQuery(b.dataset.download)).catch((e) => (document.getElementById("summary-error").textContent = e.message)),
-  ),
+  b.addEventListener("click", () => {
+    const query = summaryQuery(b.dataset.download);
+    const name = `${t("summary")}-${query.month}${query.beat ? `-${query.beat}` : ""}.${query.format}`;
+    api.download("summary/export", query, name).catch(showError);
+  }),
+);
+document.querySelectorAll("[data-export]").forEach((b) =>
+  b.addEventListener("click", () => {
+    const { beat } = summaryQuery();
+    const from = document.getElementById("export-from").value;
+    const to = document.getElementById("export-to").value;
+    const format = b.dataset.export;
+    const query = { from, to, format, lang, ...(beat ? { beat } : {}), ...(b.dataset.kind ? { kind: b.dataset.kind } : {}) };
+    const name = `${b.dataset.kind ?? t("records")}-${from}-${to}.${format}`;
+    api.download("export", query, name).catch(showError);
+  }),
 );
 document.querySelectorAll("[data-tab]").forEach((b) =>
   b.addEventListener("click", () => {

@@ -17,11 +17,13 @@ use std::sync::LazyLock;
 mod duplicates;
 mod ingest;
 mod overview;
+mod records_export;
 mod staff;
 mod summary;
 
 pub use duplicates::Duplicate;
 pub use overview::{BeatOverview, Overview, Worklist, WorklistItem};
+pub use records_export::{CONFIDENTIAL, Table};
 use staff::record_staff_action;
 pub use staff::{DeviceView, TaskView};
 pub use summary::{MonthlySummary, VULNERABLE, parse_month};
