@@ -16,6 +16,9 @@ pub struct Table {
     pub rows: Vec<Vec<String>>,
 }
 
+/// A record with its beat and its household's address.
+type Located = (String, String, Map<String, Value>);
+
 /// Written in place of a confidential concern's reporter.
 pub const CONFIDENTIAL: &str = "confidential";
 
@@ -47,9 +50,7 @@ impl StationStore {
         }
         let start = local_day_start(from);
         let end = local_day_start(to.checked_add_days(Days::new(1)).unwrap_or(to));
-        let rows = |entity: &str,
-                    time: &str|
-         -> Result<Vec<(String, String, Map<String, Value>)>> {
+        let rows = |entity: &str, time: &str| -> Result<Vec<Located>> {
             let mut stmt = self.conn.prepare_cached(
                 "SELECT r.beat, coalesce(json_extract(h.fields, '$.address'), ''), r.fields FROM records r
                  LEFT JOIN records h ON h.entity = 'household' AND h.id = json_extract(r.fields, '$.household_id')
