@@ -5,6 +5,7 @@
 
 mod machine;
 mod measure;
+mod reports;
 mod station;
 
 use anyhow::Context;
@@ -40,6 +41,10 @@ struct Args {
     /// The PouchDB peer benchmark (a writable copy of shared/peers/pouchdb with its packages).
     #[arg(long)]
     pouchdb: Option<PathBuf>,
+    /// Households of the station for the overview and summary figures (50 beats; 20 visits and 2
+    /// concerns each). 0 skips them.
+    #[arg(long, default_value_t = 100_000)]
+    report_households: usize,
     /// Only the station figures (keeps the field figures already in --out).
     #[arg(long)]
     station_only: bool,
@@ -51,12 +56,28 @@ struct Args {
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let station_report = match &args.station {
-        Some(bin) => Some(station::run(
-            bin,
-            args.station_households,
-            args.station_big,
-            args.pouchdb.clone(),
-        )?),
+        Some(bin) => {
+            let mut report = station::run(
+                bin,
+                args.station_households,
+                args.station_big,
+                args.pouchdb.clone(),
+            )?;
+            if args.report_households > 0 {
+                let scale = reports::Scale {
+                    beats: 50,
+                    households: args.report_households,
+                    visits: args.report_households * 20,
+                    concerns: args.report_households * 2,
+                };
+                report = format!(
+                    "{report}
+{}",
+                    reports::run(&scale)?
+                );
+            }
+            Some(report)
+        }
         None => None,
     };
     if args.station_only {

@@ -1,0 +1,229 @@
+//! The station's overview and monthly summary at the issue's scale: 50 beats, 100k households,
+//! 2M visits, 200k concerns, pushed into a station store in this process (the HTTP path is
+//! measured by the sync figures). Reports p50/p95 of the overview, a worklist, the monthly summary
+//! and its PDF.
+
+use crate::measure::{Stats, time_each};
+use chrono::{Duration, Months, Utc};
+use doorstep_core::hlc::Hlc;
+use doorstep_core::ids::{ChangeId, DeviceId, OfficerId};
+use doorstep_core::model::{
+    Concern, ConcernCategory, ConcernStatus, EntityKind, FeedbackMethod, Household, HouseholdKind,
+    InquiryArea, Purpose, Rating, Record, Tag, Visit,
+};
+use doorstep_core::store::changes::Change;
+use doorstep_protocol::DeviceInfo;
+use doorstep_station::store::{StationStore, Worklist};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use std::fmt::Write as _;
+use std::time::Instant;
+
+pub struct Scale {
+    pub beats: usize,
+    pub households: usize,
+    pub visits: usize,
+    pub concerns: usize,
+}
+
+/// One officer's device pushing its beat's records in batches of 1000.
+struct Officer {
+    info: DeviceInfo,
+    seq: i64,
+    batch: Vec<Change>,
+}
+
+impl Officer {
+    fn add<R: Record>(
+        &mut self,
+        store: &mut StationStore,
+        entity: EntityKind,
+        record: &R,
+    ) -> anyhow::Result<()> {
+        self.seq += 1;
+        self.batch.push(Change {
+            change_id: ChangeId::new(),
+            device_id: self.info.device_id,
+            device_seq: self.seq,
+            officer_id: self.info.officer_id,
+            entity,
+            entity_id: record.id(),
+            fields: record.fields()?,
+            base_version: 0,
+            hlc: Hlc {
+                ms: Utc::now().timestamp_millis(),
+                counter: self.seq as u32,
+            },
+            created_at: doorstep_core::time::now(),
+        });
+        if self.batch.len() == 1000 {
+            self.flush(store)?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self, store: &mut StationStore) -> anyhow::Result<()> {
+        if !self.batch.is_empty() {
+            store.push(self.info.device_id, &self.batch)?;
+            self.batch.clear();
+        }
+        Ok(())
+    }
+}
+
+/// Fills `store` with the scale's records, spread over the last year.
+fn fill(store: &mut StationStore, scale: &Scale) -> anyhow::Result<()> {
+    let mut rng = ChaCha8Rng::seed_from_u64(7);
+    let now = Utc::now();
+    let per_beat = scale.households / scale.beats;
+    let visits_each = scale.visits / scale.households;
+    let concerns_each = scale.concerns / scale.households;
+    for b in 0..scale.beats {
+        let info = DeviceInfo {
+            device_id: DeviceId::new(),
+            officer_id: OfficerId::new(),
+            officer_name: format!("民警{b:02}"),
+            beats: vec![format!("第{b:02}责任区")],
+        };
+        store.enroll(&info)?;
+        let mut officer = Officer {
+            info,
+            seq: 0,
+            batch: Vec::with_capacity(1000),
+        };
+        for n in 0..per_beat {
+            let mut h = Household::new(
+                officer.info.beats[0].clone(),
+                format!("幸福路{n}号"),
+                HouseholdKind::Residence,
+            );
+            h.registered_at = now - Duration::days(400);
+            if rng.random_bool(0.2) {
+                h.tags = vec![Tag::ElderlyAlone];
+            }
+            officer.add(store, EntityKind::Household, &h)?;
+            for _ in 0..visits_each {
+                let v = Visit {
+                    id: doorstep_core::ids::VisitId::new(),
+                    version: 0,
+                    household_id: h.id,
+                    visited_at: now - Duration::minutes(rng.random_range(0..365 * 24 * 60)),
+                    officers: vec![officer.info.officer_name.clone()],
+                    purposes: vec![Purpose::ALL[rng.random_range(0..Purpose::ALL.len())]],
+                    met: vec![],
+                    notes: "检查了燃气管道和电线，提醒不要在楼道给电动车充电。".into(),
+                    inquiry_areas: if rng.random_bool(0.1) {
+                        vec![InquiryArea::PublicOrder]
+                    } else {
+                        vec![]
+                    },
+                    rating: Some(Rating::ALL[rng.random_range(0..Rating::ALL.len())]),
+                    opinions: if rng.random_bool(0.1) {
+                        "希望加强夜间巡逻".into()
+                    } else {
+                        String::new()
+                    },
+                    location: String::new(),
+                    deleted: false,
+                };
+                officer.add(store, EntityKind::Visit, &v)?;
+            }
+            for _ in 0..concerns_each {
+                let category =
+                    ConcernCategory::ALL[rng.random_range(0..ConcernCategory::ALL.len())];
+                let mut c = Concern::new(h.id, category, "楼道堆放杂物");
+                c.raised_at =
+                    now - Duration::minutes(rng.random_range(60 * 24 * 30..365 * 24 * 60));
+                if rng.random_bool(0.6) {
+                    let closed = c.raised_at + Duration::days(rng.random_range(1..30));
+                    c.status = ConcernStatus::Closed;
+                    c.feedback_at = Some(closed);
+                    c.feedback_method = Some(FeedbackMethod::Phone);
+                    c.closed_at = Some(closed);
+                }
+                officer.add(store, EntityKind::Concern, &c)?;
+            }
+        }
+        officer.flush(store)?;
+    }
+    Ok(())
+}
+
+pub fn run(scale: &Scale) -> anyhow::Result<String> {
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("station.sqlite");
+    let mut store = StationStore::open(&path)?;
+    let t = Instant::now();
+    fill(&mut store, scale)?;
+    let filled = t.elapsed();
+    let size = std::fs::metadata(&path)?.len() as f64 / 1e6;
+    let today = chrono::Local::now().date_naive();
+    let month = (today - Months::new(1)).format("%Y-%m").to_string();
+
+    let overview = time_each(10, || store.overview(today).map(drop))?;
+    let worklist = time_each(10, || {
+        store
+            .worklist(Worklist::OverdueHouseholds, today, Some("第07责任区"), None)
+            .map(drop)
+    })?;
+    let summary = time_each(5, || store.monthly_summary(&month, None).map(drop))?;
+    let data = store.monthly_summary(&month, None)?;
+    let pdf = time_each(5, || {
+        doorstep_station::report::pdf(&data, Default::default()).map(drop)
+    })?;
+    let whole = time_each(5, || -> anyhow::Result<()> {
+        let data = store.monthly_summary(&month, None)?;
+        doorstep_station::report::pdf(&data, Default::default())?;
+        Ok(())
+    })?;
+
+    let mut out = String::new();
+    writeln!(out, "## Station reports\n")?;
+    writeln!(
+        out,
+        "A station store of {} beats, {} households, {} visits and {} concerns over the last year \
+         (filled in-process in {:.0} s; {size:.0} MB). Timings in-process, without HTTP.\n",
+        scale.beats,
+        scale.households,
+        scale.households * (scale.visits / scale.households),
+        scale.households * (scale.concerns / scale.households),
+        filled.as_secs_f64()
+    )?;
+    writeln!(out, "| | runs | p50 | p95 | goal |")?;
+    writeln!(out, "|---|---|---|---|---|")?;
+    let row = |out: &mut String, name: &str, s: &Stats, goal: &str| {
+        writeln!(
+            out,
+            "| {name} | {} | {} | {} | {goal} |",
+            s.n,
+            Stats::ms(s.p50),
+            Stats::ms(s.p95)
+        )
+    };
+    row(
+        &mut out,
+        "overview (all beats, officers, charts)",
+        &overview,
+        "p95 ≤ 300 ms",
+    )?;
+    row(
+        &mut out,
+        "worklist: one beat's overdue households",
+        &worklist,
+        "—",
+    )?;
+    row(
+        &mut out,
+        "monthly summary figures (whole station)",
+        &summary,
+        "—",
+    )?;
+    row(&mut out, "monthly summary PDF from the figures", &pdf, "—")?;
+    row(
+        &mut out,
+        "monthly summary PDF, figures included",
+        &whole,
+        "≤ 3 s",
+    )?;
+    Ok(out)
+}
