@@ -219,3 +219,102 @@ fn the_overview_counts_coverage_overdue_visits_concerns_and_tasks_per_beat() {
         figures(&beats[1])[..8]
     );
 }
+
+/// The report tallies (kept by triggers) hold what the records themselves say.
+fn assert_tallies_match_records(station: &Station) {
+    let db = station.db();
+    let pairs = |sql: &str| -> Vec<(String, i64)> {
+        let mut stmt = db.prepare(sql).unwrap();
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    assert_eq!(
+        pairs(
+            "SELECT rating, sum(n) FROM visit_tally WHERE officer = '' GROUP BY rating HAVING sum(n) > 0 ORDER BY 1"
+        ),
+        pairs(
+            "SELECT coalesce(json_extract(fields, '$.rating'), ''), count(*) FROM records
+             WHERE entity = 'visit' AND deleted = 0 GROUP BY 1 ORDER BY 1"
+        ),
+        "visits by rating"
+    );
+    let last = |sql: &str| -> Vec<(String, Option<String>)> {
+        let mut stmt = db.prepare(sql).unwrap();
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    assert_eq!(
+        last("SELECT id, last_visit_on FROM household_status ORDER BY id"),
+        last(
+            "SELECT h.id, (SELECT max(substr(json_extract(v.fields, '$.visited_at'), 1, 10)) FROM records v
+                           WHERE v.entity = 'visit' AND v.deleted = 0 AND json_extract(v.fields, '$.household_id') = h.id)
+             FROM records h WHERE h.entity = 'household' ORDER BY h.id"
+        ),
+        "each household's last visit"
+    );
+}
+
+#[test]
+fn the_report_tallies_follow_edits_deletions_and_merges() {
+    let station = Station::start();
+    let mut zhang = Device::new(&station, "张警官", "幸福社区");
+    let mut wang = Device::new(&station, "王警官", "幸福社区");
+    let now = Utc::now();
+    // The same flat registered by both, each with a visit; Zhang's second visit is later deleted.
+    let a = household(&mut zhang, "幸福社区", "和平街8号2栋101", vec![]);
+    let b = household(&mut wang, "幸福社区", "和平街８号２幢１０１室", vec![]);
+    visit(
+        &mut zhang,
+        &a,
+        now - Duration::days(3),
+        Some(Rating::Satisfied),
+    );
+    visit(&mut wang, &b, now, Some(Rating::Basic));
+    visit(
+        &mut zhang,
+        &a,
+        now - Duration::days(1),
+        Some(Rating::Satisfied),
+    );
+    zhang.sync();
+    wang.sync();
+    assert_tallies_match_records(&station);
+
+    // Zhang changes his first visit's rating and date, and deletes the second.
+    let mut visits = zhang
+        .store
+        .household_detail(a.id, chrono::Local::now().date_naive())
+        .unwrap()
+        .visits;
+    visits.sort_by_key(|v| v.visited_at);
+    let mut first = visits[0].clone();
+    first.rating = Some(Rating::Dissatisfied);
+    first.visited_at = now - Duration::days(10);
+    zhang.store.save(&first).unwrap();
+    let mut second = visits[1].clone();
+    second.deleted = true;
+    zhang.store.save(&second).unwrap();
+    zhang.sync();
+    assert_tallies_match_records(&station);
+
+    // Staff merge the two flats: Wang's visit moves to Zhang's household, and back on undo.
+    let (_, body) = station.get("duplicates");
+    let candidates: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let id = candidates[0]["id"].as_i64().unwrap();
+    let (status, body) = station.post(
+        &format!("duplicates/{id}/merge"),
+        &serde_json::json!({"staff": "李所长", "survivor": a.id.to_string()}),
+    );
+    assert_eq!(status, 204, "{body}");
+    assert_tallies_match_records(&station);
+    let (status, body) = station.post(
+        &format!("duplicates/{id}/undo"),
+        &serde_json::json!({"staff": "李所长"}),
+    );
+    assert_eq!(status, 204, "{body}");
+    assert_tallies_match_records(&station);
+}

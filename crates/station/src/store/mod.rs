@@ -38,6 +38,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
             "../../migrations/0005_resident_duplicates.sql"
         )),
         M::up(include_str!("../../migrations/0006_assigned_tasks.sql")),
+        M::up(include_str!("../../migrations/0007_report_tallies.sql")),
     ])
 });
 

@@ -13,7 +13,7 @@ use doorstep_core::model::Tag;
 use doorstep_core::policy::VisitPolicy;
 use doorstep_core::store::queries::BeatFigures;
 use doorstep_core::time::{local_day_start, week_and_month_start};
-use rusqlite::params;
+use rusqlite::{OptionalExtension, params};
 use std::collections::{BTreeMap, HashMap};
 
 /// Everything the overview page shows, as of `date` (the station's local date).
@@ -145,15 +145,15 @@ fn officer_entry<'a>(
 }
 
 impl StationStore {
-    /// The overview as of `today`.
+    /// The overview as of `today`. Read from the tallies the triggers of migration 0007 keep, so
+    /// that it does not depend on how many visits the station holds; only coverage on past days
+    /// not yet worked out needs every visit, once (see [`Self::coverage_on`]).
     pub fn overview(&self, today: NaiveDate) -> Result<Overview> {
-        let households = self.households_due(today)?;
         let policy = VisitPolicy::default();
         let mut beats: BTreeMap<String, BeatOverview> = BTreeMap::new();
-        for h in households.values() {
-            let Some(overdue) = h.overdue_on(&policy, today) else {
-                continue;
-            };
+        for (_, h) in self.household_statuses(today)? {
+            let due = policy.due_date(&h.tags, h.visits.last().copied(), h.registered);
+            let overdue = (today - due).num_days();
             let f = &mut beat_entry(&mut beats, &h.beat).figures;
             f.households += 1;
             if overdue <= 0 {
@@ -164,110 +164,95 @@ impl StationStore {
                 f.overdue_over_90 += u32::from(overdue > 90);
             }
         }
-        let coverage_history = (0..12u64)
-            .rev()
-            .map(|weeks| {
-                let day = today - Days::new(7 * weeks);
-                let mut point = CoveragePoint {
-                    date: day,
-                    covered: 0,
-                    households: 0,
-                };
-                for h in households.values() {
-                    if let Some(overdue) = h.overdue_on(&policy, day) {
-                        point.households += 1;
-                        point.covered += u32::from(overdue <= 0);
-                    }
+        self.remember_coverage(today, &beats)?;
+        let days: Vec<NaiveDate> = (0..12u64).rev().map(|w| today - Days::new(7 * w)).collect();
+        let known = self.coverage_on(&days, today)?;
+        let coverage_history = days
+            .iter()
+            .map(|day| {
+                let (covered, households) = known.get(day).copied().unwrap_or_default();
+                CoveragePoint {
+                    date: *day,
+                    covered,
+                    households,
                 }
-                point
             })
             .collect();
 
+        // Visits and ratings since the first of last month, from the daily tallies (local days).
         let (week, month) = week_and_month_start(today);
         let last_month = month - Months::new(1);
-        let (week, month, last_month) = (
-            local_day_start(week),
-            local_day_start(month),
-            local_day_start(last_month),
-        );
+        let (week, month) = (week.to_string(), month.to_string());
         let mut officers: BTreeMap<String, OfficerOverview> = BTreeMap::new();
         let mut satisfaction: BTreeMap<String, RatingCount> = BTreeMap::new();
-        let mut stmt = self.conn.prepare(
-            "SELECT beat, json_extract(fields, '$.visited_at'), json_extract(fields, '$.officers'),
-                    json_extract(fields, '$.rating')
-             FROM records WHERE entity = 'visit' AND deleted = 0 AND json_extract(fields, '$.visited_at') >= ?1",
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT day, beat, officer, rating, n FROM visit_tally WHERE day >= ?1 AND n > 0",
         )?;
-        let since = week.clone().min(last_month.clone());
-        for row in stmt.query_map([since], |r| {
+        for row in stmt.query_map([last_month.min(today - Days::new(7)).to_string()], |r| {
             Ok((
                 r.get::<_, String>(0)?,
                 r.get::<_, String>(1)?,
-                r.get::<_, Option<String>>(2)?,
-                r.get::<_, Option<String>>(3)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, u32>(4)?,
             ))
         })? {
-            let (beat, at, who, rating) = row?;
-            let (in_week, in_month) = (at >= week, at >= month);
-            let f = &mut beat_entry(&mut beats, &beat).figures;
-            f.visits_this_week += u32::from(in_week);
-            f.visits_this_month += u32::from(in_month);
-            let who: Vec<String> = serde_json::from_str(who.as_deref().unwrap_or("[]"))?;
-            for name in who {
-                let o = officer_entry(&mut officers, &name);
-                o.visits_this_week += u32::from(in_week);
-                o.visits_this_month += u32::from(in_month);
-            }
-            if let Some(rating) = rating {
-                let r = satisfaction
-                    .entry(rating.clone())
-                    .or_insert_with(|| RatingCount {
-                        rating,
-                        this_month: 0,
-                        last_month: 0,
-                    });
-                if in_month {
-                    r.this_month += 1;
-                } else {
-                    r.last_month += 1;
+            let (day, beat, officer, rating, n) = row?;
+            let (in_week, in_month) = (day >= week, day >= month);
+            if officer.is_empty() {
+                let f = &mut beat_entry(&mut beats, &beat).figures;
+                f.visits_this_week += n * u32::from(in_week);
+                f.visits_this_month += n * u32::from(in_month);
+                if !rating.is_empty() && day >= last_month.to_string() {
+                    let r = satisfaction
+                        .entry(rating.clone())
+                        .or_insert_with(|| RatingCount {
+                            rating,
+                            this_month: 0,
+                            last_month: 0,
+                        });
+                    if in_month {
+                        r.this_month += n;
+                    } else {
+                        r.last_month += n;
+                    }
                 }
+            } else {
+                let o = officer_entry(&mut officers, &officer);
+                o.visits_this_week += n * u32::from(in_week);
+                o.visits_this_month += n * u32::from(in_month);
             }
         }
 
         let mut open_concerns: Vec<ConcernCount> = Vec::new();
         let mut closure_days = vec![0u32; CLOSURE_BUCKETS.len()];
         let closed_since = local_day_start(today - Days::new(90));
-        let mut stmt = self.conn.prepare(
-            "SELECT beat, json_extract(fields, '$.status'), json_extract(fields, '$.feedback_at'),
-                    json_extract(fields, '$.category'), json_extract(fields, '$.urgency'),
-                    json_extract(fields, '$.raised_at'), json_extract(fields, '$.closed_at')
-             FROM records WHERE entity = 'concern' AND deleted = 0",
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT beat, status, feedback_at IS NULL, category, urgency, raised_at, closed_at
+             FROM concern_status WHERE deleted = 0 AND (status <> 'closed' OR closed_at >= ?1)",
         )?;
         let mut by_kind: BTreeMap<(String, String), u32> = BTreeMap::new();
-        for row in stmt.query_map([], |r| {
+        for row in stmt.query_map([closed_since], |r| {
             Ok((
                 r.get::<_, String>(0)?,
                 r.get::<_, String>(1)?,
-                r.get::<_, Option<String>>(2)?,
+                r.get::<_, bool>(2)?,
                 (r.get::<_, String>(3)?, r.get::<_, String>(4)?),
                 (r.get::<_, String>(5)?, r.get::<_, Option<String>>(6)?),
             ))
         })? {
-            let (beat, status, feedback_at, kind, (raised, closed)) = row?;
+            let (beat, status, no_feedback, kind, (raised, closed)) = row?;
             let o = beat_entry(&mut beats, &beat);
             if status != "closed" {
                 o.figures.open_concerns += 1;
                 *by_kind.entry(kind).or_default() += 1;
             }
-            if status == "resolved" && feedback_at.is_none() {
+            if status == "resolved" && no_feedback {
                 o.awaiting_feedback += 1;
             }
-            if let (Some(closed), Some(raised)) = (
-                closed
-                    .filter(|c| *c >= closed_since)
-                    .as_deref()
-                    .and_then(date_of),
-                date_of(&raised),
-            ) {
+            if let (Some(closed), Some(raised)) =
+                (closed.as_deref().and_then(date_of), date_of(&raised))
+            {
                 let days = (closed - raised).num_days();
                 if let Some(i) = CLOSURE_BUCKETS.iter().position(|(_, most)| days <= *most) {
                     closure_days[i] += 1;
@@ -318,7 +303,120 @@ impl StationStore {
         })
     }
 
-    /// Every live household with its visits, by id. (A household without a registration date is due
+    /// Every live household with its last visit (from `household_status`): enough for today.
+    fn household_statuses(&self, today: NaiveDate) -> Result<Vec<(String, HouseholdDue)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, beat, tags, registered_on, last_visit_on FROM household_status WHERE deleted = 0",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                (
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, Option<String>>(3)?,
+                    r.get::<_, Option<String>>(4)?,
+                ),
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, (beat, tags, registered, last)) = row?;
+            out.push((
+                id,
+                HouseholdDue {
+                    beat,
+                    tags: serde_json::from_str(&tags)?,
+                    registered: registered.as_deref().and_then(date_of).unwrap_or(today),
+                    visits: last.as_deref().and_then(date_of).into_iter().collect(),
+                },
+            ));
+        }
+        Ok(out)
+    }
+
+    /// Keeps today's coverage per beat, for the history of later days.
+    fn remember_coverage(
+        &self,
+        today: NaiveDate,
+        beats: &BTreeMap<String, BeatOverview>,
+    ) -> Result<()> {
+        self.conn.execute(
+            "DELETE FROM coverage_days WHERE day = ?1",
+            [today.to_string()],
+        )?;
+        let mut stmt = self.conn.prepare_cached(
+            "INSERT OR REPLACE INTO coverage_days (day, beat, covered, households) VALUES (?1, ?2, ?3, ?4)",
+        )?;
+        for b in beats.values() {
+            stmt.execute(params![
+                today.to_string(),
+                b.beat,
+                b.figures.covered,
+                b.figures.households
+            ])?;
+        }
+        Ok(())
+    }
+
+    /// The station's coverage (covered, households) on each of `days`: remembered if the overview
+    /// was opened that day, else worked out from every visit — once, then remembered.
+    fn coverage_on(
+        &self,
+        days: &[NaiveDate],
+        today: NaiveDate,
+    ) -> Result<HashMap<NaiveDate, (u32, u32)>> {
+        let mut known: HashMap<NaiveDate, (u32, u32)> = HashMap::new();
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT sum(covered), sum(households) FROM coverage_days WHERE day = ?1 HAVING count(*) > 0",
+        )?;
+        let mut missing = Vec::new();
+        for day in days {
+            match stmt
+                .query_row([day.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()?
+            {
+                Some(figures) => {
+                    known.insert(*day, figures);
+                }
+                None => missing.push(*day),
+            }
+        }
+        if missing.is_empty() {
+            return Ok(known);
+        }
+        let households = self.households_due(today)?;
+        let policy = VisitPolicy::default();
+        let mut remember = self.conn.prepare_cached(
+            "INSERT OR REPLACE INTO coverage_days (day, beat, covered, households) VALUES (?1, ?2, ?3, ?4)",
+        )?;
+        for day in missing {
+            let mut per_beat: BTreeMap<&str, (u32, u32)> = BTreeMap::new();
+            for h in households.values() {
+                if let Some(overdue) = h.overdue_on(&policy, day) {
+                    let b = per_beat.entry(&h.beat).or_default();
+                    b.0 += u32::from(overdue <= 0);
+                    b.1 += 1;
+                }
+            }
+            // A day with no households yet is remembered as such (an empty beat name).
+            if per_beat.is_empty() {
+                per_beat.insert("", (0, 0));
+            }
+            for (beat, (covered, total)) in &per_beat {
+                remember.execute(params![day.to_string(), beat, covered, total])?;
+            }
+            known.insert(
+                day,
+                per_beat
+                    .values()
+                    .fold((0, 0), |(c, t), (bc, bt)| (c + bc, t + bt)),
+            );
+        }
+        Ok(known)
+    }
+
+    /// Every live household with all its visits, by id: what coverage on a past day needs. (A household without a registration date is due
     /// from `today`, as on the laptop.)
     fn households_due(&self, today: NaiveDate) -> Result<HashMap<String, HouseholdDue>> {
         let mut households: HashMap<String, HouseholdDue> = HashMap::new();
@@ -411,7 +509,7 @@ impl StationStore {
             Worklist::OverdueHouseholds => {
                 let policy = VisitPolicy::default();
                 let mut items = Vec::new();
-                for (id, h) in self.households_due(today)? {
+                for (id, h) in self.household_statuses(today)? {
                     if beat.is_some_and(|b| b != h.beat) {
                         continue;
                     }

@@ -115,22 +115,15 @@ impl StationStore {
             local_day_start(first),
             local_day_start(first + Months::new(1)),
         );
-        let records = |entity: &str, time_field: &str| -> Result<Vec<Map<String, Value>>> {
-            let mut stmt = self.conn.prepare_cached(
-                "SELECT fields FROM records WHERE entity = ?1 AND deleted = 0 AND (?4 IS NULL OR beat = ?4)
-                   AND json_extract(fields, '$.' || ?5) >= ?2 AND json_extract(fields, '$.' || ?5) < ?3",
-            )?;
-            let rows = stmt.query_map(params![entity, start, end, beat, time_field], |r| {
-                r.get::<_, String>(0)
-            })?;
-            let mut out = Vec::new();
-            for row in rows {
-                out.push(serde_json::from_str(&row?)?);
-            }
-            Ok(out)
-        };
-
-        let visits = records("visit", "visited_at")?;
+        // The month's visits through the index on their time (migration 0007).
+        let mut visits: Vec<Map<String, Value>> = Vec::new();
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT fields FROM records WHERE entity = 'visit' AND deleted = 0 AND (?3 IS NULL OR beat = ?3)
+               AND json_extract(fields, '$.visited_at') >= ?1 AND json_extract(fields, '$.visited_at') < ?2",
+        )?;
+        for row in stmt.query_map(params![start, end, beat], |r| r.get::<_, String>(0))? {
+            visits.push(serde_json::from_str(&row?)?);
+        }
         let mut by_purpose: BTreeMap<String, u32> = BTreeMap::new();
         let mut by_rating: BTreeMap<String, u32> = BTreeMap::new();
         let mut visited: HashSet<String> = HashSet::new();
@@ -171,8 +164,7 @@ impl StationStore {
         let (mut vulnerable, mut vulnerable_visited) = (0, 0);
         let mut households_visited = 0;
         let mut stmt = self.conn.prepare_cached(
-            "SELECT id, json_extract(fields, '$.tags') FROM records
-             WHERE entity = 'household' AND deleted = 0 AND (?1 IS NULL OR beat = ?1)",
+            "SELECT id, tags FROM household_status WHERE deleted = 0 AND (?1 IS NULL OR beat = ?1)",
         )?;
         for row in stmt.query_map(params![beat], |r| {
             Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?))
@@ -188,28 +180,38 @@ impl StationStore {
             }
         }
 
-        let raised = records("concern", "raised_at")?;
-        let closed = records("concern", "closed_at")?;
-        let feedback_given = records("concern", "feedback_at")?.len() as u32;
-        let count = |list: &[Map<String, Value>], category: &str| {
-            list.iter()
-                .filter(|c| text(c, "category") == category)
-                .count() as u32
+        // Concerns raised, closed and answered in the month, from `concern_status` (migration 0007).
+        let concern_count = |time: &str| -> Result<BTreeMap<String, u32>> {
+            let sql = format!(
+                "SELECT category, count(*) FROM concern_status WHERE deleted = 0 AND (?3 IS NULL OR beat = ?3)
+                   AND {time} >= ?1 AND {time} < ?2 GROUP BY category"
+            );
+            let mut stmt = self.conn.prepare_cached(&sql)?;
+            let rows = stmt.query_map(params![start, end, beat], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
         };
+        let (raised, closed) = (concern_count("raised_at")?, concern_count("closed_at")?);
+        let feedback_given = concern_count("feedback_at")?.values().sum();
         let concerns = ConcernCategory::ALL
             .iter()
             .map(|c| CategoryFlow {
                 category: c.as_str().into(),
-                raised: count(&raised, c.as_str()),
-                closed: count(&closed, c.as_str()),
+                raised: raised.get(c.as_str()).copied().unwrap_or(0),
+                closed: closed.get(c.as_str()).copied().unwrap_or(0),
             })
             .collect();
-        let median_days_to_close = median(
-            closed
-                .iter()
-                .filter_map(|c| days_between(text(c, "raised_at"), text(c, "closed_at")))
-                .collect(),
-        );
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT raised_at, closed_at FROM concern_status WHERE deleted = 0 AND (?3 IS NULL OR beat = ?3)
+               AND closed_at >= ?1 AND closed_at < ?2",
+        )?;
+        let mut days = Vec::new();
+        for row in stmt.query_map(params![start, end, beat], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        })? {
+            let (raised, closed) = row?;
+            days.extend(days_between(&raised, &closed));
+        }
+        let median_days_to_close = median(days);
 
         let counts = |all: &[&'static str], got: &BTreeMap<String, u32>| {
             all.iter()
