@@ -393,3 +393,32 @@ fn records_of_a_date_range_export_to_xlsx_and_csv_without_confidential_reporters
     let (status, _) = export(&station, "from=yesterday&to=today&format=csv");
     assert_eq!(status, 400);
 }
+
+#[test]
+fn an_empty_station_month_or_beat_answers_with_zeros_not_errors() {
+    let station = Station::start();
+    // No households at all: the overview, a worklist and a summary still answer.
+    let (status, body) = station.get("overview");
+    assert_eq!(status, 200, "{body}");
+    let overview: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(overview["beats"], serde_json::json!([]));
+    assert_eq!(overview["coverage_history"].as_array().unwrap().len(), 12);
+    let (status, body) = station.get("worklist?list=overdue_households&beat=%E6%97%A0");
+    assert_eq!((status, body.as_str()), (200, "[]"));
+
+    let mut zhang = Device::new(&station, "张警官", "幸福社区");
+    household(&mut zhang, "幸福路1号", vec![]);
+    zhang.sync();
+    // A month long past, and a beat with no households.
+    for query in ["month=2001-01", "month=2001-01&beat=%E6%97%A0"] {
+        let (status, body) = station.get(&format!("summary?{query}"));
+        assert_eq!(status, 200, "{body}");
+        let s: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(s["visits"], 0);
+        assert_eq!(s["median_days_to_close"], serde_json::Value::Null);
+        assert_eq!(s["opinions"], serde_json::json!([]));
+    }
+    let (status, pdf) = download(&station, "month=2001-01&format=pdf");
+    assert_eq!(status, 200);
+    assert!(pdf.starts_with(b"%PDF"), "an empty month still prints");
+}

@@ -12,7 +12,7 @@ const TEXT = {
     beat: "责任区", households: "户数", officer: "民警", tasksOpen: "在办任务", byBeat: "各责任区", byOfficer: "各民警",
     coverageHistory: "覆盖率（近12周）", concernsByCategory: "未办结问题（按类别）", closureDays: "办结用时（近90天，天）",
     satisfaction: "开门评警满意度", thisMonth: "本月", lastMonth: "上月", list: "明细", close: "关闭", address: "地址",
-    text: "内容", detail: "类别/责任人", date: "日期", days: "逾期天数", nothing: "没有记录。", noData: "暂无数据",
+    text: "内容", detail: "类别/责任人", date: "日期", days: "逾期天数", nothing: "没有记录。", noData: "暂无数据", noHouseholds: "还没有住户：民警同步后这里会显示各责任区的情况。",
     overdue_households: "逾期未访住户", overdue_tasks: "逾期任务", open_concerns: "未办结问题", awaiting_feedback: "待反馈群众",
     visits: "走访次数", byPurpose: "按走访目的", householdsVisited: "走访住户", vulnerableVisited: "困难群体住户走访",
     concerns: "群众反映问题", category: "类别", raised: "新增", closed: "办结", median: "办结用时中位数（天）",
@@ -25,7 +25,7 @@ const TEXT = {
     byOfficer: "By officer", coverageHistory: "Coverage (last 12 weeks)", concernsByCategory: "Open concerns by category",
     closureDays: "Days to close (last 90 days)", satisfaction: "Satisfaction", thisMonth: "This month", lastMonth: "Last month",
     list: "Records", close: "Close", address: "Address", text: "What", detail: "Category / assignee", date: "Date", days: "Days overdue",
-    nothing: "No records.", noData: "No data yet",
+    nothing: "No records.", noData: "No data yet", noHouseholds: "No households yet: they appear here once officers sync.",
     overdue_households: "Overdue households", overdue_tasks: "Overdue tasks", open_concerns: "Open concerns", awaiting_feedback: "Awaiting feedback",
     visits: "Visits", byPurpose: "By purpose", householdsVisited: "Households visited", vulnerableVisited: "Vulnerable households visited",
     concerns: "Residents' concerns", category: "Category", raised: "Raised", closed: "Closed", median: "Median days to close",
@@ -96,7 +96,7 @@ export function renderOverview(root, data, ctx) {
   const covered = sum("covered");
 
   const cards = [
-    [t("coverage"), el("span", { class: "big", text: `${percent(covered, households)}%` }), `${covered} / ${households}`],
+    [t("coverage"), el("span", { class: "big", text: households ? `${percent(covered, households)}%` : "—" }), `${covered} / ${households}`],
     [t("overdue"), number(sum("overdue"), "overdue_households"), `${t("over30")} ${sum("overdue_over_30")} · ${t("over90")} ${sum("overdue_over_90")}`],
     [t("visitsWeek"), el("span", { class: "big", text: String(sum("visits_this_week")) }), `${t("visitsMonth")} ${sum("visits_this_month")}`],
     [t("openConcerns"), number(sum("open_concerns"), "open_concerns"), ""],
@@ -148,8 +148,9 @@ export function renderOverview(root, data, ctx) {
     chart(t("closureDays"), bars(data.closure_days.map((b) => [b.days, b.count]), { label: t("closureDays") }), data.closure_days.every((b) => b.count === 0)),
     chart(t("satisfaction"), satisfaction, false));
 
+  const empty = data.beats.length ? [] : [el("p", { class: "muted", "data-empty": "overview", text: t("noHouseholds") })];
   root.replaceChildren(
-    el("h1", { text: `${t("overview")} · ${t("asOf")} ${data.date}` }), summary,
+    el("h1", { text: `${t("overview")} · ${t("asOf")} ${data.date}` }), ...empty, summary,
     el("h2", { text: t("byBeat") }), beatTable, charts,
     el("h2", { text: t("byOfficer") }), officerTable);
 }
