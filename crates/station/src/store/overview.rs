@@ -4,6 +4,10 @@
 //! open concerns by category and urgency; satisfaction this month against last; coverage over the
 //! last twelve weeks; and how long closed concerns took.
 //!
+//! It reads the tallies migration 0007 keeps with triggers (each household's last visit, visits per
+//! day, beat, officer and rating, each concern's status), so its cost does not grow with the visits
+//! held; only a past day's coverage not yet remembered is worked out from every visit, once.
+//!
 //! Due dates use the default visit intervals (officers may set their own on their laptops; the
 //! station does not know those yet).
 
@@ -101,7 +105,8 @@ struct HouseholdDue {
     beat: String,
     tags: Vec<Tag>,
     registered: NaiveDate,
-    /// Its live visits' dates, oldest first.
+    /// Its live visits' dates, oldest first: all of them for a past day, only the last one (from
+    /// `household_status`) for today.
     visits: Vec<NaiveDate>,
 }
 
