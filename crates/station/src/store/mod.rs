@@ -20,6 +20,7 @@ mod overview;
 mod records_export;
 mod staff;
 mod summary;
+mod tallies;
 
 pub use duplicates::Duplicate;
 pub use overview::{BeatOverview, Overview, Worklist, WorklistItem};
@@ -39,6 +40,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         )),
         M::up(include_str!("../../migrations/0006_assigned_tasks.sql")),
         M::up(include_str!("../../migrations/0007_report_tallies.sql")),
+        M::up(include_str!("../../migrations/0008_tallies_from_rust.sql")),
     ])
 });
 
@@ -572,6 +574,7 @@ fn create_record(
     hlc: Hlc,
 ) -> Result<i64> {
     let c = columns(tx, entity, entity_id, values)?;
+    tallies::written(tx, entity, entity_id, &c.beat, values, None)?;
     exec(
         tx,
         "INSERT INTO records (entity, id, version, deleted, beat, fields, created_version, created_device,
@@ -595,6 +598,7 @@ fn write_record<'a>(
     hlc: Hlc,
 ) -> Result<i64> {
     let c = columns(tx, entity, entity_id, values)?;
+    let old = tallies::before(tx, entity, entity_id)?;
     let updated = exec(
         tx,
         "UPDATE records SET version = ?3, deleted = ?4, beat = ?5, fields = ?6, address_norm = ?7, id_key = ?8,
@@ -609,6 +613,7 @@ fn write_record<'a>(
             entity.as_str()
         )));
     }
+    tallies::written(tx, entity, entity_id, &c.beat, values, old.as_ref())?;
     for field in set {
         exec(
             tx,

@@ -1,0 +1,183 @@
+//! The report tallies (tables of migration 0007) kept in step with every record written, in the
+//! same transaction: each household's status and last visit, visits per local day, beat, officer
+//! and rating, and each concern's status. Kept here from the values being written, rather than by
+//! triggers re-reading the record's JSON, because this runs for every change a station takes in.
+
+use super::{Result, exec, query_one};
+use doorstep_core::model::EntityKind;
+use rusqlite::{OptionalExtension, Transaction, params};
+use serde_json::{Map, Value};
+
+fn text<'a>(values: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
+    values.get(key).and_then(Value::as_str)
+}
+
+fn deleted(values: &Map<String, Value>) -> bool {
+    values
+        .get("deleted")
+        .and_then(Value::as_bool)
+        .unwrap_or(false)
+}
+
+/// The local calendar day of a stored time, as the tallies count visits.
+fn local_day(at: &str) -> Option<String> {
+    let t = chrono::DateTime::parse_from_rfc3339(at).ok()?;
+    Some(t.with_timezone(&chrono::Local).date_naive().to_string())
+}
+
+/// A visit as the tallies count it: (day, beat, officers and '' for the beat, rating).
+fn tally_keys(
+    beat: &str,
+    visit: &Map<String, Value>,
+) -> Option<(String, String, Vec<String>, String)> {
+    let day = local_day(text(visit, "visited_at")?)?;
+    let mut officers = vec![String::new()];
+    officers.extend(
+        visit
+            .get("officers")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|o| o.as_str().map(str::to_string)),
+    );
+    let rating = text(visit, "rating").unwrap_or_default().to_string();
+    Some((day, beat.to_string(), officers, rating))
+}
+
+fn add_to_tally(
+    tx: &Transaction<'_>,
+    beat: &str,
+    visit: &Map<String, Value>,
+    n: i64,
+) -> Result<()> {
+    if deleted(visit) {
+        return Ok(());
+    }
+    let Some((day, beat, officers, rating)) = tally_keys(beat, visit) else {
+        return Ok(());
+    };
+    for officer in officers {
+        exec(
+            tx,
+            "INSERT INTO visit_tally (day, beat, officer, rating, n) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (day, beat, officer, rating) DO UPDATE SET n = n + excluded.n",
+            params![day, beat, officer, rating, n],
+        )?;
+    }
+    Ok(())
+}
+
+/// Works a household's last visit out again from its visits (after a visit moved or went).
+fn recompute_last_visit(tx: &Transaction<'_>, household: &str) -> Result<()> {
+    exec(
+        tx,
+        "UPDATE household_status SET last_visit_on = (
+             SELECT max(substr(json_extract(v.fields, '$.visited_at'), 1, 10)) FROM records v
+             WHERE v.entity = 'visit' AND v.deleted = 0 AND json_extract(v.fields, '$.household_id') = ?1)
+         WHERE id = ?1",
+        [household],
+    )?;
+    Ok(())
+}
+
+/// The stored beat and values of a record, before it is overwritten.
+pub(super) fn before(
+    tx: &Transaction<'_>,
+    entity: EntityKind,
+    id: &str,
+) -> Result<Option<(String, Map<String, Value>)>> {
+    if entity != EntityKind::Visit {
+        return Ok(None);
+    }
+    let row: Option<(String, String)> = query_one(
+        tx,
+        "SELECT beat, fields FROM records WHERE entity = ?1 AND id = ?2",
+        params![entity.as_str(), id],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )
+    .optional()?;
+    Ok(match row {
+        Some((beat, fields)) => Some((beat, serde_json::from_str(&fields)?)),
+        None => None,
+    })
+}
+
+/// Brings the tallies in step with a record just written: `old` is the visit it replaced (see
+/// [`before`]), `None` for a new record.
+pub(super) fn written(
+    tx: &Transaction<'_>,
+    entity: EntityKind,
+    id: &str,
+    beat: &str,
+    values: &Map<String, Value>,
+    old: Option<&(String, Map<String, Value>)>,
+) -> Result<()> {
+    match entity {
+        EntityKind::Household => {
+            let tags = values
+                .get("tags")
+                .map(Value::to_string)
+                .unwrap_or_else(|| "[]".into());
+            exec(
+                tx,
+                "INSERT INTO household_status (id, beat, tags, registered_on, deleted) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (id) DO UPDATE SET beat = excluded.beat, tags = excluded.tags,
+                     registered_on = excluded.registered_on, deleted = excluded.deleted",
+                params![
+                    id,
+                    beat,
+                    tags,
+                    text(values, "registered_at").and_then(|t| t.get(..10)),
+                    deleted(values)
+                ],
+            )?;
+        }
+        EntityKind::Visit => {
+            let household = text(values, "household_id").unwrap_or_default();
+            match old {
+                None => {
+                    if !deleted(values) {
+                        exec(
+                            tx,
+                            "UPDATE household_status SET last_visit_on = max(coalesce(last_visit_on, ''), ?2) WHERE id = ?1",
+                            params![
+                                household,
+                                text(values, "visited_at").and_then(|t| t.get(..10))
+                            ],
+                        )?;
+                    }
+                }
+                Some((old_beat, old_values)) => {
+                    add_to_tally(tx, old_beat, old_values, -1)?;
+                    recompute_last_visit(tx, household)?;
+                    let moved_from = text(old_values, "household_id").unwrap_or_default();
+                    if moved_from != household {
+                        recompute_last_visit(tx, moved_from)?;
+                    }
+                }
+            }
+            add_to_tally(tx, beat, values, 1)?;
+        }
+        EntityKind::Concern => {
+            exec(
+                tx,
+                "INSERT OR REPLACE INTO concern_status (id, beat, category, urgency, status, raised_at, feedback_at,
+                                                         closed_at, deleted)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                params![
+                    id,
+                    beat,
+                    text(values, "category"),
+                    text(values, "urgency"),
+                    text(values, "status"),
+                    text(values, "raised_at"),
+                    text(values, "feedback_at"),
+                    text(values, "closed_at"),
+                    deleted(values)
+                ],
+            )?;
+        }
+        EntityKind::Resident | EntityKind::Task => {}
+    }
+    Ok(())
+}
