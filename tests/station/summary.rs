@@ -74,14 +74,24 @@ fn concern(
     device.store.save(&c).unwrap();
 }
 
-/// An authorised download from the station: (status, bytes).
+/// An authorised download of the summary: (status, bytes).
 fn download(station: &Station, query: &str) -> (u16, Vec<u8>) {
+    fetch(station, &format!("summary/export?{query}"))
+}
+
+/// An authorised download of records: (status, bytes).
+fn export(station: &Station, query: &str) -> (u16, Vec<u8>) {
+    fetch(station, &format!("export?{query}"))
+}
+
+/// An authorised GET of a file from the station's API: (status, bytes).
+fn fetch(station: &Station, path: &str) -> (u16, Vec<u8>) {
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .build()
         .into();
     let mut response = agent
-        .get(&format!("{}/api/v1/summary/export?{query}", station.url))
+        .get(&format!("{}/api/v1/{path}", station.url))
         .header("Authorization", &format!("Bearer {PASSWORD}"))
         .call()
         .unwrap();
@@ -288,23 +298,6 @@ fn last_months_summary_has_the_hand_worked_figures_and_exports_to_pdf_xlsx_and_c
     );
     let (status, _) = download(&station, &format!("month={m}&format=docx"));
     assert_eq!(status, 400);
-}
-
-/// An authorised download of records: (status, bytes).
-fn export(station: &Station, query: &str) -> (u16, Vec<u8>) {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into();
-    let mut response = agent
-        .get(&format!("{}/api/v1/export?{query}", station.url))
-        .header("Authorization", &format!("Bearer {PASSWORD}"))
-        .call()
-        .unwrap();
-    (
-        response.status().as_u16(),
-        response.body_mut().read_to_vec().unwrap(),
-    )
 }
 
 #[test]

@@ -345,6 +345,32 @@ async fn worklist(
     Ok(Json(items).into_response())
 }
 
+/// A file to download. Its name may hold a beat's Chinese name: it goes in its RFC 5987 form, with
+/// an ASCII stand-in for old clients.
+fn file(bytes: Vec<u8>, content_type: &str, name: &str) -> Response {
+    let encoded: String = name
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' => (b as char).to_string(),
+            b => format!("%{b:02X}"),
+        })
+        .collect();
+    let extension = name.rsplit('.').next().unwrap_or("bin");
+    (
+        [
+            ("content-type", content_type.to_string()),
+            (
+                "content-disposition",
+                format!(
+                    "attachment; filename=\"doorstep.{extension}\"; filename*=UTF-8''{encoded}"
+                ),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
 /// Which month's summary, of which beat (all beats if none), and as what.
 #[derive(Deserialize, utoipa::IntoParams)]
 pub struct SummaryQuery {
@@ -424,25 +450,7 @@ async fn summary_export(
         ReportError::NoFont => ApiError::Unavailable(e.to_string()),
         e => ApiError::Internal(e.to_string()),
     })?;
-    // The beat's name is Chinese: the file name goes in its RFC 5987 form.
-    let encoded: String = name
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' => (b as char).to_string(),
-            b => format!("%{b:02X}"),
-        })
-        .collect();
-    Ok((
-        [
-            ("content-type", content_type.to_string()),
-            (
-                "content-disposition",
-                format!("attachment; filename=\"summary.{extension}\"; filename*=UTF-8''{encoded}"),
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(file(bytes, content_type, &name))
 }
 
 /// Which records to export: a date range (local dates, both included), a beat, and the file.
@@ -508,17 +516,7 @@ async fn export(
         )
     };
     let bytes = bytes.map_err(|e| ApiError::Internal(e.to_string()))?;
-    Ok((
-        [
-            ("content-type", content_type.to_string()),
-            (
-                "content-disposition",
-                format!("attachment; filename=\"{name}\""),
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(file(bytes, content_type, &name))
 }
 
 /// Open follow-up tasks, soonest due first.

@@ -4,9 +4,10 @@
 //! open concerns by category and urgency; satisfaction this month against last; coverage over the
 //! last twelve weeks; and how long closed concerns took.
 //!
-//! It reads the tallies migration 0007 keeps with triggers (each household's last visit, visits per
-//! day, beat, officer and rating, each concern's status), so its cost does not grow with the visits
-//! held; only a past day's coverage not yet remembered is worked out from every visit, once.
+//! It reads the tallies of migration 0007, kept with every write by `tallies.rs` (each household's
+//! last visit, visits per day, beat, officer and rating, each concern's status), so its cost does
+//! not grow with the visits held; only a past day's coverage not yet remembered is worked out from
+//! every visit, once.
 //!
 //! Due dates use the default visit intervals (officers may set their own on their laptops; the
 //! station does not know those yet).
@@ -150,9 +151,9 @@ fn officer_entry<'a>(
 }
 
 impl StationStore {
-    /// The overview as of `today`. Read from the tallies the triggers of migration 0007 keep, so
-    /// that it does not depend on how many visits the station holds; only coverage on past days
-    /// not yet worked out needs every visit, once (see [`Self::coverage_on`]).
+    /// The overview as of `today`, read from the tallies so that it does not depend on how many
+    /// visits the station holds; only coverage on past days not yet worked out needs every visit,
+    /// once (see [`Self::coverage_on`]).
     pub fn overview(&self, today: NaiveDate) -> Result<Overview> {
         let policy = VisitPolicy::default();
         let mut beats: BTreeMap<String, BeatOverview> = BTreeMap::new();

@@ -180,7 +180,7 @@ impl StationStore {
             }
         }
 
-        // Concerns raised, closed and answered in the month, from `concern_status` (migration 0007).
+        // Concerns raised, closed and answered in the month, from `concern_status` (see tallies.rs).
         let concern_count = |time: &str| -> Result<BTreeMap<String, u32>> {
             let sql = format!(
                 "SELECT category, count(*) FROM concern_status WHERE deleted = 0 AND (?3 IS NULL OR beat = ?3)
