@@ -141,6 +141,21 @@ fn the_overview_counts_coverage_overdue_visits_concerns_and_tasks_per_beat() {
     assert_eq!(officer("民警")["visits_this_week"], 2);
     assert_eq!(officer("张警官")["tasks_open"], 2);
     assert_eq!(officer("张警官")["tasks_overdue"], 1);
+    // Zhang's laptop is enrolled for 幸福社区: its coverage is his.
+    assert_eq!(
+        (
+            &officer("张警官")["covered"],
+            &officer("张警官")["households"]
+        ),
+        (&1.into(), &3.into())
+    );
+    assert_eq!(
+        (
+            &officer("王警官")["covered"],
+            &officer("王警官")["households"]
+        ),
+        (&1.into(), &1.into())
+    );
     // Open concerns by category and urgency (both normal).
     assert_eq!(
         overview["open_concerns"],

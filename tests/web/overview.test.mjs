@@ -27,6 +27,7 @@ test("the overview shows figures and charts in Chinese, opens the records behind
 
     const row = await page.locator("[data-beat=幸福社区]").innerText();
     assert.match(row, /幸福社区\s+3\s+33%/);
+    assert.match(await page.locator("[data-officer=张警官]").innerText(), /张警官\s+33% \(1 \/ 3\)/);
     assert.match(await page.locator("#overview-body h1").innerText(), /概览/);
     // Charts: coverage over twelve weeks, concerns by category, closure times.
     assert.equal(await page.locator("svg.chart").count(), 3);

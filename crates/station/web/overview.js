@@ -126,9 +126,11 @@ export function renderOverview(root, data, ctx) {
   }
 
   const officerTable = el("table", { "data-table": "officers" });
-  officerTable.append(el("tr", {}, ...["officer", "visitsWeek", "visitsMonth", "tasksOpen", "tasksOverdue"].map((k) => el("th", { text: t(k) }))));
+  officerTable.append(el("tr", {}, ...["officer", "coverage", "visitsWeek", "visitsMonth", "tasksOpen", "tasksOverdue"].map((k) => el("th", { text: t(k) }))));
   for (const o of data.officers) {
-    officerTable.append(el("tr", {}, el("td", { text: o.officer }), el("td", { text: String(o.visits_this_week) }),
+    const coverage = o.households ? `${percent(o.covered, o.households)}% (${o.covered} / ${o.households})` : "—";
+    officerTable.append(el("tr", { "data-officer": o.officer }, el("td", { text: o.officer }), el("td", { text: coverage }),
+      el("td", { text: String(o.visits_this_week) }),
       el("td", { text: String(o.visits_this_month) }), el("td", { text: String(o.tasks_open) }),
       el("td", {}, number(o.tasks_overdue, "overdue_tasks", { officer: o.officer }, `${o.officer} · ${t("overdue_tasks")}`))));
   }

@@ -52,10 +52,14 @@ pub struct BeatOverview {
     pub tasks_overdue: u32,
 }
 
-/// One officer's figures: visits they took part in, and tasks assigned to them.
+/// One officer's figures: coverage of their beats, visits they took part in, tasks assigned to them.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, utoipa::ToSchema)]
 pub struct OfficerOverview {
     pub officer: String,
+    /// The households of the beats the officer's laptops are enrolled for, and how many of them
+    /// are visited within their interval.
+    pub households: u32,
+    pub covered: u32,
     pub visits_this_week: u32,
     pub visits_this_month: u32,
     pub tasks_open: u32,
@@ -291,6 +295,18 @@ impl StationStore {
             o.tasks_overdue += u32::from(overdue);
         }
 
+        // Coverage of each officer's beats (an officer with two laptops counts a beat once).
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT DISTINCT d.officer_name, b.value FROM devices d, json_each(d.beats) b",
+        )?;
+        for row in stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))? {
+            let (officer, beat) = row?;
+            if let Some(b) = beats.get(&beat) {
+                let o = officer_entry(&mut officers, &officer);
+                o.households += b.figures.households;
+                o.covered += b.figures.covered;
+            }
+        }
         Ok(Overview {
             date: today,
             beats: beats.into_values().collect(),
