@@ -214,6 +214,16 @@ fn the_overview_counts_coverage_overdue_visits_concerns_and_tasks_per_beat() {
         (1, &"燃气管老化".into())
     );
     assert_eq!(list("list=open_concerns").len(), 2);
+    let visits = list("list=visits_this_week&beat=%E5%B9%B8%E7%A6%8F%E7%A4%BE%E5%8C%BA");
+    assert_eq!(
+        (visits.len(), &visits[0]["address"], &visits[0]["detail"]),
+        (1, &"幸福路4号".into(), &"warmth".into())
+    );
+    assert_eq!(
+        list("list=visits_this_month&officer=%E6%B0%91%E8%AD%A6").len(),
+        2,
+        "the visits 民警 made this month"
+    );
     let (status, body) = station.get("worklist?list=everything");
     assert_eq!(status, 400, "an unknown list is a bad request: {body}");
 

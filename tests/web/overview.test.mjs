@@ -62,6 +62,11 @@ test("the overview shows figures and charts in Chinese, opens the records behind
     assert.match(text, /独居老人/);
     assert.match(await page.locator("#worklist h2").innerText(), /幸福社区 · 逾期未访住户 \(2\)/);
 
+    // And this week's visits of the beat.
+    await page.locator("[data-beat=幸福社区] [data-list=visits_this_week]").click();
+    await page.waitForFunction(() => document.querySelector("#worklist h2")?.textContent.includes("本周走访"));
+    assert.match(await page.locator("[data-table=worklist]").innerText(), /幸福路4号.*送温暖/s);
+
     // The monthly summary of this month, on screen and downloaded as a PDF.
     await page.click("[data-tab=summary]");
     const now = new Date();

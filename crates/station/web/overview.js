@@ -14,6 +14,7 @@ const TEXT = {
     satisfaction: "开门评警满意度", thisMonth: "本月", lastMonth: "上月", list: "明细", close: "关闭", address: "地址",
     text: "内容", detail: "类别/责任人", date: "日期", days: "逾期天数", nothing: "没有记录。", noData: "暂无数据", noHouseholds: "还没有住户：民警同步后这里会显示各责任区的情况。",
     overdue_households: "逾期未访住户", overdue_tasks: "逾期任务", open_concerns: "未办结问题", awaiting_feedback: "待反馈群众",
+    visits_this_week: "本周走访", visits_this_month: "本月走访",
     visits: "走访次数", byPurpose: "按走访目的", householdsVisited: "走访住户", vulnerableVisited: "困难群体住户走访",
     concerns: "群众反映问题", category: "类别", raised: "新增", closed: "办结", median: "办结用时中位数（天）",
     feedback: "已向群众反馈", opinions: "群众意见建议（按五访分类）", ratings: "开门评警",
@@ -27,6 +28,7 @@ const TEXT = {
     list: "Records", close: "Close", address: "Address", text: "What", detail: "Category / assignee", date: "Date", days: "Days overdue",
     nothing: "No records.", noData: "No data yet", noHouseholds: "No households yet: they appear here once officers sync.",
     overdue_households: "Overdue households", overdue_tasks: "Overdue tasks", open_concerns: "Open concerns", awaiting_feedback: "Awaiting feedback",
+    visits_this_week: "Visits this week", visits_this_month: "Visits this month",
     visits: "Visits", byPurpose: "By purpose", householdsVisited: "Households visited", vulnerableVisited: "Vulnerable households visited",
     concerns: "Residents' concerns", category: "Category", raised: "Raised", closed: "Closed", median: "Median days to close",
     feedback: "Residents told the result", opinions: "Opinions by inquiry area", ratings: "Satisfaction",
@@ -98,7 +100,7 @@ export function renderOverview(root, data, ctx) {
   const cards = [
     [t("coverage"), el("span", { class: "big", text: households ? `${percent(covered, households)}%` : "—" }), `${covered} / ${households}`],
     [t("overdue"), number(sum("overdue"), "overdue_households"), `${t("over30")} ${sum("overdue_over_30")} · ${t("over90")} ${sum("overdue_over_90")}`],
-    [t("visitsWeek"), el("span", { class: "big", text: String(sum("visits_this_week")) }), `${t("visitsMonth")} ${sum("visits_this_month")}`],
+    [t("visitsWeek"), number(sum("visits_this_week"), "visits_this_week"), `${t("visitsMonth")} ${sum("visits_this_month")}`],
     [t("openConcerns"), number(sum("open_concerns"), "open_concerns"), ""],
     [t("awaiting"), number(sum("awaiting_feedback"), "awaiting_feedback"), ""],
     [t("tasksOverdue"), number(sum("tasks_overdue"), "overdue_tasks"), ""],
@@ -119,7 +121,8 @@ export function renderOverview(root, data, ctx) {
       el("td", {}, meter, el("span", { text: ` ${share}%` })),
       el("td", {}, number(b.overdue, "overdue_households", { beat: b.beat }, `${b.beat} · ${t("overdue_households")}`),
         el("span", { class: "muted small", text: ` (${b.overdue_over_30} / ${b.overdue_over_90})` })),
-      el("td", { text: String(b.visits_this_week) }), el("td", { text: String(b.visits_this_month) }),
+      el("td", {}, number(b.visits_this_week, "visits_this_week", { beat: b.beat }, `${b.beat} · ${t("visits_this_week")}`)),
+      el("td", {}, number(b.visits_this_month, "visits_this_month", { beat: b.beat }, `${b.beat} · ${t("visits_this_month")}`)),
       el("td", {}, number(b.open_concerns, "open_concerns", { beat: b.beat }, `${b.beat} · ${t("open_concerns")}`)),
       el("td", {}, number(b.awaiting_feedback, "awaiting_feedback", { beat: b.beat }, `${b.beat} · ${t("awaiting_feedback")}`)),
       el("td", {}, number(b.tasks_overdue, "overdue_tasks", { beat: b.beat }, `${b.beat} · ${t("overdue_tasks")}`))));
@@ -130,8 +133,8 @@ export function renderOverview(root, data, ctx) {
   for (const o of data.officers) {
     const coverage = o.households ? `${percent(o.covered, o.households)}% (${o.covered} / ${o.households})` : "—";
     officerTable.append(el("tr", { "data-officer": o.officer }, el("td", { text: o.officer }), el("td", { text: coverage }),
-      el("td", { text: String(o.visits_this_week) }),
-      el("td", { text: String(o.visits_this_month) }), el("td", { text: String(o.tasks_open) }),
+      el("td", {}, number(o.visits_this_week, "visits_this_week", { officer: o.officer }, `${o.officer} · ${t("visits_this_week")}`)),
+      el("td", {}, number(o.visits_this_month, "visits_this_month", { officer: o.officer }, `${o.officer} · ${t("visits_this_month")}`)), el("td", { text: String(o.tasks_open) }),
       el("td", {}, number(o.tasks_overdue, "overdue_tasks", { officer: o.officer }, `${o.officer} · ${t("overdue_tasks")}`))));
   }
 

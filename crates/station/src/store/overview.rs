@@ -495,6 +495,10 @@ pub enum Worklist {
     OpenConcerns,
     /// Resolved concerns whose resident has not been told the result, oldest first.
     AwaitingFeedback,
+    /// Visits since Monday, newest first.
+    VisitsThisWeek,
+    /// Visits since the first of the month, newest first.
+    VisitsThisMonth,
 }
 
 /// One record behind a number. Never a concern's reporter: the list is for chasing work, and a
@@ -570,6 +574,22 @@ impl StationStore {
                  ORDER BY json_extract(r.fields, '$.due_date') LIMIT 500",
                 params![today.to_string(), beat, officer],
             )?,
+            Worklist::VisitsThisWeek | Worklist::VisitsThisMonth => {
+                let (week, month) = week_and_month_start(today);
+                let since = if list == Worklist::VisitsThisWeek { week } else { month };
+                self.items(
+                    "SELECT 'visit', r.id, r.beat, coalesce(json_extract(h.fields, '$.address'), ''),
+                            json_extract(r.fields, '$.notes'),
+                            (SELECT group_concat(value, ',') FROM json_each(r.fields, '$.purposes')),
+                            substr(json_extract(r.fields, '$.visited_at'), 1, 10), NULL
+                     FROM records r LEFT JOIN records h ON h.entity = 'household' AND h.id = json_extract(r.fields, '$.household_id')
+                     WHERE r.entity = 'visit' AND r.deleted = 0 AND json_extract(r.fields, '$.visited_at') >= ?1
+                       AND (?2 IS NULL OR r.beat = ?2)
+                       AND (?3 IS NULL OR EXISTS (SELECT 1 FROM json_each(r.fields, '$.officers') WHERE value = ?3))
+                     ORDER BY json_extract(r.fields, '$.visited_at') DESC LIMIT 500",
+                    params![local_day_start(since), beat, officer],
+                )?
+            }
             Worklist::OpenConcerns | Worklist::AwaitingFeedback => self.items(
                 "SELECT 'concern', r.id, r.beat, coalesce(json_extract(h.fields, '$.address'), ''), json_extract(r.fields, '$.summary'),
                         json_extract(r.fields, '$.category'), substr(json_extract(r.fields, '$.raised_at'), 1, 10), NULL
