@@ -17,6 +17,9 @@ test("the overview shows figures and charts in Chinese, opens the records behind
   });
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 1400 }, locale: "zh-CN", acceptDownloads: true });
+    // The station sends a strict content security policy: nothing on the page may break it.
+    const violations = [];
+    page.on("console", (m) => /Content Security Policy/i.test(m.text()) && violations.push(m.text()));
     await page.goto(url);
     await page.fill("#staff", "李所长");
     await page.fill("#password", password);
@@ -27,6 +30,7 @@ test("the overview shows figures and charts in Chinese, opens the records behind
 
     const row = await page.locator("[data-beat=幸福社区]").innerText();
     assert.match(row, /幸福社区\s+3\s+33%/);
+    assert.equal(await page.locator("[data-beat=幸福社区] .meter > span").evaluate((e) => e.style.width), "33%");
     assert.match(await page.locator("[data-officer=张警官]").innerText(), /张警官\s+33% \(1 \/ 3\)/);
     assert.match(await page.locator("#overview-body h1").innerText(), /概览/);
     // Charts: coverage over twelve weeks, concerns by category, closure times.
@@ -93,6 +97,7 @@ test("the overview shows figures and charts in Chinese, opens the records behind
     for await (const chunk of await workbook.createReadStream()) parts.push(chunk);
     assert.equal(Buffer.concat(parts).subarray(0, 2).toString(), "PK", "an XLSX is a zip");
     assert.equal(await page.locator("#summary-error").innerText(), "");
+    assert.deepEqual(violations, [], "the page keeps to its security policy");
   } finally {
     await browser.close();
   }
