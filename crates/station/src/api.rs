@@ -349,13 +349,7 @@ async fn worklist(
 /// A file to download. Its name may hold a beat's Chinese name: it goes in its RFC 5987 form, with
 /// an ASCII stand-in for old clients.
 fn file(bytes: Vec<u8>, content_type: &str, name: &str) -> Response {
-    let encoded: String = name
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' => (b as char).to_string(),
-            b => format!("%{b:02X}"),
-        })
-        .collect();
+    let encoded = percent_encoding::utf8_percent_encode(name, percent_encoding::NON_ALPHANUMERIC);
     let extension = name.rsplit('.').next().unwrap_or("bin");
     (
         [
