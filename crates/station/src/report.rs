@@ -164,12 +164,17 @@ pub fn rows(s: &MonthlySummary, lang: Lang) -> Vec<Vec<String>> {
 }
 
 pub fn csv(s: &MonthlySummary, lang: Lang) -> Result<Vec<u8>, ReportError> {
+    csv_bytes(rows(s, lang))
+}
+
+/// Rows as CSV, UTF-8 with a byte-order mark so that spreadsheet software reads the Chinese.
+fn csv_bytes(rows: Vec<Vec<String>>) -> Result<Vec<u8>, ReportError> {
     let mut out = "\u{feff}".as_bytes().to_vec();
     {
         let mut w = csv::WriterBuilder::new()
             .flexible(true)
             .from_writer(&mut out);
-        for row in rows(s, lang) {
+        for row in rows {
             w.write_record(&row)?;
         }
         w.flush().map_err(csv::Error::from)?;
@@ -511,15 +516,7 @@ fn readable_rows(table: &crate::store::Table, lang: Lang) -> Vec<Vec<String>> {
 
 /// One table of records as CSV (UTF-8 with a byte-order mark).
 pub fn records_csv(table: &crate::store::Table, lang: Lang) -> Result<Vec<u8>, ReportError> {
-    let mut out = "\u{feff}".as_bytes().to_vec();
-    {
-        let mut w = csv::Writer::from_writer(&mut out);
-        for row in readable_rows(table, lang) {
-            w.write_record(&row)?;
-        }
-        w.flush().map_err(csv::Error::from)?;
-    }
-    Ok(out)
+    csv_bytes(readable_rows(table, lang))
 }
 
 /// The visits and the concerns as two sheets of one workbook.

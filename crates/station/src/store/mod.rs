@@ -27,7 +27,7 @@ pub use overview::{BeatOverview, Overview, Worklist, WorklistItem};
 pub use records_export::{CONFIDENTIAL, Table};
 use staff::record_staff_action;
 pub use staff::{DeviceView, TaskView};
-pub use summary::{MonthlySummary, VULNERABLE, parse_month};
+pub use summary::MonthlySummary;
 
 static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
     Migrations::new(vec![
@@ -501,7 +501,6 @@ struct Columns {
 fn columns(
     tx: &Transaction<'_>,
     entity: EntityKind,
-    id: &str,
     values: &Map<String, Value>,
 ) -> Result<Columns> {
     let text = |field: &str| {
@@ -517,21 +516,6 @@ fn columns(
         ),
         _ => (None, None),
     };
-    if entity == EntityKind::Task {
-        // Whoever a task is (or was) assigned to receives it, and what it is about.
-        exec(
-            tx,
-            "INSERT INTO assigned (assignee, task_id, household_id, concern_id) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT (assignee, task_id) DO UPDATE SET household_id = excluded.household_id,
-                 concern_id = excluded.concern_id",
-            params![
-                text("assignee").trim(),
-                id,
-                text("household_id"),
-                values.get("concern_id").and_then(Value::as_str)
-            ],
-        )?;
-    }
     Ok(Columns {
         version: next_version(tx)?,
         beat: beat_of(tx, entity, values)?,
@@ -573,7 +557,7 @@ fn create_record(
     device: DeviceId,
     hlc: Hlc,
 ) -> Result<i64> {
-    let c = columns(tx, entity, entity_id, values)?;
+    let c = columns(tx, entity, values)?;
     tallies::written(tx, entity, entity_id, &c.beat, values, None)?;
     exec(
         tx,
@@ -597,7 +581,7 @@ fn write_record<'a>(
     device: DeviceId,
     hlc: Hlc,
 ) -> Result<i64> {
-    let c = columns(tx, entity, entity_id, values)?;
+    let c = columns(tx, entity, values)?;
     let old = tallies::before(tx, entity, entity_id)?;
     let updated = exec(
         tx,

@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 use std::collections::{BTreeMap, HashSet};
 
 /// Households with these tags are the vulnerable ones the summary counts apart.
-pub const VULNERABLE: &[Tag] = &[
+const VULNERABLE: &[Tag] = &[
     Tag::ElderlyAlone,
     Tag::LowIncome,
     Tag::LeftBehindChildren,
@@ -70,7 +70,7 @@ pub struct AreaOpinions {
 }
 
 /// The first day of a `YYYY-MM` month, or a reason it is not one.
-pub fn parse_month(month: &str) -> Result<NaiveDate> {
+fn parse_month(month: &str) -> Result<NaiveDate> {
     NaiveDate::parse_from_str(&format!("{}-01", month.trim()), "%Y-%m-%d")
         .map_err(|_| bad(format!("{month:?} is not a month: use YYYY-MM")))
 }

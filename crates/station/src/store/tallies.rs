@@ -1,6 +1,7 @@
-//! The report tallies (tables of migration 0007) kept in step with every record written, in the
-//! same transaction: each household's status and last visit, visits per local day, beat, officer
-//! and rating, and each concern's status. Kept here from the values being written, rather than by
+//! The tables derived from records, kept in step with every record written, in the same
+//! transaction: the report tallies of migration 0007 (each household's status and last visit,
+//! visits per local day, beat, officer and rating, each concern's status) and who each task is or
+//! was assigned to (migration 0006, for pulls). Kept here from the values being written, rather than by
 //! triggers re-reading the record's JSON, because this runs for every change a station takes in.
 
 use super::{Result, exec, query_one};
@@ -177,7 +178,22 @@ pub(super) fn written(
                 ],
             )?;
         }
-        EntityKind::Resident | EntityKind::Task => {}
+        EntityKind::Task => {
+            // Whoever a task is (or was) assigned to receives it, and what it is about.
+            exec(
+                tx,
+                "INSERT INTO assigned (assignee, task_id, household_id, concern_id) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (assignee, task_id) DO UPDATE SET household_id = excluded.household_id,
+                     concern_id = excluded.concern_id",
+                params![
+                    text(values, "assignee").unwrap_or_default().trim(),
+                    id,
+                    text(values, "household_id").unwrap_or_default(),
+                    text(values, "concern_id")
+                ],
+            )?;
+        }
+        EntityKind::Resident => {}
     }
     Ok(())
 }
