@@ -6,8 +6,7 @@
 use crate::error::{CommandError, CommandResult};
 use crate::state::AppState;
 use doorstep_core::Store;
-use doorstep_core::store::remote::StationLink;
-use doorstep_sync::{Progress, SyncReport};
+use doorstep_sync::{Enrolment, Progress, SyncReport};
 use std::sync::Mutex;
 use std::time::Duration;
 use tauri::{AppHandle, Emitter, Manager, State};
@@ -30,6 +29,12 @@ fn run(app: &AppHandle) -> CommandResult<SyncReport> {
     let result = doorstep_sync::sync(&mut store, |p: Progress| {
         let _ = app.emit("sync-progress", &p);
     });
+    if matches!(result, Err(doorstep_sync::SyncError::WipeOrdered)) {
+        // The station revoked this laptop and ordered its data erased: erase, then say so (the
+        // window shows it in place of everything else; see the `device-wiped` event).
+        store.erase_contents()?;
+        let _ = app.emit("device-wiped", ());
+    }
     let outcome = result.map_err(CommandError::from);
     let _ = app.emit("sync-finished", outcome.as_ref().ok());
     outcome
@@ -46,19 +51,14 @@ pub async fn sync_now(app: AppHandle) -> CommandResult<SyncReport> {
         })?
 }
 
+/// Enrols with the one-time code from the station's administrator; answers the officer's name as
+/// the station knows it and the pinned certificate's fingerprint, for comparing with the station's.
 #[tauri::command]
-pub async fn enroll_station(app: AppHandle, url: String, password: String) -> CommandResult<()> {
-    tauri::async_runtime::spawn_blocking(move || -> CommandResult<()> {
+pub async fn enroll_station(app: AppHandle, url: String, code: String) -> CommandResult<Enrolment> {
+    tauri::async_runtime::spawn_blocking(move || -> CommandResult<Enrolment> {
         let state = app.state::<AppState>();
         let mut store = Store::open(&state.path)?;
-        doorstep_sync::enroll(
-            &mut store,
-            StationLink {
-                url: url.trim().to_string(),
-                password,
-            },
-        )?;
-        Ok(())
+        Ok(doorstep_sync::enroll(&mut store, &url, &code)?)
     })
     .await
     .map_err(|e| {

@@ -1,23 +1,13 @@
 //! Getting changes to the station exactly once: re-sent batches, a push cut in the middle, changes
 //! arriving out of order, and requests the station must refuse without storing anything.
 
-use crate::support::{Device, PASSWORD, Station, new_household};
+use crate::support::{Device, Station, new_household, pinned_agent};
 use doorstep_protocol::{PushRequest, PushResponse};
 
-fn raw_push(station: &Station, request: &PushRequest) -> (u16, String) {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into();
-    let mut response = agent
-        .post(&format!("{}/api/v1/push", station.url))
-        .header("Authorization", &format!("Bearer {PASSWORD}"))
-        .send_json(request)
-        .unwrap();
-    (
-        response.status().as_u16(),
-        response.body_mut().read_to_string().unwrap(),
-    )
+/// A push made by hand with the laptop's credential.
+fn raw_push(station: &Station, device: &Device, request: &PushRequest) -> (u16, String) {
+    let body = serde_json::to_value(request).unwrap();
+    station.request("POST", "push", &device.credential(), Some(&body))
 }
 
 #[test]
@@ -32,9 +22,9 @@ fn a_batch_pushed_twice_stores_nothing_twice() {
         device_id: zhang.store.device().unwrap().device_id,
         changes,
     };
-    let (status, first) = raw_push(&station, &request);
+    let (status, first) = raw_push(&station, &zhang, &request);
     assert_eq!(status, 200);
-    let (_, second) = raw_push(&station, &request);
+    let (_, second) = raw_push(&station, &zhang, &request);
     let first: PushResponse = serde_json::from_str(&first).unwrap();
     let second: PushResponse = serde_json::from_str(&second).unwrap();
     assert_eq!((first.stored, first.acked_seq), (5, 5));
@@ -58,6 +48,7 @@ fn a_push_cut_in_the_middle_is_retried_and_converges() {
     let device_id = zhang.store.device().unwrap().device_id;
     raw_push(
         &station,
+        &zhang,
         &PushRequest {
             device_id,
             changes: first_half,
@@ -88,6 +79,7 @@ fn a_devices_later_change_arriving_first_waits_for_the_earlier_one_without_a_fal
 
     let (_, later_first) = raw_push(
         &station,
+        &zhang,
         &PushRequest {
             device_id,
             changes: vec![changes[1].clone()],
@@ -103,6 +95,7 @@ fn a_devices_later_change_arriving_first_waits_for_the_earlier_one_without_a_fal
 
     let (_, then) = raw_push(
         &station,
+        &zhang,
         &PushRequest {
             device_id,
             changes: vec![changes[0].clone()],
@@ -134,6 +127,7 @@ fn bad_requests_get_a_4xx_with_a_reason_and_store_nothing() {
         .insert("favourite_colour".into(), serde_json::json!("red"));
     let (status, body) = raw_push(
         &station,
+        &zhang,
         &PushRequest {
             device_id,
             changes: changes.clone(),
@@ -149,6 +143,7 @@ fn bad_requests_get_a_4xx_with_a_reason_and_store_nothing() {
         .insert("tags".into(), serde_json::json!("not a list"));
     let (status, _) = raw_push(
         &station,
+        &zhang,
         &PushRequest {
             device_id,
             changes: changes.clone(),
@@ -160,6 +155,7 @@ fn bad_requests_get_a_4xx_with_a_reason_and_store_nothing() {
     let stranger = doorstep_core::ids::DeviceId::new();
     let (status, body) = raw_push(
         &station,
+        &zhang,
         &PushRequest {
             device_id: stranger,
             changes: vec![],
@@ -167,15 +163,12 @@ fn bad_requests_get_a_4xx_with_a_reason_and_store_nothing() {
     );
     assert_eq!(status, 403, "{body}");
 
-    // Malformed and truncated JSON, and a wrong password.
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into();
+    // Malformed and truncated JSON, and a made-up credential.
+    let agent = pinned_agent(&station.certificate());
     let url = format!("{}/api/v1/push", station.url);
     let status = agent
         .post(&url)
-        .header("Authorization", &format!("Bearer {PASSWORD}"))
+        .header("Authorization", &format!("Bearer {}", zhang.credential()))
         .header("Content-Type", "application/json")
         .send("{\"device_id\": \"")
         .unwrap()
@@ -184,7 +177,7 @@ fn bad_requests_get_a_4xx_with_a_reason_and_store_nothing() {
     assert_eq!(status, 400);
     let status = agent
         .post(&url)
-        .header("Authorization", "Bearer guess")
+        .header("Authorization", "Bearer d.guess")
         .send_json(serde_json::json!({}))
         .unwrap()
         .status()

@@ -2,7 +2,7 @@
 //! the files sent up — a PDF checked page by page as images (pdftoppm) and as text (pdftotext),
 //! an XLSX read back, and a CSV with its byte-order mark.
 
-use crate::support::{Device, PASSWORD, Station};
+use crate::support::{Device, Station};
 use chrono::{DateTime, Datelike, Months, NaiveDate, Utc};
 use doorstep_core::model::{
     Concern, ConcernCategory, ConcernStatus, FeedbackMethod, Household, HouseholdKind, InquiryArea,
@@ -84,21 +84,9 @@ fn export(station: &Station, query: &str) -> (u16, Vec<u8>) {
     fetch(station, &format!("export?{query}"))
 }
 
-/// An authorised GET of a file from the station's API: (status, bytes).
+/// A staff member's GET of a file from the station's API: (status, bytes).
 fn fetch(station: &Station, path: &str) -> (u16, Vec<u8>) {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into();
-    let mut response = agent
-        .get(&format!("{}/api/v1/{path}", station.url))
-        .header("Authorization", &format!("Bearer {PASSWORD}"))
-        .call()
-        .unwrap();
-    (
-        response.status().as_u16(),
-        response.body_mut().read_to_vec().unwrap(),
-    )
+    station.request_bytes("GET", path, &station.staff_token, None)
 }
 
 #[test]

@@ -2,17 +2,23 @@
 
 use doorstep_core::Store;
 use doorstep_core::model::{Household, HouseholdKind};
-use doorstep_core::store::remote::StationLink;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
-pub const PASSWORD: &str = "test-station-password";
+pub const ADMIN_PASSWORD: &str = "test-admin-password";
+/// The staff account the tests act as (staff, not chief): 李所长 in every staff decision.
+pub const STAFF_USER: &str = "staff";
+pub const STAFF_PASSWORD: &str = "test-staff-password";
 
 pub struct Station {
     child: Child,
     pub url: String,
     pub dir: tempfile::TempDir,
+    agent: ureq::Agent,
+    /// A session of the staff account, as `Bearer` token.
+    pub staff_token: String,
+    pub admin_token: String,
 }
 
 impl Drop for Station {
@@ -37,14 +43,28 @@ fn station_binary() -> PathBuf {
     bin
 }
 
+/// A client that trusts exactly this certificate (as an enrolled laptop does).
+pub fn pinned_agent(certificate: &[u8]) -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .tls_config(doorstep_sync::tls::pinned(certificate))
+        .build()
+        .into()
+}
+
 impl Station {
     pub fn start() -> Station {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(
             dir.path().join("station.json"),
-            format!("{{\"password\": \"{PASSWORD}\"}}"),
+            format!("{{\"admin_password\": \"{ADMIN_PASSWORD}\"}}"),
         )
         .unwrap();
+        Self::start_in(dir)
+    }
+
+    /// Starts the station on a data folder prepared by the caller.
+    pub fn start_in(dir: tempfile::TempDir) -> Station {
         let mut child = Command::new(station_binary())
             .args(["serve", "--listen", "127.0.0.1:0", "--data"])
             .arg(dir.path())
@@ -58,10 +78,151 @@ impl Station {
             .unwrap();
         let url = line.trim().rsplit(' ').next().unwrap().to_string();
         assert!(
-            url.starts_with("http://127.0.0.1:"),
+            url.starts_with("https://127.0.0.1:"),
             "station said {line:?}"
         );
-        Station { child, url, dir }
+        let certificate = std::fs::read(dir.path().join("tls/cert.der")).unwrap();
+        let mut station = Station {
+            child,
+            url,
+            dir,
+            agent: pinned_agent(&certificate),
+            staff_token: String::new(),
+            admin_token: String::new(),
+        };
+        station.admin_token = station.sign_in("admin", ADMIN_PASSWORD);
+        station.create_account(STAFF_USER, "李所长", &["staff"], &[], STAFF_PASSWORD);
+        station.staff_token = station.sign_in(STAFF_USER, STAFF_PASSWORD);
+        station
+    }
+
+    pub fn certificate(&self) -> Vec<u8> {
+        std::fs::read(self.dir.path().join("tls/cert.der")).unwrap()
+    }
+
+    /// Signs in and returns the session token.
+    pub fn sign_in(&self, username: &str, password: &str) -> String {
+        let (status, body) = self.request(
+            "POST",
+            "session",
+            "",
+            Some(&serde_json::json!({"username": username, "password": password})),
+        );
+        assert_eq!(status, 200, "signing in as {username}: {body}");
+        let body: serde_json::Value = serde_json::from_str(&body).unwrap();
+        body["token"].as_str().unwrap().to_string()
+    }
+
+    /// Creates an account as the administrator; its id.
+    pub fn create_account(
+        &self,
+        username: &str,
+        name: &str,
+        roles: &[&str],
+        beats: &[&str],
+        password: &str,
+    ) -> String {
+        let (status, body) = self.request(
+            "POST",
+            "accounts",
+            &self.admin_token,
+            Some(&serde_json::json!({
+                "username": username, "display_name": name, "roles": roles, "beats": beats, "password": password
+            })),
+        );
+        assert_eq!(status, 200, "{body}");
+        serde_json::from_str::<serde_json::Value>(&body).unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
+    /// The officer's account (made on first use; a new beat is added to it), and a fresh one-time
+    /// enrolment code for one of their laptops.
+    pub fn enrollment_code(&self, officer: &str, beat: &str) -> String {
+        let (_, body) = self.request("GET", "accounts", &self.admin_token, None);
+        let accounts: Vec<serde_json::Value> = serde_json::from_str(&body).unwrap();
+        let id = match accounts.iter().find(|a| a["username"] == officer) {
+            Some(a) => {
+                let mut beats: Vec<String> = serde_json::from_value(a["beats"].clone()).unwrap();
+                if !beats.iter().any(|b| b == beat) {
+                    beats.push(beat.to_string());
+                    let (status, body) = self.request(
+                        "POST",
+                        &format!("accounts/{}", a["id"].as_str().unwrap()),
+                        &self.admin_token,
+                        Some(&serde_json::json!({ "beats": beats })),
+                    );
+                    assert_eq!(status, 200, "{body}");
+                }
+                a["id"].as_str().unwrap().to_string()
+            }
+            None => self.create_account(
+                officer,
+                officer,
+                &["officer"],
+                &[beat],
+                "officer-password-1",
+            ),
+        };
+        let (status, body) = self.request(
+            "POST",
+            &format!("accounts/{id}/enrollment-code"),
+            &self.admin_token,
+            None,
+        );
+        assert_eq!(status, 200, "{body}");
+        serde_json::from_str::<serde_json::Value>(&body).unwrap()["code"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
+    /// A request to the station's API with a bearer token (none if empty): (status, body).
+    pub fn request(
+        &self,
+        method: &str,
+        path: &str,
+        token: &str,
+        body: Option<&serde_json::Value>,
+    ) -> (u16, String) {
+        let (status, bytes) = self.request_bytes(method, path, token, body);
+        (status, String::from_utf8_lossy(&bytes).into_owned())
+    }
+
+    pub fn request_bytes(
+        &self,
+        method: &str,
+        path: &str,
+        token: &str,
+        body: Option<&serde_json::Value>,
+    ) -> (u16, Vec<u8>) {
+        let url = format!("{}/api/v1/{path}", self.url);
+        let auth = format!("Bearer {token}");
+        let result = match (method, body) {
+            ("GET", _) => {
+                let mut r = self.agent.get(&url);
+                if !token.is_empty() {
+                    r = r.header("Authorization", &auth);
+                }
+                r.call()
+            }
+            (_, body) => {
+                let mut r = self.agent.post(&url);
+                if !token.is_empty() {
+                    r = r.header("Authorization", &auth);
+                }
+                match body {
+                    Some(b) => r.send_json(b),
+                    None => r.send_empty(),
+                }
+            }
+        };
+        let mut response = result.unwrap();
+        (
+            response.status().as_u16(),
+            response.body_mut().read_to_vec().unwrap(),
+        )
     }
 
     /// A read-only look at the station's database.
@@ -69,38 +230,14 @@ impl Station {
         rusqlite::Connection::open(self.dir.path().join("station.sqlite")).unwrap()
     }
 
-    /// An authorised JSON request to the station's API: (status, body).
+    /// A staff member's JSON request to the station's API: (status, body).
     pub fn post(&self, path: &str, body: &serde_json::Value) -> (u16, String) {
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .build()
-            .into();
-        let mut response = agent
-            .post(&format!("{}/api/v1/{path}", self.url))
-            .header("Authorization", &format!("Bearer {PASSWORD}"))
-            .send_json(body)
-            .unwrap();
-        (
-            response.status().as_u16(),
-            response.body_mut().read_to_string().unwrap(),
-        )
+        self.request("POST", path, &self.staff_token, Some(body))
     }
 
-    /// An authorised GET of the station's API: (status, body).
+    /// A staff member's GET of the station's API: (status, body).
     pub fn get(&self, path: &str) -> (u16, String) {
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .build()
-            .into();
-        let mut response = agent
-            .get(&format!("{}/api/v1/{path}", self.url))
-            .header("Authorization", &format!("Bearer {PASSWORD}"))
-            .call()
-            .unwrap();
-        (
-            response.status().as_u16(),
-            response.body_mut().read_to_string().unwrap(),
-        )
+        self.request("GET", path, &self.staff_token, None)
     }
 
     pub fn count(&self, sql: &str) -> i64 {
@@ -119,19 +256,18 @@ impl Device {
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::open(&dir.path().join("field.sqlite")).unwrap();
         store.init_device(officer, &[beat.to_string()]).unwrap();
-        doorstep_sync::enroll(
-            &mut store,
-            StationLink {
-                url: station.url.clone(),
-                password: PASSWORD.into(),
-            },
-        )
-        .unwrap();
+        let code = station.enrollment_code(officer, beat);
+        doorstep_sync::enroll(&mut store, &station.url, &code).unwrap();
         Device { store, _dir: dir }
     }
 
     pub fn sync(&mut self) -> doorstep_sync::SyncReport {
         doorstep_sync::sync(&mut self.store, |_| ()).unwrap()
+    }
+
+    /// This laptop's credential, for requests made by hand.
+    pub fn credential(&self) -> String {
+        self.store.station().unwrap().unwrap().device_credential
     }
 
     pub fn household(&self, id: uuid::Uuid) -> Household {

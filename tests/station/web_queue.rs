@@ -3,7 +3,7 @@
 //! both laptops then show what staff chose; and the overview opened, its charts and Chinese text
 //! checked, and a number clicked through to its records (tests/web/overview.test.mjs).
 
-use crate::support::{Device, PASSWORD, Station, new_household};
+use crate::support::{Device, STAFF_PASSWORD, STAFF_USER, Station, new_household};
 use std::path::Path;
 use std::process::Command;
 
@@ -17,7 +17,8 @@ fn browser_test(station: &Station, script: &str, screenshot: &str) {
         .arg(script)
         .current_dir(&web)
         .env("STATION_URL", &station.url)
-        .env("STATION_PASSWORD", PASSWORD)
+        .env("STATION_USER", STAFF_USER)
+        .env("STATION_PASSWORD", STAFF_PASSWORD)
         .env("SCREENSHOT", artifacts.join(screenshot))
         .output()
         .expect(

@@ -2,12 +2,13 @@
 // sees the conflict side by side in Chinese, picks the station's value and applies it by clicking,
 // merges a duplicate household, and sees a person registered twice with her ID number masked.
 // Started by tests/station/web_queue.rs, which prepares the conflict and checks the outcome; it
-// passes STATION_URL, STATION_PASSWORD and SCREENSHOT in the environment.
+// passes STATION_URL, STATION_USER, STATION_PASSWORD and SCREENSHOT in the environment.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { chromium } from "playwright-core";
 
 const url = process.env.STATION_URL;
+const user = process.env.STATION_USER;
 const password = process.env.STATION_PASSWORD;
 
 test("staff resolve a conflict and merge a duplicate by clicking", async () => {
@@ -18,9 +19,9 @@ test("staff resolve a conflict and merge a duplicate by clicking", async () => {
     // playwright gives the browser a fresh, empty profile of its own.
   });
   try {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, locale: "zh-CN" });
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, locale: "zh-CN", ignoreHTTPSErrors: true });
     await page.goto(url);
-    await page.fill("#staff", "李所长");
+    await page.fill("#staff", user);
     await page.fill("#password", password);
     await page.click("button[type=submit]");
 

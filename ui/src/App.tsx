@@ -33,6 +33,11 @@ export default function App() {
   const { t } = useTranslation();
   const [info, setInfo] = useState<AppInfo | null>(null);
   const [fatal, setFatal] = useState<Failure | null>(null);
+  const [wiped, setWiped] = useState(false);
+  useEffect(() => {
+    const off = api.onWiped(() => setWiped(true));
+    return () => void off.then((unlisten) => unlisten());
+  }, []);
   const [route, setRoute] = useState<Route>({ name: "today" });
   const [history, setHistory] = useState<Route[]>([]);
   const [status, setStatus] = useState<SyncStatus | null>(null);
@@ -83,6 +88,7 @@ export default function App() {
     return () => window.removeEventListener("keydown", onKey);
   }, []);
 
+  if (wiped) return <main className="fatal" role="alert"><h1>{t("app.title")}</h1><p>{t("errors.wiped")}</p></main>;
   if (fatal) return <main className="fatal"><h1>{t("app.title")}</h1><ErrorNote error={fatal} /></main>;
   if (!info) return <main className="fatal">{t("common.loading")}</main>;
   if (!info.device) return <Setup onDone={(device) => setInfo({ ...info, device })} />;

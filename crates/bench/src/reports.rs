@@ -4,6 +4,7 @@
 //! and its PDF.
 
 use crate::measure::{Stats, time_each};
+use crate::station::{DeviceInfo, enroll_in_store};
 use chrono::{Duration, Months, Utc};
 use doorstep_core::hlc::Hlc;
 use doorstep_core::ids::{ChangeId, DeviceId, OfficerId};
@@ -12,7 +13,6 @@ use doorstep_core::model::{
     InquiryArea, Purpose, Rating, Record, Tag, Visit,
 };
 use doorstep_core::store::changes::Change;
-use doorstep_protocol::DeviceInfo;
 use doorstep_station::store::{StationStore, Worklist};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -85,7 +85,7 @@ fn fill(store: &mut StationStore, scale: &Scale) -> anyhow::Result<()> {
             officer_name: format!("民警{b:02}"),
             beats: vec![format!("第{b:02}责任区")],
         };
-        store.enroll(&info)?;
+        enroll_in_store(store, &info)?;
         let mut officer = Officer {
             info,
             seq: 0,

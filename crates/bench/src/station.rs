@@ -10,19 +10,57 @@ use doorstep_core::hlc::Hlc;
 use doorstep_core::ids::{ChangeId, DeviceId, HouseholdId, OfficerId, VisitId};
 use doorstep_core::model::{EntityKind, Household, HouseholdKind, Purpose, Rating, Record, Visit};
 use doorstep_core::store::changes::Change;
-use doorstep_core::store::remote::StationLink;
-use doorstep_protocol::{DeviceInfo, PushRequest, PushResponse};
+use doorstep_protocol::{EnrollResponse, PushRequest, PushResponse};
 use std::fmt::Write as _;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-const PASSWORD: &str = "bench";
+const ADMIN_PASSWORD: &str = "bench-admin-password";
+
+/// A laptop's identity as the benchmarks make them up.
+pub struct DeviceInfo {
+    pub device_id: DeviceId,
+    pub officer_id: OfficerId,
+    pub officer_name: String,
+    pub beats: Vec<String>,
+}
+
+/// Enrols `info` with a station store in this process: its officer's account (made on first use)
+/// and a one-time code exchanged for the device.
+pub fn enroll_in_store(
+    store: &mut doorstep_station::store::StationStore,
+    info: &DeviceInfo,
+) -> anyhow::Result<()> {
+    use doorstep_station::store::{NewAccount, Role};
+    let existing = store
+        .accounts()?
+        .into_iter()
+        .find(|a| a.username == info.officer_name);
+    let account = match existing {
+        Some(a) => a,
+        None => store.create_account(
+            "bench",
+            &NewAccount {
+                username: info.officer_name.clone(),
+                display_name: info.officer_name.clone(),
+                roles: vec![Role::Officer],
+                beats: info.beats.clone(),
+                password: "officer-password".into(),
+            },
+        )?,
+    };
+    let code = store.issue_enrollment_code("bench", &account.id)?;
+    store.enroll_with_code(&code.code, info.device_id, info.officer_id)?;
+    Ok(())
+}
 
 struct StationProcess {
     child: Child,
     url: String,
+    agent: ureq::Agent,
+    admin: String,
     _dir: tempfile::TempDir,
 }
 
@@ -31,7 +69,7 @@ impl StationProcess {
         let dir = tempfile::tempdir()?;
         std::fs::write(
             dir.path().join("station.json"),
-            format!("{{\"password\": \"{PASSWORD}\"}}"),
+            format!("{{\"admin_password\": \"{ADMIN_PASSWORD}\"}}"),
         )?;
         let mut child = Command::new(bin)
             .args(["serve", "--listen", "127.0.0.1:0", "--data"])
@@ -48,11 +86,87 @@ impl StationProcess {
             .next()
             .unwrap_or_default()
             .to_string();
-        Ok(StationProcess {
+        let certificate = std::fs::read(dir.path().join("tls/cert.der"))?;
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(300)))
+            .tls_config(doorstep_sync::tls::pinned(&certificate))
+            .build()
+            .into();
+        let mut station = StationProcess {
             child,
             url,
+            agent,
+            admin: String::new(),
             _dir: dir,
-        })
+        };
+        let session: serde_json::Value = station.call(
+            "POST",
+            "session",
+            "",
+            Some(serde_json::json!({"username": "admin", "password": ADMIN_PASSWORD})),
+        )?;
+        station.admin = session["token"].as_str().unwrap_or_default().to_string();
+        Ok(station)
+    }
+
+    fn call(
+        &self,
+        method: &str,
+        path: &str,
+        token: &str,
+        body: Option<serde_json::Value>,
+    ) -> anyhow::Result<serde_json::Value> {
+        let url = format!("{}/api/v1/{path}", self.url);
+        let auth = format!("Bearer {token}");
+        let mut response = match (method, body) {
+            ("GET", _) => self.agent.get(&url).header("Authorization", &auth).call()?,
+            (_, Some(b)) => self
+                .agent
+                .post(&url)
+                .header("Authorization", &auth)
+                .send_json(b)?,
+            (_, None) => self
+                .agent
+                .post(&url)
+                .header("Authorization", &auth)
+                .send_empty()?,
+        };
+        anyhow::ensure!(
+            response.status().is_success(),
+            "{path}: {}",
+            response.status()
+        );
+        Ok(response.body_mut().read_json()?)
+    }
+
+    /// A one-time enrolment code for a laptop of `officer` (account made on first use).
+    fn code(&self, officer: &str, beat: &str) -> anyhow::Result<String> {
+        let accounts = self.call("GET", "accounts", &self.admin, None)?;
+        let existing = accounts
+            .as_array()
+            .and_then(|a| a.iter().find(|a| a["username"] == officer))
+            .and_then(|a| a["id"].as_str().map(str::to_string));
+        let id = match existing {
+            Some(id) => id,
+            None => self.call(
+                "POST",
+                "accounts",
+                &self.admin,
+                Some(serde_json::json!({"username": officer, "display_name": officer, "roles": ["officer"],
+                                        "beats": [beat], "password": "officer-password"})),
+            )?["id"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
+        };
+        let code = self.call(
+            "POST",
+            &format!("accounts/{id}/enrollment-code"),
+            &self.admin,
+            None,
+        )?;
+        Ok(code["code"].as_str().unwrap_or_default().to_string())
     }
 
     fn peak_mb(&self) -> u64 {
@@ -67,17 +181,10 @@ impl Drop for StationProcess {
     }
 }
 
-fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(300)))
-        .build()
-        .into()
-}
-
 /// A device that exists only as an identity, pushing synthetic changes straight over HTTP.
 struct Pusher {
     info: DeviceInfo,
+    credential: String,
     seq: i64,
     household: Option<HouseholdId>,
 }
@@ -90,14 +197,16 @@ impl Pusher {
             officer_name: officer.into(),
             beats: vec![beat.into()],
         };
-        let status = agent()
-            .post(&format!("{}/api/v1/devices", station.url))
-            .header("Authorization", &format!("Bearer {PASSWORD}"))
-            .send_json(&info)?
-            .status();
-        anyhow::ensure!(status.is_success(), "enrolling: {status}");
+        let code = station.code(officer, beat)?;
+        let answer: EnrollResponse = serde_json::from_value(station.call(
+            "POST",
+            "enroll",
+            "",
+            Some(serde_json::json!({"code": code, "device_id": info.device_id, "officer_id": info.officer_id})),
+        )?)?;
         Ok(Pusher {
             info,
+            credential: answer.device_credential,
             seq: 0,
             household: None,
         })
@@ -158,7 +267,7 @@ impl Pusher {
 
     /// Pushes `changes` in batches of 1000; returns the time spent in the pushes.
     fn push(&self, station: &StationProcess, changes: &[Change]) -> anyhow::Result<Duration> {
-        let agent = agent();
+        let agent = &station.agent;
         let mut spent = Duration::ZERO;
         for batch in changes.chunks(1000) {
             let request = PushRequest {
@@ -168,7 +277,7 @@ impl Pusher {
             let t = Instant::now();
             let mut response = agent
                 .post(&format!("{}/api/v1/push", station.url))
-                .header("Authorization", &format!("Bearer {PASSWORD}"))
+                .header("Authorization", &format!("Bearer {}", self.credential))
                 .send_json(&request)?;
             let answer: PushResponse = response.body_mut().read_json()?;
             spent += t.elapsed();
@@ -185,7 +294,7 @@ impl Pusher {
 /// to show what the network and JSON layer cost.
 fn store_alone(info: &DeviceInfo, changes: &[Change], dir: &Path) -> anyhow::Result<Duration> {
     let mut store = doorstep_station::store::StationStore::open(&dir.join("alone.sqlite"))?;
-    store.enroll(info)?;
+    enroll_in_store(&mut store, info)?;
     let t = Instant::now();
     for batch in changes.chunks(1000) {
         store.push(info.device_id, batch)?;
@@ -246,13 +355,8 @@ fn pouchdb(peer: &Path, docs: usize) -> Option<(f64, f64)> {
 fn device(station: &StationProcess, dir: &Path, name: &str, beat: &str) -> anyhow::Result<Store> {
     let mut store = Store::open(&dir.join(format!("{name}.sqlite")))?;
     store.init_device(name, &[beat.to_string()])?;
-    doorstep_sync::enroll(
-        &mut store,
-        StationLink {
-            url: station.url.clone(),
-            password: PASSWORD.into(),
-        },
-    )?;
+    let code = station.code(name, beat)?;
+    doorstep_sync::enroll(&mut store, &station.url, &code)?;
     Ok(store)
 }
 

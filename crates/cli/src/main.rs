@@ -92,13 +92,15 @@ enum Command {
         #[arg(long, default_value = "json")]
         format: String,
     },
-    /// Link this device to a station and introduce it (officer and beats).
+    /// Enrol this laptop with a station using the one-time code its administrator issued for the
+    /// officer; the station's certificate is pinned from now on.
     Enroll {
-        /// The station's address, e.g. http://127.0.0.1:8470
+        /// The station's address, e.g. https://192.168.1.10:8470
         #[arg(long)]
         station: String,
-        #[arg(long, env = "DOORSTEP_STATION_PASSWORD")]
-        password: String,
+        /// The one-time enrolment code, e.g. K7QX-3M9P-2D4F-8HJT
+        #[arg(long, env = "DOORSTEP_ENROLLMENT_CODE")]
+        code: String,
     },
     /// Push unsent changes to the station and pull the beats' records.
     Sync,
@@ -426,21 +428,23 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 other => anyhow::bail!("unknown export format {other:?}; use json or csv"),
             };
         }
-        Command::Enroll { station, password } => {
-            doorstep_sync::enroll(
-                &mut store,
-                doorstep_core::store::remote::StationLink {
-                    url: station,
-                    password,
-                },
-            )?;
-            print(&store.station()?)?;
+        Command::Enroll { station, code } => {
+            print(&doorstep_sync::enroll(&mut store, &station, &code)?)?;
         }
         Command::Sync => {
-            let report = doorstep_sync::sync(&mut store, |p| {
+            let result = doorstep_sync::sync(&mut store, |p| {
                 eprintln!("{}", serde_json::to_string(&p).unwrap_or_default())
-            })?;
-            print(&report)?;
+            });
+            match result {
+                Ok(report) => print(&report)?,
+                Err(doorstep_sync::SyncError::WipeOrdered) => {
+                    store.erase_contents()?;
+                    anyhow::bail!(
+                        "the station revoked this laptop and ordered its data erased: the local database has been erased"
+                    );
+                }
+                Err(e) => return Err(e.into()),
+            }
         }
         Command::Demo {
             seed,

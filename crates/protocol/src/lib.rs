@@ -21,13 +21,30 @@ pub mod limits {
     pub const MAX_PULL: u32 = 2000;
 }
 
-/// A laptop, as it introduces itself when enrolling.
+/// A laptop enrolling with the one-time code an administrator issued for its officer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct DeviceInfo {
+pub struct EnrollRequest {
+    pub code: String,
     pub device_id: DeviceId,
     pub officer_id: OfficerId,
+}
+
+/// What an enrolled laptop receives: its own credential (sent with every sync; shown only this
+/// once) and its officer's account with the beats the station assigned.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct EnrollResponse {
+    pub device_credential: String,
+    pub account_id: String,
     pub officer_name: String,
     pub beats: Vec<String>,
+}
+
+/// The `error` of refusals a laptop acts on.
+pub mod refusals {
+    /// The laptop was revoked: nothing it sends is stored.
+    pub const REVOKED: &str = "revoked";
+    /// The laptop was revoked and must erase its local data.
+    pub const WIPE: &str = "wipe";
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]

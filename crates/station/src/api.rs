@@ -3,6 +3,11 @@
 //! Errors are one enum whose variants say their status; bodies say what was wrong with the request
 //! and never carry internals (those go to the log).
 
+use crate::auth::{Caller, require};
+use crate::store::{
+    Account, AccountUpdate, AuditEntry, AuditFilter, ConcernView, EnrollmentCode, NewAccount,
+    Principal, Role, verify_password,
+};
 use crate::store::{StationError, StationStore};
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
@@ -12,7 +17,8 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use doorstep_core::ids::DeviceId;
 use doorstep_protocol::{
-    ApiErrorBody, DeviceInfo, Health, PullResponse, PushRequest, PushResponse, limits,
+    ApiErrorBody, EnrollRequest, EnrollResponse, Health, PullResponse, PushRequest, PushResponse,
+    limits, refusals,
 };
 use serde::Deserialize;
 use std::sync::{Arc, Mutex};
@@ -21,21 +27,31 @@ use tower_http::set_header::SetResponseHeaderLayer;
 #[derive(Clone)]
 pub struct AppState {
     store: Arc<Mutex<StationStore>>,
-    password: Arc<String>,
+    /// Session cookies are marked `Secure` when the station serves HTTPS.
+    secure_cookies: bool,
 }
 
 impl AppState {
-    pub fn new(store: StationStore, password: String) -> AppState {
+    pub fn new(store: StationStore, secure_cookies: bool) -> AppState {
         AppState {
             store: Arc::new(Mutex::new(store)),
-            password: Arc::new(password),
+            secure_cookies,
         }
     }
 }
 
 #[derive(Debug)]
 pub enum ApiError {
-    Unauthorized,
+    /// No credential, or one the station does not know (any more).
+    Unauthorized(String),
+    /// A known caller asking for what their roles or beats do not allow.
+    Forbidden(String),
+    /// A revoked laptop: nothing it sends is stored.
+    Revoked,
+    /// A revoked laptop that must erase its data.
+    Wipe,
+    /// Too many wrong passwords: try again after this many seconds.
+    TooManyAttempts(i64),
     BadRequest(String),
     UnknownDevice(DeviceId),
     NotFound(String),
@@ -50,11 +66,33 @@ pub enum ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, error, message) = match self {
-            ApiError::Unauthorized => (
-                StatusCode::UNAUTHORIZED,
-                "unauthorized",
-                "wrong or missing station password".to_string(),
+            ApiError::Unauthorized(m) => (StatusCode::UNAUTHORIZED, "unauthorized", m),
+            ApiError::Forbidden(m) => (StatusCode::FORBIDDEN, "forbidden", m),
+            ApiError::Revoked => (
+                StatusCode::FORBIDDEN,
+                refusals::REVOKED,
+                "this laptop has been revoked by the station's administrator".to_string(),
             ),
+            ApiError::Wipe => (
+                StatusCode::GONE,
+                refusals::WIPE,
+                "this laptop has been revoked and must erase its data".to_string(),
+            ),
+            ApiError::TooManyAttempts(secs) => {
+                let body = ApiErrorBody {
+                    error: "too_many_attempts".into(),
+                    message: format!(
+                        "too many wrong passwords: try again in {} minutes",
+                        (secs + 59) / 60
+                    ),
+                };
+                return (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    [("retry-after", secs.to_string())],
+                    Json(body),
+                )
+                    .into_response();
+            }
             ApiError::BadRequest(m) => (StatusCode::BAD_REQUEST, "bad_request", m),
             ApiError::Unavailable(m) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable", m),
             ApiError::UnknownDevice(d) => (
@@ -95,6 +133,9 @@ impl From<StationError> for ApiError {
             StationError::BadRequest(m) => ApiError::BadRequest(m),
             StationError::NotFound(m) => ApiError::NotFound(m),
             StationError::AlreadyDone(m) => ApiError::Conflict(m),
+            StationError::Unauthorized(m) => ApiError::Unauthorized(m),
+            StationError::Forbidden(m) => ApiError::Forbidden(m),
+            StationError::TooManyAttempts(secs) => ApiError::TooManyAttempts(secs),
             other => ApiError::Internal(other.to_string()),
         }
     }
@@ -118,20 +159,8 @@ impl From<QueryRejection> for ApiError {
     }
 }
 
-fn authorize(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
-    let given = headers
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "));
-    if given == Some(state.password.as_str()) {
-        Ok(())
-    } else {
-        Err(ApiError::Unauthorized)
-    }
-}
-
 /// Runs a store call on a blocking thread (SQLite work must not stall the async runtime).
-async fn with_store<T: Send + 'static>(
+pub(crate) async fn with_store<T: Send + 'static>(
     state: &AppState,
     f: impl FnOnce(&mut StationStore) -> Result<T, StationError> + Send + 'static,
 ) -> Result<T, ApiError> {
@@ -145,16 +174,36 @@ async fn with_store<T: Send + 'static>(
     .map_err(ApiError::from)
 }
 
+/// Staff work (merge queue, tasks, the whole station's figures): staff and the chief.
+async fn require_staff(state: &AppState, caller: &Principal, action: &str) -> Result<(), ApiError> {
+    require(state, caller, caller.sees_station_records(), action, "").await
+}
+
+/// A read of one beat (an officer's own) or, without a beat, of the whole station (staff, chief).
+async fn require_beat(
+    state: &AppState,
+    caller: &Principal,
+    beat: Option<&str>,
+    action: &str,
+) -> Result<(), ApiError> {
+    match beat {
+        Some(beat) => require(state, caller, caller.may_read_beat(beat), action, beat).await,
+        None => require_staff(state, caller, action).await,
+    }
+}
+
 /// The API document, generated from the handlers and the wire types below.
 #[derive(utoipa::OpenApi)]
 #[openapi(
     info(title = "Doorstep station API", description = "Sync between officers' laptops and their station, and the staff merge queue."),
-    paths(health, enroll, devices, push, pull, conflicts, resolve, duplicates, merge, undo, tasks, assign, overview,
+    paths(health, enroll, sign_in, session_info, sign_out, accounts, create_account, update_account, enrollment_code,
+          revoke, audit, audit_export, concern, devices, push, pull, conflicts, resolve, duplicates, merge, undo, tasks, assign, overview,
           worklist, summary, summary_export, export),
-    components(schemas(ApiErrorBody, DeviceInfo, Health, PullResponse, PushRequest, PushResponse, Resolution, MergeDecision,
-                       UndoDecision, Assignment)),
+    components(schemas(ApiErrorBody, EnrollRequest, EnrollResponse, SignIn, SessionInfo, Revocation, Account, NewAccount,
+                       AccountUpdate, EnrollmentCode, AuditEntry, ConcernView, Principal, Role, Health, PullResponse, PushRequest, PushResponse, Resolution, MergeDecision,
+                       Assignment)),
     modifiers(&BearerAuth),
-    security(("station_password" = []))
+    security(("session" = []))
 )]
 pub struct ApiDoc;
 
@@ -167,7 +216,7 @@ impl utoipa::Modify for BearerAuth {
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build());
         api.components
             .get_or_insert_with(Default::default)
-            .add_security_scheme("station_password", scheme);
+            .add_security_scheme("session", scheme);
     }
 }
 
@@ -184,18 +233,22 @@ async fn health() -> Json<Health> {
     })
 }
 
-/// Enrols (or re-introduces) a laptop: its officer and beats.
-#[utoipa::path(post, path = "/api/v1/devices", request_body = DeviceInfo,
-    responses((status = 204, description = "enrolled"), (status = 400, body = ApiErrorBody), (status = 401, body = ApiErrorBody)))]
+/// Enrols a laptop with a one-time code an administrator issued for its officer: the laptop receives
+/// its own credential and the officer's beats. The code is the credential here; it works once.
+#[utoipa::path(post, path = "/api/v1/enroll", request_body = EnrollRequest, security(()),
+    responses((status = 200, body = EnrollResponse), (status = 400, body = ApiErrorBody), (status = 401, body = ApiErrorBody),
+              (status = 409, body = ApiErrorBody)))]
 async fn enroll(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    body: Result<Json<DeviceInfo>, JsonRejection>,
-) -> Result<StatusCode, ApiError> {
-    authorize(&state, &headers)?;
-    let Json(device) = body?;
-    with_store(&state, move |s| s.enroll(&device)).await?;
-    Ok(StatusCode::NO_CONTENT)
+    body: Result<Json<EnrollRequest>, JsonRejection>,
+) -> Result<Json<EnrollResponse>, ApiError> {
+    let Json(r) = body?;
+    Ok(Json(
+        with_store(&state, move |s| {
+            s.enroll_with_code(&r.code, r.device_id, r.officer_id)
+        })
+        .await?,
+    ))
 }
 
 /// Stores and decides a batch of a device's changes (at most 1,000; 8 MiB), in one transaction.
@@ -204,11 +257,12 @@ async fn enroll(
               (status = 403, body = ApiErrorBody), (status = 413, body = ApiErrorBody)))]
 async fn push(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Caller(caller): Caller,
     body: Result<Json<PushRequest>, JsonRejection>,
 ) -> Result<Json<PushResponse>, ApiError> {
-    authorize(&state, &headers)?;
     let Json(request) = body?;
+    let own = caller.device_id == Some(request.device_id);
+    require(&state, &caller, own, "push", &request.device_id.to_string()).await?;
     Ok(Json(
         with_store(&state, move |s| s.push(request.device_id, &request.changes)).await?,
     ))
@@ -221,6 +275,8 @@ struct PullQuery {
     cursor: i64,
     #[serde(default = "default_pull_limit")]
     limit: u32,
+    /// Only this one of the officer's beats.
+    beat: Option<String>,
 }
 
 fn default_pull_limit() -> u32 {
@@ -233,13 +289,27 @@ fn default_pull_limit() -> u32 {
               (status = 403, body = ApiErrorBody)))]
 async fn pull(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Caller(caller): Caller,
     query: Result<Query<PullQuery>, QueryRejection>,
 ) -> Result<Json<PullResponse>, ApiError> {
-    authorize(&state, &headers)?;
     let Query(q) = query?;
+    let own = caller.device_id == Some(q.device_id);
+    require(&state, &caller, own, "pull", &q.device_id.to_string()).await?;
+    if let Some(beat) = &q.beat {
+        require(
+            &state,
+            &caller,
+            caller.beats.contains(beat),
+            "read_beat",
+            beat,
+        )
+        .await?;
+    }
     Ok(Json(
-        with_store(&state, move |s| s.pull(q.device_id, q.cursor, q.limit)).await?,
+        with_store(&state, move |s| {
+            s.pull(q.device_id, q.cursor, q.limit, q.beat.as_deref(), &caller)
+        })
+        .await?,
     ))
 }
 
@@ -248,17 +318,15 @@ async fn pull(
     responses((status = 200, body = Vec<crate::store::Conflict>), (status = 401, body = ApiErrorBody)))]
 async fn conflicts(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Caller(caller): Caller,
 ) -> Result<Response, ApiError> {
-    authorize(&state, &headers)?;
-    Ok(Json(with_store(&state, |s| s.open_conflicts()).await?).into_response())
+    require_staff(&state, &caller, "conflicts").await?;
+    Ok(Json(with_store(&state, move |s| s.conflicts_for(&caller)).await?).into_response())
 }
 
 /// A staff decision on one conflict.
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct Resolution {
-    /// Who decides.
-    pub staff: String,
     /// The value to keep: one of the two, or an edited one.
     #[schema(value_type = Object)]
     pub value: serde_json::Value,
@@ -271,13 +339,28 @@ pub struct Resolution {
               (status = 401, body = ApiErrorBody), (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody)))]
 async fn resolve(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Caller(caller): Caller,
     Path(id): Path<i64>,
     body: Result<Json<Resolution>, JsonRejection>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    authorize(&state, &headers)?;
+    require_staff(&state, &caller, "resolve").await?;
     let Json(r) = body?;
-    let version = with_store(&state, move |s| s.resolve_conflict(id, &r.staff, &r.value)).await?;
+    let confidential = with_store(&state, move |s| s.conflict_is_confidential(id)).await?;
+    if confidential {
+        let target = format!("conflict {id}");
+        require(
+            &state,
+            &caller,
+            caller.sees_confidential_reporters(),
+            "resolve_confidential",
+            &target,
+        )
+        .await?;
+    }
+    let version = with_store(&state, move |s| {
+        s.resolve_conflict(id, &caller.display_name, &r.value)
+    })
+    .await?;
     Ok(Json(serde_json::json!({ "version": version })))
 }
 
@@ -300,6 +383,12 @@ async fn staff_overview_script() -> impl IntoResponse {
         include_str!("../web/overview.js"),
     )
 }
+async fn staff_admin_script() -> impl IntoResponse {
+    (
+        [("content-type", "text/javascript; charset=utf-8")],
+        include_str!("../web/admin.js"),
+    )
+}
 async fn staff_style() -> impl IntoResponse {
     (
         [("content-type", "text/css; charset=utf-8")],
@@ -311,8 +400,11 @@ async fn staff_style() -> impl IntoResponse {
 /// category, satisfaction, coverage over time and closure times.
 #[utoipa::path(get, path = "/api/v1/overview",
     responses((status = 200, body = crate::store::Overview), (status = 401, body = ApiErrorBody)))]
-async fn overview(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
-    authorize(&state, &headers)?;
+async fn overview(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+) -> Result<Response, ApiError> {
+    require_staff(&state, &caller, "overview").await?;
     let today = chrono::Local::now().date_naive();
     Ok(Json(with_store(&state, move |s| s.overview(today)).await?).into_response())
 }
@@ -333,11 +425,11 @@ pub struct WorklistQuery {
               (status = 401, body = ApiErrorBody)))]
 async fn worklist(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Caller(caller): Caller,
     query: Result<Query<WorklistQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
-    authorize(&state, &headers)?;
     let Query(q) = query?;
+    require_beat(&state, &caller, q.beat.as_deref(), "worklist").await?;
     let today = chrono::Local::now().date_naive();
     let items = with_store(&state, move |s| {
         s.worklist(q.list, today, q.beat.as_deref(), q.officer.as_deref())
@@ -384,11 +476,11 @@ pub struct SummaryQuery {
               (status = 401, body = ApiErrorBody)))]
 async fn summary(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Caller(caller): Caller,
     query: Result<Query<SummaryQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
-    authorize(&state, &headers)?;
     let Query(q) = query?;
+    require_beat(&state, &caller, q.beat.as_deref(), "summary").await?;
     let summary = with_store(&state, move |s| {
         s.monthly_summary(&q.month, q.beat.as_deref())
     })
@@ -404,12 +496,13 @@ async fn summary(
               (status = 503, description = "no Chinese font on the station machine", body = ApiErrorBody)))]
 async fn summary_export(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Caller(caller): Caller,
     query: Result<Query<SummaryQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
     use crate::report::{self, ReportError};
-    authorize(&state, &headers)?;
+
     let Query(q) = query?;
+    require_beat(&state, &caller, q.beat.as_deref(), "summary_export").await?;
     let format = q.format.clone().unwrap_or_else(|| "pdf".into());
     let (content_type, extension) = match format.as_str() {
         "pdf" => ("application/pdf", "pdf"),
@@ -471,12 +564,13 @@ pub struct ExportQuery {
               (status = 400, body = ApiErrorBody), (status = 401, body = ApiErrorBody)))]
 async fn export(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Caller(caller): Caller,
     query: Result<Query<ExportQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
     use crate::report;
-    authorize(&state, &headers)?;
+
     let Query(q) = query?;
+    require_beat(&state, &caller, q.beat.as_deref(), "export").await?;
     let date = |s: &str| {
         chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
             .map_err(|_| ApiError::BadRequest(format!("{s:?} is not a date: use YYYY-MM-DD")))
@@ -492,8 +586,11 @@ async fn export(
     }
     let lang = q.lang.unwrap_or_default();
     let format = q.format.clone();
+    let chief = caller
+        .sees_confidential_reporters()
+        .then(|| caller.username.clone());
     let (visits, concerns) = with_store(&state, move |s| {
-        s.export_records(from, to, q.beat.as_deref())
+        s.export_records(from, to, q.beat.as_deref(), chief.as_deref())
     })
     .await?;
     let (bytes, content_type, name) = if format == "xlsx" {
@@ -517,15 +614,17 @@ async fn export(
 /// Open follow-up tasks, soonest due first.
 #[utoipa::path(get, path = "/api/v1/tasks",
     responses((status = 200, body = Vec<crate::store::TaskView>), (status = 401, body = ApiErrorBody)))]
-async fn tasks(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
-    authorize(&state, &headers)?;
+async fn tasks(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+) -> Result<Response, ApiError> {
+    require_staff(&state, &caller, "tasks").await?;
     Ok(Json(with_store(&state, |s| s.open_tasks()).await?).into_response())
 }
 
 /// A staff decision on who is responsible for a task, and by when.
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct Assignment {
-    pub staff: String,
     pub assignee: String,
     /// YYYY-MM-DD
     pub due_date: String,
@@ -538,14 +637,14 @@ pub struct Assignment {
               (status = 401, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
 async fn assign(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Caller(caller): Caller,
     Path(id): Path<String>,
     body: Result<Json<Assignment>, JsonRejection>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    authorize(&state, &headers)?;
+    require_staff(&state, &caller, "assign").await?;
     let Json(a) = body?;
     let version = with_store(&state, move |s| {
-        s.assign_task(&id, &a.staff, &a.assignee, &a.due_date)
+        s.assign_task(&id, &caller.display_name, &a.assignee, &a.due_date)
     })
     .await?;
     Ok(Json(serde_json::json!({ "version": version })))
@@ -554,8 +653,12 @@ async fn assign(
 /// The enrolled laptops and their last sync.
 #[utoipa::path(get, path = "/api/v1/devices",
     responses((status = 200, body = Vec<crate::store::DeviceView>), (status = 401, body = ApiErrorBody)))]
-async fn devices(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
-    authorize(&state, &headers)?;
+async fn devices(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+) -> Result<Response, ApiError> {
+    let allowed = caller.sees_station_records() || caller.has(Role::Admin);
+    require(&state, &caller, allowed, "devices", "").await?;
     Ok(Json(with_store(&state, |s| s.devices()).await?).into_response())
 }
 
@@ -564,16 +667,15 @@ async fn devices(State(state): State<AppState>, headers: HeaderMap) -> Result<Re
     responses((status = 200, body = Vec<crate::store::Duplicate>), (status = 401, body = ApiErrorBody)))]
 async fn duplicates(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Caller(caller): Caller,
 ) -> Result<Response, ApiError> {
-    authorize(&state, &headers)?;
+    require_staff(&state, &caller, "duplicates").await?;
     Ok(Json(with_store(&state, |s| s.duplicates()).await?).into_response())
 }
 
 /// A staff decision to merge a duplicate pair, keeping `survivor`.
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct MergeDecision {
-    pub staff: String,
     /// The id of the record that stays (one of the pair).
     pub survivor: String,
 }
@@ -585,40 +687,329 @@ pub struct MergeDecision {
               (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody)))]
 async fn merge(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Caller(caller): Caller,
     Path(id): Path<i64>,
     body: Result<Json<MergeDecision>, JsonRejection>,
 ) -> Result<StatusCode, ApiError> {
-    authorize(&state, &headers)?;
+    require_staff(&state, &caller, "merge").await?;
     let Json(d) = body?;
     with_store(&state, move |s| {
-        s.merge_duplicate(id, &d.staff, &d.survivor)
+        s.merge_duplicate(id, &caller.display_name, &d.survivor)
     })
     .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Who undoes a merge.
-#[derive(Deserialize, utoipa::ToSchema)]
-pub struct UndoDecision {
-    pub staff: String,
-}
-
 /// Undoes a merge: the other record and its children come back.
 #[utoipa::path(post, path = "/api/v1/duplicates/{id}/undo", params(("id" = i64, Path, description = "the merged pair")),
-    request_body = UndoDecision,
     responses((status = 204, description = "undone"), (status = 401, body = ApiErrorBody), (status = 404, body = ApiErrorBody),
               (status = 409, body = ApiErrorBody)))]
 async fn undo(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Caller(caller): Caller,
     Path(id): Path<i64>,
-    body: Result<Json<UndoDecision>, JsonRejection>,
 ) -> Result<StatusCode, ApiError> {
-    authorize(&state, &headers)?;
-    let Json(d) = body?;
-    with_store(&state, move |s| s.undo_merge(id, &d.staff)).await?;
+    require_staff(&state, &caller, "undo").await?;
+    with_store(&state, move |s| s.undo_merge(id, &caller.display_name)).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// A sign-in on the staff pages (or by an API client).
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct SignIn {
+    pub username: String,
+    pub password: String,
+}
+
+/// A live session: who is signed in, and the CSRF token the pages send with every change.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct SessionInfo {
+    pub account: Principal,
+    pub csrf: String,
+    /// The session token, for API clients (`Authorization: Bearer …`); the pages use the cookie.
+    pub token: Option<String>,
+}
+
+/// A hash to check against when the username is unknown, so that an unknown name takes as long to
+/// refuse as a wrong password.
+static DECOY_HASH: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| crate::store::hash_password("decoy password").unwrap_or_default());
+
+fn session_cookie(value: &str, secure: bool, remove: bool) -> HeaderValue {
+    let mut cookie = cookie::Cookie::build((crate::auth::SESSION_COOKIE, value.to_string()))
+        .http_only(true)
+        .same_site(cookie::SameSite::Strict)
+        .secure(secure)
+        .path("/");
+    if remove {
+        cookie = cookie.max_age(cookie::time::Duration::ZERO);
+    }
+    HeaderValue::from_str(&cookie.build().to_string()).unwrap_or(HeaderValue::from_static(""))
+}
+
+/// Signs in: a session cookie (`HttpOnly`, `SameSite=Strict`) and the CSRF token. Five wrong
+/// passwords for an account within 15 minutes lock it for the rest of that time.
+#[utoipa::path(post, path = "/api/v1/session", request_body = SignIn, security(()),
+    responses((status = 200, body = SessionInfo), (status = 400, body = ApiErrorBody), (status = 401, body = ApiErrorBody),
+              (status = 429, body = ApiErrorBody)))]
+async fn sign_in(
+    State(state): State<AppState>,
+    body: Result<Json<SignIn>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    let Json(request) = body?;
+    let username = request.username.clone();
+    let candidate = with_store(&state, move |s| s.sign_in_candidate(&username)).await?;
+    let password = request.password;
+    let account = tokio::task::spawn_blocking(move || match candidate {
+        Some((account, hash)) => verify_password(&password, &hash).then_some(account),
+        None => {
+            verify_password(&password, &DECOY_HASH);
+            None
+        }
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let Some(account) = account else {
+        let username = request.username;
+        with_store(&state, move |s| s.record_sign_in_failure(&username)).await?;
+        return Err(ApiError::Unauthorized("wrong username or password".into()));
+    };
+    let session = with_store(&state, move |s| s.open_session(account)).await?;
+    Ok((
+        [(
+            axum::http::header::SET_COOKIE,
+            session_cookie(&session.token, state.secure_cookies, false),
+        )],
+        Json(SessionInfo {
+            account: session.account,
+            csrf: session.csrf,
+            token: Some(session.token),
+        }),
+    )
+        .into_response())
+}
+
+/// Who is signed in (the pages ask on load), with the session's CSRF token.
+#[utoipa::path(get, path = "/api/v1/session",
+    responses((status = 200, body = SessionInfo), (status = 401, body = ApiErrorBody)))]
+async fn session_info(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Json<SessionInfo>, ApiError> {
+    let token = crate::auth::session_cookie(&headers)
+        .or_else(|| {
+            headers
+                .get(axum::http::header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.strip_prefix("Bearer "))
+                .map(str::to_string)
+        })
+        .ok_or(ApiError::Unauthorized("sign in first".into()))?;
+    let (account, csrf) = with_store(&state, move |s| s.session(&token))
+        .await?
+        .ok_or(ApiError::Unauthorized(
+            "the session has expired or is not known: sign in again".into(),
+        ))?;
+    Ok(Json(SessionInfo {
+        account,
+        csrf,
+        token: None,
+    }))
+}
+
+/// Signs out: the session ends at the station and the cookie is cleared.
+#[utoipa::path(delete, path = "/api/v1/session",
+    responses((status = 204, description = "signed out"), (status = 401, body = ApiErrorBody), (status = 403, body = ApiErrorBody)))]
+async fn sign_out(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let token = crate::auth::session_cookie(&headers).or_else(|| {
+        headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::to_string)
+    });
+    if let Some(token) = token {
+        with_store(&state, move |s| s.close_session(&token, &caller.username)).await?;
+    }
+    Ok((
+        StatusCode::NO_CONTENT,
+        [(
+            axum::http::header::SET_COOKIE,
+            session_cookie("", state.secure_cookies, true),
+        )],
+    )
+        .into_response())
+}
+
+async fn require_admin(state: &AppState, caller: &Principal, action: &str) -> Result<(), ApiError> {
+    require(state, caller, caller.has(Role::Admin), action, "").await
+}
+
+/// The station's accounts (administrators).
+#[utoipa::path(get, path = "/api/v1/accounts",
+    responses((status = 200, body = Vec<Account>), (status = 401, body = ApiErrorBody), (status = 403, body = ApiErrorBody)))]
+async fn accounts(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+) -> Result<Response, ApiError> {
+    require_admin(&state, &caller, "accounts").await?;
+    Ok(Json(with_store(&state, |s| s.accounts()).await?).into_response())
+}
+
+/// Creates an account (administrators). Passwords need at least 10 characters.
+#[utoipa::path(post, path = "/api/v1/accounts", request_body = NewAccount,
+    responses((status = 200, body = Account), (status = 400, body = ApiErrorBody), (status = 401, body = ApiErrorBody),
+              (status = 403, body = ApiErrorBody), (status = 409, body = ApiErrorBody)))]
+async fn create_account(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    body: Result<Json<NewAccount>, JsonRejection>,
+) -> Result<Json<Account>, ApiError> {
+    require_admin(&state, &caller, "create_account").await?;
+    let Json(new) = body?;
+    Ok(Json(
+        with_store(&state, move |s| s.create_account(&caller.username, &new)).await?,
+    ))
+}
+
+/// Changes an account: name, roles, beats, active, password (administrators). Deactivating or
+/// setting a password ends its sessions; its laptops follow its beats.
+#[utoipa::path(post, path = "/api/v1/accounts/{id}", params(("id" = String, Path, description = "the account")),
+    request_body = AccountUpdate,
+    responses((status = 200, body = Account), (status = 400, body = ApiErrorBody), (status = 401, body = ApiErrorBody),
+              (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
+async fn update_account(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path(id): Path<String>,
+    body: Result<Json<AccountUpdate>, JsonRejection>,
+) -> Result<Json<Account>, ApiError> {
+    require_admin(&state, &caller, "update_account").await?;
+    let Json(update) = body?;
+    Ok(Json(
+        with_store(&state, move |s| {
+            s.update_account(&caller.username, &id, &update)
+        })
+        .await?,
+    ))
+}
+
+/// Issues a one-time enrolment code for a laptop of an officer's account (administrators); good for
+/// 24 hours and one laptop.
+#[utoipa::path(post, path = "/api/v1/accounts/{id}/enrollment-code", params(("id" = String, Path, description = "the officer's account")),
+    responses((status = 200, body = EnrollmentCode), (status = 400, body = ApiErrorBody), (status = 401, body = ApiErrorBody),
+              (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
+async fn enrollment_code(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path(id): Path<String>,
+) -> Result<Json<EnrollmentCode>, ApiError> {
+    require_admin(&state, &caller, "enrollment_code").await?;
+    Ok(Json(
+        with_store(&state, move |s| {
+            s.issue_enrollment_code(&caller.username, &id)
+        })
+        .await?,
+    ))
+}
+
+/// An administrator's decision about a lost or handed-on laptop.
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct Revocation {
+    /// Also have it erase its local data on its next contact.
+    #[serde(default)]
+    pub wipe: bool,
+}
+
+/// Revokes a laptop (administrators): its syncs are refused from now on, and with `wipe` it erases
+/// its data when it next reaches the station.
+#[utoipa::path(post, path = "/api/v1/devices/{id}/revoke", params(("id" = String, Path, description = "the device")),
+    request_body = Revocation,
+    responses((status = 204, description = "revoked"), (status = 400, body = ApiErrorBody), (status = 401, body = ApiErrorBody),
+              (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
+async fn revoke(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path(id): Path<DeviceId>,
+    body: Result<Json<Revocation>, JsonRejection>,
+) -> Result<StatusCode, ApiError> {
+    require_admin(&state, &caller, "revoke").await?;
+    let Json(r) = body?;
+    with_store(&state, move |s| {
+        s.revoke_device(&caller.username, id, r.wipe)
+    })
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+fn may_read_audit(caller: &Principal) -> bool {
+    caller.sees_station_records() || caller.has(Role::Admin)
+}
+
+/// The audit trail, newest first: security events, staff decisions and every change received
+/// (staff, chief and administrators). Nothing in the API edits or deletes it.
+#[utoipa::path(get, path = "/api/v1/audit", params(AuditFilter),
+    responses((status = 200, body = Vec<AuditEntry>), (status = 400, body = ApiErrorBody), (status = 401, body = ApiErrorBody),
+              (status = 403, body = ApiErrorBody)))]
+async fn audit(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    query: Result<Query<AuditFilter>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    require(&state, &caller, may_read_audit(&caller), "audit", "").await?;
+    let Query(filter) = query?;
+    Ok(Json(with_store(&state, move |s| s.audit_trail(&filter)).await?).into_response())
+}
+
+/// The audit trail as filtered, as CSV (UTF-8 with BOM) for spreadsheet software.
+#[utoipa::path(get, path = "/api/v1/audit/export", params(AuditFilter),
+    responses((status = 200, description = "text/csv", content_type = "text/csv"), (status = 400, body = ApiErrorBody),
+              (status = 401, body = ApiErrorBody), (status = 403, body = ApiErrorBody)))]
+async fn audit_export(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    query: Result<Query<AuditFilter>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    require(&state, &caller, may_read_audit(&caller), "audit_export", "").await?;
+    let Query(mut filter) = query?;
+    filter.limit = Some(filter.limit.unwrap_or(10_000));
+    let who = caller.username.clone();
+    let entries = with_store(&state, move |s| {
+        let entries = s.audit_trail(&filter)?;
+        s.audit(
+            &who,
+            None,
+            "audit_export",
+            "",
+            crate::store::Outcome::Ok,
+            &format!("{} entries", entries.len()),
+        )?;
+        Ok(entries)
+    })
+    .await?;
+    let bytes =
+        crate::report::audit_csv(&entries).map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok(file(bytes, "text/csv; charset=utf-8", "audit.csv"))
+}
+
+/// One concern, for staff and the chief or an officer of its beat. A confidential concern's
+/// reporter is shown only to the chief and the officer who recorded it; every read of a
+/// confidential concern is logged.
+#[utoipa::path(get, path = "/api/v1/concerns/{id}", params(("id" = String, Path, description = "the concern")),
+    responses((status = 200, body = ConcernView), (status = 401, body = ApiErrorBody), (status = 403, body = ApiErrorBody),
+              (status = 404, body = ApiErrorBody)))]
+async fn concern(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path(id): Path<String>,
+) -> Result<Json<ConcernView>, ApiError> {
+    Ok(Json(
+        with_store(&state, move |s| s.concern_view(&id, &caller)).await?,
+    ))
 }
 
 /// Headers every answer carries: the staff pages load only their own scripts, styles and data
@@ -639,10 +1030,26 @@ pub fn app(state: AppState) -> Router {
         .route("/", get(staff_page))
         .route("/staff/queue.js", get(staff_script))
         .route("/staff/overview.js", get(staff_overview_script))
+        .route("/staff/admin.js", get(staff_admin_script))
         .route("/staff/style.css", get(staff_style))
         .route("/api/v1/health", get(health))
         .route("/api/v1/openapi.json", get(openapi))
-        .route("/api/v1/devices", post(enroll).get(devices))
+        .route("/api/v1/enroll", post(enroll))
+        .route(
+            "/api/v1/session",
+            post(sign_in).get(session_info).delete(sign_out),
+        )
+        .route("/api/v1/accounts", get(accounts).post(create_account))
+        .route("/api/v1/accounts/{id}", post(update_account))
+        .route(
+            "/api/v1/accounts/{id}/enrollment-code",
+            post(enrollment_code),
+        )
+        .route("/api/v1/devices", get(devices))
+        .route("/api/v1/devices/{id}/revoke", post(revoke))
+        .route("/api/v1/audit", get(audit))
+        .route("/api/v1/audit/export", get(audit_export))
+        .route("/api/v1/concerns/{id}", get(concern))
         .route("/api/v1/push", post(push))
         .route("/api/v1/pull", get(pull))
         .route("/api/v1/conflicts", get(conflicts))
@@ -677,10 +1084,63 @@ mod tests {
     use http_body_util::BodyExt;
     use tower::ServiceExt;
 
+    const ADMIN_PASSWORD: &str = "admin-password-1";
+
     fn router() -> (Router, tempfile::TempDir) {
         let dir = tempfile::tempdir().unwrap();
-        let store = StationStore::open(&dir.path().join("station.sqlite")).unwrap();
-        (app(AppState::new(store, "pw".into())), dir)
+        let mut store = StationStore::open(&dir.path().join("station.sqlite")).unwrap();
+        store.bootstrap_admin("admin", ADMIN_PASSWORD).unwrap();
+        store
+            .create_account(
+                "test",
+                &NewAccount {
+                    username: "staff".into(),
+                    display_name: "王文员".into(),
+                    roles: vec![Role::Staff],
+                    beats: vec![],
+                    password: "staff-password-1".into(),
+                },
+            )
+            .unwrap();
+        (app(AppState::new(store, false)), dir)
+    }
+
+    fn json_post(path: &str, body: &str) -> axum::http::request::Builder {
+        let _ = body;
+        Request::post(path).header("content-type", "application/json")
+    }
+
+    /// Signs in and returns the cookie header value and the CSRF token.
+    async fn sign_in(
+        router: &Router,
+        username: &str,
+        password: &str,
+    ) -> (StatusCode, String, String) {
+        let body = serde_json::json!({"username": username, "password": password}).to_string();
+        let response = router
+            .clone()
+            .oneshot(
+                json_post("/api/v1/session", &body)
+                    .body(Body::from(body))
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        let status = response.status();
+        let cookie = response
+            .headers()
+            .get("set-cookie")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        let body: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
+        let cookie = cookie.split(';').next().unwrap_or_default().to_string();
+        (
+            status,
+            cookie,
+            body["csrf"].as_str().unwrap_or_default().to_string(),
+        )
     }
 
     async fn call(router: Router, request: Request<Body>) -> (StatusCode, String) {
@@ -757,7 +1217,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_push_without_the_station_password_is_refused() {
+    async fn a_push_without_a_credential_is_refused() {
         let (router, _dir) = router();
         let request = Request::post("/api/v1/push")
             .header("content-type", "application/json")
@@ -771,10 +1231,12 @@ mod tests {
     #[tokio::test]
     async fn an_oversized_body_is_refused_before_it_is_read() {
         let (router, _dir) = router();
+        let (_, cookie, csrf) = sign_in(&router, "staff", "staff-password-1").await;
         let big = vec![b' '; limits::MAX_BODY_BYTES + 1];
         let request = Request::post("/api/v1/push")
             .header("content-type", "application/json")
-            .header("authorization", "Bearer pw")
+            .header("cookie", cookie)
+            .header(crate::auth::CSRF_HEADER, csrf)
             .body(Body::from(big))
             .unwrap();
         let (status, _) = call(router, request).await;
@@ -784,12 +1246,100 @@ mod tests {
     #[tokio::test]
     async fn resolving_a_conflict_that_does_not_exist_is_404() {
         let (router, _dir) = router();
+        let (_, cookie, csrf) = sign_in(&router, "staff", "staff-password-1").await;
         let request = Request::post("/api/v1/conflicts/42/resolve")
             .header("content-type", "application/json")
-            .header("authorization", "Bearer pw")
-            .body(Body::from(r#"{"staff": "李所长", "value": 1}"#))
+            .header("cookie", cookie)
+            .header(crate::auth::CSRF_HEADER, csrf)
+            .body(Body::from(r#"{"value": 1}"#))
             .unwrap();
         let (status, body) = call(router, request).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    }
+
+    #[tokio::test]
+    async fn a_cookie_session_changes_nothing_without_its_csrf_token() {
+        let (router, _dir) = router();
+        let (status, cookie, csrf) = sign_in(&router, "staff", "staff-password-1").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(!csrf.is_empty());
+        let set_cookie_ok = cookie.starts_with("doorstep_session=s.");
+        assert!(set_cookie_ok, "{cookie}");
+        let read = Request::get("/api/v1/conflicts")
+            .header("cookie", &cookie)
+            .body(Body::empty())
+            .unwrap();
+        assert_eq!(call(router.clone(), read).await.0, StatusCode::OK);
+        let forged = Request::post("/api/v1/conflicts/1/resolve")
+            .header("content-type", "application/json")
+            .header("cookie", &cookie)
+            .body(Body::from(r#"{"value": 1}"#))
+            .unwrap();
+        let (status, body) = call(router.clone(), forged).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+        assert!(body.contains("CSRF"), "{body}");
+    }
+
+    #[tokio::test]
+    async fn forged_and_ended_sessions_are_refused() {
+        let (router, _dir) = router();
+        let forged = Request::get("/api/v1/conflicts")
+            .header("cookie", "doorstep_session=s.0123456789abcdef")
+            .body(Body::empty())
+            .unwrap();
+        assert_eq!(
+            call(router.clone(), forged).await.0,
+            StatusCode::UNAUTHORIZED
+        );
+        let (_, cookie, csrf) = sign_in(&router, "staff", "staff-password-1").await;
+        let out = Request::delete("/api/v1/session")
+            .header("cookie", &cookie)
+            .header(crate::auth::CSRF_HEADER, &csrf)
+            .body(Body::empty())
+            .unwrap();
+        assert_eq!(call(router.clone(), out).await.0, StatusCode::NO_CONTENT);
+        let after = Request::get("/api/v1/conflicts")
+            .header("cookie", &cookie)
+            .body(Body::empty())
+            .unwrap();
+        assert_eq!(call(router, after).await.0, StatusCode::UNAUTHORIZED);
+    }
+
+    #[tokio::test]
+    async fn five_wrong_passwords_lock_the_account_for_a_while() {
+        let (router, _dir) = router();
+        for _ in 0..5 {
+            let (status, _, _) = sign_in(&router, "staff", "wrong-password").await;
+            assert_eq!(status, StatusCode::UNAUTHORIZED);
+        }
+        let (status, _, _) = sign_in(&router, "staff", "staff-password-1").await;
+        assert_eq!(
+            status,
+            StatusCode::TOO_MANY_REQUESTS,
+            "even the right password waits"
+        );
+        let (status, _, _) = sign_in(&router, "admin", ADMIN_PASSWORD).await;
+        assert_eq!(status, StatusCode::OK, "other accounts are not locked");
+    }
+
+    #[tokio::test]
+    async fn staff_may_not_manage_accounts_and_the_refusal_is_recorded() {
+        let (router, _dir) = router();
+        let (_, cookie, _) = sign_in(&router, "staff", "staff-password-1").await;
+        let request = Request::get("/api/v1/accounts")
+            .header("cookie", &cookie)
+            .body(Body::empty())
+            .unwrap();
+        assert_eq!(call(router.clone(), request).await.0, StatusCode::FORBIDDEN);
+        let request = Request::get("/api/v1/audit?source=security&action=accounts")
+            .header("cookie", &cookie)
+            .body(Body::empty())
+            .unwrap();
+        let (status, body) = call(router, request).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let trail: Vec<serde_json::Value> = serde_json::from_str(&body).unwrap();
+        assert_eq!(trail.len(), 1, "{body}");
+        assert_eq!(trail[0]["actor"], "staff");
+        assert_eq!(trail[0]["outcome"], "refused");
     }
 }

@@ -4,9 +4,13 @@
 //! - [`merge`]: the pure decision for one incoming change;
 //! - [`store`]: the station's SQLite store (devices, every change received, records, merge queue);
 //! - [`report`]: the monthly summary as PDF, CSV and XLSX;
-//! - [`api`]: the HTTP API under `/api/v1`, as a router function.
+//! - [`api`]: the HTTP API under `/api/v1`, as a router function;
+//! - [`tls`]: the station's own HTTPS certificate;
+//! - [`auth`]: who is calling (session or device credential), and what their roles allow.
 
 pub mod api;
+pub mod auth;
 pub mod merge;
 pub mod report;
 pub mod store;
+pub mod tls;

@@ -1,12 +1,15 @@
 //! `doorstep-station serve --listen ADDR --data DIR`: the station server. Settings live in
-//! `DIR/station.json` (created with a random station password on first start, printed once).
+//! `DIR/station.json`. On first start (no account yet) it creates the administrator account `admin`
+//! with the password in `station.json`'s `admin_password`, or a random one it prints once. It serves
+//! HTTPS only, with a certificate of its own made at first start (`DIR/tls/`).
 
 use anyhow::Context;
+use axum_server::tls_rustls::RustlsConfig;
 use clap::{Parser, Subcommand};
 use doorstep_station::api::{AppState, app};
 use doorstep_station::store::StationStore;
+use doorstep_station::tls::Identity;
 use serde::{Deserialize, Serialize};
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 #[derive(Parser)]
@@ -29,56 +32,79 @@ enum Command {
         /// Folder for the station's database and settings.
         #[arg(long)]
         data: PathBuf,
+        /// A name or address laptops use to reach the station, for its certificate (made at first
+        /// start; localhost and this machine's name are always in it). Repeatable.
+        #[arg(long = "tls-name")]
+        tls_names: Vec<String>,
     },
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Default, Serialize, Deserialize)]
 struct Config {
-    /// The station password devices and staff present (replaced by accounts in the security work).
-    password: String,
+    /// The first administrator's password, used once when the station has no account. (Stations
+    /// from before accounts called it the station password; it becomes the administrator's.)
+    #[serde(alias = "password", default, skip_serializing_if = "Option::is_none")]
+    admin_password: Option<String>,
 }
 
 fn load_config(dir: &Path) -> anyhow::Result<Config> {
     let path = dir.join("station.json");
-    if path.exists() {
-        let text = std::fs::read_to_string(&path)?;
-        return serde_json::from_str(&text)
-            .with_context(|| format!("{} is not valid", path.display()));
+    if !path.exists() {
+        return Ok(Config::default());
     }
-    let mut bytes = [0u8; 12];
-    std::fs::File::open("/dev/urandom")?.read_exact(&mut bytes)?;
-    let password: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    std::fs::write(
-        &path,
-        serde_json::to_string_pretty(&Config {
-            password: password.clone(),
-        })?,
-    )?;
-    eprintln!(
-        "doorstep-station: new station password {password} (stored in {})",
-        path.display()
-    );
-    Ok(Config { password })
+    let text = std::fs::read_to_string(&path)?;
+    serde_json::from_str(&text).with_context(|| format!("{} is not valid", path.display()))
+}
+
+/// Creates the administrator account on first start and says how to sign in.
+fn bootstrap(store: &mut StationStore, config: &Config) -> anyhow::Result<()> {
+    let password = match &config.admin_password {
+        Some(p) => p.clone(),
+        None => doorstep_station::store::random_password()?,
+    };
+    if store.bootstrap_admin("admin", &password)? && config.admin_password.is_none() {
+        eprintln!(
+            "doorstep-station: created the administrator account \"admin\" with password {password} \
+             (shown once: sign in and change it)"
+        );
+    }
+    Ok(())
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
-        Command::Serve { listen, data } => {
+        Command::Serve {
+            listen,
+            data,
+            tls_names,
+        } => {
             std::fs::create_dir_all(&data)?;
             let config = load_config(&data)?;
-            let store = StationStore::open(&data.join("station.sqlite"))?;
-            let listener = tokio::net::TcpListener::bind(&listen)
-                .await
+            let mut store = StationStore::open(&data.join("station.sqlite"))?;
+            bootstrap(&mut store, &config)?;
+            let identity = Identity::load_or_create(&data.join("tls"), &tls_names)?;
+            let listener = std::net::TcpListener::bind(&listen)
                 .with_context(|| format!("listening on {listen}"))?;
+            listener.set_nonblocking(true)?;
+            eprintln!(
+                "doorstep-station: certificate fingerprint (SHA-256) {}",
+                identity.fingerprint()
+            );
             println!(
-                "doorstep-station: listening on http://{}",
+                "doorstep-station: listening on https://{}",
                 listener.local_addr()?
             );
-            axum::serve(listener, app(AppState::new(store, config.password)))
-                .with_graceful_shutdown(async {
-                    let _ = tokio::signal::ctrl_c().await;
-                })
+            let handle = axum_server::Handle::new();
+            let stopping = handle.clone();
+            tokio::spawn(async move {
+                let _ = tokio::signal::ctrl_c().await;
+                stopping.graceful_shutdown(Some(std::time::Duration::from_secs(10)));
+            });
+            let tls = RustlsConfig::from_config(identity.server_config()?);
+            axum_server::from_tcp_rustls(listener, tls)
+                .handle(handle)
+                .serve(app(AppState::new(store, true)).into_make_service())
                 .await?;
         }
     }

@@ -168,6 +168,23 @@ pub fn csv(s: &MonthlySummary, lang: Lang) -> Result<Vec<u8>, ReportError> {
 }
 
 /// Rows as CSV, UTF-8 with a byte-order mark so that spreadsheet software reads the Chinese.
+/// A cell as spreadsheet software will show it: text that would start a formula (`=`, `+`, `@`, a
+/// `-` not starting a number, a tab or return) is kept as text by a leading apostrophe, so a
+/// resident's note can never run as a formula on the reader's machine.
+fn inert(cell: &str) -> std::borrow::Cow<'_, str> {
+    let mut chars = cell.chars();
+    let risky = match chars.next() {
+        Some('=' | '+' | '@' | '\t' | '\r') => true,
+        Some('-') => !chars.next().is_some_and(|c| c.is_ascii_digit()),
+        _ => false,
+    };
+    if risky {
+        format!("'{cell}").into()
+    } else {
+        cell.into()
+    }
+}
+
 fn csv_bytes(rows: Vec<Vec<String>>) -> Result<Vec<u8>, ReportError> {
     let mut out = "\u{feff}".as_bytes().to_vec();
     {
@@ -175,11 +192,42 @@ fn csv_bytes(rows: Vec<Vec<String>>) -> Result<Vec<u8>, ReportError> {
             .flexible(true)
             .from_writer(&mut out);
         for row in rows {
-            w.write_record(&row)?;
+            w.write_record(row.iter().map(|c| inert(c).into_owned()))?;
         }
         w.flush().map_err(csv::Error::from)?;
     }
     Ok(out)
+}
+
+/// The audit trail as CSV, one event a row.
+pub fn audit_csv(entries: &[crate::store::AuditEntry]) -> Result<Vec<u8>, ReportError> {
+    let mut rows = vec![
+        [
+            "at",
+            "source",
+            "actor",
+            "device_id",
+            "action",
+            "target",
+            "outcome",
+            "detail",
+        ]
+        .map(String::from)
+        .to_vec(),
+    ];
+    rows.extend(entries.iter().map(|e| {
+        vec![
+            e.at.clone(),
+            e.source.clone(),
+            e.actor.clone(),
+            e.device_id.clone().unwrap_or_default(),
+            e.action.clone(),
+            e.target.clone(),
+            e.outcome.clone(),
+            e.detail.clone(),
+        ]
+    }));
+    csv_bytes(rows)
 }
 
 pub fn xlsx(s: &MonthlySummary, lang: Lang) -> Result<Vec<u8>, ReportError> {

@@ -3,14 +3,21 @@
 // (J/K move, 1/2 pick, 3 edit, Enter apply). Every call goes through `api` below.
 
 import { renderOverview, renderSummary, renderWorklist } from "/staff/overview.js";
+import { renderAccounts, renderAudit, revokeButtons } from "/staff/admin.js";
 
 const TEXT = {
   "zh-CN": {
-    station: "派出所", queue: "待合并 / 冲突处理", login: "工作人员登录", staff: "姓名", password: "派出所密码",
+    station: "派出所", queue: "待合并 / 冲突处理", login: "登录", staff: "用户名", password: "密码", signout: "退出",
     signin: "登录", keys: "键盘：J/K 上下移动，1 采用站内值，2 采用新到值，3 手动编辑，Enter 确认",
     empty: "没有待处理的冲突。", conflict: "冲突", field: "字段", base: "原值 (base)", stationValue: "站内",
     incoming: "新到", edited: "手动编辑", apply: "采用所选", applied: "当前采用", deleted: "该记录已在站内删除",
-    keepDeleted: "保持删除", restore: "恢复并采用修改", wrongPassword: "密码不对", unreachable: "连不上服务器",
+    keepDeleted: "保持删除", restore: "恢复并采用修改", wrongPassword: "用户名或密码不对", unreachable: "连不上服务器",
+    accounts: "账号", audit: "审计记录", username: "用户名", displayName: "姓名", roles: "角色", role_officer: "民警", role_staff: "内勤",
+    role_chief: "所长", role_admin: "管理员", active: "启用", inactive: "已停用", create: "新建账号", code: "登记码", codeFor: "给 {0} 的笔记本登记码（24 小时内有效，只能用一次）：",
+    deactivate: "停用", activate: "启用", revoke: "注销", revokeWipe: "注销并清除数据", revoked: "已注销", wiped: "已清除", wipePending: "待清除",
+    confirmRevoke: "确定注销这台笔记本？之后它的同步都会被拒绝。", confirmWipe: "确定注销并在它下次联网时清除本机数据？",
+    actor: "操作人", source: "类别", action: "操作", target: "对象", outcome: "结果", detail: "详情", at: "时间", filter: "筛选", exportCsv: "导出 CSV",
+    src_security: "安全", src_staff: "内勤决定", src_change: "数据变更", all: "全部",
     lang: "English", none: "（空）",
     duplicates: "重复登记", devices: "设备", noDuplicates: "没有疑似重复的住户或人员。", keepLeft: "合并，保留左边",
     keepRight: "合并，保留右边", undo: "撤销合并", merged: "已合并，保留", officer: "民警", beats: "责任区",
@@ -21,11 +28,18 @@ const TEXT = {
     visitsCsv: "走访 CSV", concernsCsv: "问题 CSV", tasks: "跟进任务", task: "任务内容", assignee: "责任人", due: "办理期限", save: "保存", saved: "已保存",
   },
   en: {
-    station: "Station", queue: "Merge queue", login: "Staff sign-in", staff: "Your name", password: "Station password",
+    station: "Station", queue: "Merge queue", login: "Sign in", staff: "Username", password: "Password", signout: "Sign out",
     signin: "Sign in", keys: "Keys: J/K move, 1 station value, 2 incoming value, 3 edit, Enter apply",
     empty: "Nothing to merge.", conflict: "Conflict", field: "Field", base: "Base", stationValue: "Station",
     incoming: "Incoming", edited: "Edited value", apply: "Apply choice", applied: "applied now", deleted: "Deleted at the station",
-    keepDeleted: "Keep deleted", restore: "Restore with the edit", wrongPassword: "Wrong password", unreachable: "Station unreachable",
+    keepDeleted: "Keep deleted", restore: "Restore with the edit", wrongPassword: "Wrong username or password", unreachable: "Station unreachable",
+    accounts: "Accounts", audit: "Audit trail", username: "Username", displayName: "Name", roles: "Roles", role_officer: "Officer", role_staff: "Staff",
+    role_chief: "Chief", role_admin: "Administrator", active: "Active", inactive: "Deactivated", create: "Create account", code: "Enrolment code",
+    codeFor: "Enrolment code for a laptop of {0} (valid 24 hours, once):", deactivate: "Deactivate", activate: "Activate", revoke: "Revoke",
+    revokeWipe: "Revoke and erase", revoked: "Revoked", wiped: "Erased", wipePending: "Erase pending",
+    confirmRevoke: "Revoke this laptop? Its syncs will be refused from now on.", confirmWipe: "Revoke it and erase its data when it next connects?",
+    actor: "Who", source: "Kind", action: "Action", target: "Target", outcome: "Outcome", detail: "Detail", at: "When", filter: "Filter", exportCsv: "Export CSV",
+    src_security: "Security", src_staff: "Staff decision", src_change: "Change", all: "All",
     lang: "中文", none: "(empty)",
     duplicates: "Duplicates", devices: "Devices", noDuplicates: "No suspected duplicate households or people.", keepLeft: "Merge, keep left",
     keepRight: "Merge, keep right", undo: "Undo merge", merged: "Merged, kept", officer: "Officer", beats: "Beats",
@@ -54,13 +68,17 @@ const FIELDS = {
 let lang = localStorage.getItem("doorstep.staff.lang") === "en" ? "en" : "zh-CN";
 const t = (key) => TEXT[lang][key] ?? key;
 const fieldName = (f) => FIELDS[lang][f] ?? f;
-const session = { password: sessionStorage.getItem("pw") ?? "", staff: sessionStorage.getItem("staff") ?? "" };
+/// Who is signed in. The session itself is an HttpOnly cookie the page never sees; every call that
+/// changes something carries the session's CSRF token.
+const session = { account: null, csrf: "" };
+const has = (role) => session.account?.roles.includes(role) ?? false;
+const seesRecords = () => has("staff") || has("chief");
 
 const api = {
   async call(method, path, body) {
     const response = await fetch(`/api/v1/${path}`, {
       method,
-      headers: { Authorization: `Bearer ${session.password}`, "Content-Type": "application/json" },
+      headers: { "X-CSRF-Token": session.csrf, "Content-Type": "application/json" },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const data = await response.json().catch(() => ({}));
@@ -72,23 +90,30 @@ const api = {
   overview: () => api.call("GET", "overview"),
   worklist: (list, filter) => api.call("GET", `worklist?${new URLSearchParams({ list, ...filter })}`),
   summary: (query) => api.call("GET", `summary?${new URLSearchParams(query)}`),
-  /// A file, fetched with the password and handed to the browser as a download named `name`.
+  /// A file, fetched with the session and handed to the browser as a download named `name`.
   async download(path, query, name) {
-    const response = await fetch(`/api/v1/${path}?${new URLSearchParams(query)}`, {
-      headers: { Authorization: `Bearer ${session.password}` },
-    });
+    const response = await fetch(`/api/v1/${path}?${new URLSearchParams(query)}`);
     if (!response.ok) throw new Error((await response.json().catch(() => ({}))).message ?? response.statusText);
     const link = el("a", { href: URL.createObjectURL(await response.blob()), download: name });
     document.body.append(link);
     link.click();
     link.remove();
   },
-  merge: (id, survivor) => api.call("POST", `duplicates/${id}/merge`, { staff: session.staff, survivor }),
-  undo: (id) => api.call("POST", `duplicates/${id}/undo`, { staff: session.staff }),
+  merge: (id, survivor) => api.call("POST", `duplicates/${id}/merge`, { survivor }),
+  undo: (id) => api.call("POST", `duplicates/${id}/undo`),
   devices: () => api.call("GET", "devices"),
   tasks: () => api.call("GET", "tasks"),
-  assign: (id, assignee, due_date) => api.call("POST", `tasks/${id}/assign`, { staff: session.staff, assignee, due_date }),
-  resolve: (id, value) => api.call("POST", `conflicts/${id}/resolve`, { staff: session.staff, value }),
+  assign: (id, assignee, due_date) => api.call("POST", `tasks/${id}/assign`, { assignee, due_date }),
+  resolve: (id, value) => api.call("POST", `conflicts/${id}/resolve`, { value }),
+  signIn: (username, password) => api.call("POST", "session", { username, password }),
+  session: () => api.call("GET", "session"),
+  signOut: () => api.call("DELETE", "session"),
+  accounts: () => api.call("GET", "accounts"),
+  createAccount: (account) => api.call("POST", "accounts", account),
+  updateAccount: (id, update) => api.call("POST", `accounts/${id}`, update),
+  enrollmentCode: (id) => api.call("POST", `accounts/${id}/enrollment-code`),
+  revoke: (id, wipe) => api.call("POST", `devices/${id}/revoke`, { wipe }),
+  audit: (filter) => api.call("GET", `audit?${new URLSearchParams(filter)}`),
 };
 
 function show(value) {
@@ -188,8 +213,9 @@ function renderDevices() {
   const table = document.getElementById("devices-table");
   table.replaceChildren(el("tr", {}, ...["officer", "beats", "lastSync", "acked"].map((k) => el("th", { text: t(k) }))));
   for (const d of devices) {
-    table.append(el("tr", {}, el("td", { text: d.officer_name }), el("td", { text: d.beats.join("、") }),
-      el("td", { text: d.last_seen_at ? d.last_seen_at.slice(0, 16).replace("T", " ") : t("never") }), el("td", { text: String(d.acked_seq) })));
+    table.append(el("tr", { "data-device": d.device_id }, el("td", { text: d.officer_name }), el("td", { text: d.beats.join("、") }),
+      el("td", { text: d.last_seen_at ? d.last_seen_at.slice(0, 16).replace("T", " ") : t("never") }), el("td", { text: String(d.acked_seq) }),
+      el("td", {}, ...revokeButtons(d, { el, t, api, admin: has("admin"), reload: load }))));
   }
 }
 
@@ -215,6 +241,14 @@ function render() {
   document.getElementById("tasklist").hidden = tab !== "tasks";
   document.getElementById("overview").hidden = tab !== "overview";
   document.getElementById("monthly").hidden = tab !== "summary";
+  document.getElementById("accounts").hidden = tab !== "accounts";
+  document.getElementById("audit").hidden = tab !== "audit";
+  const allowed = { conflicts: seesRecords(), duplicates: seesRecords(), tasks: seesRecords(), overview: seesRecords(),
+    summary: seesRecords() || has("officer"), devices: seesRecords() || has("admin"), accounts: has("admin"),
+    audit: seesRecords() || has("admin") };
+  document.querySelectorAll("[data-tab]").forEach((b) => (b.hidden = !allowed[b.dataset.tab]));
+  if (tab === "accounts") void renderAccounts(document.getElementById("accounts-body"), { el, t, api });
+  if (tab === "audit") void renderAudit(document.getElementById("audit-body"), { el, t, api });
   if (tab === "summary") void prepareSummary();
   if (tab === "overview") void showOverview();
   renderTasks();
@@ -346,35 +380,50 @@ async function showSummary() {
 }
 
 async function load() {
-  [conflicts, duplicates, devices, tasks] = await Promise.all([api.conflicts(), api.duplicates(), api.devices(), api.tasks()]);
+  const none = async () => [];
+  [conflicts, duplicates, devices, tasks] = await Promise.all([
+    seesRecords() ? api.conflicts() : none(), seesRecords() ? api.duplicates() : none(),
+    seesRecords() || has("admin") ? api.devices() : none(), seesRecords() ? api.tasks() : none()]);
   selected = Math.min(selected, Math.max(0, conflicts.length - 1));
   render();
 }
 
-async function start() {
+async function start(signingIn) {
   const login = document.getElementById("login");
   const queue = document.getElementById("queue");
-  document.getElementById("who").textContent = session.staff;
   try {
-    if (!session.password) throw Object.assign(new Error("login"), { status: 401 });
+    Object.assign(session, await api.session());
+    document.getElementById("who").textContent = session.account.display_name;
+    document.getElementById("signout").hidden = false;
+    if (!seesRecords()) tab = has("admin") ? "accounts" : "summary";
     login.hidden = true;
-    queue.hidden = false;
+    queue.hidden = tab !== "conflicts";
     await load();
   } catch (e) {
     login.hidden = false;
     queue.hidden = true;
-    document.getElementById("login-error").textContent = e.status === 401 ? (session.password ? t("wrongPassword") : "") : t("unreachable");
+    document.getElementById("signout").hidden = true;
+    document.getElementById("login-error").textContent = e.status === 401 ? (signingIn ? e.message : "") : e.message || t("unreachable");
     render();
   }
 }
 
-document.getElementById("login").addEventListener("submit", (e) => {
+document.getElementById("login").addEventListener("submit", async (e) => {
   e.preventDefault();
-  session.staff = document.getElementById("staff").value.trim();
-  session.password = document.getElementById("password").value;
-  sessionStorage.setItem("staff", session.staff);
-  sessionStorage.setItem("pw", session.password);
-  void start();
+  const error = document.getElementById("login-error");
+  try {
+    await api.signIn(document.getElementById("staff").value.trim(), document.getElementById("password").value);
+    document.getElementById("password").value = "";
+    await start(true);
+  } catch (err) {
+    error.textContent = err.status === 401 ? t("wrongPassword") : err.message;
+  }
+});
+document.getElementById("signout").addEventListener("click", async () => {
+  await api.signOut().catch(() => {});
+  Object.assign(session, { account: null, csrf: "" });
+  document.getElementById("who").textContent = "";
+  await start(false);
 });
 document.getElementById("summary-show").addEventListener("click", () => void showSummary());
 const showError = (e) => (document.getElementById("summary-error").textContent = e.message);
@@ -423,4 +472,4 @@ document.addEventListener("keydown", (e) => {
   else return;
   render();
 });
-void start();
+void start(false);

@@ -7,11 +7,15 @@
 
 use doorstep_core::Store;
 use doorstep_core::store::remote::StationLink;
-use doorstep_protocol::{ApiErrorBody, DeviceInfo, PullResponse, PushRequest, PushResponse};
+use doorstep_protocol::{
+    ApiErrorBody, EnrollRequest, EnrollResponse, PullResponse, PushRequest, PushResponse, refusals,
+};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::time::Duration;
 use ureq::Agent;
+
+pub mod tls;
 
 /// Changes per push (the station takes up to `limits::MAX_BATCH`).
 pub const PUSH_BATCH: u32 = 500;
@@ -26,6 +30,14 @@ pub enum SyncError {
     Refused { status: u16, message: String },
     #[error("this device is not linked to a station; enroll first")]
     NotEnrolled,
+    #[error(
+        "the station's certificate is not the one this laptop enrolled with; do not sync, and ask the station's administrator"
+    )]
+    CertificateChanged(String),
+    #[error("this laptop has been revoked by the station; nothing more is sent")]
+    Revoked,
+    #[error("this laptop has been revoked and must erase its data")]
+    WipeOrdered,
     #[error(transparent)]
     Store(#[from] doorstep_core::Error),
     #[error("unexpected answer from the station: {0}")]
@@ -66,11 +78,26 @@ pub enum Progress {
 #[serde(tag = "kind", rename_all = "snake_case")]
 #[ts(export)]
 pub enum SyncErrorReport {
-    Unreachable { url: String },
-    Refused { status: u16, message: String },
+    Unreachable {
+        url: String,
+    },
+    Refused {
+        status: u16,
+        message: String,
+    },
     NotEnrolled,
-    Protocol { message: String },
-    Store { report: doorstep_core::ErrorReport },
+    CertificateChanged {
+        url: String,
+    },
+    Revoked,
+    /// The laptop's data was erased on the station's order.
+    Wiped,
+    Protocol {
+        message: String,
+    },
+    Store {
+        report: doorstep_core::ErrorReport,
+    },
 }
 
 impl From<&SyncError> for SyncErrorReport {
@@ -82,6 +109,11 @@ impl From<&SyncError> for SyncErrorReport {
                 message: message.clone(),
             },
             SyncError::NotEnrolled => SyncErrorReport::NotEnrolled,
+            SyncError::CertificateChanged(url) => {
+                SyncErrorReport::CertificateChanged { url: url.clone() }
+            }
+            SyncError::Revoked => SyncErrorReport::Revoked,
+            SyncError::WipeOrdered => SyncErrorReport::Wiped,
             SyncError::Protocol(m) => SyncErrorReport::Protocol { message: m.clone() },
             SyncError::Store(e) => SyncErrorReport::Store { report: e.into() },
         }
@@ -94,14 +126,20 @@ struct Client {
 }
 
 impl Client {
-    fn new(link: StationLink) -> Client {
+    fn new(link: StationLink) -> Result<Client, SyncError> {
+        let certificate = tls::from_hex(&link.certificate)
+            .filter(|c| !c.is_empty())
+            .ok_or(SyncError::Protocol(
+                "no pinned certificate for the station: enrol again".into(),
+            ))?;
         let agent: Agent = Agent::config_builder()
             .http_status_as_error(false)
             .timeout_global(Some(Duration::from_secs(60)))
             .timeout_connect(Some(Duration::from_secs(5)))
+            .tls_config(tls::pinned(&certificate))
             .build()
             .into();
-        Client { agent, link }
+        Ok(Client { agent, link })
     }
 
     fn url(&self, path: &str) -> String {
@@ -117,16 +155,28 @@ impl Client {
             | ureq::Error::ConnectionFailed
             | ureq::Error::HostNotFound
             | ureq::Error::Timeout(_) => SyncError::Unreachable(self.link.url.clone()),
+            ureq::Error::Rustls(rustls::Error::InvalidCertificate(_)) => {
+                SyncError::CertificateChanged(self.link.url.clone())
+            }
             other => SyncError::Protocol(other.to_string()),
         })?;
         let status = response.status().as_u16();
         if status >= 400 {
-            let message = response
+            let body = response
                 .body_mut()
                 .read_json::<ApiErrorBody>()
-                .map(|b| b.message)
-                .unwrap_or_else(|_| "no reason given".into());
-            return Err(SyncError::Refused { status, message });
+                .unwrap_or_else(|_| ApiErrorBody {
+                    error: String::new(),
+                    message: "no reason given".into(),
+                });
+            return Err(match body.error.as_str() {
+                refusals::WIPE => SyncError::WipeOrdered,
+                refusals::REVOKED => SyncError::Revoked,
+                _ => SyncError::Refused {
+                    status,
+                    message: body.message,
+                },
+            });
         }
         if status == 204 {
             return serde_json::from_value(serde_json::Value::Null)
@@ -146,7 +196,10 @@ impl Client {
         let result = self
             .agent
             .post(&self.url(path))
-            .header("Authorization", &format!("Bearer {}", self.link.password))
+            .header(
+                "Authorization",
+                &format!("Bearer {}", self.link.device_credential),
+            )
             .send_json(body);
         self.answer(result)
     }
@@ -156,10 +209,10 @@ impl Client {
         path: &str,
         query: &[(&str, String)],
     ) -> Result<T, SyncError> {
-        let mut request = self
-            .agent
-            .get(&self.url(path))
-            .header("Authorization", &format!("Bearer {}", self.link.password));
+        let mut request = self.agent.get(&self.url(path)).header(
+            "Authorization",
+            &format!("Bearer {}", self.link.device_credential),
+        );
         for (k, v) in query {
             request = request.query(*k, v);
         }
@@ -167,19 +220,58 @@ impl Client {
     }
 }
 
-/// Links this device to a station and introduces it (officer, beats). Done once per station.
-pub fn enroll(store: &mut Store, link: StationLink) -> Result<(), SyncError> {
-    let device = store.device()?.clone();
-    let info = DeviceInfo {
-        device_id: device.device_id,
-        officer_id: device.officer_id,
-        officer_name: device.officer_name,
-        beats: device.beats,
+/// What enrolling told this laptop (never its credential, which stays in the database).
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct Enrolment {
+    pub officer_name: String,
+    pub beats: Vec<String>,
+    /// SHA-256 of the station's certificate as pinned, to compare with the one the station prints.
+    pub fingerprint: String,
+}
+
+/// Enrols this laptop with a station, using the one-time code its administrator issued for the
+/// officer: pins the certificate the station presents, receives the laptop's own credential and
+/// takes the officer's name and beats from the station's account.
+pub fn enroll(store: &mut Store, url: &str, code: &str) -> Result<Enrolment, SyncError> {
+    let url = url.trim().trim_end_matches('/').to_string();
+    if !url.starts_with("https://") {
+        return Err(SyncError::Protocol(
+            "the station's address starts with https://".into(),
+        ));
+    }
+    let certificate =
+        tls::fetch_certificate(&url).map_err(|_| SyncError::Unreachable(url.clone()))?;
+    let mut link = StationLink {
+        url,
+        device_credential: String::new(),
+        certificate: tls::to_hex(&certificate),
     };
-    let client = Client::new(link.clone());
-    let _: () = client.post("devices", &info)?;
+    let device = store.device()?.clone();
+    let answer: EnrollResponse = Client::new(link.clone())?.post(
+        "enroll",
+        &EnrollRequest {
+            code: code.trim().to_string(),
+            device_id: device.device_id,
+            officer_id: device.officer_id,
+        },
+    )?;
+    store.init_device(&answer.officer_name, &answer.beats)?;
+    link.device_credential = answer.device_credential;
     store.set_station(&link)?;
-    Ok(())
+    Ok(Enrolment {
+        officer_name: answer.officer_name,
+        beats: answer.beats,
+        fingerprint: tls::fingerprint(&certificate),
+    })
+}
+
+/// The fingerprint of the certificate this laptop pinned, for comparing with the station's.
+pub fn pinned_fingerprint(store: &Store) -> Result<Option<String>, SyncError> {
+    Ok(store
+        .station()?
+        .and_then(|l| tls::from_hex(&l.certificate))
+        .map(|der| tls::fingerprint(&der)))
 }
 
 /// Pushes what the station has not acknowledged, then pulls what is new for this device's beats.
@@ -189,7 +281,7 @@ pub fn sync(
 ) -> Result<SyncReport, SyncError> {
     let link = store.station()?.ok_or(SyncError::NotEnrolled)?;
     let device_id = store.device()?.device_id;
-    let client = Client::new(link);
+    let client = Client::new(link)?;
     let mut report = SyncReport {
         acked_seq: store.acked_seq()?,
         ..Default::default()

@@ -18,7 +18,7 @@ const en: Catalogue = {
   settings: { title: "Settings", officer: "Officer", policy: "Visit intervals (days)", defaultDays: "Other households", save: "Save", saved: "Saved", database: "Data file" },
   import: { title: "Import a ledger", choose: "Choose a CSV or Excel file", rows: "{{count}} rows", mapping: "Columns", column: "Column in the file", notMapped: "(not imported)", defaultBeat: "Default beat", dryRun: "Check (save nothing)", run: "Import", report: "Result: {{households}} households and {{created}} residents created, {{updated}} updated, {{unchanged}} unchanged, {{rejected}} rows rejected", dryRunNote: "This is a check; nothing has been saved.", row: "Row {{row}}", fields: { address: "Address", beat: "Beat", household_kind: "Household kind", household_tags: "Household tags", contact_phone: "Contact phone", name: "Name", sex: "Sex", birth_date: "Birth date", phone: "Phone", id_number: "ID number", relation: "Relation", resident_tags: "Resident tags" } },
   sync: { progress: "Sync progress", button: "Sync", running: "Syncing… {{sent}} sent, {{received}} received", done: "Synced: {{pushed}} sent, {{pulled}} received, {{conflicts}} new conflicts (the station will handle them)" },
-  station: { title: "Station server", url: "Address", password: "Station password", enroll: "Connect and enrol this laptop", enrolled: "Connected: {{url}}", none: "Not connected yet; work offline meanwhile" },
+  station: { title: "Station server", url: "Address (https://…)", code: "Enrolment code (from the administrator; works once)", enroll: "Connect and enrol this laptop", enrolled: "Connected: {{url}}", none: "Not connected yet; work offline meanwhile", done: "Enrolled as {{officer}} (beats: {{beats}}). Station certificate fingerprint: {{fingerprint}}; check it with the administrator." },
   common: { save: "Save", cancel: "Cancel", close: "Close", yes: "Yes", no: "No", none: "None", loading: "Loading…", saved: "Saved" },
   errors: {
     required: "{{field}} is required",
@@ -39,6 +39,9 @@ const en: Catalogue = {
     no_device: "This laptop has no officer and beat yet.",
     not_found: "Record not found (it may have been deleted)",
     internal: "Something unexpected went wrong; nothing was lost. Try again, or call IT if it persists.",
+    certificate_changed: "The station's certificate is not the one this laptop enrolled with: it may be an impostor. Sync stopped; call the station's administrator.",
+    revoked: "This laptop has been revoked by the station and no longer syncs. Ask the administrator if this is unexpected.",
+    wiped: "This laptop was revoked by the station and, as ordered, all its data has been erased.",
     sync: {
       unreachable: "The station ({{url}}) cannot be reached. Keep working offline; sync resumes when it is back.",
       refused: "The station refused the request: {{message}}",

@@ -16,7 +16,7 @@ const zhCN = {
   settings: { title: "设置", officer: "本机民警", policy: "走访周期（天）", defaultDays: "一般住户", save: "保存", saved: "已保存", database: "数据文件" },
   import: { title: "导入台账", choose: "选择 CSV 或 Excel 文件", rows: "共 {{count}} 行", mapping: "列对应关系", column: "文件中的列", notMapped: "（不导入）", defaultBeat: "默认责任区", dryRun: "预检（不保存）", run: "导入", report: "结果：新建 {{households}} 户、{{created}} 名居民，更新 {{updated}} 名，未变 {{unchanged}} 名，拒绝 {{rejected}} 行", dryRunNote: "这是预检结果，尚未保存任何数据。", row: "第 {{row}} 行", fields: { address: "地址", beat: "责任区", household_kind: "住户类型", household_tags: "住户标签", contact_phone: "联系电话", name: "姓名", sex: "性别", birth_date: "出生日期", phone: "电话", id_number: "身份证号", relation: "与户主关系", resident_tags: "居民标签" } },
   sync: { progress: "同步进度", button: "同步", running: "同步中… 已发送 {{sent}} 条，已接收 {{received}} 条", done: "同步完成：发送 {{pushed}} 条，接收 {{pulled}} 条，新冲突 {{conflicts}} 条（由所里处理）" },
-  station: { title: "派出所服务器", url: "服务器地址", password: "派出所密码", enroll: "连接并登记本机", enrolled: "已连接：{{url}}", none: "尚未连接，可先离线工作" },
+  station: { title: "派出所服务器", url: "服务器地址（https://…）", code: "登记码（向管理员索取，一次有效）", enroll: "连接并登记本机", enrolled: "已连接：{{url}}", none: "尚未连接，可先离线工作", done: "已登记为 {{officer}}（责任区：{{beats}}）。服务器证书指纹：{{fingerprint}}，请与管理员核对。" },
   common: { save: "保存", cancel: "取消", close: "关闭", yes: "是", no: "否", none: "无", loading: "加载中…", saved: "已保存" },
   errors: {
     required: "必填，请填写{{field}}",
@@ -37,6 +37,9 @@ const zhCN = {
     no_device: "本机尚未设置民警和责任区。",
     not_found: "记录不存在（可能已被删除）",
     internal: "发生意外错误，数据未丢失。请重试；如仍出错请联系信息员。",
+    certificate_changed: "服务器证书与登记时不同，可能是冒充的服务器。已停止同步，请联系派出所管理员。",
+    revoked: "本机已被派出所注销，不再同步。如有疑问请联系管理员。",
+    wiped: "本机已被派出所注销，并按要求清除了本机全部数据。",
     sync: {
       unreachable: "连不上派出所服务器（{{url}}）。可继续离线工作，恢复连接后会自动同步。",
       refused: "派出所服务器拒绝了请求：{{message}}",

@@ -3,6 +3,7 @@ import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { api, type AppInfo } from "../api";
 import type { Device } from "../bindings/Device";
+import type { Enrolment } from "../bindings/Enrolment";
 import type { Failure } from "../api";
 import type { VisitPolicy } from "../bindings/VisitPolicy";
 import { ErrorNote } from "../components/ErrorNote";
@@ -14,19 +15,21 @@ import { Setup } from "./Setup";
 function StationForm() {
   const { t } = useTranslation();
   const [current, setCurrent] = useState<string | null>(null);
-  const [url, setUrl] = useState("http://");
-  const [password, setPassword] = useState("");
+  const [url, setUrl] = useState("https://");
+  const [code, setCode] = useState("");
+  const [done, setDone] = useState<Enrolment | null>(null);
   const [error, setError] = useState<Failure | null>(null);
   useEffect(() => void api.station().then(setCurrent, () => undefined), []);
   return (
     <>
       <h2>{t("station.title")}</h2>
       <p className="muted" data-testid="station-state">{current ? t("station.enrolled", { url: current }) : t("station.none")}</p>
-      <form className="card grid" onSubmit={(e) => (e.preventDefault(), void api.enrollStation(url, password).then(() => (setCurrent(url), setError(null)), (err) => setError(toReport(err))))}>
+      <form className="card grid" onSubmit={(e) => (e.preventDefault(), void api.enrollStation(url, code).then((d) => (setCurrent(url), setDone(d), setCode(""), setError(null)), (err) => setError(toReport(err))))}>
         <label>{t("station.url")}<input data-testid="station-url" value={url} onChange={(e) => setUrl(e.target.value)} /></label>
-        <label>{t("station.password")}<input data-testid="station-password" type="password" value={password} onChange={(e) => setPassword(e.target.value)} /></label>
+        <label>{t("station.code")}<input data-testid="station-code" autoComplete="off" value={code} onChange={(e) => setCode(e.target.value)} /></label>
         <button type="submit" className="primary">{t("station.enroll")}</button>
       </form>
+      {done ? <p role="status" data-testid="station-enrolled">{t("station.done", { officer: done.officer_name, beats: done.beats.join("、"), fingerprint: done.fingerprint })}</p> : null}
       <ErrorNote error={error} />
     </>
   );

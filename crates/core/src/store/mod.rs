@@ -139,6 +139,35 @@ impl Store {
         self.device.as_ref().ok_or(Error::NoDevice)
     }
 
+    /// Erases everything on this device (a revoked laptop's wipe): every table goes, with the
+    /// freed pages overwritten (`secure_delete`) and the file compacted, so nothing of the beat is
+    /// left in it. The next open starts a new, empty database. Other connections to the file see
+    /// the tables gone.
+    pub fn erase_contents(&mut self) -> Result<()> {
+        self.conn.pragma_update(None, "foreign_keys", "OFF")?;
+        self.conn.pragma_update(None, "secure_delete", "ON")?;
+        let tx = self.conn.transaction()?;
+        let objects: Vec<(String, String)> = tx
+            .prepare(
+                "SELECT type, name FROM pragma_table_list WHERE schema = 'main' AND type IN ('table', 'virtual', 'view')
+                 AND name NOT LIKE 'sqlite_%' ORDER BY type = 'view' DESC",
+            )?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        for (kind, name) in objects {
+            let what = if kind == "view" { "VIEW" } else { "TABLE" };
+            tx.execute_batch(&format!(
+                "DROP {what} IF EXISTS \"{}\"",
+                name.replace('"', "\"\"")
+            ))?;
+        }
+        tx.pragma_update(None, "user_version", 0)?;
+        tx.commit()?;
+        self.conn.execute_batch("VACUUM")?;
+        self.device = None;
+        Ok(())
+    }
+
     /// Read access for the read models and tests; writes go through the methods that log changes.
     pub fn conn(&self) -> &Connection {
         &self.conn

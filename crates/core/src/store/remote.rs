@@ -28,12 +28,18 @@ pub struct RemoteRecord {
     pub fields: Map<String, Value>,
 }
 
-/// The station this device syncs with.
+/// The station this device syncs with, as enrolment left it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StationLink {
+    /// `https://host:port`.
     pub url: String,
-    /// The station password (until accounts and device credentials replace it).
-    pub password: String,
+    /// This laptop's own credential, issued at enrolment and sent with every sync. (Empty for a
+    /// link from before accounts: the station refuses it and the officer enrols again.)
+    #[serde(default)]
+    pub device_credential: String,
+    /// The station's certificate (DER, hex) as seen at enrolment: the only one trusted afterwards.
+    #[serde(default)]
+    pub certificate: String,
 }
 
 const STATION: &str = "station";

@@ -7,13 +7,16 @@ use doorstep_core::hlc::Hlc;
 use doorstep_core::identity;
 use doorstep_core::ids::DeviceId;
 use doorstep_core::model::{EntityKind, check_fields};
-use doorstep_protocol::{DeviceInfo, PullResponse, RecordSnapshot, limits};
+use doorstep_protocol::{PullResponse, RecordSnapshot, limits};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use rusqlite_migration::{M, Migrations};
 use serde_json::{Map, Value};
 use std::path::Path;
 use std::sync::LazyLock;
 
+mod accounts;
+mod audit;
+mod confidential;
 mod duplicates;
 mod ingest;
 mod overview;
@@ -22,6 +25,12 @@ mod staff;
 mod summary;
 mod tallies;
 
+pub use accounts::{
+    Account, AccountUpdate, DeviceAuth, EnrollmentCode, NewAccount, Principal, Role, Session,
+    hash_password, random_password, verify_password,
+};
+pub use audit::{AuditEntry, AuditFilter, Outcome};
+pub use confidential::{ConcernView, WITHHELD};
 pub use duplicates::Duplicate;
 pub use overview::{BeatOverview, Overview, Worklist, WorklistItem};
 pub use records_export::{CONFIDENTIAL, Table};
@@ -41,6 +50,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("../../migrations/0006_assigned_tasks.sql")),
         M::up(include_str!("../../migrations/0007_report_tallies.sql")),
         M::up(include_str!("../../migrations/0008_tallies_from_rust.sql")),
+        M::up(include_str!("../../migrations/0009_accounts.sql")),
     ])
 });
 
@@ -54,6 +64,17 @@ pub enum StationError {
     NotFound(String),
     #[error("{0}")]
     AlreadyDone(String),
+    /// Unknown or expired credentials, a used enrolment code.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// A known caller asking for what their roles or beats do not allow.
+    #[error("{0}")]
+    Forbidden(String),
+    /// Too many wrong passwords: try again after this many seconds.
+    #[error("too many wrong passwords; try again in {} minutes", .0 / 60)]
+    TooManyAttempts(i64),
+    #[error("{0}")]
+    Internal(String),
     #[error("database: {0}")]
     Sqlite(#[from] rusqlite::Error),
     #[error("migration: {0}")]
@@ -112,22 +133,17 @@ impl StationStore {
         Ok(StationStore { conn })
     }
 
-    pub fn enroll(&mut self, device: &DeviceInfo) -> Result<()> {
-        if device.officer_name.trim().is_empty() || device.beats.iter().all(|b| b.trim().is_empty())
-        {
-            return Err(bad("officer_name and at least one beat are required"));
-        }
-        self.conn.execute(
-            "INSERT INTO devices (device_id, officer_id, officer_name, beats, enrolled_at) VALUES (?1, ?2, ?3, ?4, ?5)
-             ON CONFLICT (device_id) DO UPDATE SET officer_name = excluded.officer_name, beats = excluded.beats",
-            params![device.device_id, device.officer_id, device.officer_name, serde_json::to_string(&device.beats)?, now()],
-        )?;
-        Ok(())
-    }
-
     /// What the device's officer works on, changed since `cursor`, oldest version first: the records
     /// of their beats, and the tasks assigned to them elsewhere with what those are about.
-    pub fn pull(&self, device_id: DeviceId, cursor: i64, limit: u32) -> Result<PullResponse> {
+    /// A confidential concern's reporter reaches only its recording officer's laptops (and a chief's).
+    pub fn pull(
+        &self,
+        device_id: DeviceId,
+        cursor: i64,
+        limit: u32,
+        beat: Option<&str>,
+        viewer: &Principal,
+    ) -> Result<PullResponse> {
         let (beats, officer): (String, String) = self
             .conn
             .query_row(
@@ -137,17 +153,23 @@ impl StationStore {
             )
             .optional()?
             .ok_or(StationError::UnknownDevice(device_id))?;
+        let beats = match beat {
+            Some(beat) => serde_json::to_string(&[beat])?,
+            None => beats,
+        };
+        let viewer = confidential::viewer_key(viewer);
         let limit = limit.clamp(1, limits::MAX_PULL);
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT entity, id, version, deleted, fields, beat IN (SELECT value FROM json_each(?2)) FROM records
-             WHERE version > ?1 AND (beat IN (SELECT value FROM json_each(?2))
-                 OR (entity = 'task' AND id IN (SELECT task_id FROM assigned WHERE assignee = ?4))
-                 OR (entity = 'household' AND id IN (SELECT household_id FROM assigned WHERE assignee = ?4))
-                 OR (entity = 'concern' AND id IN (SELECT concern_id FROM assigned WHERE assignee = ?4)))
-             ORDER BY version LIMIT ?3",
-        )?;
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT r.entity, r.id, r.version, r.deleted, {}, r.beat IN (SELECT value FROM json_each(?2)) FROM records r
+             WHERE r.version > ?1 AND (r.beat IN (SELECT value FROM json_each(?2))
+                 OR (r.entity = 'task' AND r.id IN (SELECT task_id FROM assigned WHERE assignee = ?4))
+                 OR (r.entity = 'household' AND r.id IN (SELECT household_id FROM assigned WHERE assignee = ?4))
+                 OR (r.entity = 'concern' AND r.id IN (SELECT concern_id FROM assigned WHERE assignee = ?4)))
+             ORDER BY r.version LIMIT ?3",
+            confidential::visible_fields("r", "?5")
+        ))?;
         let mut rows: Vec<(RecordSnapshot, bool)> = Vec::new();
-        for row in stmt.query_map(params![cursor, beats, limit + 1, officer], |r| {
+        for row in stmt.query_map(params![cursor, beats, limit + 1, officer, viewer], |r| {
             Ok((record_row(r)?, r.get::<_, bool>(5)?))
         })? {
             let (row, in_beat) = row?;
@@ -164,15 +186,16 @@ impl StationStore {
         let records: Vec<RecordSnapshot> = rows.into_iter().map(|(r, _)| r).collect();
         // A task assigned from another beat arrives with its household and concern, whose versions
         // may lie below the cursor: they go first, whatever their version (applying twice is harmless).
-        let mut about = self.conn.prepare_cached(
-            "SELECT r.entity, r.id, r.version, r.deleted, r.fields FROM assigned a
+        let mut about = self.conn.prepare_cached(&format!(
+            "SELECT r.entity, r.id, r.version, r.deleted, {} FROM assigned a
              JOIN records r ON (r.entity = 'household' AND r.id = a.household_id)
                             OR (r.entity = 'concern' AND r.id = a.concern_id)
              WHERE a.assignee = ?1 AND a.task_id = ?2",
-        )?;
+            confidential::visible_fields("r", "?3")
+        ))?;
         let mut first: Vec<RecordSnapshot> = Vec::new();
         for task in elsewhere {
-            for row in about.query_map(params![officer, task], record_row)? {
+            for row in about.query_map(params![officer, task, viewer], record_row)? {
                 let record = snapshot(row?)?;
                 if !first.iter().chain(&records).any(|r| r.id == record.id) {
                     first.push(record);

@@ -1,9 +1,9 @@
 //! Records for a date range (and beat) as tables for spreadsheets: the visits made and the concerns
 //! raised in the range, with the household's address and words in the reader's language left to
-//! the caller. A confidential concern's reporter is never written out: staff exports are read by
-//! people who must not see who reported (the chief's view comes with accounts and roles).
+//! the caller. A confidential concern's reporter is written out only for the chief, and that read is
+//! logged; everyone else's export says "confidential" in its place.
 
-use super::{Result, StationStore, bad};
+use super::{Outcome, Result, StationStore, bad};
 use chrono::{Days, NaiveDate};
 use doorstep_core::time::local_day_start;
 use rusqlite::params;
@@ -42,6 +42,7 @@ impl StationStore {
         from: NaiveDate,
         to: NaiveDate,
         beat: Option<&str>,
+        chief: Option<&str>,
     ) -> Result<(Table, Table)> {
         if from > to {
             return Err(bad(format!(
@@ -52,7 +53,7 @@ impl StationStore {
         let end = local_day_start(to.checked_add_days(Days::new(1)).unwrap_or(to));
         let rows = |entity: &str, time: &str| -> Result<Vec<Located>> {
             let mut stmt = self.conn.prepare_cached(
-                "SELECT r.beat, coalesce(json_extract(h.fields, '$.address'), ''), r.fields FROM records r
+                "SELECT r.beat, coalesce(json_extract(h.fields, '$.address'), ''), r.fields, r.id FROM records r
                  LEFT JOIN records h ON h.entity = 'household' AND h.id = json_extract(r.fields, '$.household_id')
                  WHERE r.entity = ?1 AND r.deleted = 0 AND (?4 IS NULL OR r.beat = ?4)
                    AND json_extract(r.fields, '$.' || ?5) >= ?2 AND json_extract(r.fields, '$.' || ?5) < ?3
@@ -63,12 +64,15 @@ impl StationStore {
                     r.get::<_, String>(0)?,
                     r.get::<_, String>(1)?,
                     r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
                 ))
             })?;
             let mut out = Vec::new();
             for row in mapped {
-                let (beat, address, fields) = row?;
-                out.push((beat, address, serde_json::from_str(&fields)?));
+                let (beat, address, fields, id) = row?;
+                let mut fields: Map<String, Value> = serde_json::from_str(&fields)?;
+                fields.insert("id".into(), Value::String(id));
+                out.push((beat, address, fields));
             }
             Ok(out)
         };
@@ -116,10 +120,15 @@ impl StationStore {
             ],
             rows: Vec::new(),
         };
+        let mut revealed = Vec::new();
         for (beat, address, f) in rows("concern", "raised_at")? {
-            let reporter = if f.get("confidential").and_then(Value::as_bool) == Some(true) {
+            let confidential = f.get("confidential").and_then(Value::as_bool) == Some(true);
+            let reporter = if confidential && chief.is_none() {
                 CONFIDENTIAL.to_string()
             } else {
+                if confidential {
+                    revealed.push(cell(&f, "id"));
+                }
                 self.reporter_name(&f)?
             };
             concerns.rows.push(vec![
@@ -135,11 +144,23 @@ impl StationStore {
                 cell(&f, "closed_at"),
             ]);
         }
+        if let Some(chief) = chief
+            && !revealed.is_empty()
+        {
+            self.audit(
+                chief,
+                None,
+                "read_confidential",
+                &revealed.join(","),
+                Outcome::Ok,
+                "export with reporters",
+            )?;
+        }
         Ok((visits, concerns))
     }
 
     /// Who raised a (not confidential) concern: the registered resident's name, or the name given.
-    fn reporter_name(&self, concern: &Map<String, Value>) -> Result<String> {
+    pub(super) fn reporter_name(&self, concern: &Map<String, Value>) -> Result<String> {
         let id = cell(concern, "reporter_id");
         if id.is_empty() {
             return Ok(cell(concern, "reporter_name"));

@@ -19,6 +19,14 @@ pub struct DeviceView {
     pub acked_seq: i64,
     pub enrolled_at: String,
     pub last_seen_at: Option<String>,
+    /// The officer's account it syncs as.
+    pub username: Option<String>,
+    /// When an administrator revoked it (its syncs are refused since).
+    pub revoked_at: Option<String>,
+    /// It is to erase its data on its next contact…
+    pub wipe: bool,
+    /// …and was told to, at this time.
+    pub wiped_at: Option<String>,
 }
 
 /// An open follow-up task, as the station's task list shows it.
@@ -115,30 +123,33 @@ impl StationStore {
     /// The enrolled laptops and when each last synced.
     pub fn devices(&self) -> Result<Vec<DeviceView>> {
         let mut stmt = self.conn.prepare(
-            "SELECT device_id, officer_name, beats, contiguous_seq, enrolled_at, last_seen_at FROM devices
-             ORDER BY last_seen_at DESC NULLS LAST, officer_name",
+            "SELECT d.device_id, d.officer_name, d.beats, d.contiguous_seq, d.enrolled_at, d.last_seen_at,
+                    a.username, d.revoked_at, d.wipe, d.wiped_at
+             FROM devices d LEFT JOIN accounts a ON a.id = d.account_id
+             ORDER BY d.revoked_at IS NOT NULL, d.last_seen_at DESC NULLS LAST, d.officer_name",
         )?;
         let rows = stmt.query_map([], |r| {
             Ok((
-                r.get(0)?,
-                r.get(1)?,
+                DeviceView {
+                    device_id: r.get(0)?,
+                    officer_name: r.get(1)?,
+                    beats: Vec::new(),
+                    acked_seq: r.get(3)?,
+                    enrolled_at: r.get(4)?,
+                    last_seen_at: r.get(5)?,
+                    username: r.get(6)?,
+                    revoked_at: r.get(7)?,
+                    wipe: r.get(8)?,
+                    wiped_at: r.get(9)?,
+                },
                 r.get::<_, String>(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
             ))
         })?;
         let mut out = Vec::new();
         for row in rows {
-            let (device_id, officer_name, beats, acked_seq, enrolled_at, last_seen_at) = row?;
-            out.push(DeviceView {
-                device_id,
-                officer_name,
-                beats: serde_json::from_str(&beats)?,
-                acked_seq,
-                enrolled_at,
-                last_seen_at,
-            });
+            let (mut device, beats) = row?;
+            device.beats = serde_json::from_str(&beats)?;
+            out.push(device);
         }
         Ok(out)
     }

@@ -1,0 +1,172 @@
+//! Confidential concerns: who reported them is for the recording officer and the chief only.
+//!
+//! The reporter (`reporter_id`, `reporter_name`) is taken out of a confidential concern wherever it
+//! would reach anyone else: the pull to other officers' laptops, the merge queue, the concern view,
+//! exports (see `records_export`). Every read of a confidential concern at the station is logged,
+//! whether or not the reader saw the reporter.
+
+use super::audit::{Outcome, record as audit};
+use super::{Conflict, Principal, Result, StationError, StationStore};
+use rusqlite::{OptionalExtension, params};
+use serde_json::{Map, Value};
+
+/// The fields that identify a concern's reporter.
+pub const REPORTER_FIELDS: [&str; 2] = ["reporter_id", "reporter_name"];
+
+/// Shown instead of a confidential reporter to those who may not see it.
+pub const WITHHELD: &str = "（保密）";
+
+/// SQL for a record's fields as `viewer` (parameter `?N`: an account id, or `*` for the chief) may
+/// see them: a confidential concern loses its reporter unless the viewer recorded it.
+pub fn visible_fields(alias: &str, viewer_param: &str) -> String {
+    format!(
+        "CASE WHEN {alias}.entity = 'concern' AND json_extract({alias}.fields, '$.confidential') = 1 AND {viewer_param} <> '*'
+              AND coalesce((SELECT account_id FROM devices WHERE device_id = {alias}.created_device), '') <> {viewer_param}
+         THEN json_set({alias}.fields, '$.reporter_id', NULL, '$.reporter_name', '') ELSE {alias}.fields END"
+    )
+}
+
+/// The viewer parameter for [`visible_fields`].
+pub fn viewer_key(viewer: &Principal) -> String {
+    if viewer.sees_confidential_reporters() {
+        "*".into()
+    } else {
+        viewer.account_id.clone()
+    }
+}
+
+/// A concern as the station shows it to one reader.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+pub struct ConcernView {
+    pub id: String,
+    pub beat: String,
+    pub address: String,
+    #[schema(value_type = Object)]
+    pub fields: Map<String, Value>,
+    /// Who reported it, if the reader may know (a confidential one's otherwise withheld).
+    pub reporter: Option<String>,
+    pub confidential: bool,
+    /// The reporter is withheld from this reader.
+    pub withheld: bool,
+}
+
+impl StationStore {
+    /// One concern for a reader who may read its beat; a confidential one's read is logged.
+    pub fn concern_view(&self, id: &str, viewer: &Principal) -> Result<ConcernView> {
+        let row: Option<(String, String, String, Option<String>)> = self
+            .conn
+            .query_row(
+                "SELECT c.beat, coalesce(json_extract(h.fields, '$.address'), ''), c.fields,
+                        (SELECT account_id FROM devices WHERE device_id = c.created_device)
+                 FROM records c
+                 LEFT JOIN records h ON h.entity = 'household' AND h.id = json_extract(c.fields, '$.household_id')
+                 WHERE c.entity = 'concern' AND c.id = ?1 AND c.deleted = 0",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .optional()?;
+        let (beat, address, fields, recorder) =
+            row.ok_or_else(|| StationError::NotFound(format!("no concern {id}")))?;
+        if !viewer.may_read_beat(&beat) {
+            audit(
+                &self.conn,
+                &viewer.username,
+                viewer.device_id,
+                "read_concern",
+                id,
+                Outcome::Refused,
+                &beat,
+            )?;
+            return Err(StationError::Forbidden(format!(
+                "concerns of {beat} are not open to this account"
+            )));
+        }
+        let mut fields: Map<String, Value> = serde_json::from_str(&fields)?;
+        let confidential = fields.get("confidential").and_then(Value::as_bool) == Some(true);
+        let may_see = !confidential
+            || viewer.sees_confidential_reporters()
+            || recorder.as_deref() == Some(viewer.account_id.as_str());
+        let reporter = if may_see {
+            Some(self.reporter_name(&fields)?).filter(|r| !r.is_empty())
+        } else {
+            for key in REPORTER_FIELDS {
+                fields.remove(key);
+            }
+            None
+        };
+        if confidential {
+            let detail = if may_see {
+                "reporter shown"
+            } else {
+                "reporter withheld"
+            };
+            audit(
+                &self.conn,
+                &viewer.username,
+                viewer.device_id,
+                "read_confidential",
+                id,
+                Outcome::Ok,
+                detail,
+            )?;
+        }
+        Ok(ConcernView {
+            id: id.to_string(),
+            beat,
+            address,
+            fields,
+            reporter,
+            confidential,
+            withheld: !may_see,
+        })
+    }
+
+    /// Whether a conflict is about the reporter of a confidential concern.
+    pub fn conflict_is_confidential(&self, conflict_id: i64) -> Result<bool> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT k.entity = 'concern' AND k.field IN ('reporter_id', 'reporter_name')
+                        AND coalesce(json_extract(r.fields, '$.confidential'), 0) = 1
+                 FROM conflicts k LEFT JOIN records r ON r.entity = k.entity AND r.id = k.entity_id
+                 WHERE k.id = ?1",
+                params![conflict_id],
+                |r| r.get(0),
+            )
+            .optional()?
+            .unwrap_or(false))
+    }
+
+    /// The merge queue as `viewer` may see it: a confidential reporter's values withheld (and each
+    /// such conflict's read logged).
+    pub fn conflicts_for(&self, viewer: &Principal) -> Result<Vec<Conflict>> {
+        let mut conflicts = self.open_conflicts()?;
+        for c in &mut conflicts {
+            if !self.conflict_is_confidential(c.id)? {
+                continue;
+            }
+            let detail = if viewer.sees_confidential_reporters() {
+                "reporter shown (merge queue)"
+            } else {
+                for value in [
+                    &mut c.base_value,
+                    &mut c.station_value,
+                    &mut c.incoming_value,
+                ] {
+                    *value = Value::String(WITHHELD.into());
+                }
+                "reporter withheld (merge queue)"
+            };
+            audit(
+                &self.conn,
+                &viewer.username,
+                None,
+                "read_confidential",
+                &c.entity_id,
+                Outcome::Ok,
+                detail,
+            )?;
+        }
+        Ok(conflicts)
+    }
+}

@@ -1,0 +1,134 @@
+// The administrator's pages: accounts (create, roles and beats, deactivate, one-time enrolment codes
+// for officers' laptops), revoking a lost laptop, and the audit trail (filter, export) that staff,
+// the chief and administrators read. Every text is set as text, never as markup.
+
+const ROLES = ["officer", "staff", "chief", "admin"];
+const fill = (template, value) => template.replace("{0}", value);
+
+/// The accounts table and the form for a new one.
+export async function renderAccounts(root, { el, t, api }) {
+  const error = el("p", { class: "error", role: "alert" });
+  const output = el("p", { class: "code", "data-code": "" });
+  const reload = () => renderAccounts(root, { el, t, api });
+  let accounts = [];
+  try {
+    accounts = await api.accounts();
+  } catch (e) {
+    error.textContent = e.message;
+  }
+  const table = el("table", { id: "accounts-table" });
+  table.append(el("tr", {}, ...["username", "displayName", "roles", "beats", "active", ""].map((k) => el("th", { text: k ? t(k) : "" }))));
+  for (const a of accounts) {
+    const actions = el("td");
+    if (a.roles.includes("officer") && a.active) {
+      const code = el("button", { type: "button", text: t("code") });
+      code.addEventListener("click", async () => {
+        try {
+          const issued = await api.enrollmentCode(a.id);
+          output.replaceChildren(fill(t("codeFor"), a.display_name), " ", el("strong", { text: issued.code }));
+        } catch (e) {
+          error.textContent = e.message;
+        }
+      });
+      actions.append(code);
+    }
+    const toggle = el("button", { type: "button", text: a.active ? t("deactivate") : t("activate") });
+    toggle.addEventListener("click", () => api.updateAccount(a.id, { active: !a.active }).then(reload, (e) => (error.textContent = e.message)));
+    actions.append(toggle);
+    table.append(el("tr", { "data-account": a.username },
+      el("td", { text: a.username }), el("td", { text: a.display_name }),
+      el("td", { text: a.roles.map((r) => t(`role_${r}`)).join("、") }), el("td", { text: a.beats.join("、") }),
+      el("td", { text: a.active ? t("active") : t("inactive") }), actions));
+  }
+
+  const input = (name, attrs = {}) => el("input", { name, "aria-label": t(name), ...attrs });
+  const form = el("form", { class: "card grid", id: "new-account" },
+    el("h3", { text: t("create") }),
+    el("label", {}, t("username"), input("username", { required: "", autocomplete: "off" })),
+    el("label", {}, t("displayName"), input("displayName", { required: "" })),
+    el("fieldset", {}, el("legend", { text: t("roles") }),
+      ...ROLES.map((r) => el("label", {}, el("input", { type: "checkbox", name: "role", value: r }), t(`role_${r}`)))),
+    el("label", {}, t("beats"), input("beats", { placeholder: "幸福社区、和平社区" })),
+    el("label", {}, t("password"), input("password", { type: "password", required: "", minlength: "10", autocomplete: "new-password" })),
+    el("button", { type: "submit", class: "primary", text: t("create") }));
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const data = new FormData(form);
+    const account = {
+      username: String(data.get("username")).trim(),
+      display_name: String(data.get("displayName")).trim(),
+      roles: data.getAll("role").map(String),
+      beats: String(data.get("beats")).split(/[、,，\s]+/).filter(Boolean),
+      password: String(data.get("password")),
+    };
+    try {
+      await api.createAccount(account);
+      await reload();
+    } catch (err) {
+      error.textContent = err.message;
+    }
+  });
+  root.replaceChildren(table, output, error, form);
+}
+
+/// Revoke buttons for a laptop (administrators only), or what became of it.
+export function revokeButtons(device, { el, t, api, admin, reload }) {
+  if (device.revoked_at) {
+    const state = device.wiped_at ? t("wiped") : device.wipe ? t("wipePending") : t("revoked");
+    return [el("span", { class: "muted", text: `${state} ${device.revoked_at.slice(0, 16).replace("T", " ")}` })];
+  }
+  if (!admin) return [];
+  const button = (text, wipe, question) => {
+    const b = el("button", { type: "button", text, "data-revoke": wipe ? "wipe" : "revoke" });
+    b.addEventListener("click", async () => {
+      if (!window.confirm(question)) return;
+      try {
+        await api.revoke(device.device_id, wipe);
+        await reload();
+      } catch (e) {
+        document.getElementById("devices-error").textContent = e.message;
+      }
+    });
+    return b;
+  };
+  return [button(t("revoke"), false, t("confirmRevoke")), button(t("revokeWipe"), true, t("confirmWipe"))];
+}
+
+/// The audit trail with its filter and a CSV export of what the filter selects.
+export async function renderAudit(root, { el, t, api }) {
+  if (!root.firstChild) {
+    const field = (name, attrs = {}) => el("label", {}, t(name), el("input", { name, ...attrs }));
+    const source = el("select", { name: "source" },
+      el("option", { value: "", text: t("all") }),
+      ...["security", "staff", "change"].map((s) => el("option", { value: s, text: t(`src_${s}`) })));
+    const form = el("form", { class: "actions", id: "audit-filter" },
+      field("from", { type: "date" }), field("to", { type: "date" }), field("actor"),
+      el("label", {}, t("source"), source),
+      el("button", { type: "submit", class: "primary", text: t("filter") }),
+      el("button", { type: "button", "data-audit-export": "", text: t("exportCsv") }));
+    root.replaceChildren(form, el("p", { class: "error", role: "alert" }), el("table", { id: "audit-table" }));
+    form.addEventListener("submit", (e) => (e.preventDefault(), void renderAudit(root, { el, t, api })));
+    form.querySelector("[data-audit-export]").addEventListener("click", () =>
+      api.download("audit/export", filterOf(form), "audit.csv").catch((e) => (root.querySelector(".error").textContent = e.message)));
+  }
+  const form = root.querySelector("form");
+  const error = root.querySelector(".error");
+  const table = root.querySelector("table");
+  try {
+    const entries = await api.audit(filterOf(form));
+    table.replaceChildren(el("tr", {}, ...["at", "source", "actor", "action", "target", "outcome", "detail"].map((k) => el("th", { text: t(k) }))));
+    for (const e of entries) {
+      table.append(el("tr", { class: e.outcome === "refused" ? "refused" : "" },
+        el("td", { text: e.at.slice(0, 19).replace("T", " ") }), el("td", { text: t(`src_${e.source}`) }), el("td", { text: e.actor }),
+        el("td", { text: e.action }), el("td", { text: e.target }), el("td", { text: e.outcome }), el("td", { text: e.detail })));
+    }
+    error.textContent = "";
+  } catch (e) {
+    error.textContent = e.message;
+  }
+}
+
+function filterOf(form) {
+  const data = new FormData(form);
+  return Object.fromEntries([...data.entries()].filter(([, v]) => String(v).trim() !== ""));
+}
