@@ -7,6 +7,7 @@
 //! - `duplicates`: one family registered twice, merged, and the merge undone.
 //! - `overview`: the station's per-beat figures against a hand-worked fixture.
 //! - `summary`: the monthly work summary and its PDF, XLSX and CSV.
+//! - `security`: revoked and wiped laptops, beats, confidential reporters, enrolment, certificates.
 //! - `web_queue`: the staff merge queue in headless Chromium.
 
 // Test helpers unwrap: a failure there is the test's report.
@@ -16,6 +17,7 @@ mod delivery;
 mod duplicates;
 mod merging;
 mod overview;
+mod security;
 mod summary;
 mod support;
 mod web_queue;

@@ -151,6 +151,10 @@ impl Client {
         result: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
     ) -> Result<T, SyncError> {
         let mut response = result.map_err(|e| match e {
+            // A certificate other than the pinned one surfaces as an I/O error of the handshake.
+            ureq::Error::Io(io) if is_bad_certificate(&io) => {
+                SyncError::CertificateChanged(self.link.url.clone())
+            }
             ureq::Error::Io(_)
             | ureq::Error::ConnectionFailed
             | ureq::Error::HostNotFound
@@ -341,6 +345,12 @@ pub fn sync(
     }
     store.record_ack(report.acked_seq)?;
     Ok(report)
+}
+
+fn is_bad_certificate(e: &std::io::Error) -> bool {
+    e.get_ref()
+        .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+        .is_some_and(|e| matches!(e, rustls::Error::InvalidCertificate(_)))
 }
 
 /// How far along a download is, from versions: done when nothing more waits.

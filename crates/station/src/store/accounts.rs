@@ -809,6 +809,81 @@ mod tests {
         assert_eq!(normalize_code(&code), code.replace('-', ""));
     }
 
+    fn store_with_staff() -> (StationStore, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = StationStore::open(&dir.path().join("s.sqlite")).unwrap();
+        store
+            .create_account(
+                "admin",
+                &NewAccount {
+                    username: "wang".into(),
+                    display_name: "王文员".into(),
+                    roles: vec![Role::Staff],
+                    beats: vec![],
+                    password: "long-enough-1".into(),
+                },
+            )
+            .unwrap();
+        (store, dir)
+    }
+
+    #[test]
+    fn a_session_unused_too_long_or_too_old_is_over() {
+        let (mut store, _dir) = store_with_staff();
+        let account = store.accounts().unwrap().remove(0);
+        for (column, age) in [
+            ("seen_unix", SESSION_IDLE_SECS + 1),
+            ("created_unix", SESSION_MAX_SECS + 1),
+        ] {
+            let session = store.open_session(account.clone()).unwrap();
+            assert!(store.session(&session.token).unwrap().is_some());
+            store
+                .conn()
+                .execute(
+                    &format!("UPDATE sessions SET {column} = {column} - ?1"),
+                    [age],
+                )
+                .unwrap();
+            assert!(store.session(&session.token).unwrap().is_none(), "{column}");
+        }
+    }
+
+    #[test]
+    fn deactivating_an_account_ends_its_sessions() {
+        let (mut store, _dir) = store_with_staff();
+        let account = store.accounts().unwrap().remove(0);
+        let session = store.open_session(account.clone()).unwrap();
+        let update = AccountUpdate {
+            active: Some(false),
+            ..Default::default()
+        };
+        store.update_account("admin", &account.id, &update).unwrap();
+        assert!(store.session(&session.token).unwrap().is_none());
+        assert!(store.sign_in_candidate("wang").unwrap().is_none());
+    }
+
+    #[test]
+    fn a_weak_password_or_an_officer_without_a_beat_is_refused() {
+        let (mut store, _dir) = store_with_staff();
+        let mut new = NewAccount {
+            username: "zhang".into(),
+            display_name: "张警官".into(),
+            roles: vec![Role::Officer],
+            beats: vec!["幸福社区".into()],
+            password: "short".into(),
+        };
+        assert!(matches!(
+            store.create_account("admin", &new),
+            Err(StationError::BadRequest(_))
+        ));
+        new.password = "long-enough-2".into();
+        new.beats = vec![" ".into()];
+        assert!(matches!(
+            store.create_account("admin", &new),
+            Err(StationError::BadRequest(_))
+        ));
+    }
+
     #[test]
     fn a_password_hash_verifies_only_its_password() {
         let hash = hash_password("正确的密码1234").unwrap();
