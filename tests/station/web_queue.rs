@@ -1,9 +1,10 @@
 //! The staff merge queue in headless Chromium: the conflict this test makes is resolved and the
 //! duplicate merged by clicking (tests/web/merge_queue.test.mjs, run with node's test runner), and
 //! both laptops then show what staff chose; and the overview opened, its charts and Chinese text
-//! checked, and a number clicked through to its records (tests/web/overview.test.mjs).
+//! checked, and a number clicked through to its records (tests/web/overview.test.mjs); and the
+//! administrator's pages: an account made, a code issued, a laptop revoked (tests/web/admin.test.mjs).
 
-use crate::support::{Device, STAFF_PASSWORD, STAFF_USER, Station, new_household};
+use crate::support::{ADMIN_PASSWORD, Device, STAFF_PASSWORD, STAFF_USER, Station, new_household};
 use std::path::Path;
 use std::process::Command;
 
@@ -17,6 +18,7 @@ fn browser_test(station: &Station, script: &str, screenshot: &str) {
         .arg(script)
         .current_dir(&web)
         .env("STATION_URL", &station.url)
+        .env("STATION_ADMIN_PASSWORD", ADMIN_PASSWORD)
         .env("STATION_USER", STAFF_USER)
         .env("STATION_PASSWORD", STAFF_PASSWORD)
         .env("SCREENSHOT", artifacts.join(screenshot))
@@ -111,4 +113,39 @@ fn staff_resolve_a_conflict_by_clicking_in_the_browser_and_both_laptops_follow()
     assert!(wang.household(twin_b.id.0).deleted);
     assert_eq!(zhang.household(h.id.0).contact_phone, "13800138001");
     assert_eq!(wang.household(h.id.0).contact_phone, "13800138001");
+}
+
+#[test]
+fn an_administrator_revokes_a_laptop_in_the_browser_and_hostile_text_stays_text() {
+    let station = Station::start();
+    let mut zhang = Device::new(&station, "张警官", "幸福社区");
+    let mut wang = Device::new(&station, "王警官", "幸福社区");
+    let h = new_household(&mut zhang, "幸福社区", "幸福路12号");
+    zhang.sync();
+    wang.sync();
+    let mut a = zhang.household(h.id.0);
+    a.contact_name = crate::security::HOSTILE[2].into();
+    zhang.store.save(&a).unwrap();
+    let mut b = wang.household(h.id.0);
+    b.contact_name = crate::security::HOSTILE[1].into();
+    wang.store.save(&b).unwrap();
+    zhang.sync();
+    wang.sync();
+    assert_eq!(station.count("SELECT count(*) FROM conflicts"), 1);
+
+    browser_test(&station, "admin.test.mjs", "admin.png");
+
+    assert_eq!(
+        station.count("SELECT count(*) FROM accounts WHERE username = 'zhao' AND beats = '[\"和平社区\",\"幸福社区\"]'"),
+        1,
+        "the account made in the browser"
+    );
+    assert_eq!(
+        station.count("SELECT count(*) FROM enrollment_codes WHERE used_at IS NULL"),
+        1
+    );
+    assert_eq!(
+        station.count("SELECT count(*) FROM devices WHERE revoked_at IS NOT NULL"),
+        1
+    );
 }

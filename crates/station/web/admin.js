@@ -3,6 +3,13 @@
 // the chief and administrators read. Every text is set as text, never as markup.
 
 const ROLES = ["officer", "staff", "chief", "admin"];
+/// What the trail's actions are called in Chinese (English readers see the codes).
+const ACTIONS = {
+  sign_in: "登录", sign_out: "退出", account_created: "新建账号", account_changed: "修改账号", enrollment_code_issued: "发放登记码",
+  enroll: "登记笔记本", device_revoked: "注销设备", device_revoked_wipe: "注销并清除设备", read_confidential: "查看保密问题",
+  change: "数据变更", resolve_conflict: "处理冲突", merge_duplicate: "合并重复", undo_merge: "撤销合并", assign_task: "分派任务",
+  audit_export: "导出审计记录",
+};
 const fill = (template, value) => template.replace("{0}", value);
 
 /// The accounts table and the form for a new one.
@@ -120,7 +127,8 @@ export async function renderAudit(root, { el, t, api }) {
     for (const e of entries) {
       table.append(el("tr", { class: e.outcome === "refused" ? "refused" : "" },
         el("td", { text: e.at.slice(0, 19).replace("T", " ") }), el("td", { text: t(`src_${e.source}`) }), el("td", { text: e.actor }),
-        el("td", { text: e.action }), el("td", { text: e.target }), el("td", { text: e.outcome }), el("td", { text: e.detail })));
+        el("td", { text: (document.documentElement.lang === "zh-CN" && ACTIONS[e.action]) || e.action }), el("td", { text: e.target }),
+        el("td", { text: e.outcome }), el("td", { text: e.detail })));
     }
     error.textContent = "";
   } catch (e) {

@@ -331,7 +331,11 @@ impl StationStore {
             "account_created",
             username,
             Outcome::Ok,
-            &format!("roles {:?}, beats {:?}", new.roles, beats),
+            &format!(
+                "roles {}, beats {}",
+                serde_json::to_string(&new.roles)?,
+                serde_json::to_string(&beats)?
+            ),
         )?;
         let (account, _) = load_account(&tx, &id)?
             .ok_or_else(|| StationError::Internal("account vanished".into()))?;
@@ -403,10 +407,10 @@ impl StationStore {
             what.push(format!("name {}", account.display_name));
         }
         if update.roles.is_some() {
-            what.push(format!("roles {:?}", account.roles));
+            what.push(format!("roles {}", serde_json::to_string(&account.roles)?));
         }
         if update.beats.is_some() {
-            what.push(format!("beats {:?}", account.beats));
+            what.push(format!("beats {}", serde_json::to_string(&account.beats)?));
         }
         if let Some(active) = update.active {
             what.push(if active {
