@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds the app and the station, puts a demo beat (2,000 households of
 # 幸福社区 and 和平社区, officer 李警官) into the officer's database on first run, starts a local
-# station (http://127.0.0.1:8470, password doorstep-demo) that the laptop enrols with and syncs to,
-# and opens the app. Without a screen (no $DISPLAY) the window opens on a virtual one and a
-# screenshot is saved.
+# station (https://127.0.0.1:8470; accounts admin / doorstep-demo-admin and staff / doorstep-demo-staff)
+# that the laptop enrols with (a one-time code for 李警官's account) and syncs to, and opens the app.
+# Without a screen (no $DISPLAY) the window opens on a virtual one and a screenshot is saved.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
@@ -22,17 +22,31 @@ if [ ! -f "$DOORSTEP_DB" ]; then
 fi
 
 station_dir="${XDG_DATA_HOME:-$HOME/.local/share}/cn.doorstep.station"
-station_url="http://127.0.0.1:${DOORSTEP_STATION_PORT:-8470}"
+station_url="https://127.0.0.1:${DOORSTEP_STATION_PORT:-8470}"
+station="$CARGO_TARGET_DIR/debug/doorstep-station"
 mkdir -p "$station_dir"
-[ -f "$station_dir/station.json" ] || echo '{"password": "doorstep-demo"}' > "$station_dir/station.json"
-"$CARGO_TARGET_DIR/debug/doorstep-station" serve --listen "${station_url#http://}" --data "$station_dir" &
+# The first administrator's password, used once when the station has no account yet.
+[ -f "$station_dir/station.json" ] || echo '{"admin_password": "doorstep-demo-admin"}' > "$station_dir/station.json"
+if [ ! -f "$station_dir/demo-accounts" ]; then
+  echo "==> creating the demo station's accounts (staff 李所长, officer 李警官)"
+  # The first command on a new station creates the administrator account, then the demo's others.
+  "$station" add-account --data "$station_dir" --username staff --name 李所长 --role staff --role chief \
+    <<< "doorstep-demo-staff" >/dev/null
+  DOORSTEP_ACCOUNT_PASSWORD=doorstep-demo-officer "$station" add-account --data "$station_dir" --username li \
+    --name 李警官 --role officer --beat 幸福社区 --beat 和平社区 >/dev/null
+  touch "$station_dir/demo-accounts"
+fi
+"$station" serve --listen "${station_url#https://}" --data "$station_dir" &
 stop_on_exit $!
-for _ in $(seq 50); do curl -sf "$station_url/api/v1/health" >/dev/null && break; sleep 0.2; done
-if ! "$CARGO_TARGET_DIR/debug/doorstep" status | grep -q '"last_sync_at": "'; then
-  echo "==> enrolling the demo laptop with the local station and syncing the demo beat"
-  "$CARGO_TARGET_DIR/debug/doorstep" enroll --station "$station_url" \
-    --password "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["password"])' "$station_dir/station.json")" >/dev/null
+# -k: this only asks whether the station is up; the laptop itself pins the station's certificate.
+for _ in $(seq 50); do curl -ksf "$station_url/api/v1/health" >/dev/null && break; sleep 0.2; done
+# Enrolled once per laptop database (a database from before accounts enrols again).
+if [ ! -f "$DOORSTEP_DB.enrolled" ]; then
+  echo "==> enrolling the demo laptop with the local station (one-time code for 李警官) and syncing"
+  code=$("$station" enrollment-code --data "$station_dir" --username li)
+  "$CARGO_TARGET_DIR/debug/doorstep" enroll --station "$station_url" --code "$code" >/dev/null
   "$CARGO_TARGET_DIR/debug/doorstep" sync 2>/dev/null
+  touch "$DOORSTEP_DB.enrolled"
 fi
 echo "==> station running at $station_url (data in $station_dir)"
 

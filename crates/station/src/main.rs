@@ -7,7 +7,7 @@ use anyhow::Context;
 use axum_server::tls_rustls::RustlsConfig;
 use clap::{Parser, Subcommand};
 use doorstep_station::api::{AppState, app};
-use doorstep_station::store::StationStore;
+use doorstep_station::store::{NewAccount, Role, StationStore};
 use doorstep_station::tls::Identity;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -36,6 +36,31 @@ enum Command {
         /// start; localhost and this machine's name are always in it). Repeatable.
         #[arg(long = "tls-name")]
         tls_names: Vec<String>,
+    },
+    /// Create an account from the station machine's console (the password from
+    /// DOORSTEP_ACCOUNT_PASSWORD, or typed on standard input). Administrators otherwise use the
+    /// staff pages.
+    AddAccount {
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long)]
+        username: String,
+        /// The person's name as colleagues know it.
+        #[arg(long)]
+        name: String,
+        /// officer, staff, chief or admin (repeatable).
+        #[arg(long = "role", required = true)]
+        roles: Vec<String>,
+        /// An officer's beat (repeatable).
+        #[arg(long = "beat")]
+        beats: Vec<String>,
+    },
+    /// Print a one-time enrolment code for a laptop of an officer's account.
+    EnrollmentCode {
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long)]
+        username: String,
     },
 }
 
@@ -106,6 +131,51 @@ async fn main() -> anyhow::Result<()> {
                 .handle(handle)
                 .serve(app(AppState::new(store, true)).into_make_service())
                 .await?;
+        }
+        Command::AddAccount {
+            data,
+            username,
+            name,
+            roles,
+            beats,
+        } => {
+            let mut store = StationStore::open(&data.join("station.sqlite"))?;
+            // The administrator comes first, whatever the console adds.
+            bootstrap(&mut store, &load_config(&data)?)?;
+            let roles = roles
+                .iter()
+                .map(|r| serde_json::from_value(serde_json::Value::String(r.clone())))
+                .collect::<Result<Vec<Role>, _>>()
+                .context("roles are officer, staff, chief or admin")?;
+            let password = match std::env::var("DOORSTEP_ACCOUNT_PASSWORD") {
+                Ok(p) => p,
+                Err(_) => {
+                    let mut line = String::new();
+                    std::io::stdin().read_line(&mut line)?;
+                    line.trim_end_matches(['\r', '\n']).to_string()
+                }
+            };
+            let account = store.create_account(
+                "(station console)",
+                &NewAccount {
+                    username,
+                    display_name: name,
+                    roles,
+                    beats,
+                    password,
+                },
+            )?;
+            println!("{}", serde_json::to_string_pretty(&account)?);
+        }
+        Command::EnrollmentCode { data, username } => {
+            let mut store = StationStore::open(&data.join("station.sqlite"))?;
+            let account = store
+                .accounts()?
+                .into_iter()
+                .find(|a| a.username.eq_ignore_ascii_case(username.trim()))
+                .with_context(|| format!("no account {username}"))?;
+            let code = store.issue_enrollment_code("(station console)", &account.id)?;
+            println!("{}", code.code);
         }
     }
     Ok(())
