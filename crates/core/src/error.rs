@@ -47,6 +47,7 @@ impl FieldError {
 pub enum ErrorCode {
     Required,
     TooLong,
+    TooShort,
     DateInFuture,
     #[serde(rename = "date_before_1900")]
     DateBefore1900,
@@ -77,6 +78,12 @@ pub enum Error {
     TooNew,
     #[error("this database has no device yet; run `doorstep init` first")]
     NoDevice,
+    #[error("wrong passphrase ({left} tries left)")]
+    WrongPassphrase { left: u32 },
+    #[error("too many wrong passphrases: try again in {seconds} seconds")]
+    LockedOut { seconds: i64 },
+    #[error("the database is not encrypted yet: choose a passphrase to encrypt it")]
+    NotEncrypted,
     #[error("import: {0}")]
     Import(#[from] crate::import::ImportError),
     #[error("database error: {0}")]
@@ -122,6 +129,14 @@ pub enum ErrorReport {
     Corrupt,
     TooNew,
     NoDevice,
+    WrongPassphrase {
+        left: u32,
+    },
+    LockedOut {
+        #[ts(type = "number")]
+        seconds: i64,
+    },
+    NotEncrypted,
     Import {
         error: crate::import::ImportError,
     },
@@ -145,6 +160,9 @@ impl From<&Error> for ErrorReport {
             Error::Corrupt => ErrorReport::Corrupt,
             Error::TooNew => ErrorReport::TooNew,
             Error::NoDevice => ErrorReport::NoDevice,
+            Error::WrongPassphrase { left } => ErrorReport::WrongPassphrase { left: *left },
+            Error::LockedOut { seconds } => ErrorReport::LockedOut { seconds: *seconds },
+            Error::NotEncrypted => ErrorReport::NotEncrypted,
             Error::Import(error) => ErrorReport::Import {
                 error: error.clone(),
             },

@@ -11,6 +11,7 @@ pub mod queries;
 pub mod records;
 pub mod remote;
 pub mod settings;
+pub mod vault;
 pub mod visit_entry;
 
 use crate::error::{Error, Result};
