@@ -13,6 +13,8 @@ bash scripts/install-deps.sh
 cargo build --quiet -p doorstep-app -p doorstep-cli -p doorstep-station
 
 data_dir="${XDG_DATA_HOME:-$HOME/.local/share}/cn.doorstep.field"
+# The laptop's database is encrypted; the demo's passphrase (the app's lock screen asks for it).
+export DOORSTEP_PASSPHRASE="${DOORSTEP_PASSPHRASE:-doorstep-demo}"
 export DOORSTEP_DB="${DOORSTEP_DB:-$data_dir/doorstep.sqlite}"
 mkdir -p "$(dirname "$DOORSTEP_DB")"
 if [ ! -f "$DOORSTEP_DB" ]; then
@@ -55,5 +57,5 @@ if [ -z "${DISPLAY:-}" ]; then
   ( sleep 8 && xwd -root -silent -display "$DISPLAY" | convert xwd:- doorstep-demo.png &&
     echo "==> no screen here: the app runs on a virtual display; screenshot in $(pwd)/doorstep-demo.png" ) &
 fi
-echo "==> opening Doorstep (close the window or press Ctrl+C to stop)"
+echo "==> opening Doorstep: unlock it with the passphrase $DOORSTEP_PASSPHRASE (close the window or press Ctrl+C to stop)"
 "$CARGO_TARGET_DIR/debug/doorstep-app"

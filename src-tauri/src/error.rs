@@ -11,6 +11,15 @@ use serde::Serialize;
 pub enum CommandError {
     Core(ErrorReport),
     Sync(SyncErrorReport),
+    Shell(ShellError),
+}
+
+/// What only the desktop shell can say.
+#[derive(Debug, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ShellError {
+    /// The app is locked: the window shows the lock screen.
+    AppLocked,
 }
 
 impl From<Error> for CommandError {

@@ -1,8 +1,10 @@
-//! The desktop shell: opens the officer's database in the per-user app data directory, hands it to
-//! the commands, and starts the window. No rule and no SQL lives here; see `doorstep-core`.
+//! The desktop shell: finds the officer's (encrypted) database in the per-user app data directory,
+//! opens it when the lock screen is given the passphrase, hands it to the commands, and starts the
+//! window. No rule and no SQL lives here; see `doorstep-core`.
 
 mod commands;
 mod error;
+mod lock;
 mod state;
 mod sync;
 
@@ -26,7 +28,7 @@ pub fn run() {
     tauri::Builder::default()
         .setup(move |app| {
             let path = database_path(app)?;
-            app.manage(AppState::open(path, started));
+            app.manage(AppState::new(path, started));
             if std::env::var_os("DOORSTEP_NO_AUTO_SYNC").is_none() {
                 sync::start_auto_sync(app.handle().clone());
             }
@@ -54,6 +56,11 @@ pub fn run() {
             commands::set_visit_policy,
             commands::import_preview,
             commands::import_ledger,
+            lock::lock_state,
+            lock::unlock,
+            lock::create_passphrase,
+            lock::lock,
+            lock::change_passphrase,
             sync::sync_now,
             sync::enroll_station,
             sync::station,

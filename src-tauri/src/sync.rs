@@ -3,7 +3,7 @@
 //! to the database file (SQLite in WAL mode lets the window keep reading and writing meanwhile), so
 //! the officer is never blocked by it; progress and results go to the UI as events.
 
-use crate::error::{CommandError, CommandResult};
+use crate::error::{CommandError, CommandResult, ShellError};
 use crate::state::AppState;
 use doorstep_core::Store;
 use doorstep_sync::{Enrolment, Progress, SyncReport};
@@ -25,7 +25,10 @@ fn run(app: &AppHandle) -> CommandResult<SyncReport> {
         ));
     };
     let state = app.state::<AppState>();
-    let mut store = Store::open(&state.path)?;
+    let key = state
+        .key()
+        .ok_or(CommandError::Shell(ShellError::AppLocked))?;
+    let mut store = Store::open_keyed(&state.path, &key)?;
     let result = doorstep_sync::sync(&mut store, |p: Progress| {
         let _ = app.emit("sync-progress", &p);
     });
@@ -57,7 +60,10 @@ pub async fn sync_now(app: AppHandle) -> CommandResult<SyncReport> {
 pub async fn enroll_station(app: AppHandle, url: String, code: String) -> CommandResult<Enrolment> {
     tauri::async_runtime::spawn_blocking(move || -> CommandResult<Enrolment> {
         let state = app.state::<AppState>();
-        let mut store = Store::open(&state.path)?;
+        let key = state
+            .key()
+            .ok_or(CommandError::Shell(ShellError::AppLocked))?;
+        let mut store = Store::open_keyed(&state.path, &key)?;
         Ok(doorstep_sync::enroll(&mut store, &url, &code)?)
     })
     .await
@@ -78,9 +84,9 @@ pub fn start_auto_sync(app: AppHandle) {
     std::thread::spawn(move || {
         std::thread::sleep(Duration::from_secs(3));
         loop {
-            let configured = Store::open(&app.state::<AppState>().path)
-                .and_then(|s| s.station())
-                .map(|s| s.is_some());
+            // Only while unlocked: a locked laptop keeps its work until the officer is back.
+            let state = app.state::<AppState>();
+            let configured = state.with(|s| s.station()).map(|s| s.is_some());
             if matches!(configured, Ok(true)) {
                 let _ = run(&app);
             }

@@ -7,11 +7,13 @@
 //!
 //! - `support`: the display, the driver and a session per app start.
 //! - `damaged_file`: a corrupt database is explained, not overwritten.
+//! - `lock_screen`: wrong passphrases, lock-out, unlock, lock, passphrase change.
 //! - `officer_day`: record a visit with a concern and a task, quit, restart, find it by pinyin.
 
 // Test helpers unwrap: a failure there is the test's report.
 #![allow(clippy::unwrap_used)]
 
 mod damaged_file;
+mod lock_screen;
 mod officer_day;
 mod support;

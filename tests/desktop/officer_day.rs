@@ -9,6 +9,7 @@ use doorstep_core::model::{EntityKind, Household, HouseholdKind, Relation, Resid
 use fantoccini::Locator;
 use fantoccini::key::Key;
 
+const PASSPHRASE: &str = "李警官的口令2026";
 const NOTES: &str = "老人独居，身体尚可。提醒防范电信诈骗，留下警民联系卡。";
 const CONCERN: &str = "楼道照明损坏，夜间出行不便";
 const TASK: &str = "联系物业修复楼道灯";
@@ -42,9 +43,16 @@ async fn an_officer_records_a_visit_quits_restarts_and_finds_it_by_pinyin() {
     let changes_before = Store::open(&db).unwrap().sync_status().unwrap().unsent;
     let desktop = Desktop::start(&db);
 
-    // Start: Today is the first screen, in Chinese.
+    // Start: the data from before encryption is encrypted with the passphrase the officer chooses;
+    // then Today is the first screen, in Chinese.
     let app = desktop.open_app().await;
+    app.wait_text("[data-testid=lock-screen]", "尚未加密").await;
+    app.unlock(PASSPHRASE).await;
     app.wait_text("[data-testid=today]", "今日").await;
+    assert_eq!(
+        doorstep_core::store::vault::file_state(&db),
+        doorstep_core::store::vault::FileState::Encrypted
+    );
     app.screenshot("today").await;
 
     // "zs" finds 张三 by pinyin initials; open the household.
@@ -91,9 +99,12 @@ async fn an_officer_records_a_visit_quits_restarts_and_finds_it_by_pinyin() {
 
     // The app is closed mid-entry (a crash, a dead battery): nothing typed is lost.
     app.quit().await;
-    let drafts = Store::open(&db).unwrap().drafts().unwrap();
+    let drafts = Store::unlock(&db, PASSPHRASE).unwrap().0.drafts().unwrap();
     assert_eq!(drafts.len(), 1, "the draft was saved before the app closed");
     let app = desktop.open_app().await;
+    app.wait_text("[data-testid=lock-screen]", "请输入本机口令")
+        .await;
+    app.unlock(PASSPHRASE).await;
     app.wait_text("[data-testid=draft-banner]", "幸福路12号3栋401")
         .await;
     app.click_button("继续填写").await;
@@ -110,6 +121,7 @@ async fn an_officer_records_a_visit_quits_restarts_and_finds_it_by_pinyin() {
 
     // Start again and find the visit through full pinyin.
     let app = desktop.open_app().await;
+    app.unlock(PASSPHRASE).await;
     app.wait_text("[data-testid=today]", "今日").await;
     assert!(
         app.client
@@ -146,7 +158,7 @@ async fn an_officer_records_a_visit_quits_restarts_and_finds_it_by_pinyin() {
     app.quit().await;
 
     // The change log holds one change per record written (visit, concern, task), base version 0.
-    let store = Store::open(&db).unwrap();
+    let store = Store::unlock(&db, PASSPHRASE).unwrap().0;
     let detail = store
         .household_detail(household.id, chrono::Utc::now().date_naive())
         .unwrap();

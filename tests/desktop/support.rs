@@ -165,6 +165,37 @@ impl App {
         }
     }
 
+    /// Types the passphrase on the lock screen (twice when it is being chosen) and waits for it to go.
+    pub async fn unlock(&self, passphrase: &str) {
+        self.find("[data-testid=passphrase]")
+            .await
+            .send_keys(passphrase)
+            .await
+            .unwrap();
+        if let Ok(confirm) = self
+            .client
+            .find(Locator::Css("[data-testid=passphrase-confirm]"))
+            .await
+        {
+            confirm.send_keys(passphrase).await.unwrap();
+        }
+        self.find("[data-testid=lock-screen] button[type=submit]")
+            .await
+            .click()
+            .await
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while self
+            .client
+            .find(Locator::Css("[data-testid=lock-screen]"))
+            .await
+            .is_ok()
+        {
+            assert!(Instant::now() < deadline, "the lock screen stayed");
+            tokio::time::sleep(Duration::from_millis(150)).await;
+        }
+    }
+
     /// Clicks the first button whose text contains `label`.
     pub async fn click_button(&self, label: &str) {
         let xpath = format!("//button[contains(normalize-space(.), '{label}')]");
@@ -183,7 +214,10 @@ impl App {
     /// Saves a screenshot under `tests/artifacts/` (for the README and for looking at failures).
     pub async fn screenshot(&self, name: &str) {
         tokio::time::sleep(Duration::from_millis(800)).await;
-        if let Ok(png) = self.client.screenshot().await {
+        // A screenshot is for looking at, not a check: one WebKitWebDriver never delivers must not
+        // hang the test.
+        let shot = tokio::time::timeout(Duration::from_secs(10), self.client.screenshot()).await;
+        if let Ok(Ok(png)) = shot {
             let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("artifacts");
             let _ = std::fs::create_dir_all(&dir);
             let _ = std::fs::write(dir.join(format!("{name}.png")), png);

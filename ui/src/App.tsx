@@ -2,7 +2,9 @@
 // offers an unfinished visit draft back after a crash or restart.
 import { useCallback, useEffect, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
-import { api, type AppInfo } from "./api";
+import { api, type AppInfo, type LockState } from "./api";
+import { useIdleLock } from "./idleLock";
+import { LockScreen } from "./screens/LockScreen";
 import type { Draft } from "./bindings/Draft";
 import type { SyncStatus } from "./bindings/SyncStatus";
 import { ErrorNote } from "./components/ErrorNote";
@@ -32,6 +34,7 @@ const NAV: Array<{ route: Route; key: "today" | "households" | "work" | "import"
 export default function App() {
   const { t } = useTranslation();
   const [info, setInfo] = useState<AppInfo | null>(null);
+  const [lock, setLock] = useState<LockState | null>(null);
   const [fatal, setFatal] = useState<Failure | null>(null);
   const [wiped, setWiped] = useState(false);
   useEffect(() => {
@@ -62,17 +65,31 @@ export default function App() {
   }, []);
 
   useEffect(() => {
-    api.appInfo().then(setInfo, (e) => setFatal(toReport(e)));
+    api.lockState().then(setLock, (e) => setFatal(toReport(e)));
   }, []);
-  useEffect(refreshStatus, [route, refreshStatus]);
+  const unlocked = lock?.unlocked ?? false;
+  useEffect(() => {
+    if (unlocked) api.appInfo().then(setInfo, (e) => setFatal(toReport(e)));
+  }, [unlocked]);
+  useEffect(() => {
+    if (unlocked) refreshStatus();
+  }, [route, refreshStatus, unlocked]);
+  /** Locks now: the shell drops the database and its key; what was typed is in the drafts. */
+  const lockNow = useCallback(() => {
+    void api.lock().finally(() => {
+      setInfo(null);
+      setLock({ file: "encrypted", unlocked: false });
+    });
+  }, []);
+  useIdleLock(unlocked, lockNow);
 
   // The first screen is up: tell the shell (start-up time is measured from this).
   useEffect(() => {
-    if ((info || fatal) && !readySent.current) {
+    if ((info || fatal || (lock && !lock.unlocked)) && !readySent.current) {
       readySent.current = true;
       requestAnimationFrame(() => void api.uiReady().catch(() => undefined));
     }
-  }, [info, fatal]);
+  }, [info, fatal, lock]);
 
   // Keyboard: "/" focuses search from anywhere outside a text field.
   useEffect(() => {
@@ -90,6 +107,7 @@ export default function App() {
 
   if (wiped) return <main className="fatal" role="alert"><h1>{t("app.title")}</h1><p>{t("errors.wiped")}</p></main>;
   if (fatal) return <main className="fatal"><h1>{t("app.title")}</h1><ErrorNote error={fatal} /></main>;
+  if (lock && !lock.unlocked) return <LockScreen state={lock} onUnlocked={() => setLock({ ...lock, unlocked: true })} />;
   if (!info) return <main className="fatal">{t("common.loading")}</main>;
   if (!info.device) return <Setup onDone={(device) => setInfo({ ...info, device })} />;
 
@@ -112,6 +130,7 @@ export default function App() {
         >
           {t("app.language")}
         </button>
+        <button type="button" data-testid="lock" onClick={lockNow}>{t("lock.lockNow")}</button>
       </header>
       <nav className="side">
         {NAV.map((n) => (

@@ -71,6 +71,10 @@ export function errorMessage(report: Failure): string {
       return i18n.t("errors.sync.refused", { message: report.message });
     case "not_enrolled":
       return i18n.t("errors.sync.not_enrolled");
+    case "wrong_passphrase":
+      return i18n.t("errors.wrong_passphrase", { left: report.left });
+    case "locked_out":
+      return i18n.t("errors.locked_out", { minutes: Math.ceil(report.seconds / 60) });
     case "protocol":
       return i18n.t("errors.sync.protocol", { message: report.message });
     case "store":

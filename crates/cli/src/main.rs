@@ -30,8 +30,38 @@ struct Cli {
         default_value = "doorstep.sqlite"
     )]
     db: PathBuf,
+    /// The database's passphrase (it is encrypted, as in the app). Required to create or open an
+    /// encrypted database; a database from before encryption opens without one.
+    #[arg(
+        long,
+        env = "DOORSTEP_PASSPHRASE",
+        global = true,
+        hide_env_values = true
+    )]
+    passphrase: Option<String>,
     #[command(subcommand)]
     command: Command,
+}
+
+/// Opens the database as the app would: encrypted with the passphrase; a database from before
+/// encryption as it is (with a reminder), so scripts written for it keep working.
+fn open_store(cli: &Cli) -> anyhow::Result<Store> {
+    use doorstep_core::store::vault::{FileState, file_state};
+    match (&cli.passphrase, file_state(&cli.db)) {
+        (Some(passphrase), FileState::Plain) => Ok(Store::encrypt_plain(&cli.db, passphrase)?.0),
+        (Some(passphrase), _) => Ok(Store::unlock(&cli.db, passphrase)?.0),
+        (None, FileState::Plain) => {
+            eprintln!(
+                "doorstep: {} is not encrypted; give --passphrase (or DOORSTEP_PASSPHRASE) to encrypt it",
+                cli.db.display()
+            );
+            Ok(Store::open(&cli.db)?)
+        }
+        (None, _) => anyhow::bail!(
+            "{} is (or will be) encrypted: give its passphrase with --passphrase or DOORSTEP_PASSPHRASE",
+            cli.db.display()
+        ),
+    }
 }
 
 #[derive(Subcommand)]
@@ -241,7 +271,7 @@ fn first_beat(store: &Store) -> Result<String, Error> {
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
-    let mut store = Store::open(&cli.db)?;
+    let mut store = open_store(&cli)?;
     match cli.command {
         Command::Init { officer, beats } => print(&store.init_device(&officer, &beats)?)?,
         Command::Household(HouseholdCmd::Add {

@@ -9,6 +9,7 @@ use std::process::{Command, Output};
 fn doorstep(db: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_doorstep"))
         .env("DOORSTEP_DB", db)
+        .env("DOORSTEP_PASSPHRASE", "测试口令-cli-tests")
         .args(args)
         .output()
         .expect("run doorstep")
@@ -211,4 +212,41 @@ fn a_ledger_round_trips_through_export_and_import_without_duplicates() {
     assert_eq!(again["households_created"], 0);
     assert_eq!(again["residents_created"], 0);
     assert_eq!(again["unchanged"], report["residents_created"]);
+}
+
+#[test]
+fn the_database_is_encrypted_the_sqlite3_tool_cannot_read_it_and_a_wrong_passphrase_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("officer.sqlite");
+    json(&db, &["init", "--officer", "王警官", "--beat", "幸福社区"]);
+    json(&db, &["household", "add", "--address", "幸福路12号3栋401"]);
+
+    // The sqlite3 tool (installed by scripts/install-deps.sh), without the key.
+    let tool = Command::new("sqlite3")
+        .arg(&db)
+        .arg("SELECT address FROM households;")
+        .output()
+        .expect("the sqlite3 tool");
+    assert!(!tool.status.success(), "sqlite3 read an encrypted file");
+    assert!(
+        String::from_utf8_lossy(&tool.stderr).contains("not a database"),
+        "{}",
+        String::from_utf8_lossy(&tool.stderr)
+    );
+    assert!(!String::from_utf8_lossy(&std::fs::read(&db).unwrap()).contains("幸福路"));
+
+    let wrong = Command::new(env!("CARGO_BIN_EXE_doorstep"))
+        .env("DOORSTEP_DB", &db)
+        .env("DOORSTEP_PASSPHRASE", "not the passphrase")
+        .args(["household", "list"])
+        .output()
+        .unwrap();
+    assert_eq!(wrong.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&wrong.stderr);
+    let report: Value = serde_json::from_str(stderr.lines().next().unwrap()).unwrap();
+    assert_eq!(report["kind"], "wrong_passphrase");
+    assert_eq!(report["left"], 4);
+    // And the data is intact for the right one.
+    let list = json(&db, &["household", "list"]);
+    assert!(list.to_string().contains("幸福路12号3栋401"), "{list}");
 }

@@ -19,6 +19,7 @@ const en: Catalogue = {
   import: { title: "Import a ledger", choose: "Choose a CSV or Excel file", rows: "{{count}} rows", mapping: "Columns", column: "Column in the file", notMapped: "(not imported)", defaultBeat: "Default beat", dryRun: "Check (save nothing)", run: "Import", report: "Result: {{households}} households and {{created}} residents created, {{updated}} updated, {{unchanged}} unchanged, {{rejected}} rows rejected", dryRunNote: "This is a check; nothing has been saved.", row: "Row {{row}}", fields: { address: "Address", beat: "Beat", household_kind: "Household kind", household_tags: "Household tags", contact_phone: "Contact phone", name: "Name", sex: "Sex", birth_date: "Birth date", phone: "Phone", id_number: "ID number", relation: "Relation", resident_tags: "Resident tags" } },
   sync: { progress: "Sync progress", button: "Sync", running: "Syncing… {{sent}} sent, {{received}} received", done: "Synced: {{pushed}} sent, {{pulled}} received, {{conflicts}} new conflicts (the station will handle them)" },
   station: { title: "Station server", url: "Address (https://…)", code: "Enrolment code (from the administrator; works once)", enroll: "Connect and enrol this laptop", enrolled: "Connected: {{url}}", none: "Not connected yet; work offline meanwhile", done: "Enrolled as {{officer}} (beats: {{beats}}). Station certificate fingerprint: {{fingerprint}}; check it with the administrator." },
+  lock: { title: "Doorstep · locked", unlock: "Unlock", passphrase: "Passphrase", enter: "Type this laptop's passphrase", create: "Choose this laptop's passphrase", createNote: "All data on this laptop, drafts included, is encrypted with it. At least 8 characters; without it the data cannot be opened, so remember it.", encryptNote: "The data already on this laptop is not encrypted yet; it is encrypted as soon as you choose the passphrase.", confirm: "Type it again", mismatch: "The two passphrases differ", start: "Set and start", lockNow: "Lock", idle: "Lock after this many idle minutes", change: "Change passphrase", current: "Current passphrase", next: "New passphrase", changed: "Passphrase changed", working: "Checking…" },
   common: { save: "Save", cancel: "Cancel", close: "Close", yes: "Yes", no: "No", none: "None", loading: "Loading…", saved: "Saved" },
   errors: {
     required: "{{field}} is required",
@@ -34,6 +35,11 @@ const en: Catalogue = {
     result_required: "Write the result before marking the task done",
     deleted: "This record was deleted and cannot be changed",
     locked: "The data file is in use by another program. Close other Doorstep windows and try again.",
+    wrong_passphrase: "Wrong passphrase; {{left}} tries left",
+    locked_out: "Too many wrong passphrases: try again in {{minutes}} minutes. Your data is intact.",
+    not_encrypted: "The data on this laptop is not encrypted yet: choose a passphrase first",
+    app_locked: "Locked: type the passphrase to unlock",
+    too_short: "{{field}} is too short (at least 8 characters)",
     corrupt: "The data file is damaged or not a Doorstep file. Ask the station's IT to restore it from a backup.",
     too_new: "The data file was written by a newer Doorstep. Please upgrade.",
     no_device: "This laptop has no officer and beat yet.",
@@ -57,7 +63,7 @@ const en: Catalogue = {
       no_such_column: "The file has no column {{column}}",
     },
   },
-  fields: { name: "Name", birth_date: "Birth date", phone: "Phone", id_number: "ID number", address: "Address", beat: "Beat", contact_phone: "Contact phone", contact_name: "Contact", notes: "Notes", summary: "Summary", title: "Task", assignee: "Person responsible", due_date: "Due date", result: "Result", purposes: "Purposes", officers: "Officers", visited_at: "Visited at", opinions: "Opinions", status: "Status", reporter_id: "Raised by", reporter_name: "Raised by", officer_name: "Officer's name", beats: "Beats", household_id: "Household", feedback_at: "Feedback time", feedback_note: "Feedback", draft: "Draft", registered_at: "Registered" },
+  fields: { passphrase: "Passphrase", name: "Name", birth_date: "Birth date", phone: "Phone", id_number: "ID number", address: "Address", beat: "Beat", contact_phone: "Contact phone", contact_name: "Contact", notes: "Notes", summary: "Summary", title: "Task", assignee: "Person responsible", due_date: "Due date", result: "Result", purposes: "Purposes", officers: "Officers", visited_at: "Visited at", opinions: "Opinions", status: "Status", reporter_id: "Raised by", reporter_name: "Raised by", officer_name: "Officer's name", beats: "Beats", household_id: "Household", feedback_at: "Feedback time", feedback_note: "Feedback", draft: "Draft", registered_at: "Registered" },
   vocab: {
     household_kind: { residence: "Residence", rental: "Rental", shop: "Shop", unit: "Unit" },
     tag: { elderly_alone: "Elderly alone", low_income: "Low income", left_behind_children: "Left-behind children", disabled: "Disabled", migrant_workers: "Migrant workers", petitioner: "Petitioner", key_person: "Key person", community_correction: "Community correction" },

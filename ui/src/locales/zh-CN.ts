@@ -17,6 +17,7 @@ const zhCN = {
   import: { title: "导入台账", choose: "选择 CSV 或 Excel 文件", rows: "共 {{count}} 行", mapping: "列对应关系", column: "文件中的列", notMapped: "（不导入）", defaultBeat: "默认责任区", dryRun: "预检（不保存）", run: "导入", report: "结果：新建 {{households}} 户、{{created}} 名居民，更新 {{updated}} 名，未变 {{unchanged}} 名，拒绝 {{rejected}} 行", dryRunNote: "这是预检结果，尚未保存任何数据。", row: "第 {{row}} 行", fields: { address: "地址", beat: "责任区", household_kind: "住户类型", household_tags: "住户标签", contact_phone: "联系电话", name: "姓名", sex: "性别", birth_date: "出生日期", phone: "电话", id_number: "身份证号", relation: "与户主关系", resident_tags: "居民标签" } },
   sync: { progress: "同步进度", button: "同步", running: "同步中… 已发送 {{sent}} 条，已接收 {{received}} 条", done: "同步完成：发送 {{pushed}} 条，接收 {{pulled}} 条，新冲突 {{conflicts}} 条（由所里处理）" },
   station: { title: "派出所服务器", url: "服务器地址（https://…）", code: "登记码（向管理员索取，一次有效）", enroll: "连接并登记本机", enrolled: "已连接：{{url}}", none: "尚未连接，可先离线工作", done: "已登记为 {{officer}}（责任区：{{beats}}）。服务器证书指纹：{{fingerprint}}，请与管理员核对。" },
+  lock: { title: "入户走访 · 已锁定", unlock: "解锁", passphrase: "口令", enter: "请输入本机口令", create: "设置本机口令", createNote: "本机全部数据（包括草稿）将用此口令加密。口令至少 8 个字符；忘记口令将无法打开数据，请牢记。", encryptNote: "本机已有数据尚未加密。设置口令后将立即加密。", confirm: "再输一次口令", mismatch: "两次输入的口令不一致", start: "设置并开始使用", lockNow: "锁定", idle: "无操作多少分钟后自动锁定", change: "修改口令", current: "当前口令", next: "新口令", changed: "口令已修改", working: "正在验证…" },
   common: { save: "保存", cancel: "取消", close: "关闭", yes: "是", no: "否", none: "无", loading: "加载中…", saved: "已保存" },
   errors: {
     required: "必填，请填写{{field}}",
@@ -32,6 +33,11 @@ const zhCN = {
     result_required: "办结任务须填写办理结果",
     deleted: "该记录已被删除，无法修改",
     locked: "数据文件正被其他程序占用。请关闭其他 Doorstep 窗口后重试。",
+    wrong_passphrase: "口令不对，还可以再试 {{left}} 次",
+    locked_out: "口令错误次数过多，请 {{minutes}} 分钟后再试。数据完好无损。",
+    not_encrypted: "本机数据尚未加密，请先设置口令",
+    app_locked: "已锁定，请输入口令解锁",
+    too_short: "{{field}}太短，至少 8 个字符",
     corrupt: "数据文件已损坏或不是 Doorstep 数据文件。请联系所里信息员从备份恢复。",
     too_new: "数据文件来自更新版本的 Doorstep，请升级本软件。",
     no_device: "本机尚未设置民警和责任区。",
@@ -55,7 +61,7 @@ const zhCN = {
       no_such_column: "文件中没有第 {{column}} 列",
     },
   },
-  fields: { name: "姓名", birth_date: "出生日期", phone: "电话", id_number: "身份证号", address: "地址", beat: "责任区", contact_phone: "联系电话", contact_name: "联系人", notes: "备注", summary: "问题描述", title: "任务内容", assignee: "责任人", due_date: "办理期限", result: "办理结果", purposes: "走访目的", officers: "走访民警", visited_at: "走访时间", opinions: "意见建议", status: "状态", reporter_id: "反映人", reporter_name: "反映人", officer_name: "民警姓名", beats: "责任区", household_id: "住户", feedback_at: "反馈时间", feedback_note: "反馈内容", draft: "草稿", registered_at: "登记日期" },
+  fields: { passphrase: "口令", name: "姓名", birth_date: "出生日期", phone: "电话", id_number: "身份证号", address: "地址", beat: "责任区", contact_phone: "联系电话", contact_name: "联系人", notes: "备注", summary: "问题描述", title: "任务内容", assignee: "责任人", due_date: "办理期限", result: "办理结果", purposes: "走访目的", officers: "走访民警", visited_at: "走访时间", opinions: "意见建议", status: "状态", reporter_id: "反映人", reporter_name: "反映人", officer_name: "民警姓名", beats: "责任区", household_id: "住户", feedback_at: "反馈时间", feedback_note: "反馈内容", draft: "草稿", registered_at: "登记日期" },
   vocab: {
     household_kind: { residence: "住宅", rental: "出租屋", shop: "商铺", unit: "单位/场所" },
     tag: { elderly_alone: "独居老人", low_income: "低保户", left_behind_children: "留守儿童", disabled: "残疾人", migrant_workers: "流动人口", petitioner: "信访人员", key_person: "重点人员", community_correction: "社区矫正对象" },

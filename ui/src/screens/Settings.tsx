@@ -8,6 +8,7 @@ import type { Failure } from "../api";
 import type { VisitPolicy } from "../bindings/VisitPolicy";
 import { ErrorNote } from "../components/ErrorNote";
 import { toReport } from "../hooks";
+import { lockMinutes, setLockMinutes } from "../idleLock";
 import { TAGS } from "../vocab";
 import { Setup } from "./Setup";
 
@@ -35,6 +36,37 @@ function StationForm() {
   );
 }
 
+/** The passphrase (changed after typing the current one) and the idle time before the app locks. */
+function LockSettings() {
+  const { t } = useTranslation();
+  const [current, setCurrent] = useState("");
+  const [next, setNext] = useState("");
+  const [minutes, setMinutes] = useState(lockMinutes());
+  const [error, setError] = useState<Failure | null>(null);
+  const [changed, setChanged] = useState(false);
+  const change = () =>
+    api.changePassphrase(current, next).then(
+      () => (setChanged(true), setError(null), setCurrent(""), setNext("")),
+      (err) => (setChanged(false), setError(toReport(err))),
+    );
+  return (
+    <>
+      <h2>{t("lock.change")}</h2>
+      <form className="card grid" onSubmit={(e) => (e.preventDefault(), void change())}>
+        <label>{t("lock.current")}<input data-testid="passphrase-current" type="password" autoComplete="current-password" value={current} onChange={(e) => setCurrent(e.target.value)} /></label>
+        <label>{t("lock.next")}<input data-testid="passphrase-new" type="password" autoComplete="new-password" value={next} onChange={(e) => setNext(e.target.value)} /></label>
+        <button type="submit" className="primary">{t("lock.change")}</button>
+        {changed ? <p role="status">{t("lock.changed")}</p> : null}
+        <ErrorNote error={error} />
+      </form>
+      <label className="card">
+        {t("lock.idle")}
+        <input type="number" min={1} max={240} value={minutes} onChange={(e) => (setMinutes(Number(e.target.value)), setLockMinutes(Number(e.target.value)))} />
+      </label>
+    </>
+  );
+}
+
 export function Settings({ info, onDevice }: { info: AppInfo; onDevice: (d: Device) => void }) {
   const { t } = useTranslation();
   const [policy, setPolicy] = useState<VisitPolicy | null>(null);
@@ -47,6 +79,7 @@ export function Settings({ info, onDevice }: { info: AppInfo; onDevice: (d: Devi
       <h2>{t("settings.officer")}</h2>
       {info.device ? <Setup initial={info.device} onDone={onDevice} /> : null}
       <StationForm />
+      <LockSettings />
       <h2>{t("settings.policy")}</h2>
       {policy ? (
         <form className="card grid" onSubmit={(e) => (e.preventDefault(), void api.setVisitPolicy(policy).then(() => (setSaved(true), setError(null)), (err) => setError(toReport(err))))}>

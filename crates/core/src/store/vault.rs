@@ -55,12 +55,18 @@ impl DbKey {
     pub fn derive(passphrase: &str, salt: [u8; SALT_LEN]) -> Result<DbKey> {
         let params = argon2::Params::new(64 * 1024, 3, 1, Some(32))
             .map_err(|e| Error::Io(std::io::Error::other(e.to_string())))?;
-        let argon = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
+        let argon =
+            argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
         let mut key = [0u8; 32];
         argon
             .hash_password_into(passphrase.as_bytes(), &salt, &mut key)
             .map_err(|e| Error::Io(std::io::Error::other(e.to_string())))?;
         Ok(DbKey { key, salt })
+    }
+
+    /// Whether `passphrase` is the one this key was derived from.
+    pub fn matches(&self, passphrase: &str) -> Result<bool> {
+        Ok(DbKey::derive(passphrase, self.salt)?.key == self.key)
     }
 
     /// The key with a fresh random salt, for a new database.
@@ -305,7 +311,12 @@ mod tests {
         let bytes = std::fs::read(&path).unwrap();
         assert!(!String::from_utf8_lossy(&bytes).contains("幸福路"));
         let plain = Connection::open(&path).unwrap();
-        assert!(plain.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0)).is_err());
+        assert!(
+            plain
+                .query_row("SELECT count(*) FROM sqlite_master", [], |r| r
+                    .get::<_, i64>(0))
+                .is_err()
+        );
 
         let (store, _) = Store::unlock(&path, PASS).unwrap();
         let h: Household = store.get(id.0).unwrap();
@@ -319,9 +330,14 @@ mod tests {
         drop(Store::unlock(&path, PASS).unwrap());
         let before = std::fs::read(&path).unwrap();
         for left in (1..MAX_ATTEMPTS).rev() {
-            assert!(matches!(Store::unlock(&path, "wrong passphrase"), Err(Error::WrongPassphrase { left: l }) if l == left));
+            assert!(
+                matches!(Store::unlock(&path, "wrong passphrase"), Err(Error::WrongPassphrase { left: l }) if l == left)
+            );
         }
-        assert!(matches!(Store::unlock(&path, "wrong passphrase"), Err(Error::LockedOut { .. })));
+        assert!(matches!(
+            Store::unlock(&path, "wrong passphrase"),
+            Err(Error::LockedOut { .. })
+        ));
         assert!(
             matches!(Store::unlock(&path, PASS), Err(Error::LockedOut { .. })),
             "even the right passphrase waits"
@@ -340,7 +356,10 @@ mod tests {
         store.init_device("李警官", &["幸福社区".into()]).unwrap();
         store.change_passphrase(&key, "新的口令很长很长").unwrap();
         drop(store);
-        assert!(matches!(Store::unlock(&path, PASS), Err(Error::WrongPassphrase { .. })));
+        assert!(matches!(
+            Store::unlock(&path, PASS),
+            Err(Error::WrongPassphrase { .. })
+        ));
         let (store, _) = Store::unlock(&path, "新的口令很长很长").unwrap();
         assert_eq!(store.device().unwrap().officer_name, "李警官");
     }
@@ -357,19 +376,29 @@ mod tests {
             h.id
         };
         assert_eq!(file_state(&path), FileState::Plain);
-        assert!(matches!(Store::unlock(&path, PASS), Err(Error::NotEncrypted)));
+        assert!(matches!(
+            Store::unlock(&path, PASS),
+            Err(Error::NotEncrypted)
+        ));
         drop(Store::encrypt_plain(&path, PASS).unwrap());
         assert_eq!(file_state(&path), FileState::Encrypted);
         let (store, _) = Store::unlock(&path, PASS).unwrap();
         assert_eq!(store.get::<Household>(id.0).unwrap().address, "和平街8号");
-        assert_eq!(store.sync_status().unwrap().unsent, 1, "the change log came along");
+        assert_eq!(
+            store.sync_status().unwrap().unsent,
+            1,
+            "the change log came along"
+        );
     }
 
     #[test]
     fn a_short_passphrase_or_a_damaged_file_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("field.sqlite");
-        assert!(matches!(Store::unlock(&path, "short"), Err(Error::Invalid(_))));
+        assert!(matches!(
+            Store::unlock(&path, "short"),
+            Err(Error::Invalid(_))
+        ));
         std::fs::write(&path, b"PK\x03\x04 not a database".repeat(50)).unwrap();
         assert_eq!(file_state(&path), FileState::Damaged);
         assert!(matches!(Store::unlock(&path, PASS), Err(Error::Corrupt)));
