@@ -38,3 +38,12 @@ if [ ! -d tests/web/node_modules ] || [ tests/web/package-lock.json -nt tests/we
   echo "==> installing the browser tests' packages (playwright-core; the browser is Debian's chromium)"
   (cd tests/web && npm install --no-audit --no-fund --loglevel=error)
 fi
+
+# schemathesis, which fuzzes the station's OpenAPI document (tests/station/fuzz_api.rs), in a virtual
+# environment of its own so the machine's Python stays as it was.
+venv="$HOME/.cache/doorstep/venv"
+if [ ! -x "$venv/bin/st" ]; then
+  echo "==> installing schemathesis (Python, in $venv)"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check schemathesis==4.32.5
+fi

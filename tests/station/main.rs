@@ -8,6 +8,7 @@
 //! - `overview`: the station's per-beat figures against a hand-worked fixture.
 //! - `summary`: the monthly work summary and its PDF, XLSX and CSV.
 //! - `security`: revoked and wiped laptops, beats, confidential reporters, enrolment, certificates.
+//! - `fuzz_api`: the OpenAPI document fuzzed with schemathesis: no 5xx.
 //! - `web_queue`: the staff merge queue in headless Chromium.
 
 // Test helpers unwrap: a failure there is the test's report.
@@ -15,6 +16,7 @@
 
 mod delivery;
 mod duplicates;
+mod fuzz_api;
 mod merging;
 mod overview;
 mod security;

@@ -200,7 +200,8 @@ async fn require_beat(
           revoke, audit, audit_export, concern, devices, push, pull, conflicts, resolve, duplicates, merge, undo, tasks, assign, overview,
           worklist, summary, summary_export, export),
     components(schemas(ApiErrorBody, EnrollRequest, EnrollResponse, SignIn, SessionInfo, Revocation, Account, NewAccount,
-                       AccountUpdate, EnrollmentCode, AuditEntry, ConcernView, Principal, Role, Health, PullResponse, PushRequest, PushResponse, Resolution, MergeDecision,
+                       AccountUpdate, EnrollmentCode, AuditEntry, ConcernView, Principal, Role, crate::report::Lang,
+                       crate::store::Worklist, Health, PullResponse, PushRequest, PushResponse, Resolution, MergeDecision,
                        Assignment)),
     modifiers(&BearerAuth),
     security(("session" = []))

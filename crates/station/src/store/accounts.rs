@@ -358,6 +358,7 @@ impl StationStore {
         let tx = self.conn.transaction()?;
         let (mut account, _) = load_account(&tx, id)?
             .ok_or_else(|| StationError::NotFound(format!("no account {id}")))?;
+        let was_admin = account.active && account.roles.contains(&Role::Admin);
         if let Some(name) = &update.display_name {
             if name.trim().is_empty() {
                 return Err(bad("the display name cannot be empty"));
@@ -378,6 +379,20 @@ impl StationStore {
         }
         if let Some(active) = update.active {
             account.active = active;
+        }
+        let other_admins: i64 = tx.query_row(
+            "SELECT count(*) FROM accounts, json_each(accounts.roles)
+             WHERE accounts.id <> ?1 AND accounts.active = 1 AND json_each.value = 'admin'",
+            [id],
+            |r| r.get(0),
+        )?;
+        if was_admin
+            && other_admins == 0
+            && !(account.active && account.roles.contains(&Role::Admin))
+        {
+            return Err(StationError::AlreadyDone(
+                "this is the station's only administrator: make another one first".into(),
+            ));
         }
         tx.execute(
             "UPDATE accounts SET display_name = ?2, roles = ?3, beats = ?4, active = ?5,
@@ -864,6 +879,52 @@ mod tests {
         store.update_account("admin", &account.id, &update).unwrap();
         assert!(store.session(&session.token).unwrap().is_none());
         assert!(store.sign_in_candidate("wang").unwrap().is_none());
+    }
+
+    #[test]
+    fn the_last_administrator_cannot_be_deactivated_or_demoted() {
+        let (mut store, _dir) = store_with_staff();
+        store
+            .bootstrap_admin("admin", "admin-password-1")
+            .unwrap_or_default();
+        store
+            .create_account(
+                "test",
+                &NewAccount {
+                    username: "root".into(),
+                    display_name: "管理员".into(),
+                    roles: vec![Role::Admin],
+                    beats: vec![],
+                    password: "admin-password-1".into(),
+                },
+            )
+            .unwrap();
+        let admin = store
+            .accounts()
+            .unwrap()
+            .into_iter()
+            .find(|a| a.username == "root")
+            .unwrap();
+        let off = AccountUpdate {
+            active: Some(false),
+            ..Default::default()
+        };
+        assert!(matches!(
+            store.update_account("root", &admin.id, &off),
+            Err(StationError::AlreadyDone(_))
+        ));
+        let demote = AccountUpdate {
+            roles: Some(vec![Role::Staff]),
+            ..Default::default()
+        };
+        assert!(store.update_account("root", &admin.id, &demote).is_err());
+        assert!(
+            store
+                .accounts()
+                .unwrap()
+                .iter()
+                .any(|a| a.active && a.roles.contains(&Role::Admin))
+        );
     }
 
     #[test]
