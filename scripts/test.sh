@@ -41,6 +41,9 @@ fi
 step "UI tests"
 (cd ui && NO_COLOR=1 npx vitest run) 2>&1 | tee -a "$results"
 
+step "cargo-fuzz targets, 15 seconds each (nightly toolchain; skipped with a note without it)"
+bash scripts/fuzz.sh 15
+
 # One closing line over every runner: cargo's "test result: ok. N passed; M failed" lines and
 # vitest's "Tests  N passed" (each runner has already failed the script if any test failed).
 awk '/^test result:/ { p += $4; f += $6 } /^ +Tests +[0-9]+ passed/ { p += $2 }
