@@ -116,7 +116,9 @@ mod tests {
 
     /// The seed corpus of a target (fuzz/corpus/<target>/).
     fn corpus(target: &str) -> Vec<Vec<u8>> {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/corpus").join(target);
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../fuzz/corpus")
+            .join(target);
         let mut files: Vec<_> = std::fs::read_dir(&dir)
             .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
             .map(|e| e.unwrap().path())
@@ -131,7 +133,11 @@ mod tests {
     fn mutate(rng: &mut ChaCha8Rng, seed: &[u8], other: &[u8]) -> Vec<u8> {
         let mut out = seed.to_vec();
         for _ in 0..rng.random_range(1..6) {
-            let at = if out.is_empty() { 0 } else { rng.random_range(0..out.len()) };
+            let at = if out.is_empty() {
+                0
+            } else {
+                rng.random_range(0..out.len())
+            };
             match rng.random_range(0..5) {
                 0 if !out.is_empty() => out[at] ^= 1 << rng.random_range(0..8),
                 1 => out.insert(at, rng.random()),
@@ -144,7 +150,17 @@ mod tests {
                     out.splice(at..at, other[from..from + len].iter().copied());
                 }
                 _ => {
-                    let interesting: &[&[u8]] = &[b"\"", b"{}", b"[]", b"null", b"-1", b"1e999", "张".as_bytes(), b"\0", b"\xff"];
+                    let interesting: &[&[u8]] = &[
+                        b"\"",
+                        b"{}",
+                        b"[]",
+                        b"null",
+                        b"-1",
+                        b"1e999",
+                        "张".as_bytes(),
+                        b"\0",
+                        b"\xff",
+                    ];
                     let pick = interesting[rng.random_range(0..interesting.len())];
                     out.splice(at..at, pick.iter().copied());
                 }

@@ -797,14 +797,7 @@ async fn session_info(
     State(state): State<AppState>,
     headers: HeaderMap,
 ) -> Result<Json<SessionInfo>, ApiError> {
-    let token = crate::auth::session_cookie(&headers)
-        .or_else(|| {
-            headers
-                .get(axum::http::header::AUTHORIZATION)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.strip_prefix("Bearer "))
-                .map(str::to_string)
-        })
+    let token = crate::auth::session_token(&headers)
         .ok_or(ApiError::Unauthorized("sign in first".into()))?;
     let (account, csrf) = with_store(&state, move |s| s.session(&token))
         .await?
@@ -826,14 +819,7 @@ async fn sign_out(
     Caller(caller): Caller,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let token = crate::auth::session_cookie(&headers).or_else(|| {
-        headers
-            .get(axum::http::header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::to_string)
-    });
-    if let Some(token) = token {
+    if let Some(token) = crate::auth::session_token(&headers) {
         with_store(&state, move |s| s.close_session(&token, &caller.username)).await?;
     }
     Ok((

@@ -46,6 +46,14 @@ fn credential(headers: &HeaderMap) -> Option<Credential> {
     })
 }
 
+/// The session token a request presents (bearer or cookie), if any.
+pub fn session_token(headers: &HeaderMap) -> Option<String> {
+    match credential(headers)? {
+        Credential::Session { token, .. } => Some(token),
+        Credential::Device(_) => None,
+    }
+}
+
 /// The session token from the request's cookies, if any.
 pub fn session_cookie(headers: &HeaderMap) -> Option<String> {
     headers
