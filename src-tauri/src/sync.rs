@@ -36,6 +36,7 @@ fn run(app: &AppHandle) -> CommandResult<SyncReport> {
         // The station revoked this laptop and ordered its data erased: erase, then say so (the
         // window shows it in place of everything else; see the `device-wiped` event).
         store.erase_contents()?;
+        state.guard().take();
         let _ = app.emit("device-wiped", ());
     }
     let outcome = result.map_err(CommandError::from);

@@ -2,7 +2,7 @@
 // station's own HTTPS. The administrator signs in, creates an officer's account, issues a one-time
 // enrolment code, revokes a laptop and finds all of it in the audit trail; the record pages are not
 // theirs. A staff member then sees a conflict whose values are script-injection strings: shown as
-// text, never run. Started by tests/station/web_queue.rs, which passes STATION_URL,
+// text, never run; an officer sees only their own beat's summary. Started by tests/station/web_queue.rs, which passes STATION_URL,
 // STATION_ADMIN_PASSWORD, STATION_USER, STATION_PASSWORD and SCREENSHOT and checks the outcome.
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -82,6 +82,17 @@ test("an administrator manages accounts and revokes a laptop; hostile text stays
     assert.equal(await page.evaluate(() => window.__pwned), undefined, "nothing ran");
     assert.equal(await page.locator("article.card img").count(), 0, "no element came from the text");
     assert.equal(dialogs.length, 1);
+
+    // An officer on the station's pages: only the monthly summary, of their own beat.
+    await page.click("#signout");
+    await signIn(page, "王警官", "officer-password-1");
+    await page.locator("#monthly").waitFor({ state: "visible" });
+    assert.equal(await page.locator("[data-tab=conflicts]").isVisible(), false);
+    assert.equal(await page.locator("[data-tab=audit]").isVisible(), false);
+    const beats = await page.locator("#summary-beat option").allInnerTexts();
+    assert.deepEqual(beats, ["幸福社区"], "their own beat, not the whole station");
+    await page.locator("#summary-body").getByText(/走访/).first().waitFor();
+    assert.equal(await page.locator("#summary-error").innerText(), "");
   } finally {
     await browser.close();
   }

@@ -362,9 +362,11 @@ async function prepareSummary() {
   if (!to.value) to.value = `${monthInput.value}-${String(new Date(year, monthNumber, 0).getDate()).padStart(2, "0")}`;
   const select = document.getElementById("summary-beat");
   const chosen = select.value;
-  const beats = [...new Set(devices.flatMap((d) => d.beats))].sort();
-  select.replaceChildren(el("option", { value: "", text: t("allBeats") }), ...beats.map((b) => el("option", { value: b, text: b })));
-  select.value = beats.includes(chosen) ? chosen : "";
+  // Staff choose among the station's beats (or the whole station); an officer among their own.
+  const beats = seesRecords() ? [...new Set(devices.flatMap((d) => d.beats))].sort() : [...session.account.beats];
+  const whole = seesRecords() ? [el("option", { value: "", text: t("allBeats") })] : [];
+  select.replaceChildren(...whole, ...beats.map((b) => el("option", { value: b, text: b })));
+  select.value = beats.includes(chosen) ? chosen : seesRecords() ? "" : beats[0] ?? "";
   await showSummary();
 }
 

@@ -283,7 +283,11 @@ pub fn sync(
     store: &mut Store,
     mut progress: impl FnMut(Progress),
 ) -> Result<SyncReport, SyncError> {
-    let link = store.station()?.ok_or(SyncError::NotEnrolled)?;
+    // A link from before accounts (no credential, no pinned certificate) needs enrolling again.
+    let link = store
+        .station()?
+        .filter(|l| !l.device_credential.is_empty() && !l.certificate.is_empty())
+        .ok_or(SyncError::NotEnrolled)?;
     let device_id = store.device()?.device_id;
     let client = Client::new(link)?;
     let mut report = SyncReport {

@@ -499,6 +499,12 @@ impl StationStore {
             "INSERT INTO login_failures (username, at_unix) VALUES (?1, ?2)",
             params![username.trim(), unix_now()],
         )?;
+        // Failures older than the window count for nothing: keep the table small whatever names
+        // are tried (the audit trail keeps every attempt).
+        tx.execute(
+            "DELETE FROM login_failures WHERE at_unix <= ?1",
+            [unix_now() - LOGIN_WINDOW_SECS],
+        )?;
         audit(
             &tx,
             username.trim(),
