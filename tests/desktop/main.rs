@@ -7,6 +7,7 @@
 //!
 //! - `support`: the display, the driver and a session per app start.
 //! - `damaged_file`: a corrupt database is explained, not overwritten.
+//! - `enrolment`: enrol in Settings with a one-time code, sync, and a wipe order carried out.
 //! - `lock_screen`: wrong passphrases, lock-out, unlock, lock, passphrase change.
 //! - `officer_day`: record a visit with a concern and a task, quit, restart, find it by pinyin.
 
@@ -14,6 +15,11 @@
 #![allow(clippy::unwrap_used)]
 
 mod damaged_file;
+mod enrolment;
 mod lock_screen;
 mod officer_day;
+/// The station process and its accounts, shared with the station tests.
+#[path = "../station/support.rs"]
+#[allow(dead_code)]
+mod station;
 mod support;

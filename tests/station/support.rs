@@ -96,6 +96,11 @@ impl Station {
         station
     }
 
+    /// The SHA-256 fingerprint of the station's certificate, as the laptop shows it.
+    pub fn fingerprint(&self) -> String {
+        doorstep_sync::tls::fingerprint(&self.certificate())
+    }
+
     pub fn certificate(&self) -> Vec<u8> {
         std::fs::read(self.dir.path().join("tls/cert.der")).unwrap()
     }

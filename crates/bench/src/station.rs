@@ -1,4 +1,4 @@
-//! Station benchmarks: ingest of pushed changes over HTTP on loopback against raw SQLite inserts of
+//! Station benchmarks: ingest of pushed changes over HTTPS on loopback against raw SQLite inserts of
 //! the same rows and against PouchDB replication (the peer in shared/peers/pouchdb); incremental
 //! sync of 50 changes against a station holding 10k and 1M changes; the first download of a
 //! 20k-household beat; the station's peak memory.
@@ -404,7 +404,7 @@ pub fn run(
     writeln!(report, "|---|---|---|")?;
     writeln!(
         report,
-        "| doorstep-station over HTTP on loopback, batches of 1000, each decided and stored in one transaction | {ours:.0} | — |"
+        "| doorstep-station over HTTPS on loopback, batches of 1000, each decided and stored in one transaction | {ours:.0} | — |"
     )?;
     writeln!(
         report,
@@ -431,7 +431,8 @@ pub fn run(
         report,
         "\nThe reference inserts one row per change. The station, per change, also reads the record's \
          stored state, decides the merge, checks the merged values, and writes the merged record (a \
-         second row, with its own indexes) under a new version; the HTTP and JSON layer costs the rest."
+         second row, with its own indexes) under a new version; the HTTPS and JSON layer (TLS with the \
+         pinned station certificate, and the laptop's credential checked on every request) costs the rest."
     )?;
 
     // First download of the whole beat by a new laptop.

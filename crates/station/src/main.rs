@@ -4,7 +4,8 @@
 //! HTTPS only, with a certificate of its own made at first start (`DIR/tls/`).
 
 use anyhow::Context;
-use axum_server::tls_rustls::RustlsConfig;
+use axum_server::accept::NoDelayAcceptor;
+use axum_server::tls_rustls::{RustlsAcceptor, RustlsConfig};
 use clap::{Parser, Subcommand};
 use doorstep_station::api::{AppState, app};
 use doorstep_station::store::{NewAccount, Role, StationStore};
@@ -127,7 +128,11 @@ async fn main() -> anyhow::Result<()> {
                 stopping.graceful_shutdown(Some(std::time::Duration::from_secs(10)));
             });
             let tls = RustlsConfig::from_config(identity.server_config()?);
-            axum_server::from_tcp_rustls(listener, tls)
+            // TCP_NODELAY, as axum's own server sets it: without it a small TLS record waits on the
+            // peer's delayed acknowledgement (40 ms a round trip, measured on the incremental sync).
+            let acceptor = RustlsAcceptor::new(tls).acceptor(NoDelayAcceptor::new());
+            axum_server::from_tcp(listener)
+                .acceptor(acceptor)
                 .handle(handle)
                 .serve(app(AppState::new(store, true)).into_make_service())
                 .await?;
