@@ -21,7 +21,11 @@ async fn an_officer_enrols_in_settings_syncs_and_a_wipe_order_erases_the_laptop(
         let (mut store, _) = Store::unlock(&db, PASSPHRASE).unwrap();
         store.init_device("张警官", &["幸福社区".into()]).unwrap();
         store
-            .save(&Household::new("幸福社区", "幸福路12号3栋401", HouseholdKind::Residence))
+            .save(&Household::new(
+                "幸福社区",
+                "幸福路12号3栋401",
+                HouseholdKind::Residence,
+            ))
             .unwrap();
     }
     let desktop = Desktop::start(&db);
@@ -44,7 +48,11 @@ async fn an_officer_enrols_in_settings_syncs_and_a_wipe_order_erases_the_laptop(
     let fingerprint = station.fingerprint();
     assert!(said.contains(&fingerprint), "{said} / {fingerprint}");
 
-    app.find("[data-testid=sync-now]").await.click().await.unwrap();
+    app.find("[data-testid=sync-now]")
+        .await
+        .click()
+        .await
+        .unwrap();
     app.wait_text("header", "同步完成").await;
     assert_eq!(
         station.count("SELECT count(*) FROM records WHERE entity = 'household'"),
@@ -63,7 +71,11 @@ async fn an_officer_enrols_in_settings_syncs_and_a_wipe_order_erases_the_laptop(
         Some(&serde_json::json!({"wipe": true})),
     );
     assert_eq!(status, 204);
-    app.find("[data-testid=sync-now]").await.click().await.unwrap();
+    app.find("[data-testid=sync-now]")
+        .await
+        .click()
+        .await
+        .unwrap();
     app.wait_text("[role=alert]", "清除了本机全部数据").await;
     app.quit().await;
     let file = std::fs::read(&db).unwrap_or_default();
