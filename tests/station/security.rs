@@ -228,7 +228,11 @@ fn an_enrolment_code_works_once_and_a_different_station_certificate_is_refused()
     first.init_device("张警官", &["幸福社区".into()]).unwrap();
     let enrolled = doorstep_sync::enroll(&mut first, &station.url, &code).unwrap();
     assert_eq!(enrolled.beats, ["幸福社区"]);
-    assert_eq!(enrolled.fingerprint.len(), 95);
+    assert_eq!(
+        enrolled.fingerprint,
+        station.fingerprint(),
+        "the certificate pinned is the station's"
+    );
 
     let mut second = doorstep_core::Store::open(&dir.path().join("b.sqlite")).unwrap();
     second.init_device("冒充者", &["幸福社区".into()]).unwrap();
