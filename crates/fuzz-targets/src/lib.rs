@@ -20,23 +20,12 @@ use std::cell::RefCell;
 struct Station {
     store: StationStore,
     device: DeviceId,
-    _dir: tempfile_dir::Dir,
-}
-
-/// A temporary directory without another dependency: removed when the process ends normally.
-mod tempfile_dir {
-    pub struct Dir(pub std::path::PathBuf);
-    impl Drop for Dir {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_dir_all(&self.0);
-        }
-    }
+    _dir: tempfile::TempDir,
 }
 
 fn station() -> Option<Station> {
-    let dir = std::env::temp_dir().join(format!("doorstep-fuzz-{}", uuid::Uuid::now_v7()));
-    std::fs::create_dir_all(&dir).ok()?;
-    let mut store = StationStore::open(&dir.join("station.sqlite")).ok()?;
+    let dir = tempfile::tempdir().ok()?;
+    let mut store = StationStore::open(&dir.path().join("station.sqlite")).ok()?;
     let account = store
         .create_account(
             "fuzz",
@@ -57,7 +46,7 @@ fn station() -> Option<Station> {
     Some(Station {
         store,
         device,
-        _dir: tempfile_dir::Dir(dir),
+        _dir: dir,
     })
 }
 
