@@ -4,9 +4,8 @@
 //! sync the window says its data was erased, and the file holds nothing of the beat.
 
 use crate::station::Station;
-use crate::support::{Desktop, WINDOW};
+use crate::support::{Desktop, WINDOW, encrypted_laptop};
 use doorstep_core::Store;
-use doorstep_core::model::{Household, HouseholdKind};
 
 const PASSPHRASE: &str = "幸福社区值班口令";
 
@@ -17,17 +16,7 @@ async fn an_officer_enrols_in_settings_syncs_and_a_wipe_order_erases_the_laptop(
     let code = station.enrollment_code("张警官", "幸福社区");
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("field.sqlite");
-    {
-        let (mut store, _) = Store::unlock(&db, PASSPHRASE).unwrap();
-        store.init_device("张警官", &["幸福社区".into()]).unwrap();
-        store
-            .save(&Household::new(
-                "幸福社区",
-                "幸福路12号3栋401",
-                HouseholdKind::Residence,
-            ))
-            .unwrap();
-    }
+    encrypted_laptop(&db, PASSPHRASE, "张警官");
     let desktop = Desktop::start(&db);
     let app = desktop.open_app().await;
     app.unlock(PASSPHRASE).await;

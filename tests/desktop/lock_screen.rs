@@ -2,9 +2,8 @@
 //! door for a while and leave the data as it was; the right one opens Today; the lock button locks
 //! again; the passphrase is changed in Settings and only the new one opens the file afterwards.
 
-use crate::support::{Desktop, WINDOW};
+use crate::support::{Desktop, WINDOW, encrypted_laptop};
 use doorstep_core::Store;
-use doorstep_core::model::{Household, HouseholdKind};
 
 const PASSPHRASE: &str = "幸福社区值班口令";
 const NEW_PASSPHRASE: &str = "新口令-和平社区-2026";
@@ -14,17 +13,7 @@ async fn wrong_passphrases_lock_out_the_right_one_opens_and_it_can_be_changed() 
     let _one_window = WINDOW.lock().await;
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("field.sqlite");
-    {
-        let (mut store, _) = Store::unlock(&db, PASSPHRASE).unwrap();
-        store.init_device("李警官", &["幸福社区".into()]).unwrap();
-        store
-            .save(&Household::new(
-                "幸福社区",
-                "幸福路12号3栋401",
-                HouseholdKind::Residence,
-            ))
-            .unwrap();
-    }
+    encrypted_laptop(&db, PASSPHRASE, "李警官");
     let before = std::fs::read(&db).unwrap();
     let desktop = Desktop::start(&db);
 

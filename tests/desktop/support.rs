@@ -229,3 +229,17 @@ impl App {
         let _ = self.client.close().await;
     }
 }
+
+/// An encrypted laptop database of `officer` in 幸福社区 with one household (幸福路12号3栋401).
+pub fn encrypted_laptop(db: &Path, passphrase: &str, officer: &str) {
+    use doorstep_core::model::{Household, HouseholdKind};
+    let (mut store, _) = doorstep_core::Store::unlock(db, passphrase).unwrap();
+    store.init_device(officer, &["幸福社区".into()]).unwrap();
+    store
+        .save(&Household::new(
+            "幸福社区",
+            "幸福路12号3栋401",
+            HouseholdKind::Residence,
+        ))
+        .unwrap();
+}

@@ -658,8 +658,7 @@ async fn devices(
     State(state): State<AppState>,
     Caller(caller): Caller,
 ) -> Result<Response, ApiError> {
-    let allowed = caller.sees_station_records() || caller.has(Role::Admin);
-    require(&state, &caller, allowed, "devices", "").await?;
+    require(&state, &caller, caller.oversees_station(), "devices", "").await?;
     Ok(Json(with_store(&state, |s| s.devices()).await?).into_response())
 }
 
@@ -933,10 +932,6 @@ async fn revoke(
     Ok(StatusCode::NO_CONTENT)
 }
 
-fn may_read_audit(caller: &Principal) -> bool {
-    caller.sees_station_records() || caller.has(Role::Admin)
-}
-
 /// The audit trail, newest first: security events, staff decisions and every change received
 /// (staff, chief and administrators). Nothing in the API edits or deletes it.
 #[utoipa::path(get, path = "/api/v1/audit", params(AuditFilter),
@@ -947,7 +942,7 @@ async fn audit(
     Caller(caller): Caller,
     query: Result<Query<AuditFilter>, QueryRejection>,
 ) -> Result<Response, ApiError> {
-    require(&state, &caller, may_read_audit(&caller), "audit", "").await?;
+    require(&state, &caller, caller.oversees_station(), "audit", "").await?;
     let Query(filter) = query?;
     Ok(Json(with_store(&state, move |s| s.audit_trail(&filter)).await?).into_response())
 }
@@ -961,7 +956,14 @@ async fn audit_export(
     Caller(caller): Caller,
     query: Result<Query<AuditFilter>, QueryRejection>,
 ) -> Result<Response, ApiError> {
-    require(&state, &caller, may_read_audit(&caller), "audit_export", "").await?;
+    require(
+        &state,
+        &caller,
+        caller.oversees_station(),
+        "audit_export",
+        "",
+    )
+    .await?;
     let Query(mut filter) = query?;
     filter.limit = Some(filter.limit.unwrap_or(10_000));
     let who = caller.username.clone();
@@ -1092,11 +1094,6 @@ mod tests {
         (app(AppState::new(store, false)), dir)
     }
 
-    fn json_post(path: &str, body: &str) -> axum::http::request::Builder {
-        let _ = body;
-        Request::post(path).header("content-type", "application/json")
-    }
-
     /// Signs in and returns the cookie header value and the CSRF token.
     async fn sign_in(
         router: &Router,
@@ -1107,7 +1104,8 @@ mod tests {
         let response = router
             .clone()
             .oneshot(
-                json_post("/api/v1/session", &body)
+                Request::post("/api/v1/session")
+                    .header("content-type", "application/json")
                     .body(Body::from(body))
                     .unwrap(),
             )

@@ -100,6 +100,11 @@ impl Principal {
         self.has(Role::Chief)
     }
 
+    /// Staff, the chief and administrators see the laptops and the audit trail.
+    pub fn oversees_station(&self) -> bool {
+        self.sees_station_records() || self.has(Role::Admin)
+    }
+
     /// Whether the principal may read this beat's records.
     pub fn may_read_beat(&self, beat: &str) -> bool {
         self.sees_station_records() || self.beats.iter().any(|b| b == beat)
