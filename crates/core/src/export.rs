@@ -5,7 +5,22 @@
 use crate::error::Result;
 use crate::model::{Concern, Household, Record, Resident, Task, Visit};
 use crate::store::Store;
+use std::borrow::Cow;
 use std::io::Write;
+
+/// A CSV cell as spreadsheet software will read it: text that would start a formula or a DDE
+/// command (`=`, `+`, `-`, `@`, a tab or a carriage return first) is kept as text by a leading
+/// apostrophe, so that a resident's note or a name typed at sign-in never runs on the reader's
+/// machine (OWASP's CSV injection advice). A plain number (`-12`, `+8613800000000`) stays as it is.
+pub fn inert_cell(cell: &str) -> Cow<'_, str> {
+    let risky = cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    let number = cell.starts_with(['+', '-']) && cell.parse::<f64>().is_ok_and(f64::is_finite);
+    if risky && !number {
+        format!("'{cell}").into()
+    } else {
+        cell.into()
+    }
+}
 
 impl Store {
     /// Writes every record (tombstones included) as one JSON object per line:
@@ -60,7 +75,7 @@ impl Store {
                         .collect::<Vec<_>>()
                         .join(",")
                 };
-                w.write_record([
+                let row = [
                     h.beat.as_str(),
                     h.address.as_str(),
                     h.kind.as_str(),
@@ -72,12 +87,38 @@ impl Store {
                     r.id_number.as_str(),
                     r.relation.map(|s| s.as_str()).unwrap_or_default(),
                     &list(&r.tags),
-                ])
-                .map_err(io)?;
+                ];
+                w.write_record(row.iter().map(|c| inert_cell(c).into_owned()))
+                    .map_err(io)?;
                 n += 1;
             }
         }
         w.flush()?;
         Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::inert_cell;
+
+    #[test]
+    fn cells_that_would_run_as_formulas_are_kept_as_text() {
+        for (cell, want) in [
+            ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"),
+            ("-1+cmd|' /C calc'!A0", "'-1+cmd|' /C calc'!A0"),
+            ("+1+1", "'+1+1"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\tx", "'\tx"),
+            ("\rx", "'\rx"),
+            ("-", "'-"),
+            ("-12", "-12"),
+            ("+8613800000000", "+8613800000000"),
+            ("-inf", "'-inf"),
+            ("幸福路12号", "幸福路12号"),
+            ("", ""),
+        ] {
+            assert_eq!(inert_cell(cell), want, "{cell:?}");
+        }
     }
 }

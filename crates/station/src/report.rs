@@ -168,23 +168,6 @@ pub fn csv(s: &MonthlySummary, lang: Lang) -> Result<Vec<u8>, ReportError> {
 }
 
 /// Rows as CSV, UTF-8 with a byte-order mark so that spreadsheet software reads the Chinese.
-/// A cell as spreadsheet software will show it: text that would start a formula (`=`, `+`, `@`, a
-/// `-` not starting a number, a tab or return) is kept as text by a leading apostrophe, so a
-/// resident's note can never run as a formula on the reader's machine.
-fn inert(cell: &str) -> std::borrow::Cow<'_, str> {
-    let mut chars = cell.chars();
-    let risky = match chars.next() {
-        Some('=' | '+' | '@' | '\t' | '\r') => true,
-        Some('-') => !chars.next().is_some_and(|c| c.is_ascii_digit()),
-        _ => false,
-    };
-    if risky {
-        format!("'{cell}").into()
-    } else {
-        cell.into()
-    }
-}
-
 fn csv_bytes(rows: Vec<Vec<String>>) -> Result<Vec<u8>, ReportError> {
     let mut out = "\u{feff}".as_bytes().to_vec();
     {
@@ -192,7 +175,10 @@ fn csv_bytes(rows: Vec<Vec<String>>) -> Result<Vec<u8>, ReportError> {
             .flexible(true)
             .from_writer(&mut out);
         for row in rows {
-            w.write_record(row.iter().map(|c| inert(c).into_owned()))?;
+            w.write_record(
+                row.iter()
+                    .map(|c| doorstep_core::export::inert_cell(c).into_owned()),
+            )?;
         }
         w.flush().map_err(csv::Error::from)?;
     }
