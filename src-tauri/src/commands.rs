@@ -14,6 +14,7 @@ use doorstep_core::store::drafts::Draft;
 use doorstep_core::store::queries::{
     HouseholdDetail, HouseholdFilter, HouseholdPage, OpenWork, Today,
 };
+use doorstep_core::store::refusals::Refusal;
 use doorstep_core::store::visit_entry::VisitEntry;
 use serde::Serialize;
 use tauri::State;
@@ -81,29 +82,77 @@ pub fn household_detail(
     state.with(|s| s.household_detail(id, local_today()))
 }
 
+/// Saves a household; `seen` is the record as the form showed it when it opened (absent for a new
+/// one), so that only what the officer changed is written (see `Store::save_edit`).
 #[tauri::command]
-pub fn save_household(state: State<'_, AppState>, household: Household) -> CommandResult<()> {
-    state.with(|s| s.save(&household).map(drop))
+pub fn save_household(
+    state: State<'_, AppState>,
+    household: Household,
+    seen: Option<Household>,
+) -> CommandResult<()> {
+    state.with(|s| match &seen {
+        Some(seen) => s.save_edit(seen, &household).map(drop),
+        None => s.save(&household).map(drop),
+    })
 }
 
+/// Saves a resident; `seen` is the record as the form showed it when it opened (absent for a new
+/// one), so that only what the officer changed is written (see `Store::save_edit`).
 #[tauri::command]
-pub fn save_resident(state: State<'_, AppState>, resident: Resident) -> CommandResult<()> {
-    state.with(|s| s.save(&resident).map(drop))
+pub fn save_resident(
+    state: State<'_, AppState>,
+    resident: Resident,
+    seen: Option<Resident>,
+) -> CommandResult<()> {
+    state.with(|s| match &seen {
+        Some(seen) => s.save_edit(seen, &resident).map(drop),
+        None => s.save(&resident).map(drop),
+    })
 }
 
+/// Saves a concern; `seen` is the record as the form showed it when it opened (absent for a new
+/// one), so that only what the officer changed is written (see `Store::save_edit`).
 #[tauri::command]
-pub fn save_concern(state: State<'_, AppState>, concern: Concern) -> CommandResult<()> {
-    state.with(|s| s.save(&concern).map(drop))
+pub fn save_concern(
+    state: State<'_, AppState>,
+    concern: Concern,
+    seen: Option<Concern>,
+) -> CommandResult<()> {
+    state.with(|s| match &seen {
+        Some(seen) => s.save_edit(seen, &concern).map(drop),
+        None => s.save(&concern).map(drop),
+    })
 }
 
+/// Saves a task; `seen` is the record as the form showed it when it opened (absent for a new
+/// one), so that only what the officer changed is written (see `Store::save_edit`).
 #[tauri::command]
-pub fn save_task(state: State<'_, AppState>, task: Task) -> CommandResult<()> {
-    state.with(|s| s.save(&task).map(drop))
+pub fn save_task(state: State<'_, AppState>, task: Task, seen: Option<Task>) -> CommandResult<()> {
+    state.with(|s| match &seen {
+        Some(seen) => s.save_edit(seen, &task).map(drop),
+        None => s.save(&task).map(drop),
+    })
 }
 
 #[tauri::command]
 pub fn record_visit(state: State<'_, AppState>, entry: VisitEntry) -> CommandResult<()> {
     state.with(|s| s.record_visit(&entry))
+}
+
+/// The station's refusals of this laptop's edits that the officer has not dealt with.
+#[tauri::command]
+pub fn refusals(state: State<'_, AppState>) -> CommandResult<Vec<Refusal>> {
+    state.with(|s| s.refusals())
+}
+
+/// The officer has read a refusal (`discard`: and takes the refused new record off this laptop).
+#[tauri::command]
+pub fn dismiss_refusal(
+    state: State<'_, AppState>,
+    change_id: String,
+    discard: bool,
+) -> CommandResult<()> {
+    state.with(|s| s.dismiss_refusal(&change_id, discard))
 }
 
 #[tauri::command]

@@ -46,6 +46,8 @@ pub fn run() {
             commands::save_concern,
             commands::save_task,
             commands::record_visit,
+            commands::refusals,
+            commands::dismiss_refusal,
             commands::open_work,
             commands::search,
             commands::drafts,

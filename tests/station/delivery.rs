@@ -136,21 +136,6 @@ fn bad_requests_get_a_4xx_with_a_reason_and_store_nothing() {
     assert_eq!(status, 400);
     assert!(body.contains("favourite_colour"), "{body}");
 
-    // A value of the wrong type.
-    changes[0].fields.remove("favourite_colour");
-    changes[0]
-        .fields
-        .insert("tags".into(), serde_json::json!("not a list"));
-    let (status, _) = raw_push(
-        &station,
-        &zhang,
-        &PushRequest {
-            device_id,
-            changes: changes.clone(),
-        },
-    );
-    assert_eq!(status, 400);
-
     // A device the station does not know.
     let stranger = doorstep_core::ids::DeviceId::new();
     let (status, body) = raw_push(
@@ -191,4 +176,55 @@ fn bad_requests_get_a_4xx_with_a_reason_and_store_nothing() {
     );
     // And the station keeps serving: the good batch goes through.
     assert_eq!(zhang.sync().acked_seq, 1);
+}
+
+#[test]
+fn a_change_whose_record_does_not_validate_is_kept_refused_and_does_not_wedge_the_queue() {
+    let station = Station::start();
+    let mut zhang = Device::new(&station, "张警官", "幸福社区");
+    new_household(&mut zhang, "幸福社区", "幸福路1号");
+    let device_id = zhang.store.device().unwrap().device_id;
+    let mut changes = zhang.store.changes_after(0, 10).unwrap();
+    // A value of the wrong type, and a new record with fields missing.
+    changes[0].change_id = doorstep_core::ids::ChangeId::new();
+    changes[0]
+        .fields
+        .insert("tags".into(), serde_json::json!("not a list"));
+    let mut partial = changes[0].clone();
+    partial.change_id = doorstep_core::ids::ChangeId::new();
+    partial.device_seq = 2;
+    partial.entity_id = uuid::Uuid::now_v7();
+    partial.fields =
+        serde_json::from_value(serde_json::json!({"address": "幸福路2号", "beat": "幸福社区"}))
+            .unwrap();
+    let (status, body) = raw_push(
+        &station,
+        &zhang,
+        &PushRequest {
+            device_id,
+            changes: vec![changes[0].clone(), partial],
+        },
+    );
+    assert_eq!(status, 200, "{body}");
+    let answer: PushResponse = serde_json::from_str(&body).unwrap();
+    assert_eq!(answer.acked_seq, 2);
+    assert_eq!(
+        answer
+            .refused
+            .iter()
+            .map(|r| r.reason.as_str())
+            .collect::<Vec<_>>(),
+        ["invalid", "invalid"]
+    );
+    assert!(
+        answer.refused[0].message.contains("expected a sequence"),
+        "{}",
+        answer.refused[0].message
+    );
+    assert_eq!(station.count("SELECT count(*) FROM records"), 0);
+    assert_eq!(
+        station.count("SELECT count(*) FROM changes WHERE status = 'refused'"),
+        2,
+        "kept, with their reasons"
+    );
 }

@@ -43,6 +43,18 @@ fn station_binary() -> PathBuf {
     bin
 }
 
+/// The session token a sign-in answer sets in its cookie (API clients send it back as a bearer).
+pub fn session_from_cookie(headers: &ureq::http::HeaderMap) -> String {
+    headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .filter_map(|v| v.split(';').next()?.strip_prefix("doorstep_session="))
+        .next()
+        .expect("a session cookie")
+        .to_string()
+}
+
 /// A client that trusts exactly this certificate (as an enrolled laptop does).
 pub fn pinned_agent(certificate: &[u8]) -> ureq::Agent {
     ureq::Agent::config_builder()
@@ -107,15 +119,18 @@ impl Station {
 
     /// Signs in and returns the session token.
     pub fn sign_in(&self, username: &str, password: &str) -> String {
-        let (status, body) = self.request(
-            "POST",
-            "session",
-            "",
-            Some(&serde_json::json!({"username": username, "password": password})),
+        let mut response = self
+            .agent
+            .post(&format!("{}/api/v1/session", self.url))
+            .send_json(serde_json::json!({"username": username, "password": password}))
+            .unwrap();
+        let body = response.body_mut().read_to_string().unwrap();
+        assert_eq!(response.status(), 200, "signing in as {username}: {body}");
+        assert!(
+            !body.contains("\"token\""),
+            "no session token in the body: {body}"
         );
-        assert_eq!(status, 200, "signing in as {username}: {body}");
-        let body: serde_json::Value = serde_json::from_str(&body).unwrap();
-        body["token"].as_str().unwrap().to_string()
+        session_from_cookie(response.headers())
     }
 
     /// Creates an account as the administrator; its id.
@@ -264,6 +279,14 @@ impl Device {
         let code = station.enrollment_code(officer, beat);
         doorstep_sync::enroll(&mut store, &station.url, &code).unwrap();
         Device { store, _dir: dir }
+    }
+
+    /// A laptop's database opened from a file (a backup restored, a copy), kept in `dir`.
+    pub fn open(path: &Path, dir: tempfile::TempDir) -> Device {
+        Device {
+            store: Store::open(path).unwrap(),
+            _dir: dir,
+        }
     }
 
     pub fn sync(&mut self) -> doorstep_sync::SyncReport {

@@ -9,7 +9,9 @@ import type { Draft } from "./bindings/Draft";
 import type { SyncStatus } from "./bindings/SyncStatus";
 import { ErrorNote } from "./components/ErrorNote";
 import { SearchBox } from "./components/SearchBox";
+import { RefusalNotices } from "./components/RefusalNotices";
 import { SyncBar } from "./components/SyncBar";
+import type { Refusal } from "./bindings/Refusal";
 import { toReport } from "./hooks";
 import { currentLang, formatDateTime, setLang } from "./i18n";
 import type { Route } from "./route";
@@ -45,6 +47,7 @@ export default function App() {
   const [history, setHistory] = useState<Route[]>([]);
   const [status, setStatus] = useState<SyncStatus | null>(null);
   const [drafts, setDrafts] = useState<Draft[]>([]);
+  const [refusals, setRefusals] = useState<Refusal[]>([]);
   const [, setLangTick] = useState(0);
   const searchRef = useRef<HTMLInputElement>(null);
   const readySent = useRef(false);
@@ -62,6 +65,7 @@ export default function App() {
   const refreshStatus = useCallback(() => {
     api.syncStatus().then(setStatus, () => undefined);
     api.drafts().then(setDrafts, () => undefined);
+    api.refusals().then(setRefusals, () => undefined);
   }, []);
 
   useEffect(() => {
@@ -155,6 +159,7 @@ export default function App() {
             <button type="button" onClick={() => api.discardDraft(visitDraft.id).then(refreshStatus)}>{t("drafts.discard")}</button>
           </div>
         ) : null}
+        <RefusalNotices refusals={refusals} navigate={navigate} onChanged={refreshStatus} />
         {route.name === "today" && <TodayScreen navigate={navigate} />}
         {route.name === "households" && <Households navigate={navigate} beats={info.device.beats} />}
         {route.name === "household" && <HouseholdPage key={route.id} id={route.id} navigate={navigate} />}

@@ -20,6 +20,7 @@ import type { Progress } from "./bindings/Progress";
 import type { SyncErrorReport } from "./bindings/SyncErrorReport";
 import type { SyncReport } from "./bindings/SyncReport";
 import type { Preview } from "./bindings/Preview";
+import type { Refusal } from "./bindings/Refusal";
 import type { Resident } from "./bindings/Resident";
 import type { SearchResults } from "./bindings/SearchResults";
 import type { SyncStatus } from "./bindings/SyncStatus";
@@ -63,11 +64,15 @@ export const api = {
   today: () => call<Today>("today"),
   households: (filter: HouseholdFilter) => call<HouseholdPage>("households", { filter }),
   householdDetail: (id: string) => call<HouseholdDetail>("household_detail", { id }),
-  saveHousehold: (household: Household) => call<void>("save_household", { household }),
-  saveResident: (resident: Resident) => call<void>("save_resident", { resident }),
-  saveConcern: (concern: Concern) => call<void>("save_concern", { concern }),
-  saveTask: (task: Task) => call<void>("save_task", { task }),
+  // `seen` is the record as the form showed it when it opened: only what the officer changed is
+  // saved, so an edit a sync brought in while the form was open is never undone.
+  saveHousehold: (household: Household, seen?: Household) => call<void>("save_household", { household, seen: seen ?? null }),
+  saveResident: (resident: Resident, seen?: Resident) => call<void>("save_resident", { resident, seen: seen ?? null }),
+  saveConcern: (concern: Concern, seen?: Concern) => call<void>("save_concern", { concern, seen: seen ?? null }),
+  saveTask: (task: Task, seen?: Task) => call<void>("save_task", { task, seen: seen ?? null }),
   recordVisit: (entry: VisitEntry) => call<void>("record_visit", { entry }),
+  refusals: () => call<Refusal[]>("refusals"),
+  dismissRefusal: (changeId: string, discard: boolean) => call<void>("dismiss_refusal", { changeId, discard }),
   openWork: () => call<OpenWork>("open_work"),
   search: (text: string) => call<SearchResults>("search", { text }),
   drafts: () => call<Draft[]>("drafts"),

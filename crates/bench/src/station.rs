@@ -52,7 +52,7 @@ pub fn enroll_in_store(
         )?,
     };
     let code = store.issue_enrollment_code("bench", &account.id)?;
-    store.enroll_with_code(&code.code, info.device_id, info.officer_id)?;
+    store.enroll_with_code(&code.code, info.device_id, info.officer_id, 0)?;
     Ok(())
 }
 
@@ -100,13 +100,19 @@ impl StationProcess {
             admin: String::new(),
             _dir: dir,
         };
-        let session: serde_json::Value = station.call(
-            "POST",
-            "session",
-            "",
-            Some(serde_json::json!({"username": "admin", "password": ADMIN_PASSWORD})),
-        )?;
-        station.admin = session["token"].as_str().unwrap_or_default().to_string();
+        // The session token comes only in the cookie.
+        let response = station
+            .agent
+            .post(&format!("{}/api/v1/session", station.url))
+            .send_json(serde_json::json!({"username": "admin", "password": ADMIN_PASSWORD}))?;
+        station.admin = response
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find_map(|v| v.split(';').next()?.strip_prefix("doorstep_session="))
+            .unwrap_or_default()
+            .to_string();
         Ok(station)
     }
 

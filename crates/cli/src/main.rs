@@ -101,6 +101,14 @@ enum Command {
     },
     /// Unsent changes and last sync.
     Status,
+    /// Edits the station refused (with why) that have not been dealt with yet.
+    Refusals,
+    /// Mark a refusal read; with --discard, a refused new record is also taken off this laptop.
+    DismissRefusal {
+        change_id: String,
+        #[arg(long)]
+        discard: bool,
+    },
     /// Show a ledger file's columns, first rows and the suggested mapping.
     ImportPreview { file: PathBuf },
     /// Import a ledger (CSV or XLSX). Nothing is stored with --dry-run.
@@ -457,6 +465,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 "csv" => store.export_ledger_csv(&mut out)?,
                 other => anyhow::bail!("unknown export format {other:?}; use json or csv"),
             };
+        }
+        Command::Refusals => print(&store.refusals()?)?,
+        Command::DismissRefusal { change_id, discard } => {
+            store.dismiss_refusal(&change_id, discard)?;
         }
         Command::Enroll { station, code } => {
             print(&doorstep_sync::enroll(&mut store, &station, &code)?)?;

@@ -41,7 +41,7 @@ fn station() -> Option<Station> {
     let code = store.issue_enrollment_code("fuzz", &account.id).ok()?;
     let device = DeviceId::new();
     store
-        .enroll_with_code(&code.code, device, OfficerId::new())
+        .enroll_with_code(&code.code, device, OfficerId::new(), 0)
         .ok()?;
     Some(Station {
         store,

@@ -27,6 +27,12 @@ pub struct EnrollRequest {
     pub code: String,
     pub device_id: DeviceId,
     pub officer_id: OfficerId,
+    /// The highest sequence of this laptop's change log already acknowledged by a station (by
+    /// another station, or by this one before the laptop was wiped or restored). The station
+    /// expects the laptop's next change after it, so a laptop moving stations does not wait for
+    /// changes that will never come.
+    #[serde(default)]
+    pub acked_seq: i64,
 }
 
 /// What an enrolled laptop receives: its own credential (sent with every sync; shown only this
@@ -37,6 +43,10 @@ pub struct EnrollResponse {
     pub account_id: String,
     pub officer_name: String,
     pub beats: Vec<String>,
+    /// The highest sequence of this laptop's changes the station holds (0 for a laptop new to it):
+    /// the laptop's acknowledgement starts here.
+    #[serde(default)]
+    pub acked_seq: i64,
 }
 
 /// The `error` of refusals a laptop acts on.
@@ -65,6 +75,27 @@ pub struct PushResponse {
     pub held: u32,
     /// Conflicts this batch put in the merge queue.
     pub conflicts: u32,
+    /// Changes the station kept and acknowledged but refused to apply, with why: the laptop tells
+    /// the officer, and takes the station's copy of the record back where it may read it.
+    #[serde(default)]
+    pub refused: Vec<RefusedChange>,
+    /// The laptop numbered new changes with sequences the station already holds for other changes
+    /// (it was restored from a backup, or copied): nothing from `from_seq` on was stored. The laptop
+    /// renumbers its changes from there to follow `station_seq` and sends them again.
+    #[serde(default)]
+    pub sequence_reused: Option<SequenceReuse>,
+}
+
+/// A change the station refused (see `doorstep_station::scope` for the rules); defined in the
+/// core, which records it.
+pub use doorstep_core::store::refusals::RefusedChange;
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct SequenceReuse {
+    /// The first sequence the station holds with another change.
+    pub from_seq: i64,
+    /// The highest sequence the station holds for this laptop.
+    pub station_seq: i64,
 }
 
 /// A record as the station holds it now (defined in the core, which applies it).

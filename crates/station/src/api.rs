@@ -3,7 +3,7 @@
 //! Errors are one enum whose variants say their status; bodies say what was wrong with the request
 //! and never carry internals (those go to the log).
 
-use crate::auth::{Caller, require};
+use crate::auth::{Caller, ClientAddr, require};
 use crate::store::{
     Account, AccountUpdate, AuditEntry, AuditFilter, ConcernView, EnrollmentCode, NewAccount,
     Principal, Role, verify_password,
@@ -246,7 +246,7 @@ async fn enroll(
     let Json(r) = body?;
     Ok(Json(
         with_store(&state, move |s| {
-            s.enroll_with_code(&r.code, r.device_id, r.officer_id)
+            s.enroll_with_code(&r.code, r.device_id, r.officer_id, r.acked_seq)
         })
         .await?,
     ))
@@ -726,8 +726,6 @@ pub struct SignIn {
 pub struct SessionInfo {
     pub account: Principal,
     pub csrf: String,
-    /// The session token, for API clients (`Authorization: Bearer …`); the pages use the cookie.
-    pub token: Option<String>,
 }
 
 /// A hash to check against when the username is unknown, so that an unknown name takes as long to
@@ -747,18 +745,25 @@ fn session_cookie(value: &str, secure: bool, remove: bool) -> HeaderValue {
     HeaderValue::from_str(&cookie.build().to_string()).unwrap_or(HeaderValue::from_static(""))
 }
 
-/// Signs in: a session cookie (`HttpOnly`, `SameSite=Strict`) and the CSRF token. Five wrong
-/// passwords for an account within 15 minutes lock it for the rest of that time.
+/// Signs in: a session cookie (`HttpOnly`, `SameSite=Strict`) and the CSRF token. The session token
+/// is only in the cookie, never in the body where a page's script could read it (API clients take
+/// it from `Set-Cookie` and may send it as `Authorization: Bearer …`). Five wrong passwords for an
+/// account within 15 minutes lock it for the rest of that time.
 #[utoipa::path(post, path = "/api/v1/session", request_body = SignIn, security(()),
     responses((status = 200, body = SessionInfo), (status = 400, body = ApiErrorBody), (status = 401, body = ApiErrorBody),
               (status = 429, body = ApiErrorBody)))]
 async fn sign_in(
     State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
     body: Result<Json<SignIn>, JsonRejection>,
 ) -> Result<Response, ApiError> {
     let Json(request) = body?;
     let username = request.username.clone();
-    let candidate = with_store(&state, move |s| s.sign_in_candidate(&username)).await?;
+    let (client_for_check, client_for_failure) = (client.clone(), client.clone());
+    let candidate = with_store(&state, move |s| {
+        s.sign_in_candidate(&username, &client_for_check)
+    })
+    .await?;
     let password = request.password;
     let account = tokio::task::spawn_blocking(move || match candidate {
         Some((account, hash)) => verify_password(&password, &hash).then_some(account),
@@ -771,10 +776,13 @@ async fn sign_in(
     .map_err(|e| ApiError::Internal(e.to_string()))?;
     let Some(account) = account else {
         let username = request.username;
-        with_store(&state, move |s| s.record_sign_in_failure(&username)).await?;
+        with_store(&state, move |s| {
+            s.record_sign_in_failure(&username, &client_for_failure)
+        })
+        .await?;
         return Err(ApiError::Unauthorized("wrong username or password".into()));
     };
-    let session = with_store(&state, move |s| s.open_session(account)).await?;
+    let session = with_store(&state, move |s| s.open_session(account, &client)).await?;
     Ok((
         [(
             axum::http::header::SET_COOKIE,
@@ -783,7 +791,6 @@ async fn sign_in(
         Json(SessionInfo {
             account: session.account,
             csrf: session.csrf,
-            token: Some(session.token),
         }),
     )
         .into_response())
@@ -803,11 +810,7 @@ async fn session_info(
         .ok_or(ApiError::Unauthorized(
             "the session has expired or is not known: sign in again".into(),
         ))?;
-    Ok(Json(SessionInfo {
-        account,
-        csrf,
-        token: None,
-    }))
+    Ok(Json(SessionInfo { account, csrf }))
 }
 
 /// Signs out: the session ends at the station and the cookie is cleared.

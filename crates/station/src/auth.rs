@@ -66,6 +66,24 @@ pub fn session_cookie(headers: &HeaderMap) -> Option<String> {
         .map(|c| c.value().to_string())
 }
 
+/// The network address a request comes from (empty where the server does not say, as in tests
+/// that call the router directly): sign-in failures are counted per address too.
+pub struct ClientAddr(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddr(
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|c| c.0.ip().to_string())
+                .unwrap_or_default(),
+        ))
+    }
+}
+
 /// The account (and, for a laptop, the device) a request comes from.
 pub struct Caller(pub Principal);
 

@@ -2,6 +2,7 @@
 //! station decides conflicts from base versions and queues what staff must merge.
 //!
 //! - [`merge`]: the pure decision for one incoming change;
+//! - [`scope`]: the pure rule of what a laptop's account may write;
 //! - [`store`]: the station's SQLite store (devices, every change received, records, merge queue);
 //! - [`report`]: the monthly summary as PDF, CSV and XLSX;
 //! - [`api`]: the HTTP API under `/api/v1`, as a router function;
@@ -12,5 +13,6 @@ pub mod api;
 pub mod auth;
 pub mod merge;
 pub mod report;
+pub mod scope;
 pub mod store;
 pub mod tls;

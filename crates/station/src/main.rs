@@ -134,7 +134,10 @@ async fn main() -> anyhow::Result<()> {
             axum_server::from_tcp(listener)
                 .acceptor(acceptor)
                 .handle(handle)
-                .serve(app(AppState::new(store, true)).into_make_service())
+                .serve(
+                    app(AppState::new(store, true))
+                        .into_make_service_with_connect_info::<std::net::SocketAddr>(),
+                )
                 .await?;
         }
         Command::AddAccount {

@@ -6,7 +6,8 @@
 //! version is applied; a field changed since then by another device to a *different* value is a
 //! conflict (both values kept, a provisional winner applied by later hybrid clock, then device id);
 //! an equal value is not a conflict; set-like fields merge as unions; an edit to a record deleted
-//! elsewhere is a conflict. A device's own earlier changes never conflict with its later ones.
+//! elsewhere is a conflict, and so is a delete of a record edited elsewhere since the delete's base.
+//! A device's own earlier changes never conflict with its later ones.
 
 use doorstep_core::hlc::Hlc;
 use doorstep_core::ids::DeviceId;
@@ -62,6 +63,9 @@ pub enum Decision {
     Update(Vec<(String, FieldOutcome)>),
     /// An edit to a record deleted at the station: kept, not applied, queued as a conflict.
     EditOfDeleted,
+    /// A delete made without seeing another device's later edit of the record: kept, not applied
+    /// (the record and the edit stay), queued as a conflict.
+    DeleteOfEdited,
     /// An edit (base version above 0) of a record the station has never seen.
     UnknownRecord,
 }
@@ -92,6 +96,12 @@ pub fn decide(
     let deletes = incoming.fields.get("deleted") == Some(&Value::Bool(true));
     if current.deleted && !deletes {
         return Decision::EditOfDeleted;
+    }
+    let edited_since_base = current.fields.iter().any(|(name, f)| {
+        name != "deleted" && f.version > incoming.base_version && f.device != incoming.device
+    });
+    if deletes && !current.deleted && edited_since_base {
+        return Decision::DeleteOfEdited;
     }
     let outcomes = incoming
         .fields
@@ -283,6 +293,33 @@ mod tests {
                 600,
                 json!({"address": "x"}),
                 Decision::EditOfDeleted,
+            ),
+            (
+                "a delete on an older base, after another device's edit",
+                Some(station()),
+                3,
+                1,
+                600,
+                json!({"deleted": true}),
+                Decision::DeleteOfEdited,
+            ),
+            (
+                "a delete that saw every edit is applied",
+                Some(station()),
+                3,
+                5,
+                600,
+                json!({"deleted": true}),
+                Decision::Update(vec![("deleted".into(), FieldOutcome::Apply)]),
+            ),
+            (
+                "a device deleting what only it edited since is applied",
+                Some(station()),
+                2,
+                1,
+                600,
+                json!({"deleted": true}),
+                Decision::Update(vec![("deleted".into(), FieldOutcome::Apply)]),
             ),
             (
                 "deleting a deleted record is just applied",

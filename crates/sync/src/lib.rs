@@ -21,6 +21,8 @@ pub mod tls;
 pub const PUSH_BATCH: u32 = 500;
 /// Records per pull page.
 pub const PULL_PAGE: u32 = 1000;
+/// Times one sync renumbers its unsent changes before giving up (once is the normal case).
+const MAX_RENUMBERING: u32 = 3;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {
@@ -53,6 +55,10 @@ pub struct SyncReport {
     pub acked_seq: i64,
     /// Conflicts the station queued for staff from what this device sent.
     pub conflicts: u32,
+    /// Changes the station refused (the officer is shown each, with why).
+    pub refused: u32,
+    /// Unsent changes moved past numbers the station already held (a restored laptop).
+    pub renumbered: u32,
     pub pulled: u32,
     #[ts(type = "number")]
     pub cursor: i64,
@@ -258,9 +264,12 @@ pub fn enroll(store: &mut Store, url: &str, code: &str) -> Result<Enrolment, Syn
             code: code.trim().to_string(),
             device_id: device.device_id,
             officer_id: device.officer_id,
+            acked_seq: store.acked_seq()?,
         },
     )?;
     store.init_device(&answer.officer_name, &answer.beats)?;
+    // Whatever this laptop pulled before came from another enrolment: download afresh.
+    store.reset_pull_cursor()?;
     link.device_credential = answer.device_credential;
     store.set_station(&link)?;
     Ok(Enrolment {
@@ -295,6 +304,7 @@ pub fn sync(
         ..Default::default()
     };
 
+    let mut reuses = 0;
     loop {
         let batch = store.changes_after(report.acked_seq, PUSH_BATCH)?;
         if batch.is_empty() {
@@ -308,17 +318,29 @@ pub fn sync(
                 changes: batch,
             },
         )?;
-        if answer.acked_seq <= report.acked_seq {
+        if let Some(reuse) = answer.sequence_reused {
+            // This laptop was restored from a backup (or copied): its new changes took numbers
+            // the station holds for others. They move past the station's numbers and go again.
+            reuses += 1;
+            if reuses > MAX_RENUMBERING {
+                return Err(SyncError::Protocol(format!(
+                    "the station keeps reporting sequence {} as taken",
+                    reuse.from_seq
+                )));
+            }
+            report.renumbered += store.renumber_unsent(reuse.from_seq, reuse.station_seq)?;
+        } else if answer.acked_seq <= report.acked_seq {
             // The station holds nothing new from us: a gap it is waiting for. Stop rather than loop.
             return Err(SyncError::Protocol(format!(
                 "the station acknowledged no progress past {}",
                 answer.acked_seq
             )));
         }
-        store.record_ack(answer.acked_seq)?;
+        store.record_push(answer.acked_seq, &answer.refused)?;
         report.pushed += sent;
         report.acked_seq = answer.acked_seq;
         report.conflicts += answer.conflicts;
+        report.refused += answer.refused.len() as u32;
         progress(Progress::Pushed {
             sent: report.pushed,
             remaining: store.sync_status()?.unsent,

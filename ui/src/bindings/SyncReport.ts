@@ -7,4 +7,12 @@ export type SyncReport = { pushed: number, acked_seq: number,
 /**
  * Conflicts the station queued for staff from what this device sent.
  */
-conflicts: number, pulled: number, cursor: number, };
+conflicts: number, 
+/**
+ * Changes the station refused (the officer is shown each, with why).
+ */
+refused: number, 
+/**
+ * Unsent changes moved past numbers the station already held (a restored laptop).
+ */
+renumbered: number, pulled: number, cursor: number, };

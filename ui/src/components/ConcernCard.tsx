@@ -20,7 +20,7 @@ export function ConcernCard({ concern, residents, onChanged }: { concern: Concer
   const [method, setMethod] = useState<FeedbackMethod>("in_person");
   const [note, setNote] = useState("");
   const [error, setError] = useState<Failure | null>(null);
-  const save = (c: Concern) => api.saveConcern(c).then(onChanged, (e) => setError(toReport(e)));
+  const save = (c: Concern) => api.saveConcern(c, concern).then(onChanged, (e) => setError(toReport(e)));
   const reporter = concern.reporter_id ? residents.find((r) => r.id === concern.reporter_id)?.name : concern.reporter_name;
   const next = NEXT[concern.status];
   return (

@@ -18,7 +18,7 @@ export function HouseholdForm({ beat, initial, onSaved }: { beat: string; initia
   });
   const [error, setError] = useState<Failure | null>(null);
   return (
-    <form className="card" onSubmit={(e) => (e.preventDefault(), void api.saveHousehold(h).then(() => onSaved(h.id), (err) => setError(toReport(err))))}>
+    <form className="card" onSubmit={(e) => (e.preventDefault(), void api.saveHousehold(h, initial).then(() => onSaved(h.id), (err) => setError(toReport(err))))}>
       <label>{t("fields.address")}<input value={h.address} onChange={(e) => setH({ ...h, address: e.target.value })} autoFocus={!initial} /></label>
       <label>{t("fields.beat")}<input value={h.beat} onChange={(e) => setH({ ...h, beat: e.target.value })} /></label>
       <label>{t("household.kind")}

@@ -19,7 +19,7 @@ export function ResidentForm({ householdId, initial, onSaved }: { householdId: s
   const [r, setR] = useState<Resident>(() => initial ?? newResident(householdId));
   const [error, setError] = useState<Failure | null>(null);
   return (
-    <form className="card grid" onSubmit={(e) => (e.preventDefault(), void api.saveResident(r).then(() => onSaved(r), (err) => setError(toReport(err))))}>
+    <form className="card grid" onSubmit={(e) => (e.preventDefault(), void api.saveResident(r, initial).then(() => onSaved(r), (err) => setError(toReport(err))))}>
       <label>{t("resident.name")}<input value={r.name} onChange={(e) => setR({ ...r, name: e.target.value })} autoFocus={!initial} /></label>
       <label>{t("resident.sex")}
         <select value={r.sex ?? ""} onChange={(e) => setR({ ...r, sex: (e.target.value || null) as Resident["sex"] })}>

@@ -42,7 +42,7 @@ export function SyncBar({ status, onSynced }: { status: SyncStatus | null; onSyn
     api.syncNow().then(
       (r) => {
         setOnline(true);
-        setMessage(t("sync.done", { ...r }));
+        setMessage(r.refused ? `${t("sync.done", { ...r })} ${t("sync.refused", { count: r.refused })}` : t("sync.done", { ...r }));
         onSynced();
       },
       (e) => {

@@ -15,7 +15,7 @@ export function TaskCard({ task, onChanged }: { task: Task; onChanged: () => voi
   const [assignee, setAssignee] = useState(task.assignee);
   const [due, setDue] = useState(task.due_date);
   const [error, setError] = useState<Failure | null>(null);
-  const save = (next: Task) => api.saveTask(next).then(onChanged, (e) => setError(toReport(e)));
+  const save = (next: Task) => api.saveTask(next, task).then(onChanged, (e) => setError(toReport(e)));
   const open = task.status === "open" || task.status === "in_progress";
   return (
     <div className="card task" data-status={task.status}>

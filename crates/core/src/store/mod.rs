@@ -2,6 +2,8 @@
 //! transactional write path. Submodules hold one idea each:
 //! - [`records`]: loading and saving any record, with its change, in one transaction;
 //! - [`changes`]: the append-only change log;
+//! - [`remote`] and [`refusals`]: where the device stands with its station, what it pulls, and
+//!   what the station refused of what it pushed;
 //! - [`queries`]: the read models the screens show (today, household lists and pages);
 //! - [`drafts`] and [`settings`]: unfinished forms and local settings.
 
@@ -9,6 +11,7 @@ pub mod changes;
 pub mod drafts;
 pub mod queries;
 pub mod records;
+pub mod refusals;
 pub mod remote;
 pub mod settings;
 pub mod vault;
@@ -32,6 +35,9 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("../../migrations/0001_init.sql")),
         M::up(include_str!("../../migrations/0002_last_visit_index.sql")),
         M::up(include_str!("../../migrations/0003_sync_state.sql")),
+        M::up(include_str!(
+            "../../migrations/0004_refusals_and_renumbering.sql"
+        )),
     ])
 });
 

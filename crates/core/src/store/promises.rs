@@ -60,11 +60,12 @@ fn a_new_record_logs_one_change_with_every_field_and_base_version_zero() {
 #[test]
 fn an_edit_logs_only_the_fields_it_changed_with_the_version_the_device_held() {
     let mut s = store();
-    let mut h = household(&mut s, "幸福路12号");
+    let h = household(&mut s, "幸福路12号");
     // As if the station had accepted the record at version 7 and the device pulled it.
     s.conn()
         .execute("UPDATE households SET version = 7 WHERE id = ?1", [h.id])
         .unwrap();
+    let mut h: Household = s.get(h.id.0).unwrap();
     h.contact_phone = "13800138000".into();
     h.tags = vec![Tag::ElderlyAlone];
     let saved = s.save(&h).unwrap().change.unwrap();
@@ -406,4 +407,120 @@ fn today_counts_the_beats_coverage_overdue_visits_and_open_concerns() {
     );
     assert_eq!((f.visits_this_week, f.visits_this_month), (1, 1));
     assert_eq!(f.open_concerns, 1);
+}
+
+/// The station's copy of a household at `version`, as a pull brings it.
+fn pulled(
+    h: &Household,
+    version: i64,
+    edit: impl FnOnce(&mut Household),
+) -> super::remote::RemoteRecord {
+    let mut copy = h.clone();
+    edit(&mut copy);
+    let mut fields = copy.fields().unwrap();
+    fields.remove("id");
+    fields.remove("version");
+    super::remote::RemoteRecord {
+        entity: EntityKind::Household,
+        id: h.id.0,
+        version,
+        deleted: false,
+        fields,
+    }
+}
+
+#[test]
+fn a_form_opened_before_a_sync_saves_only_what_the_officer_changed_on_the_version_they_saw() {
+    let mut s = store();
+    let h = household(&mut s, "幸福路12号");
+    s.record_ack(1).unwrap();
+    s.apply_pulled(&[pulled(&h, 3, |_| ())], 3).unwrap();
+    // The officer opens the form at version 3 ...
+    let seen: Household = s.get(h.id.0).unwrap();
+    assert_eq!(seen.version, 3);
+    // ... a sync brings another officer's new phone (version 4) while it is open ...
+    s.apply_pulled(
+        &[pulled(&h, 4, |c| c.contact_phone = "13900000000".into())],
+        4,
+    )
+    .unwrap();
+    // ... and the officer saves a note.
+    let mut edited = seen.clone();
+    edited.notes = "独居老人".into();
+    let saved = s.save_edit(&seen, &edited).unwrap().change.unwrap();
+    assert_eq!(saved.base_version, 3, "the version the officer saw");
+    assert_eq!(
+        saved.fields,
+        json!({"notes": "独居老人"}).as_object().unwrap().clone()
+    );
+    let now: Household = s.get(h.id.0).unwrap();
+    assert_eq!(
+        now.contact_phone, "13900000000",
+        "the other officer's edit stays"
+    );
+    assert_eq!(now.notes, "独居老人");
+    // Saving the same form again changes nothing more.
+    assert!(s.save_edit(&seen, &edited).unwrap().change.is_none());
+}
+
+#[test]
+fn a_stale_whole_record_saved_is_based_on_the_version_it_was_read_at() {
+    let mut s = store();
+    let h = household(&mut s, "幸福路12号");
+    s.record_ack(1).unwrap();
+    s.apply_pulled(&[pulled(&h, 3, |_| ())], 3).unwrap();
+    let read: Household = s.get(h.id.0).unwrap();
+    s.apply_pulled(
+        &[pulled(&h, 4, |c| c.contact_phone = "13900000000".into())],
+        4,
+    )
+    .unwrap();
+    let mut stale = read.clone();
+    stale.notes = "x".into();
+    let change = s.save(&stale).unwrap().change.unwrap();
+    assert_eq!(
+        change.base_version, 3,
+        "the station sees the phone as changed on an old base and queues it, instead of taking it as news"
+    );
+}
+
+#[test]
+fn unsent_changes_are_renumbered_past_the_stations_and_sent_ones_never() {
+    let mut s = store();
+    for n in 1..=4 {
+        household(&mut s, &format!("幸福路{n}号"));
+    }
+    s.record_ack(2).unwrap();
+    let ids: Vec<_> = s
+        .changes_after(2, 10)
+        .unwrap()
+        .into_iter()
+        .map(|c| c.change_id)
+        .collect();
+    assert_eq!(s.renumber_unsent(3, 9).unwrap(), 2);
+    let moved = s.changes_after(2, 10).unwrap();
+    assert_eq!(
+        moved.iter().map(|c| c.device_seq).collect::<Vec<_>>(),
+        [10, 11]
+    );
+    assert_eq!(moved.iter().map(|c| c.change_id).collect::<Vec<_>>(), ids);
+    let err = s
+        .conn()
+        .execute(
+            "UPDATE changes SET device_seq = 50 WHERE device_seq = 1",
+            [],
+        )
+        .unwrap_err();
+    assert!(err.to_string().contains("only unsent"), "{err}");
+    let err = s
+        .conn()
+        .execute("UPDATE changes SET fields = '{}' WHERE device_seq = 10", [])
+        .unwrap_err();
+    assert!(err.to_string().contains("append-only"), "{err}");
+    // The next change follows the renumbered ones.
+    let h = household(&mut s, "幸福路5号");
+    assert_eq!(
+        s.changes_of(EntityKind::Household, h.id.0).unwrap()[0].device_seq,
+        12
+    );
 }

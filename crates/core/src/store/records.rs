@@ -239,6 +239,34 @@ impl Store {
         Ok(saved)
     }
 
+    /// Saves an edit made in a form: `seen` is the record as the form showed it when it opened,
+    /// `edited` as the officer left it. Only the fields the officer changed are written and logged,
+    /// on top of the record as it is now, with the version the officer saw as the change's base: a
+    /// field a sync changed while the form was open keeps the other officer's value, and a field
+    /// both changed is a conflict at the station like any other concurrent edit.
+    pub fn save_edit<R: Record>(&mut self, seen: &R, edited: &R) -> Result<Saved> {
+        if seen.id() != edited.id() {
+            return Err(Error::invalid("id", ErrorCode::UnknownValue));
+        }
+        let current = load::<R>(&self.conn, edited.id())?;
+        let Some(current) = current else {
+            return self.save(edited);
+        };
+        let changed = diff(&seen.fields()?, &edited.fields()?);
+        if changed.is_empty() {
+            return Ok(Saved { change: None });
+        }
+        let mut merged = current.fields()?;
+        merged.extend(changed);
+        merged.insert(
+            "id".into(),
+            Value::String(edited.id().hyphenated().to_string()),
+        );
+        merged.insert("version".into(), Value::from(seen.version()));
+        let record: R = serde_json::from_value(Value::Object(merged))?;
+        self.save(&record)
+    }
+
     /// Saves several records in one transaction (an import, the demo beat); all or nothing.
     pub fn save_all<'a, R: Record + 'a>(
         &mut self,
@@ -303,7 +331,18 @@ pub(crate) fn save_in<R: Record>(
     let (changed, base_version) = match &existing {
         None => (new_fields.clone(), 0),
         Some(old) if old.deleted() => return Err(Error::invalid("deleted", ErrorCode::Deleted)),
-        Some(old) => (diff(&old.fields()?, &new_fields), old.version()),
+        // The station refused this record's creation: it has nothing to apply a difference to, so
+        // the correction is sent whole.
+        Some(_) if super::refusals::creation_refused(tx, spec.entity, id)? => {
+            super::refusals::mark_corrected(tx, spec.entity, id)?;
+            (new_fields.clone(), 0)
+        }
+        // The base is the version the caller saw (never above what is stored): a record read
+        // before a sync and saved after it is decided at the station against what it was read at.
+        Some(old) => (
+            diff(&old.fields()?, &new_fields),
+            record.version().clamp(0, old.version()),
+        ),
     };
     if changed.is_empty() {
         return Ok(Saved { change: None });

@@ -99,15 +99,16 @@ impl Store {
             .unwrap_or(0))
     }
 
+    /// Starts the download over (a new enrolment): the next pull asks for everything.
+    pub fn reset_pull_cursor(&mut self) -> Result<()> {
+        self.conn
+            .execute("UPDATE device SET pull_cursor = 0 WHERE singleton = 1", [])?;
+        Ok(())
+    }
+
     /// Applies one pulled page and moves the cursor to `cursor`, in one transaction.
     pub fn apply_pulled(&mut self, records: &[RemoteRecord], cursor: i64) -> Result<u32> {
-        for r in records {
-            check_fields(r.entity, &r.id.to_string(), &r.fields).map_err(|e| {
-                Error::Sqlite(rusqlite::Error::ToSqlConversionFailure(
-                    format!("pulled {} {}: {e}", r.entity.as_str(), r.id).into(),
-                ))
-            })?;
-        }
+        check_pulled(records)?;
         // The station's records arrive in version order, not parent-first (a household edited after
         // its residents were registered comes after them), so references are checked by the station,
         // not here. Foreign keys can only be switched outside a transaction.
@@ -119,55 +120,7 @@ impl Store {
 
     fn apply_pulled_in_tx(&mut self, records: &[RemoteRecord], cursor: i64) -> Result<u32> {
         let tx = self.conn.transaction()?;
-        let acked: i64 = tx.query_row(
-            "SELECT acked_seq FROM device WHERE singleton = 1",
-            [],
-            |r| r.get(0),
-        )?;
-        let mut applied = 0;
-        for r in records {
-            let spec = spec_of(r.entity);
-            let id = r.id.hyphenated().to_string();
-            // Fields edited here and not yet acknowledged keep their local values.
-            let mut unsent: HashSet<String> = HashSet::new();
-            let mut stmt = tx.prepare_cached(
-                "SELECT fields FROM changes WHERE entity = ?1 AND entity_id = ?2 AND device_seq > ?3",
-            )?;
-            for fields in stmt.query_map(params![r.entity.as_str(), id, acked], |row| {
-                row.get::<_, String>(0)
-            })? {
-                let fields: Map<String, Value> = serde_json::from_str(&fields?)?;
-                unsent.extend(fields.keys().cloned());
-            }
-            let exists: bool = tx
-                .query_row(
-                    &format!("SELECT 1 FROM {} WHERE id = ?1", spec.table),
-                    [&id],
-                    |_| Ok(true),
-                )
-                .optional()?
-                .unwrap_or(false);
-            let fields: Map<String, Value> = r
-                .fields
-                .iter()
-                .filter(|(k, _)| !unsent.contains(*k))
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect();
-            if exists {
-                if !fields.is_empty() {
-                    update_row(&tx, spec, r.id, &fields)?;
-                }
-            } else {
-                insert_row(&tx, spec, r.id, &r.fields)?;
-            }
-            tx.execute(
-                &format!("UPDATE {} SET version = ?2 WHERE id = ?1", spec.table),
-                params![id, r.version],
-            )?;
-            let current = self::current_fields(&tx, r.entity, &id)?;
-            update_derived(&tx, r.entity, r.id, &current)?;
-            applied += 1;
-        }
+        let applied = apply_records(&tx, records)?;
         tx.execute("UPDATE device SET pull_cursor = max(pull_cursor, ?1), last_sync_at = ?2 WHERE singleton = 1", params![
             cursor,
             crate::time::format(&crate::time::now())
@@ -177,8 +130,79 @@ impl Store {
     }
 }
 
+/// Every record the station sent is well-formed (before any of them is written).
+pub(crate) fn check_pulled(records: &[RemoteRecord]) -> Result<()> {
+    for r in records {
+        check_fields(r.entity, &r.id.to_string(), &r.fields).map_err(|e| {
+            Error::Sqlite(rusqlite::Error::ToSqlConversionFailure(
+                format!("pulled {} {}: {e}", r.entity.as_str(), r.id).into(),
+            ))
+        })?;
+    }
+    Ok(())
+}
+
+/// Writes the station's copies of records inside the caller's transaction (foreign keys off), each
+/// with its station version; fields this device edited and has not had acknowledged keep their
+/// local values.
+pub(crate) fn apply_records(
+    tx: &rusqlite::Transaction<'_>,
+    records: &[RemoteRecord],
+) -> Result<u32> {
+    let acked: i64 = tx.query_row(
+        "SELECT acked_seq FROM device WHERE singleton = 1",
+        [],
+        |r| r.get(0),
+    )?;
+    let mut applied = 0;
+    for r in records {
+        let spec = spec_of(r.entity);
+        let id = r.id.hyphenated().to_string();
+        // Fields edited here and not yet acknowledged keep their local values.
+        let mut unsent: HashSet<String> = HashSet::new();
+        let mut stmt = tx.prepare_cached(
+            "SELECT fields FROM changes WHERE entity = ?1 AND entity_id = ?2 AND device_seq > ?3",
+        )?;
+        for fields in stmt.query_map(params![r.entity.as_str(), id, acked], |row| {
+            row.get::<_, String>(0)
+        })? {
+            let fields: Map<String, Value> = serde_json::from_str(&fields?)?;
+            unsent.extend(fields.keys().cloned());
+        }
+        let exists: bool = tx
+            .query_row(
+                &format!("SELECT 1 FROM {} WHERE id = ?1", spec.table),
+                [&id],
+                |_| Ok(true),
+            )
+            .optional()?
+            .unwrap_or(false);
+        let fields: Map<String, Value> = r
+            .fields
+            .iter()
+            .filter(|(k, _)| !unsent.contains(*k))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        if exists {
+            if !fields.is_empty() {
+                update_row(tx, spec, r.id, &fields)?;
+            }
+        } else {
+            insert_row(tx, spec, r.id, &r.fields)?;
+        }
+        tx.execute(
+            &format!("UPDATE {} SET version = ?2 WHERE id = ?1", spec.table),
+            params![id, r.version],
+        )?;
+        let current = self::current_fields(tx, r.entity, &id)?;
+        update_derived(tx, r.entity, r.id, &current)?;
+        applied += 1;
+    }
+    Ok(applied)
+}
+
 /// The stored fields of one record (for recomputing what is derived from them).
-fn current_fields(
+pub(crate) fn current_fields(
     tx: &rusqlite::Transaction<'_>,
     entity: EntityKind,
     id: &str,

@@ -23,6 +23,10 @@ pub const CODE_VALID_SECS: i64 = 24 * 60 * 60;
 /// Wrong passwords for one account within `LOGIN_WINDOW_SECS` before it is locked for that window.
 pub const LOGIN_MAX_FAILURES: i64 = 5;
 pub const LOGIN_WINDOW_SECS: i64 = 15 * 60;
+/// Wrong passwords from one client address, whatever the names, before it is locked out.
+pub const CLIENT_MAX_FAILURES: i64 = 20;
+/// Wrong passwords for one name from all addresses together before the account is locked.
+pub const ACCOUNT_MAX_FAILURES: i64 = 100;
 /// The shortest password an administrator may set.
 pub const MIN_PASSWORD_CHARS: usize = 10;
 
@@ -266,7 +270,7 @@ fn principal_of(account: Account, device_id: Option<DeviceId>) -> Principal {
     }
 }
 
-fn load_account(conn: &Connection, id: &str) -> Result<Option<(Account, String)>> {
+pub(super) fn load_account(conn: &Connection, id: &str) -> Result<Option<(Account, String)>> {
     Ok(conn
         .query_row(
             &format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = ?1"),
@@ -466,23 +470,42 @@ impl StationStore {
     }
 
     /// The account a sign-in names and its password hash, if it may sign in at all (exists, active,
-    /// not locked by recent failures). Failures are counted per username, known or not.
-    pub fn sign_in_candidate(&self, username: &str) -> Result<Option<(Account, String)>> {
+    /// not locked by recent failures). Failures are counted per username (known or not) *from this
+    /// client address*, per client address over all names, and per username over all addresses
+    /// with a far higher limit: a stranger's wrong tries lock the stranger out, not the account's
+    /// owner at their own desk, while guessing from many addresses still meets a wall.
+    pub fn sign_in_candidate(
+        &self,
+        username: &str,
+        client: &str,
+    ) -> Result<Option<(Account, String)>> {
         let since = unix_now() - LOGIN_WINDOW_SECS;
-        let failures: i64 = self.conn.query_row(
-            "SELECT count(*) FROM login_failures WHERE username = ?1 AND at_unix > ?2",
-            params![username.trim(), since],
-            |r| r.get(0),
+        let (here, from_client, everywhere): (i64, i64, i64) = self.conn.query_row(
+            "SELECT count(*) FILTER (WHERE username = ?1 AND client = ?2),
+                    count(*) FILTER (WHERE client = ?2),
+                    count(*) FILTER (WHERE username = ?1)
+             FROM login_failures WHERE at_unix > ?3 AND (username = ?1 OR client = ?2)",
+            params![username.trim(), client, since],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )?;
-        if failures >= LOGIN_MAX_FAILURES {
+        let locked = if here >= LOGIN_MAX_FAILURES {
+            Some("locked after repeated wrong passwords from this address")
+        } else if from_client >= CLIENT_MAX_FAILURES {
+            Some("this address is locked after repeated wrong passwords")
+        } else if everywhere >= ACCOUNT_MAX_FAILURES {
+            Some("locked after repeated wrong passwords from many addresses")
+        } else {
+            None
+        };
+        if let Some(reason) = locked {
             audit(
                 &self.conn,
                 username.trim(),
                 None,
                 "sign_in",
-                "",
+                client,
                 Outcome::Refused,
-                "locked after repeated wrong passwords",
+                reason,
             )?;
             return Err(StationError::TooManyAttempts(LOGIN_WINDOW_SECS));
         }
@@ -498,11 +521,11 @@ impl StationStore {
             .optional()?)
     }
 
-    pub fn record_sign_in_failure(&mut self, username: &str) -> Result<()> {
+    pub fn record_sign_in_failure(&mut self, username: &str, client: &str) -> Result<()> {
         let tx = self.conn.transaction()?;
         tx.execute(
-            "INSERT INTO login_failures (username, at_unix) VALUES (?1, ?2)",
-            params![username.trim(), unix_now()],
+            "INSERT INTO login_failures (username, at_unix, client) VALUES (?1, ?2, ?3)",
+            params![username.trim(), unix_now(), client],
         )?;
         // Failures older than the window count for nothing: keep the table small whatever names
         // are tried (the audit trail keeps every attempt).
@@ -515,7 +538,7 @@ impl StationStore {
             username.trim(),
             None,
             "sign_in",
-            "",
+            client,
             Outcome::Refused,
             "wrong username or password",
         )?;
@@ -524,7 +547,7 @@ impl StationStore {
     }
 
     /// Opens a session for an account whose password was checked.
-    pub fn open_session(&mut self, account: Account) -> Result<Session> {
+    pub fn open_session(&mut self, account: Account, client: &str) -> Result<Session> {
         let token = format!("s.{}", random_hex(32)?);
         let csrf = random_hex(16)?;
         let tx = self.conn.transaction()?;
@@ -533,8 +556,8 @@ impl StationStore {
             params![digest(&token), account.id, csrf, unix_now()],
         )?;
         tx.execute(
-            "DELETE FROM login_failures WHERE username = ?1",
-            [&account.username],
+            "DELETE FROM login_failures WHERE username = ?1 AND client = ?2",
+            params![&account.username, client],
         )?;
         audit(&tx, &account.username, None, "sign_in", "", Outcome::Ok, "")?;
         tx.commit()?;
@@ -637,6 +660,7 @@ impl StationStore {
         code: &str,
         device_id: DeviceId,
         officer_id: OfficerId,
+        acked_seq: i64,
     ) -> Result<EnrollResponse> {
         let tx = self.conn.transaction()?;
         let row: Option<(String, i64, Option<String>)> = tx
@@ -674,14 +698,15 @@ impl StationStore {
         };
         let (account, _) = load_account(&tx, &account_id)?
             .ok_or_else(|| StationError::Internal("the code's account vanished".into()))?;
-        let taken: Option<Option<String>> = tx
+        // A laptop enrolled for another officer is theirs until an administrator revokes it.
+        let taken: Option<(Option<String>, bool)> = tx
             .query_row(
-                "SELECT account_id FROM devices WHERE device_id = ?1",
+                "SELECT account_id, revoked_at IS NOT NULL FROM devices WHERE device_id = ?1",
                 [device_id],
-                |r| r.get(0),
+                |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()?;
-        if let Some(Some(other)) = &taken
+        if let Some((Some(other), false)) = &taken
             && other != &account_id
         {
             return Err(StationError::AlreadyDone(
@@ -693,7 +718,8 @@ impl StationStore {
             "INSERT INTO devices (device_id, officer_id, officer_name, beats, enrolled_at, account_id, credential_hash)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
              ON CONFLICT (device_id) DO UPDATE SET officer_name = excluded.officer_name, beats = excluded.beats,
-                 account_id = excluded.account_id, credential_hash = excluded.credential_hash, revoked_at = NULL, wipe = 0",
+                 account_id = excluded.account_id, credential_hash = excluded.credential_hash, revoked_at = NULL, wipe = 0,
+                 wiped_at = NULL",
             params![
                 device_id,
                 officer_id,
@@ -703,6 +729,17 @@ impl StationStore {
                 account_id,
                 digest(&credential)
             ],
+        )?;
+        // The laptop's changes up to `acked_seq` went to another station (or to this one in a life
+        // it no longer remembers): its next change follows them.
+        tx.execute(
+            "UPDATE devices SET contiguous_seq = max(contiguous_seq, ?2) WHERE device_id = ?1",
+            params![device_id, acked_seq.max(0)],
+        )?;
+        let acked_seq: i64 = tx.query_row(
+            "SELECT contiguous_seq FROM devices WHERE device_id = ?1",
+            [device_id],
+            |r| r.get(0),
         )?;
         tx.execute(
             "UPDATE enrollment_codes SET used_at = ?2, device_id = ?3 WHERE code_hash = ?1",
@@ -723,6 +760,7 @@ impl StationStore {
             account_id,
             officer_name: account.display_name,
             beats: account.beats,
+            acked_seq,
         })
     }
 
@@ -865,7 +903,7 @@ mod tests {
             ("seen_unix", SESSION_IDLE_SECS + 1),
             ("created_unix", SESSION_MAX_SECS + 1),
         ] {
-            let session = store.open_session(account.clone()).unwrap();
+            let session = store.open_session(account.clone(), "").unwrap();
             assert!(store.session(&session.token).unwrap().is_some());
             store
                 .conn()
@@ -882,14 +920,14 @@ mod tests {
     fn deactivating_an_account_ends_its_sessions() {
         let (mut store, _dir) = store_with_staff();
         let account = store.accounts().unwrap().remove(0);
-        let session = store.open_session(account.clone()).unwrap();
+        let session = store.open_session(account.clone(), "").unwrap();
         let update = AccountUpdate {
             active: Some(false),
             ..Default::default()
         };
         store.update_account("admin", &account.id, &update).unwrap();
         assert!(store.session(&session.token).unwrap().is_none());
-        assert!(store.sign_in_candidate("wang").unwrap().is_none());
+        assert!(store.sign_in_candidate("wang", "").unwrap().is_none());
     }
 
     #[test]

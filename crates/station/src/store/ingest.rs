@@ -4,17 +4,26 @@
 //! The common case — a device's changes arriving in order — is decided straight from the request
 //! and stored once with its outcome. Only changes that must wait are stored first and decided later
 //! from the store; both paths go through [`decide`].
+//!
+//! Deciding a change first asks whether its account may make it ([`scope::check`]); a refused change
+//! is kept with its reason, acknowledged and reported back, never applied and never dropped. A
+//! sequence number that the station holds with *another* change (a laptop restored from a backup)
+//! is not a replay: nothing from there on is stored, and the laptop is told to renumber.
 
+use super::accounts::load_account;
+use super::audit::{Outcome as AuditOutcome, record as audit};
 use super::{
     Result, StationError, StationStore, bad, create_record, duplicates, exec, load_state, now,
     query_one, redirected, write_record,
 };
 use crate::merge::{self, Decision, FieldOutcome, Incoming};
+use crate::scope::{self, Before, Facts, Refusal, RefusalReason, Writer};
+use crate::store::Role;
 use doorstep_core::hlc::Hlc;
-use doorstep_core::ids::DeviceId;
+use doorstep_core::ids::{ChangeId, DeviceId};
 use doorstep_core::model::{EntityKind, check_fields, spec_of};
 use doorstep_core::store::changes::Change;
-use doorstep_protocol::{PushResponse, limits};
+use doorstep_protocol::{PushResponse, RefusedChange, SequenceReuse, limits};
 use rusqlite::{OptionalExtension, Transaction, params};
 use serde_json::{Map, Value};
 use std::borrow::Cow;
@@ -31,10 +40,11 @@ struct Arrived<'a> {
 }
 
 /// What deciding a change did: the station version it produced (if it changed anything) and the
-/// conflicts it puts in the merge queue.
+/// conflicts it puts in the merge queue — or why it was refused.
 struct Outcome {
     version: Option<i64>,
     conflicts: Vec<Conflicting>,
+    refused: Option<Refusal>,
 }
 
 /// One field on which a change disagrees with the station, both values kept.
@@ -50,8 +60,18 @@ struct Conflicting {
 }
 
 impl Outcome {
+    fn refused(refusal: Refusal) -> Outcome {
+        Outcome {
+            version: None,
+            conflicts: Vec::new(),
+            refused: Some(refusal),
+        }
+    }
+
     fn status(&self) -> &'static str {
-        if self.conflicts.is_empty() {
+        if self.refused.is_some() {
+            "refused"
+        } else if self.conflicts.is_empty() {
             "applied"
         } else {
             "conflict"
@@ -63,6 +83,23 @@ impl Outcome {
 struct Batch {
     /// Whether any record was ever merged away; if not, no change needs re-routing.
     redirects: bool,
+    /// The account behind the pushing laptop, as the station holds it now.
+    account_id: String,
+    username: String,
+    display_name: String,
+    beats: Vec<String>,
+    chief: bool,
+}
+
+impl Batch {
+    fn writer(&self) -> Writer<'_> {
+        Writer {
+            account_id: &self.account_id,
+            display_name: &self.display_name,
+            beats: &self.beats,
+            chief: self.chief,
+        }
+    }
 }
 
 impl StationStore {
@@ -79,18 +116,36 @@ impl StationStore {
             check_shape(i, device_id, c)?;
         }
         let tx = self.conn.transaction()?;
-        let contiguous: i64 = query_one(
+        let (contiguous, account_id): (i64, Option<String>) = query_one(
             &tx,
-            "SELECT contiguous_seq FROM devices WHERE device_id = ?1",
+            "SELECT contiguous_seq, account_id FROM devices WHERE device_id = ?1",
             [device_id],
-            |r| r.get(0),
+            |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .optional()?
         .ok_or(StationError::UnknownDevice(device_id))?;
+        // A device from before accounts writes for nobody: every change it sends is refused.
+        let account = match &account_id {
+            Some(id) => load_account(&tx, id)?.map(|(a, _)| a),
+            None => None,
+        };
         let batch = Batch {
             redirects: query_one(&tx, "SELECT EXISTS (SELECT 1 FROM redirects)", [], |r| {
                 r.get(0)
             })?,
+            account_id: account_id.unwrap_or_default(),
+            username: account
+                .as_ref()
+                .map(|a| a.username.clone())
+                .unwrap_or_default(),
+            display_name: account
+                .as_ref()
+                .map(|a| a.display_name.clone())
+                .unwrap_or_default(),
+            chief: account
+                .as_ref()
+                .is_some_and(|a| a.roles.contains(&Role::Chief)),
+            beats: account.map(|a| a.beats).unwrap_or_default(),
         };
         // While no change of this device is held, the next in its order can be decided at once.
         let mut in_order: bool = query_one(
@@ -102,42 +157,74 @@ impl StationStore {
         let mut response = PushResponse::default();
         let mut acked = contiguous;
         for c in changes {
-            if c.device_seq <= acked {
-                // This place in the device's order is filled: a replay.
-                response.duplicates += 1;
-            } else if in_order && c.device_seq == acked + 1 {
+            // A place in the device's order that is already filled: the same change again (a
+            // replay), or another change under a number the station holds (a restored laptop).
+            if c.device_seq <= acked || !in_order {
+                match stored_change_id(&tx, device_id, c.device_seq)? {
+                    Some(id) if id == c.change_id => {
+                        response.duplicates += 1;
+                        continue;
+                    }
+                    Some(_) => {
+                        response.sequence_reused = Some(SequenceReuse {
+                            from_seq: c.device_seq,
+                            station_seq: 0,
+                        });
+                        break;
+                    }
+                    None => {}
+                }
+            }
+            if in_order && c.device_seq == acked + 1 {
                 let outcome = decide(&tx, &batch, arrived(c))?;
-                let seq =
-                    insert_change(&tx, c, outcome.status(), outcome.version)?.ok_or_else(|| {
-                        bad(format!(
-                            "change {} is already stored under another sequence number",
-                            c.change_id
-                        ))
-                    })?;
-                queue_conflicts(&tx, seq, &outcome)?;
-                response.stored += 1;
-                response.conflicts += outcome.conflicts.len() as u32;
+                let seq = insert_change(&tx, c, &outcome)?.ok_or_else(|| already_stored(c))?;
+                settle(&tx, &batch, seq, c, &outcome, &mut response)?;
                 acked += 1;
             } else {
                 in_order = false;
-                match insert_change(&tx, c, "pending", None)? {
-                    Some(_) => response.stored += 1,
-                    None => response.duplicates += 1,
-                }
+                let held = Outcome {
+                    version: None,
+                    conflicts: Vec::new(),
+                    refused: None,
+                };
+                insert_change_as(&tx, c, "pending", &held)?.ok_or_else(|| already_stored(c))?;
+                response.stored += 1;
             }
         }
         // Decide, in the device's own order, every held change whose predecessors are all here now.
+        // After a reused sequence the device's old numbering has ended: the changes missing below
+        // the held ones will never come, so those are decided over the gaps.
+        let forked = response.sequence_reused.is_some();
         loop {
-            let next: Option<i64> = query_one(
+            let next: Option<(i64, i64)> = query_one(
                 &tx,
-                "SELECT seq FROM changes WHERE device_id = ?1 AND device_seq = ?2 AND status = 'pending'",
-                params![device_id, acked + 1],
-                |r| r.get(0),
+                "SELECT seq, device_seq FROM changes WHERE device_id = ?1 AND status = 'pending'
+                   AND (device_seq = ?2 OR ?3) ORDER BY device_seq LIMIT 1",
+                params![device_id, acked + 1, forked],
+                |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()?;
-            let Some(seq) = next else { break };
-            response.conflicts += decide_held(&tx, &batch, seq)?;
-            acked += 1;
+            let Some((seq, device_seq)) = next else { break };
+            decide_held(&tx, &batch, seq, &mut response)?;
+            acked = device_seq;
+        }
+        if let Some(reuse) = &mut response.sequence_reused {
+            reuse.station_seq = query_one(
+                &tx,
+                "SELECT coalesce(max(device_seq), 0) FROM changes WHERE device_id = ?1",
+                [device_id],
+                |r| r.get(0),
+            )?;
+            acked = acked.max(reuse.station_seq);
+            audit(
+                &tx,
+                &batch.username,
+                Some(device_id),
+                "sequence_reused",
+                &reuse.from_seq.to_string(),
+                AuditOutcome::Refused,
+                "the laptop numbered new changes with sequences already used (restored from a backup?); told to renumber",
+            )?;
         }
         response.held = query_one(
             &tx,
@@ -156,6 +243,69 @@ impl StationStore {
     }
 }
 
+fn already_stored(c: &Change) -> StationError {
+    bad(format!(
+        "change {} is already stored under another sequence number",
+        c.change_id
+    ))
+}
+
+/// The id of the change the station holds at a place of a device's order.
+fn stored_change_id(
+    tx: &Transaction<'_>,
+    device: DeviceId,
+    device_seq: i64,
+) -> Result<Option<ChangeId>> {
+    Ok(query_one(
+        tx,
+        "SELECT change_id FROM changes WHERE device_id = ?1 AND device_seq = ?2",
+        params![device, device_seq],
+        |r| r.get(0),
+    )
+    .optional()?)
+}
+
+/// After a change is decided and stored: its conflicts queued, its refusal recorded and reported.
+fn settle(
+    tx: &Transaction<'_>,
+    batch: &Batch,
+    seq: i64,
+    c: &Change,
+    outcome: &Outcome,
+    response: &mut PushResponse,
+) -> Result<()> {
+    queue_conflicts(tx, seq, outcome)?;
+    response.stored += 1;
+    response.conflicts += outcome.conflicts.len() as u32;
+    if let Some(refusal) = &outcome.refused {
+        let target = format!("{}:{}", c.entity.as_str(), c.entity_id.hyphenated());
+        audit(
+            tx,
+            &batch.username,
+            Some(c.device_id),
+            "change_refused",
+            &target,
+            AuditOutcome::Refused,
+            &format!("{}: {}", refusal.reason.as_str(), refusal.message),
+        )?;
+        response.refused.push(RefusedChange {
+            change_id: c.change_id,
+            device_seq: c.device_seq,
+            entity: c.entity,
+            entity_id: c.entity_id,
+            reason: refusal.reason.as_str().into(),
+            message: refusal.message.clone(),
+            station_record: super::readable_snapshot(
+                tx,
+                c.entity,
+                &c.entity_id.hyphenated().to_string(),
+                &batch.writer(),
+            )?,
+        });
+    }
+    Ok(())
+}
+
 /// What can be said of a change without the store: it is the pushing device's, numbered, and names
 /// only fields its kind of record has.
 fn check_shape(i: usize, device_id: DeviceId, c: &Change) -> Result<()> {
@@ -167,6 +317,9 @@ fn check_shape(i: usize, device_id: DeviceId, c: &Change) -> Result<()> {
     }
     if c.device_seq < 1 {
         return Err(bad(format!("change {i}: device_seq must be 1 or more")));
+    }
+    if c.base_version < 0 {
+        return Err(bad(format!("change {i}: base_version must be 0 or more")));
     }
     let spec = spec_of(c.entity);
     if let Some(unknown) = c.fields.keys().find(|k| spec.field_kind(k).is_none()) {
@@ -189,18 +342,22 @@ fn arrived(c: &Change) -> Arrived<'_> {
     }
 }
 
+fn insert_change(tx: &Transaction<'_>, c: &Change, outcome: &Outcome) -> Result<Option<i64>> {
+    insert_change_as(tx, c, outcome.status(), outcome)
+}
+
 /// Keeps a received change; `None` if its id (or its place in the device's order) is already kept.
-fn insert_change(
+fn insert_change_as(
     tx: &Transaction<'_>,
     c: &Change,
     status: &str,
-    version: Option<i64>,
+    outcome: &Outcome,
 ) -> Result<Option<i64>> {
     let inserted = exec(
         tx,
         "INSERT OR IGNORE INTO changes (change_id, device_id, device_seq, officer_id, entity, entity_id, fields,
-             base_version, hlc_ms, hlc_counter, created_at, received_at, status, version)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+             base_version, hlc_ms, hlc_counter, created_at, received_at, status, version, refusal)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
         params![
             c.change_id,
             c.device_id,
@@ -215,55 +372,71 @@ fn insert_change(
             doorstep_core::time::format(&c.created_at),
             now(),
             status,
-            version,
+            outcome.version,
+            outcome.refused.as_ref().map(refusal_json),
         ],
     )?;
     Ok((inserted == 1).then(|| tx.last_insert_rowid()))
 }
 
+fn refusal_json(r: &Refusal) -> String {
+    serde_json::json!({ "reason": r.reason.as_str(), "message": r.message }).to_string()
+}
+
 /// Decides a change held in the store until its predecessors arrived, and notes the outcome on it.
-/// Returns the number of conflicts queued.
-fn decide_held(tx: &Transaction<'_>, batch: &Batch, seq: i64) -> Result<u32> {
-    let (device, entity, entity_id, fields, base_version, ms, counter): (
-        DeviceId,
-        String,
-        String,
-        String,
-        i64,
-        i64,
-        u32,
-    ) = query_one(
+fn decide_held(
+    tx: &Transaction<'_>,
+    batch: &Batch,
+    seq: i64,
+    response: &mut PushResponse,
+) -> Result<()> {
+    let stored: Change = query_one(
         tx,
-        "SELECT device_id, entity, entity_id, fields, base_version, hlc_ms, hlc_counter FROM changes WHERE seq = ?1",
+        "SELECT change_id, device_id, device_seq, officer_id, entity, entity_id, fields, base_version, hlc_ms,
+                hlc_counter, created_at FROM changes WHERE seq = ?1",
         [seq],
         |r| {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-                r.get(6)?,
-            ))
+            let entity: String = r.get(4)?;
+            let entity_id: String = r.get(5)?;
+            let fields: String = r.get(6)?;
+            let created: String = r.get(10)?;
+            let broken = |i: usize, e: String| {
+                rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, e.into())
+            };
+            Ok(Change {
+                change_id: r.get(0)?,
+                device_id: r.get(1)?,
+                device_seq: r.get(2)?,
+                officer_id: r.get(3)?,
+                entity: EntityKind::parse(&entity).ok_or_else(|| broken(4, entity.clone()))?,
+                entity_id: entity_id.parse().map_err(|_| broken(5, entity_id.clone()))?,
+                fields: serde_json::from_str(&fields).map_err(|e| broken(6, e.to_string()))?,
+                base_version: r.get(7)?,
+                hlc: Hlc {
+                    ms: r.get(8)?,
+                    counter: r.get(9)?,
+                },
+                created_at: chrono::DateTime::parse_from_rfc3339(&created)
+                    .map_err(|e| broken(10, e.to_string()))?
+                    .with_timezone(&chrono::Utc),
+            })
         },
     )?;
-    let change = Arrived {
-        device,
-        entity: EntityKind::parse(&entity).ok_or_else(|| bad("stored entity"))?,
-        entity_id,
-        fields: Cow::Owned(serde_json::from_str(&fields)?),
-        base_version,
-        hlc: Hlc { ms, counter },
-    };
-    let outcome = decide(tx, batch, change)?;
-    queue_conflicts(tx, seq, &outcome)?;
+    let outcome = decide(tx, batch, arrived(&stored))?;
     exec(
         tx,
-        "UPDATE changes SET status = ?2, version = ?3 WHERE seq = ?1",
-        params![seq, outcome.status(), outcome.version],
+        "UPDATE changes SET status = ?2, version = ?3, refusal = ?4 WHERE seq = ?1",
+        params![
+            seq,
+            outcome.status(),
+            outcome.version,
+            outcome.refused.as_ref().map(refusal_json)
+        ],
     )?;
-    Ok(outcome.conflicts.len() as u32)
+    settle(tx, batch, seq, &stored, &outcome, response)?;
+    // A held change was counted as stored when it arrived.
+    response.stored -= 1;
+    Ok(())
 }
 
 /// Late changes naming a merged household or resident go to its survivor (the kept change keeps
@@ -293,7 +466,8 @@ fn reroute(tx: &Transaction<'_>, change: &mut Arrived<'_>) -> Result<()> {
 }
 
 /// Decides one change against the station's record (see [`merge::decide`]) and writes the merged
-/// record. The conflicts are returned for the caller to queue once the change has its place.
+/// record, unless its account may not make it (see [`scope::check`]). The conflicts are returned
+/// for the caller to queue once the change has its place.
 fn decide(tx: &Transaction<'_>, batch: &Batch, mut change: Arrived<'_>) -> Result<Outcome> {
     if batch.redirects {
         reroute(tx, &mut change)?;
@@ -307,14 +481,6 @@ fn decide(tx: &Transaction<'_>, batch: &Batch, mut change: Arrived<'_>) -> Resul
         hlc,
     } = change;
     let current = load_state(tx, entity, &entity_id)?;
-    let incoming = Incoming {
-        device,
-        hlc,
-        base_version,
-        fields: &fields,
-    };
-    let decision = merge::decide(spec_of(entity), current.as_ref(), &incoming);
-
     let mut values: Map<String, Value> = match &current {
         Some(c) => c
             .fields
@@ -323,13 +489,56 @@ fn decide(tx: &Transaction<'_>, batch: &Batch, mut change: Arrived<'_>) -> Resul
             .collect(),
         None => Map::new(),
     };
+
+    // May this account make this change? Judged on what the change attempts (the record with all
+    // its fields applied), whatever the merge then keeps of it.
+    let before = match &current {
+        Some(state) => Some(Before {
+            version: state.version,
+            facts: facts_of(tx, entity, &values)?.unwrap_or_default(),
+            recorder: recorder_of(tx, entity, &entity_id)?,
+        }),
+        None => None,
+    };
+    let mut attempted = values.clone();
+    attempted.extend(fields.iter().map(|(k, v)| (k.clone(), v.clone())));
+    let Some(after) = facts_of(tx, entity, &attempted)? else {
+        return Ok(Outcome::refused(Refusal::new(
+            RefusalReason::Invalid,
+            format!(
+                "{} {entity_id} names a household the station does not have",
+                entity.as_str()
+            ),
+        )));
+    };
+    if let Err(refusal) = scope::check(
+        &batch.writer(),
+        entity,
+        base_version,
+        before.as_ref(),
+        &after,
+        &fields.keys().map(String::as_str).collect::<Vec<_>>(),
+    ) {
+        return Ok(Outcome::refused(refusal));
+    }
+
+    let incoming = Incoming {
+        device,
+        hlc,
+        base_version,
+        fields: &fields,
+    };
+    let decision = merge::decide(spec_of(entity), current.as_ref(), &incoming);
     let mut set: Vec<String> = Vec::new();
     let mut conflicts: Vec<(String, Value, bool)> = Vec::new();
     match &decision {
         Decision::UnknownRecord => {
-            return Err(bad(format!(
-                "{} {entity_id} is unknown here but the change edits version {base_version}",
-                entity.as_str()
+            // scope::check refuses these first; kept for the decision's own completeness.
+            return Ok(Outcome::refused(Refusal::new(
+                RefusalReason::UnknownRecord,
+                format!(
+                    "the station has no such record, but the change edits its version {base_version}"
+                ),
             )));
         }
         Decision::Create => {
@@ -340,6 +549,9 @@ fn decide(tx: &Transaction<'_>, batch: &Batch, mut change: Arrived<'_>) -> Resul
         }
         // The whole edit waits in the queue (field "*"): the record stays deleted until staff decide.
         Decision::EditOfDeleted => conflicts.push(("*".into(), Value::Bool(true), false)),
+        // The delete waits in the queue (field "deleted"): the record stays, with the edit it
+        // would have erased, until staff decide.
+        Decision::DeleteOfEdited => conflicts.push(("deleted".into(), Value::Bool(false), false)),
         Decision::Update(outcomes) => {
             for (field, outcome) in outcomes {
                 match outcome {
@@ -364,8 +576,12 @@ fn decide(tx: &Transaction<'_>, batch: &Batch, mut change: Arrived<'_>) -> Resul
             }
         }
     }
-    check_fields(entity, &entity_id, &values)
-        .map_err(|e| bad(format!("{} {entity_id}: {e}", entity.as_str())))?;
+    if let Err(e) = check_fields(entity, &entity_id, &values) {
+        return Ok(Outcome::refused(Refusal::new(
+            RefusalReason::Invalid,
+            format!("{} {entity_id}: {e}", entity.as_str()),
+        )));
+    }
 
     let created = decision == Decision::Create;
     let version = if created {
@@ -402,10 +618,60 @@ fn decide(tx: &Transaction<'_>, batch: &Batch, mut change: Arrived<'_>) -> Resul
             incoming_wins,
         })
         .collect();
-    Ok(Outcome { version, conflicts })
+    Ok(Outcome {
+        version,
+        conflicts,
+        refused: None,
+    })
 }
 
-/// Puts a decided change's conflicts in the merge queue, naming the kept change they came from.
+/// The scope facts of a record with these values; `None` if it names a household the station does
+/// not have.
+fn facts_of(
+    tx: &Transaction<'_>,
+    entity: EntityKind,
+    values: &Map<String, Value>,
+) -> Result<Option<Facts>> {
+    let text = |k: &str| values.get(k).and_then(Value::as_str).map(str::to_string);
+    let beat = if entity == EntityKind::Household {
+        text("beat").unwrap_or_default()
+    } else {
+        let household = text("household_id").unwrap_or_default();
+        let beat: Option<String> = query_one(
+            tx,
+            "SELECT beat FROM records WHERE entity = 'household' AND id = ?1",
+            [household],
+            |r| r.get(0),
+        )
+        .optional()?;
+        match beat {
+            Some(beat) => beat,
+            None => return Ok(None),
+        }
+    };
+    Ok(Some(Facts {
+        beat,
+        assignee: (entity == EntityKind::Task)
+            .then(|| text("assignee"))
+            .flatten(),
+        confidential: entity == EntityKind::Concern
+            && values.get("confidential").and_then(Value::as_bool) == Some(true),
+    }))
+}
+
+/// The account whose laptop first sent a record (a concern's recording officer).
+fn recorder_of(tx: &Transaction<'_>, entity: EntityKind, id: &str) -> Result<Option<String>> {
+    Ok(query_one(
+        tx,
+        "SELECT d.account_id FROM records r JOIN devices d ON d.device_id = r.created_device
+         WHERE r.entity = ?1 AND r.id = ?2",
+        params![entity.as_str(), id],
+        |r| r.get(0),
+    )
+    .optional()?
+    .flatten())
+}
+
 fn queue_conflicts(tx: &Transaction<'_>, seq: i64, outcome: &Outcome) -> Result<()> {
     for c in &outcome.conflicts {
         exec(

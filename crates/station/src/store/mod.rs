@@ -51,6 +51,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("../../migrations/0007_report_tallies.sql")),
         M::up(include_str!("../../migrations/0008_tallies_from_rust.sql")),
         M::up(include_str!("../../migrations/0009_accounts.sql")),
+        M::up(include_str!("../../migrations/0010_refused_changes.sql")),
     ])
 });
 
@@ -384,6 +385,41 @@ impl StationStore {
     pub fn conn(&self) -> &Connection {
         &self.conn
     }
+}
+
+/// The station's copy of one record for the laptop of `writer`, if that account may read it (its
+/// beat is theirs, or it is a task assigned to them), with a confidential reporter withheld unless
+/// they recorded it or are the chief.
+fn readable_snapshot(
+    tx: &Transaction<'_>,
+    entity: EntityKind,
+    id: &str,
+    writer: &crate::scope::Writer<'_>,
+) -> Result<Option<RecordSnapshot>> {
+    let viewer = if writer.chief {
+        "*".to_string()
+    } else {
+        writer.account_id.to_string()
+    };
+    let row: Option<(RecordRow, String, Option<String>)> = tx
+        .prepare_cached(&format!(
+            "SELECT r.entity, r.id, r.version, r.deleted, {}, r.beat, json_extract(r.fields, '$.assignee')
+             FROM records r WHERE r.entity = ?1 AND r.id = ?2",
+            confidential::visible_fields("r", "?3")
+        ))?
+        .query_row(params![entity.as_str(), id, viewer], |r| {
+            Ok((record_row(r)?, r.get(5)?, r.get(6)?))
+        })
+        .optional()?;
+    let Some((row, beat, assignee)) = row else {
+        return Ok(None);
+    };
+    let readable = writer.beats.contains(&beat)
+        || (entity == EntityKind::Task
+            && assignee
+                .as_deref()
+                .is_some_and(|a| a == writer.account_id || a == writer.display_name));
+    readable.then(|| snapshot(row)).transpose()
 }
 
 /// A record row as selected for devices: entity, id, version, deleted, fields.

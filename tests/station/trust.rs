@@ -1,0 +1,404 @@
+//! The sync's promises under the ordinary events of a station's life, against a real station: the
+//! station decides what each laptop may write (beats, confidential reporters, forged bases) and
+//! says what it refused; a restored or re-enrolled laptop loses nothing; a delete never silently
+//! beats a concurrent edit.
+
+use crate::support::{Device, Station, new_household};
+use doorstep_core::model::{Concern, ConcernCategory, Household};
+use doorstep_protocol::{PushRequest, PushResponse};
+
+/// A push made by hand with the laptop's credential: what a hostile or broken laptop could send.
+fn raw_push(station: &Station, device: &Device, request: &PushRequest) -> PushResponse {
+    let body = serde_json::to_value(request).unwrap();
+    let (status, body) = station.request("POST", "push", &device.credential(), Some(&body));
+    assert_eq!(status, 200, "{body}");
+    serde_json::from_str(&body).unwrap()
+}
+
+/// The station's copy of a record's fields (JSON), if it has the record.
+fn station_fields(station: &Station, id: uuid::Uuid) -> Option<serde_json::Value> {
+    let fields: Option<String> = station
+        .db()
+        .query_row(
+            "SELECT fields FROM records WHERE id = ?1",
+            [id.hyphenated().to_string()],
+            |r| r.get(0),
+        )
+        .ok();
+    fields.map(|f| serde_json::from_str(&f).unwrap())
+}
+
+/// The last change this laptop logged, as it would push it.
+fn last_change(device: &Device) -> doorstep_core::store::changes::Change {
+    device
+        .store
+        .changes_after(0, 100_000)
+        .unwrap()
+        .pop()
+        .unwrap()
+}
+
+fn refused_actions(station: &Station) -> Vec<serde_json::Value> {
+    let (status, body) = station.get("audit?action=change_refused");
+    assert_eq!(status, 200, "{body}");
+    serde_json::from_str(&body).unwrap()
+}
+
+#[test]
+fn an_officer_adding_a_household_to_another_beat_is_refused_told_why_and_can_correct_it() {
+    let station = Station::start();
+    let mut zhang = Device::new(&station, "张警官", "幸福社区");
+    let mut wang = Device::new(&station, "王警官", "和平社区");
+    let stray = new_household(&mut zhang, "和平社区", "和平街9号");
+    let mine = new_household(&mut zhang, "幸福社区", "幸福路1号");
+
+    let report = zhang.sync();
+    assert_eq!(report.refused, 1, "{report:?}");
+    assert_eq!(
+        report.acked_seq, 2,
+        "the refused change does not wedge the queue"
+    );
+    assert_eq!(zhang.store.sync_status().unwrap().unsent, 0);
+    assert!(station_fields(&station, stray.id.0).is_none());
+    assert!(station_fields(&station, mine.id.0).is_some());
+    let status: String = station
+        .db()
+        .query_row(
+            "SELECT status || ' ' || refusal FROM changes WHERE entity_id = ?1",
+            [stray.id.0.hyphenated().to_string()],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(
+        status.starts_with("refused ") && status.contains("outside_beats"),
+        "{status}"
+    );
+    let trail = refused_actions(&station);
+    assert_eq!(trail.len(), 1, "{trail:?}");
+    assert!(trail[0]["detail"].as_str().unwrap().contains("和平社区"));
+
+    wang.sync();
+    assert!(
+        wang.store.get::<Household>(stray.id.0).is_err(),
+        "the other beat's laptop never receives it"
+    );
+
+    // The officer sees the refusal; the record stays on the laptop, marked, to correct.
+    let refusals = zhang.store.refusals().unwrap();
+    assert_eq!(refusals.len(), 1);
+    assert_eq!(refusals[0].reason, "outside_beats");
+    assert!(!refusals[0].restored);
+    assert_eq!(refusals[0].label, "和平街9号");
+    let mut corrected = zhang.household(stray.id.0);
+    corrected.beat = "幸福社区".into();
+    zhang.store.save(&corrected).unwrap();
+    assert!(zhang.store.refusals().unwrap().is_empty());
+    assert_eq!(zhang.sync().refused, 0);
+    let kept = station_fields(&station, stray.id.0).expect("the correction arrives whole");
+    assert_eq!(kept["beat"], "幸福社区");
+    assert_eq!(kept["address"], "和平街9号");
+}
+
+#[test]
+fn a_refused_new_record_can_be_discarded_and_nothing_is_sent() {
+    let station = Station::start();
+    let mut zhang = Device::new(&station, "张警官", "幸福社区");
+    let stray = new_household(&mut zhang, "和平社区", "和平街9号");
+    zhang.sync();
+    let refusal = zhang.store.refusals().unwrap().remove(0);
+    zhang
+        .store
+        .dismiss_refusal(&refusal.change_id, true)
+        .unwrap();
+    assert!(zhang.household(stray.id.0).deleted);
+    assert!(zhang.store.refusals().unwrap().is_empty());
+    assert_eq!(zhang.store.sync_status().unwrap().unsent, 0);
+    assert_eq!(zhang.sync().pushed, 0);
+}
+
+#[test]
+fn moving_a_household_out_of_the_officers_beats_is_refused_and_the_laptop_takes_the_stations_copy_back()
+ {
+    let station = Station::start();
+    let mut zhang = Device::new(&station, "张警官", "幸福社区");
+    let h = new_household(&mut zhang, "幸福社区", "幸福路1号");
+    zhang.sync();
+    let mut moved = zhang.household(h.id.0);
+    moved.beat = "和平社区".into();
+    moved.notes = "搬走了".into();
+    zhang.store.save(&moved).unwrap();
+
+    let report = zhang.sync();
+    assert_eq!(report.refused, 1);
+    assert_eq!(
+        station_fields(&station, h.id.0).unwrap()["beat"],
+        "幸福社区"
+    );
+    let back = zhang.household(h.id.0);
+    assert_eq!(
+        back.beat, "幸福社区",
+        "the laptop's copy is the station's again"
+    );
+    assert_eq!(back.notes, "");
+    let refusal = &zhang.store.refusals().unwrap()[0];
+    assert!(refusal.restored);
+    assert_eq!(
+        refusal.household_id.as_deref(),
+        Some(h.id.0.hyphenated().to_string().as_str())
+    );
+}
+
+#[test]
+fn a_laptop_editing_another_beats_record_by_hand_changes_nothing_there() {
+    let station = Station::start();
+    let mut zhang = Device::new(&station, "张警官", "幸福社区");
+    let mut wang = Device::new(&station, "王警官", "和平社区");
+    let theirs = new_household(&mut wang, "和平社区", "和平街1号");
+    wang.sync();
+
+    // Zhang's laptop forges an edit of Wang's household (its first change, made by hand).
+    new_household(&mut zhang, "幸福社区", "幸福路1号");
+    let mut change = last_change(&zhang);
+    change.change_id = doorstep_core::ids::ChangeId::new();
+    change.entity_id = theirs.id.0;
+    change.base_version = 1;
+    change.fields =
+        serde_json::from_value(serde_json::json!({"contact_phone": "13000000000"})).unwrap();
+    let answer = raw_push(
+        &station,
+        &zhang,
+        &PushRequest {
+            device_id: zhang.store.device().unwrap().device_id,
+            changes: vec![change],
+        },
+    );
+    assert_eq!(answer.acked_seq, 1);
+    assert_eq!(answer.refused.len(), 1);
+    assert_eq!(answer.refused[0].reason, "outside_beats");
+    assert!(
+        answer.refused[0].station_record.is_none(),
+        "the refusal does not hand over the other beat's record"
+    );
+    assert_eq!(
+        station_fields(&station, theirs.id.0).unwrap()["contact_phone"],
+        ""
+    );
+    wang.sync();
+    assert_eq!(wang.household(theirs.id.0).contact_phone, "");
+}
+
+#[test]
+fn a_base_version_above_the_stations_cannot_hide_a_conflict() {
+    let station = Station::start();
+    let mut zhang = Device::new(&station, "张警官", "幸福社区");
+    let mut li = Device::new(&station, "李警官", "幸福社区");
+    let h = new_household(&mut zhang, "幸福社区", "幸福路1号");
+    zhang.sync();
+    li.sync();
+    let mut a = zhang.household(h.id.0);
+    a.contact_phone = "13800000001".into();
+    zhang.store.save(&a).unwrap();
+    zhang.sync();
+
+    let mut b = li.household(h.id.0);
+    b.contact_phone = "13900000002".into();
+    li.store.save(&b).unwrap();
+    let mut change = last_change(&li);
+    change.base_version = 1_000_000;
+    let answer = raw_push(
+        &station,
+        &li,
+        &PushRequest {
+            device_id: li.store.device().unwrap().device_id,
+            changes: vec![change],
+        },
+    );
+    assert_eq!(answer.refused.len(), 1);
+    assert_eq!(answer.refused[0].reason, "base_ahead");
+    assert_eq!(
+        station_fields(&station, h.id.0).unwrap()["contact_phone"],
+        "13800000001"
+    );
+}
+
+#[test]
+fn another_officer_of_the_beat_cannot_unmask_a_confidential_reporter() {
+    let station = Station::start();
+    let mut zhang = Device::new(&station, "张警官", "幸福社区");
+    let mut li = Device::new(&station, "李警官", "幸福社区");
+    let h = new_household(&mut zhang, "幸福社区", "幸福路1号");
+    let mut concern = Concern::new(h.id, ConcernCategory::CrimeLead, "楼下有人深夜聚赌");
+    concern.reporter_name = "举报人甲".into();
+    concern.confidential = true;
+    zhang.store.save(&concern).unwrap();
+    zhang.sync();
+    li.sync();
+    let mut seen: Concern = li.store.get(concern.id.0).unwrap();
+    assert_eq!(seen.reporter_name, "", "withheld from the other officer");
+
+    seen.confidential = false;
+    li.store.save(&seen).unwrap();
+    let report = li.sync();
+    assert_eq!(report.refused, 1);
+    let kept = station_fields(&station, concern.id.0).unwrap();
+    assert_eq!(kept["confidential"], true);
+    assert_eq!(kept["reporter_name"], "举报人甲");
+    let back: Concern = li.store.get(concern.id.0).unwrap();
+    assert!(
+        back.confidential,
+        "the laptop takes the station's copy back"
+    );
+    assert_eq!(back.reporter_name, "", "and still without the reporter");
+    li.sync();
+    let again: Concern = li.store.get(concern.id.0).unwrap();
+    assert_eq!(again.reporter_name, "");
+    assert_eq!(li.store.refusals().unwrap()[0].reason, "confidential");
+
+    // The recording officer may lift it.
+    let mut own: Concern = zhang.store.get(concern.id.0).unwrap();
+    own.confidential = false;
+    zhang.store.save(&own).unwrap();
+    assert_eq!(zhang.sync().refused, 0);
+    assert_eq!(
+        station_fields(&station, concern.id.0).unwrap()["confidential"],
+        false
+    );
+}
+
+#[test]
+fn a_laptop_restored_from_a_backup_loses_none_of_its_new_work() {
+    let station = Station::start();
+    let mut zhang = Device::new(&station, "张警官", "幸福社区");
+    new_household(&mut zhang, "幸福社区", "幸福路1号");
+    zhang.sync();
+    let backup = tempfile::tempdir().unwrap();
+    let copy = backup.path().join("field.sqlite");
+    zhang
+        .store
+        .conn()
+        .execute("VACUUM INTO ?1", [copy.to_str().unwrap()])
+        .unwrap();
+    let lost_life = new_household(&mut zhang, "幸福社区", "幸福路2号");
+    new_household(&mut zhang, "幸福社区", "幸福路3号");
+    zhang.sync();
+    drop(zhang);
+
+    // The laptop is restored from yesterday's backup and the officer works on.
+    let mut restored = Device::open(&copy, backup);
+    let after = new_household(&mut restored, "幸福社区", "幸福路4号");
+    let again = new_household(&mut restored, "幸福社区", "幸福路5号");
+    let report = restored.sync();
+    assert_eq!(report.renumbered, 2, "{report:?}");
+    assert_eq!(restored.store.sync_status().unwrap().unsent, 0);
+    for h in [&after, &again, &lost_life] {
+        assert!(
+            station_fields(&station, h.id.0).is_some(),
+            "{} arrived",
+            h.address
+        );
+    }
+    assert_eq!(
+        station.count("SELECT count(*) FROM changes"),
+        5,
+        "each stored once"
+    );
+    assert_eq!(station.count("SELECT count(*) FROM records"), 5);
+    assert!(
+        restored.store.get::<Household>(lost_life.id.0).is_ok(),
+        "what the lost copy sent comes back"
+    );
+    // And it goes on syncing normally.
+    new_household(&mut restored, "幸福社区", "幸福路6号");
+    let report = restored.sync();
+    assert_eq!((report.renumbered, report.pushed), (0, 1));
+    assert_eq!(station.count("SELECT count(*) FROM records"), 6);
+}
+
+#[test]
+fn a_laptop_enrolled_with_a_new_station_sends_its_new_work_there() {
+    let first = Station::start();
+    let mut zhang = Device::new(&first, "张警官", "幸福社区");
+    new_household(&mut zhang, "幸福社区", "幸福路1号");
+    new_household(&mut zhang, "幸福社区", "幸福路2号");
+    zhang.sync();
+
+    let second = Station::start();
+    let code = second.enrollment_code("张警官", "幸福社区");
+    doorstep_sync::enroll(&mut zhang.store, &second.url, &code).unwrap();
+    let h = new_household(&mut zhang, "幸福社区", "幸福路3号");
+    let report = zhang.sync();
+    assert_eq!(report.pushed, 1, "{report:?}");
+    assert!(station_fields(&second, h.id.0).is_some());
+    assert_eq!(zhang.store.sync_status().unwrap().unsent, 0);
+}
+
+#[test]
+fn a_revoked_laptop_can_be_enrolled_again_for_another_officer() {
+    let station = Station::start();
+    let mut laptop = Device::new(&station, "张警官", "幸福社区");
+    new_household(&mut laptop, "幸福社区", "幸福路1号");
+    laptop.sync();
+    let id = laptop.store.device().unwrap().device_id.to_string();
+    let code = station.enrollment_code("王警官", "幸福社区");
+    let refused = doorstep_sync::enroll(&mut laptop.store, &station.url, &code).unwrap_err();
+    assert!(
+        refused.to_string().contains("409") || refused.to_string().contains("revoke"),
+        "{refused}"
+    );
+
+    let (status, body) = station.request(
+        "POST",
+        &format!("devices/{id}/revoke"),
+        &station.admin_token,
+        Some(&serde_json::json!({"wipe": false})),
+    );
+    assert_eq!(status, 204, "{body}");
+    let code = station.enrollment_code("王警官", "幸福社区");
+    let enrolment = doorstep_sync::enroll(&mut laptop.store, &station.url, &code).unwrap();
+    assert_eq!(enrolment.officer_name, "王警官");
+    let h = new_household(&mut laptop, "幸福社区", "幸福路2号");
+    laptop.sync();
+    assert!(station_fields(&station, h.id.0).is_some());
+}
+
+#[test]
+fn a_delete_made_before_another_officers_edit_is_a_conflict_and_the_edit_stays() {
+    let station = Station::start();
+    let mut zhang = Device::new(&station, "张警官", "幸福社区");
+    let mut li = Device::new(&station, "李警官", "幸福社区");
+    let h = new_household(&mut zhang, "幸福社区", "幸福路12号");
+    zhang.sync();
+    li.sync();
+
+    let mut edited = li.household(h.id.0);
+    edited.notes = "老人独居，需每月回访".into();
+    li.store.save(&edited).unwrap();
+    li.sync();
+    zhang.store.delete::<Household>(h.id.0).unwrap();
+    let report = zhang.sync();
+    assert_eq!(report.conflicts, 1, "{report:?}");
+    let kept = station_fields(&station, h.id.0).unwrap();
+    assert_eq!(kept["deleted"], false, "not deleted until staff decide");
+    assert_eq!(kept["notes"], "老人独居，需每月回访");
+    let id: i64 = station
+        .db()
+        .query_row(
+            "SELECT id FROM conflicts WHERE status = 'open' AND field = 'deleted'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    li.sync();
+    assert!(!li.household(h.id.0).deleted);
+
+    // Staff decide to delete after all: every laptop follows.
+    let (status, body) = station.post(
+        &format!("conflicts/{id}/resolve"),
+        &serde_json::json!({"staff": "李所长", "value": true}),
+    );
+    assert_eq!(status, 200, "{body}");
+    zhang.sync();
+    li.sync();
+    assert!(li.household(h.id.0).deleted);
+    assert!(zhang.household(h.id.0).deleted);
+}
