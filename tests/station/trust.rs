@@ -402,3 +402,160 @@ fn a_delete_made_before_another_officers_edit_is_a_conflict_and_the_edit_stays()
     assert!(li.household(h.id.0).deleted);
     assert!(zhang.household(h.id.0).deleted);
 }
+
+#[test]
+fn a_laptop_whose_clock_runs_two_days_fast_does_not_win_over_later_edits_or_staff() {
+    let station = Station::start();
+    let mut fast = Device::new(&station, "张警官", "幸福社区");
+    let mut li = Device::new(&station, "李警官", "幸福社区");
+    let h = new_household(&mut li, "幸福社区", "幸福路1号");
+    li.sync();
+    fast.sync();
+
+    // The fast laptop edits the phone with a clock 48 hours ahead ...
+    let mut stale = fast.household(h.id.0);
+    stale.contact_phone = "13000000001".into();
+    fast.store.save(&stale).unwrap();
+    let mut change = last_change(&fast);
+    change.hlc.ms += 48 * 3600 * 1000;
+    let answer = raw_push(
+        &station,
+        &fast,
+        &PushRequest {
+            device_id: fast.store.device().unwrap().device_id,
+            changes: vec![change],
+        },
+    );
+    assert!(
+        answer.clock_ahead_ms.unwrap() > 47 * 3600 * 1000,
+        "{answer:?}"
+    );
+    let trail = {
+        let (_, body) = station.get("audit?action=clock_ahead");
+        body
+    };
+    assert!(trail.contains("clock_ahead"), "{trail}");
+    // ... and then an officer with a correct clock, who had not seen it, edits it later: the later
+    // edit is the one applied for now, with the conflict queued.
+    let mut later = li.household(h.id.0);
+    later.contact_phone = "13900000002".into();
+    li.store.save(&later).unwrap();
+    assert_eq!(li.sync().conflicts, 1);
+    assert_eq!(
+        station_fields(&station, h.id.0).unwrap()["contact_phone"],
+        "13900000002"
+    );
+
+    // Staff settle it; the fast laptop's next concurrent edit does not override the decision.
+    let id: i64 = station
+        .db()
+        .query_row("SELECT id FROM conflicts WHERE status = 'open'", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    let (status, body) = station.post(
+        &format!("conflicts/{id}/resolve"),
+        &serde_json::json!({"staff": "李所长", "value": "13800000003"}),
+    );
+    assert_eq!(status, 200, "{body}");
+    let mut again = fast.household(h.id.0);
+    again.contact_phone = "13000000004".into();
+    fast.store.save(&again).unwrap();
+    fast.sync();
+    assert_eq!(
+        station_fields(&station, h.id.0).unwrap()["contact_phone"],
+        "13800000003",
+        "the staff decision stands"
+    );
+}
+
+#[test]
+fn a_laptop_observes_the_stations_clock_on_every_sync() {
+    let station = Station::start();
+    let mut zhang = Device::new(&station, "张警官", "幸福社区");
+    // A laptop whose clock state was left far behind (a dead battery) ...
+    zhang
+        .store
+        .conn()
+        .execute("UPDATE device SET hlc_ms = 1000, hlc_counter = 0", [])
+        .unwrap();
+    let report = zhang.sync();
+    assert_eq!(
+        report.clock_skew_ms, None,
+        "the laptop's own clock is right"
+    );
+    let hlc: i64 = zhang
+        .store
+        .conn()
+        .query_row("SELECT hlc_ms FROM device", [], |r| r.get(0))
+        .unwrap();
+    assert!(
+        hlc > chrono::Utc::now().timestamp_millis() - 60_000,
+        "its hybrid clock has caught up with the station's"
+    );
+}
+
+#[test]
+fn a_confidential_reporter_leaks_through_no_conflict_and_no_audit_line() {
+    let station = Station::start();
+    let chief_password = "chief-password-1";
+    station.create_account("chief", "王所长", &["chief"], &[], chief_password);
+    let chief = station.sign_in("chief", chief_password);
+    let mut zhang = Device::new(&station, "张警官", "幸福社区");
+    let mut li = Device::new(&station, "李警官", "幸福社区");
+    let h = new_household(&mut zhang, "幸福社区", "幸福路1号");
+    let mut concern = Concern::new(h.id, ConcernCategory::CrimeLead, "楼下有人深夜聚赌");
+    concern.reporter_name = "举报人甲".into();
+    concern.confidential = true;
+    zhang.store.save(&concern).unwrap();
+    zhang.sync();
+    li.sync();
+
+    // Li deletes the concern; Zhang, offline, corrects its reporter: an edit of a deleted record.
+    li.store.delete::<Concern>(concern.id.0).unwrap();
+    li.sync();
+    let mut own: Concern = zhang.store.get(concern.id.0).unwrap();
+    own.reporter_name = "举报人乙".into();
+    zhang.store.save(&own).unwrap();
+    assert_eq!(zhang.sync().conflicts, 1);
+
+    let (status, body) = station.get("conflicts");
+    assert_eq!(status, 200);
+    assert!(
+        !body.contains("举报人乙"),
+        "staff do not see the reporter: {body}"
+    );
+    assert!(body.contains("（保密）"), "{body}");
+    let id: i64 = station
+        .db()
+        .query_row("SELECT id FROM conflicts WHERE field = '*'", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    let (status, _) = station.post(
+        &format!("conflicts/{id}/resolve"),
+        &serde_json::json!({"value": true}),
+    );
+    assert_eq!(status, 403, "only the chief settles it");
+    let (_, queue) = station.request("GET", "conflicts", &chief, None);
+    assert!(queue.contains("举报人乙"), "the chief sees it: {queue}");
+    let restore: serde_json::Value =
+        serde_json::from_str::<serde_json::Value>(&queue).unwrap()[0]["incoming_value"].clone();
+    let (status, body) = station.request(
+        "POST",
+        &format!("conflicts/{id}/resolve"),
+        &chief,
+        Some(&serde_json::json!({ "value": restore })),
+    );
+    assert_eq!(status, 200, "{body}");
+
+    // The administrator's audit trail and its CSV carry no reporter.
+    let (status, trail) = station.request("GET", "audit", &station.admin_token, None);
+    assert_eq!(status, 200);
+    let (status, csv) = station.request_bytes("GET", "audit/export", &station.admin_token, None);
+    assert_eq!(status, 200);
+    let csv = String::from_utf8(csv).unwrap();
+    for text in [&trail, &csv] {
+        assert!(!text.contains("举报人"), "{text}");
+    }
+}

@@ -84,6 +84,13 @@ pub struct PushResponse {
     /// renumbers its changes from there to follow `station_seq` and sends them again.
     #[serde(default)]
     pub sequence_reused: Option<SequenceReuse>,
+    /// The batch's clocks ran this many milliseconds ahead of the station's (only when more than a
+    /// few minutes): the laptop tells the officer its clock is wrong.
+    #[serde(default)]
+    pub clock_ahead_ms: Option<i64>,
+    /// The station's clock when it answered, for the laptop's hybrid clock to observe.
+    #[serde(default)]
+    pub station_time_ms: i64,
 }
 
 /// A change the station refused (see `doorstep_station::scope` for the rules); defined in the
@@ -112,6 +119,9 @@ pub struct PullResponse {
     /// progress bar (versions of other beats count too, so it is an estimate).
     #[serde(default)]
     pub head: i64,
+    /// The station's clock when it answered, for the laptop's hybrid clock to observe.
+    #[serde(default)]
+    pub station_time_ms: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]

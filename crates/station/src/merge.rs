@@ -15,6 +15,9 @@ use doorstep_core::model::{EntitySpec, FieldKind};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
+/// The device staff decisions are recorded as.
+pub const STAFF: DeviceId = DeviceId(uuid::Uuid::nil());
+
 /// Who last set a field at the station.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FieldState {
@@ -117,8 +120,11 @@ pub fn decide(
                 Some(f) if spec.field_kind(name) == Some(FieldKind::Set) => {
                     FieldOutcome::Union(union(&f.value, value))
                 }
+                // A staff decision stands until staff decide again; otherwise the later clock
+                // (then the device id) is applied for now.
                 Some(f) => FieldOutcome::Conflict {
-                    incoming_wins: (incoming.hlc, incoming.device) > (f.hlc, f.device),
+                    incoming_wins: f.device != STAFF
+                        && (incoming.hlc, incoming.device) > (f.hlc, f.device),
                 },
             };
             (name.clone(), outcome)
@@ -271,6 +277,31 @@ mod tests {
                 Decision::Update(vec![(
                     "tags".into(),
                     FieldOutcome::Union(json!(["elderly_alone", "low_income"])),
+                )]),
+            ),
+            (
+                "a staff decision stays applied against a concurrent later edit",
+                Some(RecordState {
+                    fields: BTreeMap::from([(
+                        "contact_phone".into(),
+                        FieldState {
+                            value: json!("13800138001"),
+                            version: 5,
+                            device: STAFF,
+                            hlc: hlc(500),
+                        },
+                    )]),
+                    ..station()
+                }),
+                3,
+                1,
+                9_000,
+                json!({"contact_phone": "139"}),
+                Decision::Update(vec![(
+                    "contact_phone".into(),
+                    FieldOutcome::Conflict {
+                        incoming_wins: false,
+                    },
                 )]),
             ),
             (

@@ -59,6 +59,10 @@ pub struct SyncReport {
     pub refused: u32,
     /// Unsent changes moved past numbers the station already held (a restored laptop).
     pub renumbered: u32,
+    /// This laptop's clock is this many milliseconds off the station's (only when it is off by more
+    /// than a few minutes): the officer is told to set it right.
+    #[ts(type = "number | null")]
+    pub clock_skew_ms: Option<i64>,
     pub pulled: u32,
     #[ts(type = "number")]
     pub cursor: i64,
@@ -337,6 +341,10 @@ pub fn sync(
             )));
         }
         store.record_push(answer.acked_seq, &answer.refused)?;
+        note_clock(store, &mut report, answer.station_time_ms)?;
+        if let Some(ahead) = answer.clock_ahead_ms {
+            report.clock_skew_ms = Some(ahead);
+        }
         report.pushed += sent;
         report.acked_seq = answer.acked_seq;
         report.conflicts += answer.conflicts;
@@ -359,6 +367,7 @@ pub fn sync(
             ],
         )?;
         store.apply_pulled(&page.records, page.cursor)?;
+        note_clock(store, &mut report, page.station_time_ms)?;
         report.pulled += page.records.len() as u32;
         report.cursor = page.cursor;
         progress(Progress::Pulled {
@@ -371,6 +380,22 @@ pub fn sync(
     }
     store.record_ack(report.acked_seq)?;
     Ok(report)
+}
+
+/// How far off the station's clock this laptop's may be before the officer is told.
+const CLOCK_TOLERANCE_MS: i64 = 5 * 60 * 1000;
+
+/// Observes the station's clock; a laptop clock off by more than the tolerance is reported.
+fn note_clock(
+    store: &mut Store,
+    report: &mut SyncReport,
+    station_ms: i64,
+) -> Result<(), SyncError> {
+    let skew = store.observe_station_clock(station_ms)?;
+    if skew.abs() > CLOCK_TOLERANCE_MS {
+        report.clock_skew_ms = Some(skew);
+    }
+    Ok(())
 }
 
 fn is_bad_certificate(e: &std::io::Error) -> bool {

@@ -15,4 +15,9 @@ refused: number,
 /**
  * Unsent changes moved past numbers the station already held (a restored laptop).
  */
-renumbered: number, pulled: number, cursor: number, };
+renumbered: number, 
+/**
+ * This laptop's clock is this many milliseconds off the station's (only when it is off by more
+ * than a few minutes): the officer is told to set it right.
+ */
+clock_skew_ms: number | null, pulled: number, cursor: number, };

@@ -22,7 +22,7 @@ vi.mock("../api", async (original) => ({ ...(await original<typeof import("../ap
 import { SyncBar } from "./SyncBar";
 
 const status = { unsent: 30, last_sync_at: null };
-const report: SyncReport = { pushed: 30, acked_seq: 30, conflicts: 0, refused: 0, renumbered: 0, pulled: 200, cursor: 200 };
+const report: SyncReport = { pushed: 30, acked_seq: 30, conflicts: 0, refused: 0, renumbered: 0, clock_skew_ms: null, pulled: 200, cursor: 200 };
 
 beforeEach(() => vi.clearAllMocks());
 afterEach(cleanup);
@@ -55,4 +55,11 @@ it("says calmly that the station is unreachable and leaves no bar behind", async
   expect(screen.queryByTestId("sync-progress")).toBeNull();
   expect(screen.getByRole("status").textContent).toMatch(/连不上|无法连接/);
   expect(screen.getByTestId("sync-state").textContent).toContain("离线");
+});
+
+it("tells the officer when the laptop's clock is wrong", async () => {
+  api.syncNow.mockResolvedValue({ ...report, clock_skew_ms: 48 * 3600 * 1000 });
+  render(<SyncBar status={status as never} onSynced={() => {}} />);
+  await act(async () => fireEvent.click(screen.getByTestId("sync-now")));
+  expect(screen.getByRole("status").textContent).toContain("本机时钟比派出所快 2880 分钟");
 });

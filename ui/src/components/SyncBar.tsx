@@ -42,7 +42,10 @@ export function SyncBar({ status, onSynced }: { status: SyncStatus | null; onSyn
     api.syncNow().then(
       (r) => {
         setOnline(true);
-        setMessage(r.refused ? `${t("sync.done", { ...r })} ${t("sync.refused", { count: r.refused })}` : t("sync.done", { ...r }));
+        const notes = [t("sync.done", { ...r })];
+        if (r.refused) notes.push(t("sync.refused", { count: r.refused }));
+        if (r.clock_skew_ms !== null) notes.push(t(r.clock_skew_ms > 0 ? "sync.clockAhead" : "sync.clockBehind", { minutes: Math.round(Math.abs(r.clock_skew_ms) / 60000) }));
+        setMessage(notes.join(" "));
         onSynced();
       },
       (e) => {

@@ -9,6 +9,7 @@
 use super::Store;
 use super::records::{insert_row, update_derived, update_row};
 use crate::error::{Error, Result};
+use crate::hlc::Hlc;
 use crate::model::{EntityKind, check_fields, spec_of};
 use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
@@ -97,6 +98,40 @@ impl Store {
             )
             .optional()?
             .unwrap_or(0))
+    }
+
+    /// Takes the station's clock into this device's hybrid clock (so that its next changes are
+    /// ordered after what the station has seen), and answers how far this laptop's wall clock is
+    /// from the station's, in milliseconds (positive: the laptop runs ahead).
+    pub fn observe_station_clock(&mut self, station_ms: i64) -> Result<i64> {
+        let now = chrono::Utc::now().timestamp_millis();
+        if station_ms <= 0 {
+            return Ok(0);
+        }
+        let tx = self.conn.transaction()?;
+        let last: Hlc = tx.query_row(
+            "SELECT hlc_ms, hlc_counter FROM device WHERE singleton = 1",
+            [],
+            |r| {
+                Ok(Hlc {
+                    ms: r.get(0)?,
+                    counter: r.get(1)?,
+                })
+            },
+        )?;
+        let next = last.observe(
+            Hlc {
+                ms: station_ms,
+                counter: 0,
+            },
+            now,
+        );
+        tx.execute(
+            "UPDATE device SET hlc_ms = ?1, hlc_counter = ?2 WHERE singleton = 1",
+            params![next.ms, next.counter],
+        )?;
+        tx.commit()?;
+        Ok(now - station_ms)
     }
 
     /// Starts the download over (a new enrolment): the next pull asks for everything.

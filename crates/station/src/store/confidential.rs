@@ -26,6 +26,23 @@ pub fn visible_fields(alias: &str, viewer_param: &str) -> String {
     )
 }
 
+/// Hides what a conflict's value says of a reporter: a whole edit (an object) keeps its other
+/// fields with the reporter's withheld; a value of a reporter field goes entirely.
+fn withhold(value: &mut Value) {
+    match value {
+        Value::Object(fields) => {
+            for key in REPORTER_FIELDS {
+                if fields.contains_key(key) {
+                    fields.insert(key.into(), Value::String(WITHHELD.into()));
+                }
+            }
+        }
+        // Whether a concern is confidential says nothing of who reported it.
+        Value::Bool(_) => {}
+        other => *other = Value::String(WITHHELD.into()),
+    }
+}
+
 /// The viewer parameter for [`visible_fields`].
 pub fn viewer_key(viewer: &Principal) -> String {
     if viewer.sees_confidential_reporters() {
@@ -121,13 +138,18 @@ impl StationStore {
         })
     }
 
-    /// Whether a conflict is about the reporter of a confidential concern.
+    /// Whether a conflict can reveal the reporter of a confidential concern: a conflict on its
+    /// reporter fields or on its confidentiality, or a whole-record conflict (an edit of the deleted
+    /// concern, field `*`) — of a concern confidential at the station or made so by the edit.
     pub fn conflict_is_confidential(&self, conflict_id: i64) -> Result<bool> {
         Ok(self
             .conn
             .query_row(
-                "SELECT k.entity = 'concern' AND k.field IN ('reporter_id', 'reporter_name')
-                        AND coalesce(json_extract(r.fields, '$.confidential'), 0) = 1
+                "SELECT k.entity = 'concern'
+                        AND k.field IN ('reporter_id', 'reporter_name', 'confidential', '*')
+                        AND (coalesce(json_extract(r.fields, '$.confidential'), 0) = 1
+                             OR json_extract(k.incoming_value, '$.confidential') = 1
+                             OR (k.field = 'confidential' AND k.station_value = 'true'))
                  FROM conflicts k LEFT JOIN records r ON r.entity = k.entity AND r.id = k.entity_id
                  WHERE k.id = ?1",
                 params![conflict_id],
@@ -153,7 +175,7 @@ impl StationStore {
                     &mut c.station_value,
                     &mut c.incoming_value,
                 ] {
-                    *value = Value::String(WITHHELD.into());
+                    withhold(value);
                 }
                 "reporter withheld (merge queue)"
             };

@@ -191,6 +191,23 @@ impl StationStore {
                 response.stored += 1;
             }
         }
+        let now_ms = chrono::Utc::now().timestamp_millis();
+        let ahead = changes.iter().map(|c| c.hlc.ms - now_ms).max().unwrap_or(0);
+        if ahead > MAX_CLOCK_AHEAD_MS {
+            response.clock_ahead_ms = Some(ahead);
+            audit(
+                &tx,
+                &batch.username,
+                Some(device_id),
+                "clock_ahead",
+                "",
+                AuditOutcome::Refused,
+                &format!(
+                    "the laptop's clock runs {} minutes ahead of the station's; its timestamps count as the time they arrived",
+                    ahead / 60_000
+                ),
+            )?;
+        }
         // Decide, in the device's own order, every held change whose predecessors are all here now.
         // After a reused sequence the device's old numbering has ended: the changes missing below
         // the held ones will never come, so those are decided over the gaps.
@@ -239,6 +256,7 @@ impl StationStore {
         )?;
         tx.commit()?;
         response.acked_seq = acked;
+        response.station_time_ms = chrono::Utc::now().timestamp_millis();
         Ok(response)
     }
 }
@@ -338,7 +356,26 @@ fn arrived(c: &Change) -> Arrived<'_> {
         entity_id: c.entity_id.hyphenated().to_string(),
         fields: Cow::Borrowed(&c.fields),
         base_version: c.base_version,
-        hlc: c.hlc,
+        hlc: believable(c.hlc),
+    }
+}
+
+/// How far ahead of the station's clock a laptop's clock may run before its timestamps are not
+/// believed.
+pub const MAX_CLOCK_AHEAD_MS: i64 = 5 * 60 * 1000;
+
+/// A change's clock as the station orders it by: a timestamp from the future (a laptop whose clock
+/// runs fast) counts as made now, so that its stale edits never win provisionally over later ones
+/// from laptops with correct clocks. The change itself keeps the timestamp it was sent with.
+fn believable(hlc: Hlc) -> Hlc {
+    let now = chrono::Utc::now().timestamp_millis();
+    if hlc.ms > now + MAX_CLOCK_AHEAD_MS {
+        Hlc {
+            ms: now,
+            counter: hlc.counter,
+        }
+    } else {
+        hlc
     }
 }
 

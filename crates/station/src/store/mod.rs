@@ -215,6 +215,7 @@ impl StationStore {
             cursor,
             more,
             head,
+            station_time_ms: chrono::Utc::now().timestamp_millis(),
         })
     }
 
@@ -535,7 +536,7 @@ fn beat_of(
 }
 
 /// Decisions made at the station itself (staff) are recorded as this device.
-const STATION_DEVICE: DeviceId = DeviceId(uuid::Uuid::nil());
+const STATION_DEVICE: DeviceId = crate::merge::STAFF;
 
 fn station_clock() -> Hlc {
     Hlc {
