@@ -8,6 +8,7 @@
 //! - `overview`: the station's per-beat figures against a hand-worked fixture.
 //! - `summary`: the monthly work summary and its PDF, XLSX and CSV.
 //! - `security`: revoked and wiped laptops, beats, confidential reporters, enrolment, certificates.
+//! - `scopes`: a beat given or taken away, a household moved to another beat.
 //! - `trust`: what a laptop may write, refusals, restored and re-enrolled laptops, deletes.
 //! - `fuzz_api`: the OpenAPI document fuzzed with schemathesis: no 5xx.
 //! - `web_queue`: the staff merge queue in headless Chromium.
@@ -20,6 +21,7 @@ mod duplicates;
 mod fuzz_api;
 mod merging;
 mod overview;
+mod scopes;
 mod security;
 mod summary;
 mod support;

@@ -198,6 +198,23 @@ impl Station {
             .to_string()
     }
 
+    /// The administrator gives an account exactly these beats.
+    pub fn set_beats(&self, username: &str, beats: &[&str]) {
+        let (_, body) = self.request("GET", "accounts", &self.admin_token, None);
+        let accounts: Vec<serde_json::Value> = serde_json::from_str(&body).unwrap();
+        let account = accounts
+            .iter()
+            .find(|a| a["username"] == username)
+            .expect("the account");
+        let (status, body) = self.request(
+            "POST",
+            &format!("accounts/{}", account["id"].as_str().unwrap()),
+            &self.admin_token,
+            Some(&serde_json::json!({ "beats": beats })),
+        );
+        assert_eq!(status, 200, "{body}");
+    }
+
     /// A request to the station's API with a bearer token (none if empty): (status, body).
     pub fn request(
         &self,

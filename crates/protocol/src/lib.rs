@@ -108,9 +108,23 @@ pub struct SequenceReuse {
 /// A record as the station holds it now (defined in the core, which applies it).
 pub use doorstep_core::store::remote::RemoteRecord as RecordSnapshot;
 
+/// A record that left the pulled scope (defined in the core, which applies it).
+pub use doorstep_core::store::scopes::Removal;
+
+/// What a laptop's account works on now, each a scope with a cursor of its own: its beats, and the
+/// tasks assigned to it in other beats (pull with `scope=beat:NAME` or `scope=tasks`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Scopes {
+    pub beats: Vec<String>,
+    pub officer_name: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PullResponse {
     pub records: Vec<RecordSnapshot>,
+    /// Records that left the scope since the cursor.
+    #[serde(default)]
+    pub removed: Vec<Removal>,
     /// The cursor to ask from next time (the highest version in `records`, or the request's).
     pub cursor: i64,
     /// More records wait beyond this page.

@@ -6,7 +6,7 @@
 use crate::auth::{Caller, ClientAddr, require};
 use crate::store::{
     Account, AccountUpdate, AuditEntry, AuditFilter, ConcernView, EnrollmentCode, NewAccount,
-    Principal, Role, verify_password,
+    Principal, PullScope, Role, verify_password,
 };
 use crate::store::{StationError, StationStore};
 use axum::extract::rejection::{JsonRejection, QueryRejection};
@@ -18,7 +18,7 @@ use axum::{Json, Router};
 use doorstep_core::ids::DeviceId;
 use doorstep_protocol::{
     ApiErrorBody, EnrollRequest, EnrollResponse, Health, PullResponse, PushRequest, PushResponse,
-    limits, refusals,
+    Scopes, limits, refusals,
 };
 use serde::Deserialize;
 use std::sync::{Arc, Mutex};
@@ -197,11 +197,11 @@ async fn require_beat(
 #[openapi(
     info(title = "Doorstep station API", description = "Sync between officers' laptops and their station, and the staff merge queue."),
     paths(health, enroll, sign_in, session_info, sign_out, accounts, create_account, update_account, enrollment_code,
-          revoke, audit, audit_export, concern, devices, push, pull, conflicts, resolve, duplicates, merge, undo, tasks, assign, overview,
+          revoke, audit, audit_export, concern, devices, push, pull, scopes, conflicts, resolve, duplicates, merge, undo, tasks, assign, overview,
           worklist, summary, summary_export, export),
     components(schemas(ApiErrorBody, EnrollRequest, EnrollResponse, SignIn, SessionInfo, Revocation, Account, NewAccount,
                        AccountUpdate, EnrollmentCode, AuditEntry, ConcernView, Principal, Role, crate::report::Lang,
-                       crate::store::Worklist, Health, PullResponse, PushRequest, PushResponse, Resolution, MergeDecision,
+                       crate::store::Worklist, Health, PullResponse, Scopes, PushRequest, PushResponse, Resolution, MergeDecision,
                        Assignment)),
     modifiers(&BearerAuth),
     security(("session" = []))
@@ -276,7 +276,10 @@ struct PullQuery {
     cursor: i64,
     #[serde(default = "default_pull_limit")]
     limit: u32,
-    /// Only this one of the officer's beats.
+    /// `beat:NAME` (one of the account's beats) or `tasks` (tasks assigned to the account in other
+    /// beats); without it, all of them from one cursor.
+    scope: Option<String>,
+    /// Only this one of the officer's beats (the same as `scope=beat:NAME`).
     beat: Option<String>,
 }
 
@@ -284,7 +287,8 @@ fn default_pull_limit() -> u32 {
     500
 }
 
-/// Records of the device's beats above its cursor, oldest version first (at most 2,000 a page).
+/// Records of one of the device's scopes above its cursor, oldest version first (at most 2,000 a
+/// page), with the records that left the scope since.
 #[utoipa::path(get, path = "/api/v1/pull", params(PullQuery),
     responses((status = 200, body = PullResponse), (status = 400, body = ApiErrorBody), (status = 401, body = ApiErrorBody),
               (status = 403, body = ApiErrorBody)))]
@@ -296,7 +300,12 @@ async fn pull(
     let Query(q) = query?;
     let own = caller.device_id == Some(q.device_id);
     require(&state, &caller, own, "pull", &q.device_id.to_string()).await?;
-    if let Some(beat) = &q.beat {
+    let scope = match (&q.beat, &q.scope) {
+        (Some(beat), _) => PullScope::Beat(beat.clone()),
+        (None, scope) => PullScope::parse(scope.as_deref())
+            .ok_or(ApiError::BadRequest("scope is beat:NAME or tasks".into()))?,
+    };
+    if let PullScope::Beat(beat) = &scope {
         require(
             &state,
             &caller,
@@ -308,10 +317,25 @@ async fn pull(
     }
     Ok(Json(
         with_store(&state, move |s| {
-            s.pull(q.device_id, q.cursor, q.limit, q.beat.as_deref(), &caller)
+            s.pull(q.device_id, q.cursor, q.limit, &scope, &caller)
         })
         .await?,
     ))
+}
+
+/// What the device's account works on now: its beats (each a scope to pull) and its name.
+#[utoipa::path(get, path = "/api/v1/scopes",
+    responses((status = 200, body = Scopes), (status = 401, body = ApiErrorBody), (status = 403, body = ApiErrorBody)))]
+async fn scopes(Caller(caller): Caller) -> Result<Json<Scopes>, ApiError> {
+    if caller.device_id.is_none() {
+        return Err(ApiError::Forbidden(
+            "scopes are for enrolled laptops".into(),
+        ));
+    }
+    Ok(Json(Scopes {
+        beats: caller.beats,
+        officer_name: caller.display_name,
+    }))
 }
 
 /// The open conflicts of the merge queue.
@@ -1044,6 +1068,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/concerns/{id}", get(concern))
         .route("/api/v1/push", post(push))
         .route("/api/v1/pull", get(pull))
+        .route("/api/v1/scopes", get(scopes))
         .route("/api/v1/conflicts", get(conflicts))
         .route("/api/v1/conflicts/{id}/resolve", post(resolve))
         .route("/api/v1/duplicates", get(duplicates))

@@ -4,8 +4,11 @@
 //! row in a table test; the store works out the facts and records the refusal.
 //!
 //! The rules:
-//! - the record's beat before and after the change is one of the account's beats, or the record is
-//!   a task assigned to the account (before and after: handing a task on is for staff);
+//! - the record's beat before the change is one of the account's beats, or the record is a task
+//!   assigned to the account — or was in one of its beats when the laptop made the edit (a household
+//!   moved away while the officer edited it offline: the edit still counts);
+//! - a change that moves the record (a household's beat, a record's household, a task's assignee)
+//!   leaves it in the account's scope too (handing a task of another beat on is for staff);
 //! - on a concern that is confidential at the station, `confidential` and the reporter fields are
 //!   changed only by the account that recorded it or the chief;
 //! - the base version is not above the station's version of the record (a device only ever learns
@@ -83,13 +86,18 @@ pub struct Facts {
 }
 
 /// The record as the station holds it, for an edit.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Before {
     pub version: i64,
     pub facts: Facts,
     /// The account that recorded it (the creating laptop's account).
     pub recorder: Option<String>,
+    /// Beats the record left, each with the version at which it left.
+    pub left: Vec<(String, i64)>,
 }
+
+/// The fields whose change moves a record to another scope.
+pub const MOVING_FIELDS: [&str; 3] = ["beat", "household_id", "assignee"];
 
 /// The fields of a confidential concern that only its recorder and the chief change.
 pub const GUARDED_FIELDS: [&str; 3] = ["confidential", "reporter_id", "reporter_name"];
@@ -137,10 +145,15 @@ pub fn check(
             ),
         ));
     }
-    if !in_scope(writer, entity, &before.facts) {
+    let held_when_edited = before
+        .left
+        .iter()
+        .any(|(beat, left_at)| *left_at > base_version && writer.beats.contains(beat));
+    if !in_scope(writer, entity, &before.facts) && !held_when_edited {
         return Err(outside(&before.facts.beat));
     }
-    if !in_scope(writer, entity, after) {
+    let moves = fields.iter().any(|f| MOVING_FIELDS.contains(f));
+    if moves && !in_scope(writer, entity, after) {
         return Err(outside(&after.beat));
     }
     let may_unmask = writer.chief || before.recorder.as_deref() == Some(writer.account_id);
@@ -180,6 +193,7 @@ mod tests {
             version: 7,
             facts: facts(beat),
             recorder: Some("zhang".into()),
+            left: Vec::new(),
         }
     }
 

@@ -7,8 +7,10 @@
 
 use doorstep_core::Store;
 use doorstep_core::store::remote::StationLink;
+use doorstep_core::store::scopes::{TASKS_SCOPE, beat_scope};
 use doorstep_protocol::{
-    ApiErrorBody, EnrollRequest, EnrollResponse, PullResponse, PushRequest, PushResponse, refusals,
+    ApiErrorBody, EnrollRequest, EnrollResponse, PullResponse, PushRequest, PushResponse, Scopes,
+    refusals,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -59,6 +61,11 @@ pub struct SyncReport {
     pub refused: u32,
     /// Unsent changes moved past numbers the station already held (a restored laptop).
     pub renumbered: u32,
+    /// Records taken off this laptop: no longer in the officer's beats (a beat taken away, a
+    /// household moved elsewhere).
+    pub left_scope: u32,
+    /// Records no longer in the officer's beats, kept until their unsent edits reach the station.
+    pub kept_out_of_scope: u32,
     /// This laptop's clock is this many milliseconds off the station's (only when it is off by more
     /// than a few minutes): the officer is told to set it right.
     #[ts(type = "number | null")]
@@ -274,6 +281,7 @@ pub fn enroll(store: &mut Store, url: &str, code: &str) -> Result<Enrolment, Syn
     store.init_device(&answer.officer_name, &answer.beats)?;
     // Whatever this laptop pulled before came from another enrolment: download afresh.
     store.reset_pull_cursor()?;
+    store.reset_scope_cursors()?;
     link.device_credential = answer.device_credential;
     store.set_station(&link)?;
     Ok(Enrolment {
@@ -355,27 +363,42 @@ pub fn sync(
         });
     }
 
-    report.cursor = store.pull_cursor()?;
-    let start = report.cursor;
-    loop {
-        let page: PullResponse = client.get(
-            "pull",
-            &[
-                ("device_id", device_id.to_string()),
-                ("cursor", report.cursor.to_string()),
-                ("limit", PULL_PAGE.to_string()),
-            ],
-        )?;
-        store.apply_pulled(&page.records, page.cursor)?;
-        note_clock(store, &mut report, page.station_time_ms)?;
-        report.pulled += page.records.len() as u32;
-        report.cursor = page.cursor;
-        progress(Progress::Pulled {
-            received: report.pulled,
-            percent: percent(page.cursor - start, page.head - start, page.more),
-        });
-        if !page.more {
-            break;
+    // What the officer works on now, as the station's account says: beats given or taken away
+    // since the last sync take effect here (Today follows).
+    let scopes: Scopes = client.get("scopes", &[])?;
+    let departed = store.adopt_scopes(&scopes.officer_name, &scopes.beats)?;
+    report.left_scope += departed.removed;
+    report.kept_out_of_scope += departed.kept;
+    let mut names: Vec<String> = scopes.beats.iter().map(|b| beat_scope(b)).collect();
+    names.push(TASKS_SCOPE.to_string());
+    for scope in names {
+        let start = store.scope_cursor(&scope)?;
+        let mut cursor = start;
+        loop {
+            let page: PullResponse = client.get(
+                "pull",
+                &[
+                    ("device_id", device_id.to_string()),
+                    ("scope", scope.clone()),
+                    ("cursor", cursor.to_string()),
+                    ("limit", PULL_PAGE.to_string()),
+                ],
+            )?;
+            let departed =
+                store.apply_scope_page(&scope, &page.records, &page.removed, page.cursor)?;
+            note_clock(store, &mut report, page.station_time_ms)?;
+            report.left_scope += departed.removed;
+            report.kept_out_of_scope += departed.kept;
+            report.pulled += page.records.len() as u32;
+            cursor = page.cursor;
+            report.cursor = report.cursor.max(cursor);
+            progress(Progress::Pulled {
+                received: report.pulled,
+                percent: percent(page.cursor - start, page.head - start, page.more),
+            });
+            if !page.more {
+                break;
+            }
         }
     }
     store.record_ack(report.acked_seq)?;

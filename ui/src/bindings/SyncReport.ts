@@ -17,6 +17,15 @@ refused: number,
  */
 renumbered: number, 
 /**
+ * Records taken off this laptop: no longer in the officer's beats (a beat taken away, a
+ * household moved elsewhere).
+ */
+left_scope: number, 
+/**
+ * Records no longer in the officer's beats, kept until their unsent edits reach the station.
+ */
+kept_out_of_scope: number, 
+/**
  * This laptop's clock is this many milliseconds off the station's (only when it is off by more
  * than a few minutes): the officer is told to set it right.
  */

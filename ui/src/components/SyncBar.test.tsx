@@ -22,7 +22,7 @@ vi.mock("../api", async (original) => ({ ...(await original<typeof import("../ap
 import { SyncBar } from "./SyncBar";
 
 const status = { unsent: 30, last_sync_at: null };
-const report: SyncReport = { pushed: 30, acked_seq: 30, conflicts: 0, refused: 0, renumbered: 0, clock_skew_ms: null, pulled: 200, cursor: 200 };
+const report: SyncReport = { pushed: 30, acked_seq: 30, conflicts: 0, refused: 0, renumbered: 0, left_scope: 0, kept_out_of_scope: 0, clock_skew_ms: null, pulled: 200, cursor: 200 };
 
 beforeEach(() => vi.clearAllMocks());
 afterEach(cleanup);

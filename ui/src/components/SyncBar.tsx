@@ -44,6 +44,8 @@ export function SyncBar({ status, onSynced }: { status: SyncStatus | null; onSyn
         setOnline(true);
         const notes = [t("sync.done", { ...r })];
         if (r.refused) notes.push(t("sync.refused", { count: r.refused }));
+        if (r.left_scope) notes.push(t("sync.leftScope", { count: r.left_scope }));
+        if (r.kept_out_of_scope) notes.push(t("sync.keptOutOfScope", { count: r.kept_out_of_scope }));
         if (r.clock_skew_ms !== null) notes.push(t(r.clock_skew_ms > 0 ? "sync.clockAhead" : "sync.clockBehind", { minutes: Math.round(Math.abs(r.clock_skew_ms) / 60000) }));
         setMessage(notes.join(" "));
         onSynced();

@@ -32,7 +32,7 @@ const zhCN = {
     discard: "丢弃",
     dismiss: "知道了",
   },
-  sync: { progress: "同步进度", button: "同步", running: "同步中… 已发送 {{sent}} 条，已接收 {{received}} 条", done: "同步完成：发送 {{pushed}} 条，接收 {{pulled}} 条，新冲突 {{conflicts}} 条（由所里处理）", refused: "派出所拒绝了其中 {{count}} 项修改，原因见页面上方。", clockAhead: "本机时钟比派出所快 {{minutes}} 分钟，请校准系统时间（修改记录按派出所收到的时间排序）。", clockBehind: "本机时钟比派出所慢 {{minutes}} 分钟，请校准系统时间。" },
+  sync: { progress: "同步进度", button: "同步", running: "同步中… 已发送 {{sent}} 条，已接收 {{received}} 条", done: "同步完成：发送 {{pushed}} 条，接收 {{pulled}} 条，新冲突 {{conflicts}} 条（由所里处理）", refused: "派出所拒绝了其中 {{count}} 项修改，原因见页面上方。", clockAhead: "本机时钟比派出所快 {{minutes}} 分钟，请校准系统时间（修改记录按派出所收到的时间排序）。", clockBehind: "本机时钟比派出所慢 {{minutes}} 分钟，请校准系统时间。", leftScope: "{{count}} 户（含居民和走访记录）已不在您的责任区，已从本机移除。", keptOutOfScope: "{{count}} 户已移出您的责任区，但本机还有未发送的修改：已保留，发送后移除。" },
   station: { title: "派出所服务器", url: "服务器地址（https://…）", code: "登记码（向管理员索取，一次有效）", enroll: "连接并登记本机", enrolled: "已连接：{{url}}", none: "尚未连接，可先离线工作", done: "已登记为 {{officer}}（责任区：{{beats}}）。服务器证书指纹：{{fingerprint}}，请与管理员核对。" },
   lock: { title: "入户走访 · 已锁定", unlock: "解锁", passphrase: "口令", enter: "请输入本机口令", create: "设置本机口令", createNote: "本机全部数据（包括草稿）将用此口令加密。口令至少 8 个字符；忘记口令将无法打开数据，请牢记。", encryptNote: "本机已有数据尚未加密。设置口令后将立即加密。", confirm: "再输一次口令", mismatch: "两次输入的口令不一致", start: "设置并开始使用", lockNow: "锁定", idle: "无操作多少分钟后自动锁定", change: "修改口令", current: "当前口令", next: "新口令", changed: "口令已修改", working: "正在验证…" },
   common: { save: "保存", cancel: "取消", close: "关闭", yes: "是", no: "否", none: "无", loading: "加载中…", saved: "已保存" },

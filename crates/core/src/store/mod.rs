@@ -13,6 +13,7 @@ pub mod queries;
 pub mod records;
 pub mod refusals;
 pub mod remote;
+pub mod scopes;
 pub mod settings;
 pub mod vault;
 pub mod visit_entry;
@@ -38,6 +39,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!(
             "../../migrations/0004_refusals_and_renumbering.sql"
         )),
+        M::up(include_str!("../../migrations/0005_scopes.sql")),
     ])
 });
 
@@ -187,7 +189,7 @@ impl Store {
     }
 }
 
-fn load_device(conn: &Connection) -> Result<Option<Device>> {
+pub(crate) fn load_device(conn: &Connection) -> Result<Option<Device>> {
     let row = conn
         .query_row(
             "SELECT device_id, officer_id, officer_name, beats FROM device WHERE singleton = 1",

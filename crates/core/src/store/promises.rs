@@ -524,3 +524,76 @@ fn unsent_changes_are_renumbered_past_the_stations_and_sent_ones_never() {
         12
     );
 }
+
+#[test]
+fn a_record_that_leaves_the_officers_beat_with_unsent_edits_stays_until_they_are_sent() {
+    use super::scopes::{Removal, beat_scope};
+    let mut s = store();
+    let h = household(&mut s, "幸福路12号");
+    s.conn()
+        .execute("INSERT INTO residents (id, household_id, name) SELECT ?1, id, '王海燕' FROM households", [
+            uuid::Uuid::now_v7().hyphenated().to_string(),
+        ])
+        .unwrap();
+    s.record_ack(1).unwrap();
+    s.apply_pulled(&[pulled(&h, 3, |_| ())], 3).unwrap();
+    let mut edited: Household = s.get(h.id.0).unwrap();
+    edited.notes = "还没发送".into();
+    s.save(&edited).unwrap();
+
+    let gone = Removal {
+        entity: EntityKind::Household,
+        id: h.id.0,
+        version: 5,
+    };
+    let scope = beat_scope("幸福社区");
+    let outcome = s
+        .apply_scope_page(&scope, &[], std::slice::from_ref(&gone), 5)
+        .unwrap();
+    assert_eq!((outcome.removed, outcome.kept), (0, 1));
+    assert!(
+        s.get::<Household>(h.id.0).is_ok(),
+        "kept: its edit is not sent yet"
+    );
+    assert_eq!(s.scope_cursor(&scope).unwrap(), 5);
+
+    // Sent: the next look at the scopes takes it off, with its resident and search entries.
+    s.record_ack(2).unwrap();
+    let outcome = s.adopt_scopes("张警官", &["幸福社区".into()]).unwrap();
+    assert_eq!((outcome.removed, outcome.kept), (1, 0));
+    assert!(s.get::<Household>(h.id.0).is_err());
+    assert_eq!(count(&s, "SELECT count(*) FROM residents"), 0);
+    assert_eq!(count(&s, "SELECT count(*) FROM household_search"), 0);
+    assert_eq!(count(&s, "SELECT count(*) FROM departed"), 0);
+    // Outside a purge, records still cannot be removed.
+    let h2 = household(&mut s, "幸福路13号");
+    let err = s
+        .conn()
+        .execute("DELETE FROM households WHERE id = ?1", [h2.id])
+        .unwrap_err();
+    assert!(err.to_string().contains("never removed"), "{err}");
+}
+
+#[test]
+fn a_removal_older_than_the_copy_held_from_another_beat_is_ignored() {
+    use super::scopes::Removal;
+    let mut s = store();
+    let h = household(&mut s, "幸福路12号");
+    s.record_ack(1).unwrap();
+    // It arrived in its new beat (version 7) before the old beat said it left (at version 7).
+    s.apply_pulled(&[pulled(&h, 7, |_| ())], 7).unwrap();
+    let outcome = s
+        .apply_scope_page(
+            "beat:和平社区",
+            &[],
+            &[Removal {
+                entity: EntityKind::Household,
+                id: h.id.0,
+                version: 7,
+            }],
+            7,
+        )
+        .unwrap();
+    assert_eq!((outcome.removed, outcome.kept), (0, 0));
+    assert!(s.get::<Household>(h.id.0).is_ok());
+}

@@ -530,11 +530,21 @@ fn decide(tx: &Transaction<'_>, batch: &Batch, mut change: Arrived<'_>) -> Resul
     // May this account make this change? Judged on what the change attempts (the record with all
     // its fields applied), whatever the merge then keeps of it.
     let before = match &current {
-        Some(state) => Some(Before {
-            version: state.version,
-            facts: facts_of(tx, entity, &values)?.unwrap_or_default(),
-            recorder: recorder_of(tx, entity, &entity_id)?,
-        }),
+        Some(state) => {
+            let facts = facts_of(tx, entity, &values)?.unwrap_or_default();
+            // Where the record was before, only asked when it is not in the account's beats now.
+            let left = if batch.beats.contains(&facts.beat) {
+                Vec::new()
+            } else {
+                beats_left(tx, entity, &entity_id)?
+            };
+            Some(Before {
+                version: state.version,
+                facts,
+                recorder: recorder_of(tx, entity, &entity_id)?,
+                left,
+            })
+        }
         None => None,
     };
     let mut attempted = values.clone();
@@ -694,6 +704,14 @@ fn facts_of(
         confidential: entity == EntityKind::Concern
             && values.get("confidential").and_then(Value::as_bool) == Some(true),
     }))
+}
+
+/// The beats a record left, with the version at which it left each.
+fn beats_left(tx: &Transaction<'_>, entity: EntityKind, id: &str) -> Result<Vec<(String, i64)>> {
+    let mut stmt =
+        tx.prepare_cached("SELECT beat, version FROM scope_exits WHERE entity = ?1 AND id = ?2")?;
+    let rows = stmt.query_map(params![entity.as_str(), id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 /// The account whose laptop first sent a record (a concern's recording officer).

@@ -7,7 +7,7 @@ use doorstep_core::hlc::Hlc;
 use doorstep_core::identity;
 use doorstep_core::ids::DeviceId;
 use doorstep_core::model::{EntityKind, check_fields};
-use doorstep_protocol::{PullResponse, RecordSnapshot, limits};
+use doorstep_protocol::RecordSnapshot;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use rusqlite_migration::{M, Migrations};
 use serde_json::{Map, Value};
@@ -20,6 +20,7 @@ mod confidential;
 mod duplicates;
 mod ingest;
 mod overview;
+mod pull;
 mod records_export;
 mod staff;
 mod summary;
@@ -33,6 +34,7 @@ pub use audit::{AuditEntry, AuditFilter, Outcome};
 pub use confidential::{ConcernView, WITHHELD};
 pub use duplicates::Duplicate;
 pub use overview::{BeatOverview, Overview, Worklist, WorklistItem};
+pub use pull::PullScope;
 pub use records_export::{CONFIDENTIAL, Table};
 use staff::record_staff_action;
 pub use staff::{DeviceView, TaskView};
@@ -52,6 +54,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("../../migrations/0008_tallies_from_rust.sql")),
         M::up(include_str!("../../migrations/0009_accounts.sql")),
         M::up(include_str!("../../migrations/0010_refused_changes.sql")),
+        M::up(include_str!("../../migrations/0011_scopes.sql")),
     ])
 });
 
@@ -132,91 +135,6 @@ impl StationStore {
         conn.pragma_update(None, "foreign_keys", "ON")?;
         MIGRATIONS.to_latest(&mut conn)?;
         Ok(StationStore { conn })
-    }
-
-    /// What the device's officer works on, changed since `cursor`, oldest version first: the records
-    /// of their beats, and the tasks assigned to them elsewhere with what those are about.
-    /// A confidential concern's reporter reaches only its recording officer's laptops (and a chief's).
-    pub fn pull(
-        &self,
-        device_id: DeviceId,
-        cursor: i64,
-        limit: u32,
-        beat: Option<&str>,
-        viewer: &Principal,
-    ) -> Result<PullResponse> {
-        let (beats, officer): (String, String) = self
-            .conn
-            .query_row(
-                "SELECT beats, officer_name FROM devices WHERE device_id = ?1",
-                [device_id],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?
-            .ok_or(StationError::UnknownDevice(device_id))?;
-        let beats = match beat {
-            Some(beat) => serde_json::to_string(&[beat])?,
-            None => beats,
-        };
-        let viewer = confidential::viewer_key(viewer);
-        let limit = limit.clamp(1, limits::MAX_PULL);
-        let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT r.entity, r.id, r.version, r.deleted, {}, r.beat IN (SELECT value FROM json_each(?2)) FROM records r
-             WHERE r.version > ?1 AND (r.beat IN (SELECT value FROM json_each(?2))
-                 OR (r.entity = 'task' AND r.id IN (SELECT task_id FROM assigned WHERE assignee = ?4))
-                 OR (r.entity = 'household' AND r.id IN (SELECT household_id FROM assigned WHERE assignee = ?4))
-                 OR (r.entity = 'concern' AND r.id IN (SELECT concern_id FROM assigned WHERE assignee = ?4)))
-             ORDER BY r.version LIMIT ?3",
-            confidential::visible_fields("r", "?5")
-        ))?;
-        let mut rows: Vec<(RecordSnapshot, bool)> = Vec::new();
-        for row in stmt.query_map(params![cursor, beats, limit + 1, officer, viewer], |r| {
-            Ok((record_row(r)?, r.get::<_, bool>(5)?))
-        })? {
-            let (row, in_beat) = row?;
-            rows.push((snapshot(row)?, in_beat));
-        }
-        let more = rows.len() > limit as usize;
-        rows.truncate(limit as usize);
-        let cursor = rows.last().map(|(r, _)| r.version).unwrap_or(cursor);
-        let elsewhere: Vec<String> = rows
-            .iter()
-            .filter(|(r, in_beat)| !in_beat && r.entity == EntityKind::Task)
-            .map(|(r, _)| r.id.hyphenated().to_string())
-            .collect();
-        let records: Vec<RecordSnapshot> = rows.into_iter().map(|(r, _)| r).collect();
-        // A task assigned from another beat arrives with its household and concern, whose versions
-        // may lie below the cursor: they go first, whatever their version (applying twice is harmless).
-        let mut about = self.conn.prepare_cached(&format!(
-            "SELECT r.entity, r.id, r.version, r.deleted, {} FROM assigned a
-             JOIN records r ON (r.entity = 'household' AND r.id = a.household_id)
-                            OR (r.entity = 'concern' AND r.id = a.concern_id)
-             WHERE a.assignee = ?1 AND a.task_id = ?2",
-            confidential::visible_fields("r", "?3")
-        ))?;
-        let mut first: Vec<RecordSnapshot> = Vec::new();
-        for task in elsewhere {
-            for row in about.query_map(params![officer, task, viewer], record_row)? {
-                let record = snapshot(row?)?;
-                if !first.iter().chain(&records).any(|r| r.id == record.id) {
-                    first.push(record);
-                }
-            }
-        }
-        first.extend(records);
-        let head = query_one(
-            &self.conn,
-            "SELECT value FROM meta WHERE key = 'version'",
-            [],
-            |r| r.get(0),
-        )?;
-        Ok(PullResponse {
-            records: first,
-            cursor,
-            more,
-            head,
-            station_time_ms: chrono::Utc::now().timestamp_millis(),
-        })
     }
 
     pub fn open_conflicts(&self) -> Result<Vec<Conflict>> {
@@ -643,6 +561,13 @@ fn write_record<'a>(
 ) -> Result<i64> {
     let c = columns(tx, entity, values)?;
     let old = tallies::before(tx, entity, entity_id)?;
+    let old_beat: Option<String> = query_one(
+        tx,
+        "SELECT beat FROM records WHERE entity = ?1 AND id = ?2",
+        params![entity.as_str(), entity_id],
+        |r| r.get(0),
+    )
+    .optional()?;
     let updated = exec(
         tx,
         "UPDATE records SET version = ?3, deleted = ?4, beat = ?5, fields = ?6, address_norm = ?7, id_key = ?8,
@@ -668,7 +593,58 @@ fn write_record<'a>(
             params![entity.as_str(), entity_id, field, c.version, device, hlc.ms, hlc.counter],
         )?;
     }
+    if let Some(old_beat) = old_beat.filter(|b| b != &c.beat) {
+        left_beat(tx, entity, entity_id, &old_beat, c.version, device, hlc)?;
+    }
     Ok(c.version)
+}
+
+/// A record left `beat` at `version`: the beat's laptops are told on their next pull, and a
+/// household's residents, visits, concerns and tasks follow it to its new beat (each written again
+/// under a new version, so the new beat's laptops receive them and the reports count them there).
+fn left_beat(
+    tx: &Transaction<'_>,
+    entity: EntityKind,
+    id: &str,
+    beat: &str,
+    version: i64,
+    device: DeviceId,
+    hlc: Hlc,
+) -> Result<()> {
+    exec(
+        tx,
+        "INSERT INTO scope_exits (beat, entity, id, version) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (beat, entity, id) DO UPDATE SET version = excluded.version",
+        params![beat, entity.as_str(), id, version],
+    )?;
+    if entity != EntityKind::Household {
+        return Ok(());
+    }
+    let mut children: Vec<(String, String, String)> = Vec::new();
+    for sql in [
+        "SELECT entity, id, fields FROM records WHERE entity = 'visit' AND json_extract(fields, '$.household_id') = ?1",
+        "SELECT entity, id, fields FROM records WHERE entity IN ('resident', 'concern', 'task')
+           AND json_extract(fields, '$.household_id') = ?1",
+    ] {
+        let mut stmt = tx.prepare_cached(sql)?;
+        for row in stmt.query_map([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))? {
+            children.push(row?);
+        }
+    }
+    for (child, child_id, fields) in children {
+        let child = EntityKind::parse(&child).ok_or_else(|| bad("stored entity"))?;
+        let values: Map<String, Value> = serde_json::from_str(&fields)?;
+        write_record(
+            tx,
+            child,
+            &child_id,
+            &values,
+            std::iter::empty(),
+            device,
+            hlc,
+        )?;
+    }
+    Ok(())
 }
 
 /// A statement run through the connection's statement cache: the push path runs the same dozen

@@ -1,0 +1,298 @@
+//! What this laptop holds follows the officer's scopes at the station, both ways: each beat of the
+//! officer's (and the tasks assigned to them elsewhere) is downloaded from a cursor of its own, so a
+//! beat given later arrives in full; a beat taken away, and a record that left a beat (its household
+//! moved), are taken off the laptop. A record with edits not yet sent is never taken off: it stays
+//! until the station has them (the officer is told), then goes.
+//!
+//! Taking records off is the one delete the schema allows, inside a transaction that holds a row in
+//! `purging` (see migration 0005); foreign keys are off meanwhile, as for pulls, because a scope's
+//! records leave in no particular order.
+
+use super::Store;
+use super::remote::{RemoteRecord, apply_records};
+use crate::error::Result;
+use crate::model::{EntityKind, spec_of};
+use rusqlite::{OptionalExtension, Transaction, params};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// A record that left a pulled scope (also the wire type): the laptop drops its copy unless it
+/// holds one at least this new from another scope, or has unsent edits to it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Removal {
+    pub entity: EntityKind,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub id: Uuid,
+    /// The station version at which it left.
+    pub version: i64,
+}
+
+/// What following the scopes did to this laptop's records.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Departures {
+    /// Records taken off (no longer the officer's).
+    pub removed: u32,
+    /// Records no longer the officer's, kept because their edits are not sent yet.
+    pub kept: u32,
+}
+
+impl Departures {
+    fn add(&mut self, other: Departures) {
+        self.removed += other.removed;
+        self.kept += other.kept;
+    }
+}
+
+/// The scope name of a beat.
+pub fn beat_scope(beat: &str) -> String {
+    format!("beat:{beat}")
+}
+
+/// The scope of the tasks assigned to the officer in other beats.
+pub const TASKS_SCOPE: &str = "tasks";
+
+impl Store {
+    /// Where the download of one scope stands (0: nothing yet).
+    pub fn scope_cursor(&self, scope: &str) -> Result<i64> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT cursor FROM pull_cursors WHERE scope = ?1",
+                [scope],
+                |r| r.get(0),
+            )
+            .optional()?
+            .unwrap_or(0))
+    }
+
+    /// Takes the officer's name and beats as the station holds them now: a beat taken away goes
+    /// off the laptop (but for tasks assigned to the officer there, and records with unsent edits),
+    /// its cursor with it; a new beat's cursor starts at 0. Records that left earlier while holding
+    /// unsent edits go now if those have been sent.
+    pub fn adopt_scopes(&mut self, officer_name: &str, beats: &[String]) -> Result<Departures> {
+        let outcome = self.with_purging(|tx| {
+            tx.execute(
+                "UPDATE device SET officer_name = ?1, beats = ?2 WHERE singleton = 1",
+                params![officer_name, serde_json::to_string(beats)?],
+            )?;
+            let scopes: Vec<String> = beats.iter().map(|b| beat_scope(b)).collect();
+            tx.execute(
+                "DELETE FROM pull_cursors WHERE scope <> ?1 AND scope NOT IN (SELECT value FROM json_each(?2))",
+                params![TASKS_SCOPE, serde_json::to_string(&scopes)?],
+            )?;
+            let mut outcome = Departures::default();
+            // Households of beats no longer the officer's, except those a task of theirs is about.
+            let gone: Vec<String> = tx
+                .prepare(
+                    "SELECT id FROM households WHERE beat NOT IN (SELECT value FROM json_each(?1))
+                       AND id NOT IN (SELECT household_id FROM tasks WHERE assignee = ?2 AND deleted = 0)",
+                )?
+                .query_map(params![serde_json::to_string(beats)?, officer_name], |r| {
+                    r.get(0)
+                })?
+                .collect::<rusqlite::Result<_>>()?;
+            for id in gone {
+                outcome.add(take_off(tx, EntityKind::Household, &id, None)?);
+            }
+            // In the households kept for a task: everything but the officer's tasks and their concerns.
+            let strays: Vec<(String, String)> = tx
+                .prepare(
+                    "SELECT 'task', t.id FROM tasks t JOIN households h ON h.id = t.household_id
+                     WHERE h.beat NOT IN (SELECT value FROM json_each(?1)) AND t.assignee <> ?2
+                     UNION ALL
+                     SELECT 'concern', c.id FROM concerns c JOIN households h ON h.id = c.household_id
+                     WHERE h.beat NOT IN (SELECT value FROM json_each(?1))
+                       AND c.id NOT IN (SELECT concern_id FROM tasks WHERE assignee = ?2 AND concern_id IS NOT NULL)
+                     UNION ALL
+                     SELECT 'resident', r.id FROM residents r JOIN households h ON h.id = r.household_id
+                     WHERE h.beat NOT IN (SELECT value FROM json_each(?1))
+                     UNION ALL
+                     SELECT 'visit', v.id FROM visits v JOIN households h ON h.id = v.household_id
+                     WHERE h.beat NOT IN (SELECT value FROM json_each(?1))",
+                )?
+                .query_map(params![serde_json::to_string(beats)?, officer_name], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })?
+                .collect::<rusqlite::Result<_>>()?;
+            for (entity, id) in strays {
+                if let Some(entity) = EntityKind::parse(&entity) {
+                    outcome.add(take_off(tx, entity, &id, None)?);
+                }
+            }
+            // Records that left while holding unsent edits, whose edits the station has now.
+            let waiting: Vec<(String, String, i64)> = tx
+                .prepare("SELECT entity, id, version FROM departed")?
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .collect::<rusqlite::Result<_>>()?;
+            for (entity, id, version) in waiting {
+                if let Some(entity) = EntityKind::parse(&entity) {
+                    let done = take_off(tx, entity, &id, Some(version))?;
+                    if done.kept == 0 {
+                        tx.execute(
+                            "DELETE FROM departed WHERE entity = ?1 AND id = ?2",
+                            params![entity.as_str(), id],
+                        )?;
+                    }
+                    outcome.add(done);
+                }
+            }
+            Ok(outcome)
+        })?;
+        self.device = super::load_device(&self.conn)?;
+        Ok(outcome)
+    }
+
+    /// Applies one pulled page of a scope — what left it, then the records — and moves that scope's
+    /// cursor, in one transaction.
+    pub fn apply_scope_page(
+        &mut self,
+        scope: &str,
+        records: &[RemoteRecord],
+        removed: &[Removal],
+        cursor: i64,
+    ) -> Result<Departures> {
+        super::remote::check_pulled(records)?;
+        self.with_purging(|tx| {
+            let mut outcome = Departures::default();
+            for r in removed {
+                let id = r.id.hyphenated().to_string();
+                let done = take_off(tx, r.entity, &id, Some(r.version))?;
+                if done.kept > 0 {
+                    tx.execute(
+                        "INSERT INTO departed (entity, id, version) VALUES (?1, ?2, ?3)
+                         ON CONFLICT (entity, id) DO UPDATE SET version = max(version, excluded.version)",
+                        params![r.entity.as_str(), id, r.version],
+                    )?;
+                }
+                outcome.add(done);
+            }
+            apply_records(tx, records)?;
+            tx.execute(
+                "INSERT INTO pull_cursors (scope, cursor) VALUES (?1, ?2)
+                 ON CONFLICT (scope) DO UPDATE SET cursor = max(cursor, excluded.cursor)",
+                params![scope, cursor],
+            )?;
+            tx.execute(
+                "UPDATE device SET last_sync_at = ?1 WHERE singleton = 1",
+                [crate::time::format(&crate::time::now())],
+            )?;
+            Ok(outcome)
+        })
+    }
+
+    /// Forgets every scope's cursor (a new enrolment): the next sync downloads everything.
+    pub fn reset_scope_cursors(&mut self) -> Result<()> {
+        self.conn.execute("DELETE FROM pull_cursors", [])?;
+        Ok(())
+    }
+
+    /// Runs `f` in one transaction in which records may be taken off (foreign keys off meanwhile).
+    fn with_purging<T>(&mut self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
+        self.conn.pragma_update(None, "foreign_keys", "OFF")?;
+        let result = (|| {
+            let tx = self.conn.transaction()?;
+            tx.execute("INSERT OR IGNORE INTO purging (singleton) VALUES (1)", [])?;
+            let out = f(&tx)?;
+            tx.execute("DELETE FROM purging", [])?;
+            tx.commit()?;
+            Ok(out)
+        })();
+        self.conn.pragma_update(None, "foreign_keys", "ON")?;
+        result
+    }
+}
+
+/// Takes a record off this laptop (a household with everything in it), unless this laptop holds a
+/// copy newer than `left_at` (it came back, or arrived through another scope) or has unsent edits
+/// to any of it, in which case it is kept.
+fn take_off(
+    tx: &Transaction<'_>,
+    entity: EntityKind,
+    id: &str,
+    left_at: Option<i64>,
+) -> Result<Departures> {
+    let table = spec_of(entity).table;
+    let version: Option<i64> = tx
+        .query_row(
+            &format!("SELECT version FROM {table} WHERE id = ?1"),
+            [id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let Some(version) = version else {
+        return Ok(Departures::default());
+    };
+    if left_at.is_some_and(|at| version >= at) {
+        return Ok(Departures::default());
+    }
+    let mut records = vec![(entity, id.to_string())];
+    if entity == EntityKind::Household {
+        for child in ["residents", "visits", "concerns", "tasks"] {
+            let kind = match child {
+                "residents" => EntityKind::Resident,
+                "visits" => EntityKind::Visit,
+                "concerns" => EntityKind::Concern,
+                _ => EntityKind::Task,
+            };
+            let ids: Vec<String> = tx
+                .prepare_cached(&format!("SELECT id FROM {child} WHERE household_id = ?1"))?
+                .query_map([id], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            records.extend(ids.into_iter().map(|i| (kind, i)));
+        }
+    }
+    let unsent: bool = {
+        let mut stmt = tx.prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM changes WHERE entity = ?1 AND entity_id = ?2
+                 AND device_seq > (SELECT acked_seq FROM device WHERE singleton = 1))",
+        )?;
+        let mut any = false;
+        for (kind, rid) in &records {
+            if stmt.query_row(params![kind.as_str(), rid], |r| r.get::<_, bool>(0))? {
+                any = true;
+                break;
+            }
+        }
+        any
+    };
+    // A new record the station refused stays, marked, for the officer to correct or discard.
+    let refused: bool = tx.query_row(
+        "SELECT EXISTS (SELECT 1 FROM refusals WHERE entity = ?1 AND entity_id = ?2 AND status = 'open' AND restored = 0)",
+        params![entity.as_str(), id],
+        |r| r.get(0),
+    )?;
+    if refused {
+        return Ok(Departures::default());
+    }
+    if unsent {
+        return Ok(Departures {
+            removed: 0,
+            kept: 1,
+        });
+    }
+    for (kind, rid) in records.iter().rev() {
+        let table = spec_of(*kind).table;
+        match kind {
+            EntityKind::Household | EntityKind::Resident => {
+                let index = if *kind == EntityKind::Household {
+                    "household_search"
+                } else {
+                    "resident_search"
+                };
+                tx.execute(
+                    &format!(
+                        "DELETE FROM {index} WHERE rowid = (SELECT seq FROM {table} WHERE id = ?1)"
+                    ),
+                    [rid],
+                )?;
+            }
+            _ => {}
+        }
+        tx.execute(&format!("DELETE FROM {table} WHERE id = ?1"), [rid])?;
+    }
+    Ok(Departures {
+        removed: 1,
+        kept: 0,
+    })
+}

@@ -1,0 +1,168 @@
+//! What a laptop downloads: the records of one of its scopes changed since its cursor for that
+//! scope, oldest version first, with the records that *left* the scope since then (a household
+//! moved to another beat, with its residents, visits, concerns and tasks). A scope is one of the
+//! account's beats, or the tasks assigned to the account elsewhere (with the household and concern
+//! each is about). Keeping a cursor per scope means a beat newly given to an officer downloads in
+//! full, whatever the laptop's other cursors say.
+//!
+//! The beats are the account's as the station holds them now, never the laptop's own idea of them.
+//! A confidential concern's reporter reaches only its recording officer's laptops (and a chief's).
+
+use super::{
+    Principal, Result, StationError, StationStore, confidential, query_one, record_row, snapshot,
+};
+use doorstep_core::ids::DeviceId;
+use doorstep_core::model::EntityKind;
+use doorstep_protocol::{PullResponse, RecordSnapshot, Removal, limits};
+use rusqlite::{OptionalExtension, params};
+
+/// Which part of a laptop's work a pull is for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PullScope {
+    /// Every beat of the account and its assigned tasks, from one cursor (laptops before scopes).
+    All,
+    /// One beat of the account.
+    Beat(String),
+    /// The tasks assigned to the account in other beats, with what they are about.
+    Tasks,
+}
+
+impl PullScope {
+    /// `beat:NAME`, `tasks`, or nothing for [`PullScope::All`].
+    pub fn parse(text: Option<&str>) -> Option<PullScope> {
+        match text {
+            None | Some("") => Some(PullScope::All),
+            Some("tasks") => Some(PullScope::Tasks),
+            Some(other) => other
+                .strip_prefix("beat:")
+                .filter(|b| !b.is_empty())
+                .map(|b| PullScope::Beat(b.to_string())),
+        }
+    }
+}
+
+impl StationStore {
+    pub fn pull(
+        &self,
+        device_id: DeviceId,
+        cursor: i64,
+        limit: u32,
+        scope: &PullScope,
+        viewer: &Principal,
+    ) -> Result<PullResponse> {
+        let officer: String = self
+            .conn
+            .query_row(
+                "SELECT officer_name FROM devices WHERE device_id = ?1",
+                [device_id],
+                |r| r.get(0),
+            )
+            .optional()?
+            .ok_or(StationError::UnknownDevice(device_id))?;
+        let (beats, assignee): (Vec<String>, Option<&str>) = match scope {
+            PullScope::All => (viewer.beats.clone(), Some(&officer)),
+            PullScope::Beat(beat) => (vec![beat.clone()], None),
+            PullScope::Tasks => (Vec::new(), Some(&officer)),
+        };
+        let beats = serde_json::to_string(&beats)?;
+        let viewer = confidential::viewer_key(viewer);
+        let limit = limit.clamp(1, limits::MAX_PULL);
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT r.entity, r.id, r.version, r.deleted, {}, r.beat IN (SELECT value FROM json_each(?2)) FROM records r
+             WHERE r.version > ?1 AND (r.beat IN (SELECT value FROM json_each(?2))
+                 OR (r.entity = 'task' AND r.id IN (SELECT task_id FROM assigned WHERE assignee = ?4))
+                 OR (r.entity = 'household' AND r.id IN (SELECT household_id FROM assigned WHERE assignee = ?4))
+                 OR (r.entity = 'concern' AND r.id IN (SELECT concern_id FROM assigned WHERE assignee = ?4)))
+             ORDER BY r.version LIMIT ?3",
+            confidential::visible_fields("r", "?5")
+        ))?;
+        let mut rows: Vec<(RecordSnapshot, bool)> = Vec::new();
+        for row in stmt.query_map(params![cursor, beats, limit + 1, assignee, viewer], |r| {
+            Ok((record_row(r)?, r.get::<_, bool>(5)?))
+        })? {
+            let (row, in_beat) = row?;
+            rows.push((snapshot(row)?, in_beat));
+        }
+        let mut exits: Vec<Removal> = Vec::new();
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT entity, id, version FROM scope_exits
+             WHERE beat IN (SELECT value FROM json_each(?2)) AND version > ?1 ORDER BY version LIMIT ?3",
+        )?;
+        for row in stmt.query_map(params![cursor, beats, limit + 1], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)?,
+            ))
+        })? {
+            let (entity, id, version) = row?;
+            exits.push(Removal {
+                entity: EntityKind::parse(&entity)
+                    .ok_or_else(|| StationError::Internal("stored entity".into()))?,
+                id: id
+                    .parse()
+                    .map_err(|_| StationError::Internal("stored id".into()))?,
+                version,
+            });
+        }
+        // One page of both, by version: the page ends where either list was cut.
+        let cut = |versions: &mut dyn Iterator<Item = i64>, n: usize| versions.nth(n);
+        let records_cut = cut(&mut rows.iter().map(|(r, _)| r.version), limit as usize);
+        let exits_cut = cut(&mut exits.iter().map(|e| e.version), limit as usize);
+        let bound = match (records_cut, exits_cut) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        let more = bound.is_some();
+        if let Some(bound) = bound {
+            rows.retain(|(r, _)| r.version < bound);
+            exits.retain(|e| e.version < bound);
+        }
+        let cursor = rows
+            .last()
+            .map(|(r, _)| r.version)
+            .into_iter()
+            .chain(exits.last().map(|e| e.version))
+            .max()
+            .unwrap_or(cursor);
+        let elsewhere: Vec<String> = rows
+            .iter()
+            .filter(|(r, in_beat)| !in_beat && r.entity == EntityKind::Task)
+            .map(|(r, _)| r.id.hyphenated().to_string())
+            .collect();
+        let records: Vec<RecordSnapshot> = rows.into_iter().map(|(r, _)| r).collect();
+        // A task assigned from another beat arrives with its household and concern, whose versions
+        // may lie below the cursor: they go first, whatever their version (applying twice is harmless).
+        let mut about = self.conn.prepare_cached(&format!(
+            "SELECT r.entity, r.id, r.version, r.deleted, {} FROM assigned a
+             JOIN records r ON (r.entity = 'household' AND r.id = a.household_id)
+                            OR (r.entity = 'concern' AND r.id = a.concern_id)
+             WHERE a.assignee = ?1 AND a.task_id = ?2",
+            confidential::visible_fields("r", "?3")
+        ))?;
+        let mut first: Vec<RecordSnapshot> = Vec::new();
+        for task in elsewhere {
+            for row in about.query_map(params![officer, task, viewer], record_row)? {
+                let record = snapshot(row?)?;
+                if !first.iter().chain(&records).any(|r| r.id == record.id) {
+                    first.push(record);
+                }
+            }
+        }
+        first.extend(records);
+        let head = query_one(
+            &self.conn,
+            "SELECT value FROM meta WHERE key = 'version'",
+            [],
+            |r| r.get(0),
+        )?;
+        Ok(PullResponse {
+            records: first,
+            removed: exits,
+            cursor,
+            more,
+            head,
+            station_time_ms: chrono::Utc::now().timestamp_millis(),
+        })
+    }
+}

@@ -1,0 +1,223 @@
+//! What a laptop holds follows the officer's beats at the station, both ways: a beat given later
+//! arrives in full, a beat taken away leaves the laptop, and a household moved to another beat
+//! takes its residents, visits, concerns and tasks along — to the new beat's laptops, out of the
+//! old beat's, and in the station's reports.
+
+use crate::support::{Device, Station, new_household};
+use doorstep_core::model::{Concern, ConcernCategory, Household, Purpose, Resident, Task, Visit};
+
+fn visit(h: &Household) -> Visit {
+    Visit {
+        id: doorstep_core::ids::VisitId::new(),
+        version: 0,
+        household_id: h.id,
+        visited_at: doorstep_core::time::now(),
+        officers: vec!["张警官".into()],
+        purposes: vec![Purpose::Warmth],
+        met: vec![],
+        notes: "例行走访".into(),
+        inquiry_areas: vec![],
+        rating: None,
+        opinions: String::new(),
+        location: String::new(),
+        deleted: false,
+    }
+}
+
+fn households(device: &Device) -> Vec<String> {
+    let mut out: Vec<String> = device
+        .store
+        .conn()
+        .prepare("SELECT address FROM households ORDER BY address")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    out.sort();
+    out
+}
+
+fn count(device: &Device, table: &str) -> i64 {
+    device
+        .store
+        .conn()
+        .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+        .unwrap()
+}
+
+#[test]
+fn a_beat_given_to_an_officer_arrives_in_full_and_a_beat_taken_away_leaves_the_laptop() {
+    let station = Station::start();
+    let mut zhang = Device::new(&station, "张警官", "幸福社区");
+    let mut wang = Device::new(&station, "王警官", "和平社区");
+    new_household(&mut zhang, "幸福社区", "幸福路1号");
+    for n in 1..=3 {
+        new_household(&mut wang, "和平社区", &format!("和平街{n}号"));
+    }
+    wang.sync();
+    zhang.sync();
+    assert_eq!(households(&zhang), ["幸福路1号"]);
+
+    station.set_beats("张警官", &["幸福社区", "和平社区"]);
+    let report = zhang.sync();
+    assert_eq!(
+        households(&zhang),
+        ["和平街1号", "和平街2号", "和平街3号", "幸福路1号"],
+        "the new beat downloads in full, though the cursor was past its records"
+    );
+    assert_eq!(report.pulled, 3, "{report:?}");
+    let mut beats = zhang.store.device().unwrap().beats.clone();
+    beats.sort();
+    assert_eq!(
+        beats,
+        ["和平社区", "幸福社区"],
+        "the laptop learns its beats from the station"
+    );
+    let today = chrono::Local::now().date_naive();
+    assert_eq!(
+        zhang.store.today(today).unwrap().households_total,
+        4,
+        "Today follows"
+    );
+
+    station.set_beats("张警官", &["幸福社区"]);
+    let report = zhang.sync();
+    assert_eq!(households(&zhang), ["幸福路1号"]);
+    assert_eq!(report.left_scope, 3, "{report:?}");
+    assert_eq!(zhang.store.device().unwrap().beats, ["幸福社区"]);
+    // Searching no longer finds them either.
+    assert!(
+        zhang
+            .store
+            .search("和平", 10)
+            .unwrap()
+            .households
+            .is_empty()
+    );
+}
+
+#[test]
+fn a_household_moved_to_another_beat_takes_its_records_along_everywhere() {
+    let station = Station::start();
+    let mut zhang = Device::new(&station, "张警官", "幸福社区");
+    let mut wang = Device::new(&station, "王警官", "和平社区");
+    let mut li = Device::new(&station, "李警官", "幸福社区");
+    station.set_beats("李警官", &["幸福社区", "和平社区"]);
+    let h = new_household(&mut zhang, "幸福社区", "幸福路8号");
+    let r = Resident::new(h.id, "王海燕");
+    zhang.store.save(&r).unwrap();
+    let v = visit(&h);
+    zhang.store.save(&v).unwrap();
+    let c = Concern::new(h.id, ConcernCategory::SafetyHazard, "楼道堆放杂物");
+    zhang.store.save(&c).unwrap();
+    // (Assigned to Li: a task assigned to Zhang would rightly keep its household on his laptop.)
+    let mut t = Task::new(h.id, "督促清理", "李警官", chrono::Utc::now().date_naive());
+    t.concern_id = Some(c.id);
+    zhang.store.save(&t).unwrap();
+    zhang.sync();
+    li.sync();
+    wang.sync();
+    assert_eq!(count(&wang, "households"), 0);
+
+    // Li, who works both beats, moves it to 和平社区.
+    let mut moved = li.household(h.id.0);
+    moved.beat = "和平社区".into();
+    li.store.save(&moved).unwrap();
+    assert_eq!(li.sync().refused, 0);
+
+    let beats: Vec<(String, String)> = station
+        .db()
+        .prepare("SELECT entity, beat FROM records ORDER BY entity")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert!(beats.iter().all(|(_, b)| b == "和平社区"), "{beats:?}");
+
+    let report = wang.sync();
+    assert_eq!(report.pulled, 5, "{report:?}");
+    for table in ["households", "residents", "visits", "concerns", "tasks"] {
+        assert_eq!(count(&wang, table), 1, "{table} reached the new beat");
+    }
+    let report = zhang.sync();
+    assert_eq!(report.left_scope, 1, "{report:?}");
+    for table in ["households", "residents", "visits", "concerns", "tasks"] {
+        assert_eq!(
+            count(&zhang, table),
+            0,
+            "{table} left the old beat's laptop"
+        );
+    }
+    assert!(
+        zhang
+            .store
+            .search("wanghaiyan", 10)
+            .unwrap()
+            .residents
+            .is_empty()
+    );
+
+    // The station's figures count it in its new beat.
+    let (status, body) = station.get("overview");
+    assert_eq!(status, 200, "{body}");
+    let overview: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let households_in = |beat: &str| {
+        overview["beats"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|b| b["beat"] == beat)
+            .map(|b| b["households"].as_i64().unwrap())
+            .unwrap_or(0)
+    };
+    assert_eq!(
+        (households_in("幸福社区"), households_in("和平社区")),
+        (0, 1),
+        "{body}"
+    );
+    let visits: Vec<(String, i64)> = station
+        .db()
+        .prepare("SELECT beat, sum(n) FROM visit_tally WHERE officer = '' GROUP BY beat HAVING sum(n) > 0")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(visits, [("和平社区".to_string(), 1)]);
+}
+
+#[test]
+fn an_offline_edit_of_a_household_that_moves_away_meanwhile_still_counts() {
+    let station = Station::start();
+    let mut zhang = Device::new(&station, "张警官", "幸福社区");
+    let mut li = Device::new(&station, "李警官", "幸福社区");
+    station.set_beats("李警官", &["幸福社区", "和平社区"]);
+    let h = new_household(&mut zhang, "幸福社区", "幸福路8号");
+    zhang.sync();
+    li.sync();
+
+    let mut edited = zhang.household(h.id.0);
+    edited.notes = "独居老人，每周回访".into();
+    zhang.store.save(&edited).unwrap();
+    let mut moved = li.household(h.id.0);
+    moved.beat = "和平社区".into();
+    li.store.save(&moved).unwrap();
+    li.sync();
+
+    let report = zhang.sync();
+    assert_eq!(report.refused, 0, "{report:?}");
+    assert_eq!(report.left_scope, 1);
+    let fields: String = station
+        .db()
+        .query_row(
+            "SELECT fields FROM records WHERE entity = 'household'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(fields.contains("独居老人，每周回访"), "{fields}");
+    assert!(fields.contains("和平社区"), "{fields}");
+    assert!(zhang.store.get::<Household>(h.id.0).is_err());
+}
