@@ -10,6 +10,7 @@
 //! - `enrolment`: enrol in Settings with a one-time code, sync, and a wipe order carried out.
 //! - `lock_screen`: wrong passphrases, lock-out, unlock, lock, passphrase change.
 //! - `officer_day`: record a visit with a concern and a task, quit, restart, find it by pinyin.
+//! - `stale_form`: a form opened before a sync saves only what the officer changed.
 
 // Test helpers unwrap: a failure there is the test's report.
 #![allow(clippy::unwrap_used)]
@@ -18,6 +19,7 @@ mod damaged_file;
 mod enrolment;
 mod lock_screen;
 mod officer_day;
+mod stale_form;
 /// The station process and its accounts, shared with the station tests.
 #[path = "../station/support.rs"]
 #[allow(dead_code)]
