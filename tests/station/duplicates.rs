@@ -123,6 +123,11 @@ fn the_same_family_registered_on_two_laptops_is_merged_and_the_merge_can_be_undo
             device.store.get::<Visit>(va.id.0).unwrap().household_id,
             a.id
         );
+        assert_eq!(
+            device.store.get::<Visit>(late.id.0).unwrap().household_id,
+            b.id,
+            "the visit recorded against the merged-away household after the merge goes back to it"
+        );
     }
     assert_eq!(
         station.count(
@@ -130,6 +135,48 @@ fn the_same_family_registered_on_two_laptops_is_merged_and_the_merge_can_be_undo
         ),
         2
     );
+}
+
+#[test]
+fn a_late_delete_of_the_merged_away_household_never_deletes_the_survivor() {
+    let station = Station::start();
+    let mut zhang = Device::new(&station, "张警官", "幸福社区");
+    let mut wang = Device::new(&station, "王警官", "幸福社区");
+    let a = Household::new(
+        "幸福社区",
+        "幸福路12号3栋2单元401室",
+        HouseholdKind::Residence,
+    );
+    zhang.store.save(&a).unwrap();
+    let b = Household::new(
+        "幸福社区",
+        "幸福路１２号３幢２门４０１",
+        HouseholdKind::Residence,
+    );
+    wang.store.save(&b).unwrap();
+    zhang.sync();
+    wang.sync();
+    let (_, body) = station.get("duplicates");
+    let id = serde_json::from_str::<serde_json::Value>(&body).unwrap()[0]["id"]
+        .as_i64()
+        .unwrap();
+    merge(&station, id, &a.id.to_string());
+
+    // Wang, before hearing of the merge, deletes his copy as a mistake.
+    wang.store.delete::<Household>(b.id.0).unwrap();
+    wang.sync();
+    zhang.sync();
+    let survivor: String = station
+        .db()
+        .query_row(
+            "SELECT fields FROM records WHERE id = ?1",
+            [a.id.to_string()],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(survivor.contains("\"deleted\":false"), "{survivor}");
+    assert!(!zhang.store.get::<Household>(a.id.0).unwrap().deleted);
+    assert!(!wang.store.get::<Household>(a.id.0).unwrap().deleted);
 }
 
 fn resident(device: &mut Device, household: &Household, id_number: &str, phone: &str) -> Resident {
@@ -227,10 +274,11 @@ fn one_person_registered_on_two_laptops_is_merged_with_what_named_her_and_undone
                 .reporter_id,
             Some(rb.id)
         );
-        // The late visit was made on the survivor's record at the station: undo leaves it there.
+        // The late visit named her other record, and was re-routed to the survivor: undo puts it
+        // back on the record it named.
         assert_eq!(
             device.store.get::<Visit>(late.id.0).unwrap().met,
-            vec![ra.id]
+            vec![rb.id]
         );
     }
 }

@@ -331,6 +331,76 @@ fn set_redirect(
     Ok(())
 }
 
+/// The references to `loser` in changes received after merge `id` (re-routed to `survivor` when
+/// they were decided), as moves from the loser to the survivor, for undo to take back.
+fn rerouted_since(
+    tx: &Transaction<'_>,
+    id: i64,
+    entity: EntityKind,
+    loser: &str,
+    survivor: &str,
+) -> Result<Vec<Moved>> {
+    let fields: &[&str] = match entity {
+        EntityKind::Household => &["household_id"],
+        EntityKind::Resident => &["reporter_id", "met"],
+        _ => &[],
+    };
+    let mut out = Vec::new();
+    let mut stmt = tx.prepare(
+        "SELECT c.entity, c.entity_id, c.fields FROM changes c
+         WHERE c.seq > coalesce((SELECT merged_seq FROM duplicates WHERE id = ?1), 0)
+           AND c.status IN ('applied', 'conflict') AND c.entity_id <> ?2
+         ORDER BY c.seq",
+    )?;
+    let rows = stmt.query_map(params![id, loser], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+        ))
+    })?;
+    for row in rows {
+        let (kind, record, sent) = row?;
+        let kind = EntityKind::parse(&kind).ok_or_else(|| bad("stored entity"))?;
+        let sent: Map<String, Value> = serde_json::from_str(&sent)?;
+        for field in fields {
+            let Some(value) = sent.get(*field) else {
+                continue;
+            };
+            let names_loser = match value {
+                Value::String(s) => s == loser,
+                Value::Array(list) => list.iter().any(|v| v == loser),
+                _ => false,
+            };
+            if !names_loser {
+                continue;
+            }
+            let after = match value {
+                Value::Array(list) => Value::Array(
+                    list.iter()
+                        .map(|v| {
+                            if v == loser {
+                                Value::from(survivor)
+                            } else {
+                                v.clone()
+                            }
+                        })
+                        .collect(),
+                ),
+                _ => Value::from(survivor),
+            };
+            out.push(Moved {
+                entity: kind,
+                id: record.clone(),
+                field: field.to_string(),
+                before: value.clone(),
+                after,
+            });
+        }
+    }
+    Ok(out)
+}
+
 impl StationStore {
     /// Duplicate candidates still open, and merges that can be undone.
     pub fn duplicates(&self) -> Result<Vec<Duplicate>> {
@@ -416,7 +486,8 @@ impl StationStore {
         set_redirect(&tx, entity, &loser, Some(survivor))?;
         exec(
             &tx,
-            "UPDATE duplicates SET status = 'merged', survivor = ?2, loser = ?3, moved = ?4, decided_by = ?5, decided_at = ?6
+            "UPDATE duplicates SET status = 'merged', survivor = ?2, loser = ?3, moved = ?4, decided_by = ?5, decided_at = ?6,
+                 merged_seq = (SELECT coalesce(max(seq), 0) FROM changes)
              WHERE id = ?1",
             params![id, survivor, loser, serde_json::to_string(&moved)?, staff, now()],
         )?;
@@ -461,7 +532,10 @@ impl StationStore {
         if staff.trim().is_empty() {
             return Err(bad("say who decides (staff)"));
         }
-        let moved: Vec<Moved> = serde_json::from_str(&moved)?;
+        let mut moved: Vec<Moved> = serde_json::from_str(&moved)?;
+        // What laptops sent after the merge naming the loser was re-routed to the survivor: it goes
+        // back to the loser too.
+        moved.extend(rerouted_since(&tx, id, entity, &loser, &survivor)?);
         for m in moved.iter().rev() {
             let kind = spec_of(m.entity)
                 .field_kind(&m.field)

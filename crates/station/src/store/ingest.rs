@@ -479,8 +479,15 @@ fn decide_held(
 /// Late changes naming a merged household or resident go to its survivor (the kept change keeps
 /// the name it was sent with).
 fn reroute(tx: &Transaction<'_>, change: &mut Arrived<'_>) -> Result<()> {
-    change.entity_id = redirected(tx, change.entity, &change.entity_id)?;
+    let survivor = redirected(tx, change.entity, &change.entity_id)?;
+    let merged_away = survivor != change.entity_id;
+    change.entity_id = survivor;
     let fields = change.fields.to_mut();
+    // A late delete of the merged-away record deletes nothing: it is already a redirect, and the
+    // survivor is not what the officer deleted.
+    if merged_away {
+        fields.remove("deleted");
+    }
     if let Some(Value::String(household)) = fields.get("household_id") {
         let survivor = redirected(tx, EntityKind::Household, household)?;
         fields.insert("household_id".into(), Value::String(survivor));

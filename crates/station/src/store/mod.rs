@@ -55,6 +55,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("../../migrations/0009_accounts.sql")),
         M::up(include_str!("../../migrations/0010_refused_changes.sql")),
         M::up(include_str!("../../migrations/0011_scopes.sql")),
+        M::up(include_str!("../../migrations/0012_merge_point.sql")),
     ])
 });
 
