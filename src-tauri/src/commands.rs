@@ -15,6 +15,7 @@ use doorstep_core::store::queries::{
     HouseholdDetail, HouseholdFilter, HouseholdPage, OpenWork, Today,
 };
 use doorstep_core::store::refusals::Refusal;
+use doorstep_core::store::scopes::Officer;
 use doorstep_core::store::visit_entry::VisitEntry;
 use serde::Serialize;
 use tauri::State;
@@ -153,6 +154,12 @@ pub fn dismiss_refusal(
     discard: bool,
 ) -> CommandResult<()> {
     state.with(|s| s.dismiss_refusal(&change_id, discard))
+}
+
+/// The station's officers as of the last sync, to choose a task's person responsible from.
+#[tauri::command]
+pub fn officers(state: State<'_, AppState>) -> CommandResult<Vec<Officer>> {
+    state.with(|s| s.officers())
 }
 
 #[tauri::command]

@@ -47,6 +47,7 @@ pub fn run() {
             commands::save_task,
             commands::record_visit,
             commands::refusals,
+            commands::officers,
             commands::dismiss_refusal,
             commands::open_work,
             commands::search,

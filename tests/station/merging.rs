@@ -264,7 +264,11 @@ fn staff_reassign_a_task_and_the_laptops_of_the_beat_receive_it() {
     wang.sync();
     for device in [&zhang, &wang] {
         let got: doorstep_core::model::Task = device.store.get(task.id.0).unwrap();
-        assert_eq!(got.assignee, "王警官");
+        assert_eq!(
+            got.assignee,
+            station.account_id("王警官"),
+            "the account, not the name"
+        );
         assert_eq!(got.due_date.to_string(), "2030-01-31");
     }
     assert_eq!(
@@ -353,7 +357,7 @@ fn a_task_assigned_to_an_officer_of_another_beat_reaches_their_laptop_and_leaves
             .get::<doorstep_core::model::Task>(task.id.0)
             .unwrap()
             .assignee,
-        "王警官",
+        station.account_id("王警官"),
         "Zhang's laptop learns it is no longer his"
     );
     assert!(zhang.store.open_work().unwrap().tasks.is_empty());

@@ -198,6 +198,19 @@ impl Station {
             .to_string()
     }
 
+    /// The account id of a username (as the administrator's list shows it).
+    pub fn account_id(&self, username: &str) -> String {
+        let (_, body) = self.request("GET", "accounts", &self.admin_token, None);
+        let accounts: Vec<serde_json::Value> = serde_json::from_str(&body).unwrap();
+        accounts
+            .iter()
+            .find(|a| a["username"] == username)
+            .expect("the account")["id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
     /// The administrator gives an account exactly these beats.
     pub fn set_beats(&self, username: &str, beats: &[&str]) {
         let (_, body) = self.request("GET", "accounts", &self.admin_token, None);

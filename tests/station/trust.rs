@@ -559,3 +559,82 @@ fn a_confidential_reporter_leaks_through_no_conflict_and_no_audit_line() {
         assert!(!text.contains("举报人"), "{text}");
     }
 }
+
+#[test]
+fn two_officers_called_zhang_wei_never_receive_each_others_tasks() {
+    use doorstep_core::model::Task;
+    let station = Station::start();
+    station.create_account(
+        "zw1",
+        "张伟",
+        &["officer"],
+        &["幸福社区"],
+        "officer-password-1",
+    );
+    station.create_account(
+        "zw2",
+        "张伟",
+        &["officer"],
+        &["和平社区"],
+        "officer-password-2",
+    );
+    let (first, second) = (station.account_id("zw1"), station.account_id("zw2"));
+    let mut a = Device::new(&station, "zw1", "幸福社区");
+    let mut b = Device::new(&station, "zw2", "和平社区");
+    a.sync();
+    b.sync();
+    assert_eq!(a.store.device().unwrap().officer_name, "张伟");
+    assert_eq!(
+        a.store.device().unwrap().account_id.as_deref(),
+        Some(first.as_str())
+    );
+    assert_eq!(
+        a.store.officers().unwrap().len(),
+        2,
+        "both, told apart by beat"
+    );
+
+    // The first 张伟 records a task for himself, by his name (as an older laptop would).
+    let h = new_household(&mut a, "幸福社区", "幸福路1号");
+    let task = Task::new(h.id, "上门回访", "张伟", chrono::Utc::now().date_naive());
+    a.store.save(&task).unwrap();
+    assert_eq!(a.sync().refused, 0);
+    let stored = station_fields(&station, task.id.0).unwrap();
+    assert_eq!(stored["assignee"], first, "the name became his account");
+    b.sync();
+    assert!(
+        b.store.get::<Task>(task.id.0).is_err(),
+        "the other 张伟 has nothing of it"
+    );
+    assert_eq!(a.store.get::<Task>(task.id.0).unwrap().assignee, first);
+
+    // Staff give it to the second 张伟, by account; renaming him keeps it his.
+    let (status, body) = station.post(
+        &format!("tasks/{}/assign", task.id),
+        &serde_json::json!({"staff": "李所长", "assignee": second, "due_date": "2030-01-31"}),
+    );
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = station.request(
+        "POST",
+        &format!("accounts/{second}"),
+        &station.admin_token,
+        Some(&serde_json::json!({"display_name": "张伟（和平）"})),
+    );
+    assert_eq!(status, 200, "{body}");
+    b.sync();
+    assert_eq!(b.store.get::<Task>(task.id.0).unwrap().assignee, second);
+    assert_eq!(b.store.open_work().unwrap().tasks.len(), 1);
+    a.sync();
+    assert_eq!(a.store.get::<Task>(task.id.0).unwrap().assignee, second);
+    // A name that two officers share names nobody: staff must choose the account.
+    let (status, body) = station.post(
+        &format!("tasks/{}/assign", task.id),
+        &serde_json::json!({"staff": "李所长", "assignee": "张伟", "due_date": "2030-01-31"}),
+    );
+    assert_eq!(status, 200, "{body}: the one 张伟 left after the rename");
+    let (status, _) = station.post(
+        &format!("tasks/{}/assign", task.id),
+        &serde_json::json!({"staff": "李所长", "assignee": "没有这个人", "due_date": "2030-01-31"}),
+    );
+    assert_eq!(status, 400);
+}

@@ -169,6 +169,7 @@ export default function App() {
             householdId={route.householdId}
             draftId={route.draftId}
             officer={info.device.officer_name}
+            assignee={info.device.account_id ?? undefined}
             onDone={(householdId) => {
               refreshStatus();
               setRoute({ name: "household", id: householdId });

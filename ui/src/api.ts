@@ -15,6 +15,7 @@ import type { HouseholdFilter } from "./bindings/HouseholdFilter";
 import type { HouseholdPage } from "./bindings/HouseholdPage";
 import type { ImportReport } from "./bindings/ImportReport";
 import type { ImportRequest } from "./bindings/ImportRequest";
+import type { Officer } from "./bindings/Officer";
 import type { OpenWork } from "./bindings/OpenWork";
 import type { Progress } from "./bindings/Progress";
 import type { SyncErrorReport } from "./bindings/SyncErrorReport";
@@ -72,6 +73,7 @@ export const api = {
   saveTask: (task: Task, seen?: Task) => call<void>("save_task", { task, seen: seen ?? null }),
   recordVisit: (entry: VisitEntry) => call<void>("record_visit", { entry }),
   refusals: () => call<Refusal[]>("refusals"),
+  officers: () => call<Officer[]>("officers"),
   dismissRefusal: (changeId: string, discard: boolean) => call<void>("dismiss_refusal", { changeId, discard }),
   openWork: () => call<OpenWork>("open_work"),
   search: (text: string) => call<SearchResults>("search", { text }),

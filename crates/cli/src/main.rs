@@ -103,6 +103,8 @@ enum Command {
     Status,
     /// Edits the station refused (with why) that have not been dealt with yet.
     Refusals,
+    /// The station's officers (account id, name, beats), as of the last sync.
+    Officers,
     /// Mark a refusal read; with --discard, a refused new record is also taken off this laptop.
     DismissRefusal {
         change_id: String,
@@ -249,6 +251,8 @@ struct VisitArgs {
     /// A follow-up task for the concern: its title (needs --concern).
     #[arg(long, requires = "concern")]
     task: Option<String>,
+    /// The officer responsible: their account id at the station (see `doorstep officers`); the
+    /// officer's own by default.
     #[arg(long)]
     assignee: Option<String>,
     #[arg(long)]
@@ -375,6 +379,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Visit(a) => {
             let officer = store.device()?.officer_name.clone();
+            let assignee = store.device()?.assignee().to_string();
             let visit = Visit {
                 id: doorstep_core::ids::VisitId::new(),
                 version: 0,
@@ -414,7 +419,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 c.reporter_id = entry.visit.met.first().copied();
                 if let Some(title) = a.task {
                     let due = a.due.unwrap_or_else(|| today() + chrono::Days::new(7));
-                    let mut t = Task::new(a.household, title, a.assignee.unwrap_or(officer), due);
+                    let mut t = Task::new(
+                        a.household,
+                        title,
+                        a.assignee.unwrap_or(assignee.clone()),
+                        due,
+                    );
                     t.concern_id = Some(c.id);
                     entry.tasks.push(t);
                 }
@@ -467,6 +477,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             };
         }
         Command::Refusals => print(&store.refusals()?)?,
+        Command::Officers => print(&store.officers()?)?,
         Command::DismissRefusal { change_id, discard } => {
             store.dismiss_refusal(&change_id, discard)?;
         }

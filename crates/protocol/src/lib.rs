@@ -111,13 +111,13 @@ pub use doorstep_core::store::remote::RemoteRecord as RecordSnapshot;
 /// A record that left the pulled scope (defined in the core, which applies it).
 pub use doorstep_core::store::scopes::Removal;
 
-/// What a laptop's account works on now, each a scope with a cursor of its own: its beats, and the
-/// tasks assigned to it in other beats (pull with `scope=beat:NAME` or `scope=tasks`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct Scopes {
-    pub beats: Vec<String>,
-    pub officer_name: String,
-}
+/// What a laptop's account works on now, each beat a scope with a cursor of its own (pull with
+/// `scope=beat:NAME`, and `scope=tasks` for the tasks assigned to it in other beats); defined in
+/// the core, which applies it.
+pub use doorstep_core::store::scopes::WorkScope as Scopes;
+
+/// An officer of the station (defined in the core, which keeps the list on the laptop).
+pub use doorstep_core::store::scopes::Officer;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PullResponse {

@@ -197,7 +197,7 @@ async fn require_beat(
 #[openapi(
     info(title = "Doorstep station API", description = "Sync between officers' laptops and their station, and the staff merge queue."),
     paths(health, enroll, sign_in, session_info, sign_out, accounts, create_account, update_account, enrollment_code,
-          revoke, audit, audit_export, concern, devices, push, pull, scopes, conflicts, resolve, duplicates, merge, undo, tasks, assign, overview,
+          revoke, audit, audit_export, concern, devices, push, pull, scopes, officers, conflicts, resolve, duplicates, merge, undo, tasks, assign, overview,
           worklist, summary, summary_export, export),
     components(schemas(ApiErrorBody, EnrollRequest, EnrollResponse, SignIn, SessionInfo, Revocation, Account, NewAccount,
                        AccountUpdate, EnrollmentCode, AuditEntry, ConcernView, Principal, Role, crate::report::Lang,
@@ -326,16 +326,35 @@ async fn pull(
 /// What the device's account works on now: its beats (each a scope to pull) and its name.
 #[utoipa::path(get, path = "/api/v1/scopes",
     responses((status = 200, body = Scopes), (status = 401, body = ApiErrorBody), (status = 403, body = ApiErrorBody)))]
-async fn scopes(Caller(caller): Caller) -> Result<Json<Scopes>, ApiError> {
+async fn scopes(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+) -> Result<Json<Scopes>, ApiError> {
     if caller.device_id.is_none() {
         return Err(ApiError::Forbidden(
             "scopes are for enrolled laptops".into(),
         ));
     }
+    let officers = with_store(&state, |s| s.officers()).await?;
     Ok(Json(Scopes {
         beats: caller.beats,
         officer_name: caller.display_name,
+        account_id: caller.account_id,
+        officers,
     }))
+}
+
+/// The station's active officers, to choose a task's person responsible from (staff, laptops).
+#[utoipa::path(get, path = "/api/v1/officers",
+    responses((status = 200, body = Vec<doorstep_protocol::Officer>), (status = 401, body = ApiErrorBody),
+              (status = 403, body = ApiErrorBody)))]
+async fn officers(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+) -> Result<Response, ApiError> {
+    let allowed = caller.sees_station_records() || caller.device_id.is_some();
+    require(&state, &caller, allowed, "officers", "").await?;
+    Ok(Json(with_store(&state, |s| s.officers()).await?).into_response())
 }
 
 /// The open conflicts of the merge queue.
@@ -1069,6 +1088,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/push", post(push))
         .route("/api/v1/pull", get(pull))
         .route("/api/v1/scopes", get(scopes))
+        .route("/api/v1/officers", get(officers))
         .route("/api/v1/conflicts", get(conflicts))
         .route("/api/v1/conflicts/{id}/resolve", post(resolve))
         .route("/api/v1/duplicates", get(duplicates))

@@ -68,8 +68,6 @@ impl Refusal {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Writer<'a> {
     pub account_id: &'a str,
-    /// The account's name, which tasks named their assignee by before they named accounts.
-    pub display_name: &'a str,
     pub beats: &'a [String],
     /// The chief sees and changes confidential reporters.
     pub chief: bool,
@@ -104,11 +102,7 @@ pub const GUARDED_FIELDS: [&str; 3] = ["confidential", "reporter_id", "reporter_
 
 fn in_scope(writer: &Writer<'_>, entity: EntityKind, facts: &Facts) -> bool {
     writer.beats.iter().any(|b| b == &facts.beat)
-        || (entity == EntityKind::Task
-            && facts
-                .assignee
-                .as_deref()
-                .is_some_and(|a| a == writer.account_id || a == writer.display_name))
+        || (entity == EntityKind::Task && facts.assignee.as_deref() == Some(writer.account_id))
 }
 
 /// Whether `writer` may make a change that sets `fields` (their names) on a record, from `before` (none
@@ -418,7 +412,6 @@ mod tests {
         for (name, entity, base, before, after, fields, chief, want) in cases {
             let writer = Writer {
                 account_id: "li",
-                display_name: "李警官",
                 beats: &beats,
                 chief,
             };

@@ -103,6 +103,7 @@ const api = {
   undo: (id) => api.call("POST", `duplicates/${id}/undo`),
   devices: () => api.call("GET", "devices"),
   tasks: () => api.call("GET", "tasks"),
+  officers: () => api.call("GET", "officers"),
   assign: (id, assignee, due_date) => api.call("POST", `tasks/${id}/assign`, { assignee, due_date }),
   resolve: (id, value) => api.call("POST", `conflicts/${id}/resolve`, { value }),
   signIn: (username, password) => api.call("POST", "session", { username, password }),
@@ -139,12 +140,22 @@ let tab = "conflicts";
 let duplicates = [];
 let devices = [];
 let tasks = [];
+let officers = [];
 
 function renderTasks() {
   const table = document.getElementById("tasks-table");
   table.replaceChildren(el("tr", {}, ...["task", "address", "assignee", "due", ""].map((k) => el("th", { text: k ? t(k) : "" }))));
   for (const task of tasks) {
-    const assignee = el("input", { value: task.assignee, "aria-label": t("assignee") });
+    // The person responsible is an officer's account, chosen by name (with the beats that tell two
+    // officers of one name apart); a task from before accounts shows its name as typed.
+    const assignee = el("select", { "aria-label": t("assignee") });
+    const known = officers.some((o) => o.account_id === task.assignee);
+    if (!known) assignee.append(el("option", { value: task.assignee, text: task.assignee_name }));
+    for (const o of officers) {
+      const option = el("option", { value: o.account_id, text: `${o.name}（${o.beats.join("、")}）` });
+      if (o.account_id === task.assignee) option.selected = true;
+      assignee.append(option);
+    }
     const due = el("input", { type: "date", value: task.due_date, "aria-label": t("due") });
     const save = el("button", { type: "button", text: t("save") });
     save.addEventListener("click", async () => {
@@ -383,9 +394,10 @@ async function showSummary() {
 
 async function load() {
   const none = async () => [];
-  [conflicts, duplicates, devices, tasks] = await Promise.all([
+  [conflicts, duplicates, devices, tasks, officers] = await Promise.all([
     seesRecords() ? api.conflicts() : none(), seesRecords() ? api.duplicates() : none(),
-    seesRecords() || has("admin") ? api.devices() : none(), seesRecords() ? api.tasks() : none()]);
+    seesRecords() || has("admin") ? api.devices() : none(), seesRecords() ? api.tasks() : none(),
+    seesRecords() ? api.officers() : none()]);
   selected = Math.min(selected, Math.max(0, conflicts.length - 1));
   render();
 }

@@ -279,6 +279,12 @@ pub fn enroll(store: &mut Store, url: &str, code: &str) -> Result<Enrolment, Syn
         },
     )?;
     store.init_device(&answer.officer_name, &answer.beats)?;
+    store.adopt_scopes(&doorstep_core::store::scopes::WorkScope {
+        beats: answer.beats.clone(),
+        officer_name: answer.officer_name.clone(),
+        account_id: answer.account_id.clone(),
+        officers: Vec::new(),
+    })?;
     // Whatever this laptop pulled before came from another enrolment: download afresh.
     store.reset_pull_cursor()?;
     store.reset_scope_cursors()?;
@@ -366,7 +372,7 @@ pub fn sync(
     // What the officer works on now, as the station's account says: beats given or taken away
     // since the last sync take effect here (Today follows).
     let scopes: Scopes = client.get("scopes", &[])?;
-    let departed = store.adopt_scopes(&scopes.officer_name, &scopes.beats)?;
+    let departed = store.adopt_scopes(&scopes)?;
     report.left_scope += departed.removed;
     report.kept_out_of_scope += departed.kept;
     let mut names: Vec<String> = scopes.beats.iter().map(|b| beat_scope(b)).collect();

@@ -9,4 +9,8 @@ export type Device = { device_id: DeviceId, officer_id: OfficerId, officer_name:
 /**
  * The beats (责任区) this officer works.
  */
-beats: Array<string>, };
+beats: Array<string>, 
+/**
+ * The officer's account at the station (after enrolment): what tasks name as responsible.
+ */
+account_id: string | null, };

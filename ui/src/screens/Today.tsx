@@ -7,6 +7,7 @@ import { useLoad } from "../hooks";
 import { formatDate } from "../i18n";
 import type { BeatFigures } from "../bindings/BeatFigures";
 import type { Navigate } from "../route";
+import { officerName, useOfficers } from "../components/OfficerSelect";
 
 /// The beat at a glance: coverage, overdue households, visits this week and month, open concerns.
 function Figures({ figures: f }: { figures: BeatFigures }) {
@@ -32,6 +33,7 @@ function Figures({ figures: f }: { figures: BeatFigures }) {
 
 export function TodayScreen({ navigate }: { navigate: Navigate }) {
   const { t } = useTranslation();
+  const officers = useOfficers();
   const { data, error } = useLoad(api.today, []);
   if (error) return <ErrorNote error={error} />;
   if (!data) return <p>{t("common.loading")}</p>;
@@ -59,7 +61,7 @@ export function TodayScreen({ navigate }: { navigate: Navigate }) {
         {data.tasks_due.map(({ task, address }) => (
           <li key={task.id}>
             <button type="button" className="row" onClick={() => navigate({ name: "household", id: task.household_id })}>
-              <span>{task.title}</span><span className="muted">{address}</span><span>{task.assignee}</span><span>{formatDate(task.due_date)}</span>
+              <span>{task.title}</span><span className="muted">{address}</span><span>{officerName(officers, task.assignee)}</span><span>{formatDate(task.due_date)}</span>
             </button>
           </li>
         ))}

@@ -12,6 +12,7 @@ import type { HouseholdDetail } from "../bindings/HouseholdDetail";
 import type { Task } from "../bindings/Task";
 import type { VisitEntry } from "../bindings/VisitEntry";
 import { ErrorNote } from "../components/ErrorNote";
+import { OfficerSelect } from "../components/OfficerSelect";
 import { newResident } from "../components/ResidentForm";
 import { Toggles } from "../components/Toggle";
 import { toReport } from "../hooks";
@@ -49,8 +50,10 @@ function newTask(concern: Concern, officer: string): Task {
   };
 }
 
-export function VisitForm(props: { householdId: string; draftId?: string; officer: string; onDone: (householdId: string) => void; onBack: () => void }) {
+export function VisitForm(props: { householdId: string; draftId?: string; officer: string; assignee?: string; onDone: (householdId: string) => void; onBack: () => void }) {
   const { householdId, draftId, officer, onDone, onBack } = props;
+  // A new task is the officer's own: their account at the station (their name before enrolment).
+  const me = props.assignee ?? officer;
   const { t } = useTranslation();
   const [detail, setDetail] = useState<HouseholdDetail | null>(null);
   const [entry, setEntry] = useState<VisitEntry | null>(null);
@@ -216,13 +219,13 @@ export function VisitForm(props: { householdId: string; draftId?: string; office
             {!c.reporter_id && <input placeholder={t("concern.otherReporter")} value={c.reporter_name} onChange={(e) => setConcern(i, { ...c, reporter_name: e.target.value })} />}
             <label className="check"><input type="checkbox" checked={c.confidential} onChange={(e) => setConcern(i, { ...c, confidential: e.target.checked })} />{t("concern.confidential")}</label>
             <label className="check">
-              <input type="checkbox" data-testid="concern-task" checked={!!task} onChange={(e) => update({ ...entry, tasks: e.target.checked ? [...entry.tasks, newTask(c, officer)] : entry.tasks.filter((x) => x.concern_id !== c.id) })} />
+              <input type="checkbox" data-testid="concern-task" checked={!!task} onChange={(e) => update({ ...entry, tasks: e.target.checked ? [...entry.tasks, newTask(c, me)] : entry.tasks.filter((x) => x.concern_id !== c.id) })} />
               {t("concern.createTask")}
             </label>
             {task ? (
               <div className="grid">
                 <label>{t("task.title")}<input data-testid="task-title" value={task.title} onChange={(e) => setTask({ ...task, title: e.target.value })} /><span className="field-error">{errorFor(`tasks.${entry.tasks.indexOf(task)}.title`)}</span></label>
-                <label>{t("task.assignee")}<input value={task.assignee} onChange={(e) => setTask({ ...task, assignee: e.target.value })} /></label>
+                <label>{t("task.assignee")}<OfficerSelect label={t("task.assignee")} value={task.assignee} onChange={(assignee) => setTask({ ...task, assignee })} /></label>
                 <label>{t("task.due")}<input type="date" value={task.due_date} onChange={(e) => setTask({ ...task, due_date: e.target.value })} /></label>
               </div>
             ) : null}

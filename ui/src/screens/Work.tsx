@@ -5,9 +5,11 @@ import { ErrorNote } from "../components/ErrorNote";
 import { useLoad } from "../hooks";
 import { formatDate, formatDateTime } from "../i18n";
 import type { Navigate } from "../route";
+import { officerName, useOfficers } from "../components/OfficerSelect";
 
 export function Work({ navigate }: { navigate: Navigate }) {
   const { t } = useTranslation();
+  const officers = useOfficers();
   const { data, error } = useLoad(api.openWork, []);
   if (error) return <ErrorNote error={error} />;
   if (!data) return <p>{t("common.loading")}</p>;
@@ -31,7 +33,7 @@ export function Work({ navigate }: { navigate: Navigate }) {
         {data.tasks.map(({ task, address }) => (
           <li key={task.id}>
             <button type="button" className="row" onClick={() => navigate({ name: "household", id: task.household_id })}>
-              <span>{task.title}</span><span className="muted">{address}</span><span>{task.assignee}</span>
+              <span>{task.title}</span><span className="muted">{address}</span><span>{officerName(officers, task.assignee)}</span>
               <span className={task.due_date < today ? "overdue" : ""}>{formatDate(task.due_date)}</span>
             </button>
           </li>

@@ -40,6 +40,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
             "../../migrations/0004_refusals_and_renumbering.sql"
         )),
         M::up(include_str!("../../migrations/0005_scopes.sql")),
+        M::up(include_str!("../../migrations/0006_accounts.sql")),
     ])
 });
 
@@ -52,6 +53,16 @@ pub struct Device {
     pub officer_name: String,
     /// The beats (责任区) this officer works.
     pub beats: Vec<String>,
+    /// The officer's account at the station (after enrolment): what tasks name as responsible.
+    #[serde(default)]
+    pub account_id: Option<String>,
+}
+
+impl Device {
+    /// What a task assigned to this officer names: the account, or before enrolment the name.
+    pub fn assignee(&self) -> &str {
+        self.account_id.as_deref().unwrap_or(&self.officer_name)
+    }
 }
 
 pub struct Store {
@@ -125,6 +136,7 @@ impl Store {
                 officer_id: OfficerId::new(),
                 officer_name: officer_name.trim().into(),
                 beats,
+                account_id: None,
             },
         };
         self.conn.execute(
@@ -192,18 +204,19 @@ impl Store {
 pub(crate) fn load_device(conn: &Connection) -> Result<Option<Device>> {
     let row = conn
         .query_row(
-            "SELECT device_id, officer_id, officer_name, beats FROM device WHERE singleton = 1",
+            "SELECT device_id, officer_id, officer_name, beats, account_id FROM device WHERE singleton = 1",
             [],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get::<_, String>(3)?)),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get::<_, String>(3)?, r.get(4)?)),
         )
         .optional()?;
     Ok(match row {
         None => None,
-        Some((device_id, officer_id, officer_name, beats)) => Some(Device {
+        Some((device_id, officer_id, officer_name, beats, account_id)) => Some(Device {
             device_id,
             officer_id,
             officer_name,
             beats: serde_json::from_str(&beats)?,
+            account_id,
         }),
     })
 }

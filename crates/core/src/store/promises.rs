@@ -559,7 +559,13 @@ fn a_record_that_leaves_the_officers_beat_with_unsent_edits_stays_until_they_are
 
     // Sent: the next look at the scopes takes it off, with its resident and search entries.
     s.record_ack(2).unwrap();
-    let outcome = s.adopt_scopes("张警官", &["幸福社区".into()]).unwrap();
+    let outcome = s
+        .adopt_scopes(&super::scopes::WorkScope {
+            beats: vec!["幸福社区".into()],
+            officer_name: "张警官".into(),
+            ..Default::default()
+        })
+        .unwrap();
     assert_eq!((outcome.removed, outcome.kept), (1, 0));
     assert!(s.get::<Household>(h.id.0).is_err());
     assert_eq!(count(&s, "SELECT count(*) FROM residents"), 0);

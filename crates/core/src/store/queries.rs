@@ -296,8 +296,8 @@ impl Store {
         let due = self.with_head_names(due)?;
         let tasks_due = self.task_items(
             "t.deleted = 0 AND t.status IN ('open', 'in_progress') AND t.due_date <= ?1
-             AND (h.beat IN (SELECT value FROM json_each(?2)) OR t.assignee = ?3) ORDER BY t.due_date",
-            params![today.to_string(), beats, device.officer_name],
+             AND (h.beat IN (SELECT value FROM json_each(?2)) OR t.assignee IN (?3, ?4)) ORDER BY t.due_date",
+            params![today.to_string(), beats, device.assignee(), device.officer_name],
         )?;
         let awaiting_feedback = self.concern_items(
             "c.deleted = 0 AND c.status = ?1 AND c.feedback_at IS NULL
@@ -397,9 +397,9 @@ impl Store {
         // Tasks of the beat, and those staff assigned to this officer in other beats.
         let tasks = self.task_items(
             "t.deleted = 0 AND t.status IN ('open', 'in_progress')
-             AND (h.beat IN (SELECT value FROM json_each(?1)) OR t.assignee = ?2)
+             AND (h.beat IN (SELECT value FROM json_each(?1)) OR t.assignee IN (?2, ?3))
              ORDER BY t.due_date",
-            [&beats, &device.officer_name],
+            [&beats, device.assignee(), &device.officer_name],
         )?;
         Ok(OpenWork { concerns, tasks })
     }

@@ -14,6 +14,7 @@ use crate::error::Result;
 use crate::model::{EntityKind, spec_of};
 use rusqlite::{OptionalExtension, Transaction, params};
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 use uuid::Uuid;
 
 /// A record that left a pulled scope (also the wire type): the laptop drops its copy unless it
@@ -26,6 +27,57 @@ pub struct Removal {
     pub id: Uuid,
     /// The station version at which it left.
     pub version: i64,
+}
+
+/// An officer as a task's person responsible is chosen (also the wire type): the station's
+/// account, with the name and beats that tell two officers of the same name apart.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Officer {
+    pub account_id: String,
+    pub name: String,
+    pub beats: Vec<String>,
+}
+
+/// What the officer works on now, as the station's account says (also the wire type).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WorkScope {
+    pub beats: Vec<String>,
+    pub officer_name: String,
+    /// The account the laptop works for: a task's `assignee` names an account, never a name.
+    #[serde(default)]
+    pub account_id: String,
+    /// The station's active officers, to choose a task's person responsible from.
+    #[serde(default)]
+    pub officers: Vec<Officer>,
+}
+
+impl Store {
+    /// The station's officers as last synced, by name.
+    pub fn officers(&self) -> Result<Vec<Officer>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT account_id, name, beats FROM officers ORDER BY name, account_id")?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (account_id, name, beats) = row?;
+            out.push(Officer {
+                account_id,
+                name,
+                beats: serde_json::from_str(&beats)?,
+            });
+        }
+        Ok(out)
+    }
 }
 
 /// What following the scopes did to this laptop's records.
@@ -70,12 +122,29 @@ impl Store {
     /// off the laptop (but for tasks assigned to the officer there, and records with unsent edits),
     /// its cursor with it; a new beat's cursor starts at 0. Records that left earlier while holding
     /// unsent edits go now if those have been sent.
-    pub fn adopt_scopes(&mut self, officer_name: &str, beats: &[String]) -> Result<Departures> {
+    pub fn adopt_scopes(&mut self, work: &WorkScope) -> Result<Departures> {
+        let (officer_name, beats) = (work.officer_name.as_str(), work.beats.as_slice());
+        // Tasks assigned to this officer name the account (or, from before accounts, the name).
+        let mine = if work.account_id.is_empty() {
+            officer_name
+        } else {
+            work.account_id.as_str()
+        };
         let outcome = self.with_purging(|tx| {
             tx.execute(
-                "UPDATE device SET officer_name = ?1, beats = ?2 WHERE singleton = 1",
-                params![officer_name, serde_json::to_string(beats)?],
+                "UPDATE device SET officer_name = ?1, beats = ?2, account_id = coalesce(nullif(?3, ''), account_id)
+                 WHERE singleton = 1",
+                params![officer_name, serde_json::to_string(beats)?, work.account_id],
             )?;
+            if !work.officers.is_empty() {
+                tx.execute("DELETE FROM officers", [])?;
+                for o in &work.officers {
+                    tx.execute(
+                        "INSERT OR REPLACE INTO officers (account_id, name, beats) VALUES (?1, ?2, ?3)",
+                        params![o.account_id, o.name, serde_json::to_string(&o.beats)?],
+                    )?;
+                }
+            }
             let scopes: Vec<String> = beats.iter().map(|b| beat_scope(b)).collect();
             tx.execute(
                 "DELETE FROM pull_cursors WHERE scope <> ?1 AND scope NOT IN (SELECT value FROM json_each(?2))",
@@ -86,9 +155,9 @@ impl Store {
             let gone: Vec<String> = tx
                 .prepare(
                     "SELECT id FROM households WHERE beat NOT IN (SELECT value FROM json_each(?1))
-                       AND id NOT IN (SELECT household_id FROM tasks WHERE assignee = ?2 AND deleted = 0)",
+                       AND id NOT IN (SELECT household_id FROM tasks WHERE assignee IN (?2, ?3) AND deleted = 0)",
                 )?
-                .query_map(params![serde_json::to_string(beats)?, officer_name], |r| {
+                .query_map(params![serde_json::to_string(beats)?, mine, officer_name], |r| {
                     r.get(0)
                 })?
                 .collect::<rusqlite::Result<_>>()?;
@@ -99,11 +168,11 @@ impl Store {
             let strays: Vec<(String, String)> = tx
                 .prepare(
                     "SELECT 'task', t.id FROM tasks t JOIN households h ON h.id = t.household_id
-                     WHERE h.beat NOT IN (SELECT value FROM json_each(?1)) AND t.assignee <> ?2
+                     WHERE h.beat NOT IN (SELECT value FROM json_each(?1)) AND t.assignee NOT IN (?2, ?3)
                      UNION ALL
                      SELECT 'concern', c.id FROM concerns c JOIN households h ON h.id = c.household_id
                      WHERE h.beat NOT IN (SELECT value FROM json_each(?1))
-                       AND c.id NOT IN (SELECT concern_id FROM tasks WHERE assignee = ?2 AND concern_id IS NOT NULL)
+                       AND c.id NOT IN (SELECT concern_id FROM tasks WHERE assignee IN (?2, ?3) AND concern_id IS NOT NULL)
                      UNION ALL
                      SELECT 'resident', r.id FROM residents r JOIN households h ON h.id = r.household_id
                      WHERE h.beat NOT IN (SELECT value FROM json_each(?1))
@@ -111,7 +180,7 @@ impl Store {
                      SELECT 'visit', v.id FROM visits v JOIN households h ON h.id = v.household_id
                      WHERE h.beat NOT IN (SELECT value FROM json_each(?1))",
                 )?
-                .query_map(params![serde_json::to_string(beats)?, officer_name], |r| {
+                .query_map(params![serde_json::to_string(beats)?, mine, officer_name], |r| {
                     Ok((r.get(0)?, r.get(1)?))
                 })?
                 .collect::<rusqlite::Result<_>>()?;

@@ -280,7 +280,71 @@ pub(super) fn load_account(conn: &Connection, id: &str) -> Result<Option<(Accoun
         .optional()?)
 }
 
+pub use doorstep_protocol::Officer;
+
+/// The account a task's `assignee` stands for: an active officer's account id as given, or — from
+/// a laptop before accounts, or typed by a person — the pushing officer's own name or officer id,
+/// or a name only one active officer has. `None` when it names nobody, or more than one.
+pub(super) fn resolve_assignee(
+    conn: &Connection,
+    given: &str,
+    own: Option<(&str, &str, &str)>,
+) -> Result<Option<String>> {
+    let given = given.trim();
+    let by_id: Option<String> = conn
+        .prepare_cached(
+            "SELECT id FROM accounts WHERE id = ?1 AND active = 1 AND EXISTS (SELECT 1 FROM json_each(roles) WHERE value = 'officer')",
+        )?
+        .query_row([given], |r| r.get(0))
+        .optional()?;
+    if by_id.is_some() {
+        return Ok(by_id);
+    }
+    if let Some((account, name, officer_id)) = own
+        && (given == name || given == officer_id)
+    {
+        return Ok(Some(account.to_string()));
+    }
+    let named: Vec<String> = conn
+        .prepare_cached(
+            "SELECT id FROM accounts WHERE (display_name = ?1 OR username = ?1) AND active = 1
+               AND EXISTS (SELECT 1 FROM json_each(roles) WHERE value = 'officer') LIMIT 2",
+        )?
+        .query_map([given], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(match named.as_slice() {
+        [one] => Some(one.clone()),
+        _ => None,
+    })
+}
+
 impl StationStore {
+    /// The station's active officers, by name.
+    pub fn officers(&self) -> Result<Vec<Officer>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id, display_name, beats FROM accounts
+             WHERE active = 1 AND EXISTS (SELECT 1 FROM json_each(roles) WHERE value = 'officer')
+             ORDER BY display_name, username",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (account_id, name, beats) = row?;
+            out.push(Officer {
+                account_id,
+                name,
+                beats: serde_json::from_str(&beats).unwrap_or_default(),
+            });
+        }
+        Ok(out)
+    }
+
     pub fn has_accounts(&self) -> Result<bool> {
         Ok(self
             .conn

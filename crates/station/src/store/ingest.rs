@@ -10,7 +10,7 @@
 //! sequence number that the station holds with *another* change (a laptop restored from a backup)
 //! is not a replay: nothing from there on is stored, and the laptop is told to renumber.
 
-use super::accounts::load_account;
+use super::accounts::{load_account, resolve_assignee};
 use super::audit::{Outcome as AuditOutcome, record as audit};
 use super::{
     Result, StationError, StationStore, bad, create_record, duplicates, exec, load_state, now,
@@ -85,6 +85,8 @@ struct Batch {
     redirects: bool,
     /// The account behind the pushing laptop, as the station holds it now.
     account_id: String,
+    /// The officer id the laptop stamps its changes with (older laptops named it as assignee).
+    officer_id: String,
     username: String,
     display_name: String,
     beats: Vec<String>,
@@ -95,7 +97,6 @@ impl Batch {
     fn writer(&self) -> Writer<'_> {
         Writer {
             account_id: &self.account_id,
-            display_name: &self.display_name,
             beats: &self.beats,
             chief: self.chief,
         }
@@ -116,11 +117,11 @@ impl StationStore {
             check_shape(i, device_id, c)?;
         }
         let tx = self.conn.transaction()?;
-        let (contiguous, account_id): (i64, Option<String>) = query_one(
+        let (contiguous, account_id, officer_id): (i64, Option<String>, String) = query_one(
             &tx,
-            "SELECT contiguous_seq, account_id FROM devices WHERE device_id = ?1",
+            "SELECT contiguous_seq, account_id, officer_id FROM devices WHERE device_id = ?1",
             [device_id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
         .optional()?
         .ok_or(StationError::UnknownDevice(device_id))?;
@@ -134,6 +135,7 @@ impl StationStore {
                 r.get(0)
             })?,
             account_id: account_id.unwrap_or_default(),
+            officer_id,
             username: account
                 .as_ref()
                 .map(|a| a.username.clone())
@@ -524,6 +526,33 @@ fn decide(tx: &Transaction<'_>, batch: &Batch, mut change: Arrived<'_>) -> Resul
         base_version,
         hlc,
     } = change;
+    let mut fields = fields;
+    // A task's person responsible is an account; a name from an older laptop is resolved to one.
+    if entity == EntityKind::Task
+        && let Some(Value::String(given)) = fields.get("assignee")
+    {
+        let own = (
+            batch.account_id.as_str(),
+            batch.display_name.as_str(),
+            batch.officer_id.as_str(),
+        );
+        match resolve_assignee(tx, given, Some(own))? {
+            Some(account) if &account == given => {}
+            Some(account) => {
+                fields
+                    .to_mut()
+                    .insert("assignee".into(), Value::String(account));
+            }
+            None => {
+                return Ok(Outcome::refused(Refusal::new(
+                    RefusalReason::Invalid,
+                    format!(
+                        "the person responsible {given:?} is not one officer's account at this station"
+                    ),
+                )));
+            }
+        }
+    }
     let current = load_state(tx, entity, &entity_id)?;
     let mut values: Map<String, Value> = match &current {
         Some(c) => c

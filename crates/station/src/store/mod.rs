@@ -335,10 +335,7 @@ fn readable_snapshot(
         return Ok(None);
     };
     let readable = writer.beats.contains(&beat)
-        || (entity == EntityKind::Task
-            && assignee
-                .as_deref()
-                .is_some_and(|a| a == writer.account_id || a == writer.display_name));
+        || (entity == EntityKind::Task && assignee.as_deref() == Some(writer.account_id));
     readable.then(|| snapshot(row)).transpose()
 }
 

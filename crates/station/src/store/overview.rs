@@ -278,7 +278,9 @@ impl StationStore {
         }
 
         let mut stmt = self.conn.prepare(
-            "SELECT beat, json_extract(fields, '$.assignee'), json_extract(fields, '$.due_date') < ?1 FROM records
+            "SELECT beat, coalesce((SELECT display_name FROM accounts WHERE id = json_extract(fields, '$.assignee')),
+                                   json_extract(fields, '$.assignee')),
+                    json_extract(fields, '$.due_date') < ?1 FROM records
              WHERE entity = 'task' AND deleted = 0 AND json_extract(fields, '$.status') IN ('open', 'in_progress')",
         )?;
         for row in stmt.query_map(params![today.to_string()], |r| {
@@ -565,12 +567,15 @@ impl StationStore {
             }
             Worklist::OverdueTasks => self.items(
                 "SELECT 'task', r.id, r.beat, coalesce(json_extract(h.fields, '$.address'), ''), json_extract(r.fields, '$.title'),
-                        json_extract(r.fields, '$.assignee'), json_extract(r.fields, '$.due_date'),
+                        coalesce((SELECT display_name FROM accounts WHERE id = json_extract(r.fields, '$.assignee')),
+                                 json_extract(r.fields, '$.assignee')),
+                        json_extract(r.fields, '$.due_date'),
                         julianday(?1) - julianday(json_extract(r.fields, '$.due_date'))
                  FROM records r LEFT JOIN records h ON h.entity = 'household' AND h.id = json_extract(r.fields, '$.household_id')
                  WHERE r.entity = 'task' AND r.deleted = 0 AND json_extract(r.fields, '$.status') IN ('open', 'in_progress')
                    AND json_extract(r.fields, '$.due_date') < ?1 AND (?2 IS NULL OR r.beat = ?2)
-                   AND (?3 IS NULL OR json_extract(r.fields, '$.assignee') = ?3)
+                   AND (?3 IS NULL OR json_extract(r.fields, '$.assignee') = ?3
+                        OR json_extract(r.fields, '$.assignee') IN (SELECT id FROM accounts WHERE display_name = ?3))
                  ORDER BY json_extract(r.fields, '$.due_date') LIMIT 500",
                 params![today.to_string(), beat, officer],
             )?,

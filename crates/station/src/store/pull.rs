@@ -59,10 +59,12 @@ impl StationStore {
             )
             .optional()?
             .ok_or(StationError::UnknownDevice(device_id))?;
+        // Tasks name their person responsible by account; rows from before accounts by name.
+        let assignees = serde_json::to_string(&[viewer.account_id.as_str(), officer.as_str()])?;
         let (beats, assignee): (Vec<String>, Option<&str>) = match scope {
-            PullScope::All => (viewer.beats.clone(), Some(&officer)),
+            PullScope::All => (viewer.beats.clone(), Some(&assignees)),
             PullScope::Beat(beat) => (vec![beat.clone()], None),
-            PullScope::Tasks => (Vec::new(), Some(&officer)),
+            PullScope::Tasks => (Vec::new(), Some(&assignees)),
         };
         let beats = serde_json::to_string(&beats)?;
         let viewer = confidential::viewer_key(viewer);
@@ -70,9 +72,9 @@ impl StationStore {
         let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT r.entity, r.id, r.version, r.deleted, {}, r.beat IN (SELECT value FROM json_each(?2)) FROM records r
              WHERE r.version > ?1 AND (r.beat IN (SELECT value FROM json_each(?2))
-                 OR (r.entity = 'task' AND r.id IN (SELECT task_id FROM assigned WHERE assignee = ?4))
-                 OR (r.entity = 'household' AND r.id IN (SELECT household_id FROM assigned WHERE assignee = ?4))
-                 OR (r.entity = 'concern' AND r.id IN (SELECT concern_id FROM assigned WHERE assignee = ?4)))
+                 OR (r.entity = 'task' AND r.id IN (SELECT task_id FROM assigned WHERE assignee IN (SELECT value FROM json_each(?4))))
+                 OR (r.entity = 'household' AND r.id IN (SELECT household_id FROM assigned WHERE assignee IN (SELECT value FROM json_each(?4))))
+                 OR (r.entity = 'concern' AND r.id IN (SELECT concern_id FROM assigned WHERE assignee IN (SELECT value FROM json_each(?4)))))
              ORDER BY r.version LIMIT ?3",
             confidential::visible_fields("r", "?5")
         ))?;
@@ -137,12 +139,12 @@ impl StationStore {
             "SELECT r.entity, r.id, r.version, r.deleted, {} FROM assigned a
              JOIN records r ON (r.entity = 'household' AND r.id = a.household_id)
                             OR (r.entity = 'concern' AND r.id = a.concern_id)
-             WHERE a.assignee = ?1 AND a.task_id = ?2",
+             WHERE a.assignee IN (SELECT value FROM json_each(?1)) AND a.task_id = ?2",
             confidential::visible_fields("r", "?3")
         ))?;
         let mut first: Vec<RecordSnapshot> = Vec::new();
         for task in elsewhere {
-            for row in about.query_map(params![officer, task, viewer], record_row)? {
+            for row in about.query_map(params![assignees, task, viewer], record_row)? {
                 let record = snapshot(row?)?;
                 if !first.iter().chain(&records).any(|r| r.id == record.id) {
                     first.push(record);

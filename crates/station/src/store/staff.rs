@@ -36,7 +36,10 @@ pub struct TaskView {
     pub beat: String,
     pub address: String,
     pub title: String,
+    /// The account responsible.
     pub assignee: String,
+    /// Its name, for people.
+    pub assignee_name: String,
     pub due_date: String,
     pub status: String,
 }
@@ -46,7 +49,9 @@ impl StationStore {
     pub fn open_tasks(&self) -> Result<Vec<TaskView>> {
         let mut stmt = self.conn.prepare(
             "SELECT t.id, t.beat, coalesce(json_extract(h.fields, '$.address'), ''), json_extract(t.fields, '$.title'),
-                    json_extract(t.fields, '$.assignee'), json_extract(t.fields, '$.due_date'), json_extract(t.fields, '$.status')
+                    json_extract(t.fields, '$.assignee'), json_extract(t.fields, '$.due_date'), json_extract(t.fields, '$.status'),
+                    coalesce((SELECT display_name FROM accounts WHERE id = json_extract(t.fields, '$.assignee')),
+                             json_extract(t.fields, '$.assignee'))
              FROM records t
              LEFT JOIN records h ON h.entity = 'household' AND h.id = json_extract(t.fields, '$.household_id')
              WHERE t.entity = 'task' AND t.deleted = 0 AND json_extract(t.fields, '$.status') IN ('open', 'in_progress')
@@ -61,6 +66,7 @@ impl StationStore {
                 assignee: r.get(4)?,
                 due_date: r.get(5)?,
                 status: r.get(6)?,
+                assignee_name: r.get(7)?,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -81,6 +87,12 @@ impl StationStore {
             ));
         }
         let tx = self.conn.transaction()?;
+        let assignee = super::accounts::resolve_assignee(&tx, assignee, None)?.ok_or_else(|| {
+            bad(format!(
+                "{assignee:?} is not one officer's account here: choose the officer from the list"
+            ))
+        })?;
+        let assignee = assignee.as_str();
         let state = load_state(&tx, EntityKind::Task, id)?
             .ok_or_else(|| StationError::NotFound(format!("no task {id}")))?;
         let mut values: Map<String, Value> = state
