@@ -638,3 +638,25 @@ fn two_officers_called_zhang_wei_never_receive_each_others_tasks() {
     );
     assert_eq!(status, 400);
 }
+
+#[test]
+fn a_username_typed_as_a_formula_at_sign_in_is_inert_in_the_audit_csv() {
+    let station = Station::start();
+    let hostile = "-1+cmd|' /C calc'!A0";
+    let (status, _) = station.request(
+        "POST",
+        "session",
+        "",
+        Some(&serde_json::json!({"username": hostile, "password": "x"})),
+    );
+    assert_eq!(status, 401);
+    let (status, csv) = station.request_bytes("GET", "audit/export", &station.admin_token, None);
+    assert_eq!(status, 200);
+    let csv = String::from_utf8(csv).unwrap();
+    assert!(csv.contains(&format!("'{hostile}")), "{csv}");
+    assert!(
+        !csv.lines()
+            .any(|l| l.split(',').any(|cell| cell.starts_with("-1+cmd"))),
+        "{csv}"
+    );
+}

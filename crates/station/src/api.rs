@@ -1148,17 +1148,28 @@ mod tests {
         username: &str,
         password: &str,
     ) -> (StatusCode, String, String) {
+        sign_in_from(router, username, password, None).await
+    }
+
+    /// Signs in from a client address (as the server's connection info gives it).
+    async fn sign_in_from(
+        router: &Router,
+        username: &str,
+        password: &str,
+        from: Option<&str>,
+    ) -> (StatusCode, String, String) {
         let body = serde_json::json!({"username": username, "password": password}).to_string();
-        let response = router
-            .clone()
-            .oneshot(
-                Request::post("/api/v1/session")
-                    .header("content-type", "application/json")
-                    .body(Body::from(body))
-                    .unwrap(),
-            )
-            .await
+        let mut request = Request::post("/api/v1/session")
+            .header("content-type", "application/json")
+            .body(Body::from(body))
             .unwrap();
+        if let Some(from) = from {
+            let addr: std::net::SocketAddr = format!("{from}:40000").parse().unwrap();
+            request
+                .extensions_mut()
+                .insert(axum::extract::ConnectInfo(addr));
+        }
+        let response = router.clone().oneshot(request).await.unwrap();
         let status = response.status();
         let cookie = response
             .headers()
@@ -1168,6 +1179,10 @@ mod tests {
             .to_string();
         let bytes = response.into_body().collect().await.unwrap().to_bytes();
         let body: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
+        assert!(
+            body.get("token").is_none(),
+            "the session token is only in the HttpOnly cookie: {body}"
+        );
         let cookie = cookie.split(';').next().unwrap_or_default().to_string();
         (
             status,
@@ -1336,6 +1351,34 @@ mod tests {
             .body(Body::empty())
             .unwrap();
         assert_eq!(call(router, after).await.0, StatusCode::UNAUTHORIZED);
+    }
+
+    #[tokio::test]
+    async fn a_stranger_guessing_the_administrators_password_locks_out_only_the_stranger() {
+        let (router, _dir) = router();
+        for _ in 0..5 {
+            let (status, _, _) =
+                sign_in_from(&router, "admin", "a-guess-1", Some("10.0.0.66")).await;
+            assert_eq!(status, StatusCode::UNAUTHORIZED);
+        }
+        let (status, _, _) =
+            sign_in_from(&router, "admin", ADMIN_PASSWORD, Some("10.0.0.66")).await;
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "the guesser waits");
+        let (status, _, _) = sign_in_from(&router, "admin", ADMIN_PASSWORD, Some("10.0.0.2")).await;
+        assert_eq!(
+            status,
+            StatusCode::OK,
+            "the administrator at their own desk does not"
+        );
+        // One address trying many names is stopped as well.
+        for n in 0..20 {
+            let name = format!("user{n}");
+            let (status, _, _) = sign_in_from(&router, &name, "x", Some("10.0.0.77")).await;
+            assert_eq!(status, StatusCode::UNAUTHORIZED);
+        }
+        let (status, _, _) =
+            sign_in_from(&router, "staff", "staff-password-1", Some("10.0.0.77")).await;
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
     }
 
     #[tokio::test]
