@@ -6,7 +6,8 @@
 //! Nothing is lost when the station is unreachable: work goes on offline and the next sync sends it.
 
 use doorstep_core::Store;
-use doorstep_core::store::remote::StationLink;
+use doorstep_core::ids::DeviceId;
+use doorstep_core::store::remote::StationLink as Link;
 use doorstep_core::store::scopes::{TASKS_SCOPE, beat_scope};
 use doorstep_protocol::{
     ApiErrorBody, EnrollRequest, EnrollResponse, PullResponse, PushRequest, PushResponse, Scopes,
@@ -139,11 +140,11 @@ impl From<&SyncError> for SyncErrorReport {
 
 struct Client {
     agent: Agent,
-    link: StationLink,
+    link: Link,
 }
 
 impl Client {
-    fn new(link: StationLink) -> Result<Client, SyncError> {
+    fn new(link: Link) -> Result<Client, SyncError> {
         let certificate = tls::from_hex(&link.certificate)
             .filter(|c| !c.is_empty())
             .ok_or(SyncError::Protocol(
@@ -263,7 +264,7 @@ pub fn enroll(store: &mut Store, url: &str, code: &str) -> Result<Enrolment, Syn
     }
     let certificate =
         tls::fetch_certificate(&url).map_err(|_| SyncError::Unreachable(url.clone()))?;
-    let mut link = StationLink {
+    let mut link = Link {
         url,
         device_credential: String::new(),
         certificate: tls::to_hex(&certificate),
@@ -306,17 +307,65 @@ pub fn pinned_fingerprint(store: &Store) -> Result<Option<String>, SyncError> {
 }
 
 /// Pushes what the station has not acknowledged, then pulls what is new for this device's beats.
-pub fn sync(
-    store: &mut Store,
-    mut progress: impl FnMut(Progress),
-) -> Result<SyncReport, SyncError> {
+pub fn sync(store: &mut Store, progress: impl FnMut(Progress)) -> Result<SyncReport, SyncError> {
     // A link from before accounts (no credential, no pinned certificate) needs enrolling again.
     let link = store
         .station()?
         .filter(|l| !l.device_credential.is_empty() && !l.certificate.is_empty())
         .ok_or(SyncError::NotEnrolled)?;
-    let device_id = store.device()?.device_id;
     let client = Client::new(link)?;
+    sync_over(store, &client, progress)
+}
+
+/// What a sync asks of its station: the HTTPS client in the field, the station's store itself in
+/// the simulation that checks the sync as a whole (`tests/sim`).
+pub trait Transport {
+    fn push(&self, request: &PushRequest) -> Result<PushResponse, SyncError>;
+    fn scopes(&self) -> Result<Scopes, SyncError>;
+    fn pull(
+        &self,
+        device_id: DeviceId,
+        scope: &str,
+        cursor: i64,
+        limit: u32,
+    ) -> Result<PullResponse, SyncError>;
+}
+
+impl Transport for Client {
+    fn push(&self, request: &PushRequest) -> Result<PushResponse, SyncError> {
+        self.post("push", request)
+    }
+
+    fn scopes(&self) -> Result<Scopes, SyncError> {
+        self.get("scopes", &[])
+    }
+
+    fn pull(
+        &self,
+        device_id: DeviceId,
+        scope: &str,
+        cursor: i64,
+        limit: u32,
+    ) -> Result<PullResponse, SyncError> {
+        self.get(
+            "pull",
+            &[
+                ("device_id", device_id.to_string()),
+                ("scope", scope.to_string()),
+                ("cursor", cursor.to_string()),
+                ("limit", limit.to_string()),
+            ],
+        )
+    }
+}
+
+/// A sync over any link to the station.
+pub fn sync_over(
+    store: &mut Store,
+    client: &impl Transport,
+    mut progress: impl FnMut(Progress),
+) -> Result<SyncReport, SyncError> {
+    let device_id = store.device()?.device_id;
     let mut report = SyncReport {
         acked_seq: store.acked_seq()?,
         ..Default::default()
@@ -329,13 +378,10 @@ pub fn sync(
             break;
         }
         let sent = batch.len() as u32;
-        let answer: PushResponse = client.post(
-            "push",
-            &PushRequest {
-                device_id,
-                changes: batch,
-            },
-        )?;
+        let answer = client.push(&PushRequest {
+            device_id,
+            changes: batch,
+        })?;
         if let Some(reuse) = answer.sequence_reused {
             // This laptop was restored from a backup (or copied): its new changes took numbers
             // the station holds for others. They move past the station's numbers and go again.
@@ -371,7 +417,7 @@ pub fn sync(
 
     // What the officer works on now, as the station's account says: beats given or taken away
     // since the last sync take effect here (Today follows).
-    let scopes: Scopes = client.get("scopes", &[])?;
+    let scopes = client.scopes()?;
     let departed = store.adopt_scopes(&scopes)?;
     report.left_scope += departed.removed;
     report.kept_out_of_scope += departed.kept;
@@ -381,15 +427,7 @@ pub fn sync(
         let start = store.scope_cursor(&scope)?;
         let mut cursor = start;
         loop {
-            let page: PullResponse = client.get(
-                "pull",
-                &[
-                    ("device_id", device_id.to_string()),
-                    ("scope", scope.clone()),
-                    ("cursor", cursor.to_string()),
-                    ("limit", PULL_PAGE.to_string()),
-                ],
-            )?;
+            let page = client.pull(device_id, &scope, cursor, PULL_PAGE)?;
             let departed =
                 store.apply_scope_page(&scope, &page.records, &page.removed, page.cursor)?;
             note_clock(store, &mut report, page.station_time_ms)?;

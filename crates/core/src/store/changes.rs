@@ -52,8 +52,11 @@ pub(crate) fn append(
     base_version: i64,
 ) -> Result<Change> {
     let hlc = tick_clock(tx)?;
+    // After the last change here, and after what the station acknowledged: a laptop restored from
+    // a backup may hear of numbers it no longer holds, and a new change must never take one of them.
     let device_seq: i64 = tx.query_row(
-        "SELECT coalesce(max(device_seq), 0) + 1 FROM changes",
+        "SELECT max(coalesce((SELECT max(device_seq) FROM changes), 0),
+                    coalesce((SELECT acked_seq FROM device WHERE singleton = 1), 0)) + 1",
         [],
         |r| r.get(0),
     )?;

@@ -174,8 +174,23 @@ impl StationStore {
                         });
                         break;
                     }
+                    // A place filled by a change the station holds under another number (below).
+                    None if c.device_seq <= acked => {
+                        response.duplicates += 1;
+                        continue;
+                    }
                     None => {}
                 }
+            }
+            // The change itself is already here under another number: a laptop restored from an
+            // older copy sends again a change it had renumbered since. Stored once; its place counts
+            // as filled.
+            if stored_elsewhere(&tx, c.change_id)? {
+                response.duplicates += 1;
+                if in_order && c.device_seq == acked + 1 {
+                    acked += 1;
+                }
+                continue;
             }
             if in_order && c.device_seq == acked + 1 {
                 let outcome = decide(&tx, &batch, arrived(c))?;
@@ -268,6 +283,16 @@ fn already_stored(c: &Change) -> StationError {
         "change {} is already stored under another sequence number",
         c.change_id
     ))
+}
+
+/// Whether the station holds a change with this id.
+fn stored_elsewhere(tx: &Transaction<'_>, change_id: ChangeId) -> Result<bool> {
+    Ok(query_one(
+        tx,
+        "SELECT EXISTS (SELECT 1 FROM changes WHERE change_id = ?1)",
+        [change_id],
+        |r| r.get(0),
+    )?)
 }
 
 /// The id of the change the station holds at a place of a device's order.

@@ -1,0 +1,687 @@
+//! A randomised, seeded model check of the whole sync: three laptops (the real core, each on its own
+//! SQLite file) and the real station store, linked in-process through the sync crate's own
+//! `sync_over`, so every rule of both sides runs as in the field. Each seed draws a list of
+//! operations — households created (now and then in a beat the officer does not work), edited from
+//! forms, deleted, visited, moved between beats, laptops backed up and restored from their backup,
+//! staff settling conflicts, and syncs with delivery faults (a push lost, its answer lost, a push
+//! sent twice, a pull page lost) — runs them, lets everything sync to quiescence and checks:
+//!
+//! - nothing is left unsent, and every change any laptop holds is stored at the station exactly once;
+//! - every laptop holds exactly the station's records of its beats, with the station's values and
+//!   versions (besides new records the station refused, which stay marked for the officer);
+//! - no laptop holds a record outside its beats;
+//! - every conflict queued is between two different values.
+//!
+//! A failing seed prints the seed and the shortest operation list that still fails (found by
+//! dropping operations one at a time), to become a named regression test. The test command runs a
+//! bounded number of seeds; `DOORSTEP_SIM_SEEDS=2000 cargo test -p doorstep-tests --test sim`
+//! runs more (`DOORSTEP_SIM_SEED=N` one).
+
+// Test helpers unwrap: a failure there is the test's report.
+#![allow(clippy::unwrap_used)]
+
+use doorstep_core::Store;
+use doorstep_core::model::{Household, HouseholdKind, Purpose, Visit};
+use doorstep_protocol::{PullResponse, PushRequest, PushResponse, Scopes};
+use doorstep_station::store::{NewAccount, PullScope, Role, StationStore};
+use doorstep_sync::{SyncError, Transport};
+use rand::{Rng, SeedableRng};
+use std::cell::{Cell, RefCell};
+use std::path::PathBuf;
+
+const BEATS: [&str; 2] = ["幸福社区", "和平社区"];
+
+/// What can go wrong with one sync.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Fault {
+    None,
+    /// The first push never reaches the station.
+    PushLost,
+    /// The first push is stored, its answer never arrives.
+    AnswerLost,
+    /// The first push is sent twice.
+    PushRepeated,
+    /// The first pull page never arrives.
+    PageLost,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Op {
+    Create {
+        laptop: usize,
+        elsewhere: bool,
+    },
+    Edit {
+        laptop: usize,
+        pick: usize,
+        field: u8,
+        value: u16,
+    },
+    Delete {
+        laptop: usize,
+        pick: usize,
+    },
+    Visit {
+        laptop: usize,
+        pick: usize,
+    },
+    /// Laptop 0's officer works both beats and moves a household to the other.
+    Move {
+        pick: usize,
+    },
+    Sync {
+        laptop: usize,
+        fault: Fault,
+    },
+    Backup {
+        laptop: usize,
+    },
+    Restore {
+        laptop: usize,
+    },
+    /// Staff settle an open conflict with the station's value.
+    Resolve {
+        pick: usize,
+    },
+}
+
+fn draw(seed: u64, n: usize) -> Vec<Op> {
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    (0..n)
+        .map(|_| {
+            let laptop = rng.random_range(0..3);
+            let pick = rng.random_range(0..64);
+            match rng.random_range(0..100) {
+                0..18 => Op::Create {
+                    laptop,
+                    elsewhere: rng.random_range(0..10) == 0,
+                },
+                18..40 => Op::Edit {
+                    laptop,
+                    pick,
+                    field: rng.random_range(0..3),
+                    value: rng.random_range(0..4),
+                },
+                40..45 => Op::Delete { laptop, pick },
+                45..55 => Op::Visit { laptop, pick },
+                55..60 => Op::Move { pick },
+                60..88 => Op::Sync {
+                    laptop,
+                    fault: match rng.random_range(0..10) {
+                        0 => Fault::PushLost,
+                        1 => Fault::AnswerLost,
+                        2 => Fault::PushRepeated,
+                        3 => Fault::PageLost,
+                        _ => Fault::None,
+                    },
+                },
+                88..92 => Op::Backup { laptop },
+                92..95 => Op::Restore { laptop },
+                _ => Op::Resolve { pick },
+            }
+        })
+        .collect()
+}
+
+/// One laptop's link to the in-process station, with the fault its current sync suffers.
+struct Link<'a> {
+    station: &'a RefCell<StationStore>,
+    credential: String,
+    fault: Cell<Fault>,
+}
+
+impl Link<'_> {
+    fn take_fault(&self, kinds: &[Fault]) -> Fault {
+        let f = self.fault.get();
+        if kinds.contains(&f) {
+            self.fault.set(Fault::None);
+            f
+        } else {
+            Fault::None
+        }
+    }
+
+    fn principal(&self) -> doorstep_station::store::Principal {
+        self.station
+            .borrow()
+            .device_auth(&self.credential)
+            .unwrap()
+            .unwrap()
+            .principal
+    }
+}
+
+fn offline() -> SyncError {
+    SyncError::Unreachable("sim".into())
+}
+
+impl Transport for Link<'_> {
+    fn push(&self, request: &PushRequest) -> Result<PushResponse, SyncError> {
+        let fault = self.take_fault(&[Fault::PushLost, Fault::AnswerLost, Fault::PushRepeated]);
+        if fault == Fault::PushLost {
+            return Err(offline());
+        }
+        let mut station = self.station.borrow_mut();
+        let answer = station
+            .push(request.device_id, &request.changes)
+            .map_err(|e| SyncError::Protocol(e.to_string()))?;
+        match fault {
+            Fault::AnswerLost => Err(offline()),
+            Fault::PushRepeated => station
+                .push(request.device_id, &request.changes)
+                .map_err(|e| SyncError::Protocol(e.to_string())),
+            _ => Ok(answer),
+        }
+    }
+
+    fn scopes(&self) -> Result<Scopes, SyncError> {
+        let p = self.principal();
+        Ok(Scopes {
+            beats: p.beats,
+            officer_name: p.display_name,
+            account_id: p.account_id,
+            officers: self.station.borrow().officers().unwrap(),
+        })
+    }
+
+    fn pull(
+        &self,
+        device_id: doorstep_core::ids::DeviceId,
+        scope: &str,
+        cursor: i64,
+        limit: u32,
+    ) -> Result<PullResponse, SyncError> {
+        if self.take_fault(&[Fault::PageLost]) == Fault::PageLost {
+            return Err(offline());
+        }
+        let scope = PullScope::parse(Some(scope)).unwrap();
+        let p = self.principal();
+        self.station
+            .borrow()
+            .pull(device_id, cursor, limit, &scope, &p)
+            .map_err(|e| SyncError::Protocol(e.to_string()))
+    }
+}
+
+struct Laptop {
+    path: PathBuf,
+    backup: PathBuf,
+    store: Option<Store>,
+    beats: Vec<String>,
+}
+
+impl Laptop {
+    fn store(&mut self) -> &mut Store {
+        self.store.as_mut().unwrap()
+    }
+}
+
+struct World {
+    _dir: tempfile::TempDir,
+    station: RefCell<StationStore>,
+    laptops: Vec<Laptop>,
+    credentials: Vec<String>,
+}
+
+fn world() -> World {
+    let dir = tempfile::tempdir().unwrap();
+    let mut station = StationStore::open(&dir.path().join("station.sqlite")).unwrap();
+    let mut laptops = Vec::new();
+    let mut credentials = Vec::new();
+    let officers: [(&str, &[&str]); 3] = [
+        ("张警官", &BEATS),
+        ("李警官", &BEATS[..1]),
+        ("王警官", &BEATS[1..]),
+    ];
+    for (n, (name, beats)) in officers.iter().enumerate() {
+        let beats: Vec<String> = beats.iter().map(|b| b.to_string()).collect();
+        let account = station
+            .create_account(
+                "sim",
+                &NewAccount {
+                    username: format!("officer{n}"),
+                    display_name: name.to_string(),
+                    roles: vec![Role::Officer],
+                    beats: beats.clone(),
+                    password: "sim-password-1".into(),
+                },
+            )
+            .unwrap();
+        let code = station.issue_enrollment_code("sim", &account.id).unwrap();
+        let path = dir.path().join(format!("laptop{n}.sqlite"));
+        let mut store = Store::open(&path).unwrap();
+        store.init_device(name, &beats).unwrap();
+        let device = store.device().unwrap().clone();
+        let enrolled = station
+            .enroll_with_code(&code.code, device.device_id, device.officer_id, 0)
+            .unwrap();
+        credentials.push(enrolled.device_credential);
+        laptops.push(Laptop {
+            backup: dir.path().join(format!("laptop{n}.backup.sqlite")),
+            path,
+            store: Some(store),
+            beats,
+        });
+    }
+    World {
+        _dir: dir,
+        station: RefCell::new(station),
+        laptops,
+        credentials,
+    }
+}
+
+/// The laptop's households, not deleted, in a stable order.
+fn households(store: &Store) -> Vec<Household> {
+    let ids: Vec<String> = store
+        .conn()
+        .prepare("SELECT id FROM households WHERE deleted = 0 ORDER BY id")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    ids.iter()
+        .map(|id| store.get(id.parse().unwrap()).unwrap())
+        .collect()
+}
+
+impl World {
+    fn sync(&mut self, laptop: usize, fault: Fault) -> Result<(), SyncError> {
+        let link = Link {
+            station: &self.station,
+            credential: self.credentials[laptop].clone(),
+            fault: Cell::new(fault),
+        };
+        doorstep_sync::sync_over(self.laptops[laptop].store(), &link, |_| ()).map(drop)
+    }
+
+    fn run(&mut self, op: Op) {
+        match op {
+            Op::Create { laptop, elsewhere } => {
+                let l = &mut self.laptops[laptop];
+                let beat: Option<String> = if elsewhere {
+                    BEATS
+                        .iter()
+                        .find(|b| !l.beats.iter().any(|x| x == *b))
+                        .map(|b| b.to_string())
+                } else {
+                    l.beats.first().cloned()
+                };
+                let Some(beat) = beat else {
+                    return;
+                };
+                let n = households(l.store()).len();
+                let h = Household::new(&beat, format!("{beat}{n}号"), HouseholdKind::Residence);
+                l.store().save(&h).unwrap();
+            }
+            Op::Edit {
+                laptop,
+                pick,
+                field,
+                value,
+            } => {
+                let store = self.laptops[laptop].store();
+                let list = households(store);
+                if list.is_empty() {
+                    return;
+                }
+                let seen = list[pick % list.len()].clone();
+                let mut edited = seen.clone();
+                match field {
+                    0 => edited.contact_phone = format!("1380000{value:04}"),
+                    1 => edited.notes = format!("备注{value}"),
+                    _ => edited.contact_name = format!("联系人{value}"),
+                }
+                store.save_edit(&seen, &edited).unwrap();
+            }
+            Op::Delete { laptop, pick } => {
+                let store = self.laptops[laptop].store();
+                let list = households(store);
+                if !list.is_empty() {
+                    store
+                        .delete::<Household>(list[pick % list.len()].id.0)
+                        .unwrap();
+                }
+            }
+            Op::Visit { laptop, pick } => {
+                let store = self.laptops[laptop].store();
+                let list = households(store);
+                if list.is_empty() {
+                    return;
+                }
+                let h = &list[pick % list.len()];
+                let officer = store.device().unwrap().officer_name.clone();
+                let v = Visit {
+                    id: doorstep_core::ids::VisitId::new(),
+                    version: 0,
+                    household_id: h.id,
+                    visited_at: doorstep_core::time::now(),
+                    officers: vec![officer],
+                    purposes: vec![Purpose::Safety],
+                    met: vec![],
+                    notes: "走访".into(),
+                    inquiry_areas: vec![],
+                    rating: None,
+                    opinions: String::new(),
+                    location: String::new(),
+                    deleted: false,
+                };
+                store.save(&v).unwrap();
+            }
+            Op::Move { pick } => {
+                let store = self.laptops[0].store();
+                let list = households(store);
+                if list.is_empty() {
+                    return;
+                }
+                let seen = list[pick % list.len()].clone();
+                let mut moved = seen.clone();
+                moved.beat = if seen.beat == BEATS[0] {
+                    BEATS[1]
+                } else {
+                    BEATS[0]
+                }
+                .into();
+                store.save_edit(&seen, &moved).unwrap();
+            }
+            Op::Sync { laptop, fault } => {
+                // A fault leaves the sync unfinished; the next one picks up from there.
+                let _ = self.sync(laptop, fault);
+            }
+            Op::Backup { laptop } => {
+                let l = &mut self.laptops[laptop];
+                let _ = std::fs::remove_file(&l.backup);
+                let backup = l.backup.to_str().unwrap().to_string();
+                l.store()
+                    .conn()
+                    .execute("VACUUM INTO ?1", [backup])
+                    .unwrap();
+            }
+            Op::Restore { laptop } => {
+                let l = &mut self.laptops[laptop];
+                if !l.backup.exists() {
+                    return;
+                }
+                l.store = None;
+                for suffix in ["-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{}{suffix}", l.path.display()));
+                }
+                std::fs::copy(&l.backup, &l.path).unwrap();
+                l.store = Some(Store::open(&l.path).unwrap());
+            }
+            Op::Resolve { pick } => {
+                let station = self.station.get_mut();
+                let open = station.open_conflicts().unwrap();
+                if open.is_empty() {
+                    return;
+                }
+                let c = &open[pick % open.len()];
+                let value = if c.field == "*" {
+                    serde_json::Value::Bool(true)
+                } else {
+                    c.station_value.clone()
+                };
+                station.resolve_conflict(c.id, "所长", &value).unwrap();
+            }
+        }
+    }
+
+    /// Everything syncs, without faults, until nothing moves.
+    fn quiesce(&mut self) -> Result<(), String> {
+        for _ in 0..4 {
+            for laptop in 0..self.laptops.len() {
+                self.sync(laptop, Fault::None)
+                    .map_err(|e| format!("laptop {laptop} could not sync: {e}"))?;
+            }
+        }
+        Ok(())
+    }
+
+    fn check(&mut self) -> Result<(), String> {
+        let station = self.station.borrow();
+        let db = station.conn();
+        for (n, l) in self.laptops.iter().enumerate() {
+            let store = l.store.as_ref().unwrap();
+            let unsent = store.sync_status().unwrap().unsent;
+            if unsent != 0 {
+                return Err(format!("laptop {n}: {unsent} changes unsent"));
+            }
+            for c in store.changes_after(0, 1_000_000).unwrap() {
+                let stored: i64 = db
+                    .query_row(
+                        "SELECT count(*) FROM changes WHERE change_id = ?1",
+                        [c.change_id.to_string()],
+                        |r| r.get(0),
+                    )
+                    .unwrap();
+                if stored != 1 {
+                    return Err(format!(
+                        "laptop {n}: change {} stored {stored} times",
+                        c.change_id
+                    ));
+                }
+            }
+            for entity in ["household", "visit"] {
+                let table = if entity == "household" {
+                    "households"
+                } else {
+                    "visits"
+                };
+                let theirs: Vec<(String, i64, String)> = db
+                    .prepare(
+                        "SELECT id, version, fields FROM records WHERE entity = ?1
+                         AND beat IN (SELECT value FROM json_each(?2)) ORDER BY id",
+                    )
+                    .unwrap()
+                    .query_map(
+                        rusqlite::params![entity, serde_json::to_string(&l.beats).unwrap()],
+                        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                    )
+                    .unwrap()
+                    .collect::<Result<_, _>>()
+                    .unwrap();
+                let mine: Vec<(String, i64)> = store
+                    .conn()
+                    .prepare(&format!("SELECT id, version FROM {table} ORDER BY id"))
+                    .unwrap()
+                    .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .unwrap()
+                    .collect::<Result<_, _>>()
+                    .unwrap();
+                for (id, version) in &mine {
+                    match theirs.iter().find(|(t, _, _)| t == id) {
+                        Some((_, v, _)) if v == version => {}
+                        Some((_, v, _)) => {
+                            return Err(format!(
+                                "laptop {n}: {entity} {id} at version {version}, station {v}"
+                            ));
+                        }
+                        None => {
+                            let refused: bool = store
+                                .conn()
+                                .query_row(
+                                    "SELECT EXISTS (SELECT 1 FROM refusals WHERE entity_id = ?1 OR entity_id IN
+                                        (SELECT household_id FROM visits WHERE id = ?1))",
+                                    [id],
+                                    |r| r.get(0),
+                                )
+                                .unwrap();
+                            if !refused {
+                                return Err(format!(
+                                    "laptop {n} holds {entity} {id}, not in its beats at the station"
+                                ));
+                            }
+                        }
+                    }
+                }
+                for (id, _, fields) in &theirs {
+                    if !mine.iter().any(|(m, _)| m == id) {
+                        return Err(format!("laptop {n} lacks {entity} {id} of its beats"));
+                    }
+                    if entity == "household" {
+                        let want: serde_json::Value = serde_json::from_str(fields).unwrap();
+                        let got: Household = store.get(id.parse().unwrap()).unwrap();
+                        for (field, value) in [
+                            ("contact_phone", &got.contact_phone),
+                            ("notes", &got.notes),
+                            ("contact_name", &got.contact_name),
+                            ("beat", &got.beat),
+                        ] {
+                            if want[field] != value.as_str() {
+                                return Err(format!(
+                                    "laptop {n}: household {id} {field} {value:?}, station {}",
+                                    want[field]
+                                ));
+                            }
+                        }
+                        if want["deleted"] != got.deleted {
+                            return Err(format!("laptop {n}: household {id} deleted differs"));
+                        }
+                    }
+                }
+            }
+        }
+        let same: i64 = db
+            .query_row(
+                "SELECT count(*) FROM conflicts WHERE field NOT IN ('*') AND station_value = incoming_value",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        if same > 0 {
+            return Err(format!("{same} conflicts between equal values"));
+        }
+        Ok(())
+    }
+}
+
+fn run(ops: &[Op]) -> Result<(), String> {
+    let mut world = world();
+    for op in ops {
+        world.run(*op);
+    }
+    world.quiesce()?;
+    world.check()
+}
+
+/// The shortest list (dropping one operation at a time) that still fails.
+fn shrink(mut ops: Vec<Op>) -> (Vec<Op>, String) {
+    let mut failure = run(&ops).err().unwrap_or_default();
+    let mut i = 0;
+    while i < ops.len() {
+        let mut fewer = ops.clone();
+        fewer.remove(i);
+        match run(&fewer) {
+            Err(e) => {
+                ops = fewer;
+                failure = e;
+            }
+            Ok(()) => i += 1,
+        }
+    }
+    (ops, failure)
+}
+
+fn check_seed(seed: u64, n: usize) {
+    let ops = draw(seed, n);
+    if let Err(first) = run(&ops) {
+        let (shortest, failure) = shrink(ops);
+        panic!(
+            "seed {seed} fails: {first}\nshortest failing operations ({}): {shortest:#?}\nwhich fail with: {failure}",
+            shortest.len()
+        );
+    }
+}
+
+#[test]
+fn the_sync_converges_under_random_edits_moves_restores_and_delivery_faults() {
+    if let Some(seed) = std::env::var("DOORSTEP_SIM_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+    {
+        check_seed(seed, 120);
+        return;
+    }
+    let seeds: u64 = std::env::var("DOORSTEP_SIM_SEEDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(30);
+    for seed in 0..seeds {
+        check_seed(seed, 120);
+    }
+}
+
+// Regression tests: the shortest failing operation lists the simulation found, by name.
+
+#[test]
+fn a_change_renumbered_and_then_sent_again_from_an_older_copy_is_stored_once() {
+    use Op::*;
+    let ops = [
+        Create {
+            laptop: 1,
+            elsewhere: false,
+        },
+        Sync {
+            laptop: 1,
+            fault: Fault::None,
+        },
+        Sync {
+            laptop: 0,
+            fault: Fault::AnswerLost,
+        },
+        Backup { laptop: 0 },
+        Create {
+            laptop: 0,
+            elsewhere: false,
+        },
+        Sync {
+            laptop: 0,
+            fault: Fault::None,
+        },
+        Restore { laptop: 0 },
+        Edit {
+            laptop: 0,
+            pick: 9,
+            field: 2,
+            value: 1,
+        },
+        Backup { laptop: 0 },
+        Sync {
+            laptop: 0,
+            fault: Fault::None,
+        },
+        Restore { laptop: 0 },
+    ];
+    run(&ops).unwrap();
+}
+
+#[test]
+fn a_laptop_restored_behind_its_acknowledgement_never_reuses_an_acknowledged_number() {
+    use Op::*;
+    let ops = [
+        Create {
+            laptop: 1,
+            elsewhere: false,
+        },
+        Backup { laptop: 1 },
+        Create {
+            laptop: 1,
+            elsewhere: false,
+        },
+        Sync {
+            laptop: 1,
+            fault: Fault::None,
+        },
+        Restore { laptop: 1 },
+        Sync {
+            laptop: 1,
+            fault: Fault::None,
+        },
+        Create {
+            laptop: 1,
+            elsewhere: false,
+        },
+    ];
+    run(&ops).unwrap();
+}
