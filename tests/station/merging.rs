@@ -222,8 +222,30 @@ fn after_a_pull_device_and_station_hold_the_same_values_for_every_record() {
             "resident" => serde_json::to_value(wang.store.get::<Resident>(id).unwrap()).unwrap(),
             _ => continue,
         };
+        // A confidential concern's reporter, raised in a visit, is not among that visit's people
+        // met on another officer's laptop (see the trust tests).
+        let hidden: Vec<String> = db
+            .prepare(
+                "SELECT json_extract(fields, '$.reporter_id') FROM records WHERE entity = 'concern'
+                 AND json_extract(fields, '$.visit_id') = ?1 AND json_extract(fields, '$.confidential') = 1
+                 AND json_extract(fields, '$.reporter_id') IS NOT NULL",
+            )
+            .unwrap()
+            .query_map([id.to_string()], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
         for (k, v) in station_fields.as_object().unwrap() {
-            assert_eq!(&local[k], v, "{entity} {id} field {k}");
+            let v = match (k.as_str(), v) {
+                ("met", serde_json::Value::Array(met)) => serde_json::Value::Array(
+                    met.iter()
+                        .filter(|m| !hidden.iter().any(|h| m.as_str() == Some(h)))
+                        .cloned()
+                        .collect(),
+                ),
+                _ => v.clone(),
+            };
+            assert_eq!(local[k], v, "{entity} {id} field {k}");
         }
     }
 }

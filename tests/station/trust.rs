@@ -660,3 +660,76 @@ fn a_username_typed_as_a_formula_at_sign_in_is_inert_in_the_audit_csv() {
         "{csv}"
     );
 }
+
+#[test]
+fn a_confidential_reporter_cannot_be_read_off_the_visit_it_was_raised_in() {
+    use doorstep_core::model::{Purpose, Resident, Visit};
+    let station = Station::start();
+    let mut zhang = Device::new(&station, "张警官", "幸福社区");
+    let mut li = Device::new(&station, "李警官", "幸福社区");
+    let h = new_household(&mut zhang, "幸福社区", "幸福路2号");
+    let reporter = Resident::new(h.id, "赵举报");
+    let neighbour = Resident::new(h.id, "钱邻居");
+    zhang.store.save(&reporter).unwrap();
+    zhang.store.save(&neighbour).unwrap();
+    let visit = Visit {
+        id: doorstep_core::ids::VisitId::new(),
+        version: 0,
+        household_id: h.id,
+        visited_at: doorstep_core::time::now(),
+        officers: vec!["张警官".into()],
+        purposes: vec![Purpose::Safety],
+        met: vec![reporter.id, neighbour.id],
+        notes: "入户走访".into(),
+        inquiry_areas: vec![],
+        rating: None,
+        opinions: String::new(),
+        location: String::new(),
+        deleted: false,
+    };
+    zhang.store.save(&visit).unwrap();
+    let mut concern = Concern::new(h.id, ConcernCategory::CrimeLead, "有人深夜聚赌");
+    concern.visit_id = Some(visit.id);
+    concern.reporter_id = Some(reporter.id);
+    zhang.store.save(&concern).unwrap();
+    zhang.sync();
+    li.sync();
+    assert_eq!(
+        li.store.get::<Visit>(visit.id.0).unwrap().met,
+        vec![reporter.id, neighbour.id],
+        "not confidential yet"
+    );
+
+    // Zhang makes it confidential: Li's copy of the visit loses the reporter too.
+    let mut secret: Concern = zhang.store.get(concern.id.0).unwrap();
+    secret.confidential = true;
+    zhang.store.save(&secret).unwrap();
+    zhang.sync();
+    li.sync();
+    let seen: Visit = li.store.get(visit.id.0).unwrap();
+    assert_eq!(
+        seen.met,
+        vec![neighbour.id],
+        "the reporter is not readable off the visit"
+    );
+    assert_eq!(
+        li.store.get::<Concern>(concern.id.0).unwrap().reporter_id,
+        None
+    );
+
+    // Li edits the visit's people met as Li sees them: the reporter stays met at the station.
+    let mut edited = seen.clone();
+    edited.met = vec![];
+    edited.notes = "补记".into();
+    li.store.save_edit(&seen, &edited).unwrap();
+    assert_eq!(li.sync().refused, 0);
+    let kept = station_fields(&station, visit.id.0).unwrap();
+    assert_eq!(kept["met"], serde_json::json!([reporter.id]), "{kept}");
+    zhang.sync();
+    assert_eq!(
+        zhang.store.get::<Visit>(visit.id.0).unwrap().met,
+        vec![reporter.id]
+    );
+    li.sync();
+    assert!(li.store.get::<Visit>(visit.id.0).unwrap().met.is_empty());
+}

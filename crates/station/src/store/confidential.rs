@@ -18,12 +18,46 @@ pub const WITHHELD: &str = "（保密）";
 
 /// SQL for a record's fields as `viewer` (parameter `?N`: an account id, or `*` for the chief) may
 /// see them: a confidential concern loses its reporter unless the viewer recorded it.
+///
+/// A visit in which such a concern was raised loses the reporter from its people met too, so that
+/// the reporter cannot be read off the visit.
 pub fn visible_fields(alias: &str, viewer_param: &str) -> String {
+    let hidden = format!(
+        "SELECT json_extract(c.fields, '$.reporter_id') FROM records c
+         WHERE c.entity = 'concern' AND json_extract(c.fields, '$.visit_id') = {alias}.id
+           AND json_extract(c.fields, '$.confidential') = 1 AND json_extract(c.fields, '$.reporter_id') IS NOT NULL
+           AND coalesce((SELECT account_id FROM devices WHERE device_id = c.created_device), '') <> {viewer_param}"
+    );
     format!(
         "CASE WHEN {alias}.entity = 'concern' AND json_extract({alias}.fields, '$.confidential') = 1 AND {viewer_param} <> '*'
               AND coalesce((SELECT account_id FROM devices WHERE device_id = {alias}.created_device), '') <> {viewer_param}
-         THEN json_set({alias}.fields, '$.reporter_id', NULL, '$.reporter_name', '') ELSE {alias}.fields END"
+         THEN json_set({alias}.fields, '$.reporter_id', NULL, '$.reporter_name', '')
+         WHEN {alias}.entity = 'visit' AND {viewer_param} <> '*' AND EXISTS ({hidden})
+         THEN json_set({alias}.fields, '$.met', json((SELECT json_group_array(m.value) FROM json_each({alias}.fields, '$.met') m
+                                                    WHERE m.value NOT IN ({hidden}))))
+         ELSE {alias}.fields END"
     )
+}
+
+/// The reporters of confidential concerns raised in `visit` that `writer` may not see: a change of
+/// the visit's people met by them keeps those (they never saw them, so they cannot have meant to
+/// take them out).
+pub(super) fn hidden_reporters(
+    tx: &rusqlite::Transaction<'_>,
+    visit: &str,
+    writer: &crate::scope::Writer<'_>,
+) -> Result<Vec<String>> {
+    if writer.chief {
+        return Ok(Vec::new());
+    }
+    let mut stmt = tx.prepare_cached(
+        "SELECT json_extract(c.fields, '$.reporter_id') FROM records c
+         WHERE c.entity = 'concern' AND json_extract(c.fields, '$.visit_id') = ?1
+           AND json_extract(c.fields, '$.confidential') = 1 AND json_extract(c.fields, '$.reporter_id') IS NOT NULL
+           AND coalesce((SELECT account_id FROM devices WHERE device_id = c.created_device), '') <> ?2",
+    )?;
+    let rows = stmt.query_map(params![visit, writer.account_id], |r| r.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 /// Hides what a conflict's value says of a reporter: a whole edit (an object) keeps its other

@@ -578,6 +578,18 @@ fn decide(tx: &Transaction<'_>, batch: &Batch, mut change: Arrived<'_>) -> Resul
             }
         }
     }
+    // People met whom this officer was never shown (a confidential reporter) stay met.
+    if entity == EntityKind::Visit && fields.contains_key("met") {
+        let hidden = super::confidential::hidden_reporters(tx, &entity_id, &batch.writer())?;
+        if let Some(Value::Array(met)) = fields.to_mut().get_mut("met") {
+            for person in hidden {
+                let person = Value::String(person);
+                if !met.contains(&person) {
+                    met.push(person);
+                }
+            }
+        }
+    }
     let current = load_state(tx, entity, &entity_id)?;
     let mut values: Map<String, Value> = match &current {
         Some(c) => c
@@ -709,6 +721,30 @@ fn decide(tx: &Transaction<'_>, batch: &Batch, mut change: Arrived<'_>) -> Resul
     };
     if version.is_some() {
         duplicates::find_duplicates(tx, entity, &entity_id, created, &set)?;
+    }
+    // A concern's confidentiality or reporter changed: its visit is sent again, masked anew.
+    if entity == EntityKind::Concern
+        && version.is_some()
+        && set
+            .iter()
+            .any(|f| ["confidential", "reporter_id", "visit_id"].contains(&f.as_str()))
+        && let Some(Value::String(visit)) = values.get("visit_id")
+        && let Some(state) = load_state(tx, EntityKind::Visit, visit)?
+    {
+        let visit_values: Map<String, Value> = state
+            .fields
+            .into_iter()
+            .map(|(k, f)| (k, f.value))
+            .collect();
+        write_record(
+            tx,
+            EntityKind::Visit,
+            visit,
+            &visit_values,
+            std::iter::empty(),
+            device,
+            hlc,
+        )?;
     }
     // A conflict shows the incoming value of its field; "*" (an edit of a deleted record) the whole edit.
     let conflicts = conflicts

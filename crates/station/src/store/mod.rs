@@ -56,6 +56,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("../../migrations/0010_refused_changes.sql")),
         M::up(include_str!("../../migrations/0011_scopes.sql")),
         M::up(include_str!("../../migrations/0012_merge_point.sql")),
+        M::up(include_str!("../../migrations/0013_concern_visits.sql")),
     ])
 });
 
