@@ -223,6 +223,15 @@ pub(crate) fn load_device(conn: &Connection) -> Result<Option<Device>> {
 
 /// Ticks the device's hybrid clock inside the caller's transaction and returns the new timestamp.
 fn tick_clock(tx: &rusqlite::Transaction<'_>) -> Result<Hlc> {
+    let now = chrono::Utc::now().timestamp_millis();
+    advance_clock(tx, |last| last.tick(now))
+}
+
+/// Moves the device's hybrid clock to `next(last)` inside the caller's transaction.
+pub(crate) fn advance_clock(
+    tx: &rusqlite::Transaction<'_>,
+    next: impl FnOnce(Hlc) -> Hlc,
+) -> Result<Hlc> {
     let last: Hlc = tx.query_row(
         "SELECT hlc_ms, hlc_counter FROM device WHERE singleton = 1",
         [],
@@ -233,7 +242,7 @@ fn tick_clock(tx: &rusqlite::Transaction<'_>) -> Result<Hlc> {
             })
         },
     )?;
-    let next = last.tick(chrono::Utc::now().timestamp_millis());
+    let next = next(last);
     tx.execute(
         "UPDATE device SET hlc_ms = ?1, hlc_counter = ?2 WHERE singleton = 1",
         params![next.ms, next.counter],

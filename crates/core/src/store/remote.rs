@@ -109,27 +109,11 @@ impl Store {
             return Ok(0);
         }
         let tx = self.conn.transaction()?;
-        let last: Hlc = tx.query_row(
-            "SELECT hlc_ms, hlc_counter FROM device WHERE singleton = 1",
-            [],
-            |r| {
-                Ok(Hlc {
-                    ms: r.get(0)?,
-                    counter: r.get(1)?,
-                })
-            },
-        )?;
-        let next = last.observe(
-            Hlc {
-                ms: station_ms,
-                counter: 0,
-            },
-            now,
-        );
-        tx.execute(
-            "UPDATE device SET hlc_ms = ?1, hlc_counter = ?2 WHERE singleton = 1",
-            params![next.ms, next.counter],
-        )?;
+        let station = Hlc {
+            ms: station_ms,
+            counter: 0,
+        };
+        super::advance_clock(&tx, |last| last.observe(station, now))?;
         tx.commit()?;
         Ok(now - station_ms)
     }
