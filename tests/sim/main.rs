@@ -1,9 +1,10 @@
 //! A randomised, seeded model check of the whole sync: three laptops (the real core, each on its own
 //! SQLite file) and the real station store, linked in-process through the sync crate's own
 //! `sync_over`, so every rule of both sides runs as in the field. Each seed draws a list of
-//! operations — households created (now and then in a beat the officer does not work), edited from
-//! forms, deleted, visited, moved between beats, laptops backed up and restored from their backup,
-//! staff settling conflicts, and syncs with delivery faults (a push lost, its answer lost, a push
+//! operations — households created (now and then in a beat the officer does not work; two laptops
+//! often register the same address), edited from forms, deleted, visited, moved between beats,
+//! laptops backed up and restored from their backup, staff settling conflicts, merging duplicates
+//! and undoing merges, and syncs with delivery faults (a push lost, its answer lost, a push
 //! sent twice, a pull page lost) — runs them, lets everything sync to quiescence and checks:
 //!
 //! - nothing is left unsent, and every change any laptop holds is stored at the station exactly once;
@@ -83,6 +84,14 @@ enum Op {
     Resolve {
         pick: usize,
     },
+    /// Staff merge a household registered twice, keeping the first.
+    Merge {
+        pick: usize,
+    },
+    /// Staff undo a merge.
+    Undo {
+        pick: usize,
+    },
 }
 
 fn draw(seed: u64, n: usize) -> Vec<Op> {
@@ -115,9 +124,11 @@ fn draw(seed: u64, n: usize) -> Vec<Op> {
                         _ => Fault::None,
                     },
                 },
-                88..92 => Op::Backup { laptop },
-                92..95 => Op::Restore { laptop },
-                _ => Op::Resolve { pick },
+                88..91 => Op::Backup { laptop },
+                91..93 => Op::Restore { laptop },
+                93..95 => Op::Resolve { pick },
+                95..98 => Op::Merge { pick },
+                _ => Op::Undo { pick },
             }
         })
         .collect()
@@ -409,6 +420,29 @@ impl World {
                 }
                 std::fs::copy(&l.backup, &l.path).unwrap();
                 l.store = Some(Store::open(&l.path).unwrap());
+            }
+            Op::Merge { pick } | Op::Undo { pick } => {
+                let station = self.station.get_mut();
+                let status = if matches!(op, Op::Merge { .. }) {
+                    "open"
+                } else {
+                    "merged"
+                };
+                let candidates: Vec<_> = station
+                    .duplicates()
+                    .unwrap()
+                    .into_iter()
+                    .filter(|d| d.status == status)
+                    .collect();
+                if candidates.is_empty() {
+                    return;
+                }
+                let d = &candidates[pick % candidates.len()];
+                if status == "open" {
+                    let _ = station.merge_duplicate(d.id, "所长", &d.first_id);
+                } else {
+                    let _ = station.undo_merge(d.id, "所长");
+                }
             }
             Op::Resolve { pick } => {
                 let station = self.station.get_mut();
