@@ -5,7 +5,7 @@
 //! often register the same address), edited from forms, deleted, visited, moved between beats,
 //! laptops backed up and restored from their backup, staff settling conflicts, merging duplicates
 //! and undoing merges, and syncs with delivery faults (a push lost, its answer lost, a push
-//! sent twice, a pull page lost) — runs them, lets everything sync to quiescence and checks:
+//! sent twice, a push arriving in two halves in the wrong order, a pull page lost) — runs them, lets everything sync to quiescence and checks:
 //!
 //! - nothing is left unsent, and every change any laptop holds is stored at the station exactly once;
 //! - every laptop holds exactly the station's records of its beats, with the station's values and
@@ -44,6 +44,8 @@ enum Fault {
     PushRepeated,
     /// The first pull page never arrives.
     PageLost,
+    /// The first push arrives in two halves, the later half first.
+    Reordered,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -121,6 +123,7 @@ fn draw(seed: u64, n: usize) -> Vec<Op> {
                         1 => Fault::AnswerLost,
                         2 => Fault::PushRepeated,
                         3 => Fault::PageLost,
+                        4 => Fault::Reordered,
                         _ => Fault::None,
                     },
                 },
@@ -168,11 +171,25 @@ fn offline() -> SyncError {
 
 impl Transport for Link<'_> {
     fn push(&self, request: &PushRequest) -> Result<PushResponse, SyncError> {
-        let fault = self.take_fault(&[Fault::PushLost, Fault::AnswerLost, Fault::PushRepeated]);
+        let fault = self.take_fault(&[
+            Fault::PushLost,
+            Fault::AnswerLost,
+            Fault::PushRepeated,
+            Fault::Reordered,
+        ]);
         if fault == Fault::PushLost {
             return Err(offline());
         }
         let mut station = self.station.borrow_mut();
+        if fault == Fault::Reordered && request.changes.len() > 1 {
+            let (first, later) = request.changes.split_at(request.changes.len() / 2);
+            station
+                .push(request.device_id, later)
+                .map_err(|e| SyncError::Protocol(e.to_string()))?;
+            return station
+                .push(request.device_id, first)
+                .map_err(|e| SyncError::Protocol(e.to_string()));
+        }
         let answer = station
             .push(request.device_id, &request.changes)
             .map_err(|e| SyncError::Protocol(e.to_string()))?;
@@ -715,6 +732,33 @@ fn a_laptop_restored_behind_its_acknowledgement_never_reuses_an_acknowledged_num
         Create {
             laptop: 1,
             elsewhere: false,
+        },
+    ];
+    run(&ops).unwrap();
+}
+
+#[test]
+fn an_acknowledgement_that_ends_on_another_change_is_not_taken_for_this_laptops() {
+    use Op::*;
+    let ops = [
+        Create {
+            laptop: 0,
+            elsewhere: false,
+        },
+        Backup { laptop: 0 },
+        Create {
+            laptop: 0,
+            elsewhere: false,
+        },
+        Sync {
+            laptop: 0,
+            fault: Fault::AnswerLost,
+        },
+        Restore { laptop: 0 },
+        Move { pick: 26 },
+        Sync {
+            laptop: 0,
+            fault: Fault::Reordered,
         },
     ];
     run(&ops).unwrap();

@@ -7,7 +7,7 @@
 //! contiguous device sequence it holds durably. Pull: the device asks for records of its beats whose
 //! station version is above its cursor and receives their current state.
 
-use doorstep_core::ids::{DeviceId, OfficerId};
+use doorstep_core::ids::{ChangeId, DeviceId, OfficerId};
 use doorstep_core::store::changes::Change;
 use serde::{Deserialize, Serialize};
 
@@ -67,6 +67,10 @@ pub struct PushRequest {
 pub struct PushResponse {
     /// The highest device sequence up to which the station holds every change durably.
     pub acked_seq: i64,
+    /// The id of the change the station holds at `acked_seq`: a laptop whose own change there is
+    /// another one (it was restored from a backup) knows the acknowledgement is not for it.
+    #[serde(default)]
+    pub acked_change_id: Option<ChangeId>,
     /// Changes new to the station in this batch.
     pub stored: u32,
     /// Changes the station already had (a re-sent batch).

@@ -393,6 +393,22 @@ pub fn sync_over(
                 )));
             }
             report.renumbered += store.renumber_unsent(reuse.from_seq, reuse.station_seq)?;
+        } else if let Some(theirs) = answer.acked_change_id
+            && store
+                .change_id_at(answer.acked_seq)?
+                .is_some_and(|mine| mine != theirs)
+        {
+            // The station's acknowledgement ends on another change than this laptop's at that
+            // number (restored from a backup, and the answer that said so was lost): it is not
+            // for us. Send again from where we were; the station then says the number is taken.
+            reuses += 1;
+            if reuses > MAX_RENUMBERING {
+                return Err(SyncError::Protocol(format!(
+                    "the station acknowledges sequence {} for another change",
+                    answer.acked_seq
+                )));
+            }
+            continue;
         } else if answer.acked_seq <= report.acked_seq {
             // The station holds nothing new from us: a gap it is waiting for. Stop rather than loop.
             return Err(SyncError::Protocol(format!(

@@ -146,6 +146,19 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// The id of this device's change at a sequence, if it holds one.
+    pub fn change_id_at(&self, device_seq: i64) -> Result<Option<ChangeId>> {
+        use rusqlite::OptionalExtension;
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT change_id FROM changes WHERE device_seq = ?1",
+                [device_seq],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
     /// Every change made to one record, oldest first.
     pub fn changes_of(&self, entity: EntityKind, id: Uuid) -> Result<Vec<Change>> {
         let sql = format!(

@@ -271,6 +271,7 @@ impl StationStore {
             "UPDATE devices SET contiguous_seq = ?2, last_seen_at = ?3 WHERE device_id = ?1",
             params![device_id, acked, now()],
         )?;
+        response.acked_change_id = stored_change_id(&tx, device_id, acked)?;
         tx.commit()?;
         response.acked_seq = acked;
         response.station_time_ms = chrono::Utc::now().timestamp_millis();
