@@ -38,6 +38,21 @@ fn last_change(device: &Device) -> doorstep_core::store::changes::Change {
         .unwrap()
 }
 
+/// Zhang records a confidential concern reported by 举报人甲 in 幸福社区; Li works the same beat.
+/// Both have synced.
+fn confidential_concern_seen_by_two(station: &Station) -> (Device, Device, Concern) {
+    let mut zhang = Device::new(station, "张警官", "幸福社区");
+    let mut li = Device::new(station, "李警官", "幸福社区");
+    let h = new_household(&mut zhang, "幸福社区", "幸福路1号");
+    let mut concern = Concern::new(h.id, ConcernCategory::CrimeLead, "楼下有人深夜聚赌");
+    concern.reporter_name = "举报人甲".into();
+    concern.confidential = true;
+    zhang.store.save(&concern).unwrap();
+    zhang.sync();
+    li.sync();
+    (zhang, li, concern)
+}
+
 fn refused_actions(station: &Station) -> Vec<serde_json::Value> {
     let (status, body) = station.get("audit?action=change_refused");
     assert_eq!(status, 200, "{body}");
@@ -224,15 +239,7 @@ fn a_base_version_above_the_stations_cannot_hide_a_conflict() {
 #[test]
 fn another_officer_of_the_beat_cannot_unmask_a_confidential_reporter() {
     let station = Station::start();
-    let mut zhang = Device::new(&station, "张警官", "幸福社区");
-    let mut li = Device::new(&station, "李警官", "幸福社区");
-    let h = new_household(&mut zhang, "幸福社区", "幸福路1号");
-    let mut concern = Concern::new(h.id, ConcernCategory::CrimeLead, "楼下有人深夜聚赌");
-    concern.reporter_name = "举报人甲".into();
-    concern.confidential = true;
-    zhang.store.save(&concern).unwrap();
-    zhang.sync();
-    li.sync();
+    let (mut zhang, mut li, concern) = confidential_concern_seen_by_two(&station);
     let mut seen: Concern = li.store.get(concern.id.0).unwrap();
     assert_eq!(seen.reporter_name, "", "withheld from the other officer");
 
@@ -501,15 +508,7 @@ fn a_confidential_reporter_leaks_through_no_conflict_and_no_audit_line() {
     let chief_password = "chief-password-1";
     station.create_account("chief", "王所长", &["chief"], &[], chief_password);
     let chief = station.sign_in("chief", chief_password);
-    let mut zhang = Device::new(&station, "张警官", "幸福社区");
-    let mut li = Device::new(&station, "李警官", "幸福社区");
-    let h = new_household(&mut zhang, "幸福社区", "幸福路1号");
-    let mut concern = Concern::new(h.id, ConcernCategory::CrimeLead, "楼下有人深夜聚赌");
-    concern.reporter_name = "举报人甲".into();
-    concern.confidential = true;
-    zhang.store.save(&concern).unwrap();
-    zhang.sync();
-    li.sync();
+    let (mut zhang, mut li, concern) = confidential_concern_seen_by_two(&station);
 
     // Li deletes the concern; Zhang, offline, corrects its reporter: an edit of a deleted record.
     li.store.delete::<Concern>(concern.id.0).unwrap();

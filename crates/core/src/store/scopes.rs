@@ -297,15 +297,17 @@ fn take_off(
     }
     let mut records = vec![(entity, id.to_string())];
     if entity == EntityKind::Household {
-        for child in ["residents", "visits", "concerns", "tasks"] {
-            let kind = match child {
-                "residents" => EntityKind::Resident,
-                "visits" => EntityKind::Visit,
-                "concerns" => EntityKind::Concern,
-                _ => EntityKind::Task,
-            };
+        for kind in [
+            EntityKind::Resident,
+            EntityKind::Visit,
+            EntityKind::Concern,
+            EntityKind::Task,
+        ] {
             let ids: Vec<String> = tx
-                .prepare_cached(&format!("SELECT id FROM {child} WHERE household_id = ?1"))?
+                .prepare_cached(&format!(
+                    "SELECT id FROM {} WHERE household_id = ?1",
+                    spec_of(kind).table
+                ))?
                 .query_map([id], |r| r.get(0))?
                 .collect::<rusqlite::Result<_>>()?;
             records.extend(ids.into_iter().map(|i| (kind, i)));
@@ -341,24 +343,15 @@ fn take_off(
         });
     }
     for (kind, rid) in records.iter().rev() {
-        let table = spec_of(*kind).table;
-        match kind {
-            EntityKind::Household | EntityKind::Resident => {
-                let index = if *kind == EntityKind::Household {
-                    "household_search"
-                } else {
-                    "resident_search"
-                };
-                tx.execute(
-                    &format!(
-                        "DELETE FROM {index} WHERE rowid = (SELECT seq FROM {table} WHERE id = ?1)"
-                    ),
-                    [rid],
-                )?;
-            }
-            _ => {}
+        // Out of the search index first (the write path's own step, with the record marked gone).
+        if let Ok(uuid) = rid.parse::<Uuid>() {
+            let gone = serde_json::Map::from_iter([("deleted".to_string(), true.into())]);
+            super::records::update_derived(tx, *kind, uuid, &gone)?;
         }
-        tx.execute(&format!("DELETE FROM {table} WHERE id = ?1"), [rid])?;
+        tx.execute(
+            &format!("DELETE FROM {} WHERE id = ?1", spec_of(*kind).table),
+            [rid],
+        )?;
     }
     Ok(Departures {
         removed: 1,

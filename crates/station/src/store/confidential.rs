@@ -22,12 +22,7 @@ pub const WITHHELD: &str = "（保密）";
 /// A visit in which such a concern was raised loses the reporter from its people met too, so that
 /// the reporter cannot be read off the visit.
 pub fn visible_fields(alias: &str, viewer_param: &str) -> String {
-    let hidden = format!(
-        "SELECT json_extract(c.fields, '$.reporter_id') FROM records c
-         WHERE c.entity = 'concern' AND json_extract(c.fields, '$.visit_id') = {alias}.id
-           AND json_extract(c.fields, '$.confidential') = 1 AND json_extract(c.fields, '$.reporter_id') IS NOT NULL
-           AND coalesce((SELECT account_id FROM devices WHERE device_id = c.created_device), '') <> {viewer_param}"
-    );
+    let hidden = hidden_reporters_sql(&format!("{alias}.id"), viewer_param);
     format!(
         "CASE WHEN {alias}.entity = 'concern' AND json_extract({alias}.fields, '$.confidential') = 1 AND {viewer_param} <> '*'
               AND coalesce((SELECT account_id FROM devices WHERE device_id = {alias}.created_device), '') <> {viewer_param}
@@ -36,6 +31,17 @@ pub fn visible_fields(alias: &str, viewer_param: &str) -> String {
          THEN json_set({alias}.fields, '$.met', json((SELECT json_group_array(m.value) FROM json_each({alias}.fields, '$.met') m
                                                     WHERE m.value NOT IN ({hidden}))))
          ELSE {alias}.fields END"
+    )
+}
+
+/// SQL for the reporters of the confidential concerns raised in the visit `visit` that the account
+/// `viewer` did not record: the one rule both the pull's masking and the push's keeping read.
+fn hidden_reporters_sql(visit: &str, viewer: &str) -> String {
+    format!(
+        "SELECT json_extract(c.fields, '$.reporter_id') FROM records c
+         WHERE c.entity = 'concern' AND json_extract(c.fields, '$.visit_id') = {visit}
+           AND json_extract(c.fields, '$.confidential') = 1 AND json_extract(c.fields, '$.reporter_id') IS NOT NULL
+           AND coalesce((SELECT account_id FROM devices WHERE device_id = c.created_device), '') <> {viewer}"
     )
 }
 
@@ -50,12 +56,7 @@ pub(super) fn hidden_reporters(
     if writer.chief {
         return Ok(Vec::new());
     }
-    let mut stmt = tx.prepare_cached(
-        "SELECT json_extract(c.fields, '$.reporter_id') FROM records c
-         WHERE c.entity = 'concern' AND json_extract(c.fields, '$.visit_id') = ?1
-           AND json_extract(c.fields, '$.confidential') = 1 AND json_extract(c.fields, '$.reporter_id') IS NOT NULL
-           AND coalesce((SELECT account_id FROM devices WHERE device_id = c.created_device), '') <> ?2",
-    )?;
+    let mut stmt = tx.prepare_cached(&hidden_reporters_sql("?1", "?2"))?;
     let rows = stmt.query_map(params![visit, writer.account_id], |r| r.get(0))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
