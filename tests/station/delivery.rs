@@ -1,7 +1,7 @@
 //! Getting changes to the station exactly once: re-sent batches, a push cut in the middle, changes
 //! arriving out of order, and requests the station must refuse without storing anything.
 
-use crate::support::{Device, Station, new_household, pinned_agent};
+use crate::support::{self, Device, Station, new_household, pinned_agent};
 use doorstep_protocol::{PushRequest, PushResponse};
 
 /// A push made by hand with the laptop's credential.
@@ -227,4 +227,31 @@ fn a_change_whose_record_does_not_validate_is_kept_refused_and_does_not_wedge_th
         2,
         "kept, with their reasons"
     );
+}
+
+/// A request the station answers before reading its body (not signed in, a malformed path) leaves
+/// the connection fit for the next request. The station used to drop such a connection, without
+/// TLS close_notify, after an answer that promised keep-alive, whenever the body arrived after the
+/// head (as Python's and many clients' requests send it): the client's next request on it, from
+/// its pool, failed as a network error, so a laptop would show "offline" where the station had
+/// answered "signed out".
+#[test]
+fn an_answer_given_before_the_body_is_read_keeps_the_connection_usable() {
+    let station = Station::start();
+    let body = serde_json::json!({"keep": "household-1", "note": "多余的内容".repeat(50)}).to_string();
+    let mut connection = support::RawConnection::open(&station);
+    for round in 0..4 {
+        let (status, reason) =
+            connection.post_head_then_body("/api/v1/duplicates/abc/merge", "", &body);
+        assert_eq!(status, 401, "round {round}: {reason}");
+        let (status, reason) = connection.post_head_then_body(
+            "/api/v1/duplicates/abc/merge",
+            &station.staff_token,
+            &body,
+        );
+        assert_eq!(status, 400, "round {round}: {reason}");
+        let (status, reason) =
+            connection.post_head_then_body("/api/v1/session", "", r#"{"username":"x"}"#);
+        assert!((400..500).contains(&status), "round {round}: {status} {reason}");
+    }
 }

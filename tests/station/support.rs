@@ -338,3 +338,74 @@ pub fn new_household(device: &mut Device, beat: &str, address: &str) -> Househol
     device.store.save(&h).unwrap();
     h
 }
+
+/// One TLS connection to the station spoken by hand, for what a pooled HTTP client hides: the
+/// request's head and its body sent as separate writes, and several requests on one connection.
+pub struct RawConnection {
+    tls: rustls::StreamOwned<rustls::ClientConnection, std::net::TcpStream>,
+}
+
+impl RawConnection {
+    pub fn open(station: &Station) -> RawConnection {
+        let mut roots = rustls::RootCertStore::empty();
+        roots.add(station.certificate().into()).unwrap();
+        let config = rustls::ClientConfig::builder_with_provider(doorstep_sync::tls::provider())
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        let address = station.url.trim_start_matches("https://");
+        let name = rustls::pki_types::ServerName::try_from("127.0.0.1").unwrap();
+        let connection = rustls::ClientConnection::new(config.into(), name).unwrap();
+        let socket = std::net::TcpStream::connect(address).unwrap();
+        socket
+            .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+            .unwrap();
+        RawConnection {
+            tls: rustls::StreamOwned::new(connection, socket),
+        }
+    }
+
+    /// POSTs a JSON body, the head first and the body a moment later; (status, body of the
+    /// answer). Panics if the connection fails, which is what the callers test.
+    pub fn post_head_then_body(&mut self, path: &str, token: &str, body: &str) -> (u16, String) {
+        use std::io::{Read, Write};
+        let auth = if token.is_empty() {
+            String::new()
+        } else {
+            format!("Authorization: Bearer {token}\r\n")
+        };
+        let head = format!(
+            "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{auth}Content-Type: application/json\r\n\
+             Content-Length: {}\r\n\r\n",
+            body.len()
+        );
+        self.tls.write_all(head.as_bytes()).unwrap();
+        self.tls.flush().unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        self.tls.write_all(body.as_bytes()).unwrap();
+        self.tls.flush().unwrap();
+        // Read up to the end of the head, then exactly Content-Length bytes.
+        let mut answer = Vec::new();
+        let mut byte = [0u8; 1];
+        while !answer.ends_with(b"\r\n\r\n") {
+            match self.tls.read(&mut byte) {
+                Ok(1) => answer.push(byte[0]),
+                other => panic!(
+                    "the connection ended inside an answer ({other:?}) after {:?}",
+                    String::from_utf8_lossy(&answer)
+                ),
+            }
+        }
+        let head = String::from_utf8_lossy(&answer).to_ascii_lowercase();
+        let status: u16 = head[9..12].parse().unwrap();
+        let length: usize = head
+            .lines()
+            .find_map(|l| l.strip_prefix("content-length:"))
+            .map(|v| v.trim().parse().unwrap())
+            .unwrap_or(0);
+        let mut content = vec![0u8; length];
+        self.tls.read_exact(&mut content).unwrap();
+        (status, String::from_utf8_lossy(&content).into_owned())
+    }
+}

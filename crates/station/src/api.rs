@@ -1060,6 +1060,45 @@ const SECURITY_HEADERS: &[(axum::http::HeaderName, &str)] = &[
     (axum::http::header::REFERRER_POLICY, "no-referrer"),
 ];
 
+/// Reads a request's whole body (up to the limit) before anything may answer it. An answer given
+/// before the body is read (a 401 from the credential check, a 400 for a malformed path) makes
+/// hyper drop the connection when the body arrives later, after an answer that promised
+/// keep-alive: the client's next request on that pooled connection then fails as a network error
+/// (test: `an_answer_given_before_the_body_is_read_keeps_the_connection_usable`). Every handler
+/// buffers its JSON body anyway, so this costs no memory the handler would not have spent.
+async fn read_body_first(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let (parts, body) = request.into_parts();
+    match axum::body::to_bytes(body, limits::MAX_BODY_BYTES).await {
+        Ok(bytes) => {
+            next.run(axum::extract::Request::from_parts(parts, bytes.into()))
+                .await
+        }
+        Err(e) => {
+            let too_large = std::error::Error::source(&e)
+                .is_some_and(|e| e.is::<http_body_util::LengthLimitError>());
+            let answer = if too_large {
+                ApiError::Unreadable(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    format!(
+                        "the request is larger than the station accepts ({} MiB)",
+                        limits::MAX_BODY_BYTES / (1024 * 1024)
+                    ),
+                )
+            } else {
+                ApiError::Unreadable(
+                    StatusCode::BAD_REQUEST,
+                    format!("the request's body could not be read: {e}"),
+                )
+            };
+            // The rest of the body is not read: the connection cannot carry another request.
+            ([(axum::http::header::CONNECTION, "close")], answer).into_response()
+        }
+    }
+}
+
 pub fn app(state: AppState) -> Router {
     let router = Router::new()
         .route("/", get(staff_page))
@@ -1102,6 +1141,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/duplicates/{id}/merge", post(merge))
         .route("/api/v1/duplicates/{id}/undo", post(undo))
         .layer(DefaultBodyLimit::max(limits::MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(read_body_first))
         .with_state(state);
     SECURITY_HEADERS
         .iter()
