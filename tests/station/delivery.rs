@@ -238,7 +238,8 @@ fn a_change_whose_record_does_not_validate_is_kept_refused_and_does_not_wedge_th
 #[test]
 fn an_answer_given_before_the_body_is_read_keeps_the_connection_usable() {
     let station = Station::start();
-    let body = serde_json::json!({"keep": "household-1", "note": "多余的内容".repeat(50)}).to_string();
+    let body =
+        serde_json::json!({"keep": "household-1", "note": "多余的内容".repeat(50)}).to_string();
     let mut connection = support::RawConnection::open(&station);
     for round in 0..4 {
         let (status, reason) =
@@ -252,6 +253,9 @@ fn an_answer_given_before_the_body_is_read_keeps_the_connection_usable() {
         assert_eq!(status, 400, "round {round}: {reason}");
         let (status, reason) =
             connection.post_head_then_body("/api/v1/session", "", r#"{"username":"x"}"#);
-        assert!((400..500).contains(&status), "round {round}: {status} {reason}");
+        assert!(
+            (400..500).contains(&status),
+            "round {round}: {status} {reason}"
+        );
     }
 }

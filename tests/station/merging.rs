@@ -384,3 +384,116 @@ fn a_task_assigned_to_an_officer_of_another_beat_reaches_their_laptop_and_leaves
     );
     assert!(zhang.store.open_work().unwrap().tasks.is_empty());
 }
+
+/// Two officers' phones, A (张) and B (王, later: applied for now), are queued as a conflict; then
+/// 张 pulls, sees B and writes C. The conflict now stands between A and C: the queue shows C as
+/// 张's, a choice made on the queue as it was before (A against B) is refused, and choosing from
+/// the queue as it is now never brings back B, which 张 had seen and replaced.
+#[test]
+fn a_conflict_follows_a_later_edit_of_its_field_and_a_choice_made_before_is_refused() {
+    let station = Station::start();
+    let mut zhang = Device::new(&station, "张警官", "幸福社区");
+    let mut wang = Device::new(&station, "王警官", "幸福社区");
+    let h = new_household(&mut zhang, "幸福社区", "幸福路12号");
+    zhang.sync();
+    wang.sync();
+    let phone = |device: &mut Device, value: &str| {
+        let seen = device.household(h.id.0);
+        let mut edited = seen.clone();
+        edited.contact_phone = value.into();
+        device.store.save_edit(&seen, &edited).unwrap();
+    };
+    phone(&mut zhang, "13800000001");
+    phone(&mut wang, "13900000002");
+    zhang.sync();
+    assert_eq!(wang.sync().conflicts, 1);
+    zhang.sync();
+    let (_, body) = station.get("conflicts");
+    let before: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let before = before[0].clone();
+    assert_eq!(before["applied"], "incoming");
+    assert_eq!(before["incoming_value"], "13900000002");
+
+    phone(&mut zhang, "13700000003");
+    assert_eq!(zhang.sync().conflicts, 0, "张 had seen 王's value");
+    let (_, body) = station.get("conflicts");
+    let queue: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(queue.as_array().unwrap().len(), 1);
+    let now = &queue[0];
+    assert_eq!(now["station_value"], "13800000001");
+    assert_eq!(now["station_by"], "张警官");
+    assert_eq!(
+        now["incoming_value"], "13700000003",
+        "the applied side follows"
+    );
+    assert_eq!(now["incoming_by"], "张警官", "and names who wrote it");
+
+    // Chosen on the queue as it was: refused, nothing written.
+    let id = before["id"].as_i64().unwrap();
+    let stale = serde_json::json!({
+        "value": "13900000002",
+        "seen": {"station_value": before["station_value"], "incoming_value": before["incoming_value"]},
+    });
+    let (status, body) = station.post(&format!("conflicts/{id}/resolve"), &stale);
+    assert_eq!(status, 409, "{body}");
+    assert!(body.contains("changed since"), "{body}");
+    zhang.sync();
+    assert_eq!(zhang.household(h.id.0).contact_phone, "13700000003");
+
+    // Chosen on the queue as it is: the applied side is 张's latest phone.
+    let fresh = serde_json::json!({
+        "value": now["incoming_value"],
+        "seen": {"station_value": now["station_value"], "incoming_value": now["incoming_value"]},
+    });
+    let (status, body) = station.post(&format!("conflicts/{id}/resolve"), &fresh);
+    assert_eq!(status, 200, "{body}");
+    zhang.sync();
+    wang.sync();
+    for device in [&zhang, &wang] {
+        assert_eq!(device.household(h.id.0).contact_phone, "13700000003");
+    }
+}
+
+/// 王 deletes a household without having seen 张's edit: the delete waits in the queue. 王 then
+/// pulls, sees the edit and deletes again, knowingly: that settles the queued delete, so no staff
+/// choice taken from the old queue can bring the household back.
+#[test]
+fn a_queued_delete_is_settled_by_a_later_delete_that_saw_the_edit() {
+    let station = Station::start();
+    let mut zhang = Device::new(&station, "张警官", "幸福社区");
+    let mut wang = Device::new(&station, "王警官", "幸福社区");
+    let h = new_household(&mut zhang, "幸福社区", "幸福路12号");
+    zhang.sync();
+    wang.sync();
+    let seen = zhang.household(h.id.0);
+    let mut edited = seen.clone();
+    edited.notes = "独居老人".into();
+    zhang.store.save_edit(&seen, &edited).unwrap();
+    zhang.sync();
+    wang.store.delete::<Household>(h.id.0).unwrap();
+    assert_eq!(wang.sync().conflicts, 1);
+    assert!(
+        !wang.household(h.id.0).deleted,
+        "the delete waits for staff"
+    );
+    wang.store.delete::<Household>(h.id.0).unwrap();
+    wang.sync();
+    assert_eq!(
+        station.count("SELECT count(*) FROM conflicts WHERE status = 'open'"),
+        0,
+        "nothing left to decide"
+    );
+    let (_, body) = station.get("conflicts");
+    assert_eq!(body.trim(), "[]");
+    let id: i64 = station
+        .db()
+        .query_row("SELECT id FROM conflicts", [], |r| r.get(0))
+        .unwrap();
+    let (status, body) = station.post(
+        &format!("conflicts/{id}/resolve"),
+        &serde_json::json!({"value": false}),
+    );
+    assert_eq!(status, 409, "{body}");
+    zhang.sync();
+    assert!(zhang.household(h.id.0).deleted);
+}

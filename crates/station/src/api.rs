@@ -374,6 +374,20 @@ pub struct Resolution {
     /// The value to keep: one of the two, or an edited one.
     #[schema(value_type = Object)]
     pub value: serde_json::Value,
+    /// The two values as the queue showed them when staff chose. If either has changed since (a
+    /// later edit of the field moved the conflict onto its value), the choice is refused with 409
+    /// and the queue shown again, so no one settles a conflict they have not seen.
+    #[serde(default)]
+    pub seen: Option<SeenConflict>,
+}
+
+/// A conflict's two values as staff saw them.
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct SeenConflict {
+    #[schema(value_type = Object)]
+    pub station_value: serde_json::Value,
+    #[schema(value_type = Object)]
+    pub incoming_value: serde_json::Value,
 }
 
 /// Settles a conflict: the value is applied as a new station version and the decision recorded.
@@ -402,7 +416,8 @@ async fn resolve(
         .await?;
     }
     let version = with_store(&state, move |s| {
-        s.resolve_conflict(id, &caller.display_name, &r.value)
+        let seen = r.seen.map(|v| (v.station_value, v.incoming_value));
+        s.resolve_conflict(id, &caller.display_name, &r.value, seen.as_ref())
     })
     .await?;
     Ok(Json(serde_json::json!({ "version": version })))

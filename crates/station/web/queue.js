@@ -12,6 +12,7 @@ const TEXT = {
     empty: "没有待处理的冲突。", conflict: "冲突", field: "字段", base: "原值 (base)", stationValue: "站内",
     incoming: "新到", edited: "手动编辑", apply: "采用所选", applied: "当前采用", deleted: "该记录已在站内删除",
     keepDeleted: "保持删除", restore: "恢复并采用修改", wrongPassword: "用户名或密码不对", unreachable: "连不上服务器",
+    changedMeanwhile: "这条冲突在您打开后有了变化（字段又被修改，或已被处理），列表已重新载入，请再看一遍。",
     accounts: "账号", audit: "审计记录", username: "用户名", displayName: "姓名", roles: "角色", role_officer: "民警", role_staff: "内勤",
     role_chief: "所长", role_admin: "管理员", active: "启用", inactive: "已停用", create: "新建账号", code: "登记码", codeFor: "给 {0} 的笔记本登记码（24 小时内有效，只能用一次）：",
     deactivate: "停用", activate: "启用", revoke: "注销", revokeWipe: "注销并清除数据", revoked: "已注销", wiped: "已清除", wipePending: "待清除",
@@ -33,6 +34,7 @@ const TEXT = {
     empty: "Nothing to merge.", conflict: "Conflict", field: "Field", base: "Base", stationValue: "Station",
     incoming: "Incoming", edited: "Edited value", apply: "Apply choice", applied: "applied now", deleted: "Deleted at the station",
     keepDeleted: "Keep deleted", restore: "Restore with the edit", wrongPassword: "Wrong username or password", unreachable: "Station unreachable",
+    changedMeanwhile: "This conflict changed after you opened it (the field was edited again, or it was settled); the queue has been reloaded: look at it again.",
     accounts: "Accounts", audit: "Audit trail", username: "Username", displayName: "Name", roles: "Roles", role_officer: "Officer", role_staff: "Staff",
     role_chief: "Chief", role_admin: "Administrator", active: "Active", inactive: "Deactivated", create: "Create account", code: "Enrolment code",
     codeFor: "Enrolment code for a laptop of {0} (valid 24 hours, once):", deactivate: "Deactivate", activate: "Activate", revoke: "Revoke",
@@ -105,7 +107,9 @@ const api = {
   tasks: () => api.call("GET", "tasks"),
   officers: () => api.call("GET", "officers"),
   assign: (id, assignee, due_date) => api.call("POST", `tasks/${id}/assign`, { assignee, due_date }),
-  resolve: (id, value) => api.call("POST", `conflicts/${id}/resolve`, { value }),
+  // `seen`: the two values this page showed, so the station refuses a choice made on a stale view.
+  resolve: (c, value) =>
+    api.call("POST", `conflicts/${c.id}/resolve`, { value, seen: { station_value: c.station_value, incoming_value: c.incoming_value } }),
   signIn: (username, password) => api.call("POST", "session", { username, password }),
   session: () => api.call("GET", "session"),
   signOut: () => api.call("DELETE", "session"),
@@ -320,11 +324,17 @@ function chosenValue(c) {
 async function apply(c) {
   const error = document.getElementById("queue-error");
   try {
-    await api.resolve(c.id, chosenValue(c));
+    await api.resolve(c, chosenValue(c));
     error.textContent = "";
     await load();
   } catch (e) {
-    error.textContent = e.message;
+    // Changed or settled meanwhile: show the queue as it stands now, and say why.
+    if (e.status === 409) {
+      await load().catch(() => {});
+      error.textContent = t("changedMeanwhile");
+    } else {
+      error.textContent = e.message;
+    }
   }
 }
 

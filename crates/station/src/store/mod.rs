@@ -57,6 +57,9 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("../../migrations/0011_scopes.sql")),
         M::up(include_str!("../../migrations/0012_merge_point.sql")),
         M::up(include_str!("../../migrations/0013_concern_visits.sql")),
+        M::up(include_str!(
+            "../../migrations/0014_conflicts_follow_edits.sql"
+        )),
     ])
 });
 
@@ -142,11 +145,18 @@ impl StationStore {
     pub fn open_conflicts(&self) -> Result<Vec<Conflict>> {
         let mut stmt = self.conn.prepare(
             "SELECT c.id, c.entity, c.entity_id, c.field, c.base_version, c.station_value, c.incoming_value, c.applied,
-                    coalesce(d.officer_name, ''), ch.created_at,
-                    coalesce((SELECT sd.officer_name FROM changes sc JOIN devices sd ON sd.device_id = sc.device_id
+                    CASE WHEN c.applied = 'incoming' AND c.current_device IS NOT NULL
+                         THEN coalesce((SELECT officer_name FROM devices WHERE device_id = c.current_device), '')
+                         ELSE coalesce(d.officer_name, '') END,
+                    CASE WHEN c.applied = 'incoming' AND c.current_at IS NOT NULL THEN c.current_at
+                         ELSE ch.created_at END,
+                    CASE WHEN c.applied = 'station' AND c.current_device IS NOT NULL
+                         THEN coalesce((SELECT officer_name FROM devices WHERE device_id = c.current_device), '')
+                         ELSE coalesce((SELECT sd.officer_name FROM changes sc JOIN devices sd ON sd.device_id = sc.device_id
                               WHERE sc.entity = c.entity AND sc.entity_id = c.entity_id AND sc.seq <> c.incoming_seq
+                                AND sc.version < coalesce(ch.version, 9223372036854775807)
                                 AND sc.version > c.base_version AND json_type(sc.fields, '$.' || c.field) IS NOT NULL
-                              ORDER BY sc.version DESC LIMIT 1), ''),
+                              ORDER BY sc.version DESC LIMIT 1), '') END,
                     (SELECT b.fields -> ('$.' || c.field) FROM changes b
                       WHERE b.entity = c.entity AND b.entity_id = c.entity_id AND b.version <= c.base_version
                         AND json_type(b.fields, '$.' || c.field) IS NOT NULL
@@ -224,24 +234,51 @@ impl StationStore {
     /// as a station edit with a new version, so every device in the beat receives it on its next pull,
     /// and it is recorded in the staff actions (who, when, what). For an edit of a deleted record
     /// (field `*`), `true` keeps it deleted and the edit's fields object restores it with the edit.
-    pub fn resolve_conflict(&mut self, id: i64, staff: &str, value: &Value) -> Result<i64> {
+    ///
+    /// `seen` is the pair of values (station, incoming) the deciding staff member was shown: if a
+    /// later edit has moved the conflict since, the choice is refused as already done, to be made
+    /// again on what the queue shows now.
+    pub fn resolve_conflict(
+        &mut self,
+        id: i64,
+        staff: &str,
+        value: &Value,
+        seen: Option<&(Value, Value)>,
+    ) -> Result<i64> {
         if staff.trim().is_empty() {
             return Err(bad("say who decides (staff)"));
         }
         let tx = self.conn.transaction()?;
-        let row: Option<(String, String, String, String)> = query_one(
+        let row: Option<(String, String, String, String, String, String)> = query_one(
             &tx,
-            "SELECT entity, entity_id, field, status FROM conflicts WHERE id = ?1",
+            "SELECT entity, entity_id, field, status, station_value, incoming_value FROM conflicts WHERE id = ?1",
             [id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
         )
         .optional()?;
-        let (entity, entity_id, field, status) =
+        let (entity, entity_id, field, status, station_now, incoming_now) =
             row.ok_or_else(|| StationError::NotFound(format!("no conflict {id}")))?;
+        if status == "settled" {
+            return Err(StationError::AlreadyDone(format!(
+                "conflict {id} was settled by a later edit that agreed with one of its values"
+            )));
+        }
         if status != "open" {
             return Err(StationError::AlreadyDone(format!(
                 "conflict {id} was already resolved"
             )));
+        }
+        if let Some((station_seen, incoming_seen)) = seen {
+            let now: (Value, Value) = (
+                serde_json::from_str(&station_now)?,
+                serde_json::from_str(&incoming_now)?,
+            );
+            if (&now.0, &now.1) != (station_seen, incoming_seen) {
+                return Err(StationError::AlreadyDone(format!(
+                    "conflict {id} changed since it was shown: the field was edited again and now stands at {} against {}; look at it again",
+                    now.0, now.1
+                )));
+            }
         }
         let entity = EntityKind::parse(&entity).ok_or_else(|| bad("stored entity"))?;
         let changes: Map<String, Value> = match (field.as_str(), value) {
@@ -258,6 +295,13 @@ impl StationStore {
             }
             (field, value) => Map::from_iter([(field.to_string(), value.clone())]),
         };
+        // Closed before the write, which moves the other open conflicts of the field onto the
+        // chosen value but must leave this one as staff saw it.
+        exec(
+            &tx,
+            "UPDATE conflicts SET status = 'resolved', resolved_by = ?2, resolved_at = ?3, resolution = ?4 WHERE id = ?1",
+            params![id, staff, now(), value.to_string()],
+        )?;
         let version = if changes.is_empty() {
             None
         } else {
@@ -281,11 +325,6 @@ impl StationStore {
                 station_clock(),
             )?)
         };
-        exec(
-            &tx,
-            "UPDATE conflicts SET status = 'resolved', resolved_by = ?2, resolved_at = ?3, resolution = ?4 WHERE id = ?1",
-            params![id, staff, now(), value.to_string()],
-        )?;
         exec(&tx,
             "INSERT INTO staff_actions (staff, action, entity, entity_id, details, version, created_at)
              VALUES (?1, 'resolve_conflict', ?2, ?3, ?4, ?5, ?6)",
@@ -583,6 +622,9 @@ fn write_record<'a>(
     }
     tallies::written(tx, entity, entity_id, &c.beat, values, old.as_ref())?;
     for field in set {
+        if let Some(value) = values.get(field) {
+            follow_open_conflicts(tx, entity, entity_id, field, value, device)?;
+        }
         exec(
             tx,
             "INSERT INTO field_versions (entity, id, field, version, device_id, hlc_ms, hlc_counter)
@@ -596,6 +638,44 @@ fn write_record<'a>(
         left_beat(tx, entity, entity_id, &old_beat, c.version, device, hlc)?;
     }
     Ok(c.version)
+}
+
+/// A field under open conflicts was written again (by an edit that saw its current value, by a
+/// newer conflicting edit that won provisionally, or by staff): each such conflict now stands
+/// between its other value and this one, so its applied side follows the write. A staff choice
+/// made from the queue then never undoes a later edit nobody weighed. A conflict whose two sides
+/// now agree is settled by that write.
+fn follow_open_conflicts(
+    tx: &Transaction<'_>,
+    entity: EntityKind,
+    entity_id: &str,
+    field: &str,
+    value: &Value,
+    device: DeviceId,
+) -> Result<()> {
+    let value = value.to_string();
+    tx.prepare_cached(
+        "UPDATE conflicts SET
+             station_value = CASE applied WHEN 'station' THEN ?4 ELSE station_value END,
+             incoming_value = CASE applied WHEN 'incoming' THEN ?4 ELSE incoming_value END,
+             current_device = ?5, current_at = ?6
+         WHERE entity = ?1 AND entity_id = ?2 AND field = ?3 AND status = 'open'",
+    )?
+    .execute(params![
+        entity.as_str(),
+        entity_id,
+        field,
+        value,
+        device,
+        now()
+    ])?;
+    tx.prepare_cached(
+        "UPDATE conflicts SET status = 'settled', resolved_at = ?4, resolution = station_value
+         WHERE entity = ?1 AND entity_id = ?2 AND field = ?3 AND status = 'open'
+           AND station_value = incoming_value",
+    )?
+    .execute(params![entity.as_str(), entity_id, field, now()])?;
+    Ok(())
 }
 
 /// A record left `beat` at `version`: the beat's laptops are told on their next pull, and a
