@@ -2,7 +2,7 @@
 //! SQLite file) and the real station store, linked in-process through the sync crate's own
 //! `sync_over`, so every rule of both sides runs as in the field. Each seed draws a list of
 //! operations — households created (now and then in a beat the officer does not work; two laptops
-//! often register the same address), edited from forms, deleted, visited, moved between beats,
+//! often register the same address), edited from forms, deleted, visited, given concerns (some with confidential reporters, which other officers try to reveal), moved between beats,
 //! laptops backed up and restored from their backup, staff settling conflicts, merging duplicates
 //! and undoing merges, and syncs with delivery faults (a push lost, its answer lost, a push
 //! sent twice, the tail of a push arriving before the push, a pull page lost) — runs them, lets everything sync to quiescence and checks:
@@ -10,7 +10,8 @@
 //! - nothing is left unsent, and every change any laptop holds is stored at the station exactly once;
 //! - every laptop holds exactly the station's records of its beats, with the station's values and
 //!   versions (besides new records the station refused, which stay marked for the officer);
-//! - no laptop holds a record outside its beats;
+//! - no laptop holds a record outside its beats, nor the reporter of a confidential concern
+//!   another laptop's officer recorded;
 //! - no edit's value was overwritten by an edit that had not seen it without a conflict queued
 //!   (computed from the station's stored log, not from its rule), and every conflict queued is
 //!   between two different values.
@@ -24,11 +25,12 @@
 #![allow(clippy::unwrap_used)]
 
 use doorstep_core::Store;
-use doorstep_core::model::{Household, HouseholdKind, Purpose, Visit};
+use doorstep_core::model::{Concern, ConcernCategory, Household, HouseholdKind, Purpose, Visit};
 use doorstep_protocol::{PullResponse, PushRequest, PushResponse, Scopes};
 use doorstep_station::store::{NewAccount, PullScope, Role, StationStore};
 use doorstep_sync::{SyncError, Transport};
 use rand::{Rng, SeedableRng};
+use rusqlite::OptionalExtension;
 use std::cell::{Cell, RefCell};
 use std::path::PathBuf;
 
@@ -66,6 +68,17 @@ enum Op {
         value: u16,
     },
     Delete {
+        laptop: usize,
+        pick: usize,
+    },
+    /// A concern raised in a household, its reporter kept confidential now and then.
+    Concern {
+        laptop: usize,
+        pick: usize,
+        confidential: bool,
+    },
+    /// An officer clears a concern's confidentiality (only its recorder or the chief may).
+    Reveal {
         laptop: usize,
         pick: usize,
     },
@@ -119,7 +132,13 @@ fn draw(seed: u64, n: usize) -> Vec<Op> {
                     value: rng.random_range(0..4),
                 },
                 40..45 => Op::Delete { laptop, pick },
-                45..55 => Op::Visit { laptop, pick },
+                45..50 => Op::Visit { laptop, pick },
+                50..54 => Op::Concern {
+                    laptop,
+                    pick,
+                    confidential: rng.random_range(0..2) == 0,
+                },
+                54..55 => Op::Reveal { laptop, pick },
                 55..60 => Op::Move { pick },
                 60..88 => Op::Sync {
                     laptop,
@@ -316,6 +335,21 @@ fn households(store: &Store) -> Vec<Household> {
         .collect()
 }
 
+/// The laptop's concerns, not deleted, in a stable order.
+fn concerns(store: &Store) -> Vec<Concern> {
+    let ids: Vec<String> = store
+        .conn()
+        .prepare("SELECT id FROM concerns WHERE deleted = 0 ORDER BY id")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    ids.iter()
+        .map(|id| store.get(id.parse().unwrap()).unwrap())
+        .collect()
+}
+
 impl World {
     fn sync(&mut self, laptop: usize, fault: Fault) -> Result<(), SyncError> {
         let link = Link {
@@ -398,6 +432,32 @@ impl World {
                     deleted: false,
                 };
                 store.save(&v).unwrap();
+            }
+            Op::Concern {
+                laptop,
+                pick,
+                confidential,
+            } => {
+                let store = self.laptops[laptop].store();
+                let list = households(store);
+                if list.is_empty() {
+                    return;
+                }
+                let h = &list[pick % list.len()];
+                let mut c = Concern::new(h.id, ConcernCategory::Dispute, "邻里纠纷");
+                c.reporter_name = format!("举报人{pick}");
+                c.confidential = confidential;
+                store.save(&c).unwrap();
+            }
+            Op::Reveal { laptop, pick } => {
+                let store = self.laptops[laptop].store();
+                let list = concerns(store);
+                let Some(seen) = list.get(pick % list.len().max(1)) else {
+                    return;
+                };
+                let mut revealed = seen.clone();
+                revealed.confidential = false;
+                store.save_edit(seen, &revealed).unwrap();
             }
             Op::Move { pick } => {
                 let store = self.laptops[0].store();
@@ -518,12 +578,8 @@ impl World {
                     ));
                 }
             }
-            for entity in ["household", "visit"] {
-                let table = if entity == "household" {
-                    "households"
-                } else {
-                    "visits"
-                };
+            for entity in ["household", "visit", "concern"] {
+                let table = format!("{entity}s");
                 let theirs: Vec<(String, i64, String)> = db
                     .prepare(
                         "SELECT id, version, fields FROM records WHERE entity = ?1
@@ -558,7 +614,8 @@ impl World {
                                 .conn()
                                 .query_row(
                                     "SELECT EXISTS (SELECT 1 FROM refusals WHERE entity_id = ?1 OR entity_id IN
-                                        (SELECT household_id FROM visits WHERE id = ?1))",
+                                        (SELECT household_id FROM visits WHERE id = ?1
+                                         UNION SELECT household_id FROM concerns WHERE id = ?1))",
                                     [id],
                                     |r| r.get(0),
                                 )
@@ -595,6 +652,37 @@ impl World {
                             return Err(format!("laptop {n}: household {id} deleted differs"));
                         }
                     }
+                }
+            }
+        }
+        for (n, l) in self.laptops.iter().enumerate() {
+            let store = l.store.as_ref().unwrap();
+            let device = store.device().unwrap().device_id.to_string();
+            for c in concerns(store) {
+                let recorder: Option<String> = db
+                    .query_row(
+                        "SELECT device_id FROM changes WHERE entity = 'concern' AND entity_id = ?1
+                         AND base_version = 0 AND status <> 'refused' ORDER BY seq LIMIT 1",
+                        [c.id.0.to_string()],
+                        |r| r.get(0),
+                    )
+                    .optional()
+                    .unwrap();
+                let confidential_at_station: bool = db
+                    .query_row(
+                        "SELECT json_extract(fields, '$.confidential') FROM records WHERE entity = 'concern' AND id = ?1",
+                        [c.id.0.to_string()],
+                        |r| r.get(0),
+                    )
+                    .optional()
+                    .unwrap()
+                    .unwrap_or(false);
+                let theirs = recorder.as_deref().is_some_and(|r| r != device);
+                if confidential_at_station && theirs && !c.reporter_name.is_empty() {
+                    return Err(format!(
+                        "laptop {n} reads the confidential reporter of concern {} recorded elsewhere",
+                        c.id.0
+                    ));
                 }
             }
         }
