@@ -621,6 +621,9 @@ impl World {
                                 )
                                 .unwrap();
                             if !refused {
+                                if std::env::var_os("DOORSTEP_SIM_DUMP").is_some() {
+                                    dump(db, id);
+                                }
                                 return Err(format!(
                                     "laptop {n} holds {entity} {id}, not in its beats at the station"
                                 ));

@@ -114,6 +114,56 @@ fn an_officer_adding_a_household_to_another_beat_is_refused_told_why_and_can_cor
     assert_eq!(kept["address"], "和平街9号");
 }
 
+/// The answer that said "refused" never reached the laptop (the connection dropped): the laptop
+/// sends the change again, and the station, which holds it as refused, says so again. Before, the
+/// re-sent change counted as a plain replay, and the laptop kept for good a household the station
+/// does not have, never told. The same holds for a laptop restored from a copy taken before.
+#[test]
+fn a_refusal_whose_answer_was_lost_is_told_again_when_the_change_is_resent() {
+    let station = Station::start();
+    let mut zhang = Device::new(&station, "张警官", "幸福社区");
+    let stray = new_household(&mut zhang, "和平社区", "和平街9号");
+    let changes = zhang.store.changes_after(0, 100).unwrap();
+    let device_id = zhang.store.device().unwrap().device_id;
+    let lost = raw_push(&station, &zhang, &PushRequest { device_id, changes });
+    assert_eq!(
+        lost.refused.len(),
+        1,
+        "the station refused it, but nobody heard"
+    );
+    assert!(zhang.store.refusals().unwrap().is_empty());
+
+    let report = zhang.sync();
+    assert_eq!(report.refused, 1, "{report:?}");
+    let refusals = zhang.store.refusals().unwrap();
+    assert_eq!(refusals.len(), 1);
+    assert_eq!(refusals[0].reason, "outside_beats");
+    assert_eq!(refusals[0].label, "和平街9号");
+    assert_eq!(
+        station.count("SELECT count(*) FROM changes"),
+        1,
+        "stored once"
+    );
+    assert_eq!(
+        refused_actions(&station).len(),
+        1,
+        "and refused once in the audit trail"
+    );
+    // Told once: a later sync does not raise it again once the officer has dealt with it.
+    zhang
+        .store
+        .dismiss_refusal(&refusals[0].change_id, true)
+        .unwrap();
+    assert_eq!(zhang.sync().refused, 0);
+    assert!(
+        zhang
+            .store
+            .get::<Household>(stray.id.0)
+            .map_or(true, |h| h.deleted),
+        "discarded (and, outside the officer's beats, taken off the laptop)"
+    );
+}
+
 #[test]
 fn a_refused_new_record_can_be_discarded_and_nothing_is_sent() {
     let station = Station::start();

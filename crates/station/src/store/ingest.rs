@@ -165,6 +165,7 @@ impl StationStore {
                 match stored_change_id(&tx, device_id, c.device_seq)? {
                     Some(id) if id == c.change_id => {
                         response.duplicates += 1;
+                        refused_before(&tx, &batch, c, &mut response)?;
                         continue;
                     }
                     Some(_) => {
@@ -177,6 +178,7 @@ impl StationStore {
                     // A place filled by a change the station holds under another number (below).
                     None if c.device_seq <= acked => {
                         response.duplicates += 1;
+                        refused_before(&tx, &batch, c, &mut response)?;
                         continue;
                     }
                     None => {}
@@ -187,6 +189,7 @@ impl StationStore {
             // as filled.
             if stored_elsewhere(&tx, c.change_id)? {
                 response.duplicates += 1;
+                refused_before(&tx, &batch, c, &mut response)?;
                 if in_order && c.device_seq == acked + 1 {
                     acked += 1;
                 }
@@ -309,6 +312,48 @@ fn stored_change_id(
         |r| r.get(0),
     )
     .optional()?)
+}
+
+/// A change sent again that the station refused when it first came is reported refused again: the
+/// answer that said so may have been lost, or the laptop restored from a copy taken before it, and
+/// a laptop that never hears of the refusal keeps a record the station does not have.
+fn refused_before(
+    tx: &Transaction<'_>,
+    batch: &Batch,
+    c: &Change,
+    response: &mut PushResponse,
+) -> Result<()> {
+    let refusal: Option<Option<String>> = query_one(
+        tx,
+        "SELECT refusal FROM changes WHERE change_id = ?1 AND status = 'refused'",
+        [c.change_id],
+        |r| r.get(0),
+    )
+    .optional()?;
+    let Some(refusal) = refusal else {
+        return Ok(());
+    };
+    let refusal: Value = refusal
+        .as_deref()
+        .map(serde_json::from_str)
+        .transpose()?
+        .unwrap_or(Value::Null);
+    let text = |key: &str| refusal[key].as_str().unwrap_or_default().to_string();
+    response.refused.push(RefusedChange {
+        change_id: c.change_id,
+        device_seq: c.device_seq,
+        entity: c.entity,
+        entity_id: c.entity_id,
+        reason: text("reason"),
+        message: text("message"),
+        station_record: super::readable_snapshot(
+            tx,
+            c.entity,
+            &c.entity_id.hyphenated().to_string(),
+            &batch.writer(),
+        )?,
+    });
+    Ok(())
 }
 
 /// After a change is decided and stored: its conflicts queued, its refusal recorded and reported.
