@@ -54,6 +54,8 @@ pub enum ErrorCode {
     BadDate,
     BadPhone,
     BadIdNumber,
+    /// An ID number that Excel stored as a number and so rounded: its last digits are lost.
+    ExcelRounded,
     UnknownValue,
     UnknownReference,
     /// A concern cannot be closed before the resident has been told the result.

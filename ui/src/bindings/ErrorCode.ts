@@ -3,4 +3,4 @@
 /**
  * Reasons a field is rejected. Each has a message in every UI language.
  */
-export type ErrorCode = "required" | "too_long" | "too_short" | "date_in_future" | "date_before_1900" | "bad_date" | "bad_phone" | "bad_id_number" | "unknown_value" | "unknown_reference" | "feedback_required_to_close" | "result_required" | "deleted";
+export type ErrorCode = "required" | "too_long" | "too_short" | "date_in_future" | "date_before_1900" | "bad_date" | "bad_phone" | "bad_id_number" | "excel_rounded" | "unknown_value" | "unknown_reference" | "feedback_required_to_close" | "result_required" | "deleted";

@@ -2,6 +2,7 @@
 import type { HouseholdId } from "./HouseholdId";
 import type { HouseholdKind } from "./HouseholdKind";
 import type { Tag } from "./Tag";
+import type { ToCheck } from "./ToCheck";
 
 export type Household = { id: HouseholdId, 
 /**
@@ -15,4 +16,8 @@ address: string, kind: HouseholdKind, tags: Array<Tag>, contact_name: string, co
 /**
  * When the household was first registered; visits are due from then if it was never visited.
  */
-registered_at: string, deleted: boolean, };
+registered_at: string, 
+/**
+ * Values from an imported ledger that could not be taken as typed, for an officer to check.
+ */
+to_check: Array<ToCheck>, deleted: boolean, };

@@ -5,4 +5,12 @@ export type ImportReport = { dry_run: boolean, rows: number, households_created:
 /**
  * Rows that matched what is already stored, field for field.
  */
-unchanged: number, rejected: Array<RejectedRow>, };
+unchanged: number, 
+/**
+ * Rows not imported (without an address or beat), with why.
+ */
+rejected: Array<RejectedRow>, 
+/**
+ * Rows imported with values left empty or kept aside to check (`to_check`), with why.
+ */
+warnings: Array<RejectedRow>, };

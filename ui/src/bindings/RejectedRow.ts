@@ -2,10 +2,11 @@
 import type { FieldError } from "./FieldError";
 
 /**
- * One row that was not imported, with every reason (fields named as ledger fields).
+ * One row that was not imported, or imported with warnings, with every reason (fields named as
+ * ledger fields).
  */
 export type RejectedRow = { 
 /**
- * The row's number as the spreadsheet shows it (the header is row 1).
+ * The row's number as the spreadsheet shows it.
  */
 row: number, errors: Array<FieldError>, };

@@ -4,9 +4,14 @@ import type { Relation } from "./Relation";
 import type { ResidentId } from "./ResidentId";
 import type { Sex } from "./Sex";
 import type { Tag } from "./Tag";
+import type { ToCheck } from "./ToCheck";
 
 export type Resident = { id: ResidentId, version: number, household_id: HouseholdId, name: string, sex: Sex | null, birth_date: string | null, phone: string, 
 /**
  * Sensitive: shown in full only on the resident's own page.
  */
-id_number: string, relation: Relation | null, tags: Array<Tag>, notes: string, deleted: boolean, };
+id_number: string, relation: Relation | null, tags: Array<Tag>, notes: string, 
+/**
+ * Values from an imported ledger that could not be taken as typed, for an officer to check.
+ */
+to_check: Array<ToCheck>, deleted: boolean, };

@@ -3,6 +3,7 @@ import type { BeatFigures } from "./BeatFigures";
 import type { ConcernItem } from "./ConcernItem";
 import type { HouseholdSummary } from "./HouseholdSummary";
 import type { TaskItem } from "./TaskItem";
+import type { ToCheckItem } from "./ToCheckItem";
 
 /**
  * The officer's plan for the day.
@@ -19,4 +20,8 @@ tasks_due: Array<TaskItem>,
 /**
  * Resolved concerns whose resident has not been told the result yet.
  */
-awaiting_feedback: Array<ConcernItem>, figures: BeatFigures, };
+awaiting_feedback: Array<ConcernItem>, 
+/**
+ * Households with values an imported ledger left to check ("needs checking"), most first.
+ */
+to_check: Array<ToCheckItem>, figures: BeatFigures, };

@@ -14,7 +14,7 @@ export function HouseholdForm({ beat, initial, onSaved }: { beat: string; initia
   const { t } = useTranslation();
   const [h, setH] = useState<Household>(() => initial ?? {
     id: uuidv7(), version: 0, beat, address: "", kind: "residence", tags: [], contact_name: "", contact_phone: "", notes: "",
-    registered_at: new Date().toISOString(), deleted: false,
+    registered_at: new Date().toISOString(), to_check: [], deleted: false,
   });
   const [error, setError] = useState<Failure | null>(null);
   return (

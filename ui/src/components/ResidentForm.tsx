@@ -11,7 +11,7 @@ import { ErrorNote } from "./ErrorNote";
 import { Toggles } from "./Toggle";
 
 export function newResident(householdId: string, name = ""): Resident {
-  return { id: uuidv7(), version: 0, household_id: householdId, name, sex: null, birth_date: null, phone: "", id_number: "", relation: null, tags: [], notes: "", deleted: false };
+  return { id: uuidv7(), version: 0, household_id: householdId, name, sex: null, birth_date: null, phone: "", id_number: "", relation: null, tags: [], notes: "", to_check: [], deleted: false };
 }
 
 export function ResidentForm({ householdId, initial, onSaved }: { householdId: string; initial?: Resident; onSaved: (r: Resident) => void }) {

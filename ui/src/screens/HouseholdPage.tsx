@@ -1,5 +1,5 @@
 // One household: header with address, tags and due date; residents, visits (newest first), concerns
-// and tasks. "N" starts a visit.
+// and tasks, and what an imported ledger left to check. "N" starts a visit.
 import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { api } from "../api";
@@ -9,7 +9,9 @@ import { DueLabel, TagList } from "../components/Labels";
 import { HouseholdForm } from "../components/HouseholdForm";
 import { ResidentForm } from "../components/ResidentForm";
 import { TaskCard } from "../components/TaskCard";
-import { useLoad } from "../hooks";
+import { ToCheckList } from "../components/ToCheckList";
+import { toReport, useLoad } from "../hooks";
+import type { Failure } from "../api";
 import { formatDate, formatDateTime } from "../i18n";
 import type { Navigate } from "../route";
 
@@ -18,6 +20,7 @@ export function HouseholdPage({ id, navigate }: { id: string; navigate: Navigate
   const { data, error, reload } = useLoad(() => api.householdDetail(id), [id]);
   const [adding, setAdding] = useState(false);
   const [editing, setEditing] = useState<string | null>(null);
+  const [saveError, setSaveError] = useState<Failure | null>(null);
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
@@ -49,6 +52,8 @@ export function HouseholdPage({ id, navigate }: { id: string; navigate: Navigate
         </button>
         <button type="button" onClick={() => setEditing(editing === id ? null : id)}>{t("household.edit")}</button>
       </header>
+      <ErrorNote error={saveError} />
+      <ToCheckList items={household.to_check} onChecked={() => void api.saveHousehold({ ...household, to_check: [] }, household).then(reload, (e) => setSaveError(toReport(e)))} />
       {editing === id ? <HouseholdForm key={household.version} beat={household.beat} initial={household} onSaved={() => (setEditing(null), reload())} /> : null}
 
       <h2>{t("household.residents")} ({residents.length})</h2>
@@ -60,6 +65,13 @@ export function HouseholdPage({ id, navigate }: { id: string; navigate: Navigate
               <td>{r.name}</td><td>{r.relation ? t(`vocab.relation.${r.relation}`) : ""}</td><td>{r.sex ? t(`vocab.sex.${r.sex}`) : ""}</td>
               <td>{formatDate(r.birth_date)}</td><td>{r.phone}</td><td><TagList tags={r.tags} /></td>
               <td><button type="button" onClick={() => setEditing(editing === r.id ? null : r.id)}>{t("household.edit")}</button></td>
+            </tr>
+          ))}
+          {residents.filter((r) => r.to_check.length > 0).map((r) => (
+            <tr key={`${r.id}-check`}>
+              <td colSpan={7}>
+                {r.name}：<ToCheckList items={r.to_check} onChecked={() => void api.saveResident({ ...r, to_check: [] }, r).then(reload, (e) => setSaveError(toReport(e)))} />
+              </td>
             </tr>
           ))}
         </tbody>

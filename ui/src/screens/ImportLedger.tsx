@@ -1,5 +1,6 @@
-// Importing a station ledger: pick a file, check the column mapping against a preview, run a check
-// (nothing saved) to see what would be rejected and why, then import.
+// Importing a station ledger: pick a file, check the column mapping against a preview (the header
+// row found below any title), run a check (nothing saved) to see what would be rejected and what
+// imported with values to check, then import.
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { api } from "../api";
@@ -43,7 +44,7 @@ export function ImportLedger({ defaultBeat }: { defaultBeat: string }) {
       <ErrorNote error={error} />
       {preview ? (
         <>
-          <p className="muted">{t("import.rows", { count: preview.row_count })}</p>
+          <p className="muted">{t("import.rows", { count: preview.row_count })} · {t("import.headerRow", { row: preview.header_row })}</p>
           <h2>{t("import.mapping")}</h2>
           <div className="grid">
             {FIELDS.map((f) => (
@@ -70,7 +71,10 @@ export function ImportLedger({ defaultBeat }: { defaultBeat: string }) {
         <div className="card" data-testid="import-report">
           <p>{t("import.report", { households: report.households_created, created: report.residents_created, updated: report.residents_updated, unchanged: report.unchanged, rejected: report.rejected.length })}</p>
           {report.dry_run ? <p className="muted">{t("import.dryRunNote")}</p> : null}
-          <ul>{report.rejected.map((r) => <li key={r.row}>{t("import.row", { row: r.row })}: {r.errors.map(fieldMessage).join("；")}</li>)}</ul>
+          {report.rejected.length > 0 ? <h3>{t("import.rejected")}</h3> : null}
+          <ul data-testid="import-rejected">{report.rejected.map((r) => <li key={r.row}>{t("import.row", { row: r.row })}: {r.errors.map(fieldMessage).join("；")}</li>)}</ul>
+          {report.warnings.length > 0 ? <h3>{t("import.warnings")}</h3> : null}
+          <ul data-testid="import-warnings">{report.warnings.map((r) => <li key={r.row}>{t("import.row", { row: r.row })}: {r.errors.map(fieldMessage).join("；")}</li>)}</ul>
         </div>
       ) : null}
     </section>

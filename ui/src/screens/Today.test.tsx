@@ -15,6 +15,7 @@ afterEach(cleanup);
 it("shows the beat's coverage, overdue households, visits and open concerns", async () => {
   const today: Today = {
     date: "2026-11-23", due_households: [], due_total: 0, households_total: 8, tasks_due: [], awaiting_feedback: [],
+    to_check: [{ household_id: "h1", address: "和平街3号", count: 2 }],
     figures: { households: 8, covered: 6, overdue: 2, overdue_over_30: 1, overdue_over_90: 0,
       visits_this_week: 3, visits_this_month: 11, open_concerns: 4 },
   };
@@ -28,4 +29,8 @@ it("shows the beat's coverage, overdue households, visits and open concerns", as
   expect(figures.textContent).toContain("本周走访 3 次");
   expect(figures.textContent).toContain("本月 11 次");
   expect(figures.textContent).toContain("未办结问题 4 件");
+  // What the imported ledger left to check: the household, and how much.
+  const toCheck = screen.getByTestId("today-to-check");
+  expect(toCheck.textContent).toContain("和平街3号");
+  expect(toCheck.textContent).toContain("2 项待核对");
 });

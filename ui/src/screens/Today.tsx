@@ -78,6 +78,20 @@ export function TodayScreen({ navigate }: { navigate: Navigate }) {
         ))}
         {data.awaiting_feedback.length === 0 && <li className="muted">{t("today.nothing")}</li>}
       </ul>
+      {data.to_check.length > 0 ? (
+        <>
+          <h2>{t("today.toCheck", { count: data.to_check.length })}</h2>
+          <ul className="list" data-testid="today-to-check">
+            {data.to_check.map(({ household_id, address, count }) => (
+              <li key={household_id}>
+                <button type="button" className="row" onClick={() => navigate({ name: "household", id: household_id })}>
+                  <span>{address}</span><span className="muted">{t("today.toCheckCount", { count })}</span>
+                </button>
+              </li>
+            ))}
+          </ul>
+        </>
+      ) : null}
     </section>
   );
 }

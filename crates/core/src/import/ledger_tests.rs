@@ -26,6 +26,7 @@ fn ledger_csv() -> String {
         ",女,,,幸福路9号,户主,".into(),
         "赵六,女,,,和平街1号,外星人,".into(),
         "钱七,女,,,和平街2号,户主,".into(),
+        "孙八,男,,,,户主,".into(),
     ]
     .join("\n")
 }
@@ -47,38 +48,54 @@ fn count(s: &Store, table: &str) -> i64 {
 }
 
 #[test]
-fn a_ledger_imports_valid_rows_and_reports_each_rejected_row_with_its_reasons() {
+fn a_ledger_imports_every_row_with_an_address_and_reports_what_it_left_aside() {
     let mut s = store();
     let report = s
         .import_ledger(&request(false), ledger_csv().as_bytes())
         .unwrap();
-    assert_eq!(report.rows, 6);
+    assert_eq!(report.rows, 7);
     // 张三 and 李四 share one household: the same address typed two ways.
-    assert_eq!(report.households_created, 2, "{report:?}");
-    assert_eq!(report.residents_created, 3);
-    let rejected: Vec<(u32, &str, ErrorCode)> = report
-        .rejected
-        .iter()
-        .flat_map(|r| {
-            r.errors
-                .iter()
-                .map(move |e| (r.row, e.field.as_str(), e.code))
-        })
-        .collect();
+    assert_eq!(report.households_created, 5, "{report:?}");
+    assert_eq!(report.residents_created, 5);
+    let listed = |rows: &[RejectedRow]| -> Vec<(u32, String, ErrorCode)> {
+        rows.iter()
+            .flat_map(|r| {
+                r.errors
+                    .iter()
+                    .map(move |e| (r.row, e.field.clone(), e.code))
+            })
+            .collect()
+    };
     assert_eq!(
-        rejected,
+        listed(&report.warnings),
         [
-            (4, "phone", ErrorCode::BadPhone),
-            (5, "name", ErrorCode::Required),
-            (6, "relation", ErrorCode::UnknownValue)
+            (4, "phone".into(), ErrorCode::BadPhone),
+            (5, "name".into(), ErrorCode::Required),
+            (6, "relation".into(), ErrorCode::UnknownValue)
         ]
     );
-    assert_eq!(count(&s, "households"), 2);
-    assert_eq!(count(&s, "residents"), 3);
+    // Only the row without an address is lost.
+    assert_eq!(
+        listed(&report.rejected),
+        [(8, "address".into(), ErrorCode::Required)]
+    );
+    assert_eq!(count(&s, "households"), 5);
+    assert_eq!(count(&s, "residents"), 5);
     // Birth date and sex come from the ID number when the columns are empty.
     let li: Resident = s.select::<Resident>("name = '李四'", []).unwrap().remove(0);
     assert_eq!(li.birth_date, chrono::NaiveDate::from_ymd_opt(1980, 1, 1));
     assert_eq!(li.sex, Some(crate::model::Sex::Male));
+    // The phone that is no phone is kept aside as typed, not stored as the phone.
+    let wang: Resident = s.select::<Resident>("name = '王五'", []).unwrap().remove(0);
+    assert_eq!(wang.phone, "");
+    assert_eq!(
+        wang.to_check,
+        [crate::model::ToCheck {
+            field: "phone".into(),
+            typed: "12345".into(),
+            reason: crate::model::CheckReason::NotAPhone
+        }]
+    );
 }
 
 #[test]
@@ -98,8 +115,9 @@ fn importing_the_same_file_again_creates_nothing_and_logs_nothing() {
         ),
         (0, 0, 0)
     );
-    assert_eq!(again.unchanged, 3);
-    assert_eq!(count(&s, "residents"), 3);
+    assert_eq!(again.unchanged, 5);
+    assert_eq!(count(&s, "residents"), 5);
+    assert_eq!(count(&s, "households"), 5);
     assert_eq!(count(&s, "changes"), changes);
 }
 
@@ -110,8 +128,8 @@ fn a_dry_run_reports_the_same_and_stores_nothing() {
         .import_ledger(&request(true), ledger_csv().as_bytes())
         .unwrap();
     assert!(dry.dry_run);
-    assert_eq!(dry.residents_created, 3);
-    assert_eq!(dry.rejected.len(), 3);
+    assert_eq!(dry.residents_created, 5);
+    assert_eq!((dry.rejected.len(), dry.warnings.len()), (1, 3));
     assert_eq!(
         count(&s, "residents") + count(&s, "households") + count(&s, "changes"),
         0

@@ -73,19 +73,41 @@ impl LedgerField {
                 "详细地址",
                 "门牌地址",
                 "标准地址",
+                "家庭住址",
+                "现住址",
+                "居住地址",
+                "现居住地址",
+                "房屋地址",
                 "address",
             ],
             LedgerField::Beat => &["责任区", "警务区", "社区", "beat"],
             LedgerField::HouseholdKind => {
                 &["类型", "户类型", "房屋类型", "住户类型", "kind", "type"]
             }
-            LedgerField::HouseholdTags => &["住户标签", "户标签", "重点类别", "household_tags"],
-            LedgerField::ContactPhone => &["联系电话", "户联系电话", "contact_phone"],
-            LedgerField::Name => &["姓名", "名字", "居民姓名", "name"],
+            LedgerField::HouseholdTags => &[
+                "住户标签",
+                "户标签",
+                "重点类别",
+                "类别/标签",
+                "类别",
+                "户类别",
+                "household_tags",
+            ],
+            LedgerField::ContactPhone => &["联系电话", "户联系电话", "户主电话", "contact_phone"],
+            LedgerField::Name => &[
+                "姓名",
+                "名字",
+                "居民姓名",
+                "户主姓名",
+                "户主",
+                "人员姓名",
+                "name",
+            ],
             LedgerField::Sex => &["性别", "sex", "gender"],
             LedgerField::BirthDate => &[
                 "出生日期",
                 "出生年月",
+                "出生年月日",
                 "生日",
                 "birth_date",
                 "birthdate",
@@ -104,11 +126,13 @@ impl LedgerField {
                 "身份证号",
                 "身份证号码",
                 "公民身份号码",
+                "公民身份证号码",
+                "证件号码",
                 "身份证",
                 "id_number",
                 "id",
             ],
-            LedgerField::Relation => &["与户主关系", "关系", "relation"],
+            LedgerField::Relation => &["与户主关系", "与户主的关系", "关系", "relation"],
             LedgerField::ResidentTags => &["标签", "人员类别", "居民标签", "tags", "resident_tags"],
         }
     }
@@ -120,9 +144,13 @@ pub type Mapping = BTreeMap<LedgerField, usize>;
 /// Suggests a mapping from the headers: each field takes the first column whose header is one of its
 /// synonyms.
 pub fn suggest(headers: &[String]) -> Mapping {
+    // Headers compared without spaces, marks of required columns (*), or a note in brackets
+    // (联系电话（手机）), after full-width letters are made plain.
     let key = |h: &str| {
+        let h = super::parse::clean(h);
+        let h = h.split(['(', '（']).next().unwrap_or_default();
         h.chars()
-            .filter(|c| !c.is_whitespace())
+            .filter(|c| !c.is_whitespace() && *c != '*')
             .collect::<String>()
             .to_lowercase()
     };

@@ -1,10 +1,11 @@
 //! Importing the ledgers stations keep today (a spreadsheet of households and their residents, one
 //! resident per row).
 //!
-//! The officer first sees a [`Preview`] (the headers, the first rows, a suggested column mapping),
-//! confirms the mapping, and runs the import. The whole import is one transaction: valid rows are
-//! stored, every rejected row is listed with its reasons, and a dry run shows exactly that report
-//! without storing anything. Households are matched by normalised address within the beat and
+//! The officer first sees a [`Preview`] (the header row found, the first rows, a suggested column
+//! mapping), confirms the mapping, and runs the import. The whole import is one transaction: every
+//! row with an address is stored (a bad optional value is left empty or kept aside to check, and
+//! the row listed with warnings), a row without one is listed as rejected with its reasons, and a
+//! dry run shows exactly that report without storing anything. Households are matched by normalised address within the beat and
 //! residents by ID number (or by name and birth date within the household), so importing the same
 //! file again creates nothing new and logs no change.
 
@@ -46,6 +47,8 @@ pub enum ImportError {
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 #[ts(export)]
 pub struct Preview {
+    /// The row the headers were found on, in the sheet's numbering (titles above it skipped).
+    pub header_row: u32,
     pub headers: Vec<String>,
     /// The first rows, as text.
     pub sample: Vec<Vec<String>>,
@@ -53,11 +56,12 @@ pub struct Preview {
     pub suggested: Mapping,
 }
 
-/// One row that was not imported, with every reason (fields named as ledger fields).
+/// One row that was not imported, or imported with warnings, with every reason (fields named as
+/// ledger fields).
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 #[ts(export)]
 pub struct RejectedRow {
-    /// The row's number as the spreadsheet shows it (the header is row 1).
+    /// The row's number as the spreadsheet shows it.
     pub row: u32,
     pub errors: Vec<FieldError>,
 }
@@ -72,7 +76,10 @@ pub struct ImportReport {
     pub residents_updated: u32,
     /// Rows that matched what is already stored, field for field.
     pub unchanged: u32,
+    /// Rows not imported (without an address or beat), with why.
     pub rejected: Vec<RejectedRow>,
+    /// Rows imported with values left empty or kept aside to check (`to_check`), with why.
+    pub warnings: Vec<RejectedRow>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, TS)]
@@ -92,6 +99,7 @@ pub fn preview(file_name: &str, bytes: &[u8]) -> Result<Preview, ImportError> {
         suggested: mapping::suggest(&t.headers),
         sample: t.rows.iter().take(10).cloned().collect(),
         row_count: t.rows.len() as u32,
+        header_row: t.header_row,
         headers: t.headers,
     })
 }
@@ -125,8 +133,7 @@ impl Store {
         // Households created earlier in this same file, by (beat, normalised address).
         let mut seen: HashMap<(String, String), HouseholdId> = HashMap::new();
         let tx = self.conn.transaction()?;
-        for (i, cells) in t.rows.iter().enumerate() {
-            let row_no = i as u32 + 2;
+        for (cells, &row_no) in t.rows.iter().zip(&t.numbers) {
             let parsed = match parse::row(cells, &request.mapping, &request.default_beat, today) {
                 Ok(p) => p,
                 Err(errors) => {
@@ -170,8 +177,15 @@ impl Store {
                 }
             };
             seen.insert(key, household_id);
-
-            let mut resident = parsed.resident;
+            if !parsed.warnings.is_empty() {
+                report.warnings.push(RejectedRow {
+                    row: row_no,
+                    errors: ledger_names(parsed.warnings),
+                });
+            }
+            let Some(mut resident) = parsed.resident else {
+                continue;
+            };
             resident.household_id = household_id;
             let existing: Option<Resident> = find_resident(&tx, &resident)?;
             if let Some(old) = &existing {
@@ -180,6 +194,32 @@ impl Store {
                 resident.notes = old.notes.clone();
                 if resident.tags.is_empty() {
                     resident.tags = old.tags.clone();
+                }
+                // A value the ledger could not give (left aside to check) does not blank the one
+                // stored, which an officer may have corrected since; nor is it flagged again then.
+                resident.to_check.retain(|c| {
+                    let stored = match c.field.as_str() {
+                        "id_number" => !old.id_number.is_empty(),
+                        "phone" => !old.phone.is_empty(),
+                        "birth_date" => old.birth_date.is_some(),
+                        _ => false,
+                    };
+                    !stored
+                });
+                if resident.id_number.is_empty() {
+                    resident.id_number = old.id_number.clone();
+                }
+                if resident.phone.is_empty() {
+                    resident.phone = old.phone.clone();
+                }
+                if resident.birth_date.is_none() {
+                    resident.birth_date = old.birth_date;
+                }
+                // What the ledger left aside stays until an officer has checked it.
+                for c in &old.to_check {
+                    if !resident.to_check.contains(c) {
+                        resident.to_check.push(c.clone());
+                    }
                 }
             } else {
                 resident.id = ResidentId::new();
@@ -248,3 +288,5 @@ fn ledger_names(errors: Vec<FieldError>) -> Vec<FieldError> {
 
 #[cfg(test)]
 mod ledger_tests;
+#[cfg(test)]
+mod messy_ledger_tests;

@@ -1,6 +1,6 @@
 //! A household (or rental flat, shop, other unit) on a beat, known by its address.
 
-use super::{EntityKind, EntitySpec, FieldKind, HouseholdKind, Record, Tag};
+use super::{EntityKind, EntitySpec, FieldKind, HouseholdKind, Record, Tag, ToCheck};
 use crate::error::FieldError;
 use crate::ids::HouseholdId;
 use crate::validate::{ADDRESS_MAX, Checks, NAME_MAX, NOTES_MAX, SHORT_TEXT_MAX};
@@ -32,6 +32,9 @@ pub struct Household {
     #[serde(with = "crate::time::ts")]
     #[ts(type = "string")]
     pub registered_at: DateTime<Utc>,
+    /// Values from an imported ledger that could not be taken as typed, for an officer to check.
+    #[serde(default)]
+    pub to_check: Vec<ToCheck>,
     #[serde(default)]
     pub deleted: bool,
 }
@@ -48,6 +51,7 @@ pub static HOUSEHOLD: EntitySpec = EntitySpec {
         ("contact_phone", FieldKind::Scalar),
         ("notes", FieldKind::Scalar),
         ("registered_at", FieldKind::Scalar),
+        ("to_check", FieldKind::Set),
         ("deleted", FieldKind::Bool),
     ],
 };
@@ -66,6 +70,7 @@ impl Household {
             contact_phone: String::new(),
             notes: String::new(),
             registered_at: crate::time::now(),
+            to_check: Vec::new(),
             deleted: false,
         }
     }

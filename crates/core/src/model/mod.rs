@@ -8,6 +8,7 @@ mod concern;
 mod household;
 mod resident;
 mod task;
+mod to_check;
 mod visit;
 mod vocab;
 
@@ -15,6 +16,7 @@ pub use concern::Concern;
 pub use household::Household;
 pub use resident::Resident;
 pub use task::Task;
+pub use to_check::{CheckReason, ToCheck};
 pub use visit::Visit;
 pub use vocab::*;
 

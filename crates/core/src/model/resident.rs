@@ -1,6 +1,6 @@
 //! A person registered at a household.
 
-use super::{EntityKind, EntitySpec, FieldKind, Record, Relation, Sex, Tag};
+use super::{EntityKind, EntitySpec, FieldKind, Record, Relation, Sex, Tag, ToCheck};
 use crate::error::FieldError;
 use crate::ids::{HouseholdId, ResidentId};
 use crate::validate::{Checks, NAME_MAX, NOTES_MAX, SHORT_TEXT_MAX};
@@ -32,6 +32,9 @@ pub struct Resident {
     pub tags: Vec<Tag>,
     #[serde(default)]
     pub notes: String,
+    /// Values from an imported ledger that could not be taken as typed, for an officer to check.
+    #[serde(default)]
+    pub to_check: Vec<ToCheck>,
     #[serde(default)]
     pub deleted: bool,
 }
@@ -49,6 +52,7 @@ pub static RESIDENT: EntitySpec = EntitySpec {
         ("relation", FieldKind::Scalar),
         ("tags", FieldKind::Set),
         ("notes", FieldKind::Scalar),
+        ("to_check", FieldKind::Set),
         ("deleted", FieldKind::Bool),
     ],
 };
@@ -67,6 +71,7 @@ impl Resident {
             relation: None,
             tags: Vec::new(),
             notes: String::new(),
+            to_check: Vec::new(),
             deleted: false,
         }
     }

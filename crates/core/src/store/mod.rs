@@ -41,6 +41,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         )),
         M::up(include_str!("../../migrations/0005_scopes.sql")),
         M::up(include_str!("../../migrations/0006_accounts.sql")),
+        M::up(include_str!("../../migrations/0007_values_to_check.sql")),
     ])
 });
 

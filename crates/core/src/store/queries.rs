@@ -69,6 +69,17 @@ pub struct ConcernItem {
     pub address: String,
 }
 
+/// A household of the beat with values an imported ledger left to check (its own, or its
+/// residents').
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct ToCheckItem {
+    pub household_id: crate::ids::HouseholdId,
+    pub address: String,
+    /// How many values wait to be checked there.
+    pub count: u32,
+}
+
 /// The officer's plan for the day.
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 #[ts(export)]
@@ -82,6 +93,8 @@ pub struct Today {
     pub tasks_due: Vec<TaskItem>,
     /// Resolved concerns whose resident has not been told the result yet.
     pub awaiting_feedback: Vec<ConcernItem>,
+    /// Households with values an imported ledger left to check ("needs checking"), most first.
+    pub to_check: Vec<ToCheckItem>,
     pub figures: BeatFigures,
 }
 
@@ -304,6 +317,7 @@ impl Store {
              AND h.beat IN (SELECT value FROM json_each(?2)) ORDER BY c.raised_at",
             params![ConcernStatus::Resolved.as_str(), beats],
         )?;
+        let to_check = self.to_check_items(&beats)?;
         Ok(Today {
             date: today,
             due_households: due,
@@ -311,8 +325,30 @@ impl Store {
             households_total,
             tasks_due,
             awaiting_feedback,
+            to_check,
             figures,
         })
+    }
+
+    /// The beat's households with values left to check, by how many (at most 100).
+    fn to_check_items(&self, beats: &str) -> Result<Vec<ToCheckItem>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT h.id, h.address,
+                    json_array_length(h.to_check)
+                    + coalesce((SELECT sum(json_array_length(r.to_check)) FROM residents r
+                                WHERE r.household_id = h.id AND r.deleted = 0), 0) AS n
+             FROM households h
+             WHERE h.deleted = 0 AND h.beat IN (SELECT value FROM json_each(?1)) AND n > 0
+             ORDER BY n DESC, h.address LIMIT 100",
+        )?;
+        let rows = stmt.query_map([beats], |r| {
+            Ok(ToCheckItem {
+                household_id: r.get(0)?,
+                address: r.get(1)?,
+                count: r.get(2)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     /// Coverage and overdue from the beat's household summaries; visits and open concerns counted.
