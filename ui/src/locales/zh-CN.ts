@@ -14,7 +14,7 @@ const zhCN = {
   drafts: { banner: "有一份未保存的走访草稿（{{address}}，{{time}}）。", resume: "继续填写", discard: "放弃草稿" },
   setup: { title: "首次使用：设置本机", officerName: "民警姓名", beats: "责任区（多个用逗号分隔）", save: "开始使用" },
   settings: { title: "设置", officer: "本机民警", policy: "走访周期（天）", defaultDays: "一般住户", save: "保存", saved: "已保存", database: "数据文件" },
-  import: { title: "导入台账", choose: "选择 CSV 或 Excel 文件", rows: "共 {{count}} 行", mapping: "列对应关系", column: "文件中的列", notMapped: "（不导入）", defaultBeat: "默认责任区", dryRun: "预检（不保存）", run: "导入", report: "结果：新建 {{households}} 户、{{created}} 名居民，更新 {{updated}} 名，未变 {{unchanged}} 名，拒绝 {{rejected}} 行", dryRunNote: "这是预检结果，尚未保存任何数据。", row: "第 {{row}} 行", headerRow: "表头在第 {{row}} 行（上方的标题和空行已跳过）", rejected: "未导入的行", warnings: "已导入、但有内容需核对的行", fields: { address: "地址", beat: "责任区", household_kind: "住户类型", household_tags: "住户标签", contact_phone: "联系电话", name: "姓名", sex: "性别", birth_date: "出生日期", phone: "电话", id_number: "身份证号", relation: "与户主关系", resident_tags: "居民标签" } },
+  import: { title: "导入台账", choose: "选择 CSV 或 Excel 文件", rows: "共 {{count}} 行", mapping: "列对应关系", column: "文件中的列", notMapped: "（不导入）", defaultBeat: "默认责任区", dryRun: "预检（不保存）", run: "导入", report: "结果：新建 {{households}} 户、{{created}} 名居民，更新 {{updated}} 名，未变 {{unchanged}} 名，拒绝 {{rejected}} 行，{{warned}} 行有内容需核对", dryRunNote: "这是预检结果，尚未保存任何数据。", row: "第 {{row}} 行", headerRow: "表头在第 {{row}} 行（上方的标题和空行已跳过）", rejected: "未导入", warned: "已导入，有内容需核对", rowNumber: "行号", outcome: "结果", why: "说明", fields: { address: "地址", beat: "责任区", household_kind: "住户类型", household_tags: "住户标签", contact_phone: "联系电话", name: "姓名", sex: "性别", birth_date: "出生日期", phone: "电话", id_number: "身份证号", relation: "与户主关系", resident_tags: "居民标签" } },
   toCheck: {
     title: "需核对（导入台账时未能采用的内容）",
     checked: "已核对",

@@ -69,12 +69,27 @@ export function ImportLedger({ defaultBeat }: { defaultBeat: string }) {
       ) : null}
       {report ? (
         <div className="card" data-testid="import-report">
-          <p>{t("import.report", { households: report.households_created, created: report.residents_created, updated: report.residents_updated, unchanged: report.unchanged, rejected: report.rejected.length })}</p>
+          <p>{t("import.report", { households: report.households_created, created: report.residents_created, updated: report.residents_updated, unchanged: report.unchanged, rejected: report.rejected.length, warned: report.warnings.length })}</p>
           {report.dry_run ? <p className="muted">{t("import.dryRunNote")}</p> : null}
-          {report.rejected.length > 0 ? <h3>{t("import.rejected")}</h3> : null}
-          <ul data-testid="import-rejected">{report.rejected.map((r) => <li key={r.row}>{t("import.row", { row: r.row })}: {r.errors.map(fieldMessage).join("；")}</li>)}</ul>
-          {report.warnings.length > 0 ? <h3>{t("import.warnings")}</h3> : null}
-          <ul data-testid="import-warnings">{report.warnings.map((r) => <li key={r.row}>{t("import.row", { row: r.row })}: {r.errors.map(fieldMessage).join("；")}</li>)}</ul>
+          {report.rejected.length + report.warnings.length > 0 ? (
+            <table className="table small" data-testid="import-rows">
+              <thead><tr><th>{t("import.rowNumber")}</th><th>{t("import.outcome")}</th><th>{t("import.why")}</th></tr></thead>
+              <tbody>
+                {[
+                  ...report.rejected.map((r) => ({ ...r, rejected: true })),
+                  ...report.warnings.map((r) => ({ ...r, rejected: false })),
+                ]
+                  .sort((a, b) => a.row - b.row)
+                  .map((r) => (
+                    <tr key={`${r.row}-${r.rejected}`} className={r.rejected ? "rejected" : "warned"}>
+                      <td>{r.row}</td>
+                      <td>{r.rejected ? t("import.rejected") : t("import.warned")}</td>
+                      <td>{r.errors.map(fieldMessage).join("；")}</td>
+                    </tr>
+                  ))}
+              </tbody>
+            </table>
+          ) : null}
         </div>
       ) : null}
     </section>
