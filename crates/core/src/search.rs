@@ -10,7 +10,7 @@
 
 use crate::error::Result;
 use crate::ids::{HouseholdId, ResidentId};
-use pinyin::{ToPinyin, ToPinyinMulti};
+use pinyin::ToPinyin;
 use rusqlite::{Transaction, params};
 use serde::Serialize;
 use ts_rs::TS;
@@ -40,10 +40,37 @@ pub fn char_tokens(text: &str) -> String {
     out
 }
 
-/// Pinyin tokens of a name: full joined pinyin, initials, and each syllable. A surname with more
-/// than one reading (曾 zeng/ceng, 单 shan/dan, 解 xie/jie) gets the full and initial forms of each,
-/// because the common reading of the character is often not the surname's.
-pub fn pinyin_tokens(name: &str) -> String {
+/// Surnames with more than one reading people type: the surname's own (单 is dan, the surname
+/// shan) and the character's common one. Only these get several: taking every reading the
+/// dictionary knows would make 王 (also yù) answer "yhy" ahead of 叶海燕.
+const SURNAME_READINGS: &[(char, &[&str])] = &[
+    ('曾', &["zeng", "ceng"]),
+    ('单', &["shan", "dan"]),
+    ('解', &["xie", "jie"]),
+    ('仇', &["qiu", "chou"]),
+    ('朴', &["piao", "pu"]),
+    ('区', &["ou", "qu"]),
+    ('查', &["zha", "cha"]),
+    ('盖', &["ge", "gai"]),
+    ('乐', &["yue", "le"]),
+    ('翟', &["zhai", "di"]),
+    ('种', &["chong", "zhong"]),
+    ('覃', &["qin", "tan"]),
+    ('缪', &["miao", "mou"]),
+    ('召', &["shao", "zhao"]),
+    ('员', &["yun", "yuan"]),
+    ('秘', &["bi", "mi"]),
+    ('句', &["gou", "ju"]),
+    ('尉', &["yu", "wei"]),
+    ('繁', &["po", "fan"]),
+    ('折', &["she", "zhe"]),
+    ('能', &["nai", "neng"]),
+    ('藏', &["zang", "cang"]),
+    ('隗', &["wei", "kui"]),
+];
+
+/// A name's syllables in pinyin (letters and digits typed in the name kept as one syllable).
+fn syllables(name: &str) -> Vec<String> {
     let mut syllables: Vec<String> = Vec::new();
     for c in fold(name).chars() {
         if let Some(p) = c.to_pinyin() {
@@ -59,29 +86,52 @@ pub fn pinyin_tokens(name: &str) -> String {
             }
         }
     }
-    if syllables.is_empty() {
-        return String::new();
-    }
-    let rest = &syllables[1..];
-    let initials_of_rest: String = rest.iter().filter_map(|s| s.chars().next()).collect();
-    let mut surnames = vec![syllables[0].clone()];
-    if let Some(readings) = fold(name).chars().next().and_then(|c| c.to_pinyin_multi()) {
-        for reading in readings {
-            let plain = reading.plain().to_string();
-            if !surnames.contains(&plain) {
-                surnames.push(plain);
+    syllables
+}
+
+/// The surname readings a name is typed with: the character's own, and those of
+/// [`SURNAME_READINGS`].
+fn surname_readings(name: &str, syllables: &[String]) -> Vec<String> {
+    let mut readings = vec![syllables[0].clone()];
+    let first = fold(name).chars().next();
+    if let Some((_, more)) = SURNAME_READINGS.iter().find(|(c, _)| Some(*c) == first) {
+        for reading in *more {
+            if !readings.iter().any(|r| r == reading) {
+                readings.push(reading.to_string());
             }
         }
     }
-    let mut tokens = Vec::new();
-    for surname in &surnames {
-        tokens.push(format!("{surname}{}", rest.concat()));
-        tokens.push(format!(
+    readings
+}
+
+/// The forms that stand for the whole name: full pinyin and initials, for each surname reading.
+fn whole_name_forms(name: &str) -> Vec<String> {
+    let syllables = syllables(name);
+    if syllables.is_empty() {
+        return Vec::new();
+    }
+    let rest = &syllables[1..];
+    let initials_of_rest: String = rest.iter().filter_map(|s| s.chars().next()).collect();
+    let mut forms = Vec::new();
+    for surname in surname_readings(name, &syllables) {
+        forms.push(format!("{surname}{}", rest.concat()));
+        forms.push(format!(
             "{}{initials_of_rest}",
             surname.chars().next().unwrap_or_default()
         ));
     }
-    tokens.extend(surnames.iter().skip(1).cloned());
+    forms
+}
+
+/// Pinyin tokens of a name: the whole-name forms (full joined pinyin and initials, for each
+/// surname reading: 单丽 is shanli, sl, danli, dl), the other surname readings, and each syllable.
+pub fn pinyin_tokens(name: &str) -> String {
+    let syllables = syllables(name);
+    if syllables.is_empty() {
+        return String::new();
+    }
+    let mut tokens = whole_name_forms(name);
+    tokens.extend(surname_readings(name, &syllables).into_iter().skip(1));
     tokens.extend(syllables);
     tokens.join(" ")
 }
@@ -101,6 +151,18 @@ pub(crate) fn index_resident(
             "INSERT INTO resident_search (rowid, chars, pinyin) VALUES (?1, ?2, ?3)",
         )?
         .execute(params![seq, chars.trim(), pinyin_tokens(name)])?;
+    }
+    Ok(())
+}
+
+/// Builds every resident's search tokens again (after the way they are built changed).
+pub(crate) fn reindex_residents(tx: &Transaction<'_>) -> Result<()> {
+    let rows: Vec<(i64, String, String, bool)> = tx
+        .prepare("SELECT seq, name, phone, deleted FROM residents")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    for (seq, name, phone, deleted) in rows {
+        index_resident(tx, seq, &name, &phone, deleted)?;
     }
     Ok(())
 }
@@ -146,6 +208,24 @@ pub fn parse_query(text: &str) -> Query {
     Query { chars, pinyin }
 }
 
+/// How well a name answers a query (lower is better): the name itself; the whole name's full
+/// pinyin or initials; the start of the name or of those; anywhere else (a later syllable, a
+/// character inside the name, the phone).
+pub fn rank(name: &str, query: &str) -> u8 {
+    let name = fold(name);
+    if name == query {
+        return 0;
+    }
+    let whole = whole_name_forms(&name);
+    if whole.iter().any(|f| f == query) {
+        1
+    } else if name.starts_with(query) || whole.iter().any(|f| f.starts_with(query)) {
+        2
+    } else {
+        3
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 #[ts(export)]
 pub struct ResidentHit {
@@ -173,8 +253,8 @@ pub struct SearchResults {
 }
 
 impl crate::Store {
-    /// Residents and households matching what was typed, at most `limit` of each; exact name matches
-    /// first, then shorter names (closer matches) first.
+    /// Residents and households matching what was typed, at most `limit` of each, best first (see
+    /// [`rank`]; among equals shorter names, then in pinyin order).
     pub fn search(&self, text: &str, limit: u32) -> Result<SearchResults> {
         let query = parse_query(text);
         let mut results = SearchResults::default();
@@ -206,9 +286,12 @@ impl crate::Store {
                 }
             }
         }
-        results
-            .residents
-            .sort_by_key(|h| (h.name != folded, h.name.chars().count()));
+        let typed: String = folded.chars().filter(|c| !c.is_whitespace()).collect();
+        results.residents.sort_by_cached_key(|h| {
+            // Among equals, shorter names (closer matches), then in pinyin order.
+            let pinyin = whole_name_forms(&h.name).into_iter().next();
+            (rank(&h.name, &typed), h.name.chars().count(), pinyin)
+        });
         results.residents.truncate(limit as usize);
         if let Some(q) = &query.chars {
             let mut stmt = self.conn().prepare_cached(

@@ -42,6 +42,13 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("../../migrations/0005_scopes.sql")),
         M::up(include_str!("../../migrations/0006_accounts.sql")),
         M::up(include_str!("../../migrations/0007_values_to_check.sql")),
+        M::up_with_hook(
+            include_str!("../../migrations/0008_search_readings.sql"),
+            |tx: &rusqlite::Transaction<'_>| {
+                crate::search::reindex_residents(tx)
+                    .map_err(|e| rusqlite_migration::HookError::Hook(e.to_string()))
+            },
+        ),
     ])
 });
 

@@ -266,6 +266,99 @@ fn search_finds_chinese_names_by_characters_initials_and_full_pinyin() {
     );
 }
 
+/// A table of names and what an officer types: no name answers a query it does not match (王 is
+/// not *y*, whatever rare readings the dictionary lists), and results come best first: the name
+/// itself, the whole name's initials or full pinyin, a prefix, then anything else.
+#[test]
+fn search_ranks_by_how_well_a_name_matches_and_finds_no_false_matches() {
+    let mut s = store();
+    let h = household(&mut s, "幸福路12号3栋401");
+    for name in [
+        "王海燕",
+        "叶海燕",
+        "袁海燕",
+        "于海燕",
+        "杨海燕",
+        "海燕",
+        "叶海",
+        "单丽",
+        "曾伟",
+        "解放",
+        "乐乐",
+        "朴志明",
+        "仇海",
+        "张伟",
+        "张伟明",
+        "周伟",
+    ] {
+        s.save(&Resident::new(h.id, name)).unwrap();
+    }
+    let names = |q: &str| -> Vec<String> {
+        s.search(q, 20)
+            .unwrap()
+            .residents
+            .into_iter()
+            .map(|r| r.name)
+            .collect()
+    };
+    let table: &[(&str, &[&str])] = &[
+        // Initials of the whole name first (and only names that have them).
+        ("yhy", &["杨海燕", "叶海燕", "袁海燕", "于海燕"]),
+        // A prefix of the initials: the whole-name matches' order, then nothing false.
+        ("yh", &["叶海", "杨海燕", "叶海燕", "袁海燕", "于海燕"]),
+        // Full pinyin of the whole name before a longer name starting with it; among equals, in
+        // pinyin order.
+        ("zhangwei", &["张伟", "张伟明"]),
+        ("zw", &["曾伟", "张伟", "周伟", "张伟明"]),
+        // The characters themselves: the name first, then names holding them.
+        (
+            "海燕",
+            &["海燕", "王海燕", "杨海燕", "叶海燕", "袁海燕", "于海燕"],
+        ),
+        // Surnames read otherwise than their character, by either reading.
+        ("shanli", &["单丽"]),
+        ("sl", &["单丽"]),
+        ("dl", &["单丽"]),
+        ("zengwei", &["曾伟"]),
+        ("xiefang", &["解放"]),
+        ("jiefang", &["解放"]),
+        ("piaozhiming", &["朴志明"]),
+        ("qiuhai", &["仇海"]),
+        ("yuele", &["乐乐"]),
+        // Not a reading of 王.
+        ("yuhaiyan", &["于海燕"]),
+    ];
+    for (query, want) in table {
+        assert_eq!(names(query), *want, "{query}");
+    }
+}
+
+/// A laptop indexed before the surname readings were narrowed: opening it builds the names' tokens
+/// again, so the false match goes without the officer doing anything.
+#[test]
+fn opening_an_older_database_builds_the_search_tokens_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.sqlite");
+    {
+        let mut s = Store::open(&path).unwrap();
+        s.init_device("张警官", &["幸福社区".into()]).unwrap();
+        let h = household(&mut s, "幸福路12号");
+        s.save(&Resident::new(h.id, "王海燕")).unwrap();
+        // As the older build indexed it (every reading of 王), and at the schema before.
+        s.conn()
+            .execute(
+                "UPDATE resident_search SET pinyin = 'wanghaiyan why yuhaiyan yhy yu wang hai yan'",
+                [],
+            )
+            .unwrap();
+        s.conn().pragma_update(None, "user_version", 7).unwrap();
+        assert_eq!(s.search("yhy", 5).unwrap().residents.len(), 1);
+    }
+    let s = Store::open(&path).unwrap();
+    assert!(s.search("yhy", 5).unwrap().residents.is_empty());
+    assert_eq!(s.search("why", 5).unwrap().residents[0].name, "王海燕");
+}
+
 #[test]
 fn today_lists_overdue_households_tasks_due_and_residents_awaiting_feedback() {
     let mut s = store();
