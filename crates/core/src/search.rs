@@ -226,12 +226,54 @@ pub fn rank(name: &str, query: &str) -> u8 {
     }
 }
 
+/// Which characters of a name the query matched, as (first, count) in characters: the characters
+/// themselves where typed as characters, else the syllables the pinyin or initials typed cover
+/// (`zs` marks 张三 of 张三丰).
+pub fn mark(name: &str, query: &str) -> Option<(usize, usize)> {
+    let folded = fold(name);
+    if query.is_empty() {
+        return None;
+    }
+    if let Some(at) = folded.find(query) {
+        return Some((folded[..at].chars().count(), query.chars().count()));
+    }
+    let syllables = syllables(name);
+    if syllables.len() != folded.chars().count() {
+        return None;
+    }
+    for surname in surname_readings(name, &syllables) {
+        let mut forms = syllables.clone();
+        forms[0] = surname;
+        // Initials: one character per letter.
+        let initials: String = forms.iter().filter_map(|s| s.chars().next()).collect();
+        if initials.starts_with(query) {
+            return Some((0, query.chars().count()));
+        }
+        // Full pinyin: the syllables the typed letters reach into.
+        let mut typed = 0;
+        for (i, syllable) in forms.iter().enumerate() {
+            let rest = &query[typed..];
+            if syllable.starts_with(rest) {
+                return Some((0, i + 1));
+            }
+            if !rest.starts_with(syllable.as_str()) {
+                break;
+            }
+            typed += syllable.len();
+        }
+    }
+    None
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 #[ts(export)]
 pub struct ResidentHit {
     pub resident_id: ResidentId,
     pub household_id: HouseholdId,
     pub name: String,
+    /// The matched characters of the name, (first, count), for the list to highlight.
+    #[ts(type = "[number, number] | null")]
+    pub mark: Option<(usize, usize)>,
     pub address: String,
     #[ts(type = "number | null")]
     pub birth_year: Option<i32>,
@@ -271,6 +313,7 @@ impl crate::Store {
                     resident_id: r.get(0)?,
                     household_id: r.get(1)?,
                     name: r.get(2)?,
+                    mark: None,
                     address: r.get(3)?,
                     birth_year: r.get::<_, Option<String>>(4)?.and_then(|y| y.parse().ok()),
                 })
@@ -293,6 +336,9 @@ impl crate::Store {
             (rank(&h.name, &typed), h.name.chars().count(), pinyin)
         });
         results.residents.truncate(limit as usize);
+        for hit in &mut results.residents {
+            hit.mark = mark(&hit.name, &typed);
+        }
         if let Some(q) = &query.chars {
             let mut stmt = self.conn().prepare_cached(
                 "SELECT h.id, h.address, h.beat
@@ -332,6 +378,18 @@ mod tests {
             tokens.split(' ').any(|t| t == "shanli") && tokens.split(' ').any(|t| t == "dl"),
             "{tokens}"
         );
+    }
+
+    #[test]
+    fn the_matched_characters_are_marked_for_characters_initials_and_pinyin() {
+        assert_eq!(mark("张三丰", "三丰"), Some((1, 2)));
+        assert_eq!(mark("张三丰", "zs"), Some((0, 2)));
+        assert_eq!(mark("张三丰", "zhangsan"), Some((0, 2)));
+        assert_eq!(mark("张三丰", "zhangs"), Some((0, 2)));
+        assert_eq!(mark("张三丰", "zha"), Some((0, 1)));
+        assert_eq!(mark("单丽", "shanl"), Some((0, 2)));
+        assert_eq!(mark("单丽", "dl"), Some((0, 2)));
+        assert_eq!(mark("张三丰", "lisi"), None);
     }
 
     #[test]

@@ -2,4 +2,8 @@
 import type { HouseholdId } from "./HouseholdId";
 import type { ResidentId } from "./ResidentId";
 
-export type ResidentHit = { resident_id: ResidentId, household_id: HouseholdId, name: string, address: string, birth_year: number | null, };
+export type ResidentHit = { resident_id: ResidentId, household_id: HouseholdId, name: string, 
+/**
+ * The matched characters of the name, (first, count), for the list to highlight.
+ */
+mark: [number, number] | null, address: string, birth_year: number | null, };

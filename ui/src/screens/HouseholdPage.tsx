@@ -1,6 +1,6 @@
 // One household: header with address, tags and due date; residents, visits (newest first), concerns
 // and tasks, and what an imported ledger left to check. "N" starts a visit.
-import { useEffect, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { api } from "../api";
 import { ConcernCard } from "../components/ConcernCard";
@@ -21,6 +21,13 @@ export function HouseholdPage({ id, navigate }: { id: string; navigate: Navigate
   const [adding, setAdding] = useState(false);
   const [editing, setEditing] = useState<string | null>(null);
   const [saveError, setSaveError] = useState<Failure | null>(null);
+  // Opened from the search (whose box has let go of the keyboard): the page takes it, so its keys
+  // (N for a new visit) work at once.
+  const heading = useRef<HTMLHeadingElement>(null);
+  const loaded = data?.household.id;
+  useEffect(() => {
+    if (loaded && (!document.activeElement || document.activeElement === document.body)) heading.current?.focus();
+  }, [loaded]);
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
@@ -42,7 +49,7 @@ export function HouseholdPage({ id, navigate }: { id: string; navigate: Navigate
   return (
     <section data-testid="household">
       <header className="household-head">
-        <h1>{household.address}</h1>
+        <h1 ref={heading} tabIndex={-1}>{household.address}</h1>
         <p>
           {household.beat} · {t(`vocab.household_kind.${household.kind}`)} <TagList tags={household.tags} /> ·{" "}
           {t("households.due")} {formatDate(summary.due_date)} <DueLabel days={summary.overdue_days} />

@@ -39,7 +39,7 @@ export function TodayScreen({ navigate }: { navigate: Navigate }) {
   if (!data) return <p>{t("common.loading")}</p>;
   return (
     <section data-testid="today">
-      <h1>{t("today.title", { date: formatDate(data.date) })}</h1>
+      <h1 tabIndex={-1}>{t("today.title", { date: formatDate(data.date) })}</h1>
       <Figures figures={data.figures} />
       <h2>{t("today.due", { count: data.due_total })}</h2>
       <p className="muted">{t("today.dueOf", { count: data.due_total, total: data.households_total })}</p>
