@@ -21,7 +21,7 @@ export function Toggles<T extends string>(props: {
             aria-pressed={on}
             onClick={() => onChange(on ? selected.filter((s) => s !== o) : [...selected, o])}
           >
-            {numbered ? <kbd>{i + 1}</kbd> : null}
+            {numbered ? <kbd>Alt+{i + 1}</kbd> : null}
             {label(o)}
           </button>
         );

@@ -9,7 +9,17 @@ const en: Catalogue = {
   households: { title: "Households", beat: "Beat", allBeats: "All beats", tag: "Tag", allTags: "All tags", dueOnly: "Due or overdue only", address: "Address", head: "Head", lastVisit: "Last visit", due: "Next visit", total: "{{count}} households", never: "never visited", add: "Register household", more: "Load more" },
   household: { newVisit: "New visit (N)", residents: "Residents", visits: "Visits", concerns: "Concerns", tasks: "Follow-up tasks", addResident: "Add resident", noVisits: "No visits yet", edit: "Edit", kind: "Kind", tags: "Tags", contactName: "Contact", contactPhone: "Contact phone", notes: "Notes", registered: "Registered" },
   resident: { name: "Name", sex: "Sex", birthDate: "Birth date", phone: "Phone", idNumber: "ID number", relation: "Relation to head", tags: "Tags" },
-  visit: { title: "New visit · {{address}}", met: "People met", addPerson: "Add person", purposes: "Purposes (keys 1-6)", notes: "Notes", inquiry: "Five inquiries", rating: "Rating of the police", opinions: "Residents' opinions", addConcern: "Add concern", save: "Save (Ctrl+Enter)", cancel: "Back (Esc)", saved: "Saved", draftSaved: "Draft saved {{time}}", draftSaving: "Saving draft…", officers: "Officers", when: "Visited at" },
+  visit: {
+    keysLine: "Keys: Alt+1…6 purposes · Alt+Q/W/E rating · Ctrl+1…9 people met · Ctrl+Enter save · Esc back · ? all",
+    keys: {
+      purposes: { key: "Alt+1…6 (1…6 outside a text field)", does: "toggle a purpose" },
+      rating: { key: "Alt+Q / W / E", does: "satisfied / basically satisfied / dissatisfied" },
+      met: { key: "Ctrl+1…9", does: "tick a person met (in the list's order)" },
+      save: { key: "Ctrl+Enter", does: "save the visit and return to the household" },
+      back: { key: "Esc", does: "go back (the draft is kept)" },
+      help: { key: "?", does: "show or hide this list" },
+    },
+    title: "New visit · {{address}}", met: "People met", addPerson: "Add person", purposes: "Purposes (Alt+1…6)", notes: "Notes", inquiry: "Five inquiries", rating: "Rating of the police", opinions: "Residents' opinions", addConcern: "Add concern", save: "Save (Ctrl+Enter)", cancel: "Back (Esc)", saved: "Saved", draftSaved: "Draft saved {{time}}", draftSaving: "Saving draft…", officers: "Officers", when: "Visited at" },
   concern: { category: "Category", urgency: "Urgency", summary: "Summary", reporter: "Raised by", otherReporter: "Someone else (name)", confidential: "Confidential (reporter visible only to me and the chief)", status: "Status", createTask: "Create a follow-up task", remove: "Remove this concern", feedback: "Feedback to the resident", feedbackMethod: "How", feedbackNote: "What was said", tell: "Resident told, close", advance: "Move to: {{status}}" },
   task: { title: "Task", assignee: "Person responsible", due: "Due date", result: "Result", status: "Status", done: "Done", start: "Start", returnVisit: "Return visit", overdue: "Overdue" },
   work: { title: "Concerns and tasks", concerns: "Open concerns ({{count}})", tasks: "Open tasks ({{count}})" },

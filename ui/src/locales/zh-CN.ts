@@ -7,7 +7,17 @@ const zhCN = {
   households: { title: "住户", beat: "责任区", allBeats: "全部责任区", tag: "标签", allTags: "全部标签", dueOnly: "只看逾期/到期", address: "地址", head: "户主", lastVisit: "上次走访", due: "下次走访", total: "共 {{count}} 户", never: "从未走访", add: "登记住户", more: "加载更多" },
   household: { newVisit: "新建走访 (N)", residents: "居民", visits: "走访记录", concerns: "群众反映的问题", tasks: "跟进任务", addResident: "添加居民", noVisits: "尚无走访记录", edit: "编辑", kind: "类型", tags: "标签", contactName: "联系人", contactPhone: "联系电话", notes: "备注", registered: "登记日期" },
   resident: { name: "姓名", sex: "性别", birthDate: "出生日期", phone: "电话", idNumber: "身份证号", relation: "与户主关系", tags: "标签" },
-  visit: { title: "新建走访 · {{address}}", met: "见到的人", addPerson: "添加人员", purposes: "走访目的（按 1-6 切换）", notes: "走访情况", inquiry: "五访", rating: "开门评警", opinions: "群众意见建议", addConcern: "添加问题", save: "保存 (Ctrl+Enter)", cancel: "返回 (Esc)", saved: "已保存", draftSaved: "草稿已自动保存 {{time}}", draftSaving: "正在保存草稿…", officers: "走访民警", when: "走访时间" },
+  visit: {
+    keysLine: "快捷键：Alt+1…6 走访目的 · Alt+Q/W/E 满意度 · Ctrl+1…9 见到的人 · Ctrl+Enter 保存 · Esc 返回 · ? 全部",
+    keys: {
+      purposes: { key: "Alt+1…6（不在输入框时 1…6）", does: "选中或取消走访目的" },
+      rating: { key: "Alt+Q / W / E", does: "满意 / 基本满意 / 不满意" },
+      met: { key: "Ctrl+1…9", does: "勾选或取消见到的人（按名单顺序）" },
+      save: { key: "Ctrl+Enter", does: "保存走访并返回住户页" },
+      back: { key: "Esc", does: "返回（草稿保留）" },
+      help: { key: "?", does: "显示或隐藏本列表" },
+    },
+    title: "新建走访 · {{address}}", met: "见到的人", addPerson: "添加人员", purposes: "走访目的（Alt+1…6 切换）", notes: "走访情况", inquiry: "五访", rating: "开门评警", opinions: "群众意见建议", addConcern: "添加问题", save: "保存 (Ctrl+Enter)", cancel: "返回 (Esc)", saved: "已保存", draftSaved: "草稿已自动保存 {{time}}", draftSaving: "正在保存草稿…", officers: "走访民警", when: "走访时间" },
   concern: { category: "类别", urgency: "紧急程度", summary: "问题描述", reporter: "反映人", otherReporter: "其他人（填写姓名）", confidential: "保密（仅本人和所长可见反映人）", status: "状态", createTask: "同时建立跟进任务", remove: "删除此问题", feedback: "向群众反馈", feedbackMethod: "反馈方式", feedbackNote: "反馈内容", tell: "已告知群众，办结", advance: "推进到：{{status}}" },
   task: { title: "任务内容", assignee: "责任人", due: "办理期限", result: "办理结果", status: "状态", done: "办结", start: "开始办理", returnVisit: "回访", overdue: "已逾期" },
   work: { title: "问题与任务", concerns: "未办结的问题 ({{count}})", tasks: "未完成的任务 ({{count}})" },

@@ -1,6 +1,7 @@
 // The New visit screen's promises, in jsdom with the shell's commands replaced by spies:
-// keys 1-6 toggle purposes, typing autosaves a draft, Ctrl+Enter saves the visit once, and a
-// rejected save shows the reason next to the field in Chinese.
+// keys toggle purposes (Alt+1…6 even while typing), the rating and the people met, typing autosaves
+// a draft (at once when the window loses focus), Ctrl+Enter saves the visit once, and a rejected
+// save shows the reason next to the field in Chinese.
 import { act, cleanup, fireEvent, render, screen } from "@testing-library/react";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import "../i18n";
@@ -56,6 +57,46 @@ describe("New visit", () => {
     expect(warmth.getAttribute("aria-pressed")).toBe("true");
     fireEvent.keyDown(document.body, { key: "1" });
     expect(warmth.getAttribute("aria-pressed")).toBe("false");
+  });
+
+  it("is filled by keyboard alone: Alt+digits while typing, Alt+Q/W/E, Ctrl+digits, ? for the keys", async () => {
+    const onDone = await renderForm();
+    await act(async () => undefined);
+    expect(document.activeElement).toBe(screen.getByLabelText("张三"));
+    const notes = screen.getByTestId("visit-notes");
+    notes.focus();
+    fireEvent.keyDown(notes, { key: "¡", code: "Digit2", altKey: true });
+    expect(screen.getByRole("button", { name: /送平安/ }).getAttribute("aria-pressed")).toBe("true");
+    // A digit typed in the notes is text, not a purpose.
+    fireEvent.keyDown(notes, { key: "2" });
+    expect(screen.getByRole("button", { name: /送平安/ }).getAttribute("aria-pressed")).toBe("true");
+    fireEvent.keyDown(notes, { key: "w", code: "KeyW", altKey: true });
+    expect((screen.getByRole("radio", { name: /基本满意/ }) as HTMLInputElement).checked).toBe(true);
+    fireEvent.keyDown(notes, { key: "1", code: "Digit1", ctrlKey: true });
+    expect((screen.getByLabelText("张三") as HTMLInputElement).checked).toBe(true);
+    expect(screen.getByTestId("visit-keys").textContent).toContain("Alt+1…6");
+    notes.blur();
+    fireEvent.keyDown(document.body, { key: "?" });
+    expect(screen.getByTestId("keys-help").textContent).toContain("Ctrl+Enter");
+    fireEvent.keyDown(document.body, { key: "Escape" });
+    expect(screen.queryByTestId("keys-help")).toBeNull();
+    fireEvent.keyDown(document.body, { key: "Enter", ctrlKey: true });
+    await act(async () => undefined);
+    const entry: VisitEntry = api.recordVisit.mock.calls[0][0];
+    expect(entry.visit).toMatchObject({ purposes: ["safety"], rating: "basic", met: ["r1"] });
+    expect(onDone).toHaveBeenCalledWith("h1");
+  });
+
+  it("writes the draft at once when the window loses focus, not only after a pause", async () => {
+    await renderForm();
+    fireEvent.change(screen.getByTestId("visit-notes"), { target: { value: "最后一句" } });
+    await act(async () => undefined);
+    expect(api.saveDraft).not.toHaveBeenCalled();
+    fireEvent.blur(window);
+    expect(api.saveDraft).toHaveBeenCalledTimes(1);
+    expect(api.saveDraft.mock.calls[0][2].entry.visit.notes).toBe("最后一句");
+    await act(async () => void vi.advanceTimersByTime(400));
+    expect(api.saveDraft).toHaveBeenCalledTimes(1);
   });
 
   it("autosaves what is typed as a draft", async () => {

@@ -1,7 +1,10 @@
-// New visit: one dense screen. Who was met, purposes (keys 1-6), notes, the five inquiries, the
-// rating and opinions, and concerns with their follow-up tasks inline. Everything typed is saved as
-// a draft within a moment, so a crash or a dead battery loses nothing; Ctrl+Enter saves the visit,
-// Esc goes back and keeps the draft.
+// New visit: one dense screen. Who was met, purposes, notes, the five inquiries, the rating and
+// opinions, and concerns with their follow-up tasks inline. By keyboard: Alt+1…6 toggle the purposes
+// even while typing (1…6 outside a text field), Alt+Q/W/E set the rating, Ctrl+1…9 tick the people
+// met, Ctrl+Enter saves and returns, Esc goes back and keeps the draft, ? lists the keys. Focus
+// starts on the first person, where the eye starts. Everything typed is saved as a draft within a
+// moment, and at once when the window loses focus, is hidden or closes, so a closed lid or a dead
+// battery loses nothing.
 import { useCallback, useEffect, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { v7 as uuidv7 } from "uuid";
@@ -23,6 +26,16 @@ import { CATEGORIES, INQUIRIES, PURPOSES, RATINGS, URGENCIES } from "../vocab";
 export type VisitDraft = { address: string; entry: VisitEntry };
 
 const AUTOSAVE_MS = 300;
+/** Alt+Q/W/E: the ratings in order (satisfied, basic, dissatisfied), by physical key. */
+const RATING_KEYS = ["KeyQ", "KeyW", "KeyE"];
+
+/** Whether a key goes into the field that has it (text typed), rather than being a command. */
+function isTextField(target: EventTarget | null): boolean {
+  const el = target as HTMLElement | null;
+  if (!el) return false;
+  if (el.tagName === "TEXTAREA" || el.tagName === "SELECT") return true;
+  return el.tagName === "INPUT" && !["checkbox", "radio", "button", "submit"].includes((el as HTMLInputElement).type);
+}
 
 function newEntry(householdId: string, officer: string): VisitEntry {
   const id = uuidv7();
@@ -62,6 +75,12 @@ export function VisitForm(props: { householdId: string; draftId?: string; office
   const [newPerson, setNewPerson] = useState("");
   const dirty = useRef(false);
   const saving = useRef(false);
+  const [showKeys, setShowKeys] = useState(false);
+  const firstPerson = useRef<HTMLInputElement>(null);
+  const heading = useRef<HTMLHeadingElement>(null);
+  const onKey = useRef<(e: KeyboardEvent) => void>(() => undefined);
+  // The draft not yet written, for the flush when the window goes away.
+  const pending = useRef<{ id: string; draft: VisitDraft } | null>(null);
 
   useEffect(() => {
     api.householdDetail(householdId).then(setDetail, (e) => setError(toReport(e)));
@@ -80,15 +99,49 @@ export function VisitForm(props: { householdId: string; draftId?: string; office
     setEntry(next);
   };
 
+  const flush = useCallback(() => {
+    const p = pending.current;
+    if (!p) return;
+    pending.current = null;
+    api.saveDraft(p.id, "visit", p.draft).then(() => setSavedAt(new Date()), (e) => setError(toReport(e)));
+  }, []);
+
   // Autosave: every change is written to the draft shortly after typing pauses.
   useEffect(() => {
     if (!entry || !detail || !dirty.current || !entry.draft_id) return;
-    const draft: VisitDraft = { address: detail.household.address, entry };
-    const timer = setTimeout(() => {
-      api.saveDraft(entry.draft_id as string, "visit", draft).then(() => setSavedAt(new Date()), (e) => setError(toReport(e)));
-    }, AUTOSAVE_MS);
+    pending.current = { id: entry.draft_id, draft: { address: detail.household.address, entry } };
+    const timer = setTimeout(flush, AUTOSAVE_MS);
     return () => clearTimeout(timer);
-  }, [entry, detail]);
+  }, [entry, detail, flush]);
+
+  // ...and at once when the lid closes or the window goes: the last second typed is in the draft.
+  useEffect(() => {
+    const onHidden = () => document.visibilityState === "hidden" && flush();
+    window.addEventListener("blur", flush);
+    window.addEventListener("pagehide", flush);
+    document.addEventListener("visibilitychange", onHidden);
+    let unlisten: (() => void) | undefined;
+    let gone = false;
+    if ("__TAURI_INTERNALS__" in window) {
+      import("@tauri-apps/api/window")
+        .then(({ getCurrentWindow }) => getCurrentWindow().onCloseRequested(() => flush()))
+        .then((u) => (gone ? u() : (unlisten = u)), () => undefined);
+    }
+    return () => {
+      gone = true;
+      flush();
+      window.removeEventListener("blur", flush);
+      window.removeEventListener("pagehide", flush);
+      document.removeEventListener("visibilitychange", onHidden);
+      unlisten?.();
+    };
+  }, [flush]);
+
+  // Focus starts on the first person met (else the heading): keys work from the first moment.
+  const ready = !!entry && !!detail;
+  useEffect(() => {
+    if (ready) (firstPerson.current ?? heading.current)?.focus();
+  }, [ready]);
 
   const save = useCallback(() => {
     if (!entry || saving.current) return;
@@ -102,26 +155,48 @@ export function VisitForm(props: { householdId: string; draftId?: string; office
     );
   }, [entry, householdId, onDone]);
 
-  useEffect(() => {
-    const onKey = (e: KeyboardEvent) => {
-      if (!entry) return;
-      const typing = ["INPUT", "TEXTAREA", "SELECT"].includes((e.target as HTMLElement).tagName);
-      if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
-        e.preventDefault();
-        save();
-      } else if (e.key === "Escape") {
-        e.preventDefault();
-        onBack();
-      } else if (!typing && /^[1-6]$/.test(e.key) && !e.ctrlKey && !e.altKey) {
-        e.preventDefault();
-        const p = PURPOSES[Number(e.key) - 1];
-        const purposes = entry.visit.purposes.includes(p) ? entry.visit.purposes.filter((x) => x !== p) : [...entry.visit.purposes, p];
-        update({ ...entry, visit: { ...entry.visit, purposes } });
-      }
+  // The keys see this render's state: the handler is replaced on every render, the listener is not.
+  onKey.current = (e: KeyboardEvent) => {
+    if (!entry || !detail) return;
+    const typing = isTextField(e.target);
+    // Digits by physical key: Alt+digit gives other characters on some layouts.
+    const digit = /^Digit[1-9]$/.test(e.code) ? Number(e.code.slice(5)) : /^[1-9]$/.test(e.key) ? Number(e.key) : null;
+    const togglePurpose = (n: number) => {
+      const p = PURPOSES[n - 1];
+      const purposes = entry.visit.purposes.includes(p) ? entry.visit.purposes.filter((x) => x !== p) : [...entry.visit.purposes, p];
+      update({ ...entry, visit: { ...entry.visit, purposes } });
     };
-    window.addEventListener("keydown", onKey);
-    return () => window.removeEventListener("keydown", onKey);
-  }, [entry, save, onBack]);
+    if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
+      e.preventDefault();
+      save();
+    } else if (e.key === "Escape") {
+      e.preventDefault();
+      if (showKeys) setShowKeys(false);
+      else onBack();
+    } else if (e.altKey && !e.ctrlKey && digit !== null && digit <= PURPOSES.length) {
+      e.preventDefault();
+      togglePurpose(digit);
+    } else if (e.altKey && !e.ctrlKey && RATING_KEYS.includes(e.code)) {
+      e.preventDefault();
+      update({ ...entry, visit: { ...entry.visit, rating: RATINGS[RATING_KEYS.indexOf(e.code)] } });
+    } else if (e.ctrlKey && !e.altKey && digit !== null && digit <= detail.residents.length) {
+      e.preventDefault();
+      const id = detail.residents[digit - 1].id;
+      const met = entry.visit.met.includes(id) ? entry.visit.met.filter((m) => m !== id) : [...entry.visit.met, id];
+      update({ ...entry, visit: { ...entry.visit, met } });
+    } else if (!typing && !e.ctrlKey && !e.altKey && digit !== null && digit <= PURPOSES.length) {
+      e.preventDefault();
+      togglePurpose(digit);
+    } else if (!typing && e.key === "?") {
+      e.preventDefault();
+      setShowKeys(!showKeys);
+    }
+  };
+  useEffect(() => {
+    const listener = (e: KeyboardEvent) => onKey.current(e);
+    window.addEventListener("keydown", listener);
+    return () => window.removeEventListener("keydown", listener);
+  }, []);
 
   if (!entry || !detail) return <><ErrorNote error={error} /><p>{t("common.loading")}</p></>;
   const v = entry.visit;
@@ -134,14 +209,23 @@ export function VisitForm(props: { householdId: string; draftId?: string; office
 
   return (
     <form className="visit-form" data-testid="visit-form" onSubmit={(e) => (e.preventDefault(), save())}>
-      <h1>{t("visit.title", { address: detail.household.address })}</h1>
+      <h1 ref={heading} tabIndex={-1}>{t("visit.title", { address: detail.household.address })}</h1>
       <p className="muted" data-testid="draft-state">{savedAt ? t("visit.draftSaved", { time: formatTime(savedAt) }) : ""}</p>
+      <p className="keys muted" data-testid="visit-keys">{t("visit.keysLine")}</p>
+      {showKeys ? (
+        <dl className="keys-help" data-testid="keys-help">
+          {(["purposes", "rating", "met", "save", "back", "help"] as const).map((k) => (
+            <div key={k}><dt><kbd>{t(`visit.keys.${k}.key`)}</kbd></dt><dd>{t(`visit.keys.${k}.does`)}</dd></div>
+          ))}
+        </dl>
+      ) : null}
 
       <fieldset>
         <legend>{t("visit.met")}</legend>
-        {detail.residents.map((r) => (
+        {detail.residents.map((r, i) => (
           <label key={r.id} className="check">
-            <input type="checkbox" checked={v.met.includes(r.id)} onChange={(e) => setVisit({ met: e.target.checked ? [...v.met, r.id] : v.met.filter((m) => m !== r.id) })} />
+            <input type="checkbox" aria-label={r.name} ref={i === 0 ? firstPerson : undefined} checked={v.met.includes(r.id)} onChange={(e) => setVisit({ met: e.target.checked ? [...v.met, r.id] : v.met.filter((m) => m !== r.id) })} />
+            {i < 9 ? <kbd>Ctrl+{i + 1}</kbd> : null}
             {r.name}
           </label>
         ))}
@@ -171,7 +255,7 @@ export function VisitForm(props: { householdId: string; draftId?: string; office
       </fieldset>
 
       <label>{t("visit.notes")}
-        <textarea data-testid="visit-notes" rows={6} value={v.notes} onChange={(e) => setVisit({ notes: e.target.value })} autoFocus />
+        <textarea data-testid="visit-notes" rows={6} value={v.notes} onChange={(e) => setVisit({ notes: e.target.value })} />
         <span className="field-error">{errorFor("notes")}</span>
       </label>
 
@@ -182,9 +266,10 @@ export function VisitForm(props: { householdId: string; draftId?: string; office
 
       <fieldset>
         <legend>{t("visit.rating")}</legend>
-        {RATINGS.map((r) => (
+        {RATINGS.map((r, i) => (
           <label key={r} className="check">
             <input type="radio" name="rating" checked={v.rating === r} onChange={() => setVisit({ rating: r })} />
+            <kbd>Alt+{RATING_KEYS[i].slice(3)}</kbd>
             {t(`vocab.rating.${r}`)}
           </label>
         ))}
