@@ -99,39 +99,43 @@ export function VisitForm(props: { householdId: string; draftId?: string; office
     setEntry(next);
   };
 
-  const flush = useCallback(() => {
+  const flush = useCallback((): Promise<void> => {
     const p = pending.current;
-    if (!p) return;
+    if (!p) return Promise.resolve();
     pending.current = null;
-    api.saveDraft(p.id, "visit", p.draft).then(() => setSavedAt(new Date()), (e) => setError(toReport(e)));
+    return api.saveDraft(p.id, "visit", p.draft).then(() => setSavedAt(new Date()), (e) => setError(toReport(e)));
   }, []);
 
   // Autosave: every change is written to the draft shortly after typing pauses.
   useEffect(() => {
     if (!entry || !detail || !dirty.current || !entry.draft_id) return;
     pending.current = { id: entry.draft_id, draft: { address: detail.household.address, entry } };
-    const timer = setTimeout(flush, AUTOSAVE_MS);
+    const timer = setTimeout(() => void flush(), AUTOSAVE_MS);
     return () => clearTimeout(timer);
   }, [entry, detail, flush]);
 
   // ...and at once when the lid closes or the window goes: the last second typed is in the draft.
   useEffect(() => {
-    const onHidden = () => document.visibilityState === "hidden" && flush();
-    window.addEventListener("blur", flush);
-    window.addEventListener("pagehide", flush);
+    const now = () => void flush();
+    const onHidden = () => document.visibilityState === "hidden" && now();
+    window.addEventListener("blur", now);
+    window.addEventListener("pagehide", now);
     document.addEventListener("visibilitychange", onHidden);
     let unlisten: (() => void) | undefined;
     let gone = false;
     if ("__TAURI_INTERNALS__" in window) {
       import("@tauri-apps/api/window")
-        .then(({ getCurrentWindow }) => getCurrentWindow().onCloseRequested(() => flush()))
+        // The window closes once the draft is written (or after a second, whatever happens).
+        .then(({ getCurrentWindow }) =>
+          getCurrentWindow().onCloseRequested(() => Promise.race([flush(), new Promise<void>((done) => setTimeout(done, 1000))])),
+        )
         .then((u) => (gone ? u() : (unlisten = u)), () => undefined);
     }
     return () => {
       gone = true;
-      flush();
-      window.removeEventListener("blur", flush);
-      window.removeEventListener("pagehide", flush);
+      now();
+      window.removeEventListener("blur", now);
+      window.removeEventListener("pagehide", now);
       document.removeEventListener("visibilitychange", onHidden);
       unlisten?.();
     };
