@@ -162,7 +162,7 @@ export default function App() {
         <RefusalNotices refusals={refusals} navigate={navigate} onChanged={refreshStatus} />
         {route.name === "today" && <TodayScreen navigate={navigate} />}
         {route.name === "households" && <Households navigate={navigate} beats={info.device.beats} />}
-        {route.name === "household" && <HouseholdPage key={route.id} id={route.id} navigate={navigate} />}
+        {route.name === "household" && <HouseholdPage key={route.id} id={route.id} navigate={navigate} onBack={back} />}
         {route.name === "visit" && (
           <VisitForm
             key={route.draftId ?? route.householdId}

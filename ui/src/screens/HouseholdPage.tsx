@@ -1,5 +1,5 @@
 // One household: header with address, tags and due date; residents, visits (newest first), concerns
-// and tasks, and what an imported ledger left to check. "N" starts a visit.
+// and tasks, and what an imported ledger left to check. "N" starts a visit, Esc goes back.
 import { useEffect, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { api } from "../api";
@@ -15,7 +15,7 @@ import type { Failure } from "../api";
 import { formatDate, formatDateTime } from "../i18n";
 import type { Navigate } from "../route";
 
-export function HouseholdPage({ id, navigate }: { id: string; navigate: Navigate }) {
+export function HouseholdPage({ id, navigate, onBack }: { id: string; navigate: Navigate; onBack?: () => void }) {
   const { t } = useTranslation();
   const { data, error, reload } = useLoad(() => api.householdDetail(id), [id]);
   const [adding, setAdding] = useState(false);
@@ -35,11 +35,14 @@ export function HouseholdPage({ id, navigate }: { id: string; navigate: Navigate
       if (!typing && (e.key === "n" || e.key === "N") && !e.ctrlKey && !e.metaKey) {
         e.preventDefault();
         navigate({ name: "visit", householdId: id });
+      } else if (!typing && e.key === "Escape" && onBack) {
+        e.preventDefault();
+        onBack();
       }
     };
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
-  }, [id, navigate]);
+  }, [id, navigate, onBack]);
 
   if (error) return <ErrorNote error={error} />;
   if (!data) return <p>{t("common.loading")}</p>;

@@ -1,4 +1,5 @@
 // Today: households due or overdue for a visit, tasks due, and residents still waiting to be told.
+// The due list is walked by keyboard: J/K or arrows, Enter opens the household, N starts a visit.
 import { useTranslation } from "react-i18next";
 import { api } from "../api";
 import { ErrorNote } from "../components/ErrorNote";
@@ -8,6 +9,7 @@ import { formatDate } from "../i18n";
 import type { BeatFigures } from "../bindings/BeatFigures";
 import type { Navigate } from "../route";
 import { officerName, useOfficers } from "../components/OfficerSelect";
+import { useListKeys } from "../listKeys";
 
 /// The beat at a glance: coverage, overdue households, visits this week and month, open concerns.
 function Figures({ figures: f }: { figures: BeatFigures }) {
@@ -35,6 +37,11 @@ export function TodayScreen({ navigate }: { navigate: Navigate }) {
   const { t } = useTranslation();
   const officers = useOfficers();
   const { data, error } = useLoad(api.today, []);
+  const due = data?.due_households ?? [];
+  const selected = useListKeys(due.length, {
+    open: (i) => navigate({ name: "household", id: due[i].household_id }),
+    visit: (i) => navigate({ name: "visit", householdId: due[i].household_id }),
+  });
   if (error) return <ErrorNote error={error} />;
   if (!data) return <p>{t("common.loading")}</p>;
   return (
@@ -43,9 +50,9 @@ export function TodayScreen({ navigate }: { navigate: Navigate }) {
       <Figures figures={data.figures} />
       <h2>{t("today.due", { count: data.due_total })}</h2>
       <p className="muted">{t("today.dueOf", { count: data.due_total, total: data.households_total })}</p>
-      <ul className="list">
-        {data.due_households.map((h) => (
-          <li key={h.household_id}>
+      <ul className="list" data-testid="due-list">
+        {data.due_households.map((h, i) => (
+          <li key={h.household_id} data-row={i} aria-selected={i === selected} className={i === selected ? "selected" : undefined}>
             <button type="button" className="row" onClick={() => navigate({ name: "household", id: h.household_id })}>
               <span className="addr">{h.address}</span>
               <span>{h.head_name}</span>
