@@ -60,6 +60,9 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!(
             "../../migrations/0014_conflicts_follow_edits.sql"
         )),
+        M::up(include_str!(
+            "../../migrations/0015_open_conflicts_by_field.sql"
+        )),
     ])
 });
 
@@ -654,21 +657,25 @@ fn follow_open_conflicts(
     device: DeviceId,
 ) -> Result<()> {
     let value = value.to_string();
-    tx.prepare_cached(
-        "UPDATE conflicts SET
+    let moved = tx
+        .prepare_cached(
+            "UPDATE conflicts SET
              station_value = CASE applied WHEN 'station' THEN ?4 ELSE station_value END,
              incoming_value = CASE applied WHEN 'incoming' THEN ?4 ELSE incoming_value END,
              current_device = ?5, current_at = ?6
          WHERE entity = ?1 AND entity_id = ?2 AND field = ?3 AND status = 'open'",
-    )?
-    .execute(params![
-        entity.as_str(),
-        entity_id,
-        field,
-        value,
-        device,
-        now()
-    ])?;
+        )?
+        .execute(params![
+            entity.as_str(),
+            entity_id,
+            field,
+            value,
+            device,
+            now()
+        ])?;
+    if moved == 0 {
+        return Ok(());
+    }
     tx.prepare_cached(
         "UPDATE conflicts SET status = 'settled', resolved_at = ?4, resolution = station_value
          WHERE entity = ?1 AND entity_id = ?2 AND field = ?3 AND status = 'open'
