@@ -8,6 +8,7 @@
 //! - `support`: the display, the driver and a session per app start.
 //! - `damaged_file`: a corrupt database is explained, not overwritten.
 //! - `enrolment`: enrol in Settings with a one-time code, sync, and a wipe order carried out.
+//! - `keyboard_visit`: the routine visit by keyboard alone, its key presses counted.
 //! - `lock_screen`: wrong passphrases, lock-out, unlock, lock, passphrase change.
 //! - `officer_day`: record a visit with a concern and a task, quit, restart, find it by pinyin.
 //! - `stale_form`: a form opened before a sync saves only what the officer changed.
@@ -17,6 +18,7 @@
 
 mod damaged_file;
 mod enrolment;
+mod keyboard_visit;
 mod lock_screen;
 mod officer_day;
 mod stale_form;

@@ -10,11 +10,14 @@ const en: Catalogue = {
   household: { newVisit: "New visit (N)", residents: "Residents", visits: "Visits", concerns: "Concerns", tasks: "Follow-up tasks", addResident: "Add resident", noVisits: "No visits yet", edit: "Edit", kind: "Kind", tags: "Tags", contactName: "Contact", contactPhone: "Contact phone", notes: "Notes", registered: "Registered" },
   resident: { name: "Name", sex: "Sex", birthDate: "Birth date", phone: "Phone", idNumber: "ID number", relation: "Relation to head", tags: "Tags" },
   visit: {
-    keysLine: "Keys: Alt+1…6 purposes · Alt+Q/W/E rating · Ctrl+1…9 people met · Ctrl+Enter save · Esc back · ? all",
+    keysLine: "Keys: Alt+1…6 purposes · Alt+Q/W/E rating · Ctrl+1…9 people met · Alt+N notes · Alt+C concern · Alt+T task · Ctrl+Enter save · Esc back · ? all",
     keys: {
       purposes: { key: "Alt+1…6 (1…6 outside a text field)", does: "toggle a purpose" },
       rating: { key: "Alt+Q / W / E", does: "satisfied / basically satisfied / dissatisfied" },
       met: { key: "Ctrl+1…9", does: "tick a person met (in the list's order)" },
+      notes: { key: "Alt+N", does: "go to the notes" },
+      concern: { key: "Alt+C", does: "add a concern the resident raised" },
+      task: { key: "Alt+T", does: "a follow-up task for the last concern" },
       save: { key: "Ctrl+Enter", does: "save the visit and return to the household" },
       back: { key: "Esc", does: "go back (the draft is kept)" },
       help: { key: "?", does: "show or hide this list" },

@@ -8,11 +8,14 @@ const zhCN = {
   household: { newVisit: "新建走访 (N)", residents: "居民", visits: "走访记录", concerns: "群众反映的问题", tasks: "跟进任务", addResident: "添加居民", noVisits: "尚无走访记录", edit: "编辑", kind: "类型", tags: "标签", contactName: "联系人", contactPhone: "联系电话", notes: "备注", registered: "登记日期" },
   resident: { name: "姓名", sex: "性别", birthDate: "出生日期", phone: "电话", idNumber: "身份证号", relation: "与户主关系", tags: "标签" },
   visit: {
-    keysLine: "快捷键：Alt+1…6 走访目的 · Alt+Q/W/E 满意度 · Ctrl+1…9 见到的人 · Ctrl+Enter 保存 · Esc 返回 · ? 全部",
+    keysLine: "快捷键：Alt+1…6 走访目的 · Alt+Q/W/E 满意度 · Ctrl+1…9 见到的人 · Alt+N 走访情况 · Alt+C 新问题 · Alt+T 跟进任务 · Ctrl+Enter 保存 · Esc 返回 · ? 全部",
     keys: {
       purposes: { key: "Alt+1…6（不在输入框时 1…6）", does: "选中或取消走访目的" },
       rating: { key: "Alt+Q / W / E", does: "满意 / 基本满意 / 不满意" },
       met: { key: "Ctrl+1…9", does: "勾选或取消见到的人（按名单顺序）" },
+      notes: { key: "Alt+N", does: "转到走访情况" },
+      concern: { key: "Alt+C", does: "添加群众反映的问题" },
+      task: { key: "Alt+T", does: "为最后一个问题建跟进任务" },
       save: { key: "Ctrl+Enter", does: "保存走访并返回住户页" },
       back: { key: "Esc", does: "返回（草稿保留）" },
       help: { key: "?", does: "显示或隐藏本列表" },

@@ -1,7 +1,8 @@
 // New visit: one dense screen. Who was met, purposes, notes, the five inquiries, the rating and
 // opinions, and concerns with their follow-up tasks inline. By keyboard: Alt+1…6 toggle the purposes
 // even while typing (1…6 outside a text field), Alt+Q/W/E set the rating, Ctrl+1…9 tick the people
-// met, Ctrl+Enter saves and returns, Esc goes back and keeps the draft, ? lists the keys. Focus
+// met, Alt+N goes to the notes, Alt+C adds a concern, Alt+T gives it a follow-up task, Ctrl+Enter
+// saves and returns, Esc goes back and keeps the draft, ? lists the keys. Focus
 // starts on the first person, where the eye starts. Everything typed is saved as a draft within a
 // moment, and at once when the window loses focus, is hidden or closes, so a closed lid or a dead
 // battery loses nothing.
@@ -29,6 +30,11 @@ const AUTOSAVE_MS = 300;
 /** Alt+Q/W/E: the ratings in order (satisfied, basic, dissatisfied), by physical key. */
 const RATING_KEYS = ["KeyQ", "KeyW", "KeyE"];
 
+/** The letter key pressed (by physical key where the browser says, else by the character). */
+function letter(e: KeyboardEvent): string {
+  return /^Key[A-Z]$/.test(e.code) ? e.code.slice(3).toLowerCase() : e.key.toLowerCase();
+}
+
 /** Whether a key goes into the field that has it (text typed), rather than being a command. */
 function isTextField(target: EventTarget | null): boolean {
   const el = target as HTMLElement | null;
@@ -45,6 +51,14 @@ function newEntry(householdId: string, officer: string): VisitEntry {
     tasks: [],
     draft_id: `visit-${id}`,
   };
+}
+
+/** Focuses the last element matching `css` once the next render has put it on the page. */
+function focusLast(css: string) {
+  setTimeout(() => {
+    const all = document.querySelectorAll<HTMLElement>(css);
+    all[all.length - 1]?.focus();
+  }, 0);
 }
 
 function newConcern(entry: VisitEntry): Concern {
@@ -180,9 +194,25 @@ export function VisitForm(props: { householdId: string; draftId?: string; office
     } else if (e.altKey && !e.ctrlKey && digit !== null && digit <= PURPOSES.length) {
       e.preventDefault();
       togglePurpose(digit);
-    } else if (e.altKey && !e.ctrlKey && RATING_KEYS.includes(e.code)) {
+    } else if (e.altKey && !e.ctrlKey && ["q", "w", "e"].includes(letter(e))) {
       e.preventDefault();
-      update({ ...entry, visit: { ...entry.visit, rating: RATINGS[RATING_KEYS.indexOf(e.code)] } });
+      update({ ...entry, visit: { ...entry.visit, rating: RATINGS[["q", "w", "e"].indexOf(letter(e))] } });
+    } else if (e.altKey && !e.ctrlKey && letter(e) === "n") {
+      // Alt+N: to the notes.
+      e.preventDefault();
+      document.querySelector<HTMLElement>("[data-testid=visit-notes]")?.focus();
+    } else if (e.altKey && !e.ctrlKey && letter(e) === "c") {
+      // Alt+C: a new concern, its description ready for typing.
+      e.preventDefault();
+      update({ ...entry, concerns: [...entry.concerns, newConcern(entry)] });
+      focusLast("[data-testid=concern-summary]");
+    } else if (e.altKey && !e.ctrlKey && letter(e) === "t" && entry.concerns.length > 0) {
+      // Alt+T: a follow-up task for the last concern (or it is taken off again).
+      e.preventDefault();
+      const c = entry.concerns[entry.concerns.length - 1];
+      const has = entry.tasks.some((x) => x.concern_id === c.id);
+      update({ ...entry, tasks: has ? entry.tasks.filter((x) => x.concern_id !== c.id) : [...entry.tasks, newTask(c, me)] });
+      if (!has) focusLast("[data-testid=task-title]");
     } else if (e.ctrlKey && !e.altKey && digit !== null && digit <= detail.residents.length) {
       e.preventDefault();
       const id = detail.residents[digit - 1].id;
@@ -218,7 +248,7 @@ export function VisitForm(props: { householdId: string; draftId?: string; office
       <p className="keys muted" data-testid="visit-keys">{t("visit.keysLine")}</p>
       {showKeys ? (
         <dl className="keys-help" data-testid="keys-help">
-          {(["purposes", "rating", "met", "save", "back", "help"] as const).map((k) => (
+          {(["purposes", "rating", "met", "notes", "concern", "task", "save", "back", "help"] as const).map((k) => (
             <div key={k}><dt><kbd>{t(`visit.keys.${k}.key`)}</kbd></dt><dd>{t(`visit.keys.${k}.does`)}</dd></div>
           ))}
         </dl>
