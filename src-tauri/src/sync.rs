@@ -39,6 +39,11 @@ fn run(app: &AppHandle) -> CommandResult<SyncReport> {
         state.guard().take();
         let _ = app.emit("device-wiped", ());
     }
+    // The sync ran on its own connection: the window's takes in the device it may have changed
+    // (beats given or taken away at the station), so Today follows at once.
+    if result.is_ok() {
+        let _ = state.with(|s| s.reload_device());
+    }
     let outcome = result.map_err(CommandError::from);
     let _ = app.emit("sync-finished", outcome.as_ref().ok());
     outcome
@@ -65,7 +70,10 @@ pub async fn enroll_station(app: AppHandle, url: String, code: String) -> Comman
             .key()
             .ok_or(CommandError::Shell(ShellError::AppLocked))?;
         let mut store = Store::open_keyed(&state.path, &key)?;
-        Ok(doorstep_sync::enroll(&mut store, &url, &code)?)
+        let enrolment = doorstep_sync::enroll(&mut store, &url, &code)?;
+        // Enrolled on its own connection: the window's takes in the officer and beats it set.
+        state.with(|s| s.reload_device())?;
+        Ok(enrolment)
     })
     .await
     .map_err(|e| {

@@ -8,6 +8,7 @@
 //! - `support`: the display, the driver and a session per app start.
 //! - `damaged_file`: a corrupt database is explained, not overwritten.
 //! - `enrolment`: enrol in Settings with a one-time code, sync, and a wipe order carried out.
+//! - `first_use`: a new laptop's first screen enrols it; name and beats come from the account.
 //! - `keyboard_visit`: the routine visit by keyboard alone, its key presses counted.
 //! - `lock_screen`: wrong passphrases, lock-out, unlock, lock, passphrase change.
 //! - `officer_day`: record a visit with a concern and a task, quit, restart, find it by pinyin.
@@ -18,6 +19,7 @@
 
 mod damaged_file;
 mod enrolment;
+mod first_use;
 mod keyboard_visit;
 mod lock_screen;
 mod officer_day;

@@ -269,17 +269,29 @@ pub fn enroll(store: &mut Store, url: &str, code: &str) -> Result<Enrolment, Syn
         device_credential: String::new(),
         certificate: tls::to_hex(&certificate),
     };
-    let device = store.device()?.clone();
+    // A laptop whose first step is enrolling has no device yet: it enrols under a new identity,
+    // and takes its officer and beats from the account.
+    let (identity, acked_seq) = match store.device() {
+        Ok(d) => ((d.device_id, d.officer_id), store.acked_seq()?),
+        Err(doorstep_core::Error::NoDevice) => (
+            (
+                doorstep_core::ids::DeviceId::new(),
+                doorstep_core::ids::OfficerId::new(),
+            ),
+            0,
+        ),
+        Err(e) => return Err(e.into()),
+    };
     let answer: EnrollResponse = Client::new(link.clone())?.post(
         "enroll",
         &EnrollRequest {
             code: code.trim().to_string(),
-            device_id: device.device_id,
-            officer_id: device.officer_id,
-            acked_seq: store.acked_seq()?,
+            device_id: identity.0,
+            officer_id: identity.1,
+            acked_seq,
         },
     )?;
-    store.init_device(&answer.officer_name, &answer.beats)?;
+    store.init_enrolled_device(identity, &answer.officer_name, &answer.beats)?;
     store.adopt_scopes(&doorstep_core::store::scopes::WorkScope {
         beats: answer.beats.clone(),
         officer_name: answer.officer_name.clone(),

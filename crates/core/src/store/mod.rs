@@ -119,6 +119,27 @@ impl Store {
     /// Makes this database a device of `officer_name`, working `beats`. Done once; later calls
     /// change the officer's name and beats but keep the device's identity and its change log.
     pub fn init_device(&mut self, officer_name: &str, beats: &[String]) -> Result<Device> {
+        self.init_device_as(None, officer_name, beats)
+    }
+
+    /// As [`Store::init_device`], for a laptop whose first step is enrolling with its station: the
+    /// device takes the identity it enrolled with (a device already set up keeps its own, which is
+    /// the one it enrolled with).
+    pub fn init_enrolled_device(
+        &mut self,
+        identity: (DeviceId, OfficerId),
+        officer_name: &str,
+        beats: &[String],
+    ) -> Result<Device> {
+        self.init_device_as(Some(identity), officer_name, beats)
+    }
+
+    fn init_device_as(
+        &mut self,
+        identity: Option<(DeviceId, OfficerId)>,
+        officer_name: &str,
+        beats: &[String],
+    ) -> Result<Device> {
         let mut checks = crate::validate::Checks::new();
         checks.required("officer_name", officer_name);
         checks.max_len("officer_name", officer_name, crate::validate::NAME_MAX);
@@ -140,8 +161,8 @@ impl Store {
                 ..d.clone()
             },
             None => Device {
-                device_id: DeviceId::new(),
-                officer_id: OfficerId::new(),
+                device_id: identity.map_or_else(DeviceId::new, |(d, _)| d),
+                officer_id: identity.map_or_else(OfficerId::new, |(_, o)| o),
                 officer_name: officer_name.trim().into(),
                 beats,
                 account_id: None,
@@ -161,6 +182,14 @@ impl Store {
         )?;
         self.device = Some(device.clone());
         Ok(device)
+    }
+
+    /// Reads the device again from the file: another connection (the sync's, an enrolment's) may
+    /// have changed it (the officer's beats follow the station's account), and this one keeps
+    /// what it read at open.
+    pub fn reload_device(&mut self) -> Result<()> {
+        self.device = load_device(&self.conn)?;
+        Ok(())
     }
 
     /// The device this database belongs to, or [`Error::NoDevice`] before `init_device`.
