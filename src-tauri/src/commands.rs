@@ -212,6 +212,42 @@ pub fn import_preview(file_name: String, bytes: Vec<u8>) -> CommandResult<Previe
     Ok(doorstep_core::import::preview(&file_name, &bytes).map_err(doorstep_core::Error::from)?)
 }
 
+/// Saves the import's per-row report as a workbook in the Downloads folder (the ledger's name with
+/// 导入结果), for the station clerk to correct the rows and import again; its path.
+#[tauri::command]
+pub fn save_import_report(
+    app: tauri::AppHandle,
+    file_name: String,
+    bytes: Vec<u8>,
+    headings: [String; 3],
+    rows: Vec<doorstep_core::import::report::ReportRow>,
+) -> CommandResult<String> {
+    use tauri::Manager;
+    let headings = headings.each_ref().map(String::as_str);
+    let book = doorstep_core::import::report::workbook(&file_name, &bytes, headings, &rows)
+        .map_err(doorstep_core::Error::from)?;
+    let dir = app
+        .path()
+        .download_dir()
+        .or_else(|_| app.path().home_dir())
+        .unwrap_or_else(|_| std::env::temp_dir());
+    let stem = std::path::Path::new(&file_name)
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "台账".into());
+    let stamp = chrono::Local::now().format("%Y%m%d-%H%M%S");
+    let path = dir.join(format!("{stem}-导入结果-{stamp}.xlsx"));
+    let cannot = |e: std::io::Error| {
+        crate::error::CommandError::Shell(crate::error::ShellError::CannotSave {
+            path: path.display().to_string(),
+            detail: e.to_string(),
+        })
+    };
+    std::fs::create_dir_all(&dir).map_err(cannot)?;
+    std::fs::write(&path, book).map_err(cannot)?;
+    Ok(path.display().to_string())
+}
+
 #[tauri::command]
 pub fn import_ledger(
     state: State<'_, AppState>,

@@ -20,6 +20,8 @@ pub enum CommandError {
 pub enum ShellError {
     /// The app is locked: the window shows the lock screen.
     AppLocked,
+    /// A file could not be written where the app saves it (the import report).
+    CannotSave { path: String, detail: String },
 }
 
 impl From<Error> for CommandError {

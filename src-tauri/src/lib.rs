@@ -59,6 +59,7 @@ pub fn run() {
             commands::set_visit_policy,
             commands::import_preview,
             commands::import_ledger,
+            commands::save_import_report,
             lock::lock_state,
             lock::unlock,
             lock::create_passphrase,

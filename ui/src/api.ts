@@ -14,6 +14,7 @@ import type { HouseholdDetail } from "./bindings/HouseholdDetail";
 import type { HouseholdFilter } from "./bindings/HouseholdFilter";
 import type { HouseholdPage } from "./bindings/HouseholdPage";
 import type { ImportReport } from "./bindings/ImportReport";
+import type { ReportRow } from "./bindings/ReportRow";
 import type { ImportRequest } from "./bindings/ImportRequest";
 import type { Officer } from "./bindings/Officer";
 import type { OpenWork } from "./bindings/OpenWork";
@@ -35,7 +36,7 @@ export type LockState = { file: FileState; unlocked: boolean };
 
 /** Why a command failed: the core's report, the sync client's, or the shell's (the app is locked).
  *  All are tagged by `kind`. */
-export type Failure = ErrorReport | SyncErrorReport | { kind: "app_locked" };
+export type Failure = ErrorReport | SyncErrorReport | { kind: "app_locked" } | { kind: "cannot_save"; path: string; detail: string };
 
 /** A command failed; `report` says why, in a form the UI can translate. */
 export class CommandError extends Error {
@@ -85,6 +86,9 @@ export const api = {
   setVisitPolicy: (policy: VisitPolicy) => call<void>("set_visit_policy", { policy }),
   importPreview: (fileName: string, bytes: number[]) => call<Preview>("import_preview", { fileName, bytes }),
   importLedger: (request: ImportRequest, bytes: number[]) => call<ImportReport>("import_ledger", { request, bytes }),
+  /** Saves the per-row report as a workbook in Downloads; its path. */
+  saveImportReport: (fileName: string, bytes: number[], headings: [string, string, string], rows: ReportRow[]) =>
+    call<string>("save_import_report", { fileName, bytes, headings, rows }),
   station: () => call<string | null>("station"),
   enrollStation: (url: string, code: string) => call<Enrolment>("enroll_station", { url, code }),
   syncNow: () => call<SyncReport>("sync_now"),

@@ -86,6 +86,8 @@ export function errorMessage(report: Failure): string {
       const fields = e.reason === "missing_columns" ? e.fields.map((f) => i18n.t(`import.fields.${f}`)).join("、") : undefined;
       return i18n.t(`errors.import.${e.reason}`, { ...e, fields });
     }
+    case "cannot_save":
+      return i18n.t("errors.cannot_save", { path: report.path, detail: report.detail });
     default:
       return i18n.t(`errors.${report.kind}`);
   }

@@ -40,7 +40,7 @@ const en: Catalogue = {
     save: "Start",
   },
   settings: { title: "Settings", officer: "Officer", policy: "Visit intervals (days)", defaultDays: "Other households", save: "Save", saved: "Saved", database: "Data file" },
-  import: { title: "Import a ledger", choose: "Choose a CSV or Excel file", rows: "{{count}} rows", mapping: "Columns", column: "Column in the file", notMapped: "(not imported)", defaultBeat: "Default beat", dryRun: "Check (save nothing)", run: "Import", report: "Result: {{households}} households and {{created}} residents created, {{updated}} updated, {{unchanged}} unchanged, {{rejected}} rows rejected, {{warned}} with values to check", dryRunNote: "This is a check; nothing has been saved.", row: "Row {{row}}", headerRow: "Headers found on row {{row}} (title and blank rows above skipped)", rejected: "Not imported", warned: "Imported, values to check", rowNumber: "Row", outcome: "Outcome", why: "Why", fields: { address: "Address", beat: "Beat", household_kind: "Household kind", household_tags: "Household tags", contact_phone: "Contact phone", name: "Name", sex: "Sex", birth_date: "Birth date", phone: "Phone", id_number: "ID number", relation: "Relation", resident_tags: "Resident tags" } },
+  import: { title: "Import a ledger", choose: "Choose a CSV or Excel file", rows: "{{count}} rows", mapping: "Columns", column: "Column in the file", notMapped: "(not imported)", defaultBeat: "Default beat", dryRun: "Check (save nothing)", run: "Import", report: "Result: {{households}} households and {{created}} residents created, {{updated}} updated, {{unchanged}} unchanged, {{rejected}} rows rejected, {{warned}} with values to check", dryRunNote: "This is a check; nothing has been saved.", row: "Row {{row}}", headerRow: "Headers found on row {{row}} (title and blank rows above skipped)", rejected: "Not imported", warned: "Imported, values to check", rowNumber: "Row", outcome: "Outcome", why: "Why", saveReport: "Save as Excel (for the clerk to correct and import again)", reportSaved: "Saved to {{path}}", fields: { address: "Address", beat: "Beat", household_kind: "Household kind", household_tags: "Household tags", contact_phone: "Contact phone", name: "Name", sex: "Sex", birth_date: "Birth date", phone: "Phone", id_number: "ID number", relation: "Relation", resident_tags: "Resident tags" } },
   toCheck: {
     title: "To check (values the imported ledger could not take as typed)",
     checked: "Checked",
@@ -87,6 +87,7 @@ const en: Catalogue = {
     locked_out: "Too many wrong passphrases: try again in {{minutes}} minutes. Your data is intact.",
     not_encrypted: "The data on this laptop is not encrypted yet: choose a passphrase first",
     app_locked: "Locked: type the passphrase to unlock",
+    cannot_save: "Could not save to {{path}}: {{detail}}",
     too_short: "{{field}} is too short (at least 8 characters)",
     corrupt: "The data file is damaged or not a Doorstep file. Ask the station's IT to restore it from a backup.",
     too_new: "The data file was written by a newer Doorstep. Please upgrade.",

@@ -38,7 +38,7 @@ const zhCN = {
     save: "开始使用",
   },
   settings: { title: "设置", officer: "本机民警", policy: "走访周期（天）", defaultDays: "一般住户", save: "保存", saved: "已保存", database: "数据文件" },
-  import: { title: "导入台账", choose: "选择 CSV 或 Excel 文件", rows: "共 {{count}} 行", mapping: "列对应关系", column: "文件中的列", notMapped: "（不导入）", defaultBeat: "默认责任区", dryRun: "预检（不保存）", run: "导入", report: "结果：新建 {{households}} 户、{{created}} 名居民，更新 {{updated}} 名，未变 {{unchanged}} 名，拒绝 {{rejected}} 行，{{warned}} 行有内容需核对", dryRunNote: "这是预检结果，尚未保存任何数据。", row: "第 {{row}} 行", headerRow: "表头在第 {{row}} 行（上方的标题和空行已跳过）", rejected: "未导入", warned: "已导入，有内容需核对", rowNumber: "行号", outcome: "结果", why: "说明", fields: { address: "地址", beat: "责任区", household_kind: "住户类型", household_tags: "住户标签", contact_phone: "联系电话", name: "姓名", sex: "性别", birth_date: "出生日期", phone: "电话", id_number: "身份证号", relation: "与户主关系", resident_tags: "居民标签" } },
+  import: { title: "导入台账", choose: "选择 CSV 或 Excel 文件", rows: "共 {{count}} 行", mapping: "列对应关系", column: "文件中的列", notMapped: "（不导入）", defaultBeat: "默认责任区", dryRun: "预检（不保存）", run: "导入", report: "结果：新建 {{households}} 户、{{created}} 名居民，更新 {{updated}} 名，未变 {{unchanged}} 名，拒绝 {{rejected}} 行，{{warned}} 行有内容需核对", dryRunNote: "这是预检结果，尚未保存任何数据。", row: "第 {{row}} 行", headerRow: "表头在第 {{row}} 行（上方的标题和空行已跳过）", rejected: "未导入", warned: "已导入，有内容需核对", rowNumber: "行号", outcome: "结果", why: "说明", saveReport: "保存为 Excel（交内勤修改后重新导入）", reportSaved: "已保存到 {{path}}", fields: { address: "地址", beat: "责任区", household_kind: "住户类型", household_tags: "住户标签", contact_phone: "联系电话", name: "姓名", sex: "性别", birth_date: "出生日期", phone: "电话", id_number: "身份证号", relation: "与户主关系", resident_tags: "居民标签" } },
   toCheck: {
     title: "需核对（导入台账时未能采用的内容）",
     checked: "已核对",
@@ -85,6 +85,7 @@ const zhCN = {
     locked_out: "口令错误次数过多，请 {{minutes}} 分钟后再试。数据完好无损。",
     not_encrypted: "本机数据尚未加密，请先设置口令",
     app_locked: "已锁定，请输入口令解锁",
+    cannot_save: "无法保存到 {{path}}：{{detail}}",
     too_short: "{{field}}太短，至少 8 个字符",
     corrupt: "数据文件已损坏或不是 Doorstep 数据文件。请联系所里信息员从备份恢复。",
     too_new: "数据文件来自更新版本的 Doorstep，请升级本软件。",

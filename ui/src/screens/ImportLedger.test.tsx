@@ -6,7 +6,7 @@ import "../i18n";
 import type { ImportReport } from "../bindings/ImportReport";
 import type { Preview } from "../bindings/Preview";
 
-const api = vi.hoisted(() => ({ importPreview: vi.fn(), importLedger: vi.fn() }));
+const api = vi.hoisted(() => ({ importPreview: vi.fn(), importLedger: vi.fn(), saveImportReport: vi.fn() }));
 vi.mock("../api", async (original) => ({ ...(await original<typeof import("../api")>()), api }));
 
 import { ImportLedger } from "./ImportLedger";
@@ -44,4 +44,16 @@ it("shows the header row found and a per-row table of what was rejected or left 
   expect(second).toContain("9");
   expect(second).toContain("未导入");
   expect(screen.getByTestId("import-report").textContent).toContain("1 行有内容需核对");
+
+  // Saved as a workbook for the clerk: the same rows, worded as on screen.
+  api.saveImportReport.mockResolvedValue("/root/Downloads/台账-导入结果.xlsx");
+  fireEvent.click(screen.getByTestId("save-report"));
+  expect(await screen.findByTestId("report-saved")).toBeTruthy();
+  expect(screen.getByTestId("report-saved").textContent).toContain("/root/Downloads/台账-导入结果.xlsx");
+  const [name, , headings, saved] = api.saveImportReport.mock.calls[0];
+  expect(name).toBe("台账.xlsx");
+  expect(headings).toEqual(["行号", "结果", "说明"]);
+  expect(saved[0]).toMatchObject({ row: 4, outcome: "已导入，有内容需核对" });
+  expect(saved[0].why).toContain("Excel");
+  expect(saved[1]).toMatchObject({ row: 9, outcome: "未导入" });
 });

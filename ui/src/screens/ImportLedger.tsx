@@ -14,6 +14,14 @@ import { fieldMessage } from "../i18n";
 
 const FIELDS: LedgerField[] = ["address", "beat", "household_kind", "household_tags", "contact_phone", "name", "sex", "birth_date", "phone", "id_number", "relation", "resident_tags"];
 
+/** The rows not imported or imported with values to check, in the sheet's order. */
+function reportRows(report: ImportReport) {
+  return [
+    ...report.rejected.map((r) => ({ ...r, rejected: true })),
+    ...report.warnings.map((r) => ({ ...r, rejected: false })),
+  ].sort((a, b) => a.row - b.row);
+}
+
 export function ImportLedger({ defaultBeat }: { defaultBeat: string }) {
   const { t } = useTranslation();
   const [file, setFile] = useState<{ name: string; bytes: number[] } | null>(null);
@@ -22,6 +30,15 @@ export function ImportLedger({ defaultBeat }: { defaultBeat: string }) {
   const [beat, setBeat] = useState(defaultBeat);
   const [report, setReport] = useState<ImportReport | null>(null);
   const [error, setError] = useState<Failure | null>(null);
+  const [savedTo, setSavedTo] = useState<string | null>(null);
+
+  // The same rows, worded as on screen, in a workbook the clerk corrects and imports again.
+  const saveReport = (r: ImportReport) => {
+    if (!file) return;
+    const rows = reportRows(r).map((x) => ({ row: x.row, outcome: x.rejected ? t("import.rejected") : t("import.warned"), why: x.errors.map(fieldMessage).join("；") }));
+    const headings: [string, string, string] = [t("import.rowNumber"), t("import.outcome"), t("import.why")];
+    api.saveImportReport(file.name, file.bytes, headings, rows).then(setSavedTo, (e) => setError(toReport(e)));
+  };
 
   const choose = async (f: File | undefined) => {
     if (!f) return;
@@ -34,6 +51,7 @@ export function ImportLedger({ defaultBeat }: { defaultBeat: string }) {
   const run = (dry_run: boolean) => {
     if (!file) return;
     setError(null);
+    setSavedTo(null);
     api.importLedger({ file_name: file.name, mapping, default_beat: beat, dry_run }, file.bytes).then(setReport, (e) => setError(toReport(e)));
   };
 
@@ -72,14 +90,16 @@ export function ImportLedger({ defaultBeat }: { defaultBeat: string }) {
           <p>{t("import.report", { households: report.households_created, created: report.residents_created, updated: report.residents_updated, unchanged: report.unchanged, rejected: report.rejected.length, warned: report.warnings.length })}</p>
           {report.dry_run ? <p className="muted">{t("import.dryRunNote")}</p> : null}
           {report.rejected.length + report.warnings.length > 0 ? (
+            <div className="actions">
+              <button type="button" data-testid="save-report" onClick={() => void saveReport(report)}>{t("import.saveReport")}</button>
+              {savedTo ? <span role="status" data-testid="report-saved">{t("import.reportSaved", { path: savedTo })}</span> : null}
+            </div>
+          ) : null}
+          {report.rejected.length + report.warnings.length > 0 ? (
             <table className="table small" data-testid="import-rows">
               <thead><tr><th>{t("import.rowNumber")}</th><th>{t("import.outcome")}</th><th>{t("import.why")}</th></tr></thead>
               <tbody>
-                {[
-                  ...report.rejected.map((r) => ({ ...r, rejected: true })),
-                  ...report.warnings.map((r) => ({ ...r, rejected: false })),
-                ]
-                  .sort((a, b) => a.row - b.row)
+                {reportRows(report)
                   .map((r) => (
                     <tr key={`${r.row}-${r.rejected}`} className={r.rejected ? "rejected" : "warned"}>
                       <td>{r.row}</td>

@@ -11,6 +11,7 @@
 
 pub mod mapping;
 pub mod parse;
+pub mod report;
 pub mod table;
 
 pub use mapping::{LedgerField, Mapping};
