@@ -16,6 +16,9 @@ cargo fmt --all --check
 step "UI type check"
 (cd ui && npm run --silent typecheck)
 
+step "UI lints (eslint: TypeScript, React hooks) and formatting (prettier)"
+(cd ui && npm run --silent lint && npm run --silent format:check)
+
 step "UI build (embedded in the desktop binary)"
 (cd ui && npm run --silent build)
 

@@ -109,9 +109,22 @@ export default function App() {
     return () => window.removeEventListener("keydown", onKey);
   }, []);
 
-  if (wiped) return <main className="fatal" role="alert"><h1>{t("app.title")}</h1><p>{t("errors.wiped")}</p></main>;
-  if (fatal) return <main className="fatal"><h1>{t("app.title")}</h1><ErrorNote error={fatal} /></main>;
-  if (lock && !lock.unlocked) return <LockScreen state={lock} onUnlocked={() => setLock({ ...lock, unlocked: true })} />;
+  if (wiped)
+    return (
+      <main className="fatal" role="alert">
+        <h1>{t("app.title")}</h1>
+        <p>{t("errors.wiped")}</p>
+      </main>
+    );
+  if (fatal)
+    return (
+      <main className="fatal">
+        <h1>{t("app.title")}</h1>
+        <ErrorNote error={fatal} />
+      </main>
+    );
+  if (lock && !lock.unlocked)
+    return <LockScreen state={lock} onUnlocked={() => setLock({ ...lock, unlocked: true })} />;
   if (!info) return <main className="fatal">{t("common.loading")}</main>;
   if (!info.device) return <Setup onDone={(device) => setInfo({ ...info, device })} />;
 
@@ -121,7 +134,9 @@ export default function App() {
   return (
     <div className="app">
       <header className="top">
-        <span className="beat">{info.device.beats.join("、")} · {info.device.officer_name}</span>
+        <span className="beat">
+          {info.device.beats.join("、")} · {info.device.officer_name}
+        </span>
         <SearchBox inputRef={searchRef} navigate={navigate} />
         <SyncBar status={status} onSynced={refreshStatus} />
         <button
@@ -134,7 +149,9 @@ export default function App() {
         >
           {t("app.language")}
         </button>
-        <button type="button" data-testid="lock" onClick={lockNow}>{t("lock.lockNow")}</button>
+        <button type="button" data-testid="lock" onClick={lockNow}>
+          {t("lock.lockNow")}
+        </button>
       </header>
       <nav className="side">
         {NAV.map((n) => (
@@ -153,10 +170,17 @@ export default function App() {
         {visitDraft && draftPayload && route.name !== "visit" ? (
           <div className="banner" role="status" data-testid="draft-banner">
             {t("drafts.banner", { address: draftPayload.address, time: formatDateTime(visitDraft.updated_at) })}
-            <button type="button" onClick={() => navigate({ name: "visit", householdId: draftPayload.entry.visit.household_id, draftId: visitDraft.id })}>
+            <button
+              type="button"
+              onClick={() =>
+                navigate({ name: "visit", householdId: draftPayload.entry.visit.household_id, draftId: visitDraft.id })
+              }
+            >
               {t("drafts.resume")}
             </button>
-            <button type="button" onClick={() => api.discardDraft(visitDraft.id).then(refreshStatus)}>{t("drafts.discard")}</button>
+            <button type="button" onClick={() => api.discardDraft(visitDraft.id).then(refreshStatus)}>
+              {t("drafts.discard")}
+            </button>
           </div>
         ) : null}
         <RefusalNotices refusals={refusals} navigate={navigate} onChanged={refreshStatus} />

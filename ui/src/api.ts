@@ -36,7 +36,8 @@ export type LockState = { file: FileState; unlocked: boolean };
 
 /** Why a command failed: the core's report, the sync client's, or the shell's (the app is locked).
  *  All are tagged by `kind`. */
-export type Failure = ErrorReport | SyncErrorReport | { kind: "app_locked" } | { kind: "cannot_save"; path: string; detail: string };
+export type Failure =
+  ErrorReport | SyncErrorReport | { kind: "app_locked" } | { kind: "cannot_save"; path: string; detail: string };
 
 /** A command failed; `report` says why, in a form the UI can translate. */
 export class CommandError extends Error {
@@ -68,7 +69,8 @@ export const api = {
   householdDetail: (id: string) => call<HouseholdDetail>("household_detail", { id }),
   // `seen` is the record as the form showed it when it opened: only what the officer changed is
   // saved, so an edit a sync brought in while the form was open is never undone.
-  saveHousehold: (household: Household, seen?: Household) => call<void>("save_household", { household, seen: seen ?? null }),
+  saveHousehold: (household: Household, seen?: Household) =>
+    call<void>("save_household", { household, seen: seen ?? null }),
   saveResident: (resident: Resident, seen?: Resident) => call<void>("save_resident", { resident, seen: seen ?? null }),
   saveConcern: (concern: Concern, seen?: Concern) => call<void>("save_concern", { concern, seen: seen ?? null }),
   saveTask: (task: Task, seen?: Task) => call<void>("save_task", { task, seen: seen ?? null }),
@@ -95,7 +97,8 @@ export const api = {
   /** Progress of a running sync (manual or automatic). */
   /** The station revoked this laptop and its data was erased. */
   onWiped: (handler: () => void): Promise<UnlistenFn> => listen("device-wiped", () => handler()),
-  onSyncProgress: (handler: (p: Progress) => void): Promise<UnlistenFn> => listen<Progress>("sync-progress", (e) => handler(e.payload)),
+  onSyncProgress: (handler: (p: Progress) => void): Promise<UnlistenFn> =>
+    listen<Progress>("sync-progress", (e) => handler(e.payload)),
   /** A sync ended: its report, or null when it failed. */
   onSyncFinished: (handler: (r: SyncReport | null) => void): Promise<UnlistenFn> =>
     listen<SyncReport | null>("sync-finished", (e) => handler(e.payload)),

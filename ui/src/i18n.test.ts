@@ -20,8 +20,12 @@ describe("i18n", () => {
   });
 
   it("turns field errors and import errors into sentences", () => {
-    expect(errorMessage({ kind: "invalid", errors: [{ field: "notes", code: "too_long", limit: 10000 }] })).toBe("备注太长，最多 10000 个字");
-    expect(errorMessage({ kind: "import", error: { reason: "missing_columns", fields: ["address", "name"] } })).toContain("地址、姓名");
+    expect(errorMessage({ kind: "invalid", errors: [{ field: "notes", code: "too_long", limit: 10000 }] })).toBe(
+      "备注太长，最多 10000 个字",
+    );
+    expect(
+      errorMessage({ kind: "import", error: { reason: "missing_columns", fields: ["address", "name"] } }),
+    ).toContain("地址、姓名");
     setLang("en");
     expect(errorMessage({ kind: "locked" })).toMatch(/in use by another program/);
     setLang("zh-CN");

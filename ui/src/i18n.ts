@@ -52,13 +52,19 @@ export function formatDateTime(value: string | null | undefined): string {
 }
 
 export function formatTime(value: Date): string {
-  return new Intl.DateTimeFormat(currentLang(), { hour: "2-digit", minute: "2-digit", second: "2-digit" }).format(value);
+  return new Intl.DateTimeFormat(currentLang(), { hour: "2-digit", minute: "2-digit", second: "2-digit" }).format(
+    value,
+  );
 }
 
 /** One field's problem as a sentence. The field may carry a prefix (`concerns.0.summary`). */
 export function fieldMessage(e: FieldError): string {
   const name = e.field.split(".").pop() ?? e.field;
-  const field = i18n.exists(`fields.${name}`) ? i18n.t(`fields.${name}`) : i18n.exists(`import.fields.${name}`) ? i18n.t(`import.fields.${name}`) : name;
+  const field = i18n.exists(`fields.${name}`)
+    ? i18n.t(`fields.${name}`)
+    : i18n.exists(`import.fields.${name}`)
+      ? i18n.t(`import.fields.${name}`)
+      : name;
   return i18n.t(`errors.${e.code}`, { field, limit: e.limit ?? undefined });
 }
 
@@ -83,7 +89,8 @@ export function errorMessage(report: Failure): string {
       return report.errors.map(fieldMessage).join("；");
     case "import": {
       const e = report.error;
-      const fields = e.reason === "missing_columns" ? e.fields.map((f) => i18n.t(`import.fields.${f}`)).join("、") : undefined;
+      const fields =
+        e.reason === "missing_columns" ? e.fields.map((f) => i18n.t(`import.fields.${f}`)).join("、") : undefined;
       return i18n.t(`errors.import.${e.reason}`, { ...e, fields });
     }
     case "cannot_save":

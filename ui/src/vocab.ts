@@ -13,10 +13,37 @@ import type { Urgency } from "./bindings/Urgency";
 export const PURPOSES: readonly Purpose[] = ["warmth", "safety", "law", "mediation", "service", "care"];
 export const INQUIRIES: readonly InquiryArea[] = ["stability", "public_order", "fairness", "conduct", "integrity"];
 export const RATINGS: readonly Rating[] = ["satisfied", "basic", "dissatisfied"];
-export const TAGS: readonly Tag[] = ["elderly_alone", "low_income", "left_behind_children", "disabled", "migrant_workers", "petitioner", "key_person", "community_correction"];
+export const TAGS: readonly Tag[] = [
+  "elderly_alone",
+  "low_income",
+  "left_behind_children",
+  "disabled",
+  "migrant_workers",
+  "petitioner",
+  "key_person",
+  "community_correction",
+];
 export const KINDS: readonly HouseholdKind[] = ["residence", "rental", "shop", "unit"];
 export const SEXES: readonly Sex[] = ["male", "female"];
-export const RELATIONS: readonly Relation[] = ["head", "spouse", "child", "parent", "grandchild", "sibling", "tenant", "other"];
-export const CATEGORIES: readonly ConcernCategory[] = ["dispute", "public_order", "safety_hazard", "crime_lead", "petition", "police_conduct", "service_request", "welfare_need"];
+export const RELATIONS: readonly Relation[] = [
+  "head",
+  "spouse",
+  "child",
+  "parent",
+  "grandchild",
+  "sibling",
+  "tenant",
+  "other",
+];
+export const CATEGORIES: readonly ConcernCategory[] = [
+  "dispute",
+  "public_order",
+  "safety_hazard",
+  "crime_lead",
+  "petition",
+  "police_conduct",
+  "service_request",
+  "welfare_need",
+];
 export const URGENCIES: readonly Urgency[] = ["low", "normal", "high", "urgent"];
 export const FEEDBACK: readonly FeedbackMethod[] = ["in_person", "phone", "message", "letter"];

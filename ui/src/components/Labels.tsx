@@ -3,7 +3,15 @@ import type { Tag } from "../bindings/Tag";
 
 export function TagList({ tags }: { tags: Tag[] }) {
   const { t } = useTranslation();
-  return <span className="tags">{tags.map((tag) => <span key={tag} className="tag">{t(`vocab.tag.${tag}`)}</span>)}</span>;
+  return (
+    <span className="tags">
+      {tags.map((tag) => (
+        <span key={tag} className="tag">
+          {t(`vocab.tag.${tag}`)}
+        </span>
+      ))}
+    </span>
+  );
 }
 
 /** "12 days overdue", "due today", "due in 5 days". */

@@ -24,14 +24,24 @@ export function officerName(officers: Officer[], assignee: string): string {
   return officers.find((o) => o.account_id === assignee)?.name ?? assignee;
 }
 
-export function OfficerSelect({ value, onChange, label }: { value: string; onChange: (accountId: string) => void; label: string }) {
+export function OfficerSelect({
+  value,
+  onChange,
+  label,
+}: {
+  value: string;
+  onChange: (accountId: string) => void;
+  label: string;
+}) {
   const officers = useOfficers();
   const known = officers.some((o) => o.account_id === value);
   return (
     <select aria-label={label} value={value} onChange={(e) => onChange(e.target.value)}>
       {known ? null : <option value={value}>{value}</option>}
       {officers.map((o) => (
-        <option key={o.account_id} value={o.account_id}>{o.name}（{o.beats.join("、")}）</option>
+        <option key={o.account_id} value={o.account_id}>
+          {o.name}（{o.beats.join("、")}）
+        </option>
       ))}
     </select>
   );

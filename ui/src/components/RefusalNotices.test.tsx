@@ -11,8 +11,15 @@ vi.mock("../api", async (original) => ({ ...(await original<typeof import("../ap
 import { RefusalNotices } from "./RefusalNotices";
 
 const refused = (over: Partial<Refusal>): Refusal => ({
-  change_id: "c1", entity: "household", entity_id: "h1", household_id: "h1", label: "和平街9号",
-  reason: "outside_beats", message: "the record is in beat \"和平社区\"", restored: false, refused_at: "2026-12-01T08:00:00.000Z",
+  change_id: "c1",
+  entity: "household",
+  entity_id: "h1",
+  household_id: "h1",
+  label: "和平街9号",
+  reason: "outside_beats",
+  message: 'the record is in beat "和平社区"',
+  restored: false,
+  refused_at: "2026-12-01T08:00:00.000Z",
   ...over,
 });
 
@@ -38,7 +45,13 @@ it("says which edit was refused and why, and offers to discard a refused new rec
 });
 
 it("says a refused edit was set back to the station's copy, with nothing to discard", async () => {
-  render(<RefusalNotices refusals={[refused({ reason: "confidential", entity: "concern", restored: true })]} navigate={() => {}} onChanged={() => {}} />);
+  render(
+    <RefusalNotices
+      refusals={[refused({ reason: "confidential", entity: "concern", restored: true })]}
+      navigate={() => {}}
+      onChanged={() => {}}
+    />,
+  );
   expect(screen.getByTestId("refusal").textContent).toContain("只有记录的民警或所长");
   expect(screen.getByTestId("refusal").textContent).toContain("已恢复为派出所的版本");
   expect(screen.queryByTestId("refusal-discard")).toBeNull();

@@ -8,7 +8,15 @@ import type { Route } from "../route";
 
 const REASONS = ["outside_beats", "confidential", "base_ahead", "unknown_record", "invalid"] as const;
 
-export function RefusalNotices({ refusals, navigate, onChanged }: { refusals: Refusal[]; navigate: (r: Route) => void; onChanged: () => void }) {
+export function RefusalNotices({
+  refusals,
+  navigate,
+  onChanged,
+}: {
+  refusals: Refusal[];
+  navigate: (r: Route) => void;
+  onChanged: () => void;
+}) {
   const { t } = useTranslation();
   if (refusals.length === 0) return null;
   return (
@@ -22,16 +30,28 @@ export function RefusalNotices({ refusals, navigate, onChanged }: { refusals: Re
               {t(`refusals.entity.${r.entity}`)}
               {r.label ? <> · {r.label}</> : null}
               {": "}
-              {t(`refusals.reason.${reason}`)}
-              {" "}
-              {r.restored ? t("refusals.restored") : t("refusals.keptHere")}
+              {t(`refusals.reason.${reason}`)} {r.restored ? t("refusals.restored") : t("refusals.keptHere")}
               {r.household_id ? (
-                <button type="button" onClick={() => navigate({ name: "household", id: r.household_id ?? "" })}>{t("refusals.open")}</button>
+                <button type="button" onClick={() => navigate({ name: "household", id: r.household_id ?? "" })}>
+                  {t("refusals.open")}
+                </button>
               ) : null}
               {!r.restored ? (
-                <button type="button" data-testid="refusal-discard" onClick={() => void api.dismissRefusal(r.change_id, true).then(onChanged)}>{t("refusals.discard")}</button>
+                <button
+                  type="button"
+                  data-testid="refusal-discard"
+                  onClick={() => void api.dismissRefusal(r.change_id, true).then(onChanged)}
+                >
+                  {t("refusals.discard")}
+                </button>
               ) : null}
-              <button type="button" data-testid="refusal-dismiss" onClick={() => void api.dismissRefusal(r.change_id, false).then(onChanged)}>{t("refusals.dismiss")}</button>
+              <button
+                type="button"
+                data-testid="refusal-dismiss"
+                onClick={() => void api.dismissRefusal(r.change_id, false).then(onChanged)}
+              >
+                {t("refusals.dismiss")}
+              </button>
             </li>
           );
         })}

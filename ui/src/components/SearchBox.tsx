@@ -17,7 +17,13 @@ function Marked({ text, query, mark }: { text: string; query: string; mark?: [nu
   }
   if (!range) return <>{text}</>;
   const [at, count] = range;
-  return <>{chars.slice(0, at).join("")}<mark>{chars.slice(at, at + count).join("")}</mark>{chars.slice(at + count).join("")}</>;
+  return (
+    <>
+      {chars.slice(0, at).join("")}
+      <mark>{chars.slice(at, at + count).join("")}</mark>
+      {chars.slice(at + count).join("")}
+    </>
+  );
 }
 
 /// Moves the keyboard to the page just opened (its heading), so its keys (N for a new visit) work.
@@ -25,7 +31,13 @@ function focusPage() {
   requestAnimationFrame(() => document.querySelector<HTMLElement>("main h1")?.focus());
 }
 
-export function SearchBox({ inputRef, navigate }: { inputRef: RefObject<HTMLInputElement | null>; navigate: Navigate }) {
+export function SearchBox({
+  inputRef,
+  navigate,
+}: {
+  inputRef: RefObject<HTMLInputElement | null>;
+  navigate: Navigate;
+}) {
   const { t } = useTranslation();
   const [text, setText] = useState("");
   const [results, setResults] = useState<SearchResults | null>(null);
@@ -37,7 +49,14 @@ export function SearchBox({ inputRef, navigate }: { inputRef: RefObject<HTMLInpu
       return;
     }
     let live = true;
-    const timer = setTimeout(() => api.search(text).then((r) => live && (setResults(r), setSelected(0)), () => undefined), 120);
+    const timer = setTimeout(
+      () =>
+        api.search(text).then(
+          (r) => live && (setResults(r), setSelected(0)),
+          () => undefined,
+        ),
+      120,
+    );
     return () => {
       live = false;
       clearTimeout(timer);
@@ -52,7 +71,9 @@ export function SearchBox({ inputRef, navigate }: { inputRef: RefObject<HTMLInpu
   };
   const empty = results && results.residents.length === 0 && results.households.length === 0;
   // Residents then addresses, as listed: what ↑/↓ walk through.
-  const hits = results ? [...results.residents.map((r) => r.household_id), ...results.households.map((h) => h.household_id)] : [];
+  const hits = results
+    ? [...results.residents.map((r) => r.household_id), ...results.households.map((h) => h.household_id)]
+    : [];
   const current = Math.min(selected, Math.max(hits.length - 1, 0));
 
   return (
@@ -90,8 +111,20 @@ export function SearchBox({ inputRef, navigate }: { inputRef: RefObject<HTMLInpu
           {empty ? <p className="muted">{t("search.none")}</p> : null}
           {results.residents.length > 0 && <h4>{t("search.residents")}</h4>}
           {results.residents.map((r, i) => (
-            <button type="button" key={r.resident_id} id={`hit-${i}`} role="option" aria-selected={i === current} className={i === current ? "hit selected" : "hit"} data-kind="resident" onMouseEnter={() => setSelected(i)} onClick={() => open(r.household_id)}>
-              <strong><Marked text={r.name} query={text} mark={r.mark} /></strong>
+            <button
+              type="button"
+              key={r.resident_id}
+              id={`hit-${i}`}
+              role="option"
+              aria-selected={i === current}
+              className={i === current ? "hit selected" : "hit"}
+              data-kind="resident"
+              onMouseEnter={() => setSelected(i)}
+              onClick={() => open(r.household_id)}
+            >
+              <strong>
+                <Marked text={r.name} query={text} mark={r.mark} />
+              </strong>
               {r.birth_year ? <span className="muted"> {r.birth_year}</span> : null}
               <span className="muted"> · {r.address}</span>
             </button>
@@ -100,9 +133,19 @@ export function SearchBox({ inputRef, navigate }: { inputRef: RefObject<HTMLInpu
           {results.households.map((h, j) => {
             const i = results.residents.length + j;
             return (
-            <button type="button" key={h.household_id} id={`hit-${i}`} role="option" aria-selected={i === current} className={i === current ? "hit selected" : "hit"} data-kind="household" onMouseEnter={() => setSelected(i)} onClick={() => open(h.household_id)}>
-              <Marked text={h.address} query={text} /> <span className="muted">· {h.beat}</span>
-            </button>
+              <button
+                type="button"
+                key={h.household_id}
+                id={`hit-${i}`}
+                role="option"
+                aria-selected={i === current}
+                className={i === current ? "hit selected" : "hit"}
+                data-kind="household"
+                onMouseEnter={() => setSelected(i)}
+                onClick={() => open(h.household_id)}
+              >
+                <Marked text={h.address} query={text} /> <span className="muted">· {h.beat}</span>
+              </button>
             );
           })}
         </div>

@@ -8,7 +8,7 @@ import { CommandError } from "../api";
 import type { Progress } from "../bindings/Progress";
 import type { SyncReport } from "../bindings/SyncReport";
 
-const handlers = vi.hoisted(() => ({ progress: (_p: Progress) => {} }));
+const handlers = vi.hoisted(() => ({ progress: (() => {}) as (p: Progress) => void }));
 const api = vi.hoisted(() => ({
   syncNow: vi.fn(),
   onSyncProgress: vi.fn((h: (p: Progress) => void) => {
@@ -22,7 +22,18 @@ vi.mock("../api", async (original) => ({ ...(await original<typeof import("../ap
 import { SyncBar } from "./SyncBar";
 
 const status = { unsent: 30, last_sync_at: null };
-const report: SyncReport = { pushed: 30, acked_seq: 30, conflicts: 0, refused: 0, renumbered: 0, left_scope: 0, kept_out_of_scope: 0, clock_skew_ms: null, pulled: 200, cursor: 200 };
+const report: SyncReport = {
+  pushed: 30,
+  acked_seq: 30,
+  conflicts: 0,
+  refused: 0,
+  renumbered: 0,
+  left_scope: 0,
+  kept_out_of_scope: 0,
+  clock_skew_ms: null,
+  pulled: 200,
+  cursor: 200,
+};
 
 beforeEach(() => vi.clearAllMocks());
 afterEach(cleanup);

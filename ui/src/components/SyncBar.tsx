@@ -39,23 +39,31 @@ export function SyncBar({ status, onSynced }: { status: SyncStatus | null; onSyn
   const syncNow = () => {
     setMessage("");
     setProgress({ sent: 0, received: 0, value: 0, max: 0 });
-    api.syncNow().then(
-      (r) => {
-        setOnline(true);
-        const notes = [t("sync.done", { ...r })];
-        if (r.refused) notes.push(t("sync.refused", { count: r.refused }));
-        if (r.left_scope) notes.push(t("sync.leftScope", { count: r.left_scope }));
-        if (r.kept_out_of_scope) notes.push(t("sync.keptOutOfScope", { count: r.kept_out_of_scope }));
-        if (r.clock_skew_ms !== null) notes.push(t(r.clock_skew_ms > 0 ? "sync.clockAhead" : "sync.clockBehind", { minutes: Math.round(Math.abs(r.clock_skew_ms) / 60000) }));
-        setMessage(notes.join(" "));
-        onSynced();
-      },
-      (e) => {
-        const report: Failure = toReport(e);
-        setOnline(false);
-        setMessage(errorMessage(report));
-      },
-    ).finally(() => setProgress(null));
+    api
+      .syncNow()
+      .then(
+        (r) => {
+          setOnline(true);
+          const notes = [t("sync.done", { ...r })];
+          if (r.refused) notes.push(t("sync.refused", { count: r.refused }));
+          if (r.left_scope) notes.push(t("sync.leftScope", { count: r.left_scope }));
+          if (r.kept_out_of_scope) notes.push(t("sync.keptOutOfScope", { count: r.kept_out_of_scope }));
+          if (r.clock_skew_ms !== null)
+            notes.push(
+              t(r.clock_skew_ms > 0 ? "sync.clockAhead" : "sync.clockBehind", {
+                minutes: Math.round(Math.abs(r.clock_skew_ms) / 60000),
+              }),
+            );
+          setMessage(notes.join(" "));
+          onSynced();
+        },
+        (e) => {
+          const report: Failure = toReport(e);
+          setOnline(false);
+          setMessage(errorMessage(report));
+        },
+      )
+      .finally(() => setProgress(null));
   };
 
   return (
@@ -75,7 +83,11 @@ export function SyncBar({ status, onSynced }: { status: SyncStatus | null; onSyn
           value={progress.max ? progress.value : undefined}
         />
       ) : null}
-      {message ? <span className="sync-message" role="status">{message}</span> : null}
+      {message ? (
+        <span className="sync-message" role="status">
+          {message}
+        </span>
+      ) : null}
     </span>
   );
 }

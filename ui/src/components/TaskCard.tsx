@@ -21,19 +21,32 @@ export function TaskCard({ task, onChanged }: { task: Task; onChanged: () => voi
   const open = task.status === "open" || task.status === "in_progress";
   return (
     <div className="card task" data-status={task.status}>
-      <strong>{task.title}</strong> · {t(`vocab.task_kind.${task.kind}`)} · {t("task.assignee")}: {officerName(officers, task.assignee)} · {t("task.due")}: {formatDate(task.due_date)} ·{" "}
+      <strong>{task.title}</strong> · {t(`vocab.task_kind.${task.kind}`)} · {t("task.assignee")}:{" "}
+      {officerName(officers, task.assignee)} · {t("task.due")}: {formatDate(task.due_date)} ·{" "}
       <span className="status">{t(`vocab.task_status.${task.status}`)}</span>
-      {task.result && !open ? <p>{t("task.result")}: {task.result}</p> : null}
+      {task.result && !open ? (
+        <p>
+          {t("task.result")}: {task.result}
+        </p>
+      ) : null}
       {open ? (
         <div className="inline">
           <OfficerSelect label={t("task.assignee")} value={assignee} onChange={setAssignee} />
           <input aria-label={t("task.due")} type="date" value={due} onChange={(e) => setDue(e.target.value)} />
           {(assignee !== task.assignee || due !== task.due_date) && (
-            <button type="button" onClick={() => void save({ ...task, assignee, due_date: due })}>{t("common.save")}</button>
+            <button type="button" onClick={() => void save({ ...task, assignee, due_date: due })}>
+              {t("common.save")}
+            </button>
           )}
-          {task.status === "open" && <button type="button" onClick={() => void save({ ...task, status: "in_progress" })}>{t("task.start")}</button>}
+          {task.status === "open" && (
+            <button type="button" onClick={() => void save({ ...task, status: "in_progress" })}>
+              {t("task.start")}
+            </button>
+          )}
           <input value={result} onChange={(e) => setResult(e.target.value)} placeholder={t("task.result")} />
-          <button type="button" onClick={() => void save({ ...task, status: "done", result })}>{t("task.done")}</button>
+          <button type="button" onClick={() => void save({ ...task, status: "done", result })}>
+            {t("task.done")}
+          </button>
         </div>
       ) : null}
       <ErrorNote error={error} />

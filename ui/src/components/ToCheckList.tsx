@@ -13,11 +13,14 @@ export function ToCheckList({ items, onChecked }: { items: ToCheck[]; onChecked:
       <ul>
         {items.map((c, i) => (
           <li key={i}>
-            {t(`toCheck.fields.${c.field}`, { defaultValue: c.field })}：<code>{c.typed}</code> — {t(`toCheck.reason.${c.reason}`)}
+            {t(`toCheck.fields.${c.field}`, { defaultValue: c.field })}：<code>{c.typed}</code> —{" "}
+            {t(`toCheck.reason.${c.reason}`)}
           </li>
         ))}
       </ul>
-      <button type="button" onClick={onChecked}>{t("toCheck.checked")}</button>
+      <button type="button" onClick={onChecked}>
+        {t("toCheck.checked")}
+      </button>
     </div>
   );
 }

@@ -52,62 +52,144 @@ export function HouseholdPage({ id, navigate, onBack }: { id: string; navigate: 
   return (
     <section data-testid="household">
       <header className="household-head">
-        <h1 ref={heading} tabIndex={-1}>{household.address}</h1>
+        <h1 ref={heading} tabIndex={-1}>
+          {household.address}
+        </h1>
         <p>
           {household.beat} · {t(`vocab.household_kind.${household.kind}`)} <TagList tags={household.tags} /> ·{" "}
           {t("households.due")} {formatDate(summary.due_date)} <DueLabel days={summary.overdue_days} />
         </p>
-        <button type="button" className="primary" data-testid="new-visit" onClick={() => navigate({ name: "visit", householdId: id })}>
+        <button
+          type="button"
+          className="primary"
+          data-testid="new-visit"
+          onClick={() => navigate({ name: "visit", householdId: id })}
+        >
           {t("household.newVisit")}
         </button>
-        <button type="button" onClick={() => setEditing(editing === id ? null : id)}>{t("household.edit")}</button>
+        <button type="button" onClick={() => setEditing(editing === id ? null : id)}>
+          {t("household.edit")}
+        </button>
       </header>
       <ErrorNote error={saveError} />
-      <ToCheckList items={household.to_check} onChecked={() => void api.saveHousehold({ ...household, to_check: [] }, household).then(reload, (e) => setSaveError(toReport(e)))} />
-      {editing === id ? <HouseholdForm key={household.version} beat={household.beat} initial={household} onSaved={() => (setEditing(null), reload())} /> : null}
+      <ToCheckList
+        items={household.to_check}
+        onChecked={() =>
+          void api
+            .saveHousehold({ ...household, to_check: [] }, household)
+            .then(reload, (e) => setSaveError(toReport(e)))
+        }
+      />
+      {editing === id ? (
+        <HouseholdForm
+          key={household.version}
+          beat={household.beat}
+          initial={household}
+          onSaved={() => (setEditing(null), reload())}
+        />
+      ) : null}
 
-      <h2>{t("household.residents")} ({residents.length})</h2>
+      <h2>
+        {t("household.residents")} ({residents.length})
+      </h2>
       <table className="table">
-        <thead><tr><th>{t("resident.name")}</th><th>{t("resident.relation")}</th><th>{t("resident.sex")}</th><th>{t("resident.birthDate")}</th><th>{t("resident.phone")}</th><th>{t("resident.tags")}</th><th /></tr></thead>
+        <thead>
+          <tr>
+            <th>{t("resident.name")}</th>
+            <th>{t("resident.relation")}</th>
+            <th>{t("resident.sex")}</th>
+            <th>{t("resident.birthDate")}</th>
+            <th>{t("resident.phone")}</th>
+            <th>{t("resident.tags")}</th>
+            <th />
+          </tr>
+        </thead>
         <tbody>
           {residents.map((r) => (
             <tr key={r.id}>
-              <td>{r.name}</td><td>{r.relation ? t(`vocab.relation.${r.relation}`) : ""}</td><td>{r.sex ? t(`vocab.sex.${r.sex}`) : ""}</td>
-              <td>{formatDate(r.birth_date)}</td><td>{r.phone}</td><td><TagList tags={r.tags} /></td>
-              <td><button type="button" onClick={() => setEditing(editing === r.id ? null : r.id)}>{t("household.edit")}</button></td>
-            </tr>
-          ))}
-          {residents.filter((r) => r.to_check.length > 0).map((r) => (
-            <tr key={`${r.id}-check`}>
-              <td colSpan={7}>
-                {r.name}：<ToCheckList items={r.to_check} onChecked={() => void api.saveResident({ ...r, to_check: [] }, r).then(reload, (e) => setSaveError(toReport(e)))} />
+              <td>{r.name}</td>
+              <td>{r.relation ? t(`vocab.relation.${r.relation}`) : ""}</td>
+              <td>{r.sex ? t(`vocab.sex.${r.sex}`) : ""}</td>
+              <td>{formatDate(r.birth_date)}</td>
+              <td>{r.phone}</td>
+              <td>
+                <TagList tags={r.tags} />
+              </td>
+              <td>
+                <button type="button" onClick={() => setEditing(editing === r.id ? null : r.id)}>
+                  {t("household.edit")}
+                </button>
               </td>
             </tr>
           ))}
+          {residents
+            .filter((r) => r.to_check.length > 0)
+            .map((r) => (
+              <tr key={`${r.id}-check`}>
+                <td colSpan={7}>
+                  {r.name}：
+                  <ToCheckList
+                    items={r.to_check}
+                    onChecked={() =>
+                      void api.saveResident({ ...r, to_check: [] }, r).then(reload, (e) => setSaveError(toReport(e)))
+                    }
+                  />
+                </td>
+              </tr>
+            ))}
         </tbody>
       </table>
-      {residents.filter((r) => r.id === editing).map((r) => <ResidentForm key={r.id} householdId={id} initial={r} onSaved={() => (setEditing(null), reload())} />)}
-      {adding ? <ResidentForm householdId={id} onSaved={() => (setAdding(false), reload())} /> : <button type="button" onClick={() => setAdding(true)}>{t("household.addResident")}</button>}
+      {residents
+        .filter((r) => r.id === editing)
+        .map((r) => (
+          <ResidentForm key={r.id} householdId={id} initial={r} onSaved={() => (setEditing(null), reload())} />
+        ))}
+      {adding ? (
+        <ResidentForm householdId={id} onSaved={() => (setAdding(false), reload())} />
+      ) : (
+        <button type="button" onClick={() => setAdding(true)}>
+          {t("household.addResident")}
+        </button>
+      )}
 
-      <h2>{t("household.visits")} ({visits.length})</h2>
+      <h2>
+        {t("household.visits")} ({visits.length})
+      </h2>
       {visits.length === 0 && <p className="muted">{t("household.noVisits")}</p>}
       <ul className="visits" data-testid="visits">
         {visits.map((v) => (
           <li key={v.id} className="card">
-            <strong>{formatDateTime(v.visited_at)}</strong> · {v.officers.join("、")} · {v.purposes.map((p) => t(`vocab.purpose.${p}`)).join("、")}
+            <strong>{formatDateTime(v.visited_at)}</strong> · {v.officers.join("、")} ·{" "}
+            {v.purposes.map((p) => t(`vocab.purpose.${p}`)).join("、")}
             {v.rating ? <span className="tag">{t(`vocab.rating.${v.rating}`)}</span> : null}
-            {v.met.length > 0 && <div className="muted">{t("visit.met")}: {v.met.map(name).join("、")}</div>}
+            {v.met.length > 0 && (
+              <div className="muted">
+                {t("visit.met")}: {v.met.map(name).join("、")}
+              </div>
+            )}
             <p className="notes">{v.notes}</p>
-            {v.opinions && <p className="muted">{t("visit.opinions")}: {v.opinions}</p>}
+            {v.opinions && (
+              <p className="muted">
+                {t("visit.opinions")}: {v.opinions}
+              </p>
+            )}
           </li>
         ))}
       </ul>
 
-      <h2>{t("household.concerns")} ({concerns.length})</h2>
-      {concerns.map((c) => <ConcernCard key={c.id} concern={c} residents={residents} onChanged={reload} />)}
+      <h2>
+        {t("household.concerns")} ({concerns.length})
+      </h2>
+      {concerns.map((c) => (
+        <ConcernCard key={c.id} concern={c} residents={residents} onChanged={reload} />
+      ))}
 
-      <h2>{t("household.tasks")} ({tasks.length})</h2>
-      {tasks.map((task) => <TaskCard key={`${task.id}-${task.status}-${task.assignee}-${task.due_date}`} task={task} onChanged={reload} />)}
+      <h2>
+        {t("household.tasks")} ({tasks.length})
+      </h2>
+      {tasks.map((task) => (
+        <TaskCard key={`${task.id}-${task.status}-${task.assignee}-${task.due_date}`} task={task} onChanged={reload} />
+      ))}
     </section>
   );
 }

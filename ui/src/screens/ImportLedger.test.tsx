@@ -22,7 +22,12 @@ it("shows the header row found and a per-row table of what was rejected or left 
     suggested: { name: 1, id_number: 2, address: 3 },
   };
   const report: ImportReport = {
-    dry_run: true, rows: 8, households_created: 5, residents_created: 6, residents_updated: 0, unchanged: 0,
+    dry_run: true,
+    rows: 8,
+    households_created: 5,
+    residents_created: 6,
+    residents_updated: 0,
+    unchanged: 0,
     rejected: [{ row: 9, errors: [{ field: "address", code: "required" }] }],
     warnings: [{ row: 4, errors: [{ field: "id_number", code: "excel_rounded" }] }],
   };

@@ -45,19 +45,40 @@ export function LockScreen({ state, onUnlocked }: { state: LockState; onUnlocked
     <main className="lock" data-testid="lock-screen">
       <form className="card grid" onSubmit={(e) => (e.preventDefault(), void submit())}>
         <h1>{choosing ? t("lock.create") : t("lock.title")}</h1>
-        {choosing ? <p className="muted">{state.file === "plain" ? t("lock.encryptNote") : t("lock.createNote")}</p> : null}
+        {choosing ? (
+          <p className="muted">{state.file === "plain" ? t("lock.encryptNote") : t("lock.createNote")}</p>
+        ) : null}
         <label>
           {choosing ? t("lock.passphrase") : t("lock.enter")}
-          <input data-testid="passphrase" type="password" autoFocus autoComplete="current-password" value={passphrase} onChange={(e) => setPassphrase(e.target.value)} />
+          <input
+            data-testid="passphrase"
+            type="password"
+            autoFocus
+            autoComplete="current-password"
+            value={passphrase}
+            onChange={(e) => setPassphrase(e.target.value)}
+          />
         </label>
         {choosing ? (
           <label>
             {t("lock.confirm")}
-            <input data-testid="passphrase-confirm" type="password" autoComplete="new-password" value={confirm} onChange={(e) => setConfirm(e.target.value)} />
+            <input
+              data-testid="passphrase-confirm"
+              type="password"
+              autoComplete="new-password"
+              value={confirm}
+              onChange={(e) => setConfirm(e.target.value)}
+            />
           </label>
         ) : null}
-        <button type="submit" className="primary" disabled={working}>{working ? t("lock.working") : choosing ? t("lock.start") : t("lock.unlock")}</button>
-        {mismatch ? <p className="error" role="alert">{t("lock.mismatch")}</p> : null}
+        <button type="submit" className="primary" disabled={working}>
+          {working ? t("lock.working") : choosing ? t("lock.start") : t("lock.unlock")}
+        </button>
+        {mismatch ? (
+          <p className="error" role="alert">
+            {t("lock.mismatch")}
+          </p>
+        ) : null}
         <ErrorNote error={error} />
       </form>
     </main>

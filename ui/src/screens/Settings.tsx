@@ -24,13 +24,40 @@ function StationForm() {
   return (
     <>
       <h2>{t("station.title")}</h2>
-      <p className="muted" data-testid="station-state">{current ? t("station.enrolled", { url: current }) : t("station.none")}</p>
-      <form className="card grid" onSubmit={(e) => (e.preventDefault(), void api.enrollStation(url, code).then((d) => (setCurrent(url), setDone(d), setCode(""), setError(null)), (err) => setError(toReport(err))))}>
-        <label>{t("station.url")}<input data-testid="station-url" value={url} onChange={(e) => setUrl(e.target.value)} /></label>
-        <label>{t("station.code")}<input data-testid="station-code" autoComplete="off" value={code} onChange={(e) => setCode(e.target.value)} /></label>
-        <button type="submit" className="primary">{t("station.enroll")}</button>
+      <p className="muted" data-testid="station-state">
+        {current ? t("station.enrolled", { url: current }) : t("station.none")}
+      </p>
+      <form
+        className="card grid"
+        onSubmit={(e) => (
+          e.preventDefault(),
+          void api.enrollStation(url, code).then(
+            (d) => (setCurrent(url), setDone(d), setCode(""), setError(null)),
+            (err) => setError(toReport(err)),
+          )
+        )}
+      >
+        <label>
+          {t("station.url")}
+          <input data-testid="station-url" value={url} onChange={(e) => setUrl(e.target.value)} />
+        </label>
+        <label>
+          {t("station.code")}
+          <input data-testid="station-code" autoComplete="off" value={code} onChange={(e) => setCode(e.target.value)} />
+        </label>
+        <button type="submit" className="primary">
+          {t("station.enroll")}
+        </button>
       </form>
-      {done ? <p role="status" data-testid="station-enrolled">{t("station.done", { officer: done.officer_name, beats: done.beats.join("、"), fingerprint: done.fingerprint })}</p> : null}
+      {done ? (
+        <p role="status" data-testid="station-enrolled">
+          {t("station.done", {
+            officer: done.officer_name,
+            beats: done.beats.join("、"),
+            fingerprint: done.fingerprint,
+          })}
+        </p>
+      ) : null}
       <ErrorNote error={error} />
     </>
   );
@@ -53,15 +80,41 @@ function LockSettings() {
     <>
       <h2>{t("lock.change")}</h2>
       <form className="card grid" onSubmit={(e) => (e.preventDefault(), void change())}>
-        <label>{t("lock.current")}<input data-testid="passphrase-current" type="password" autoComplete="current-password" value={current} onChange={(e) => setCurrent(e.target.value)} /></label>
-        <label>{t("lock.next")}<input data-testid="passphrase-new" type="password" autoComplete="new-password" value={next} onChange={(e) => setNext(e.target.value)} /></label>
-        <button type="submit" className="primary">{t("lock.change")}</button>
+        <label>
+          {t("lock.current")}
+          <input
+            data-testid="passphrase-current"
+            type="password"
+            autoComplete="current-password"
+            value={current}
+            onChange={(e) => setCurrent(e.target.value)}
+          />
+        </label>
+        <label>
+          {t("lock.next")}
+          <input
+            data-testid="passphrase-new"
+            type="password"
+            autoComplete="new-password"
+            value={next}
+            onChange={(e) => setNext(e.target.value)}
+          />
+        </label>
+        <button type="submit" className="primary">
+          {t("lock.change")}
+        </button>
         {changed ? <p role="status">{t("lock.changed")}</p> : null}
         <ErrorNote error={error} />
       </form>
       <label className="card">
         {t("lock.idle")}
-        <input type="number" min={1} max={240} value={minutes} onChange={(e) => (setMinutes(Number(e.target.value)), setLockMinutes(Number(e.target.value)))} />
+        <input
+          type="number"
+          min={1}
+          max={240}
+          value={minutes}
+          onChange={(e) => (setMinutes(Number(e.target.value)), setLockMinutes(Number(e.target.value)))}
+        />
       </label>
     </>
   );
@@ -82,20 +135,53 @@ export function Settings({ info, onDevice }: { info: AppInfo; onDevice: (d: Devi
       <LockSettings />
       <h2>{t("settings.policy")}</h2>
       {policy ? (
-        <form className="card grid" onSubmit={(e) => (e.preventDefault(), void api.setVisitPolicy(policy).then(() => (setSaved(true), setError(null)), (err) => setError(toReport(err))))}>
-          <label>{t("settings.defaultDays")}<input type="number" min={1} value={policy.default_days} onChange={(e) => (setSaved(false), setPolicy({ ...policy, default_days: Number(e.target.value) }))} /></label>
+        <form
+          className="card grid"
+          onSubmit={(e) => (
+            e.preventDefault(),
+            void api.setVisitPolicy(policy).then(
+              () => (setSaved(true), setError(null)),
+              (err) => setError(toReport(err)),
+            )
+          )}
+        >
+          <label>
+            {t("settings.defaultDays")}
+            <input
+              type="number"
+              min={1}
+              value={policy.default_days}
+              onChange={(e) => (setSaved(false), setPolicy({ ...policy, default_days: Number(e.target.value) }))}
+            />
+          </label>
           {TAGS.map((tag) => (
-            <label key={tag}>{t(`vocab.tag.${tag}`)}
-              <input type="number" min={1} value={policy.tag_days[tag] ?? ""} placeholder={String(policy.default_days)}
-                onChange={(e) => (setSaved(false), setPolicy({ ...policy, tag_days: { ...policy.tag_days, [tag]: e.target.value === "" ? undefined : Number(e.target.value) } }))} />
+            <label key={tag}>
+              {t(`vocab.tag.${tag}`)}
+              <input
+                type="number"
+                min={1}
+                value={policy.tag_days[tag] ?? ""}
+                placeholder={String(policy.default_days)}
+                onChange={(e) => (
+                  setSaved(false),
+                  setPolicy({
+                    ...policy,
+                    tag_days: { ...policy.tag_days, [tag]: e.target.value === "" ? undefined : Number(e.target.value) },
+                  })
+                )}
+              />
             </label>
           ))}
-          <button type="submit" className="primary">{t("settings.save")}</button>
+          <button type="submit" className="primary">
+            {t("settings.save")}
+          </button>
           {saved ? <span>{t("settings.saved")}</span> : null}
         </form>
       ) : null}
       <ErrorNote error={error} />
-      <p className="muted">{t("settings.database")}: {info.database} · v{info.version}</p>
+      <p className="muted">
+        {t("settings.database")}: {info.database} · v{info.version}
+      </p>
     </section>
   );
 }

@@ -16,14 +16,30 @@ function OfflineSetup({ onDone, initial }: { onDone: (d: Device) => void; initia
   const [beats, setBeats] = useState(initial?.beats.join("，") ?? "");
   const [error, setError] = useState<Failure | null>(null);
   const submit = () =>
-    api.setupDevice(name, beats.split(/[,，、;；]/).map((b) => b.trim()).filter(Boolean)).then(onDone, (e) => setError(toReport(e)));
+    api
+      .setupDevice(
+        name,
+        beats
+          .split(/[,，、;；]/)
+          .map((b) => b.trim())
+          .filter(Boolean),
+      )
+      .then(onDone, (e) => setError(toReport(e)));
   return (
     <form className="card" data-testid="setup-offline" onSubmit={(e) => (e.preventDefault(), void submit())}>
       {initial ? null : <p className="muted">{t("setup.offlineNote")}</p>}
-      <label>{t("setup.officerName")}<input value={name} onChange={(e) => setName(e.target.value)} autoFocus={!initial} /></label>
-      <label>{t("setup.beats")}<input value={beats} onChange={(e) => setBeats(e.target.value)} /></label>
+      <label>
+        {t("setup.officerName")}
+        <input value={name} onChange={(e) => setName(e.target.value)} autoFocus={!initial} />
+      </label>
+      <label>
+        {t("setup.beats")}
+        <input value={beats} onChange={(e) => setBeats(e.target.value)} />
+      </label>
       <ErrorNote error={error} />
-      <button type="submit" className="primary">{initial ? t("common.save") : t("setup.save")}</button>
+      <button type="submit" className="primary">
+        {initial ? t("common.save") : t("setup.save")}
+      </button>
     </form>
   );
 }
@@ -47,10 +63,23 @@ function EnrolFirst({ onDone }: { onDone: (d: Device) => void }) {
   return (
     <form className="card" data-testid="setup-enrol" onSubmit={(e) => (e.preventDefault(), submit())}>
       <p className="muted">{t("setup.enrolNote")}</p>
-      <label>{t("station.url")}<input data-testid="setup-station-url" value={url} onChange={(e) => setUrl(e.target.value)} autoFocus /></label>
-      <label>{t("station.code")}<input data-testid="setup-station-code" autoComplete="off" value={code} onChange={(e) => setCode(e.target.value)} /></label>
+      <label>
+        {t("station.url")}
+        <input data-testid="setup-station-url" value={url} onChange={(e) => setUrl(e.target.value)} autoFocus />
+      </label>
+      <label>
+        {t("station.code")}
+        <input
+          data-testid="setup-station-code"
+          autoComplete="off"
+          value={code}
+          onChange={(e) => setCode(e.target.value)}
+        />
+      </label>
       <ErrorNote error={error} />
-      <button type="submit" className="primary" disabled={working}>{working ? t("setup.enrolling") : t("setup.enrol")}</button>
+      <button type="submit" className="primary" disabled={working}>
+        {working ? t("setup.enrolling") : t("setup.enrol")}
+      </button>
     </form>
   );
 }

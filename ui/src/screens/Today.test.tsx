@@ -14,10 +14,23 @@ afterEach(cleanup);
 
 it("shows the beat's coverage, overdue households, visits and open concerns", async () => {
   const today: Today = {
-    date: "2026-11-23", due_households: [], due_total: 0, households_total: 8, tasks_due: [], awaiting_feedback: [],
+    date: "2026-11-23",
+    due_households: [],
+    due_total: 0,
+    households_total: 8,
+    tasks_due: [],
+    awaiting_feedback: [],
     to_check: [{ household_id: "h1", address: "和平街3号", count: 2 }],
-    figures: { households: 8, covered: 6, overdue: 2, overdue_over_30: 1, overdue_over_90: 0,
-      visits_this_week: 3, visits_this_month: 11, open_concerns: 4 },
+    figures: {
+      households: 8,
+      covered: 6,
+      overdue: 2,
+      overdue_over_30: 1,
+      overdue_over_90: 0,
+      visits_this_week: 3,
+      visits_this_month: 11,
+      open_concerns: 4,
+    },
   };
   api.today.mockResolvedValue(today);
   render(<TodayScreen navigate={() => {}} />);

@@ -16,9 +16,21 @@ function Figures({ figures: f }: { figures: BeatFigures }) {
   const { t } = useTranslation();
   const coverage = f.households ? Math.round((f.covered * 100) / f.households) : 100;
   const items: [string, string, string?][] = [
-    ["coverage", t("today.coverage", { percent: coverage }), t("today.coverageOf", { covered: f.covered, total: f.households })],
-    ["overdue", t("today.overdueHouseholds", { count: f.overdue }), t("today.overdueLong", { over30: f.overdue_over_30, over90: f.overdue_over_90 })],
-    ["visits", t("today.visitsWeek", { count: f.visits_this_week }), t("today.visitsMonth", { count: f.visits_this_month })],
+    [
+      "coverage",
+      t("today.coverage", { percent: coverage }),
+      t("today.coverageOf", { covered: f.covered, total: f.households }),
+    ],
+    [
+      "overdue",
+      t("today.overdueHouseholds", { count: f.overdue }),
+      t("today.overdueLong", { over30: f.overdue_over_30, over90: f.overdue_over_90 }),
+    ],
+    [
+      "visits",
+      t("today.visitsWeek", { count: f.visits_this_week }),
+      t("today.visitsMonth", { count: f.visits_this_month }),
+    ],
     ["concerns", t("today.openConcerns", { count: f.open_concerns })],
   ];
   return (
@@ -52,7 +64,12 @@ export function TodayScreen({ navigate }: { navigate: Navigate }) {
       <p className="muted">{t("today.dueOf", { count: data.due_total, total: data.households_total })}</p>
       <ul className="list" data-testid="due-list">
         {data.due_households.map((h, i) => (
-          <li key={h.household_id} data-row={i} aria-selected={i === selected} className={i === selected ? "selected" : undefined}>
+          <li
+            key={h.household_id}
+            data-row={i}
+            aria-selected={i === selected}
+            className={i === selected ? "selected" : undefined}
+          >
             <button type="button" className="row" onClick={() => navigate({ name: "household", id: h.household_id })}>
               <span className="addr">{h.address}</span>
               <span>{h.head_name}</span>
@@ -67,8 +84,15 @@ export function TodayScreen({ navigate }: { navigate: Navigate }) {
       <ul className="list">
         {data.tasks_due.map(({ task, address }) => (
           <li key={task.id}>
-            <button type="button" className="row" onClick={() => navigate({ name: "household", id: task.household_id })}>
-              <span>{task.title}</span><span className="muted">{address}</span><span>{officerName(officers, task.assignee)}</span><span>{formatDate(task.due_date)}</span>
+            <button
+              type="button"
+              className="row"
+              onClick={() => navigate({ name: "household", id: task.household_id })}
+            >
+              <span>{task.title}</span>
+              <span className="muted">{address}</span>
+              <span>{officerName(officers, task.assignee)}</span>
+              <span>{formatDate(task.due_date)}</span>
             </button>
           </li>
         ))}
@@ -78,8 +102,14 @@ export function TodayScreen({ navigate }: { navigate: Navigate }) {
       <ul className="list">
         {data.awaiting_feedback.map(({ concern, address }) => (
           <li key={concern.id}>
-            <button type="button" className="row" onClick={() => navigate({ name: "household", id: concern.household_id })}>
-              <span>{concern.summary}</span><span className="muted">{address}</span><span>{t(`vocab.concern_status.${concern.status}`)}</span>
+            <button
+              type="button"
+              className="row"
+              onClick={() => navigate({ name: "household", id: concern.household_id })}
+            >
+              <span>{concern.summary}</span>
+              <span className="muted">{address}</span>
+              <span>{t(`vocab.concern_status.${concern.status}`)}</span>
             </button>
           </li>
         ))}
@@ -92,7 +122,8 @@ export function TodayScreen({ navigate }: { navigate: Navigate }) {
             {data.to_check.map(({ household_id, address, count }) => (
               <li key={household_id}>
                 <button type="button" className="row" onClick={() => navigate({ name: "household", id: household_id })}>
-                  <span>{address}</span><span className="muted">{t("today.toCheckCount", { count })}</span>
+                  <span>{address}</span>
+                  <span className="muted">{t("today.toCheckCount", { count })}</span>
                 </button>
               </li>
             ))}

@@ -10,10 +10,51 @@ import type { HouseholdDetail } from "../bindings/HouseholdDetail";
 import type { VisitEntry } from "../bindings/VisitEntry";
 
 const detail: HouseholdDetail = {
-  household: { id: "h1", version: 0, beat: "幸福社区", address: "幸福路12号3栋401", kind: "residence", tags: ["elderly_alone"], contact_name: "", contact_phone: "", notes: "", registered_at: "2020-01-01T00:00:00.000Z", to_check: [], deleted: false },
-  summary: { household_id: "h1", address: "幸福路12号3栋401", beat: "幸福社区", kind: "residence", tags: ["elderly_alone"], head_name: "张三", last_visit: null, due_date: "2020-01-01", overdue_days: 10 },
-  residents: [{ id: "r1", version: 0, household_id: "h1", name: "张三", sex: "male", birth_date: "1940-01-01", phone: "", id_number: "", relation: "head", tags: [], notes: "", to_check: [], deleted: false }],
-  visits: [], concerns: [], tasks: [],
+  household: {
+    id: "h1",
+    version: 0,
+    beat: "幸福社区",
+    address: "幸福路12号3栋401",
+    kind: "residence",
+    tags: ["elderly_alone"],
+    contact_name: "",
+    contact_phone: "",
+    notes: "",
+    registered_at: "2020-01-01T00:00:00.000Z",
+    to_check: [],
+    deleted: false,
+  },
+  summary: {
+    household_id: "h1",
+    address: "幸福路12号3栋401",
+    beat: "幸福社区",
+    kind: "residence",
+    tags: ["elderly_alone"],
+    head_name: "张三",
+    last_visit: null,
+    due_date: "2020-01-01",
+    overdue_days: 10,
+  },
+  residents: [
+    {
+      id: "r1",
+      version: 0,
+      household_id: "h1",
+      name: "张三",
+      sex: "male",
+      birth_date: "1940-01-01",
+      phone: "",
+      id_number: "",
+      relation: "head",
+      tags: [],
+      notes: "",
+      to_check: [],
+      deleted: false,
+    },
+  ],
+  visits: [],
+  concerns: [],
+  tasks: [],
 };
 
 const api = vi.hoisted(() => ({
@@ -128,7 +169,9 @@ describe("New visit", () => {
   });
 
   it("shows why a save was refused, in Chinese, next to the field", async () => {
-    api.recordVisit.mockRejectedValue(new CommandError({ kind: "invalid", errors: [{ field: "purposes", code: "required" }] }));
+    api.recordVisit.mockRejectedValue(
+      new CommandError({ kind: "invalid", errors: [{ field: "purposes", code: "required" }] }),
+    );
     const onDone = await renderForm();
     fireEvent.click(screen.getByTestId("save-visit"));
     expect(await screen.findAllByText(/必填，请填写走访目的/)).not.toHaveLength(0);

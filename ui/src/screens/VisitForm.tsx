@@ -46,7 +46,21 @@ function isTextField(target: EventTarget | null): boolean {
 function newEntry(householdId: string, officer: string): VisitEntry {
   const id = uuidv7();
   return {
-    visit: { id, version: 0, household_id: householdId, visited_at: new Date().toISOString(), officers: [officer], purposes: [], met: [], notes: "", inquiry_areas: [], rating: null, opinions: "", location: "", deleted: false },
+    visit: {
+      id,
+      version: 0,
+      household_id: householdId,
+      visited_at: new Date().toISOString(),
+      officers: [officer],
+      purposes: [],
+      met: [],
+      notes: "",
+      inquiry_areas: [],
+      rating: null,
+      opinions: "",
+      location: "",
+      deleted: false,
+    },
     concerns: [],
     tasks: [],
     draft_id: `visit-${id}`,
@@ -63,21 +77,54 @@ function focusLast(css: string) {
 
 function newConcern(entry: VisitEntry): Concern {
   return {
-    id: uuidv7(), version: 0, household_id: entry.visit.household_id, visit_id: entry.visit.id, raised_at: new Date().toISOString(),
-    category: "dispute", urgency: "normal", summary: "", reporter_id: entry.visit.met[0] ?? null, reporter_name: "", confidential: false,
-    status: "raised", feedback_at: null, feedback_method: null, feedback_note: "", closed_at: null, deleted: false,
+    id: uuidv7(),
+    version: 0,
+    household_id: entry.visit.household_id,
+    visit_id: entry.visit.id,
+    raised_at: new Date().toISOString(),
+    category: "dispute",
+    urgency: "normal",
+    summary: "",
+    reporter_id: entry.visit.met[0] ?? null,
+    reporter_name: "",
+    confidential: false,
+    status: "raised",
+    feedback_at: null,
+    feedback_method: null,
+    feedback_note: "",
+    closed_at: null,
+    deleted: false,
   };
 }
 
 function newTask(concern: Concern, officer: string): Task {
   const due = new Date(Date.now() + 7 * 86400_000).toISOString().slice(0, 10);
   return {
-    id: uuidv7(), version: 0, household_id: concern.household_id, concern_id: concern.id, kind: "follow_up", title: "", assignee: officer,
-    due_date: due, status: "open", result: "", feedback_at: null, feedback_method: null, feedback_note: "", deleted: false,
+    id: uuidv7(),
+    version: 0,
+    household_id: concern.household_id,
+    concern_id: concern.id,
+    kind: "follow_up",
+    title: "",
+    assignee: officer,
+    due_date: due,
+    status: "open",
+    result: "",
+    feedback_at: null,
+    feedback_method: null,
+    feedback_note: "",
+    deleted: false,
   };
 }
 
-export function VisitForm(props: { householdId: string; draftId?: string; officer: string; assignee?: string; onDone: (householdId: string) => void; onBack: () => void }) {
+export function VisitForm(props: {
+  householdId: string;
+  draftId?: string;
+  officer: string;
+  assignee?: string;
+  onDone: (householdId: string) => void;
+  onBack: () => void;
+}) {
   const { householdId, draftId, officer, onDone, onBack } = props;
   // A new task is the officer's own: their account at the station (their name before enrolment).
   const me = props.assignee ?? officer;
@@ -99,10 +146,13 @@ export function VisitForm(props: { householdId: string; draftId?: string; office
   useEffect(() => {
     api.householdDetail(householdId).then(setDetail, (e) => setError(toReport(e)));
     if (draftId) {
-      api.drafts().then((drafts) => {
-        const found = drafts.find((d) => d.id === draftId);
-        setEntry(found ? (found.payload as VisitDraft).entry : newEntry(householdId, officer));
-      }, (e) => setError(toReport(e)));
+      api.drafts().then(
+        (drafts) => {
+          const found = drafts.find((d) => d.id === draftId);
+          setEntry(found ? (found.payload as VisitDraft).entry : newEntry(householdId, officer));
+        },
+        (e) => setError(toReport(e)),
+      );
     } else {
       setEntry(newEntry(householdId, officer));
     }
@@ -117,7 +167,10 @@ export function VisitForm(props: { householdId: string; draftId?: string; office
     const p = pending.current;
     if (!p) return Promise.resolve();
     pending.current = null;
-    return api.saveDraft(p.id, "visit", p.draft).then(() => setSavedAt(new Date()), (e) => setError(toReport(e)));
+    return api.saveDraft(p.id, "visit", p.draft).then(
+      () => setSavedAt(new Date()),
+      (e) => setError(toReport(e)),
+    );
   }, []);
 
   // Autosave: every change is written to the draft shortly after typing pauses.
@@ -141,9 +194,14 @@ export function VisitForm(props: { householdId: string; draftId?: string; office
       import("@tauri-apps/api/window")
         // The window closes once the draft is written (or after a second, whatever happens).
         .then(({ getCurrentWindow }) =>
-          getCurrentWindow().onCloseRequested(() => Promise.race([flush(), new Promise<void>((done) => setTimeout(done, 1000))])),
+          getCurrentWindow().onCloseRequested(() =>
+            Promise.race([flush(), new Promise<void>((done) => setTimeout(done, 1000))]),
+          ),
         )
-        .then((u) => (gone ? u() : (unlisten = u)), () => undefined);
+        .then(
+          (u) => (gone ? u() : (unlisten = u)),
+          () => undefined,
+        );
     }
     return () => {
       gone = true;
@@ -181,7 +239,9 @@ export function VisitForm(props: { householdId: string; draftId?: string; office
     const digit = /^Digit[1-9]$/.test(e.code) ? Number(e.code.slice(5)) : /^[1-9]$/.test(e.key) ? Number(e.key) : null;
     const togglePurpose = (n: number) => {
       const p = PURPOSES[n - 1];
-      const purposes = entry.visit.purposes.includes(p) ? entry.visit.purposes.filter((x) => x !== p) : [...entry.visit.purposes, p];
+      const purposes = entry.visit.purposes.includes(p)
+        ? entry.visit.purposes.filter((x) => x !== p)
+        : [...entry.visit.purposes, p];
       update({ ...entry, visit: { ...entry.visit, purposes } });
     };
     if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
@@ -211,7 +271,10 @@ export function VisitForm(props: { householdId: string; draftId?: string; office
       e.preventDefault();
       const c = entry.concerns[entry.concerns.length - 1];
       const has = entry.tasks.some((x) => x.concern_id === c.id);
-      update({ ...entry, tasks: has ? entry.tasks.filter((x) => x.concern_id !== c.id) : [...entry.tasks, newTask(c, me)] });
+      update({
+        ...entry,
+        tasks: has ? entry.tasks.filter((x) => x.concern_id !== c.id) : [...entry.tasks, newTask(c, me)],
+      });
       if (!has) focusLast("[data-testid=task-title]");
     } else if (e.ctrlKey && !e.altKey && digit !== null && digit <= detail.residents.length) {
       e.preventDefault();
@@ -232,24 +295,46 @@ export function VisitForm(props: { householdId: string; draftId?: string; office
     return () => window.removeEventListener("keydown", listener);
   }, []);
 
-  if (!entry || !detail) return <><ErrorNote error={error} /><p>{t("common.loading")}</p></>;
+  if (!entry || !detail)
+    return (
+      <>
+        <ErrorNote error={error} />
+        <p>{t("common.loading")}</p>
+      </>
+    );
   const v = entry.visit;
   const setVisit = (patch: Partial<typeof v>) => update({ ...entry, visit: { ...v, ...patch } });
   const fieldErrors = error?.kind === "invalid" ? error.errors : [];
-  const errorFor = (field: string) => fieldErrors.filter((e) => e.field === field).map(fieldMessage).join("；");
-  const setConcern = (i: number, c: Concern) => update({ ...entry, concerns: entry.concerns.map((x, j) => (j === i ? c : x)) });
+  const errorFor = (field: string) =>
+    fieldErrors
+      .filter((e) => e.field === field)
+      .map(fieldMessage)
+      .join("；");
+  const setConcern = (i: number, c: Concern) =>
+    update({ ...entry, concerns: entry.concerns.map((x, j) => (j === i ? c : x)) });
   const taskOf = (c: Concern) => entry.tasks.find((task) => task.concern_id === c.id);
   const setTask = (task: Task) => update({ ...entry, tasks: entry.tasks.map((x) => (x.id === task.id ? task : x)) });
 
   return (
     <form className="visit-form" data-testid="visit-form" onSubmit={(e) => (e.preventDefault(), save())}>
-      <h1 ref={heading} tabIndex={-1}>{t("visit.title", { address: detail.household.address })}</h1>
-      <p className="muted" data-testid="draft-state">{savedAt ? t("visit.draftSaved", { time: formatTime(savedAt) }) : ""}</p>
-      <p className="keys muted" data-testid="visit-keys">{t("visit.keysLine")}</p>
+      <h1 ref={heading} tabIndex={-1}>
+        {t("visit.title", { address: detail.household.address })}
+      </h1>
+      <p className="muted" data-testid="draft-state">
+        {savedAt ? t("visit.draftSaved", { time: formatTime(savedAt) }) : ""}
+      </p>
+      <p className="keys muted" data-testid="visit-keys">
+        {t("visit.keysLine")}
+      </p>
       {showKeys ? (
         <dl className="keys-help" data-testid="keys-help">
           {(["purposes", "rating", "met", "notes", "concern", "task", "save", "back", "help"] as const).map((k) => (
-            <div key={k}><dt><kbd>{t(`visit.keys.${k}.key`)}</kbd></dt><dd>{t(`visit.keys.${k}.does`)}</dd></div>
+            <div key={k}>
+              <dt>
+                <kbd>{t(`visit.keys.${k}.key`)}</kbd>
+              </dt>
+              <dd>{t(`visit.keys.${k}.does`)}</dd>
+            </div>
           ))}
         </dl>
       ) : null}
@@ -258,23 +343,37 @@ export function VisitForm(props: { householdId: string; draftId?: string; office
         <legend>{t("visit.met")}</legend>
         {detail.residents.map((r, i) => (
           <label key={r.id} className="check">
-            <input type="checkbox" aria-label={r.name} ref={i === 0 ? firstPerson : undefined} checked={v.met.includes(r.id)} onChange={(e) => setVisit({ met: e.target.checked ? [...v.met, r.id] : v.met.filter((m) => m !== r.id) })} />
+            <input
+              type="checkbox"
+              aria-label={r.name}
+              ref={i === 0 ? firstPerson : undefined}
+              checked={v.met.includes(r.id)}
+              onChange={(e) => setVisit({ met: e.target.checked ? [...v.met, r.id] : v.met.filter((m) => m !== r.id) })}
+            />
             {i < 9 ? <kbd>Ctrl+{i + 1}</kbd> : null}
             {r.name}
           </label>
         ))}
         <span className="inline">
-          <input data-testid="new-person" value={newPerson} placeholder={t("resident.name")} onChange={(e) => setNewPerson(e.target.value)} />
+          <input
+            data-testid="new-person"
+            value={newPerson}
+            placeholder={t("resident.name")}
+            onChange={(e) => setNewPerson(e.target.value)}
+          />
           <button
             type="button"
             onClick={() => {
               // Someone met who is not on the register yet: registered now, and ticked as met.
               const person = newResident(householdId, newPerson.trim());
-              api.saveResident(person).then(() => {
-                setDetail({ ...detail, residents: [...detail.residents, person] });
-                setVisit({ met: [...v.met, person.id] });
-                setNewPerson("");
-              }, (e) => setError(toReport(e)));
+              api.saveResident(person).then(
+                () => {
+                  setDetail({ ...detail, residents: [...detail.residents, person] });
+                  setVisit({ met: [...v.met, person.id] });
+                  setNewPerson("");
+                },
+                (e) => setError(toReport(e)),
+              );
             }}
           >
             {t("visit.addPerson")}
@@ -284,18 +383,37 @@ export function VisitForm(props: { householdId: string; draftId?: string; office
 
       <fieldset>
         <legend>{t("visit.purposes")}</legend>
-        <Toggles name="purposes" numbered options={PURPOSES} selected={v.purposes} label={(p) => t(`vocab.purpose.${p}`)} onChange={(purposes) => setVisit({ purposes })} />
+        <Toggles
+          name="purposes"
+          numbered
+          options={PURPOSES}
+          selected={v.purposes}
+          label={(p) => t(`vocab.purpose.${p}`)}
+          onChange={(purposes) => setVisit({ purposes })}
+        />
         <span className="field-error">{errorFor("purposes")}</span>
       </fieldset>
 
-      <label>{t("visit.notes")}
-        <textarea data-testid="visit-notes" rows={6} value={v.notes} onChange={(e) => setVisit({ notes: e.target.value })} />
+      <label>
+        {t("visit.notes")}
+        <textarea
+          data-testid="visit-notes"
+          rows={6}
+          value={v.notes}
+          onChange={(e) => setVisit({ notes: e.target.value })}
+        />
         <span className="field-error">{errorFor("notes")}</span>
       </label>
 
       <fieldset>
         <legend>{t("visit.inquiry")}</legend>
-        <Toggles name="inquiry" options={INQUIRIES} selected={v.inquiry_areas} label={(p) => t(`vocab.inquiry.${p}`)} onChange={(inquiry_areas) => setVisit({ inquiry_areas })} />
+        <Toggles
+          name="inquiry"
+          options={INQUIRIES}
+          selected={v.inquiry_areas}
+          label={(p) => t(`vocab.inquiry.${p}`)}
+          onChange={(inquiry_areas) => setVisit({ inquiry_areas })}
+        />
       </fieldset>
 
       <fieldset>
@@ -307,57 +425,162 @@ export function VisitForm(props: { householdId: string; draftId?: string; office
             {t(`vocab.rating.${r}`)}
           </label>
         ))}
-        <textarea rows={2} placeholder={t("visit.opinions")} value={v.opinions} onChange={(e) => setVisit({ opinions: e.target.value })} />
+        <textarea
+          rows={2}
+          placeholder={t("visit.opinions")}
+          value={v.opinions}
+          onChange={(e) => setVisit({ opinions: e.target.value })}
+        />
       </fieldset>
 
       {entry.concerns.map((c, i) => {
         const task = taskOf(c);
         return (
           <fieldset key={c.id} className="concern-entry" data-testid="concern-entry">
-            <legend>{t("household.concerns")} {i + 1}</legend>
-            <label>{t("concern.category")}
-              <select value={c.category} onChange={(e) => setConcern(i, { ...c, category: e.target.value as Concern["category"] })}>
-                {CATEGORIES.map((x) => <option key={x} value={x}>{t(`vocab.category.${x}`)}</option>)}
+            <legend>
+              {t("household.concerns")} {i + 1}
+            </legend>
+            <label>
+              {t("concern.category")}
+              <select
+                value={c.category}
+                onChange={(e) => setConcern(i, { ...c, category: e.target.value as Concern["category"] })}
+              >
+                {CATEGORIES.map((x) => (
+                  <option key={x} value={x}>
+                    {t(`vocab.category.${x}`)}
+                  </option>
+                ))}
               </select>
             </label>
-            <label>{t("concern.urgency")}
-              <select value={c.urgency} onChange={(e) => setConcern(i, { ...c, urgency: e.target.value as Concern["urgency"] })}>
-                {URGENCIES.map((x) => <option key={x} value={x}>{t(`vocab.urgency.${x}`)}</option>)}
+            <label>
+              {t("concern.urgency")}
+              <select
+                value={c.urgency}
+                onChange={(e) => setConcern(i, { ...c, urgency: e.target.value as Concern["urgency"] })}
+              >
+                {URGENCIES.map((x) => (
+                  <option key={x} value={x}>
+                    {t(`vocab.urgency.${x}`)}
+                  </option>
+                ))}
               </select>
             </label>
-            <label>{t("concern.summary")}
-              <textarea data-testid="concern-summary" rows={2} value={c.summary} onChange={(e) => setConcern(i, { ...c, summary: e.target.value })} />
+            <label>
+              {t("concern.summary")}
+              <textarea
+                data-testid="concern-summary"
+                rows={2}
+                value={c.summary}
+                onChange={(e) => setConcern(i, { ...c, summary: e.target.value })}
+              />
               <span className="field-error">{errorFor(`concerns.${i}.summary`)}</span>
             </label>
-            <label>{t("concern.reporter")}
-              <select value={c.reporter_id ?? ""} onChange={(e) => setConcern(i, { ...c, reporter_id: e.target.value || null })}>
+            <label>
+              {t("concern.reporter")}
+              <select
+                value={c.reporter_id ?? ""}
+                onChange={(e) => setConcern(i, { ...c, reporter_id: e.target.value || null })}
+              >
                 <option value="">{t("concern.otherReporter")}</option>
-                {detail.residents.map((r) => <option key={r.id} value={r.id}>{r.name}</option>)}
+                {detail.residents.map((r) => (
+                  <option key={r.id} value={r.id}>
+                    {r.name}
+                  </option>
+                ))}
               </select>
             </label>
-            {!c.reporter_id && <input placeholder={t("concern.otherReporter")} value={c.reporter_name} onChange={(e) => setConcern(i, { ...c, reporter_name: e.target.value })} />}
-            <label className="check"><input type="checkbox" checked={c.confidential} onChange={(e) => setConcern(i, { ...c, confidential: e.target.checked })} />{t("concern.confidential")}</label>
+            {!c.reporter_id && (
+              <input
+                placeholder={t("concern.otherReporter")}
+                value={c.reporter_name}
+                onChange={(e) => setConcern(i, { ...c, reporter_name: e.target.value })}
+              />
+            )}
             <label className="check">
-              <input type="checkbox" data-testid="concern-task" checked={!!task} onChange={(e) => update({ ...entry, tasks: e.target.checked ? [...entry.tasks, newTask(c, me)] : entry.tasks.filter((x) => x.concern_id !== c.id) })} />
+              <input
+                type="checkbox"
+                checked={c.confidential}
+                onChange={(e) => setConcern(i, { ...c, confidential: e.target.checked })}
+              />
+              {t("concern.confidential")}
+            </label>
+            <label className="check">
+              <input
+                type="checkbox"
+                data-testid="concern-task"
+                checked={!!task}
+                onChange={(e) =>
+                  update({
+                    ...entry,
+                    tasks: e.target.checked
+                      ? [...entry.tasks, newTask(c, me)]
+                      : entry.tasks.filter((x) => x.concern_id !== c.id),
+                  })
+                }
+              />
               {t("concern.createTask")}
             </label>
             {task ? (
               <div className="grid">
-                <label>{t("task.title")}<input data-testid="task-title" value={task.title} onChange={(e) => setTask({ ...task, title: e.target.value })} /><span className="field-error">{errorFor(`tasks.${entry.tasks.indexOf(task)}.title`)}</span></label>
-                <label>{t("task.assignee")}<OfficerSelect label={t("task.assignee")} value={task.assignee} onChange={(assignee) => setTask({ ...task, assignee })} /></label>
-                <label>{t("task.due")}<input type="date" value={task.due_date} onChange={(e) => setTask({ ...task, due_date: e.target.value })} /></label>
+                <label>
+                  {t("task.title")}
+                  <input
+                    data-testid="task-title"
+                    value={task.title}
+                    onChange={(e) => setTask({ ...task, title: e.target.value })}
+                  />
+                  <span className="field-error">{errorFor(`tasks.${entry.tasks.indexOf(task)}.title`)}</span>
+                </label>
+                <label>
+                  {t("task.assignee")}
+                  <OfficerSelect
+                    label={t("task.assignee")}
+                    value={task.assignee}
+                    onChange={(assignee) => setTask({ ...task, assignee })}
+                  />
+                </label>
+                <label>
+                  {t("task.due")}
+                  <input
+                    type="date"
+                    value={task.due_date}
+                    onChange={(e) => setTask({ ...task, due_date: e.target.value })}
+                  />
+                </label>
               </div>
             ) : null}
-            <button type="button" onClick={() => update({ ...entry, concerns: entry.concerns.filter((x) => x.id !== c.id), tasks: entry.tasks.filter((x) => x.concern_id !== c.id) })}>{t("concern.remove")}</button>
+            <button
+              type="button"
+              onClick={() =>
+                update({
+                  ...entry,
+                  concerns: entry.concerns.filter((x) => x.id !== c.id),
+                  tasks: entry.tasks.filter((x) => x.concern_id !== c.id),
+                })
+              }
+            >
+              {t("concern.remove")}
+            </button>
           </fieldset>
         );
       })}
-      <button type="button" data-testid="add-concern" onClick={() => update({ ...entry, concerns: [...entry.concerns, newConcern(entry)] })}>{t("visit.addConcern")}</button>
+      <button
+        type="button"
+        data-testid="add-concern"
+        onClick={() => update({ ...entry, concerns: [...entry.concerns, newConcern(entry)] })}
+      >
+        {t("visit.addConcern")}
+      </button>
 
       <ErrorNote error={error} />
       <div className="actions">
-        <button type="submit" className="primary" data-testid="save-visit">{t("visit.save")}</button>
-        <button type="button" onClick={onBack}>{t("visit.cancel")}</button>
+        <button type="submit" className="primary" data-testid="save-visit">
+          {t("visit.save")}
+        </button>
+        <button type="button" onClick={onBack}>
+          {t("visit.cancel")}
+        </button>
       </div>
     </form>
   );

@@ -21,9 +21,16 @@ export function Work({ navigate }: { navigate: Navigate }) {
       <ul className="list">
         {data.concerns.map(({ concern, address }) => (
           <li key={concern.id}>
-            <button type="button" className="row" onClick={() => navigate({ name: "household", id: concern.household_id })}>
-              <span>{t(`vocab.category.${concern.category}`)}</span><span>{concern.summary}</span><span className="muted">{address}</span>
-              <span>{t(`vocab.concern_status.${concern.status}`)}</span><span className="muted">{formatDateTime(concern.raised_at)}</span>
+            <button
+              type="button"
+              className="row"
+              onClick={() => navigate({ name: "household", id: concern.household_id })}
+            >
+              <span>{t(`vocab.category.${concern.category}`)}</span>
+              <span>{concern.summary}</span>
+              <span className="muted">{address}</span>
+              <span>{t(`vocab.concern_status.${concern.status}`)}</span>
+              <span className="muted">{formatDateTime(concern.raised_at)}</span>
             </button>
           </li>
         ))}
@@ -32,8 +39,14 @@ export function Work({ navigate }: { navigate: Navigate }) {
       <ul className="list">
         {data.tasks.map(({ task, address }) => (
           <li key={task.id}>
-            <button type="button" className="row" onClick={() => navigate({ name: "household", id: task.household_id })}>
-              <span>{task.title}</span><span className="muted">{address}</span><span>{officerName(officers, task.assignee)}</span>
+            <button
+              type="button"
+              className="row"
+              onClick={() => navigate({ name: "household", id: task.household_id })}
+            >
+              <span>{task.title}</span>
+              <span className="muted">{address}</span>
+              <span>{officerName(officers, task.assignee)}</span>
               <span className={task.due_date < today ? "overdue" : ""}>{formatDate(task.due_date)}</span>
             </button>
           </li>
