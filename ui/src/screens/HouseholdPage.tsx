@@ -1,5 +1,6 @@
 // One household: header with address, tags and due date; residents, visits (newest first), concerns
-// and tasks, and what an imported ledger left to check. "N" starts a visit, Esc goes back.
+// and tasks, and what an imported ledger left to check. "N" starts a visit, J/K or arrows walk the
+// residents (Enter opens one), Esc goes back.
 import { useEffect, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { api } from "../api";
@@ -11,6 +12,7 @@ import { ResidentForm } from "../components/ResidentForm";
 import { TaskCard } from "../components/TaskCard";
 import { ToCheckList } from "../components/ToCheckList";
 import { toReport, useLoad } from "../hooks";
+import { useListKeys } from "../listKeys";
 import type { Failure } from "../api";
 import { formatDate, formatDateTime } from "../i18n";
 import type { Navigate } from "../route";
@@ -43,6 +45,11 @@ export function HouseholdPage({ id, navigate, onBack }: { id: string; navigate: 
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
   }, [id, navigate, onBack]);
+
+  // J/K or arrows through the residents; Enter opens the selected one's form.
+  const selected = useListKeys(data?.residents.length ?? 0, {
+    open: (i) => data && setEditing(data.residents[i].id),
+  });
 
   if (error) return <ErrorNote error={error} />;
   if (!data) return <p>{t("common.loading")}</p>;
@@ -105,8 +112,13 @@ export function HouseholdPage({ id, navigate, onBack }: { id: string; navigate: 
           </tr>
         </thead>
         <tbody>
-          {residents.map((r) => (
-            <tr key={r.id}>
+          {residents.map((r, i) => (
+            <tr
+              key={r.id}
+              data-row={i}
+              aria-selected={i === selected}
+              className={i === selected ? "selected" : undefined}
+            >
               <td>{r.name}</td>
               <td>{r.relation ? t(`vocab.relation.${r.relation}`) : ""}</td>
               <td>{r.sex ? t(`vocab.sex.${r.sex}`) : ""}</td>
