@@ -320,11 +320,14 @@ fn world() -> World {
     }
 }
 
-/// The laptop's households, not deleted, in a stable order.
-fn households(store: &Store) -> Vec<Household> {
+/// The laptop's records of one kind, not deleted, in a stable order.
+fn live<R: doorstep_core::model::Record>(store: &Store) -> Vec<R> {
     let ids: Vec<String> = store
         .conn()
-        .prepare("SELECT id FROM households WHERE deleted = 0 ORDER BY id")
+        .prepare(&format!(
+            "SELECT id FROM {} WHERE deleted = 0 ORDER BY id",
+            R::SPEC.table
+        ))
         .unwrap()
         .query_map([], |r| r.get(0))
         .unwrap()
@@ -335,19 +338,12 @@ fn households(store: &Store) -> Vec<Household> {
         .collect()
 }
 
-/// The laptop's concerns, not deleted, in a stable order.
+fn households(store: &Store) -> Vec<Household> {
+    live(store)
+}
+
 fn concerns(store: &Store) -> Vec<Concern> {
-    let ids: Vec<String> = store
-        .conn()
-        .prepare("SELECT id FROM concerns WHERE deleted = 0 ORDER BY id")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
-    ids.iter()
-        .map(|id| store.get(id.parse().unwrap()).unwrap())
-        .collect()
+    live(store)
 }
 
 impl World {

@@ -339,21 +339,39 @@ fn refused_before(
         .transpose()?
         .unwrap_or(Value::Null);
     let text = |key: &str| refusal[key].as_str().unwrap_or_default().to_string();
-    response.refused.push(RefusedChange {
+    response.refused.push(refused_change(
+        tx,
+        batch,
+        c,
+        text("reason"),
+        text("message"),
+    )?);
+    Ok(())
+}
+
+/// What the push answer says of a refused change: why, and the station's copy of the record
+/// where the account may read it.
+fn refused_change(
+    tx: &Transaction<'_>,
+    batch: &Batch,
+    c: &Change,
+    reason: String,
+    message: String,
+) -> Result<RefusedChange> {
+    Ok(RefusedChange {
         change_id: c.change_id,
         device_seq: c.device_seq,
         entity: c.entity,
         entity_id: c.entity_id,
-        reason: text("reason"),
-        message: text("message"),
+        reason,
+        message,
         station_record: super::readable_snapshot(
             tx,
             c.entity,
             &c.entity_id.hyphenated().to_string(),
             &batch.writer(),
         )?,
-    });
-    Ok(())
+    })
 }
 
 /// After a change is decided and stored: its conflicts queued, its refusal recorded and reported.
@@ -379,20 +397,13 @@ fn settle(
             AuditOutcome::Refused,
             &format!("{}: {}", refusal.reason.as_str(), refusal.message),
         )?;
-        response.refused.push(RefusedChange {
-            change_id: c.change_id,
-            device_seq: c.device_seq,
-            entity: c.entity,
-            entity_id: c.entity_id,
-            reason: refusal.reason.as_str().into(),
-            message: refusal.message.clone(),
-            station_record: super::readable_snapshot(
-                tx,
-                c.entity,
-                &c.entity_id.hyphenated().to_string(),
-                &batch.writer(),
-            )?,
-        });
+        response.refused.push(refused_change(
+            tx,
+            batch,
+            c,
+            refusal.reason.as_str().into(),
+            refusal.message.clone(),
+        )?);
     }
     Ok(())
 }
