@@ -296,7 +296,8 @@ pub struct SearchResults {
 
 impl crate::Store {
     /// Residents and households matching what was typed, at most `limit` of each, best first (see
-    /// [`rank`]; among equals shorter names, then in pinyin order).
+    /// [`rank`]; among equals those whose household is due a visit, then shorter names, then in
+    /// pinyin order).
     pub fn search(&self, text: &str, limit: u32) -> Result<SearchResults> {
         let query = parse_query(text);
         let mut results = SearchResults::default();
@@ -330,10 +331,20 @@ impl crate::Store {
             }
         }
         let typed: String = folded.chars().filter(|c| !c.is_whitespace()).collect();
+        let households: Vec<HouseholdId> =
+            results.residents.iter().map(|h| h.household_id).collect();
+        // The officer's calendar day (the laptop's local time), as Today counts it.
+        let due = self.due_among(&households, chrono::Local::now().date_naive())?;
         results.residents.sort_by_cached_key(|h| {
-            // Among equals, shorter names (closer matches), then in pinyin order.
+            // Among equals: households due a visit today first, shorter names (closer matches),
+            // then in pinyin order.
             let pinyin = whole_name_forms(&h.name).into_iter().next();
-            (rank(&h.name, &typed), h.name.chars().count(), pinyin)
+            (
+                rank(&h.name, &typed),
+                !due.contains(&h.household_id),
+                h.name.chars().count(),
+                pinyin,
+            )
         });
         results.residents.truncate(limit as usize);
         for hit in &mut results.residents {

@@ -333,6 +333,26 @@ fn search_ranks_by_how_well_a_name_matches_and_finds_no_false_matches() {
     }
 }
 
+/// Two residents called 张伟: the one whose household is due a visit comes first, whatever the
+/// order they were registered in.
+#[test]
+fn among_equal_matches_the_household_due_a_visit_comes_first() {
+    let mut s = store();
+    let visited = household(&mut s, "幸福路1号");
+    let due = household(&mut s, "幸福路2号");
+    s.save(&Resident::new(visited.id, "张伟")).unwrap();
+    s.save(&Resident::new(due.id, "张伟")).unwrap();
+    s.save(&visit(&visited, "走访")).unwrap();
+    for query in ["张伟", "zw", "zhangwei"] {
+        let hits = s.search(query, 10).unwrap().residents;
+        assert_eq!(hits.len(), 2, "{query}");
+        assert_eq!(
+            hits[0].address, "幸福路2号",
+            "{query}: the household due first"
+        );
+    }
+}
+
 /// A laptop indexed before the surname readings were narrowed: opening it builds the names' tokens
 /// again, so the false match goes without the officer doing anything.
 #[test]

@@ -190,6 +190,26 @@ impl Store {
     /// Households matching a fixed SQL condition (written in this crate), with their due dates.
     /// Head-of-household names are left empty; [`Self::with_head_names`] fills them for the rows
     /// shown.
+    /// Which of these households are due for a visit today or overdue (the search puts them
+    /// first among equally good matches).
+    pub(crate) fn due_among(
+        &self,
+        households: &[crate::ids::HouseholdId],
+        today: NaiveDate,
+    ) -> Result<std::collections::HashSet<crate::ids::HouseholdId>> {
+        let ids = serde_json::to_string(households)?;
+        Ok(self
+            .summaries(
+                "AND h.id IN (SELECT value FROM json_each(?1))",
+                [ids],
+                today,
+            )?
+            .into_iter()
+            .filter(|h| h.overdue_days >= 0)
+            .map(|h| h.household_id)
+            .collect())
+    }
+
     fn summaries(
         &self,
         condition: &str,
