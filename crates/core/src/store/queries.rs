@@ -155,17 +155,10 @@ struct HouseholdRow {
 impl Store {
     /// The last live visit of each household: of one, or of all in one ordered pass over the
     /// `visits_live` index (much cheaper than one lookup per household on a large beat).
-    fn last_visits(&self, only: Option<&str>) -> Result<HashMap<String, String>> {
+    /// The last visit of each household: of the listed ones (by the index), or of all of them
+    /// (one pass) when there are too many to list.
+    fn last_visits(&self, only: Option<&[&str]>) -> Result<HashMap<String, String>> {
         // Two statements rather than `?1 IS NULL OR ...`, which would keep SQLite off the index.
-        let sql = match only {
-            Some(_) => {
-                "SELECT household_id, max(visited_at) FROM visits WHERE deleted = 0 AND household_id = ?1"
-            }
-            None => {
-                "SELECT household_id, max(visited_at) FROM visits WHERE deleted = 0 GROUP BY household_id"
-            }
-        };
-        let mut stmt = self.conn.prepare_cached(sql)?;
         let row = |r: &rusqlite::Row<'_>| {
             Ok((
                 r.get::<_, Option<String>>(0)?,
@@ -173,14 +166,23 @@ impl Store {
             ))
         };
         let rows = match only {
-            Some(id) => stmt
-                .query_map([id], row)?
+            Some(ids) => self
+                .conn
+                .prepare_cached(
+                    "SELECT household_id, max(visited_at) FROM visits
+                     WHERE deleted = 0 AND household_id IN (SELECT value FROM json_each(?1))
+                     GROUP BY household_id",
+                )?
+                .query_map([serde_json::to_string(ids)?], row)?
                 .collect::<rusqlite::Result<Vec<_>>>()?,
-            None => stmt
+            None => self
+                .conn
+                .prepare_cached(
+                    "SELECT household_id, max(visited_at) FROM visits WHERE deleted = 0 GROUP BY household_id",
+                )?
                 .query_map([], row)?
                 .collect::<rusqlite::Result<Vec<_>>>()?,
         };
-        // An aggregate over no rows is one row of NULLs: skip it.
         Ok(rows
             .into_iter()
             .filter_map(|(id, at)| Some((id?, at?)))
@@ -232,11 +234,9 @@ impl Store {
             })
         })?;
         let rows: Vec<HouseholdRow> = rows.collect::<rusqlite::Result<_>>()?;
-        let only = match rows.as_slice() {
-            [one] => Some(one.id.as_str()),
-            _ => None,
-        };
-        let last_visits = self.last_visits(only)?;
+        // A few households (a search's, one page): their own last visits, by the index.
+        let listed: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+        let last_visits = self.last_visits((listed.len() <= 500).then_some(listed.as_slice()))?;
         let mut out = Vec::with_capacity(rows.len());
         for row in &rows {
             let tags: Vec<Tag> = serde_json::from_str(&row.tags)?;
@@ -352,14 +352,17 @@ impl Store {
 
     /// The beat's households with values left to check, by how many (at most 100).
     fn to_check_items(&self, beats: &str) -> Result<Vec<ToCheckItem>> {
-        let mut stmt = self.conn.prepare(
-            "SELECT h.id, h.address,
-                    json_array_length(h.to_check)
-                    + coalesce((SELECT sum(json_array_length(r.to_check)) FROM residents r
-                                WHERE r.household_id = h.id AND r.deleted = 0), 0) AS n
-             FROM households h
-             WHERE h.deleted = 0 AND h.beat IN (SELECT value FROM json_each(?1)) AND n > 0
-             ORDER BY n DESC, h.address LIMIT 100",
+        // Only the few records with anything to check, through their partial indexes.
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT h.id, h.address, sum(t.n) AS n
+             FROM (SELECT id AS household_id, json_array_length(to_check) AS n FROM households
+                   WHERE to_check <> '[]' AND deleted = 0
+                   UNION ALL
+                   SELECT household_id, json_array_length(to_check) FROM residents
+                   WHERE to_check <> '[]' AND deleted = 0) t
+             JOIN households h ON h.id = t.household_id
+             WHERE h.deleted = 0 AND h.beat IN (SELECT value FROM json_each(?1))
+             GROUP BY h.id ORDER BY n DESC, h.address LIMIT 100",
         )?;
         let rows = stmt.query_map([beats], |r| {
             Ok(ToCheckItem {
