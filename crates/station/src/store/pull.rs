@@ -152,12 +152,17 @@ impl StationStore {
             }
         }
         first.extend(records);
-        let head = query_one(
+        let head: i64 = query_one(
             &self.conn,
             "SELECT value FROM meta WHERE key = 'version'",
             [],
             |r| r.get(0),
         )?;
+        // A complete page leaves nothing of the scope below the head unsent: the cursor moves to
+        // the head. Without this, a scope with nothing in it (a laptop with no tasks from other
+        // beats) kept its cursor at 0 and every sync read the whole station from there (an
+        // incremental sync took 279 ms at 1M changes against 18 ms at 10k).
+        let cursor = if more { cursor } else { cursor.max(head) };
         Ok(PullResponse {
             records: first,
             removed: exits,
