@@ -819,70 +819,37 @@ fn no_edit_overwritten_unseen(db: &rusqlite::Connection) -> Result<(), String> {
     Ok(())
 }
 
-/// The station's log and queue for one record, printed to help read a failing seed.
+/// The station's log, queue and staff actions for one record, printed to help read a failing
+/// seed: every row as its columns' names and values.
 fn dump(db: &rusqlite::Connection, id: &str) {
-    let mut changes = db
-        .prepare(
+    for (label, sql) in [
+        (
+            "change",
             "SELECT seq, device_id, device_seq, base_version, version, status, fields FROM changes
              WHERE entity_id = ?1 ORDER BY seq",
-        )
-        .unwrap();
-    let rows = changes
-        .query_map([id], |r| {
-            Ok(format!(
-                "change seq {} device {} #{} base {} -> {:?} {}: {}",
-                r.get::<_, i64>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, i64>(2)?,
-                r.get::<_, i64>(3)?,
-                r.get::<_, Option<i64>>(4)?,
-                r.get::<_, String>(5)?,
-                r.get::<_, String>(6)?
-            ))
-        })
-        .unwrap();
-    for row in rows {
-        eprintln!("{}", row.unwrap());
-    }
-    let mut conflicts = db
-        .prepare(
-            "SELECT field, base_version, station_value, incoming_value, applied, incoming_seq, status, resolution
-             FROM conflicts WHERE entity_id = ?1 ORDER BY id",
-        )
-        .unwrap();
-    let rows = conflicts
-        .query_map([id], |r| {
-            Ok(format!(
-                "conflict {} base {} station {} incoming {} applied {} seq {} {} {:?}",
-                r.get::<_, String>(0)?,
-                r.get::<_, i64>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, String>(4)?,
-                r.get::<_, i64>(5)?,
-                r.get::<_, String>(6)?,
-                r.get::<_, Option<String>>(7)?
-            ))
-        })
-        .unwrap();
-    for row in rows {
-        eprintln!("{}", row.unwrap());
-    }
-    let mut actions = db
-        .prepare("SELECT action, details, version FROM staff_actions WHERE entity_id = ?1")
-        .unwrap();
-    let rows = actions
-        .query_map([id], |r| {
-            Ok(format!(
-                "staff {} {} -> {:?}",
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, Option<i64>>(2)?
-            ))
-        })
-        .unwrap();
-    for row in rows {
-        eprintln!("{}", row.unwrap());
+        ),
+        (
+            "conflict",
+            "SELECT field, base_version, station_value, incoming_value, applied, incoming_seq, status,
+                    resolution FROM conflicts WHERE entity_id = ?1 ORDER BY id",
+        ),
+        (
+            "staff",
+            "SELECT action, details, version FROM staff_actions WHERE entity_id = ?1 ORDER BY id",
+        ),
+    ] {
+        let mut stmt = db.prepare(sql).unwrap();
+        let names: Vec<String> = stmt.column_names().iter().map(|n| n.to_string()).collect();
+        let rows = stmt
+            .query_map([id], |r| {
+                (0..names.len())
+                    .map(|i| Ok(format!("{}={:?}", names[i], r.get::<_, rusqlite::types::Value>(i)?)))
+                    .collect::<rusqlite::Result<Vec<_>>>()
+            })
+            .unwrap();
+        for row in rows {
+            eprintln!("{label} {}", row.unwrap().join(" "));
+        }
     }
 }
 

@@ -69,6 +69,14 @@ impl StationStore {
         let beats = serde_json::to_string(&beats)?;
         let viewer = confidential::viewer_key(viewer);
         let limit = limit.clamp(1, limits::MAX_PULL);
+        // Read before the page: a record written meanwhile has a version above it, so moving the
+        // cursor to it (below) can never step over one.
+        let head: i64 = query_one(
+            &self.conn,
+            "SELECT value FROM meta WHERE key = 'version'",
+            [],
+            |r| r.get(0),
+        )?;
         let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT r.entity, r.id, r.version, r.deleted, {}, r.beat IN (SELECT value FROM json_each(?2)) FROM records r
              WHERE r.version > ?1 AND (r.beat IN (SELECT value FROM json_each(?2))
@@ -152,12 +160,6 @@ impl StationStore {
             }
         }
         first.extend(records);
-        let head: i64 = query_one(
-            &self.conn,
-            "SELECT value FROM meta WHERE key = 'version'",
-            [],
-            |r| r.get(0),
-        )?;
         // A complete page leaves nothing of the scope below the head unsent: the cursor moves to
         // the head. Without this, a scope with nothing in it (a laptop with no tasks from other
         // beats) kept its cursor at 0 and every sync read the whole station from there (an
