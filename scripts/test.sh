@@ -7,6 +7,10 @@ source scripts/env.sh
 
 step() { printf '\n==> %s\n' "$*"; }
 
+# What git sees before the run: the run must leave the work tree as it found it (no rewritten lock
+# file, no cache written into a tracked folder), checked at the end.
+tree_before=$(git status --porcelain 2>/dev/null || true)
+
 step "installing what is missing"
 bash scripts/install-deps.sh
 
@@ -46,6 +50,14 @@ step "UI tests"
 
 step "cargo-fuzz targets, 15 seconds each (nightly toolchain; skipped with a note without it)"
 bash scripts/fuzz.sh 15
+
+step "the work tree is as the run found it"
+tree_after=$(git status --porcelain 2>/dev/null || true)
+if [ "$tree_before" != "$tree_after" ]; then
+  diff <(echo "$tree_before") <(echo "$tree_after") || true
+  echo "the test run changed the work tree (above): keep caches out of git and lock files stable" >&2
+  exit 1
+fi
 
 # One closing line over every runner: cargo's "test result: ok. N passed; M failed" lines and
 # vitest's "Tests  N passed" (each runner has already failed the script if any test failed).

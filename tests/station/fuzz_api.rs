@@ -35,7 +35,11 @@ fn no_generated_request_makes_the_station_answer_5xx() {
         "fuzzer-password-1",
     );
     let token = station.sign_in("fuzzer", "fuzzer-password-1");
+    // schemathesis keeps a cache of what it found in its working directory: a temporary one, so a
+    // test run leaves the work tree as it found it.
+    let scratch = tempfile::tempdir().expect("a temporary directory");
     let out = Command::new(schemathesis())
+        .current_dir(scratch.path())
         .arg("run")
         .arg(format!("{}/api/v1/openapi.json", station.url))
         .args(["--header", &format!("Authorization: Bearer {token}")])
