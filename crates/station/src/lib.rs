@@ -5,12 +5,11 @@
 //! - [`scope`]: the pure rule of what a laptop's account may write;
 //! - [`store`]: the station's SQLite store (devices, every change received, records, merge queue);
 //! - [`report`]: the monthly summary as PDF, CSV and XLSX;
-//! - [`api`]: the HTTP API under `/api/v1`, as a router function;
+//! - [`api`]: the HTTP API under `/api/v1` and the staff pages, one module per resource, as a
+//!   router function; who is calling and what they may is [`api::auth`];
 //! - [`tls`]: the station's own HTTPS certificate;
-//! - [`auth`]: who is calling (session or device credential), and what their roles allow.
 
 pub mod api;
-pub mod auth;
 pub mod merge;
 pub mod report;
 pub mod scope;

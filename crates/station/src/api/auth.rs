@@ -1,5 +1,6 @@
-//! Who is calling, for every API handler: the [`Caller`] extractor turns a request's credential into
-//! the account (and laptop) behind it, or refuses the request.
+//! Who is calling, and whether they may: the [`Caller`] extractor turns a request's credential into
+//! the account (and laptop) behind it, or refuses the request; [`require`] and its shorthands let a
+//! known caller through or record the refusal in the audit trail.
 //!
 //! - Staff pages sign in with a username and password and receive an `HttpOnly`, `SameSite=Strict`
 //!   session cookie; a cookie-authenticated request that changes anything must also carry the
@@ -9,8 +10,9 @@
 //! - Laptops send their device credential as `Authorization: Bearer d.…`. A revoked laptop is
 //!   refused (and told to erase itself if so marked) before its request is read.
 
-use crate::api::{ApiError, AppState, with_store};
-use crate::store::{DeviceAuth, Outcome, Principal};
+use super::error::ApiError;
+use super::state::{AppState, with_store};
+use crate::store::{DeviceAuth, Outcome, Principal, Role};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method};
@@ -171,6 +173,36 @@ pub async fn require(
     Err(ApiError::Forbidden(format!(
         "this account may not do that ({reason})"
     )))
+}
+
+/// Staff work (merge queue, tasks, the whole station's figures): staff and the chief.
+pub(super) async fn require_staff(
+    state: &AppState,
+    caller: &Principal,
+    action: &str,
+) -> Result<(), ApiError> {
+    require(state, caller, caller.sees_station_records(), action, "").await
+}
+
+/// A read of one beat (an officer's own) or, without a beat, of the whole station (staff, chief).
+pub(super) async fn require_beat(
+    state: &AppState,
+    caller: &Principal,
+    beat: Option<&str>,
+    action: &str,
+) -> Result<(), ApiError> {
+    match beat {
+        Some(beat) => require(state, caller, caller.may_read_beat(beat), action, beat).await,
+        None => require_staff(state, caller, action).await,
+    }
+}
+
+pub(super) async fn require_admin(
+    state: &AppState,
+    caller: &Principal,
+    action: &str,
+) -> Result<(), ApiError> {
+    require(state, caller, caller.has(Role::Admin), action, "").await
 }
 
 #[cfg(test)]

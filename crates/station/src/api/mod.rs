@@ -1,0 +1,124 @@
+//! The HTTP API, `/api/v1`, and the staff pages. The router is a function of the state so tests call
+//! it directly. Each resource is a module with its own `routes()`; each handler only unpacks the
+//! request, asks [`auth`] whether the caller may, calls the store on a blocking thread
+//! ([`state::with_store`]), and packs the answer. What can go wrong, and which status it gets, is
+//! [`error`].
+//!
+//! - [`sync`]: what laptops call: enrolment, push, pull, their scopes;
+//! - [`session`]: signing in and out of the staff pages;
+//! - [`accounts`]: accounts, officers, enrolment codes, laptops and their revocation;
+//! - [`conflicts`]: the merge queue of conflicting edits and staff decisions on it;
+//! - [`duplicates`]: duplicate households and residents, merging and undoing;
+//! - [`tasks`]: follow-up tasks and their assignment;
+//! - [`concerns`]: one concern, with its reporter shown only to who may see it;
+//! - [`reports`]: the overview, its worklists, the monthly summary and record exports;
+//! - [`audit`]: the audit trail;
+//! - [`pages`]: the staff pages' static files; [`openapi`]: the API document.
+
+pub mod accounts;
+pub mod audit;
+pub mod auth;
+pub mod concerns;
+pub mod conflicts;
+pub mod duplicates;
+pub mod error;
+pub mod openapi;
+pub mod pages;
+pub mod reports;
+pub mod session;
+pub mod state;
+pub mod sync;
+pub mod tasks;
+
+#[cfg(test)]
+mod tests;
+
+pub use error::ApiError;
+pub use openapi::ApiDoc;
+pub use state::AppState;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use doorstep_protocol::limits;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+/// Headers every answer carries: the staff pages load only their own scripts, styles and data
+/// (no inline script, no framing by other sites), and nothing is sniffed or leaked in referrers.
+const SECURITY_HEADERS: &[(axum::http::HeaderName, &str)] = &[
+    (
+        axum::http::header::CONTENT_SECURITY_POLICY,
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; \
+         object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+    ),
+    (axum::http::header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+    (axum::http::header::X_FRAME_OPTIONS, "DENY"),
+    (axum::http::header::REFERRER_POLICY, "no-referrer"),
+];
+
+/// Reads a request's whole body (up to the limit) before anything may answer it. An answer given
+/// before the body is read (a 401 from the credential check, a 400 for a malformed path) makes
+/// hyper drop the connection when the body arrives later, after an answer that promised
+/// keep-alive: the client's next request on that pooled connection then fails as a network error
+/// (test: `an_answer_given_before_the_body_is_read_keeps_the_connection_usable`). Every handler
+/// buffers its JSON body anyway, so this costs no memory the handler would not have spent.
+async fn read_body_first(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let (parts, body) = request.into_parts();
+    match axum::body::to_bytes(body, limits::MAX_BODY_BYTES).await {
+        Ok(bytes) => {
+            next.run(axum::extract::Request::from_parts(parts, bytes.into()))
+                .await
+        }
+        Err(e) => {
+            let too_large = std::error::Error::source(&e)
+                .is_some_and(|e| e.is::<http_body_util::LengthLimitError>());
+            let answer = if too_large {
+                ApiError::Unreadable(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    format!(
+                        "the request is larger than the station accepts ({} MiB)",
+                        limits::MAX_BODY_BYTES / (1024 * 1024)
+                    ),
+                )
+            } else {
+                ApiError::Unreadable(
+                    StatusCode::BAD_REQUEST,
+                    format!("the request's body could not be read: {e}"),
+                )
+            };
+            // The rest of the body is not read: the connection cannot carry another request.
+            ([(axum::http::header::CONNECTION, "close")], answer).into_response()
+        }
+    }
+}
+
+/// The whole station: every resource's routes, the body limit, and the security headers.
+pub fn app(state: AppState) -> Router {
+    let router = Router::new()
+        .merge(pages::routes())
+        .merge(openapi::routes())
+        .merge(sync::routes())
+        .merge(session::routes())
+        .merge(accounts::routes())
+        .merge(audit::routes())
+        .merge(concerns::routes())
+        .merge(conflicts::routes())
+        .merge(duplicates::routes())
+        .merge(tasks::routes())
+        .merge(reports::routes())
+        .layer(DefaultBodyLimit::max(limits::MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(read_body_first))
+        .with_state(state);
+    SECURITY_HEADERS
+        .iter()
+        .fold(router, |router, (name, value)| {
+            router.layer(SetResponseHeaderLayer::overriding(
+                name.clone(),
+                HeaderValue::from_static(value),
+            ))
+        })
+}

@@ -1,0 +1,37 @@
+//! What every handler shares: the station's store, and how a handler reaches it without stalling
+//! the async runtime.
+
+use super::error::ApiError;
+use crate::store::{StationError, StationStore};
+use std::sync::{Arc, Mutex};
+
+#[derive(Clone)]
+pub struct AppState {
+    pub(super) store: Arc<Mutex<StationStore>>,
+    /// Session cookies are marked `Secure` when the station serves HTTPS.
+    pub(super) secure_cookies: bool,
+}
+
+impl AppState {
+    pub fn new(store: StationStore, secure_cookies: bool) -> AppState {
+        AppState {
+            store: Arc::new(Mutex::new(store)),
+            secure_cookies,
+        }
+    }
+}
+
+/// Runs a store call on a blocking thread (SQLite work must not stall the async runtime).
+pub(crate) async fn with_store<T: Send + 'static>(
+    state: &AppState,
+    f: impl FnOnce(&mut StationStore) -> Result<T, StationError> + Send + 'static,
+) -> Result<T, ApiError> {
+    let store = state.store.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut guard = store.lock().unwrap_or_else(|p| p.into_inner());
+        f(&mut guard)
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.to_string()))?
+    .map_err(ApiError::from)
+}

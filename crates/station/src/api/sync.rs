@@ -1,0 +1,142 @@
+//! What laptops call: whether the station is up, enrolment with a one-time code, pushing their
+//! changes, pulling their scopes' records, and what their account works on now.
+
+use super::auth::{Caller, require};
+use super::error::{ApiError, ApiJson, ApiQuery};
+use super::state::{AppState, with_store};
+use crate::store::PullScope;
+use axum::extract::State;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use doorstep_core::ids::DeviceId;
+use doorstep_protocol::{
+    ApiErrorBody, EnrollRequest, EnrollResponse, Health, PullResponse, PushRequest, PushResponse,
+    Scopes,
+};
+use serde::Deserialize;
+
+/// Whether the station is up.
+#[utoipa::path(get, path = "/api/v1/health", security(()), responses((status = 200, body = Health)))]
+pub(super) async fn health() -> Json<Health> {
+    Json(Health {
+        status: "ok".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+    })
+}
+
+/// Enrols a laptop with a one-time code an administrator issued for its officer: the laptop receives
+/// its own credential and the officer's beats. The code is the credential here; it works once.
+#[utoipa::path(post, path = "/api/v1/enroll", request_body = EnrollRequest, security(()),
+    responses((status = 200, body = EnrollResponse), (status = 400, body = ApiErrorBody), (status = 401, body = ApiErrorBody),
+              (status = 409, body = ApiErrorBody)))]
+pub(super) async fn enroll(
+    State(state): State<AppState>,
+    ApiJson(r): ApiJson<EnrollRequest>,
+) -> Result<Json<EnrollResponse>, ApiError> {
+    Ok(Json(
+        with_store(&state, move |s| {
+            s.enroll_with_code(&r.code, r.device_id, r.officer_id, r.acked_seq)
+        })
+        .await?,
+    ))
+}
+
+/// Stores and decides a batch of a device's changes (at most 1,000; 8 MiB), in one transaction.
+#[utoipa::path(post, path = "/api/v1/push", request_body = PushRequest,
+    responses((status = 200, body = PushResponse), (status = 400, body = ApiErrorBody), (status = 401, body = ApiErrorBody),
+              (status = 403, body = ApiErrorBody), (status = 413, body = ApiErrorBody)))]
+pub(super) async fn push(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    ApiJson(request): ApiJson<PushRequest>,
+) -> Result<Json<PushResponse>, ApiError> {
+    let own = caller.device_id == Some(request.device_id);
+    require(&state, &caller, own, "push", &request.device_id.to_string()).await?;
+    Ok(Json(
+        with_store(&state, move |s| s.push(request.device_id, &request.changes)).await?,
+    ))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub(super) struct PullQuery {
+    device_id: DeviceId,
+    #[serde(default)]
+    cursor: i64,
+    #[serde(default = "default_pull_limit")]
+    limit: u32,
+    /// `beat:NAME` (one of the account's beats) or `tasks` (tasks assigned to the account in other
+    /// beats); without it, all of them from one cursor.
+    scope: Option<String>,
+    /// Only this one of the officer's beats (the same as `scope=beat:NAME`).
+    beat: Option<String>,
+}
+
+pub(super) fn default_pull_limit() -> u32 {
+    500
+}
+
+/// Records of one of the device's scopes above its cursor, oldest version first (at most 2,000 a
+/// page), with the records that left the scope since.
+#[utoipa::path(get, path = "/api/v1/pull", params(PullQuery),
+    responses((status = 200, body = PullResponse), (status = 400, body = ApiErrorBody), (status = 401, body = ApiErrorBody),
+              (status = 403, body = ApiErrorBody)))]
+pub(super) async fn pull(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    ApiQuery(q): ApiQuery<PullQuery>,
+) -> Result<Json<PullResponse>, ApiError> {
+    let own = caller.device_id == Some(q.device_id);
+    require(&state, &caller, own, "pull", &q.device_id.to_string()).await?;
+    let scope = match (&q.beat, &q.scope) {
+        (Some(beat), _) => PullScope::Beat(beat.clone()),
+        (None, scope) => PullScope::parse(scope.as_deref())
+            .ok_or(ApiError::BadRequest("scope is beat:NAME or tasks".into()))?,
+    };
+    if let PullScope::Beat(beat) = &scope {
+        require(
+            &state,
+            &caller,
+            caller.beats.contains(beat),
+            "read_beat",
+            beat,
+        )
+        .await?;
+    }
+    Ok(Json(
+        with_store(&state, move |s| {
+            s.pull(q.device_id, q.cursor, q.limit, &scope, &caller)
+        })
+        .await?,
+    ))
+}
+
+/// What the device's account works on now: its beats (each a scope to pull) and its name.
+#[utoipa::path(get, path = "/api/v1/scopes",
+    responses((status = 200, body = Scopes), (status = 401, body = ApiErrorBody), (status = 403, body = ApiErrorBody)))]
+pub(super) async fn scopes(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+) -> Result<Json<Scopes>, ApiError> {
+    if caller.device_id.is_none() {
+        return Err(ApiError::Forbidden(
+            "scopes are for enrolled laptops".into(),
+        ));
+    }
+    let officers = with_store(&state, |s| s.officers()).await?;
+    Ok(Json(Scopes {
+        beats: caller.beats,
+        officer_name: caller.display_name,
+        account_id: caller.account_id,
+        officers,
+    }))
+}
+
+/// This resource's routes.
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/health", get(health))
+        .route("/api/v1/enroll", post(enroll))
+        .route("/api/v1/push", post(push))
+        .route("/api/v1/pull", get(pull))
+        .route("/api/v1/scopes", get(scopes))
+}
