@@ -189,6 +189,18 @@ impl Link<'_> {
     }
 }
 
+/// The station's chief, who decides conflicts in the model (confidential ones too).
+fn chief() -> doorstep_station::store::Principal {
+    doorstep_station::store::Principal {
+        account_id: "chief".into(),
+        username: "chief".into(),
+        display_name: "所长".into(),
+        roles: vec![doorstep_station::store::Role::Chief],
+        beats: Vec::new(),
+        device_id: None,
+    }
+}
+
 fn offline() -> SyncError {
     SyncError::Unreachable("sim".into())
 }
@@ -521,7 +533,7 @@ impl World {
                 if status == "open" {
                     let _ = station.merge_duplicate(d.id, "所长", &d.first_id);
                 } else {
-                    let _ = station.undo_merge(d.id, "所长");
+                    let _ = station.undo_duplicate_merge(d.id, "所长");
                 }
             }
             Op::Resolve { pick } => {
@@ -538,7 +550,7 @@ impl World {
                 };
                 let seen = (c.station_value.clone(), c.incoming_value.clone());
                 station
-                    .resolve_conflict(c.id, "所长", &value, Some(&seen))
+                    .resolve_conflict(c.id, &chief(), &value, Some(&seen))
                     .unwrap();
             }
         }

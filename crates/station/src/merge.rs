@@ -8,6 +8,10 @@
 //! an equal value is not a conflict; set-like fields merge as unions; an edit to a record deleted
 //! elsewhere is a conflict, and so is a delete of a record edited elsewhere since the delete's base.
 //! A device's own earlier changes never conflict with its later ones.
+//!
+//! The whole decision is here: [`decide`] says what happens to each field, [`apply`] works out the
+//! merged record and the conflicts to queue, [`believable`] which clock a change is ordered by.
+//! `store::ingest` only reads the station's record, asks, and writes the answer.
 
 use doorstep_core::hlc::Hlc;
 use doorstep_core::ids::DeviceId;
@@ -131,6 +135,106 @@ pub fn decide(
         })
         .collect();
     Decision::Update(outcomes)
+}
+
+/// One field on which a change disagrees with the station, as the merge queue keeps it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Disagreement {
+    /// The field, or `*` for an edit of a deleted record (the whole edit waits).
+    pub field: String,
+    /// The station's value of the field (for `*`, `true`: deleted).
+    pub station: Value,
+    /// Whether the incoming value is the one applied for now.
+    pub incoming_wins: bool,
+}
+
+/// What a decision does to the station's record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Merged {
+    /// The record's values after the change.
+    pub values: Map<String, Value>,
+    /// The fields the change set (their writer is now the change's device).
+    pub set: Vec<String>,
+    pub disagreements: Vec<Disagreement>,
+}
+
+/// The record after `decision`: the station's `values` with what the change brings applied, and
+/// what goes to the merge queue. `None` for [`Decision::UnknownRecord`], which changes nothing.
+pub fn apply(
+    decision: &Decision,
+    incoming: &Map<String, Value>,
+    mut values: Map<String, Value>,
+) -> Option<Merged> {
+    let mut set: Vec<String> = Vec::new();
+    let mut disagreements = Vec::new();
+    let mut disagree = |field: &str, station: Value, incoming_wins| {
+        disagreements.push(Disagreement {
+            field: field.to_string(),
+            station,
+            incoming_wins,
+        })
+    };
+    match decision {
+        Decision::UnknownRecord => return None,
+        Decision::Create => {
+            for (k, v) in incoming {
+                values.insert(k.clone(), v.clone());
+                set.push(k.clone());
+            }
+        }
+        // The whole edit waits in the queue (field "*"): the record stays deleted until staff decide.
+        Decision::EditOfDeleted => disagree("*", Value::Bool(true), false),
+        // The delete waits in the queue (field "deleted"): the record stays, with the edit it
+        // would have erased, until staff decide.
+        Decision::DeleteOfEdited => disagree("deleted", Value::Bool(false), false),
+        Decision::Update(outcomes) => {
+            for (field, outcome) in outcomes {
+                match outcome {
+                    FieldOutcome::Apply => {
+                        values.insert(field.clone(), incoming[field].clone());
+                        set.push(field.clone());
+                    }
+                    FieldOutcome::Same => {}
+                    FieldOutcome::Union(v) => {
+                        values.insert(field.clone(), v.clone());
+                        set.push(field.clone());
+                    }
+                    FieldOutcome::Conflict { incoming_wins } => {
+                        let station = values.get(field).cloned().unwrap_or(Value::Null);
+                        disagree(field, station, *incoming_wins);
+                        if *incoming_wins {
+                            values.insert(field.clone(), incoming[field].clone());
+                            set.push(field.clone());
+                        }
+                    }
+                }
+            }
+        }
+    }
+    Some(Merged {
+        values,
+        set,
+        disagreements,
+    })
+}
+
+/// How far ahead of the station's clock a laptop's clock may run before its timestamps are not
+/// believed.
+pub const MAX_CLOCK_AHEAD_MS: i64 = 5 * 60 * 1000;
+
+/// A change's clock as the station orders it by, the station's clock reading `now_ms`: a timestamp
+/// from the future (a laptop whose clock runs fast) counts as made now, so that its stale edits
+/// never win provisionally over later ones from laptops with correct clocks. The change itself
+/// keeps the timestamp it was sent with.
+pub fn believable(hlc: Hlc, now_ms: i64) -> Hlc {
+    if hlc.ms > now_ms + MAX_CLOCK_AHEAD_MS {
+        Hlc {
+            ms: now_ms,
+            counter: hlc.counter,
+        }
+    } else {
+        hlc
+    }
 }
 
 #[cfg(test)]
@@ -375,5 +479,83 @@ mod tests {
             };
             assert_eq!(decide(spec, current.as_ref(), &incoming), want, "{name}");
         }
+    }
+
+    #[test]
+    fn applying_a_decision_merges_the_values_and_keeps_both_sides_of_a_conflict() {
+        let station = json!({"address": "幸福路1号", "phone": "110", "tags": ["elderly"]});
+        let station = station.as_object().unwrap().clone();
+        let incoming = json!({"address": "幸福路2号", "phone": "120", "tags": ["disabled"]});
+        let incoming = incoming.as_object().unwrap().clone();
+        let decision = Decision::Update(vec![
+            (
+                "address".into(),
+                FieldOutcome::Conflict {
+                    incoming_wins: false,
+                },
+            ),
+            (
+                "phone".into(),
+                FieldOutcome::Conflict {
+                    incoming_wins: true,
+                },
+            ),
+            (
+                "tags".into(),
+                FieldOutcome::Union(json!(["elderly", "disabled"])),
+            ),
+        ]);
+        let merged = apply(&decision, &incoming, station.clone()).unwrap();
+        assert_eq!(
+            merged.values["address"], "幸福路1号",
+            "the station's value stays for now"
+        );
+        assert_eq!(
+            merged.values["phone"], "120",
+            "the later clock is applied for now"
+        );
+        assert_eq!(merged.values["tags"], json!(["elderly", "disabled"]));
+        assert_eq!(merged.set, vec!["phone".to_string(), "tags".to_string()]);
+        let queued: Vec<(&str, &Value, bool)> = merged
+            .disagreements
+            .iter()
+            .map(|d| (d.field.as_str(), &d.station, d.incoming_wins))
+            .collect();
+        assert_eq!(
+            queued,
+            vec![
+                ("address", &json!("幸福路1号"), false),
+                ("phone", &json!("110"), true)
+            ]
+        );
+
+        let deleted = apply(&Decision::EditOfDeleted, &incoming, station.clone()).unwrap();
+        assert_eq!(
+            deleted.values, station,
+            "an edit of a deleted record waits whole"
+        );
+        assert_eq!(deleted.disagreements[0].field, "*");
+        assert!(apply(&Decision::UnknownRecord, &incoming, station).is_none());
+    }
+
+    #[test]
+    fn a_clock_from_the_future_counts_as_now() {
+        let now = 1_000_000_000;
+        assert_eq!(
+            believable(hlc(now + 1000), now),
+            hlc(now + 1000),
+            "a little ahead is believed"
+        );
+        let far = Hlc {
+            ms: now + MAX_CLOCK_AHEAD_MS + 1,
+            counter: 7,
+        };
+        assert_eq!(
+            believable(far, now),
+            Hlc {
+                ms: now,
+                counter: 7
+            }
+        );
     }
 }

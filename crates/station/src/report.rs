@@ -33,6 +33,67 @@ pub enum Lang {
     En,
 }
 
+/// What the monthly summary is exported as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, utoipa::ToSchema, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum SummaryFormat {
+    /// Printable, with the station's figures and a table per beat.
+    #[default]
+    Pdf,
+    /// UTF-8 with a byte order mark, so spreadsheet software reads the Chinese right.
+    Csv,
+    Xlsx,
+}
+
+/// What records of a date range are exported as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ExportFormat {
+    /// One kind of record (see [`RecordKind`]).
+    Csv,
+    /// Visits and concerns, a sheet each.
+    Xlsx,
+}
+
+/// Which records a CSV export holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, utoipa::ToSchema, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum RecordKind {
+    #[default]
+    Visits,
+    Concerns,
+}
+
+impl RecordKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RecordKind::Visits => "visits",
+            RecordKind::Concerns => "concerns",
+        }
+    }
+}
+
+/// A file's media type and the extension of its name.
+pub const PDF: (&str, &str) = ("application/pdf", "pdf");
+pub const CSV: (&str, &str) = ("text/csv; charset=utf-8", "csv");
+pub const XLSX: (&str, &str) = (
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "xlsx",
+);
+
+/// The summary in `format`, with its media type and extension.
+pub fn summary_file(
+    s: &MonthlySummary,
+    lang: Lang,
+    format: SummaryFormat,
+) -> Result<(Vec<u8>, (&'static str, &'static str)), ReportError> {
+    Ok(match format {
+        SummaryFormat::Pdf => (pdf(s, lang)?, PDF),
+        SummaryFormat::Csv => (csv(s, lang)?, CSV),
+        SummaryFormat::Xlsx => (xlsx(s, lang)?, XLSX),
+    })
+}
+
 /// The words of the report in its language: section titles and the closed lists.
 fn word(lang: Lang, key: &str) -> String {
     let (zh, en) = match key {

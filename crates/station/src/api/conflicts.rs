@@ -1,6 +1,6 @@
 //! The merge queue of conflicting edits: listed for staff, and settled by a staff decision.
 
-use super::auth::{Caller, require, require_staff};
+use super::auth::{Caller, require_staff};
 use super::error::{ApiError, ApiJson};
 use super::state::{AppState, with_store};
 use axum::extract::{Path, State};
@@ -55,21 +55,9 @@ pub(super) async fn resolve(
     ApiJson(r): ApiJson<Resolution>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     require_staff(&state, &caller, "resolve").await?;
-    let confidential = with_store(&state, move |s| s.conflict_is_confidential(id)).await?;
-    if confidential {
-        let target = format!("conflict {id}");
-        require(
-            &state,
-            &caller,
-            caller.sees_confidential_reporters(),
-            "resolve_confidential",
-            &target,
-        )
-        .await?;
-    }
     let version = with_store(&state, move |s| {
         let seen = r.seen.map(|v| (v.station_value, v.incoming_value));
-        s.resolve_conflict(id, &caller.display_name, &r.value, seen.as_ref())
+        s.resolve_conflict(id, &caller, &r.value, seen.as_ref())
     })
     .await?;
     Ok(Json(serde_json::json!({ "version": version })))

@@ -34,7 +34,7 @@ pub struct MergeDecision {
     request_body = MergeDecision,
     responses((status = 204, description = "merged"), (status = 400, body = ApiErrorBody), (status = 401, body = ApiErrorBody),
               (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody)))]
-pub(super) async fn merge(
+pub(super) async fn merge_duplicate(
     State(state): State<AppState>,
     Caller(caller): Caller,
     Path(id): Path<i64>,
@@ -52,13 +52,16 @@ pub(super) async fn merge(
 #[utoipa::path(post, path = "/api/v1/duplicates/{id}/undo", params(("id" = i64, Path, description = "the merged pair")),
     responses((status = 204, description = "undone"), (status = 401, body = ApiErrorBody), (status = 404, body = ApiErrorBody),
               (status = 409, body = ApiErrorBody)))]
-pub(super) async fn undo(
+pub(super) async fn undo_duplicate_merge(
     State(state): State<AppState>,
     Caller(caller): Caller,
     Path(id): Path<i64>,
 ) -> Result<StatusCode, ApiError> {
     require_staff(&state, &caller, "undo").await?;
-    with_store(&state, move |s| s.undo_merge(id, &caller.display_name)).await?;
+    with_store(&state, move |s| {
+        s.undo_duplicate_merge(id, &caller.display_name)
+    })
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -66,6 +69,6 @@ pub(super) async fn undo(
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/v1/duplicates", get(duplicates))
-        .route("/api/v1/duplicates/{id}/merge", post(merge))
-        .route("/api/v1/duplicates/{id}/undo", post(undo))
+        .route("/api/v1/duplicates/{id}/merge", post(merge_duplicate))
+        .route("/api/v1/duplicates/{id}/undo", post(undo_duplicate_merge))
 }

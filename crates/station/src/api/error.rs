@@ -101,16 +101,25 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// The one place where the store's domain errors get their HTTP status.
 impl From<StationError> for ApiError {
     fn from(e: StationError) -> Self {
         match e {
             StationError::UnknownDevice(d) => ApiError::UnknownDevice(d),
-            StationError::BadRequest(m) => ApiError::BadRequest(m),
+            StationError::Invalid(m) => ApiError::BadRequest(m),
             StationError::NotFound(m) => ApiError::NotFound(m),
             StationError::AlreadyDone(m) => ApiError::Conflict(m),
-            StationError::Unauthorized(m) => ApiError::Unauthorized(m),
-            StationError::Forbidden(m) => ApiError::Forbidden(m),
+            StationError::WrongCredential(m) => ApiError::Unauthorized(m),
+            StationError::NotPermitted(m) => ApiError::Forbidden(m),
             StationError::TooManyAttempts(secs) => ApiError::TooManyAttempts(secs),
+            // A rule the database itself keeps (a unique name, a reference): the request clashes
+            // with what is stored, which the client can act on; the constraint's name stays in the log.
+            StationError::Sqlite(rusqlite::Error::SqliteFailure(f, detail))
+                if f.code == rusqlite::ErrorCode::ConstraintViolation =>
+            {
+                eprintln!("doorstep-station: refused by a constraint: {detail:?}");
+                ApiError::Conflict("that clashes with what the station already holds".into())
+            }
             other => ApiError::Internal(other.to_string()),
         }
     }

@@ -78,8 +78,8 @@ pub struct SummaryQuery {
     /// `YYYY-MM`.
     pub month: String,
     pub beat: Option<String>,
-    /// `pdf`, `csv` or `xlsx` (export only).
-    pub format: Option<String>,
+    /// `pdf` (default), `csv` or `xlsx` (export only).
+    pub format: Option<crate::report::SummaryFormat>,
     /// `zh-CN` (default) or `en` (export only).
     pub lang: Option<crate::report::Lang>,
 }
@@ -114,42 +114,26 @@ pub(super) async fn summary_export(
 ) -> Result<Response, ApiError> {
     use crate::report::{self, ReportError};
     require_beat(&state, &caller, q.beat.as_deref(), "summary_export").await?;
-    let format = q.format.clone().unwrap_or_else(|| "pdf".into());
-    let (content_type, extension) = match format.as_str() {
-        "pdf" => ("application/pdf", "pdf"),
-        "csv" => ("text/csv; charset=utf-8", "csv"),
-        "xlsx" => (
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            "xlsx",
-        ),
-        other => {
-            return Err(ApiError::BadRequest(format!(
-                "format {other:?}: use pdf, csv or xlsx"
-            )));
-        }
-    };
+    let format = q.format.unwrap_or_default();
     let lang = q.lang.unwrap_or_default();
     let summary = with_store(&state, move |s| {
         s.monthly_summary(&q.month, q.beat.as_deref())
     })
     .await?;
     let name = format!(
-        "summary-{}-{}.{extension}",
+        "summary-{}-{}",
         summary.month,
         summary.beat.as_deref().unwrap_or("station")
     );
-    let bytes = tokio::task::spawn_blocking(move || match extension {
-        "pdf" => report::pdf(&summary, lang),
-        "csv" => report::csv(&summary, lang),
-        _ => report::xlsx(&summary, lang),
-    })
-    .await
-    .map_err(|e| ApiError::Internal(e.to_string()))?
-    .map_err(|e| match e {
-        ReportError::NoFont => ApiError::Unavailable(e.to_string()),
-        e => ApiError::Internal(e.to_string()),
-    })?;
-    Ok(file(bytes, content_type, &name))
+    let (bytes, (content_type, extension)) =
+        tokio::task::spawn_blocking(move || report::summary_file(&summary, lang, format))
+            .await
+            .map_err(|e| ApiError::Internal(e.to_string()))?
+            .map_err(|e| match e {
+                ReportError::NoFont => ApiError::Unavailable(e.to_string()),
+                e => ApiError::Internal(e.to_string()),
+            })?;
+    Ok(file(bytes, content_type, &format!("{name}.{extension}")))
 }
 
 /// Which records to export: a date range (local dates, both included), a beat, and the file.
@@ -161,9 +145,9 @@ pub struct ExportQuery {
     pub to: String,
     pub beat: Option<String>,
     /// `xlsx` (visits and concerns, a sheet each) or `csv` (one kind, see `kind`).
-    pub format: String,
-    /// `visits` or `concerns` (CSV only).
-    pub kind: Option<String>,
+    pub format: crate::report::ExportFormat,
+    /// `visits` (default) or `concerns` (CSV only).
+    pub kind: Option<crate::report::RecordKind>,
     /// `zh-CN` (default) or `en`.
     pub lang: Option<crate::report::Lang>,
 }
@@ -178,23 +162,16 @@ pub(super) async fn export(
     Caller(caller): Caller,
     ApiQuery(q): ApiQuery<ExportQuery>,
 ) -> Result<Response, ApiError> {
-    use crate::report;
+    use crate::report::{self, ExportFormat, RecordKind};
     require_beat(&state, &caller, q.beat.as_deref(), "export").await?;
     let date = |s: &str| {
         chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
             .map_err(|_| ApiError::BadRequest(format!("{s:?} is not a date: use YYYY-MM-DD")))
     };
     let (from, to) = (date(&q.from)?, date(&q.to)?);
-    let kind = q.kind.clone().unwrap_or_else(|| "visits".into());
-    if !matches!(q.format.as_str(), "csv" | "xlsx")
-        || !matches!(kind.as_str(), "visits" | "concerns")
-    {
-        return Err(ApiError::BadRequest(
-            "format is csv or xlsx, and kind (for CSV) visits or concerns".into(),
-        ));
-    }
+    let kind = q.kind.unwrap_or_default();
     let lang = q.lang.unwrap_or_default();
-    let format = q.format.clone();
+    let format = q.format;
     let chief = caller
         .sees_confidential_reporters()
         .then(|| caller.username.clone());
@@ -202,19 +179,23 @@ pub(super) async fn export(
         s.export_records(from, to, q.beat.as_deref(), chief.as_deref())
     })
     .await?;
-    let (bytes, content_type, name) = if format == "xlsx" {
-        (
+    let (bytes, content_type, name) = match format {
+        ExportFormat::Xlsx => (
             report::records_xlsx(&visits, &concerns, lang),
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            report::XLSX.0,
             format!("records-{from}-{to}.xlsx"),
-        )
-    } else {
-        let table = if kind == "visits" { &visits } else { &concerns };
-        (
-            report::records_csv(table, lang),
-            "text/csv; charset=utf-8",
-            format!("{kind}-{from}-{to}.csv"),
-        )
+        ),
+        ExportFormat::Csv => {
+            let table = match kind {
+                RecordKind::Visits => &visits,
+                RecordKind::Concerns => &concerns,
+            };
+            (
+                report::records_csv(table, lang),
+                report::CSV.0,
+                format!("{}-{from}-{to}.csv", kind.as_str()),
+            )
+        }
     };
     let bytes = bytes.map_err(|e| ApiError::Internal(e.to_string()))?;
     Ok(file(bytes, content_type, &name))

@@ -4,8 +4,8 @@
 use super::auth::Caller;
 use super::auth::ClientAddr;
 use super::error::{ApiError, ApiJson};
-use super::state::{AppState, with_store};
-use crate::store::{Principal, verify_password};
+use super::state::{AppState, with_locked_store, with_store};
+use crate::store::Principal;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -27,11 +27,6 @@ pub struct SessionInfo {
     pub account: Principal,
     pub csrf: String,
 }
-
-/// A hash to check against when the username is unknown, so that an unknown name takes as long to
-/// refuse as a wrong password.
-pub(super) static DECOY_HASH: std::sync::LazyLock<String> =
-    std::sync::LazyLock::new(|| crate::store::hash_password("decoy password").unwrap_or_default());
 
 pub(super) fn session_cookie(value: &str, secure: bool, remove: bool) -> HeaderValue {
     let mut cookie = cookie::Cookie::build((super::auth::SESSION_COOKIE, value.to_string()))
@@ -57,31 +52,10 @@ pub(super) async fn sign_in(
     ClientAddr(client): ClientAddr,
     ApiJson(request): ApiJson<SignIn>,
 ) -> Result<Response, ApiError> {
-    let username = request.username.clone();
-    let (client_for_check, client_for_failure) = (client.clone(), client.clone());
-    let candidate = with_store(&state, move |s| {
-        s.sign_in_candidate(&username, &client_for_check)
+    let session = with_locked_store(&state, move |store| {
+        crate::store::sign_in(store, &request.username, &request.password, &client)
     })
     .await?;
-    let password = request.password;
-    let account = tokio::task::spawn_blocking(move || match candidate {
-        Some((account, hash)) => verify_password(&password, &hash).then_some(account),
-        None => {
-            verify_password(&password, &DECOY_HASH);
-            None
-        }
-    })
-    .await
-    .map_err(|e| ApiError::Internal(e.to_string()))?;
-    let Some(account) = account else {
-        let username = request.username;
-        with_store(&state, move |s| {
-            s.record_sign_in_failure(&username, &client_for_failure)
-        })
-        .await?;
-        return Err(ApiError::Unauthorized("wrong username or password".into()));
-    };
-    let session = with_store(&state, move |s| s.open_session(account, &client)).await?;
     Ok((
         [(
             axum::http::header::SET_COOKIE,

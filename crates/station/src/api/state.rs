@@ -35,3 +35,16 @@ pub(crate) async fn with_store<T: Send + 'static>(
     .map_err(|e| ApiError::Internal(e.to_string()))?
     .map_err(ApiError::from)
 }
+
+/// Runs a store call that takes the lock itself, on a blocking thread: for a rule with slow work
+/// that must not hold the store while it runs (checking a password).
+pub(crate) async fn with_locked_store<T: Send + 'static>(
+    state: &AppState,
+    f: impl FnOnce(&Mutex<StationStore>) -> Result<T, StationError> + Send + 'static,
+) -> Result<T, ApiError> {
+    let store = state.store.clone();
+    tokio::task::spawn_blocking(move || f(&store))
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?
+        .map_err(ApiError::from)
+}

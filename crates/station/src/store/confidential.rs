@@ -6,7 +6,7 @@
 //! whether or not the reader saw the reporter.
 
 use super::audit::{Outcome, record as audit};
-use super::{Conflict, Principal, Result, StationError, StationStore};
+use super::{Principal, Result, StationError, StationStore};
 use rusqlite::{OptionalExtension, params};
 use serde_json::{Map, Value};
 
@@ -63,7 +63,7 @@ pub(super) fn hidden_reporters(
 
 /// Hides what a conflict's value says of a reporter: a whole edit (an object) keeps its other
 /// fields with the reporter's withheld; a value of a reporter field goes entirely.
-fn withhold(value: &mut Value) {
+pub(super) fn withhold(value: &mut Value) {
     match value {
         Value::Object(fields) => {
             for key in REPORTER_FIELDS {
@@ -129,7 +129,7 @@ impl StationStore {
                 Outcome::Refused,
                 &beat,
             )?;
-            return Err(StationError::Forbidden(format!(
+            return Err(StationError::NotPermitted(format!(
                 "concerns of {beat} are not open to this account"
             )));
         }
@@ -171,59 +171,5 @@ impl StationStore {
             confidential,
             withheld: !may_see,
         })
-    }
-
-    /// Whether a conflict can reveal the reporter of a confidential concern: a conflict on its
-    /// reporter fields or on its confidentiality, or a whole-record conflict (an edit of the deleted
-    /// concern, field `*`) — of a concern confidential at the station or made so by the edit.
-    pub fn conflict_is_confidential(&self, conflict_id: i64) -> Result<bool> {
-        Ok(self
-            .conn
-            .query_row(
-                "SELECT k.entity = 'concern'
-                        AND k.field IN ('reporter_id', 'reporter_name', 'confidential', '*')
-                        AND (coalesce(json_extract(r.fields, '$.confidential'), 0) = 1
-                             OR json_extract(k.incoming_value, '$.confidential') = 1
-                             OR (k.field = 'confidential' AND k.station_value = 'true'))
-                 FROM conflicts k LEFT JOIN records r ON r.entity = k.entity AND r.id = k.entity_id
-                 WHERE k.id = ?1",
-                params![conflict_id],
-                |r| r.get(0),
-            )
-            .optional()?
-            .unwrap_or(false))
-    }
-
-    /// The merge queue as `viewer` may see it: a confidential reporter's values withheld (and each
-    /// such conflict's read logged).
-    pub fn conflicts_for(&self, viewer: &Principal) -> Result<Vec<Conflict>> {
-        let mut conflicts = self.open_conflicts()?;
-        for c in &mut conflicts {
-            if !self.conflict_is_confidential(c.id)? {
-                continue;
-            }
-            let detail = if viewer.sees_confidential_reporters() {
-                "reporter shown (merge queue)"
-            } else {
-                for value in [
-                    &mut c.base_value,
-                    &mut c.station_value,
-                    &mut c.incoming_value,
-                ] {
-                    withhold(value);
-                }
-                "reporter withheld (merge queue)"
-            };
-            audit(
-                &self.conn,
-                &viewer.username,
-                None,
-                "read_confidential",
-                &c.entity_id,
-                Outcome::Ok,
-                detail,
-            )?;
-        }
-        Ok(conflicts)
     }
 }

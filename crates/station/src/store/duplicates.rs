@@ -505,7 +505,7 @@ impl StationStore {
 
     /// Undoes a merge: the loser comes back and what the merge changed goes back, except where
     /// someone has changed it again since.
-    pub fn undo_merge(&mut self, id: i64, staff: &str) -> Result<()> {
+    pub fn undo_duplicate_merge(&mut self, id: i64, staff: &str) -> Result<()> {
         let tx = self.conn.transaction()?;
         let (entity, status, survivor, loser, moved): (
             String,

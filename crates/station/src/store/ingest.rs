@@ -16,7 +16,7 @@ use super::{
     Result, StationError, StationStore, bad, create_record, duplicates, exec, load_state, now,
     query_one, redirected, write_record,
 };
-use crate::merge::{self, Decision, FieldOutcome, Incoming};
+use crate::merge::{self, Decision, Disagreement, Incoming, MAX_CLOCK_AHEAD_MS, Merged};
 use crate::scope::{self, Before, Facts, Refusal, RefusalReason, Writer};
 use crate::store::Role;
 use doorstep_core::hlc::Hlc;
@@ -440,26 +440,7 @@ fn arrived(c: &Change) -> Arrived<'_> {
         entity_id: c.entity_id.hyphenated().to_string(),
         fields: Cow::Borrowed(&c.fields),
         base_version: c.base_version,
-        hlc: believable(c.hlc),
-    }
-}
-
-/// How far ahead of the station's clock a laptop's clock may run before its timestamps are not
-/// believed.
-pub const MAX_CLOCK_AHEAD_MS: i64 = 5 * 60 * 1000;
-
-/// A change's clock as the station orders it by: a timestamp from the future (a laptop whose clock
-/// runs fast) counts as made now, so that its stale edits never win provisionally over later ones
-/// from laptops with correct clocks. The change itself keeps the timestamp it was sent with.
-fn believable(hlc: Hlc) -> Hlc {
-    let now = chrono::Utc::now().timestamp_millis();
-    if hlc.ms > now + MAX_CLOCK_AHEAD_MS {
-        Hlc {
-            ms: now,
-            counter: hlc.counter,
-        }
-    } else {
-        hlc
+        hlc: merge::believable(c.hlc, chrono::Utc::now().timestamp_millis()),
     }
 }
 
@@ -648,7 +629,7 @@ fn decide(tx: &Transaction<'_>, batch: &Batch, mut change: Arrived<'_>) -> Resul
         }
     }
     let current = load_state(tx, entity, &entity_id)?;
-    let mut values: Map<String, Value> = match &current {
+    let values: Map<String, Value> = match &current {
         Some(c) => c
             .fields
             .iter()
@@ -706,53 +687,20 @@ fn decide(tx: &Transaction<'_>, batch: &Batch, mut change: Arrived<'_>) -> Resul
         fields: &fields,
     };
     let decision = merge::decide(spec_of(entity), current.as_ref(), &incoming);
-    let mut set: Vec<String> = Vec::new();
-    let mut conflicts: Vec<(String, Value, bool)> = Vec::new();
-    match &decision {
-        Decision::UnknownRecord => {
-            // scope::check refuses these first; kept for the decision's own completeness.
-            return Ok(Outcome::refused(Refusal::new(
-                RefusalReason::UnknownRecord,
-                format!(
-                    "the station has no such record, but the change edits its version {base_version}"
-                ),
-            )));
-        }
-        Decision::Create => {
-            for (k, v) in fields.iter() {
-                values.insert(k.clone(), v.clone());
-                set.push(k.clone());
-            }
-        }
-        // The whole edit waits in the queue (field "*"): the record stays deleted until staff decide.
-        Decision::EditOfDeleted => conflicts.push(("*".into(), Value::Bool(true), false)),
-        // The delete waits in the queue (field "deleted"): the record stays, with the edit it
-        // would have erased, until staff decide.
-        Decision::DeleteOfEdited => conflicts.push(("deleted".into(), Value::Bool(false), false)),
-        Decision::Update(outcomes) => {
-            for (field, outcome) in outcomes {
-                match outcome {
-                    FieldOutcome::Apply => {
-                        values.insert(field.clone(), fields[field].clone());
-                        set.push(field.clone());
-                    }
-                    FieldOutcome::Same => {}
-                    FieldOutcome::Union(v) => {
-                        values.insert(field.clone(), v.clone());
-                        set.push(field.clone());
-                    }
-                    FieldOutcome::Conflict { incoming_wins } => {
-                        let station = values.get(field).cloned().unwrap_or(Value::Null);
-                        conflicts.push((field.clone(), station, *incoming_wins));
-                        if *incoming_wins {
-                            values.insert(field.clone(), fields[field].clone());
-                            set.push(field.clone());
-                        }
-                    }
-                }
-            }
-        }
-    }
+    let Some(Merged {
+        values,
+        set,
+        disagreements,
+    }) = merge::apply(&decision, &fields, values)
+    else {
+        // scope::check refuses these first; kept for the decision's own completeness.
+        return Ok(Outcome::refused(Refusal::new(
+            RefusalReason::UnknownRecord,
+            format!(
+                "the station has no such record, but the change edits its version {base_version}"
+            ),
+        )));
+    };
     if let Err(e) = check_fields(entity, &entity_id, &values) {
         return Ok(Outcome::refused(Refusal::new(
             RefusalReason::Invalid,
@@ -763,7 +711,7 @@ fn decide(tx: &Transaction<'_>, batch: &Batch, mut change: Arrived<'_>) -> Resul
     let created = decision == Decision::Create;
     let version = if created {
         Some(create_record(tx, entity, &entity_id, &values, device, hlc)?)
-    } else if set.is_empty() && conflicts.is_empty() {
+    } else if set.is_empty() && disagreements.is_empty() {
         None
     } else {
         Some(write_record(
@@ -804,20 +752,26 @@ fn decide(tx: &Transaction<'_>, batch: &Batch, mut change: Arrived<'_>) -> Resul
         )?;
     }
     // A conflict shows the incoming value of its field; "*" (an edit of a deleted record) the whole edit.
-    let conflicts = conflicts
+    let conflicts = disagreements
         .into_iter()
-        .map(|(field, station, incoming_wins)| Conflicting {
-            entity,
-            entity_id: entity_id.clone(),
-            incoming: fields
-                .get(&field)
-                .cloned()
-                .unwrap_or_else(|| Value::Object(fields.as_ref().clone())),
-            field,
-            base_version,
-            station,
-            incoming_wins,
-        })
+        .map(
+            |Disagreement {
+                 field,
+                 station,
+                 incoming_wins,
+             }| Conflicting {
+                entity,
+                entity_id: entity_id.clone(),
+                incoming: fields
+                    .get(&field)
+                    .cloned()
+                    .unwrap_or_else(|| Value::Object(fields.as_ref().clone())),
+                field,
+                base_version,
+                station,
+                incoming_wins,
+            },
+        )
         .collect();
     Ok(Outcome {
         version,

@@ -1,0 +1,370 @@
+//! The station's record writer and reader: every record's current values as one row, written
+//! under a new station version by ingest, staff decisions and duplicate merges alike, and read back
+//! for laptops (withholding what the reader may not see).
+
+use super::conflicts::follow_open_conflicts;
+use super::{Result, StationError, bad, confidential, exec, query_one, tallies};
+use crate::merge::{FieldState, RecordState};
+use doorstep_core::hlc::Hlc;
+use doorstep_core::identity;
+use doorstep_core::ids::DeviceId;
+use doorstep_core::model::EntityKind;
+use doorstep_protocol::RecordSnapshot;
+use rusqlite::{OptionalExtension, Transaction, params};
+use serde_json::{Map, Value};
+
+/// The station's copy of one record for the laptop of `writer`, if that account may read it (its
+/// beat is theirs, or it is a task assigned to them), with a confidential reporter withheld unless
+/// they recorded it or are the chief.
+pub(super) fn readable_snapshot(
+    tx: &Transaction<'_>,
+    entity: EntityKind,
+    id: &str,
+    writer: &crate::scope::Writer<'_>,
+) -> Result<Option<RecordSnapshot>> {
+    let viewer = if writer.chief {
+        "*".to_string()
+    } else {
+        writer.account_id.to_string()
+    };
+    let row: Option<(RecordRow, String, Option<String>)> = tx
+        .prepare_cached(&format!(
+            "SELECT r.entity, r.id, r.version, r.deleted, {}, r.beat, json_extract(r.fields, '$.assignee')
+             FROM records r WHERE r.entity = ?1 AND r.id = ?2",
+            confidential::visible_fields("r", "?3")
+        ))?
+        .query_row(params![entity.as_str(), id, viewer], |r| {
+            Ok((record_row(r)?, r.get(5)?, r.get(6)?))
+        })
+        .optional()?;
+    let Some((row, beat, assignee)) = row else {
+        return Ok(None);
+    };
+    let readable = writer.beats.contains(&beat)
+        || (entity == EntityKind::Task && assignee.as_deref() == Some(writer.account_id));
+    readable.then(|| snapshot(row)).transpose()
+}
+
+/// A record row as selected for devices: entity, id, version, deleted, fields.
+pub(super) type RecordRow = (String, String, i64, bool, String);
+
+pub(super) fn record_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RecordRow> {
+    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+}
+
+pub(super) fn snapshot(
+    (entity, id, version, deleted, fields): RecordRow,
+) -> Result<RecordSnapshot> {
+    Ok(RecordSnapshot {
+        entity: EntityKind::parse(&entity).ok_or_else(|| bad("stored entity"))?,
+        id: id.parse().map_err(|_| bad("stored id"))?,
+        version,
+        deleted,
+        fields: serde_json::from_str(&fields)?,
+    })
+}
+
+pub(super) fn load_state(
+    tx: &Transaction<'_>,
+    entity: EntityKind,
+    id: &str,
+) -> Result<Option<RecordState>> {
+    let row: Option<(i64, bool, String, i64, DeviceId, Hlc)> = tx
+        .prepare_cached(
+            "SELECT version, deleted, fields, created_version, created_device, created_hlc_ms, created_hlc_counter
+             FROM records WHERE entity = ?1 AND id = ?2",
+        )?
+        .query_row(params![entity.as_str(), id], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, Hlc { ms: r.get(5)?, counter: r.get(6)? }))
+        })
+        .optional()?;
+    let Some((version, deleted, fields, created_version, created_device, created_hlc)) = row else {
+        return Ok(None);
+    };
+    let values: Map<String, Value> = serde_json::from_str(&fields)?;
+    // Every field starts as set by the creation; field_versions holds those changed since.
+    let mut state = RecordState {
+        version,
+        deleted,
+        fields: values
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.clone(),
+                    FieldState {
+                        value: v.clone(),
+                        version: created_version,
+                        device: created_device,
+                        hlc: created_hlc,
+                    },
+                )
+            })
+            .collect(),
+    };
+    let mut stmt = tx.prepare_cached(
+        "SELECT field, version, device_id, hlc_ms, hlc_counter FROM field_versions WHERE entity = ?1 AND id = ?2",
+    )?;
+    let rows = stmt.query_map(params![entity.as_str(), id], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get(1)?,
+            r.get::<_, DeviceId>(2)?,
+            Hlc {
+                ms: r.get(3)?,
+                counter: r.get(4)?,
+            },
+        ))
+    })?;
+    for row in rows {
+        let (field, version, device, hlc) = row?;
+        let value = values.get(&field).cloned().unwrap_or(Value::Null);
+        state.fields.insert(
+            field,
+            FieldState {
+                value,
+                version,
+                device,
+                hlc,
+            },
+        );
+    }
+    Ok(Some(state))
+}
+
+/// The beat a record belongs to: its own for a household, its household's for the rest.
+pub(super) fn beat_of(
+    tx: &Transaction<'_>,
+    entity: EntityKind,
+    fields: &Map<String, Value>,
+) -> Result<String> {
+    if entity == EntityKind::Household {
+        return Ok(fields
+            .get("beat")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string());
+    }
+    let household = fields
+        .get("household_id")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let beat: Option<String> = query_one(
+        tx,
+        "SELECT beat FROM records WHERE entity = 'household' AND id = ?1",
+        [household],
+        |r| r.get(0),
+    )
+    .optional()?;
+    beat.ok_or_else(|| {
+        bad(format!(
+            "{} names household {household}, which the station does not have",
+            entity.as_str()
+        ))
+    })
+}
+
+/// Decisions made at the station itself (staff) are recorded as this device.
+pub(super) const STATION_DEVICE: DeviceId = crate::merge::STAFF;
+
+pub(super) fn station_clock() -> Hlc {
+    Hlc {
+        ms: chrono::Utc::now().timestamp_millis(),
+        counter: 0,
+    }
+}
+
+/// What the `records` row of a record holds besides its id: worked out from its values, with the
+/// next station version.
+pub(super) struct Columns {
+    version: i64,
+    beat: String,
+    deleted: bool,
+    fields: String,
+    /// Households and residents keep their comparable forms beside them, for finding duplicates.
+    address_norm: Option<String>,
+    id_key: Option<String>,
+    person_key: Option<String>,
+}
+
+pub(super) fn columns(
+    tx: &Transaction<'_>,
+    entity: EntityKind,
+    values: &Map<String, Value>,
+) -> Result<Columns> {
+    let text = |field: &str| {
+        values
+            .get(field)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+    };
+    let (id_key, person_key) = match entity {
+        EntityKind::Resident => (
+            identity::id_number_key(text("id_number")),
+            identity::person_key(text("name"), text("birth_date"), text("phone")),
+        ),
+        _ => (None, None),
+    };
+    Ok(Columns {
+        version: next_version(tx)?,
+        beat: beat_of(tx, entity, values)?,
+        deleted: values
+            .get("deleted")
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
+        fields: serde_json::to_string(values)?,
+        address_norm: (entity == EntityKind::Household)
+            .then(|| doorstep_core::address::normalize(text("address"))),
+        id_key,
+        person_key,
+    })
+}
+
+/// The next station version. (Two plain statements: `UPDATE … RETURNING` builds a temporary table
+/// each time, which made it the costliest statement of a push.)
+pub(super) fn next_version(tx: &Transaction<'_>) -> Result<i64> {
+    exec(
+        tx,
+        "UPDATE meta SET value = value + 1 WHERE key = 'version'",
+        [],
+    )?;
+    Ok(query_one(
+        tx,
+        "SELECT value FROM meta WHERE key = 'version'",
+        [],
+        |r| r.get(0),
+    )?)
+}
+
+/// Stores a new record under a new station version. Its creation is recorded once (see migration
+/// 0003) instead of a row per field.
+pub(super) fn create_record(
+    tx: &Transaction<'_>,
+    entity: EntityKind,
+    entity_id: &str,
+    values: &Map<String, Value>,
+    device: DeviceId,
+    hlc: Hlc,
+) -> Result<i64> {
+    let c = columns(tx, entity, values)?;
+    tallies::written(tx, entity, entity_id, &c.beat, values, None)?;
+    exec(
+        tx,
+        "INSERT INTO records (entity, id, version, deleted, beat, fields, created_version, created_device,
+                              created_hlc_ms, created_hlc_counter, address_norm, id_key, person_key)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?3, ?7, ?8, ?9, ?10, ?11, ?12)",
+        params![entity.as_str(), entity_id, c.version, c.deleted, c.beat, c.fields, device, hlc.ms, hlc.counter,
+                c.address_norm, c.id_key, c.person_key],
+    )?;
+    Ok(c.version)
+}
+
+/// Writes an existing record's merged `values` under a new station version, and who set the `set`
+/// fields.
+pub(super) fn write_record<'a>(
+    tx: &Transaction<'_>,
+    entity: EntityKind,
+    entity_id: &str,
+    values: &Map<String, Value>,
+    set: impl Iterator<Item = &'a String>,
+    device: DeviceId,
+    hlc: Hlc,
+) -> Result<i64> {
+    let c = columns(tx, entity, values)?;
+    let old = tallies::before(tx, entity, entity_id)?;
+    let old_beat: Option<String> = query_one(
+        tx,
+        "SELECT beat FROM records WHERE entity = ?1 AND id = ?2",
+        params![entity.as_str(), entity_id],
+        |r| r.get(0),
+    )
+    .optional()?;
+    let updated = exec(
+        tx,
+        "UPDATE records SET version = ?3, deleted = ?4, beat = ?5, fields = ?6, address_norm = ?7, id_key = ?8,
+             person_key = ?9
+         WHERE entity = ?1 AND id = ?2",
+        params![entity.as_str(), entity_id, c.version, c.deleted, c.beat, c.fields, c.address_norm, c.id_key,
+                c.person_key],
+    )?;
+    if updated == 0 {
+        return Err(StationError::NotFound(format!(
+            "{} {entity_id} is gone",
+            entity.as_str()
+        )));
+    }
+    tallies::written(tx, entity, entity_id, &c.beat, values, old.as_ref())?;
+    for field in set {
+        if let Some(value) = values.get(field) {
+            follow_open_conflicts(tx, entity, entity_id, field, value, device)?;
+        }
+        exec(
+            tx,
+            "INSERT INTO field_versions (entity, id, field, version, device_id, hlc_ms, hlc_counter)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+             ON CONFLICT (entity, id, field) DO UPDATE SET version = excluded.version, device_id = excluded.device_id,
+                 hlc_ms = excluded.hlc_ms, hlc_counter = excluded.hlc_counter",
+            params![entity.as_str(), entity_id, field, c.version, device, hlc.ms, hlc.counter],
+        )?;
+    }
+    if let Some(old_beat) = old_beat.filter(|b| b != &c.beat) {
+        left_beat(tx, entity, entity_id, &old_beat, c.version, device, hlc)?;
+    }
+    Ok(c.version)
+}
+
+/// A record left `beat` at `version`: the beat's laptops are told on their next pull, and a
+/// household's residents, visits, concerns and tasks follow it to its new beat (each written again
+/// under a new version, so the new beat's laptops receive them and the reports count them there).
+pub(super) fn left_beat(
+    tx: &Transaction<'_>,
+    entity: EntityKind,
+    id: &str,
+    beat: &str,
+    version: i64,
+    device: DeviceId,
+    hlc: Hlc,
+) -> Result<()> {
+    exec(
+        tx,
+        "INSERT INTO scope_exits (beat, entity, id, version) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (beat, entity, id) DO UPDATE SET version = excluded.version",
+        params![beat, entity.as_str(), id, version],
+    )?;
+    if entity != EntityKind::Household {
+        return Ok(());
+    }
+    let mut children: Vec<(String, String, String)> = Vec::new();
+    for sql in [
+        "SELECT entity, id, fields FROM records WHERE entity = 'visit' AND json_extract(fields, '$.household_id') = ?1",
+        "SELECT entity, id, fields FROM records WHERE entity IN ('resident', 'concern', 'task')
+           AND json_extract(fields, '$.household_id') = ?1",
+    ] {
+        let mut stmt = tx.prepare_cached(sql)?;
+        for row in stmt.query_map([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))? {
+            children.push(row?);
+        }
+    }
+    for (child, child_id, fields) in children {
+        let child = EntityKind::parse(&child).ok_or_else(|| bad("stored entity"))?;
+        let values: Map<String, Value> = serde_json::from_str(&fields)?;
+        write_record(
+            tx,
+            child,
+            &child_id,
+            &values,
+            std::iter::empty(),
+            device,
+            hlc,
+        )?;
+    }
+    Ok(())
+}
+
+/// The survivor a merged record now answers for, or the id itself.
+pub(super) fn redirected(tx: &Transaction<'_>, entity: EntityKind, id: &str) -> Result<String> {
+    let survivor: Option<String> = tx
+        .prepare_cached("SELECT survivor FROM redirects WHERE entity = ?1 AND id = ?2")?
+        .query_row(params![entity.as_str(), id], |r| r.get(0))
+        .optional()?;
+    Ok(survivor.unwrap_or_else(|| id.to_string()))
+}
