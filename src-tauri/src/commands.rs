@@ -20,9 +20,7 @@ use doorstep_core::store::visit_entry::VisitEntry;
 use serde::Serialize;
 use tauri::State;
 
-fn local_today() -> chrono::NaiveDate {
-    chrono::Local::now().date_naive()
-}
+use doorstep_core::time::local_today;
 
 #[derive(Serialize)]
 pub struct AppInfo {
@@ -92,8 +90,8 @@ pub fn save_household(
     seen: Option<Household>,
 ) -> CommandResult<()> {
     state.with(|s| match &seen {
-        Some(seen) => s.save_edit(seen, &household).map(drop),
-        None => s.save(&household).map(drop),
+        Some(seen) => s.save_edit_on(seen, &household, local_today()).map(drop),
+        None => s.save_on(&household, local_today()).map(drop),
     })
 }
 
@@ -106,8 +104,8 @@ pub fn save_resident(
     seen: Option<Resident>,
 ) -> CommandResult<()> {
     state.with(|s| match &seen {
-        Some(seen) => s.save_edit(seen, &resident).map(drop),
-        None => s.save(&resident).map(drop),
+        Some(seen) => s.save_edit_on(seen, &resident, local_today()).map(drop),
+        None => s.save_on(&resident, local_today()).map(drop),
     })
 }
 
@@ -120,8 +118,8 @@ pub fn save_concern(
     seen: Option<Concern>,
 ) -> CommandResult<()> {
     state.with(|s| match &seen {
-        Some(seen) => s.save_edit(seen, &concern).map(drop),
-        None => s.save(&concern).map(drop),
+        Some(seen) => s.save_edit_on(seen, &concern, local_today()).map(drop),
+        None => s.save_on(&concern, local_today()).map(drop),
     })
 }
 
@@ -130,14 +128,14 @@ pub fn save_concern(
 #[tauri::command]
 pub fn save_task(state: State<'_, AppState>, task: Task, seen: Option<Task>) -> CommandResult<()> {
     state.with(|s| match &seen {
-        Some(seen) => s.save_edit(seen, &task).map(drop),
-        None => s.save(&task).map(drop),
+        Some(seen) => s.save_edit_on(seen, &task, local_today()).map(drop),
+        None => s.save_on(&task, local_today()).map(drop),
     })
 }
 
 #[tauri::command]
 pub fn record_visit(state: State<'_, AppState>, entry: VisitEntry) -> CommandResult<()> {
-    state.with(|s| s.record_visit(&entry))
+    state.with(|s| s.record_visit_on(&entry, local_today()))
 }
 
 /// The station's refusals of this laptop's edits that the officer has not dealt with.
@@ -254,5 +252,5 @@ pub fn import_ledger(
     request: ImportRequest,
     bytes: Vec<u8>,
 ) -> CommandResult<ImportReport> {
-    state.with(|s| s.import_ledger(&request, &bytes))
+    state.with(|s| s.import_ledger_on(&request, &bytes, local_today()))
 }

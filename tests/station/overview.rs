@@ -61,8 +61,8 @@ pub fn fixture(station: &Station) -> Device {
     let mut closed = Concern::new(family.id, ConcernCategory::ServiceRequest, "开证明");
     closed.raised_at = now - Duration::days(5);
     closed.status = ConcernStatus::Closed;
-    closed.feedback_at = Some(now);
-    closed.feedback_method = Some(FeedbackMethod::Phone);
+    closed.feedback.at = Some(now);
+    closed.feedback.method = Some(FeedbackMethod::Phone);
     closed.closed_at = Some(now);
     zhang.store.save(&closed).unwrap();
     let mut resolved = Concern::new(lonely.id, ConcernCategory::SafetyHazard, "燃气管老化");

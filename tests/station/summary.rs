@@ -67,8 +67,8 @@ fn concern(
     c.raised_at = raised;
     if let Some(at) = closed {
         c.status = ConcernStatus::Closed;
-        c.feedback_at = Some(at);
-        c.feedback_method = Some(FeedbackMethod::InPerson);
+        c.feedback.at = Some(at);
+        c.feedback.method = Some(FeedbackMethod::InPerson);
         c.closed_at = Some(at);
     }
     device.store.save(&c).unwrap();

@@ -137,8 +137,8 @@ fn fill(store: &mut StationStore, scale: &Scale) -> anyhow::Result<()> {
                 if rng.random_bool(0.6) {
                     let closed = c.raised_at + Duration::days(rng.random_range(1..30));
                     c.status = ConcernStatus::Closed;
-                    c.feedback_at = Some(closed);
-                    c.feedback_method = Some(FeedbackMethod::Phone);
+                    c.feedback.at = Some(closed);
+                    c.feedback.method = Some(FeedbackMethod::Phone);
                     c.closed_at = Some(closed);
                 }
                 officer.add(store, EntityKind::Concern, &c)?;

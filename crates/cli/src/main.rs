@@ -275,7 +275,7 @@ fn print(value: &impl Serialize) -> anyhow::Result<()> {
 }
 
 fn today() -> NaiveDate {
-    chrono::Local::now().date_naive()
+    doorstep_core::time::local_today()
 }
 
 fn first_beat(store: &Store) -> Result<String, Error> {
@@ -304,7 +304,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 .map(|t| word("tags", t, Tag::parse))
                 .collect::<Result<_, _>>()?;
             h.contact_phone = phone;
-            store.save(&h)?;
+            store.save_on(&h, today())?;
             print(&h)?;
         }
         Command::Household(HouseholdCmd::List {
@@ -354,7 +354,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     .map(|t| word("tags", t, Tag::parse))
                     .collect::<Result<_, _>>()?;
             }
-            store.save(&h)?;
+            store.save_on(&h, today())?;
             print(&store.get::<Household>(id.0)?)?;
         }
         Command::Resident(ResidentCmd::Add {
@@ -374,7 +374,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             r.relation = relation
                 .map(|s| word("relation", &s, Relation::parse))
                 .transpose()?;
-            store.save(&r)?;
+            store.save_on(&r, today())?;
             print(&r)?;
         }
         Command::Visit(a) => {
@@ -430,7 +430,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 }
                 entry.concerns.push(c);
             }
-            store.record_visit(&entry)?;
+            store.record_visit_on(&entry, today())?;
             print(&entry)?;
         }
         Command::Today => print(&store.today(today())?)?,
@@ -466,7 +466,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 default_beat,
                 dry_run,
             };
-            print(&store.import_ledger(&request, &bytes)?)?;
+            print(&store.import_ledger_on(&request, &bytes, today())?)?;
         }
         Command::Export { format } => {
             let mut out = std::io::stdout().lock();

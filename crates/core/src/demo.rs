@@ -315,10 +315,10 @@ pub fn generate(store: &mut Store, spec: &DemoSpec) -> Result<DemoSummary> {
                     };
                     if c.status == ConcernStatus::Closed {
                         let told = at + Duration::days(rng.random_range(1..20));
-                        c.feedback_at = Some(told.min(start));
-                        c.feedback_method = Some(FeedbackMethod::Phone);
-                        c.feedback_note = "已电话告知处理结果，群众表示满意。".into();
-                        c.closed_at = c.feedback_at;
+                        c.feedback.at = Some(told.min(start));
+                        c.feedback.method = Some(FeedbackMethod::Phone);
+                        c.feedback.note = "已电话告知处理结果，群众表示满意。".into();
+                        c.closed_at = c.feedback.at;
                     }
                     save_in(tx, device, &c)?;
                     summary.concerns += 1;

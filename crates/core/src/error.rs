@@ -66,6 +66,27 @@ pub enum ErrorCode {
     Deleted,
 }
 
+/// Why a whole file could not be imported.
+#[derive(Debug, Clone, PartialEq, Serialize, thiserror::Error, TS)]
+#[serde(tag = "reason", rename_all = "snake_case")]
+#[ts(export)]
+pub enum ImportError {
+    #[error("cannot read the file: {detail}")]
+    Unreadable { detail: String },
+    #[error("unsupported file type .{extension}; use CSV or XLSX")]
+    UnsupportedFormat { extension: String },
+    #[error("the file has no rows")]
+    Empty,
+    #[error("more than {limit} rows")]
+    TooManyRows { limit: u32 },
+    #[error("no column is mapped to {fields:?}")]
+    MissingColumns {
+        fields: Vec<crate::model::LedgerField>,
+    },
+    #[error("column {column} does not exist in the file")]
+    NoSuchColumn { column: u32 },
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("invalid input: {0:?}")]
@@ -87,7 +108,7 @@ pub enum Error {
     #[error("the database is not encrypted yet: choose a passphrase to encrypt it")]
     NotEncrypted,
     #[error("import: {0}")]
-    Import(#[from] crate::import::ImportError),
+    Import(#[from] ImportError),
     #[error("database error: {0}")]
     Sqlite(rusqlite::Error),
     #[error("migration error: {0}")]
@@ -140,7 +161,7 @@ pub enum ErrorReport {
     },
     NotEncrypted,
     Import {
-        error: crate::import::ImportError,
+        error: ImportError,
     },
     /// Something unexpected; the message is generic, the details are in the log.
     Internal {

@@ -25,6 +25,13 @@ pub fn week_and_month_start(day: NaiveDate) -> (NaiveDate, NaiveDate) {
     (week, day.with_day(1).unwrap_or(day))
 }
 
+/// Today's date where the laptop is: what "today" means to the officer (a birth date of today is not
+/// in the future at 07:00 in Beijing, when it is still yesterday in UTC). Read by the shells and the
+/// convenience forms of the store's saves; the rules themselves take the date as a parameter.
+pub fn local_today() -> NaiveDate {
+    chrono::Local::now().date_naive()
+}
+
 /// Now, truncated to the millisecond (the precision stored).
 pub fn now() -> DateTime<Utc> {
     let now = Utc::now();

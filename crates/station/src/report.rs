@@ -4,6 +4,7 @@
 //! In Chinese by default, or English.
 
 use crate::store::MonthlySummary;
+use doorstep_core::model::{ConcernCategory, ConcernStatus, InquiryArea, Purpose, Rating, Urgency};
 use krilla::Document;
 use krilla::geom::{PathBuilder, Point, Rect};
 use krilla::page::PageSettings;
@@ -23,15 +24,8 @@ pub enum ReportError {
     Csv(#[from] csv::Error),
 }
 
-/// The report's language.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, utoipa::ToSchema, Default)]
-pub enum Lang {
-    #[default]
-    #[serde(rename = "zh-CN")]
-    Zh,
-    #[serde(rename = "en")]
-    En,
-}
+/// The report's language: the one the whole product speaks (zh-CN by default, or English).
+pub use doorstep_core::model::Lang;
 
 /// What the monthly summary is exported as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, utoipa::ToSchema, Default)]
@@ -120,27 +114,6 @@ fn word(lang: Lang, key: &str) -> String {
         "count" => ("条数", "Count"),
         "page" => ("第 {} 页", "Page {}"),
         "none" => ("无", "none"),
-        "warmth" => ("送温暖", "Warmth"),
-        "safety" => ("送平安", "Safety"),
-        "law" => ("送法律", "Law"),
-        "mediation" => ("送调解", "Mediation"),
-        "service" => ("送服务", "Service"),
-        "care" => ("送关爱", "Care"),
-        "dispute" => ("矛盾纠纷", "Dispute"),
-        "public_order" => ("治安问题", "Public order"),
-        "safety_hazard" => ("安全隐患", "Safety hazard"),
-        "crime_lead" => ("线索", "Crime lead"),
-        "petition" => ("信访", "Petition"),
-        "police_conduct" => ("对民警的意见/投诉", "Police conduct"),
-        "service_request" => ("办事需求", "Service request"),
-        "welfare_need" => ("帮扶需求", "Welfare need"),
-        "satisfied" => ("满意", "Satisfied"),
-        "basic" => ("基本满意", "Basically satisfied"),
-        "dissatisfied" => ("不满意", "Dissatisfied"),
-        "stability" => ("影响和谐稳定", "Stability"),
-        "fairness" => ("影响执法公正", "Fair enforcement"),
-        "conduct" => ("影响作风形象", "Work style"),
-        "integrity" => ("影响队伍廉洁", "Integrity"),
         "unassigned" => ("未分类", "Unassigned"),
         other => (other, other),
     };
@@ -151,13 +124,19 @@ fn word(lang: Lang, key: &str) -> String {
     .to_string()
 }
 
-/// The inquiry area `public_order` shares its word with the concern category; in the opinions it
-/// means the inquiry area.
-fn area_word(lang: Lang, area: &str) -> String {
-    match (area, lang) {
-        ("public_order", Lang::Zh) => "影响社会治安".into(),
-        _ => word(lang, area),
-    }
+/// A word of one of the closed lists (`group` as in [`doorstep_core::model::vocabulary`]) as people
+/// read it, from the core's one vocabulary; an unknown word as it was stored.
+fn vocab_word(lang: Lang, group: &str, key: &str) -> String {
+    doorstep_core::model::vocabulary()
+        .into_iter()
+        .find(|(g, _)| *g == group)
+        .and_then(|(_, words)| words.into_iter().find(|w| w.0 == key))
+        .map(|(_, zh, en)| match lang {
+            Lang::Zh => zh,
+            Lang::En => en,
+        })
+        .unwrap_or(key)
+        .to_string()
 }
 
 fn share(part: u32, whole: u32) -> String {
@@ -181,7 +160,10 @@ pub fn rows(s: &MonthlySummary, lang: Lang) -> Vec<Vec<String>> {
         vec![w("visits_total"), s.visits.to_string()],
     ];
     for p in &s.visits_by_purpose {
-        out.push(vec![w(&p.key), p.count.to_string()]);
+        out.push(vec![
+            vocab_word(lang, Purpose::GROUP, &p.key),
+            p.count.to_string(),
+        ]);
     }
     out.push(vec![
         w("households_visited"),
@@ -197,7 +179,7 @@ pub fn rows(s: &MonthlySummary, lang: Lang) -> Vec<Vec<String>> {
     out.push(vec![w("category"), w("raised"), w("closed")]);
     for c in &s.concerns {
         out.push(vec![
-            w(&c.category),
+            vocab_word(lang, ConcernCategory::GROUP, &c.category),
             c.raised.to_string(),
             c.closed.to_string(),
         ]);
@@ -212,11 +194,18 @@ pub fn rows(s: &MonthlySummary, lang: Lang) -> Vec<Vec<String>> {
     out.push(vec![w("satisfaction")]);
     let rated: u32 = s.satisfaction.iter().map(|r| r.count).sum();
     for r in &s.satisfaction {
-        out.push(vec![w(&r.key), r.count.to_string(), share(r.count, rated)]);
+        out.push(vec![
+            vocab_word(lang, Rating::GROUP, &r.key),
+            r.count.to_string(),
+            share(r.count, rated),
+        ]);
     }
     out.push(vec![w("opinions")]);
     for area in &s.opinions {
-        out.push(vec![area_word(lang, &area.area), area.count.to_string()]);
+        out.push(vec![
+            vocab_word(lang, InquiryArea::GROUP, &area.area),
+            area.count.to_string(),
+        ]);
         for q in &area.quoted {
             out.push(vec![String::new(), q.clone()]);
         }
@@ -564,22 +553,12 @@ fn readable(lang: Lang, column: &str, value: &str) -> String {
             .join(if zh { "、" } else { ", " })
     };
     match column {
-        "purposes" | "rating" | "category" => list(&|w| word(lang, w)),
-        "inquiry_areas" => list(&|w| area_word(lang, w)),
-        "urgency" => match (value, zh) {
-            ("low", true) => "一般".into(),
-            ("normal", true) => "普通".into(),
-            ("high", true) => "较急".into(),
-            ("urgent", true) => "紧急".into(),
-            _ => value.to_string(),
-        },
-        "status" => match (value, zh) {
-            ("raised", true) => "已登记".into(),
-            ("in_progress", true) => "办理中".into(),
-            ("resolved", true) => "已整改，未告知".into(),
-            ("closed", true) => "已反馈办结".into(),
-            _ => value.replace('_', " "),
-        },
+        "purposes" => list(&|w| vocab_word(lang, Purpose::GROUP, w)),
+        "rating" => list(&|w| vocab_word(lang, Rating::GROUP, w)),
+        "category" => list(&|w| vocab_word(lang, ConcernCategory::GROUP, w)),
+        "inquiry_areas" => list(&|w| vocab_word(lang, InquiryArea::GROUP, w)),
+        "urgency" => vocab_word(lang, Urgency::GROUP, value),
+        "status" => vocab_word(lang, ConcernStatus::GROUP, value),
         "reporter" if value == crate::store::CONFIDENTIAL => {
             if zh { "（保密）" } else { "(confidential)" }.into()
         }

@@ -20,8 +20,16 @@ reporter_id: ResidentId | null, reporter_name: string,
 /**
  * The reporter's identity is for the recording officer and the station chief only.
  */
-confidential: boolean, status: ConcernStatus, 
+confidential: boolean, status: ConcernStatus, closed_at: string | null, deleted: boolean, 
 /**
- * When and how the resident was told the result; required before the concern is closed.
+ * When the resident was told.
  */
-feedback_at: string | null, feedback_method: FeedbackMethod | null, feedback_note: string, closed_at: string | null, deleted: boolean, };
+feedback_at: string | null, 
+/**
+ * How: in person, by phone, message or letter.
+ */
+feedback_method: FeedbackMethod | null, 
+/**
+ * What they were told, or said.
+ */
+feedback_note: string, };

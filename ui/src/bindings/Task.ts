@@ -10,4 +10,16 @@ export type Task = { id: TaskId, version: number, household_id: HouseholdId, con
 /**
  * The person responsible (责任人).
  */
-assignee: string, due_date: string, status: TaskStatus, result: string, feedback_at: string | null, feedback_method: FeedbackMethod | null, feedback_note: string, deleted: boolean, };
+assignee: string, due_date: string, status: TaskStatus, result: string, deleted: boolean, 
+/**
+ * When the resident was told.
+ */
+feedback_at: string | null, 
+/**
+ * How: in person, by phone, message or letter.
+ */
+feedback_method: FeedbackMethod | null, 
+/**
+ * What they were told, or said.
+ */
+feedback_note: string, };

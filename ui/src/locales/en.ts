@@ -1,3 +1,4 @@
+import { vocabulary } from "../bindings/vocabulary";
 // English. Must have every key zh-CN has (the type says so).
 import type { Catalogue } from "./zh-CN";
 
@@ -374,65 +375,7 @@ const en: Catalogue = {
     draft: "Draft",
     registered_at: "Registered",
   },
-  vocab: {
-    household_kind: { residence: "Residence", rental: "Rental", shop: "Shop", unit: "Unit" },
-    tag: {
-      elderly_alone: "Elderly alone",
-      low_income: "Low income",
-      left_behind_children: "Left-behind children",
-      disabled: "Disabled",
-      migrant_workers: "Migrant workers",
-      petitioner: "Petitioner",
-      key_person: "Key person",
-      community_correction: "Community correction",
-    },
-    sex: { male: "Male", female: "Female" },
-    relation: {
-      head: "Head",
-      spouse: "Spouse",
-      child: "Child",
-      parent: "Parent",
-      grandchild: "Grandchild",
-      sibling: "Sibling",
-      tenant: "Tenant",
-      other: "Other",
-    },
-    purpose: {
-      warmth: "Warmth",
-      safety: "Safety",
-      law: "Law",
-      mediation: "Mediation",
-      service: "Service",
-      care: "Care",
-    },
-    inquiry: {
-      stability: "Stability",
-      public_order: "Public order",
-      fairness: "Fair enforcement",
-      conduct: "Work style",
-      integrity: "Integrity",
-    },
-    rating: { satisfied: "Satisfied", basic: "Basically satisfied", dissatisfied: "Dissatisfied" },
-    category: {
-      dispute: "Dispute",
-      public_order: "Public order",
-      safety_hazard: "Safety hazard",
-      crime_lead: "Crime lead",
-      petition: "Petition",
-      police_conduct: "Police conduct",
-      service_request: "Service request",
-      welfare_need: "Welfare need",
-    },
-    urgency: { low: "Low", normal: "Normal", high: "High", urgent: "Urgent" },
-    concern_status: {
-      raised: "Raised",
-      in_progress: "In progress",
-      resolved: "Resolved, resident not told",
-      closed: "Closed, resident told",
-    },
-    task_status: { open: "Open", in_progress: "In progress", done: "Done", cancelled: "Cancelled" },
-    feedback: { in_person: "In person", phone: "Phone", message: "Message", letter: "Letter" },
-    task_kind: { follow_up: "Follow-up", return_visit: "Return visit" },
-  },
+  // The closed lists' labels, defined once in the core (crates/core/src/model/vocab.rs).
+  vocab: vocabulary.en,
 };
 export default en;

@@ -1,3 +1,4 @@
+import { vocabulary } from "../bindings/vocabulary";
 // 简体中文 (default). Words are the ones officers use (see DOMAIN.md); English is in en.ts.
 const zhCN = {
   app: {
@@ -342,61 +343,8 @@ const zhCN = {
     draft: "草稿",
     registered_at: "登记日期",
   },
-  vocab: {
-    household_kind: { residence: "住宅", rental: "出租屋", shop: "商铺", unit: "单位/场所" },
-    tag: {
-      elderly_alone: "独居老人",
-      low_income: "低保户",
-      left_behind_children: "留守儿童",
-      disabled: "残疾人",
-      migrant_workers: "流动人口",
-      petitioner: "信访人员",
-      key_person: "重点人员",
-      community_correction: "社区矫正对象",
-    },
-    sex: { male: "男", female: "女" },
-    relation: {
-      head: "户主",
-      spouse: "配偶",
-      child: "子女",
-      parent: "父母",
-      grandchild: "孙子女",
-      sibling: "兄弟姐妹",
-      tenant: "租户",
-      other: "其他",
-    },
-    purpose: {
-      warmth: "送温暖",
-      safety: "送平安",
-      law: "送法律",
-      mediation: "送调解",
-      service: "送服务",
-      care: "送关爱",
-    },
-    inquiry: {
-      stability: "影响和谐稳定",
-      public_order: "影响社会治安",
-      fairness: "影响执法公正",
-      conduct: "影响作风形象",
-      integrity: "影响队伍廉洁",
-    },
-    rating: { satisfied: "满意", basic: "基本满意", dissatisfied: "不满意" },
-    category: {
-      dispute: "矛盾纠纷",
-      public_order: "治安问题",
-      safety_hazard: "安全隐患",
-      crime_lead: "线索",
-      petition: "信访",
-      police_conduct: "对民警的意见/投诉",
-      service_request: "办事需求",
-      welfare_need: "帮扶需求",
-    },
-    urgency: { low: "一般", normal: "普通", high: "较急", urgent: "紧急" },
-    concern_status: { raised: "已登记", in_progress: "办理中", resolved: "已整改，未告知", closed: "已反馈办结" },
-    task_status: { open: "待办", in_progress: "办理中", done: "已办结", cancelled: "已取消" },
-    feedback: { in_person: "当面", phone: "电话", message: "短信/微信", letter: "书面" },
-    task_kind: { follow_up: "跟进", return_visit: "回访" },
-  },
+  // The closed lists' labels, defined once in the core (crates/core/src/model/vocab.rs).
+  vocab: vocabulary["zh-CN"],
 };
 export default zhCN;
 export type Catalogue = typeof zhCN;

@@ -2,67 +2,13 @@
 //! suggestion recognises the usual Chinese and English headers, and the officer confirms or changes it
 //! in the preview.
 
-use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use ts_rs::TS;
 
-/// The fields a ledger row can fill.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS)]
-#[serde(rename_all = "snake_case")]
-#[ts(export)]
-pub enum LedgerField {
-    Address,
-    Beat,
-    HouseholdKind,
-    HouseholdTags,
-    ContactPhone,
-    Name,
-    Sex,
-    BirthDate,
-    Phone,
-    IdNumber,
-    Relation,
-    ResidentTags,
-}
+pub use crate::model::LedgerField;
 
 impl LedgerField {
-    pub const ALL: [LedgerField; 12] = [
-        LedgerField::Address,
-        LedgerField::Beat,
-        LedgerField::HouseholdKind,
-        LedgerField::HouseholdTags,
-        LedgerField::ContactPhone,
-        LedgerField::Name,
-        LedgerField::Sex,
-        LedgerField::BirthDate,
-        LedgerField::Phone,
-        LedgerField::IdNumber,
-        LedgerField::Relation,
-        LedgerField::ResidentTags,
-    ];
     /// Without these a row cannot become a household and a resident.
     pub const REQUIRED: [LedgerField; 2] = [LedgerField::Address, LedgerField::Name];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            LedgerField::Address => "address",
-            LedgerField::Beat => "beat",
-            LedgerField::HouseholdKind => "household_kind",
-            LedgerField::HouseholdTags => "household_tags",
-            LedgerField::ContactPhone => "contact_phone",
-            LedgerField::Name => "name",
-            LedgerField::Sex => "sex",
-            LedgerField::BirthDate => "birth_date",
-            LedgerField::Phone => "phone",
-            LedgerField::IdNumber => "id_number",
-            LedgerField::Relation => "relation",
-            LedgerField::ResidentTags => "resident_tags",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|f| f.as_str() == s.trim())
-    }
 
     /// Headers seen in stations' ledgers for this field (compared after removing spaces, lower case).
     fn synonyms(self) -> &'static [&'static str] {
@@ -155,7 +101,7 @@ pub fn suggest(headers: &[String]) -> Mapping {
             .to_lowercase()
     };
     let mut mapping = Mapping::new();
-    for field in LedgerField::ALL {
+    for &field in LedgerField::ALL {
         if let Some(i) = headers
             .iter()
             .position(|h| field.synonyms().contains(&key(h).as_str()))

@@ -16,6 +16,8 @@ pub mod table;
 
 pub use mapping::{LedgerField, Mapping};
 
+pub use crate::error::ImportError;
+
 use crate::error::{FieldError, Result};
 use crate::ids::{HouseholdId, ResidentId};
 use crate::model::{Record, Resident};
@@ -25,25 +27,6 @@ use rusqlite::OptionalExtension;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use ts_rs::TS;
-
-/// Why a whole file could not be imported.
-#[derive(Debug, Clone, PartialEq, Serialize, thiserror::Error, TS)]
-#[serde(tag = "reason", rename_all = "snake_case")]
-#[ts(export)]
-pub enum ImportError {
-    #[error("cannot read the file: {detail}")]
-    Unreadable { detail: String },
-    #[error("unsupported file type .{extension}; use CSV or XLSX")]
-    UnsupportedFormat { extension: String },
-    #[error("the file has no rows")]
-    Empty,
-    #[error("more than {limit} rows")]
-    TooManyRows { limit: u32 },
-    #[error("no column is mapped to {fields:?}")]
-    MissingColumns { fields: Vec<LedgerField> },
-    #[error("column {column} does not exist in the file")]
-    NoSuchColumn { column: u32 },
-}
 
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 #[ts(export)]
@@ -120,12 +103,22 @@ fn check_mapping(mapping: &Mapping, columns: usize) -> Result<(), ImportError> {
 }
 
 impl Store {
-    /// Imports the ledger in `bytes` (the file's contents) as `request` says.
+    /// [`Store::import_ledger_on`] on the laptop's local date.
     pub fn import_ledger(&mut self, request: &ImportRequest, bytes: &[u8]) -> Result<ImportReport> {
+        self.import_ledger_on(request, bytes, crate::time::local_today())
+    }
+
+    /// Imports the ledger in `bytes` (the file's contents) as `request` says, its dates checked as
+    /// of `today`.
+    pub fn import_ledger_on(
+        &mut self,
+        request: &ImportRequest,
+        bytes: &[u8],
+        today: chrono::NaiveDate,
+    ) -> Result<ImportReport> {
         let t = table::read(&request.file_name, bytes)?;
         check_mapping(&request.mapping, t.headers.len())?;
         let device = self.device()?.clone();
-        let today = chrono::Utc::now().date_naive();
         let mut report = ImportReport {
             dry_run: request.dry_run,
             rows: t.rows.len() as u32,

@@ -1,8 +1,7 @@
 //! A problem or request a resident raised, from raising to the moment the resident is told the result.
 
 use super::{
-    ConcernCategory, ConcernStatus, EntityKind, EntitySpec, FeedbackMethod, FieldKind, Record,
-    Urgency,
+    ConcernCategory, ConcernStatus, EntityKind, EntitySpec, Feedback, FieldKind, Record, Urgency,
 };
 use crate::error::{ErrorCode, FieldError};
 use crate::ids::{ConcernId, HouseholdId, ResidentId, VisitId};
@@ -38,13 +37,9 @@ pub struct Concern {
     pub confidential: bool,
     pub status: ConcernStatus,
     /// When and how the resident was told the result; required before the concern is closed.
-    #[serde(default, with = "crate::time::ts_opt")]
-    #[ts(type = "string | null")]
-    pub feedback_at: Option<DateTime<Utc>>,
-    #[serde(default)]
-    pub feedback_method: Option<FeedbackMethod>,
-    #[serde(default)]
-    pub feedback_note: String,
+    #[serde(flatten)]
+    #[ts(flatten)]
+    pub feedback: Feedback,
     #[serde(default, with = "crate::time::ts_opt")]
     #[ts(type = "string | null")]
     pub closed_at: Option<DateTime<Utc>>,
@@ -93,9 +88,7 @@ impl Concern {
             reporter_name: String::new(),
             confidential: false,
             status: ConcernStatus::Raised,
-            feedback_at: None,
-            feedback_method: None,
-            feedback_note: String::new(),
+            feedback: Feedback::default(),
             closed_at: None,
             deleted: false,
         }
@@ -103,7 +96,7 @@ impl Concern {
 
     /// Waiting for the resident to be told: resolved (or worked on) but no feedback recorded.
     pub fn awaits_feedback(&self) -> bool {
-        self.status == ConcernStatus::Resolved && self.feedback_at.is_none()
+        self.status == ConcernStatus::Resolved && self.feedback.at.is_none()
     }
 }
 
@@ -116,14 +109,9 @@ impl Record for Concern {
         c.max_len("summary", &self.summary, NOTES_MAX);
         c.max_len("reporter_name", &self.reporter_name, NAME_MAX);
         c.past_time("raised_at", self.raised_at, today);
-        c.max_len("feedback_note", &self.feedback_note, NOTES_MAX);
-        if let Some(at) = self.feedback_at {
-            c.past_time("feedback_at", at, today);
-        }
+        self.feedback.check(&mut c, today);
         // "Everything settled, everything answered": closing means the resident was told.
-        if self.status == ConcernStatus::Closed
-            && (self.feedback_at.is_none() || self.feedback_method.is_none())
-        {
+        if self.status == ConcernStatus::Closed && !self.feedback.given() {
             c.fail("status", ErrorCode::FeedbackRequiredToClose);
         }
         c.errors

@@ -5,6 +5,7 @@
 //! `version` are not fields: the id names the record and the version is assigned by the station.
 
 mod concern;
+mod feedback;
 mod household;
 mod resident;
 mod task;
@@ -13,6 +14,7 @@ mod visit;
 mod vocab;
 
 pub use concern::Concern;
+pub use feedback::Feedback;
 pub use household::Household;
 pub use resident::Resident;
 pub use task::Task;

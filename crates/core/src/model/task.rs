@@ -1,11 +1,11 @@
 //! A follow-up task: what must be done about a concern (or a return visit), who is responsible, by
 //! when, the result, and the feedback given back to the resident.
 
-use super::{EntityKind, EntitySpec, FeedbackMethod, FieldKind, Record, TaskKind, TaskStatus};
+use super::{EntityKind, EntitySpec, Feedback, FieldKind, Record, TaskKind, TaskStatus};
 use crate::error::{ErrorCode, FieldError};
 use crate::ids::{ConcernId, HouseholdId, TaskId};
 use crate::validate::{Checks, NAME_MAX, NOTES_MAX, SHORT_TEXT_MAX};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -27,13 +27,9 @@ pub struct Task {
     pub status: TaskStatus,
     #[serde(default)]
     pub result: String,
-    #[serde(default, with = "crate::time::ts_opt")]
-    #[ts(type = "string | null")]
-    pub feedback_at: Option<DateTime<Utc>>,
-    #[serde(default)]
-    pub feedback_method: Option<FeedbackMethod>,
-    #[serde(default)]
-    pub feedback_note: String,
+    #[serde(flatten)]
+    #[ts(flatten)]
+    pub feedback: Feedback,
     #[serde(default)]
     pub deleted: bool,
 }
@@ -75,9 +71,7 @@ impl Task {
             due_date,
             status: TaskStatus::Open,
             result: String::new(),
-            feedback_at: None,
-            feedback_method: None,
-            feedback_note: String::new(),
+            feedback: Feedback::default(),
             deleted: false,
         }
     }
@@ -98,10 +92,7 @@ impl Record for Task {
         c.max_len("assignee", &self.assignee, NAME_MAX);
         c.due_date("due_date", self.due_date);
         c.max_len("result", &self.result, NOTES_MAX);
-        c.max_len("feedback_note", &self.feedback_note, NOTES_MAX);
-        if let Some(at) = self.feedback_at {
-            c.past_time("feedback_at", at, today);
-        }
+        self.feedback.check(&mut c, today);
         if self.status == TaskStatus::Done && self.result.trim().is_empty() {
             c.fail("result", ErrorCode::ResultRequired);
         }

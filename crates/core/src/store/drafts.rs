@@ -73,8 +73,12 @@ impl Store {
     }
 
     pub fn discard_draft(&mut self, id: &str) -> Result<()> {
-        self.conn
-            .execute("DELETE FROM drafts WHERE id = ?1", [id])?;
-        Ok(())
+        delete_draft(&self.conn, id)
     }
+}
+
+/// Removes a draft: discarded, or become a record (then inside the record's transaction).
+pub(super) fn delete_draft(conn: &rusqlite::Connection, id: &str) -> Result<()> {
+    conn.execute("DELETE FROM drafts WHERE id = ?1", [id])?;
+    Ok(())
 }

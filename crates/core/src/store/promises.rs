@@ -182,9 +182,9 @@ fn a_concern_cannot_be_closed_before_the_resident_is_told() {
     assert!(
         matches!(s.save(&c), Err(Error::Invalid(e)) if e[0].code == ErrorCode::FeedbackRequiredToClose)
     );
-    c.feedback_at = Some(crate::time::now());
-    c.feedback_method = Some(FeedbackMethod::Phone);
-    c.closed_at = c.feedback_at;
+    c.feedback.at = Some(crate::time::now());
+    c.feedback.method = Some(FeedbackMethod::Phone);
+    c.closed_at = c.feedback.at;
     s.save(&c).unwrap();
     assert_eq!(
         s.get::<Concern>(c.id.0).unwrap().status,

@@ -117,6 +117,21 @@ pub struct BeatFigures {
     pub open_concerns: u32,
 }
 
+impl BeatFigures {
+    /// Counts one household of the beat that is `overdue_days` past its due date (zero or less:
+    /// covered). The one rule of coverage, for the laptop's Today and the station's overview alike.
+    pub fn count_household(&mut self, overdue_days: i64) {
+        self.households += 1;
+        if overdue_days <= 0 {
+            self.covered += 1;
+        } else {
+            self.overdue += 1;
+            self.overdue_over_30 += u32::from(overdue_days > 30);
+            self.overdue_over_90 += u32::from(overdue_days > 90);
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 #[ts(export)]
 pub struct HouseholdDetail {
@@ -381,8 +396,6 @@ impl Store {
         beats: &str,
         today: NaiveDate,
     ) -> Result<BeatFigures> {
-        let overdue =
-            |days: i64| households.iter().filter(|h| h.overdue_days > days).count() as u32;
         let (week, month) = crate::time::week_and_month_start(today);
         let (visits_this_week, visits_this_month): (u32, u32) = self.conn.query_row(
             "SELECT count(*) FILTER (WHERE v.visited_at >= ?2), count(*) FILTER (WHERE v.visited_at >= ?3)
@@ -398,16 +411,16 @@ impl Store {
             params![beats, ConcernStatus::Closed.as_str()],
             |r| r.get(0),
         )?;
-        Ok(BeatFigures {
-            households: households.len() as u32,
-            covered: households.iter().filter(|h| h.overdue_days <= 0).count() as u32,
-            overdue: overdue(0),
-            overdue_over_30: overdue(30),
-            overdue_over_90: overdue(90),
+        let mut figures = BeatFigures {
             visits_this_week,
             visits_this_month,
             open_concerns,
-        })
+            ..Default::default()
+        };
+        for h in households {
+            figures.count_household(h.overdue_days);
+        }
+        Ok(figures)
     }
 
     /// Everything about one household.

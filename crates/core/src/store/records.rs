@@ -225,11 +225,16 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// Validates and saves a record (new or edited) and logs the fields that changed, all in one
-    /// transaction: either both the row and its change are stored, or neither is.
+    /// [`Store::save_on`] on the laptop's local date.
     pub fn save<R: Record>(&mut self, record: &R) -> Result<Saved> {
+        self.save_on(record, crate::time::local_today())
+    }
+
+    /// Validates (as of `today`) and saves a record (new or edited) and logs the fields that
+    /// changed, all in one transaction: either both the row and its change are stored, or neither is.
+    pub fn save_on<R: Record>(&mut self, record: &R, today: chrono::NaiveDate) -> Result<Saved> {
         let device = self.device()?.clone();
-        let errors = record.validate(chrono::Utc::now().date_naive());
+        let errors = record.validate(today);
         if !errors.is_empty() {
             return Err(Error::Invalid(errors));
         }
@@ -245,12 +250,22 @@ impl Store {
     /// field a sync changed while the form was open keeps the other officer's value, and a field
     /// both changed is a conflict at the station like any other concurrent edit.
     pub fn save_edit<R: Record>(&mut self, seen: &R, edited: &R) -> Result<Saved> {
+        self.save_edit_on(seen, edited, crate::time::local_today())
+    }
+
+    /// [`Store::save_edit`], validated as of `today`.
+    pub fn save_edit_on<R: Record>(
+        &mut self,
+        seen: &R,
+        edited: &R,
+        today: chrono::NaiveDate,
+    ) -> Result<Saved> {
         if seen.id() != edited.id() {
             return Err(Error::invalid("id", ErrorCode::UnknownValue));
         }
         let current = load::<R>(&self.conn, edited.id())?;
         let Some(current) = current else {
-            return self.save(edited);
+            return self.save_on(edited, today);
         };
         let changed = diff(&seen.fields()?, &edited.fields()?);
         if changed.is_empty() {
@@ -264,16 +279,17 @@ impl Store {
         );
         merged.insert("version".into(), Value::from(seen.version()));
         let record: R = serde_json::from_value(Value::Object(merged))?;
-        self.save(&record)
+        self.save_on(&record, today)
     }
 
-    /// Saves several records in one transaction (an import, the demo beat); all or nothing.
+    /// Saves several records in one transaction (an import, the demo beat), validated as of the
+    /// laptop's local date; all or nothing.
     pub fn save_all<'a, R: Record + 'a>(
         &mut self,
         records: impl IntoIterator<Item = &'a R>,
     ) -> Result<usize> {
+        let today = crate::time::local_today();
         let device = self.device()?.clone();
-        let today = chrono::Utc::now().date_naive();
         let tx = self.conn.transaction()?;
         let mut n = 0;
         for record in records {

@@ -32,8 +32,14 @@ fn prefixed(prefix: String, errors: Vec<FieldError>) -> impl Iterator<Item = Fie
 }
 
 impl Store {
+    /// [`Store::record_visit_on`] on the laptop's local date.
     pub fn record_visit(&mut self, entry: &VisitEntry) -> Result<()> {
-        let today = chrono::Utc::now().date_naive();
+        self.record_visit_on(entry, crate::time::local_today())
+    }
+
+    /// Saves a visit with the concerns raised and the tasks promised in it, validated as of
+    /// `today`, in one transaction, and removes the draft it was typed into.
+    pub fn record_visit_on(&mut self, entry: &VisitEntry, today: chrono::NaiveDate) -> Result<()> {
         let mut errors: Vec<FieldError> = entry.visit.validate(today);
         for (i, c) in entry.concerns.iter().enumerate() {
             errors.extend(prefixed(format!("concerns.{i}."), c.validate(today)));
@@ -53,7 +59,7 @@ impl Store {
                 save_in(tx, device, t)?;
             }
             if let Some(draft) = &entry.draft_id {
-                tx.execute("DELETE FROM drafts WHERE id = ?1", [draft])?;
+                super::drafts::delete_draft(tx, draft)?;
             }
             Ok(())
         })

@@ -164,15 +164,9 @@ impl StationStore {
         for (_, h) in self.household_statuses(today)? {
             let due = policy.due_date(&h.tags, h.visits.last().copied(), h.registered);
             let overdue = (today - due).num_days();
-            let f = &mut beat_entry(&mut beats, &h.beat).figures;
-            f.households += 1;
-            if overdue <= 0 {
-                f.covered += 1;
-            } else {
-                f.overdue += 1;
-                f.overdue_over_30 += u32::from(overdue > 30);
-                f.overdue_over_90 += u32::from(overdue > 90);
-            }
+            beat_entry(&mut beats, &h.beat)
+                .figures
+                .count_household(overdue);
         }
         self.remember_coverage(today, &beats)?;
         let days: Vec<NaiveDate> = (0..12u64).rev().map(|w| today - Days::new(7 * w)).collect();
@@ -601,7 +595,7 @@ impl StationStore {
                  FROM records r LEFT JOIN records h ON h.entity = 'household' AND h.id = json_extract(r.fields, '$.household_id')
                  WHERE r.entity = 'concern' AND r.deleted = 0 AND (?2 IS NULL OR r.beat = ?2)
                    AND CASE ?1 WHEN 'awaiting' THEN json_extract(r.fields, '$.status') = 'resolved'
-                                                     AND json_extract(r.fields, '$.feedback_at') IS NULL
+                                                     AND json_extract(r.fields, '$.feedback.at') IS NULL
                                ELSE json_extract(r.fields, '$.status') <> 'closed' END
                  ORDER BY CASE json_extract(r.fields, '$.urgency') WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 ELSE 2 END,
                           json_extract(r.fields, '$.raised_at') LIMIT 500",
