@@ -10,6 +10,7 @@
 //! - `security`: revoked and wiped laptops, beats, confidential reporters, enrolment, certificates.
 //! - `scopes`: a beat given or taken away, a household moved to another beat.
 //! - `trust`: what a laptop may write, refusals, restored and re-enrolled laptops, deletes.
+//! - `logging`: the station's request log: ids, routes, statuses, never contents or secrets.
 //! - `fuzz_api`: the OpenAPI document fuzzed with schemathesis: no 5xx.
 //! - `web_queue`: the staff merge queue in headless Chromium.
 
@@ -19,6 +20,7 @@
 mod delivery;
 mod duplicates;
 mod fuzz_api;
+mod logging;
 mod merging;
 mod overview;
 mod scopes;

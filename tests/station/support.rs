@@ -77,11 +77,28 @@ impl Station {
 
     /// Starts the station on a data folder prepared by the caller.
     pub fn start_in(dir: tempfile::TempDir) -> Station {
+        Self::spawn(dir, &[], Stdio::inherit())
+    }
+
+    /// Starts a station that writes its log as JSON lines to `log`.
+    pub fn start_logging_to(log: &std::path::Path) -> Station {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("station.json"),
+            format!("{{\"admin_password\": \"{ADMIN_PASSWORD}\"}}"),
+        )
+        .unwrap();
+        let file = std::fs::File::create(log).unwrap();
+        Self::spawn(dir, &["--log-format", "json"], Stdio::from(file))
+    }
+
+    fn spawn(dir: tempfile::TempDir, args: &[&str], stderr: Stdio) -> Station {
         let mut child = Command::new(station_binary())
             .args(["serve", "--listen", "127.0.0.1:0", "--data"])
             .arg(dir.path())
+            .args(args)
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(stderr)
             .spawn()
             .unwrap();
         let mut line = String::new();

@@ -24,6 +24,29 @@ struct Cli {
     command: Command,
 }
 
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+/// The station's log on standard error (standard output says where it listens, for scripts).
+fn start_log(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("DOORSTEP_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let log = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => log.init(),
+        LogFormat::Json => log
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .init(),
+    }
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Serve the sync API.
@@ -37,6 +60,11 @@ enum Command {
         /// start; localhost and this machine's name are always in it). Repeatable.
         #[arg(long = "tls-name")]
         tls_names: Vec<String>,
+        /// How the log is written to standard error: `text` for people, or `json` (one object a
+        /// line) for a log shipper. Levels come from `DOORSTEP_LOG` (default `info`), e.g.
+        /// `DOORSTEP_LOG=debug` or `DOORSTEP_LOG=warn,doorstep_station=info`.
+        #[arg(long = "log-format", value_enum, default_value = "text")]
+        log_format: LogFormat,
     },
     /// Create an account from the station machine's console (the password from
     /// DOORSTEP_ACCOUNT_PASSWORD, or typed on standard input). Administrators otherwise use the
@@ -89,6 +117,7 @@ fn bootstrap(store: &mut StationStore, config: &Config) -> anyhow::Result<()> {
         None => doorstep_station::store::random_password()?,
     };
     if store.bootstrap_admin("admin", &password)? && config.admin_password.is_none() {
+        // Said on standard error as it is, outside the log, which may be shipped elsewhere.
         eprintln!(
             "doorstep-station: created the administrator account \"admin\" with password {password} \
              (shown once: sign in and change it)"
@@ -104,7 +133,9 @@ async fn main() -> anyhow::Result<()> {
             listen,
             data,
             tls_names,
+            log_format,
         } => {
+            start_log(log_format);
             std::fs::create_dir_all(&data)?;
             let config = load_config(&data)?;
             let mut store = StationStore::open(&data.join("station.sqlite"))?;
@@ -113,10 +144,7 @@ async fn main() -> anyhow::Result<()> {
             let listener = std::net::TcpListener::bind(&listen)
                 .with_context(|| format!("listening on {listen}"))?;
             listener.set_nonblocking(true)?;
-            eprintln!(
-                "doorstep-station: certificate fingerprint (SHA-256) {}",
-                identity.fingerprint()
-            );
+            tracing::info!(fingerprint = %identity.fingerprint(), "the station's certificate (SHA-256)");
             println!(
                 "doorstep-station: listening on https://{}",
                 listener.local_addr()?

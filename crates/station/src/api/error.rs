@@ -82,7 +82,7 @@ impl IntoResponse for ApiError {
             }
             ApiError::Unreadable(status, m) => (status, "bad_request", m),
             ApiError::Internal(detail) => {
-                eprintln!("doorstep-station: {detail}");
+                tracing::error!(detail, "the request failed inside the station");
                 (
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "internal",
@@ -117,7 +117,7 @@ impl From<StationError> for ApiError {
             StationError::Sqlite(rusqlite::Error::SqliteFailure(f, detail))
                 if f.code == rusqlite::ErrorCode::ConstraintViolation =>
             {
-                eprintln!("doorstep-station: refused by a constraint: {detail:?}");
+                tracing::warn!(?detail, "refused by a constraint of the database");
                 ApiError::Conflict("that clashes with what the station already holds".into())
             }
             other => ApiError::Internal(other.to_string()),

@@ -38,11 +38,46 @@ pub use openapi::ApiDoc;
 pub use state::AppState;
 
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
+use axum::extract::{DefaultBodyLimit, MatchedPath};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use doorstep_protocol::limits;
+use std::time::Duration;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+/// The header that carries a request's id: the station makes one unless the client sent one, logs
+/// it with the request, and answers with it, so a complaint ("the sync at 9:14 failed") can be
+/// found in the log.
+const REQUEST_ID: &str = "x-request-id";
+
+/// The span every request is logged in: its id, method and route. The route is the pattern
+/// (`/api/v1/concerns/{id}`), never the path or query as sent, which may hold names and ids; no
+/// header or body is logged, so neither credentials nor record contents reach the log.
+fn request_span(request: &axum::extract::Request) -> tracing::Span {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("(no route)", MatchedPath::as_str);
+    let id = request
+        .headers()
+        .get(REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    tracing::info_span!("request", id, method = %request.method(), route)
+}
+
+/// One line per answer: its status and how long it took.
+fn log_answer(response: &Response, took: Duration, _: &tracing::Span) {
+    let status = response.status().as_u16();
+    let ms = took.as_secs_f64() * 1000.0;
+    if response.status().is_server_error() {
+        tracing::error!(status, ms, "answered");
+    } else {
+        tracing::info!(status, ms, "answered");
+    }
+}
 
 /// Headers every answer carries: the staff pages load only their own scripts, styles and data
 /// (no inline script, no framing by other sites), and nothing is sniffed or leaked in referrers.
@@ -112,6 +147,20 @@ pub fn app(state: AppState) -> Router {
         .merge(reports::routes())
         .layer(DefaultBodyLimit::max(limits::MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn(read_body_first))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(request_span)
+                .on_request(())
+                .on_response(log_answer)
+                .on_failure(()),
+        )
+        .layer(PropagateRequestIdLayer::new(
+            REQUEST_ID.parse().expect("a header name"),
+        ))
+        .layer(SetRequestIdLayer::new(
+            REQUEST_ID.parse().expect("a header name"),
+            MakeRequestUuid,
+        ))
         .with_state(state);
     SECURITY_HEADERS
         .iter()
