@@ -1,16 +1,16 @@
 //! What two officers' offline edits become at the station and back on their laptops.
 
-use crate::support::{Device, Station, new_household};
+use crate::support::{Device, SharedHousehold, Station, new_household};
 use doorstep_core::model::{Household, Resident, Tag, Visit};
 
 #[test]
 fn two_officers_edit_different_fields_of_one_household_offline_and_both_edits_survive() {
-    let station = Station::start();
-    let mut zhang = Device::new(&station, "张警官", "幸福社区");
-    let mut wang = Device::new(&station, "王警官", "幸福社区");
-    let h = new_household(&mut zhang, "幸福社区", "幸福路12号");
-    zhang.sync();
-    wang.sync();
+    let SharedHousehold {
+        station,
+        mut zhang,
+        mut wang,
+        household: h,
+    } = SharedHousehold::start("幸福路12号");
 
     // Both offline: one changes the phone, the other the tags.
     let mut a = zhang.household(h.id.0);
@@ -37,12 +37,12 @@ fn two_officers_edit_different_fields_of_one_household_offline_and_both_edits_su
 
 #[test]
 fn two_officers_edit_the_same_field_differently_and_exactly_one_conflict_is_queued() {
-    let station = Station::start();
-    let mut zhang = Device::new(&station, "张警官", "幸福社区");
-    let mut wang = Device::new(&station, "王警官", "幸福社区");
-    let h = new_household(&mut zhang, "幸福社区", "幸福路12号");
-    zhang.sync();
-    wang.sync();
+    let SharedHousehold {
+        station,
+        mut zhang,
+        mut wang,
+        household: h,
+    } = SharedHousehold::start("幸福路12号");
 
     let mut a = zhang.household(h.id.0);
     a.contact_phone = "13800138001".into();
@@ -125,12 +125,12 @@ fn two_officers_edit_the_same_field_differently_and_exactly_one_conflict_is_queu
 #[test]
 fn a_household_deleted_elsewhere_while_an_officer_edits_it_offline_is_a_conflict_and_nothing_is_lost()
  {
-    let station = Station::start();
-    let mut zhang = Device::new(&station, "张警官", "幸福社区");
-    let mut wang = Device::new(&station, "王警官", "幸福社区");
-    let h = new_household(&mut zhang, "幸福社区", "幸福路12号");
-    zhang.sync();
-    wang.sync();
+    let SharedHousehold {
+        station,
+        mut zhang,
+        mut wang,
+        household: h,
+    } = SharedHousehold::start("幸福路12号");
 
     zhang.store.delete::<Household>(h.id.0).unwrap();
     zhang.sync();
@@ -391,12 +391,12 @@ fn a_task_assigned_to_an_officer_of_another_beat_reaches_their_laptop_and_leaves
 /// the queue as it is now never brings back B, which 张 had seen and replaced.
 #[test]
 fn a_conflict_follows_a_later_edit_of_its_field_and_a_choice_made_before_is_refused() {
-    let station = Station::start();
-    let mut zhang = Device::new(&station, "张警官", "幸福社区");
-    let mut wang = Device::new(&station, "王警官", "幸福社区");
-    let h = new_household(&mut zhang, "幸福社区", "幸福路12号");
-    zhang.sync();
-    wang.sync();
+    let SharedHousehold {
+        station,
+        mut zhang,
+        mut wang,
+        household: h,
+    } = SharedHousehold::start("幸福路12号");
     let phone = |device: &mut Device, value: &str| {
         let seen = device.household(h.id.0);
         let mut edited = seen.clone();
@@ -459,12 +459,12 @@ fn a_conflict_follows_a_later_edit_of_its_field_and_a_choice_made_before_is_refu
 /// choice taken from the old queue can bring the household back.
 #[test]
 fn a_queued_delete_is_settled_by_a_later_delete_that_saw_the_edit() {
-    let station = Station::start();
-    let mut zhang = Device::new(&station, "张警官", "幸福社区");
-    let mut wang = Device::new(&station, "王警官", "幸福社区");
-    let h = new_household(&mut zhang, "幸福社区", "幸福路12号");
-    zhang.sync();
-    wang.sync();
+    let SharedHousehold {
+        station,
+        mut zhang,
+        mut wang,
+        household: h,
+    } = SharedHousehold::start("幸福路12号");
     let seen = zhang.household(h.id.0);
     let mut edited = seen.clone();
     edited.notes = "独居老人".into();

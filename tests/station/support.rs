@@ -426,3 +426,29 @@ impl RawConnection {
         (status, String::from_utf8_lossy(&content).into_owned())
     }
 }
+
+/// The set-up of every concurrent-edit test: a station, two officers of 幸福社区 on their own laptops
+/// (张警官 and 王警官), and one household 张警官 registered at `address`, synced to both.
+pub struct SharedHousehold {
+    pub station: Station,
+    pub zhang: Device,
+    pub wang: Device,
+    pub household: Household,
+}
+
+impl SharedHousehold {
+    pub fn start(address: &str) -> SharedHousehold {
+        let station = Station::start();
+        let mut zhang = Device::new(&station, "张警官", "幸福社区");
+        let mut wang = Device::new(&station, "王警官", "幸福社区");
+        let household = new_household(&mut zhang, "幸福社区", address);
+        zhang.sync();
+        wang.sync();
+        SharedHousehold {
+            station,
+            zhang,
+            wang,
+            household,
+        }
+    }
+}

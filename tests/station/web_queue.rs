@@ -4,7 +4,7 @@
 //! checked, and a number clicked through to its records (tests/web/overview.test.mjs); and the
 //! administrator's pages: an account made, a code issued, a laptop revoked (tests/web/admin.test.mjs).
 
-use crate::support::{ADMIN_PASSWORD, Device, STAFF_PASSWORD, STAFF_USER, Station, new_household};
+use crate::support::{ADMIN_PASSWORD, STAFF_PASSWORD, STAFF_USER, SharedHousehold, Station};
 use std::path::Path;
 use std::process::Command;
 
@@ -43,12 +43,12 @@ fn staff_open_the_overview_in_the_browser_and_click_through_to_the_records() {
 
 #[test]
 fn staff_resolve_a_conflict_by_clicking_in_the_browser_and_both_laptops_follow() {
-    let station = Station::start();
-    let mut zhang = Device::new(&station, "张警官", "幸福社区");
-    let mut wang = Device::new(&station, "王警官", "幸福社区");
-    let h = new_household(&mut zhang, "幸福社区", "幸福路12号");
-    zhang.sync();
-    wang.sync();
+    let SharedHousehold {
+        station,
+        mut zhang,
+        mut wang,
+        household: h,
+    } = SharedHousehold::start("幸福路12号");
     let mut a = zhang.household(h.id.0);
     a.contact_phone = "13800138001".into();
     zhang.store.save(&a).unwrap();
@@ -117,12 +117,12 @@ fn staff_resolve_a_conflict_by_clicking_in_the_browser_and_both_laptops_follow()
 
 #[test]
 fn an_administrator_revokes_a_laptop_in_the_browser_and_hostile_text_stays_text() {
-    let station = Station::start();
-    let mut zhang = Device::new(&station, "张警官", "幸福社区");
-    let mut wang = Device::new(&station, "王警官", "幸福社区");
-    let h = new_household(&mut zhang, "幸福社区", "幸福路12号");
-    zhang.sync();
-    wang.sync();
+    let SharedHousehold {
+        station,
+        mut zhang,
+        mut wang,
+        household: h,
+    } = SharedHousehold::start("幸福路12号");
     let mut a = zhang.household(h.id.0);
     a.contact_name = crate::security::HOSTILE[2].into();
     zhang.store.save(&a).unwrap();
