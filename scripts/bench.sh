@@ -8,6 +8,7 @@ source scripts/env.sh
 
 bash scripts/install-deps.sh
 (cd ui && npm run --silent build)
+bash scripts/build-web.sh
 cargo build --quiet --release -p doorstep-bench -p doorstep-station
 cargo build --quiet --release -p doorstep-app
 

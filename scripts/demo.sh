@@ -10,6 +10,7 @@ source scripts/env.sh
 
 bash scripts/install-deps.sh
 (cd ui && npm run --silent build)
+bash scripts/build-web.sh
 cargo build --quiet -p doorstep-app -p doorstep-cli -p doorstep-station
 
 data_dir="${XDG_DATA_HOME:-$HOME/.local/share}/cn.doorstep.field"

@@ -34,6 +34,11 @@ if [ ! -d ui/node_modules ] || [ ui/package-lock.json -nt ui/node_modules/.packa
   (cd ui && npm install --no-audit --no-fund --loglevel=error)
 fi
 
+if [ ! -d crates/station/web/node_modules ] || [ crates/station/web/package-lock.json -nt crates/station/web/node_modules/.package-lock.json ]; then
+  echo "==> installing the staff pages' packages (TypeScript, Vite, eslint, prettier)"
+  (cd crates/station/web && npm install --no-audit --no-fund --loglevel=error)
+fi
+
 if [ ! -d tests/web/node_modules ] || [ tests/web/package-lock.json -nt tests/web/node_modules/.package-lock.json ]; then
   echo "==> installing the browser tests' packages (playwright-core; the browser is Debian's chromium)"
   (cd tests/web && npm install --no-audit --no-fund --loglevel=error)

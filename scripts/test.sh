@@ -26,6 +26,10 @@ step "UI lints (eslint: TypeScript, React hooks) and formatting (prettier)"
 step "UI build (embedded in the desktop binary)"
 (cd ui && npm run --silent build)
 
+step "staff pages: type check, lints (eslint) and formatting (prettier), build (embedded in the station binary)"
+(cd crates/station/web && npm run --silent typecheck && npm run --silent lint && npm run --silent format:check)
+bash scripts/build-web.sh
+
 step "cargo clippy"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 
@@ -39,9 +43,10 @@ step "Rust tests (core, CLI, desktop window)"
 cargo test --workspace --quiet 2>&1 | tee -a "$results"
 
 step "TypeScript bindings match the Rust types"
-if ! git diff --quiet -- ui/src/bindings || [ -n "$(git ls-files --others --exclude-standard ui/src/bindings)" ]; then
-  git status --short ui/src/bindings
-  echo "ui/src/bindings changed when the Rust tests regenerated them: commit the new bindings" >&2
+bindings=(ui/src/bindings crates/station/web/src/bindings)
+if ! git diff --quiet -- "${bindings[@]}" || [ -n "$(git ls-files --others --exclude-standard "${bindings[@]}")" ]; then
+  git status --short "${bindings[@]}"
+  echo "the TypeScript bindings changed when the Rust tests regenerated them: commit the new bindings" >&2
   exit 1
 fi
 

@@ -77,7 +77,8 @@ impl Station {
 
     /// Starts the station on a data folder prepared by the caller.
     pub fn start_in(dir: tempfile::TempDir) -> Station {
-        Self::spawn(dir, &[], Stdio::inherit())
+        // Warnings and errors only: a line per request would bury the tests' own output.
+        Self::spawn(dir, &[], Stdio::inherit(), "warn")
     }
 
     /// Starts a station that writes its log as JSON lines to `log`.
@@ -89,14 +90,15 @@ impl Station {
         )
         .unwrap();
         let file = std::fs::File::create(log).unwrap();
-        Self::spawn(dir, &["--log-format", "json"], Stdio::from(file))
+        Self::spawn(dir, &["--log-format", "json"], Stdio::from(file), "info")
     }
 
-    fn spawn(dir: tempfile::TempDir, args: &[&str], stderr: Stdio) -> Station {
+    fn spawn(dir: tempfile::TempDir, args: &[&str], stderr: Stdio, level: &str) -> Station {
         let mut child = Command::new(station_binary())
             .args(["serve", "--listen", "127.0.0.1:0", "--data"])
             .arg(dir.path())
             .args(args)
+            .env("DOORSTEP_LOG", level)
             .stdout(Stdio::piped())
             .stderr(stderr)
             .spawn()

@@ -149,7 +149,8 @@ pub struct Health {
 }
 
 /// A 4xx/5xx body: what was wrong with the request, never internals.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema, ts_rs::TS)]
+#[ts(export, export_to = "../../../crates/station/web/src/bindings/")]
 pub struct ApiErrorBody {
     pub error: String,
     pub message: String,

@@ -28,7 +28,10 @@ pub enum ReportError {
 pub use doorstep_core::model::Lang;
 
 /// What the monthly summary is exported as.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, utoipa::ToSchema, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, utoipa::ToSchema, Default, ts_rs::TS,
+)]
+#[ts(export, export_to = "../../../crates/station/web/src/bindings/")]
 #[serde(rename_all = "lowercase")]
 pub enum SummaryFormat {
     /// Printable, with the station's figures and a table per beat.
@@ -40,7 +43,8 @@ pub enum SummaryFormat {
 }
 
 /// What records of a date range are exported as.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, utoipa::ToSchema, ts_rs::TS)]
+#[ts(export, export_to = "../../../crates/station/web/src/bindings/")]
 #[serde(rename_all = "lowercase")]
 pub enum ExportFormat {
     /// One kind of record (see [`RecordKind`]).
@@ -50,7 +54,10 @@ pub enum ExportFormat {
 }
 
 /// Which records a CSV export holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, utoipa::ToSchema, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, utoipa::ToSchema, Default, ts_rs::TS,
+)]
+#[ts(export, export_to = "../../../crates/station/web/src/bindings/")]
 #[serde(rename_all = "lowercase")]
 pub enum RecordKind {
     #[default]

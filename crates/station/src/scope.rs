@@ -19,7 +19,10 @@ use doorstep_core::model::EntityKind;
 use serde::{Deserialize, Serialize};
 
 /// Why a change was refused, as the laptop and the audit trail receive it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema, ts_rs::TS,
+)]
+#[ts(export, export_to = "../../../crates/station/web/src/bindings/")]
 #[serde(rename_all = "snake_case")]
 pub enum RefusalReason {
     /// The record's beat (before or after) is not one of the account's beats.

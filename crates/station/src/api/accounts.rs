@@ -105,7 +105,8 @@ pub(super) async fn devices(
 }
 
 /// An administrator's decision about a lost or handed-on laptop.
-#[derive(Deserialize, utoipa::ToSchema)]
+#[derive(Deserialize, utoipa::ToSchema, ts_rs::TS)]
+#[ts(export, export_to = "../../../crates/station/web/src/bindings/")]
 pub struct Revocation {
     /// Also have it erase its local data on its next contact.
     #[serde(default)]

@@ -22,7 +22,8 @@ pub(super) async fn conflicts(
 }
 
 /// A staff decision on one conflict.
-#[derive(Deserialize, utoipa::ToSchema)]
+#[derive(Deserialize, utoipa::ToSchema, ts_rs::TS)]
+#[ts(export, export_to = "../../../crates/station/web/src/bindings/")]
 pub struct Resolution {
     /// The value to keep: one of the two, or an edited one.
     #[schema(value_type = Object)]
@@ -35,7 +36,8 @@ pub struct Resolution {
 }
 
 /// A conflict's two values as staff saw them.
-#[derive(Deserialize, utoipa::ToSchema)]
+#[derive(Deserialize, utoipa::ToSchema, ts_rs::TS)]
+#[ts(export, export_to = "../../../crates/station/web/src/bindings/")]
 pub struct SeenConflict {
     #[schema(value_type = Object)]
     pub station_value: serde_json::Value,

@@ -23,7 +23,8 @@ pub(super) async fn duplicates(
 }
 
 /// A staff decision to merge a duplicate pair, keeping `survivor`.
-#[derive(Deserialize, utoipa::ToSchema)]
+#[derive(Deserialize, utoipa::ToSchema, ts_rs::TS)]
+#[ts(export, export_to = "../../../crates/station/web/src/bindings/")]
 pub struct MergeDecision {
     /// The id of the record that stays (one of the pair).
     pub survivor: String,

@@ -15,14 +15,16 @@ use doorstep_protocol::ApiErrorBody;
 use serde::Deserialize;
 
 /// A sign-in on the staff pages (or by an API client).
-#[derive(Deserialize, utoipa::ToSchema)]
+#[derive(Deserialize, utoipa::ToSchema, ts_rs::TS)]
+#[ts(export, export_to = "../../../crates/station/web/src/bindings/")]
 pub struct SignIn {
     pub username: String,
     pub password: String,
 }
 
 /// A live session: who is signed in, and the CSRF token the pages send with every change.
-#[derive(serde::Serialize, utoipa::ToSchema)]
+#[derive(serde::Serialize, utoipa::ToSchema, ts_rs::TS)]
+#[ts(export, export_to = "../../../crates/station/web/src/bindings/")]
 pub struct SessionInfo {
     pub account: Principal,
     pub csrf: String,

@@ -22,7 +22,8 @@ pub(super) async fn tasks(
 }
 
 /// A staff decision on who is responsible for a task, and by when.
-#[derive(Deserialize, utoipa::ToSchema)]
+#[derive(Deserialize, utoipa::ToSchema, ts_rs::TS)]
+#[ts(export, export_to = "../../../crates/station/web/src/bindings/")]
 pub struct Assignment {
     pub assignee: String,
     /// YYYY-MM-DD

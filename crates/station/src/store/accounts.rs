@@ -11,7 +11,10 @@ use serde::{Deserialize, Serialize};
 /// The shortest password an administrator may set.
 pub const MIN_PASSWORD_CHARS: usize = 10;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema, ts_rs::TS,
+)]
+#[ts(export, export_to = "../../../crates/station/web/src/bindings/")]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// Own beats and tasks assigned to them, from their laptop.
@@ -25,7 +28,8 @@ pub enum Role {
 }
 
 /// An account as administrators see it (never its password hash).
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema, ts_rs::TS)]
+#[ts(export, export_to = "../../../crates/station/web/src/bindings/")]
 pub struct Account {
     pub id: String,
     pub username: String,
@@ -37,7 +41,8 @@ pub struct Account {
 }
 
 /// A new account.
-#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema, ts_rs::TS)]
+#[ts(export, export_to = "../../../crates/station/web/src/bindings/")]
 pub struct NewAccount {
     pub username: String,
     pub display_name: String,
@@ -48,7 +53,8 @@ pub struct NewAccount {
 }
 
 /// Changes to an account; what is absent stays.
-#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema, ts_rs::TS)]
+#[ts(export, export_to = "../../../crates/station/web/src/bindings/")]
 pub struct AccountUpdate {
     pub display_name: Option<String>,
     pub roles: Option<Vec<Role>>,
@@ -58,7 +64,8 @@ pub struct AccountUpdate {
 }
 
 /// Who is asking: an account signed in on the staff pages, or a laptop with its officer.
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema, ts_rs::TS)]
+#[ts(export, export_to = "../../../crates/station/web/src/bindings/")]
 pub struct Principal {
     pub account_id: String,
     pub username: String,

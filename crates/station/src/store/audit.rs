@@ -43,7 +43,8 @@ pub fn record(
 }
 
 /// One line of the trail.
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema, ts_rs::TS)]
+#[ts(export, export_to = "../../../crates/station/web/src/bindings/")]
 pub struct AuditEntry {
     /// `security` (sign-ins, refusals, enrolments, accounts, confidential reads), `staff` (decisions
     /// on records) or `change` (a change a laptop sent).

@@ -88,7 +88,8 @@ pub fn viewer_key(viewer: &Principal) -> String {
 }
 
 /// A concern as the station shows it to one reader.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema, ts_rs::TS)]
+#[ts(export, export_to = "../../../crates/station/web/src/bindings/")]
 pub struct ConcernView {
     pub id: String,
     pub beat: String,

@@ -14,7 +14,8 @@ use serde_json::{Map, Value};
 
 /// One open conflict, as the merge queue shows it: base, station and incoming values side by side,
 /// with who made each and which one is applied for now.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema, ts_rs::TS)]
+#[ts(export, export_to = "../../../crates/station/web/src/bindings/")]
 pub struct Conflict {
     pub id: i64,
     pub entity: EntityKind,

@@ -24,7 +24,8 @@ pub struct DeviceAuth {
 }
 
 /// A one-time enrolment code, shown to the administrator once.
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema, ts_rs::TS)]
+#[ts(export, export_to = "../../../crates/station/web/src/bindings/")]
 pub struct EnrollmentCode {
     pub code: String,
     pub account_id: String,

@@ -22,7 +22,8 @@ use rusqlite::{OptionalExtension, params};
 use std::collections::{BTreeMap, HashMap};
 
 /// Everything the overview page shows, as of `date` (the station's local date).
-#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema, ts_rs::TS)]
+#[ts(export, export_to = "../../../crates/station/web/src/bindings/")]
 pub struct Overview {
     #[schema(value_type = String)]
     pub date: NaiveDate,
@@ -41,7 +42,8 @@ pub struct Overview {
 }
 
 /// One beat's figures.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, utoipa::ToSchema, ts_rs::TS)]
+#[ts(export, export_to = "../../../crates/station/web/src/bindings/")]
 pub struct BeatOverview {
     pub beat: String,
     #[serde(flatten)]
@@ -53,7 +55,8 @@ pub struct BeatOverview {
 }
 
 /// One officer's figures: coverage of their beats, visits they took part in, tasks assigned to them.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, utoipa::ToSchema, ts_rs::TS)]
+#[ts(export, export_to = "../../../crates/station/web/src/bindings/")]
 pub struct OfficerOverview {
     pub officer: String,
     /// The households of the beats the officer's laptops are enrolled for, and how many of them
@@ -66,21 +69,24 @@ pub struct OfficerOverview {
     pub tasks_overdue: u32,
 }
 
-#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema, ts_rs::TS)]
+#[ts(export, export_to = "../../../crates/station/web/src/bindings/")]
 pub struct ConcernCount {
     pub category: String,
     pub urgency: String,
     pub count: u32,
 }
 
-#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema, ts_rs::TS)]
+#[ts(export, export_to = "../../../crates/station/web/src/bindings/")]
 pub struct RatingCount {
     pub rating: String,
     pub this_month: u32,
     pub last_month: u32,
 }
 
-#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema, ts_rs::TS)]
+#[ts(export, export_to = "../../../crates/station/web/src/bindings/")]
 pub struct CoveragePoint {
     #[schema(value_type = String)]
     pub date: NaiveDate,
@@ -88,7 +94,8 @@ pub struct CoveragePoint {
     pub households: u32,
 }
 
-#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema, ts_rs::TS)]
+#[ts(export, export_to = "../../../crates/station/web/src/bindings/")]
 pub struct Bucket {
     /// Days, as a range: `0-1`, `2-3`, `4-7`, `8-14`, `15-30`, `31+`.
     pub days: String,
@@ -480,7 +487,8 @@ impl StationStore {
 }
 
 /// Which records a number of the overview stands for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, utoipa::ToSchema, ts_rs::TS)]
+#[ts(export, export_to = "../../../crates/station/web/src/bindings/")]
 #[serde(rename_all = "snake_case")]
 pub enum Worklist {
     /// Households past their due date, most overdue first.
@@ -499,7 +507,8 @@ pub enum Worklist {
 
 /// One record behind a number. Never a concern's reporter: the list is for chasing work, and a
 /// confidential reporter must not reach it.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema, ts_rs::TS)]
+#[ts(export, export_to = "../../../crates/station/web/src/bindings/")]
 pub struct WorklistItem {
     pub entity: String,
     pub id: String,

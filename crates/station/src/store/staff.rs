@@ -10,7 +10,8 @@ use rusqlite::{Transaction, params};
 use serde_json::{Map, Value};
 
 /// An enrolled laptop, as staff see it.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema, ts_rs::TS)]
+#[ts(export, export_to = "../../../crates/station/web/src/bindings/")]
 pub struct DeviceView {
     pub device_id: String,
     pub officer_name: String,
@@ -30,7 +31,8 @@ pub struct DeviceView {
 }
 
 /// An open follow-up task, as the station's task list shows it.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema, ts_rs::TS)]
+#[ts(export, export_to = "../../../crates/station/web/src/bindings/")]
 pub struct TaskView {
     pub id: String,
     pub beat: String,

@@ -22,7 +22,8 @@ const VULNERABLE: &[Tag] = &[
 /// At most this many opinions quoted per inquiry area (the count covers all).
 const OPINIONS_QUOTED: usize = 50;
 
-#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema, ts_rs::TS)]
+#[ts(export, export_to = "../../../crates/station/web/src/bindings/")]
 pub struct MonthlySummary {
     /// `YYYY-MM`.
     pub month: String,
@@ -48,20 +49,23 @@ pub struct MonthlySummary {
     pub opinions: Vec<AreaOpinions>,
 }
 
-#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema, ts_rs::TS)]
+#[ts(export, export_to = "../../../crates/station/web/src/bindings/")]
 pub struct Count {
     pub key: String,
     pub count: u32,
 }
 
-#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema, ts_rs::TS)]
+#[ts(export, export_to = "../../../crates/station/web/src/bindings/")]
 pub struct CategoryFlow {
     pub category: String,
     pub raised: u32,
     pub closed: u32,
 }
 
-#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema, ts_rs::TS)]
+#[ts(export, export_to = "../../../crates/station/web/src/bindings/")]
 pub struct AreaOpinions {
     pub area: String,
     pub count: u32,

@@ -1,0 +1,20 @@
+// The staff pages, built into dist/ and compiled into the station binary (src/api/pages.rs): one
+// script and one stylesheet under fixed names, so the station serves them without a manifest, and
+// nothing inline, so the station's content security policy (script-src 'self') holds.
+import { defineConfig } from "vite";
+
+export default defineConfig({
+  build: {
+    outDir: "dist",
+    emptyOutDir: true,
+    modulePreload: { polyfill: false },
+    rollupOptions: {
+      output: {
+        entryFileNames: "staff/app.js",
+        assetFileNames: (asset) => (asset.names[0]?.endsWith(".css") ? "staff/style.css" : "staff/[name][extname]"),
+        inlineDynamicImports: true,
+      },
+    },
+  },
+  server: { fs: { allow: ["../../.."] } },
+});
