@@ -788,21 +788,8 @@ fn facts_of(
     values: &Map<String, Value>,
 ) -> Result<Option<Facts>> {
     let text = |k: &str| values.get(k).and_then(Value::as_str).map(str::to_string);
-    let beat = if entity == EntityKind::Household {
-        text("beat").unwrap_or_default()
-    } else {
-        let household = text("household_id").unwrap_or_default();
-        let beat: Option<String> = query_one(
-            tx,
-            "SELECT beat FROM records WHERE entity = 'household' AND id = ?1",
-            [household],
-            |r| r.get(0),
-        )
-        .optional()?;
-        match beat {
-            Some(beat) => beat,
-            None => return Ok(None),
-        }
+    let Some(beat) = super::records::beat_of_values(tx, entity, values)? else {
+        return Ok(None);
     };
     Ok(Some(Facts {
         beat,

@@ -131,31 +131,37 @@ pub(super) fn load_state(
     Ok(Some(state))
 }
 
-/// The beat a record belongs to: its own for a household, its household's for the rest.
+/// The beat a record with these values belongs to: its own for a household, its household's for
+/// the rest; `None` when it names a household the station does not have.
+pub(super) fn beat_of_values(
+    tx: &Transaction<'_>,
+    entity: EntityKind,
+    fields: &Map<String, Value>,
+) -> Result<Option<String>> {
+    let text = |k: &str| fields.get(k).and_then(Value::as_str).unwrap_or_default();
+    if entity == EntityKind::Household {
+        return Ok(Some(text("beat").to_string()));
+    }
+    Ok(query_one(
+        tx,
+        "SELECT beat FROM records WHERE entity = 'household' AND id = ?1",
+        [text("household_id")],
+        |r| r.get(0),
+    )
+    .optional()?)
+}
+
+/// The beat a record belongs to, or why it has none.
 pub(super) fn beat_of(
     tx: &Transaction<'_>,
     entity: EntityKind,
     fields: &Map<String, Value>,
 ) -> Result<String> {
-    if entity == EntityKind::Household {
-        return Ok(fields
-            .get("beat")
+    beat_of_values(tx, entity, fields)?.ok_or_else(|| {
+        let household = fields
+            .get("household_id")
             .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string());
-    }
-    let household = fields
-        .get("household_id")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    let beat: Option<String> = query_one(
-        tx,
-        "SELECT beat FROM records WHERE entity = 'household' AND id = ?1",
-        [household],
-        |r| r.get(0),
-    )
-    .optional()?;
-    beat.ok_or_else(|| {
+            .unwrap_or_default();
         bad(format!(
             "{} names household {household}, which the station does not have",
             entity.as_str()
