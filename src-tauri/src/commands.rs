@@ -167,7 +167,7 @@ pub fn open_work(state: State<'_, AppState>) -> CommandResult<OpenWork> {
 
 #[tauri::command]
 pub fn search(state: State<'_, AppState>, text: String) -> CommandResult<SearchResults> {
-    state.with(|s| s.search(&text, 30))
+    state.with(|s| s.search_on(&text, 30, local_today()))
 }
 
 #[tauri::command]

@@ -435,7 +435,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Today => print(&store.today(today())?)?,
         Command::Work => print(&store.open_work()?)?,
-        Command::Search { text, limit } => print(&store.search(&text, limit)?)?,
+        Command::Search { text, limit } => print(&store.search_on(&text, limit, today())?)?,
         Command::Changes { after, limit } => print(&store.changes_after(after, limit)?)?,
         Command::Status => print(&store.sync_status()?)?,
         Command::ImportPreview { file } => {

@@ -297,8 +297,18 @@ pub struct SearchResults {
 impl crate::Store {
     /// Residents and households matching what was typed, at most `limit` of each, best first (see
     /// [`rank`]; among equals those whose household is due a visit, then shorter names, then in
-    /// pinyin order).
+    /// pinyin order), "due" as of the laptop's local date.
     pub fn search(&self, text: &str, limit: u32) -> Result<SearchResults> {
+        self.search_on(text, limit, crate::time::local_today())
+    }
+
+    /// [`Store::search`], with households due a visit as of `today`.
+    pub fn search_on(
+        &self,
+        text: &str,
+        limit: u32,
+        today: chrono::NaiveDate,
+    ) -> Result<SearchResults> {
         let query = parse_query(text);
         let mut results = SearchResults::default();
         let folded = fold(text.trim());
@@ -333,8 +343,7 @@ impl crate::Store {
         let typed: String = folded.chars().filter(|c| !c.is_whitespace()).collect();
         let households: Vec<HouseholdId> =
             results.residents.iter().map(|h| h.household_id).collect();
-        // The officer's calendar day (the laptop's local time), as Today counts it.
-        let due = self.due_among(&households, chrono::Local::now().date_naive())?;
+        let due = self.due_among(&households, today)?;
         results.residents.sort_by_cached_key(|h| {
             // Among equals: households due a visit today first, shorter names (closer matches),
             // then in pinyin order.
