@@ -34,10 +34,12 @@ test("the overview shows figures and charts in Chinese, opens the records behind
     assert.equal(await page.locator("[data-beat=幸福社区] .meter > span").evaluate((e) => e.style.width), "33%");
     assert.match(await page.locator("[data-officer=张警官]").innerText(), /张警官\s+33% \(1 \/ 3\)/);
     assert.match(await page.locator("#overview-body h1").innerText(), /概览/);
-    // Charts: coverage over twelve weeks, concerns by category, closure times.
-    assert.equal(await page.locator("svg.chart").count(), 3);
-    assert.equal(await page.locator("svg.chart").first().locator("rect.bar").count(), 12);
-    assert.match(await page.locator("svg.chart").nth(1).textContent(), /安全隐患/);
+    // Charts (ECharts, drawn as SVG): coverage over twelve weeks, concerns by category, closure times.
+    const charts = page.locator(".chart svg");
+    assert.equal(await charts.count(), 3);
+    // The bars are the paths in the pages' bar colour (crates/station/web/src/charts.ts).
+    assert.equal(await charts.first().locator('path[fill="#1f4e79"]').count(), 12);
+    assert.match(await charts.nth(1).textContent(), /安全隐患/);
 
     // No tofu: each Chinese character drawn in the page's font differs from the glyph of a
     // character no font has.

@@ -8,6 +8,9 @@ export default defineConfig({
     outDir: "dist",
     emptyOutDir: true,
     modulePreload: { polyfill: false },
+    // One script for every page, ECharts included (about 500 kB, 180 kB compressed), served from
+    // the station on the local network: no reason to split it.
+    chunkSizeWarningLimit: 600,
     rollupOptions: {
       output: {
         entryFileNames: "staff/app.js",

@@ -331,8 +331,14 @@ async function apply(c: Conflict) {
   }
 }
 
+/** Each read that draws a tab is numbered: an answer that comes back after a later read of the same
+ * tab was asked for is dropped, so a slow answer for an earlier choice (last month, while the month
+ * was being changed) never overwrites what was chosen since. */
+const latest = { overview: 0, summary: 0 };
+
 /** The overview is read when its tab is shown (it is computed over the whole station). */
 async function showOverview() {
+  const mine = ++latest.overview;
   const error = byId("overview-error");
   const openList = async (list: Worklist, filter: Query, title: string) => {
     try {
@@ -342,7 +348,9 @@ async function showOverview() {
     }
   };
   try {
-    renderOverview(byId("overview-body"), await api.overview(), openList);
+    const overview = await api.overview();
+    if (mine !== latest.overview) return;
+    renderOverview(byId("overview-body"), overview, openList);
     error.textContent = "";
   } catch (e) {
     error.textContent = messageOf(e);
@@ -381,11 +389,14 @@ async function prepareSummary() {
 }
 
 async function showSummary() {
+  const mine = ++latest.summary;
   const error = byId("summary-error");
   try {
     const { lang: _shown, ...query } = summaryQuery();
     void _shown;
-    renderSummary(byId("summary-body"), await api.summary(query));
+    const summary = await api.summary(query);
+    if (mine !== latest.summary) return;
+    renderSummary(byId("summary-body"), summary);
     error.textContent = "";
   } catch (e) {
     error.textContent = messageOf(e);

@@ -1,17 +1,16 @@
 // The station's morning overview: station totals, a row per beat and per officer, and charts —
 // coverage over twelve weeks, open concerns by category, closure times, satisfaction this month
 // against last. Every number is a button that lists the records behind it (the worklist below).
-// Drawn as plain DOM and SVG; the monthly summary on screen too.
+// Drawn as plain DOM, the charts by ECharts (./charts); the monthly summary on screen too.
 
 import type { MonthlySummary } from "./bindings/MonthlySummary";
 import type { Overview } from "./bindings/Overview";
 import type { Worklist } from "./bindings/Worklist";
 import type { WorklistItem } from "./bindings/WorklistItem";
 import type { Query } from "./api";
+import { bars, disposeCharts } from "./charts";
 import { el, type Child } from "./dom";
 import { lang, vocab, type Lang } from "./i18n";
-
-const SVG = "http://www.w3.org/2000/svg";
 
 const TEXT: Record<Lang, Record<string, string>> = {
   "zh-CN": {
@@ -127,43 +126,11 @@ const TEXT: Record<Lang, Record<string, string>> = {
 const t = (k: string): string => TEXT[lang()][k] ?? k;
 const percent = (part: number, whole: number) => (whole ? Math.round((part * 100) / whole) : 0);
 
-function svg(name: string, attrs: Record<string, string | number> = {}, ...children: Child[]): SVGElement {
-  const node = document.createElementNS(SVG, name) as SVGElement;
-  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
-  node.append(...children);
-  return node;
-}
-
-/** A bar chart: one bar per [label, value], labels under the bars, values above them. */
-function bars(
-  items: [string, number][],
-  { max, suffix = "", label }: { max?: number; suffix?: string; label: string },
-) {
-  const width = 520,
-    height = 200,
-    base = 160,
-    left = 8;
-  const step = (width - left) / Math.max(items.length, 1);
-  const top = max ?? Math.max(1, ...items.map(([, v]) => v));
-  const chart = svg("svg", { viewBox: `0 0 ${width} ${height}`, role: "img", "aria-label": label, class: "chart" });
-  items.forEach(([name, value], i) => {
-    const h = Math.round(((base - 20) * value) / top);
-    const x = left + i * step + step * 0.15;
-    const w = step * 0.7;
-    chart.append(
-      svg("rect", { x, y: base - h, width: w, height: Math.max(h, 1), class: "bar" }),
-      svg("text", { x: x + w / 2, y: base - h - 4, "text-anchor": "middle", class: "value" }, `${value}${suffix}`),
-      svg("text", { x: x + w / 2, y: base + 16, "text-anchor": "middle", class: "label" }, name),
-    );
-  });
-  chart.append(svg("line", { x1: left, y1: base, x2: width, y2: base, class: "axis" }));
-  return chart;
-}
-
 /** Opens the records behind a number, titled. */
 export type OpenList = (list: Worklist, filter: Query, title: string) => void;
 
 export function renderOverview(root: HTMLElement, data: Overview, openList: OpenList) {
+  disposeCharts();
   // A number that opens the records behind it.
   const number = (value: number, list: Worklist, filter: Query = {}, title = t(list)) => {
     const b = el("button", { type: "button", class: "number", text: String(value), "data-list": list });
