@@ -3,6 +3,7 @@
 //!
 //! - `support`: the station process and officers' devices.
 //! - `merging`: concurrent edits, conflicts, deletions, beats.
+//! - `at_rest`: a damaged or truncated station database is refused at start.
 //! - `delivery`: re-sent and cut batches, out-of-order changes, bad requests.
 //! - `duplicates`: one family registered twice, merged, and the merge undone.
 //! - `overview`: the station's per-beat figures against a hand-worked fixture.
@@ -17,6 +18,7 @@
 // Test helpers unwrap: a failure there is the test's report.
 #![allow(clippy::unwrap_used)]
 
+mod at_rest;
 mod delivery;
 mod duplicates;
 mod fuzz_api;

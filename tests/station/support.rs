@@ -21,6 +21,30 @@ pub struct Station {
     pub admin_token: String,
 }
 
+impl Station {
+    /// Stops the station process (as a kill would), leaving its data folder.
+    pub fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Starts the binary on this station's data folder and waits for it to end: (success, stderr).
+    /// For a station that must refuse to start.
+    pub fn start_again_expecting_refusal(&self) -> (bool, String) {
+        let out = Command::new(station_binary())
+            .args(["serve", "--listen", "127.0.0.1:0", "--data"])
+            .arg(self.dir.path())
+            .env("DOORSTEP_LOG", "warn")
+            .stdout(Stdio::null())
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+}
+
 impl Drop for Station {
     fn drop(&mut self) {
         let _ = self.child.kill();

@@ -138,7 +138,12 @@ async fn main() -> anyhow::Result<()> {
             start_log(log_format);
             std::fs::create_dir_all(&data)?;
             let config = load_config(&data)?;
+            let checking = std::time::Instant::now();
             let mut store = StationStore::open(&data.join("station.sqlite"))?;
+            tracing::info!(
+                ms = checking.elapsed().as_millis() as u64,
+                "database opened and checked whole (quick_check)"
+            );
             bootstrap(&mut store, &config)?;
             let identity = Identity::load_or_create(&data.join("tls"), &tls_names)?;
             let listener = std::net::TcpListener::bind(&listen)

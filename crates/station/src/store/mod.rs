@@ -98,6 +98,11 @@ pub enum StationError {
     TooManyAttempts(i64),
     #[error("{0}")]
     Internal(String),
+    /// The database file is damaged (a truncated file, a flipped page): the station does not serve it.
+    #[error(
+        "the station's database is damaged ({0}): the station will not serve it: put back the last copy of the data folder; the damaged file is left as it is"
+    )]
+    Damaged(String),
     #[error("database: {0}")]
     Sqlite(#[from] rusqlite::Error),
     #[error("migration: {0}")]
@@ -121,12 +126,31 @@ pub struct StationStore {
 }
 
 impl StationStore {
+    /// Opens (or creates) the station's database, checks that it is whole, and brings its schema
+    /// up to date. A damaged file is refused: serving part of the station's record, or writing on
+    /// top of a broken page, would be worse than not starting.
     pub fn open(path: &Path) -> Result<StationStore> {
-        let mut conn = Connection::open(path)?;
+        let damaged = |e: rusqlite::Error| match e.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt) => {
+                StationError::Damaged(e.to_string())
+            }
+            _ => StationError::Sqlite(e),
+        };
+        let mut conn = Connection::open(path).map_err(damaged)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(damaged)?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
+        // quick_check reads every page once (not integrity_check's cross-checks of each index), so
+        // it stays in seconds for a station's few gigabytes; the binary logs how long it took.
+        let problems: Vec<String> = conn
+            .prepare("PRAGMA quick_check")
+            .and_then(|mut stmt| stmt.query_map([], |r| r.get(0))?.collect())
+            .map_err(damaged)?;
+        if problems.first().map(String::as_str) != Some("ok") {
+            return Err(StationError::Damaged(problems.join("; ")));
+        }
         MIGRATIONS.to_latest(&mut conn)?;
         Ok(StationStore { conn })
     }
