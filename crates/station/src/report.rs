@@ -131,19 +131,16 @@ fn word(lang: Lang, key: &str) -> String {
     .to_string()
 }
 
-/// A word of one of the closed lists (`group` as in [`doorstep_core::model::vocabulary`]) as people
-/// read it, from the core's one vocabulary; an unknown word as it was stored.
-fn vocab_word(lang: Lang, group: &str, key: &str) -> String {
-    doorstep_core::model::vocabulary()
-        .into_iter()
-        .find(|(g, _)| *g == group)
-        .and_then(|(_, words)| words.into_iter().find(|w| w.0 == key))
-        .map(|(_, zh, en)| match lang {
-            Lang::Zh => zh,
-            Lang::En => en,
-        })
-        .unwrap_or(key)
-        .to_string()
+/// A word of one of the closed lists as people read it, from the core's one vocabulary (`parse` and
+/// `label` of its enum); an unknown word as it was stored. Called for every cell of an export, so
+/// it looks the word up in its own list only.
+fn vocab_word<T>(
+    lang: Lang,
+    parse: fn(&str) -> Option<T>,
+    label: fn(T, Lang) -> &'static str,
+    key: &str,
+) -> String {
+    parse(key).map_or_else(|| key.to_string(), |word| label(word, lang).to_string())
 }
 
 fn share(part: u32, whole: u32) -> String {
@@ -168,7 +165,7 @@ pub fn rows(s: &MonthlySummary, lang: Lang) -> Vec<Vec<String>> {
     ];
     for p in &s.visits_by_purpose {
         out.push(vec![
-            vocab_word(lang, Purpose::GROUP, &p.key),
+            vocab_word(lang, Purpose::parse, Purpose::label, &p.key),
             p.count.to_string(),
         ]);
     }
@@ -186,7 +183,12 @@ pub fn rows(s: &MonthlySummary, lang: Lang) -> Vec<Vec<String>> {
     out.push(vec![w("category"), w("raised"), w("closed")]);
     for c in &s.concerns {
         out.push(vec![
-            vocab_word(lang, ConcernCategory::GROUP, &c.category),
+            vocab_word(
+                lang,
+                ConcernCategory::parse,
+                ConcernCategory::label,
+                &c.category,
+            ),
             c.raised.to_string(),
             c.closed.to_string(),
         ]);
@@ -202,7 +204,7 @@ pub fn rows(s: &MonthlySummary, lang: Lang) -> Vec<Vec<String>> {
     let rated: u32 = s.satisfaction.iter().map(|r| r.count).sum();
     for r in &s.satisfaction {
         out.push(vec![
-            vocab_word(lang, Rating::GROUP, &r.key),
+            vocab_word(lang, Rating::parse, Rating::label, &r.key),
             r.count.to_string(),
             share(r.count, rated),
         ]);
@@ -210,7 +212,7 @@ pub fn rows(s: &MonthlySummary, lang: Lang) -> Vec<Vec<String>> {
     out.push(vec![w("opinions")]);
     for area in &s.opinions {
         out.push(vec![
-            vocab_word(lang, InquiryArea::GROUP, &area.area),
+            vocab_word(lang, InquiryArea::parse, InquiryArea::label, &area.area),
             area.count.to_string(),
         ]);
         for q in &area.quoted {
@@ -560,12 +562,14 @@ fn readable(lang: Lang, column: &str, value: &str) -> String {
             .join(if zh { "、" } else { ", " })
     };
     match column {
-        "purposes" => list(&|w| vocab_word(lang, Purpose::GROUP, w)),
-        "rating" => list(&|w| vocab_word(lang, Rating::GROUP, w)),
-        "category" => list(&|w| vocab_word(lang, ConcernCategory::GROUP, w)),
-        "inquiry_areas" => list(&|w| vocab_word(lang, InquiryArea::GROUP, w)),
-        "urgency" => vocab_word(lang, Urgency::GROUP, value),
-        "status" => vocab_word(lang, ConcernStatus::GROUP, value),
+        "purposes" => list(&|w| vocab_word(lang, Purpose::parse, Purpose::label, w)),
+        "rating" => list(&|w| vocab_word(lang, Rating::parse, Rating::label, w)),
+        "category" => {
+            list(&|w| vocab_word(lang, ConcernCategory::parse, ConcernCategory::label, w))
+        }
+        "inquiry_areas" => list(&|w| vocab_word(lang, InquiryArea::parse, InquiryArea::label, w)),
+        "urgency" => vocab_word(lang, Urgency::parse, Urgency::label, value),
+        "status" => vocab_word(lang, ConcernStatus::parse, ConcernStatus::label, value),
         "reporter" if value == crate::store::CONFIDENTIAL => {
             if zh { "（保密）" } else { "(confidential)" }.into()
         }

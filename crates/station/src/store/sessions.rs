@@ -25,8 +25,7 @@ pub const CLIENT_MAX_FAILURES: i64 = 20;
 pub const ACCOUNT_MAX_FAILURES: i64 = 100;
 
 /// What a sign-in opens: the token (cookie or bearer) and the CSRF token the pages send back.
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema, ts_rs::TS)]
-#[ts(export, export_to = "../../../crates/station/web/src/bindings/")]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Session {
     pub token: String,
     pub csrf: String,
