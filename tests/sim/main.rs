@@ -26,7 +26,7 @@
 
 use doorstep_core::Store;
 use doorstep_core::model::{Concern, ConcernCategory, Household, HouseholdKind, Purpose, Visit};
-use doorstep_protocol::{PullResponse, PushRequest, PushResponse, Scopes};
+use doorstep_protocol::{PullResponse, PushRequest, PushResponse, Scopes, WorkScope};
 use doorstep_station::store::{NewAccount, PullScope, Role, StationStore};
 use doorstep_sync::{SyncError, Transport};
 use rand::{Rng, SeedableRng};
@@ -237,11 +237,18 @@ impl Transport for Link<'_> {
 
     fn scopes(&self) -> Result<Scopes, SyncError> {
         let p = self.principal();
+        let standing = match p.device_id {
+            Some(device) => self.station.borrow().standing(device).unwrap(),
+            None => Default::default(),
+        };
         Ok(Scopes {
-            beats: p.beats,
-            officer_name: p.display_name,
-            account_id: p.account_id,
-            officers: self.station.borrow().officers().unwrap(),
+            work: WorkScope {
+                beats: p.beats,
+                officer_name: p.display_name,
+                account_id: p.account_id,
+                officers: self.station.borrow().officers().unwrap(),
+            },
+            standing,
         })
     }
 

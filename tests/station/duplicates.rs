@@ -3,10 +3,8 @@
 //! both households with their own visits. The same goes for one person registered twice (same ID
 //! number), whose concerns and visits follow her.
 
-use crate::support::{Device, Station};
-use doorstep_core::model::{
-    Concern, ConcernCategory, Household, HouseholdKind, Purpose, Resident, Visit,
-};
+use crate::support::{Device, Station, new_visit as visit};
+use doorstep_core::model::{Concern, ConcernCategory, Household, HouseholdKind, Resident, Visit};
 
 /// Staff merge duplicate `id`, keeping `survivor`.
 fn merge(station: &Station, id: i64, survivor: &str) {
@@ -23,26 +21,6 @@ fn undo(station: &Station, id: i64) {
         &serde_json::json!({"staff": "李所长"}),
     );
     assert_eq!(status, 204, "{body}");
-}
-
-fn visit(device: &mut Device, household: &Household, notes: &str) -> Visit {
-    let v = Visit {
-        id: doorstep_core::ids::VisitId::new(),
-        version: 0,
-        household_id: household.id,
-        visited_at: doorstep_core::time::now(),
-        officers: vec!["民警".into()],
-        purposes: vec![Purpose::Warmth],
-        met: vec![],
-        notes: notes.into(),
-        inquiry_areas: vec![],
-        rating: None,
-        opinions: String::new(),
-        location: String::new(),
-        deleted: false,
-    };
-    device.store.save(&v).unwrap();
-    v
 }
 
 #[test]

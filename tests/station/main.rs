@@ -9,6 +9,7 @@
 //! - `overview`: the station's per-beat figures against a hand-worked fixture.
 //! - `summary`: the monthly work summary and its PDF, XLSX and CSV.
 //! - `security`: revoked and wiped laptops, beats, confidential reporters, enrolment, certificates.
+//! - `restore`: a station backed up while it serves and restored from an older backup; bad backups.
 //! - `scopes`: a beat given or taken away, a household moved to another beat.
 //! - `trust`: what a laptop may write, refusals, restored and re-enrolled laptops, deletes.
 //! - `logging`: the station's request log: ids, routes, statuses, never contents or secrets.
@@ -25,6 +26,7 @@ mod fuzz_api;
 mod logging;
 mod merging;
 mod overview;
+mod restore;
 mod scopes;
 mod security;
 mod summary;

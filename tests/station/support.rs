@@ -28,6 +28,38 @@ impl Station {
         let _ = self.child.wait();
     }
 
+    /// Starts the station again on its data folder and its address (laptops know it by that).
+    pub fn restart(&mut self) {
+        self.stop();
+        let listen = self.url.trim_start_matches("https://").to_string();
+        let mut child = Command::new(station_binary())
+            .args(["serve", "--listen", &listen, "--data"])
+            .arg(self.dir.path())
+            .env("DOORSTEP_LOG", "warn")
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        assert!(line.contains(&listen), "station said {line:?}");
+        self.child = child;
+        self.admin_token = self.sign_in("admin", ADMIN_PASSWORD);
+        self.staff_token = self.sign_in(STAFF_USER, STAFF_PASSWORD);
+    }
+
+    /// Runs a console command of the station's binary (`backup`, `restore`, …) and waits for it:
+    /// (success, stdout, stderr).
+    pub fn console(&self, args: &[&std::ffi::OsStr]) -> (bool, String, String) {
+        let out = Command::new(station_binary()).args(args).output().unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+
     /// Starts the binary on this station's data folder and waits for it to end: (success, stderr).
     /// For a station that must refuse to start.
     pub fn start_again_expecting_refusal(&self) -> (bool, String) {
@@ -374,6 +406,31 @@ impl Device {
     pub fn household(&self, id: uuid::Uuid) -> Household {
         self.store.get(id).unwrap()
     }
+}
+
+/// A visit to `household` with these notes, saved on the laptop.
+pub fn new_visit(
+    device: &mut Device,
+    household: &Household,
+    notes: &str,
+) -> doorstep_core::model::Visit {
+    let v = doorstep_core::model::Visit {
+        id: doorstep_core::ids::VisitId::new(),
+        version: 0,
+        household_id: household.id,
+        visited_at: doorstep_core::time::now(),
+        officers: vec!["民警".into()],
+        purposes: vec![doorstep_core::model::Purpose::Warmth],
+        met: vec![],
+        notes: notes.into(),
+        inquiry_areas: vec![],
+        rating: None,
+        opinions: String::new(),
+        location: String::new(),
+        deleted: false,
+    };
+    device.store.save(&v).unwrap();
+    v
 }
 
 pub fn new_household(device: &mut Device, beat: &str, address: &str) -> Household {

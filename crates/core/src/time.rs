@@ -8,6 +8,13 @@ pub fn format(at: &DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
+/// A stored timestamp read back (`None` if it is not one).
+pub fn parse(text: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(text)
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
+}
+
 /// The stored (UTC) form of the start of a local calendar day, for comparing with stored times.
 pub fn local_day_start(day: NaiveDate) -> String {
     let midnight = day.and_time(chrono::NaiveTime::MIN);

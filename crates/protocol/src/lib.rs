@@ -118,7 +118,21 @@ pub use doorstep_core::store::scopes::Removal;
 /// What a laptop's account works on now, each beat a scope with a cursor of its own (pull with
 /// `scope=beat:NAME`, and `scope=tasks` for the tasks assigned to it in other beats); defined in
 /// the core, which applies it.
-pub use doorstep_core::store::scopes::WorkScope as Scopes;
+pub use doorstep_core::store::scopes::WorkScope;
+
+/// Where a laptop stands with the station's database (defined in the core, which follows it).
+pub use doorstep_core::store::remote::Standing;
+
+/// What `/api/v1/scopes` answers at the start of every sync: what the account works on, and where
+/// the laptop stands with the station's database (a station restored from a backup is noticed here,
+/// before anything is pushed).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Scopes {
+    #[serde(flatten)]
+    pub work: WorkScope,
+    #[serde(default)]
+    pub standing: Standing,
+}
 
 /// An officer of the station (defined in the core, which keeps the list on the laptop).
 pub use doorstep_core::store::scopes::Officer;

@@ -8,8 +8,10 @@
 //! - [`api`]: the HTTP API under `/api/v1` and the staff pages, one module per resource, as a
 //!   router function; who is calling and what they may is [`api::auth`];
 //! - [`tls`]: the station's own HTTPS certificate;
+//! - [`backup`]: backups of the data folder, and restoring one;
 
 pub mod api;
+pub mod backup;
 pub mod merge;
 pub mod report;
 pub mod scope;

@@ -2,12 +2,16 @@
 //! `DIR/station.json`. On first start (no account yet) it creates the administrator account `admin`
 //! with the password in `station.json`'s `admin_password`, or a random one it prints once. It serves
 //! HTTPS only, with a certificate of its own made at first start (`DIR/tls/`).
+//!
+//! `backup --data DIR --to FILE|FOLDER` copies the data folder while the station serves, and
+//! `restore --data DIR --from FILE` puts a backup back (see `doorstep_station::backup`).
 
 use anyhow::Context;
 use axum_server::accept::NoDelayAcceptor;
 use axum_server::tls_rustls::{RustlsAcceptor, RustlsConfig};
 use clap::{Parser, Subcommand};
 use doorstep_station::api::{AppState, app};
+use doorstep_station::backup;
 use doorstep_station::store::{NewAccount, Role, StationStore};
 use doorstep_station::tls::Identity;
 use serde::{Deserialize, Serialize};
@@ -84,6 +88,31 @@ enum Command {
         #[arg(long = "beat")]
         beats: Vec<String>,
     },
+    /// Make a backup of the station's data folder while it serves: one file with a consistent copy
+    /// of the database, the settings and the certificate, and FILE.sha256 beside it. Given a
+    /// folder, the backup is named by the time, and with --keep only that many are kept there.
+    Backup {
+        #[arg(long)]
+        data: PathBuf,
+        /// A file, or a folder to put a backup named by the time in.
+        #[arg(long)]
+        to: PathBuf,
+        /// In a folder: keep this many backups, deleting older ones.
+        #[arg(long)]
+        keep: Option<usize>,
+    },
+    /// Check a backup whole and put it in place of the data folder's database, settings and
+    /// certificate (moved aside into replaced-TIME/, never deleted). The station must be stopped.
+    /// Laptops send again, at their next sync, what they synced after the backup was taken.
+    Restore {
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long)]
+        from: PathBuf,
+        /// Only check the backup (checksums, the database whole); change nothing.
+        #[arg(long)]
+        check: bool,
+    },
     /// Print a one-time enrolment code for a laptop of an officer's account.
     EnrollmentCode {
         #[arg(long)]
@@ -137,9 +166,24 @@ async fn main() -> anyhow::Result<()> {
         } => {
             start_log(log_format);
             std::fs::create_dir_all(&data)?;
+            // Held for as long as the station serves: a restore (or a second station) on this
+            // folder is refused meanwhile.
+            let lock = std::fs::File::options()
+                .create(true)
+                .truncate(false)
+                .write(true)
+                .open(data.join(backup::LOCK))
+                .with_context(|| format!("opening {}", data.join(backup::LOCK).display()))?;
+            if lock.try_lock().is_err() {
+                anyhow::bail!(
+                    "another station is already serving {} (it holds {})",
+                    data.display(),
+                    backup::LOCK
+                );
+            }
             let config = load_config(&data)?;
             let checking = std::time::Instant::now();
-            let mut store = StationStore::open(&data.join("station.sqlite"))?;
+            let mut store = StationStore::open(&data.join(backup::DATABASE))?;
             tracing::info!(
                 ms = checking.elapsed().as_millis() as u64,
                 "database opened and checked whole (quick_check)"
@@ -172,6 +216,15 @@ async fn main() -> anyhow::Result<()> {
                         .into_make_service_with_connect_info::<std::net::SocketAddr>(),
                 )
                 .await?;
+            drop(lock);
+        }
+        Command::Backup { data, to, keep } => {
+            let written = backup::backup(&data, &to, keep)?;
+            println!("{}", serde_json::to_string_pretty(&written)?);
+        }
+        Command::Restore { data, from, check } => {
+            let restored = backup::restore(&from, &data, check)?;
+            println!("{}", serde_json::to_string_pretty(&restored)?);
         }
         Command::AddAccount {
             data,

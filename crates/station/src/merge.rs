@@ -47,6 +47,9 @@ pub struct Incoming<'a> {
     pub hlc: Hlc,
     pub base_version: i64,
     pub fields: &'a Map<String, Value>,
+    /// The base version was handed out by a lineage of the station's database lost when it was
+    /// restored from a backup at this time (ms): see [`decide`].
+    pub base_lost_at_ms: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -60,6 +63,9 @@ pub enum FieldOutcome {
     /// Changed elsewhere to a different value. `incoming_wins` says which value is applied for now;
     /// both are kept in the merge queue for staff.
     Conflict { incoming_wins: bool },
+    /// Changed elsewhere by a later edit made before a restore, which this one may have seen: the
+    /// later stays, nothing is queued (the change is kept in the log as every change is).
+    Superseded,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -121,6 +127,20 @@ pub fn decide(
                     FieldOutcome::Apply
                 }
                 Some(f) if &f.value == value => FieldOutcome::Same,
+                // Both edits were made before a restore, this one on a base the lost lineage
+                // handed out: whether it saw the other is lost with it (and so is any decision
+                // staff made between them). The later clock stands, as the laptops last showed.
+                Some(f)
+                    if incoming.base_lost_at_ms.is_some_and(|restored| {
+                        f.device != STAFF && f.hlc.ms < restored && incoming.hlc.ms < restored
+                    }) =>
+                {
+                    if (incoming.hlc, incoming.device) > (f.hlc, f.device) {
+                        FieldOutcome::Apply
+                    } else {
+                        FieldOutcome::Superseded
+                    }
+                }
                 Some(f) if spec.field_kind(name) == Some(FieldKind::Set) => {
                     FieldOutcome::Union(union(&f.value, value))
                 }
@@ -194,7 +214,7 @@ pub fn apply(
                         values.insert(field.clone(), incoming[field].clone());
                         set.push(field.clone());
                     }
-                    FieldOutcome::Same => {}
+                    FieldOutcome::Same | FieldOutcome::Superseded => {}
                     FieldOutcome::Union(v) => {
                         values.insert(field.clone(), v.clone());
                         set.push(field.clone());
@@ -476,9 +496,48 @@ mod tests {
                 hlc: hlc(ms),
                 base_version: base,
                 fields: &fields,
+                base_lost_at_ms: None,
             };
             assert_eq!(decide(spec, current.as_ref(), &incoming), want, "{name}");
         }
+    }
+
+    #[test]
+    fn edits_made_before_a_restore_on_a_lost_base_are_ordered_by_clock_and_not_queued() {
+        let spec = Household::SPEC;
+        let fields = json!({"contact_phone": "13900000000"});
+        let fields = fields.as_object().unwrap().clone();
+        // The phone was set (version 5, device 2, clock 500) by an edit sent again after a restore
+        // at clock 1000; device 3's edit is based on version 3, which the lost lineage handed out.
+        let decide_at = |ms, restored: Option<i64>| {
+            let incoming = Incoming {
+                device: dev(3),
+                hlc: hlc(ms),
+                base_version: 3,
+                fields: &fields,
+                base_lost_at_ms: restored,
+            };
+            match decide(spec, Some(&station()), &incoming) {
+                Decision::Update(outcomes) => outcomes[0].1.clone(),
+                other => panic!("{other:?}"),
+            }
+        };
+        assert_eq!(
+            decide_at(600, Some(1000)),
+            FieldOutcome::Apply,
+            "the later edit"
+        );
+        assert_eq!(
+            decide_at(400, Some(1000)),
+            FieldOutcome::Superseded,
+            "the earlier edit"
+        );
+        // Without a restore, or for an edit made after it, the rules are the usual ones.
+        let conflict = FieldOutcome::Conflict {
+            incoming_wins: true,
+        };
+        assert_eq!(decide_at(600, None), conflict);
+        assert_eq!(decide_at(1600, Some(1000)), conflict);
     }
 
     #[test]

@@ -62,6 +62,10 @@ pub struct SyncReport {
     pub refused: u32,
     /// Unsent changes moved past numbers the station already held (a restored laptop).
     pub renumbered: u32,
+    /// The station's database went back (it was restored from a backup): what it had acknowledged
+    /// since was sent again and the beats downloaded afresh. Nothing is lost; staff may have to
+    /// decide again what they decided after the backup.
+    pub station_went_back: bool,
     /// Records taken off this laptop: no longer in the officer's beats (a beat taken away, a
     /// household moved elsewhere).
     pub left_scope: u32,
@@ -378,8 +382,13 @@ pub fn sync_over(
     mut progress: impl FnMut(Progress),
 ) -> Result<SyncReport, SyncError> {
     let device_id = store.device()?.device_id;
+    // Where this laptop stands with the station comes first: a station restored from a backup
+    // holds less than it acknowledged, and what it lost is sent again before anything new.
+    let scopes = client.scopes()?;
+    let rewind = store.follow_station(&scopes.standing)?;
     let mut report = SyncReport {
         acked_seq: store.acked_seq()?,
+        station_went_back: rewind.station_went_back,
         ..Default::default()
     };
 
@@ -445,11 +454,10 @@ pub fn sync_over(
 
     // What the officer works on now, as the station's account says: beats given or taken away
     // since the last sync take effect here (Today follows).
-    let scopes = client.scopes()?;
-    let departed = store.adopt_scopes(&scopes)?;
+    let departed = store.adopt_scopes(&scopes.work)?;
     report.left_scope += departed.removed;
     report.kept_out_of_scope += departed.kept;
-    let mut names: Vec<String> = scopes.beats.iter().map(|b| beat_scope(b)).collect();
+    let mut names: Vec<String> = scopes.work.beats.iter().map(|b| beat_scope(b)).collect();
     names.push(TASKS_SCOPE.to_string());
     for scope in names {
         let start = store.scope_cursor(&scope)?;

@@ -17,6 +17,12 @@ refused: number,
  */
 renumbered: number, 
 /**
+ * The station's database went back (it was restored from a backup): what it had acknowledged
+ * since was sent again and the beats downloaded afresh. Nothing is lost; staff may have to
+ * decide again what they decided after the backup.
+ */
+station_went_back: boolean, 
+/**
  * Records taken off this laptop: no longer in the officer's beats (a beat taken away, a
  * household moved elsewhere).
  */

@@ -44,6 +44,31 @@ pub struct StationLink {
 }
 
 const STATION: &str = "station";
+/// The lineage of the station's database this laptop last synced with.
+const LINEAGE: &str = "station_lineage";
+
+/// Where this laptop stands with the station's database, as the station says at the start of each
+/// sync (also the wire type).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Standing {
+    /// The lineage of the station's database: a restore from a backup starts a new one.
+    pub lineage: String,
+    /// The highest sequence up to which the station holds every change of this laptop.
+    pub acked_seq: i64,
+    /// The station's latest version.
+    pub head: i64,
+}
+
+/// What following the station's standing did.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Rewind {
+    /// The station's database went back (restored from a backup): this laptop sends again what it
+    /// had acknowledged since and downloads its scopes afresh.
+    pub station_went_back: bool,
+    /// Changes that will be sent again.
+    pub resend: i64,
+}
 
 impl Store {
     pub fn station(&self) -> Result<Option<StationLink>> {
@@ -64,6 +89,59 @@ impl Store {
             [STATION, &serde_json::to_string(link)?],
         )?;
         Ok(())
+    }
+
+    /// Takes the station's word on where this laptop stands. If the station's database went back
+    /// (a new lineage, or it holds fewer of this laptop's changes, or fewer versions, than it once
+    /// told this laptop), the acknowledgement moves back to what the station holds — those changes
+    /// go again, the station keeps each once — and every scope downloads afresh, since the cursors
+    /// count versions the station no longer has. Local values of changes not yet acknowledged again
+    /// stay as they are (a pull never overwrites them).
+    pub fn follow_station(&mut self, standing: &Standing) -> Result<Rewind> {
+        let tx = self.conn.transaction()?;
+        let known: Option<String> = tx
+            .query_row(
+                "SELECT value FROM settings WHERE key = ?1",
+                [LINEAGE],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let acked: i64 = tx
+            .query_row(
+                "SELECT acked_seq FROM device WHERE singleton = 1",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?
+            .unwrap_or(0);
+        let furthest: i64 = tx.query_row(
+            "SELECT coalesce(max(cursor), 0) FROM pull_cursors",
+            [],
+            |r| r.get(0),
+        )?;
+        let new_lineage = known
+            .as_deref()
+            .is_some_and(|k| !standing.lineage.is_empty() && k != standing.lineage);
+        let went_back = new_lineage || standing.acked_seq < acked || standing.head < furthest;
+        let mut rewind = Rewind::default();
+        if went_back {
+            let to = standing.acked_seq.min(acked).max(0);
+            tx.execute("UPDATE device SET acked_seq = ?1 WHERE singleton = 1", [to])?;
+            tx.execute("DELETE FROM pull_cursors", [])?;
+            tx.execute("UPDATE device SET pull_cursor = 0 WHERE singleton = 1", [])?;
+            rewind = Rewind {
+                station_went_back: true,
+                resend: acked - to,
+            };
+        }
+        if !standing.lineage.is_empty() {
+            tx.execute(
+                "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                [LINEAGE, &standing.lineage],
+            )?;
+        }
+        tx.commit()?;
+        Ok(rewind)
     }
 
     /// The highest device sequence the station has acknowledged.

@@ -30,6 +30,7 @@ use doorstep_protocol::{
                        accounts::Revocation, Account, NewAccount, AccountUpdate, EnrollmentCode, AuditEntry, ConcernView,
                        Principal, Role, crate::report::Lang, crate::report::SummaryFormat, crate::report::ExportFormat,
                        crate::report::RecordKind, crate::store::Worklist, Health, PullResponse, Scopes,
+                       doorstep_protocol::WorkScope, doorstep_protocol::Standing,
                        PushRequest, PushResponse, conflicts::Resolution, duplicates::MergeDecision, tasks::Assignment)),
     modifiers(&BearerAuth),
     security(("session" = []))

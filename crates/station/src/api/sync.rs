@@ -11,7 +11,7 @@ use axum::{Json, Router};
 use doorstep_core::ids::DeviceId;
 use doorstep_protocol::{
     ApiErrorBody, EnrollRequest, EnrollResponse, Health, PullResponse, PushRequest, PushResponse,
-    Scopes,
+    Scopes, WorkScope,
 };
 use serde::Deserialize;
 
@@ -110,7 +110,8 @@ pub(super) async fn pull(
     ))
 }
 
-/// What the device's account works on now: its beats (each a scope to pull) and its name.
+/// What the device's account works on now: its beats (each a scope to pull) and its name; and
+/// where the laptop stands with the station's database (its lineage, the laptop's changes held).
 #[utoipa::path(get, path = "/api/v1/scopes",
     responses((status = 200, body = Scopes), (status = 401, body = ApiErrorBody), (status = 403, body = ApiErrorBody)))]
 pub(super) async fn scopes(
@@ -122,12 +123,23 @@ pub(super) async fn scopes(
             "scopes are for enrolled laptops".into(),
         ));
     }
-    let officers = with_store(&state, |s| s.officers()).await?;
+    let device = caller.device_id;
+    let (officers, standing) = with_store(&state, move |s| {
+        let standing = match device {
+            Some(device) => s.standing(device)?,
+            None => Default::default(),
+        };
+        Ok((s.officers()?, standing))
+    })
+    .await?;
     Ok(Json(Scopes {
-        beats: caller.beats,
-        officer_name: caller.display_name,
-        account_id: caller.account_id,
-        officers,
+        work: WorkScope {
+            beats: caller.beats,
+            officer_name: caller.display_name,
+            account_id: caller.account_id,
+            officers,
+        },
+        standing,
     }))
 }
 

@@ -45,6 +45,8 @@ struct Outcome {
     version: Option<i64>,
     conflicts: Vec<Conflicting>,
     refused: Option<Refusal>,
+    /// The id of a record the station lost in a restore, which this change waits for.
+    awaits: Option<String>,
 }
 
 /// One field on which a change disagrees with the station, both values kept.
@@ -65,11 +67,24 @@ impl Outcome {
             version: None,
             conflicts: Vec::new(),
             refused: Some(refusal),
+            awaits: None,
+        }
+    }
+
+    /// Neither applied nor refused yet: see [`Batch::restored`].
+    fn awaiting(id: String) -> Outcome {
+        Outcome {
+            version: None,
+            conflicts: Vec::new(),
+            refused: None,
+            awaits: Some(id),
         }
     }
 
     fn status(&self) -> &'static str {
-        if self.refused.is_some() {
+        if self.awaits.is_some() {
+            "awaiting"
+        } else if self.refused.is_some() {
             "refused"
         } else if self.conflicts.is_empty() {
             "applied"
@@ -83,6 +98,10 @@ impl Outcome {
 struct Batch {
     /// Whether any record was ever merged away; if not, no change needs re-routing.
     redirects: bool,
+    /// Whether the station was ever restored from a backup. Then a change about a record it does
+    /// not have may be about one it lost, which the laptop that made it will send again: the change
+    /// waits for it instead of being refused.
+    restored: bool,
     /// The account behind the pushing laptop, as the station holds it now.
     account_id: String,
     /// The officer id the laptop stamps its changes with (older laptops named it as assignee).
@@ -94,6 +113,46 @@ struct Batch {
 }
 
 impl Batch {
+    /// What is the same for every change of `device_id`, and how far its changes are all here.
+    fn load(tx: &Transaction<'_>, device_id: DeviceId) -> Result<(Batch, i64)> {
+        let (contiguous, account_id, officer_id): (i64, Option<String>, String) = query_one(
+            tx,
+            "SELECT contiguous_seq, account_id, officer_id FROM devices WHERE device_id = ?1",
+            [device_id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?
+        .ok_or(StationError::UnknownDevice(device_id))?;
+        // A device from before accounts writes for nobody: every change it sends is refused.
+        let account = match &account_id {
+            Some(id) => load_account(tx, id)?.map(|(a, _)| a),
+            None => None,
+        };
+        let batch = Batch {
+            redirects: query_one(tx, "SELECT EXISTS (SELECT 1 FROM redirects)", [], |r| {
+                r.get(0)
+            })?,
+            restored: query_one(tx, "SELECT EXISTS (SELECT 1 FROM lost_versions)", [], |r| {
+                r.get(0)
+            })?,
+            account_id: account_id.unwrap_or_default(),
+            officer_id,
+            username: account
+                .as_ref()
+                .map(|a| a.username.clone())
+                .unwrap_or_default(),
+            display_name: account
+                .as_ref()
+                .map(|a| a.display_name.clone())
+                .unwrap_or_default(),
+            chief: account
+                .as_ref()
+                .is_some_and(|a| a.roles.contains(&Role::Chief)),
+            beats: account.map(|a| a.beats).unwrap_or_default(),
+        };
+        Ok((batch, contiguous))
+    }
+
     fn writer(&self) -> Writer<'_> {
         Writer {
             account_id: &self.account_id,
@@ -117,38 +176,7 @@ impl StationStore {
             check_shape(i, device_id, c)?;
         }
         let tx = self.conn.transaction()?;
-        let (contiguous, account_id, officer_id): (i64, Option<String>, String) = query_one(
-            &tx,
-            "SELECT contiguous_seq, account_id, officer_id FROM devices WHERE device_id = ?1",
-            [device_id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )
-        .optional()?
-        .ok_or(StationError::UnknownDevice(device_id))?;
-        // A device from before accounts writes for nobody: every change it sends is refused.
-        let account = match &account_id {
-            Some(id) => load_account(&tx, id)?.map(|(a, _)| a),
-            None => None,
-        };
-        let batch = Batch {
-            redirects: query_one(&tx, "SELECT EXISTS (SELECT 1 FROM redirects)", [], |r| {
-                r.get(0)
-            })?,
-            account_id: account_id.unwrap_or_default(),
-            officer_id,
-            username: account
-                .as_ref()
-                .map(|a| a.username.clone())
-                .unwrap_or_default(),
-            display_name: account
-                .as_ref()
-                .map(|a| a.display_name.clone())
-                .unwrap_or_default(),
-            chief: account
-                .as_ref()
-                .is_some_and(|a| a.roles.contains(&Role::Chief)),
-            beats: account.map(|a| a.beats).unwrap_or_default(),
-        };
+        let (batch, contiguous) = Batch::load(&tx, device_id)?;
         // While no change of this device is held, the next in its order can be decided at once.
         let mut in_order: bool = query_one(
             &tx,
@@ -206,6 +234,7 @@ impl StationStore {
                     version: None,
                     conflicts: Vec::new(),
                     refused: None,
+                    awaits: None,
                 };
                 insert_change_as(&tx, c, "pending", &held)?.ok_or_else(|| already_stored(c))?;
                 response.stored += 1;
@@ -244,6 +273,9 @@ impl StationStore {
             let Some((seq, device_seq)) = next else { break };
             decide_held(&tx, &batch, seq, &mut response)?;
             acked = device_seq;
+        }
+        if batch.restored {
+            wake_awaiting(&tx)?;
         }
         if let Some(reuse) = &mut response.sequence_reused {
             reuse.station_seq = query_one(
@@ -458,8 +490,8 @@ fn insert_change_as(
     let inserted = exec(
         tx,
         "INSERT OR IGNORE INTO changes (change_id, device_id, device_seq, officer_id, entity, entity_id, fields,
-             base_version, hlc_ms, hlc_counter, created_at, received_at, status, version, refusal)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+             base_version, hlc_ms, hlc_counter, created_at, received_at, status, version, refusal, awaits)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
         params![
             c.change_id,
             c.device_id,
@@ -476,6 +508,7 @@ fn insert_change_as(
             status,
             outcome.version,
             outcome.refused.as_ref().map(refusal_json),
+            outcome.awaits,
         ],
     )?;
     Ok((inserted == 1).then(|| tx.last_insert_rowid()))
@@ -492,7 +525,62 @@ fn decide_held(
     seq: i64,
     response: &mut PushResponse,
 ) -> Result<()> {
-    let stored: Change = query_one(
+    let stored = stored_change(tx, seq)?;
+    decide_stored(tx, batch, seq, &stored, response)?;
+    // A held change was counted as stored when it arrived.
+    response.stored -= 1;
+    Ok(())
+}
+
+/// Decides a stored change again and notes the outcome on it.
+fn decide_stored(
+    tx: &Transaction<'_>,
+    batch: &Batch,
+    seq: i64,
+    stored: &Change,
+    response: &mut PushResponse,
+) -> Result<()> {
+    let outcome = decide(tx, batch, arrived(stored))?;
+    exec(
+        tx,
+        "UPDATE changes SET status = ?2, version = ?3, refusal = ?4, awaits = ?5 WHERE seq = ?1",
+        params![
+            seq,
+            outcome.status(),
+            outcome.version,
+            outcome.refused.as_ref().map(refusal_json),
+            outcome.awaits,
+        ],
+    )?;
+    settle(tx, batch, seq, stored, &outcome, response)
+}
+
+/// Decides the changes that waited for a record lost in a restore, now that it is here again (its
+/// own laptop sent it again), oldest first, each as its own account may. Deciding one may bring
+/// the record another waits for (a visit to the household that came back), hence the loop.
+fn wake_awaiting(tx: &Transaction<'_>) -> Result<()> {
+    loop {
+        let next: Option<(i64, DeviceId)> = query_one(
+            tx,
+            "SELECT c.seq, c.device_id FROM changes c
+             WHERE c.status = 'awaiting' AND c.awaits IN (SELECT id FROM records)
+             ORDER BY c.hlc_ms, c.hlc_counter, c.seq LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+        let Some((seq, device)) = next else {
+            return Ok(());
+        };
+        let (batch, _) = Batch::load(tx, device)?;
+        // Its laptop had its acknowledgement long ago; what this decides reaches it by pull.
+        let mut told = PushResponse::default();
+        decide_stored(tx, &batch, seq, &stored_change(tx, seq)?, &mut told)?;
+    }
+}
+
+fn stored_change(tx: &Transaction<'_>, seq: i64) -> Result<Change> {
+    Ok(query_one(
         tx,
         "SELECT change_id, device_id, device_seq, officer_id, entity, entity_id, fields, base_version, hlc_ms,
                 hlc_counter, created_at FROM changes WHERE seq = ?1",
@@ -523,22 +611,7 @@ fn decide_held(
                     .with_timezone(&chrono::Utc),
             })
         },
-    )?;
-    let outcome = decide(tx, batch, arrived(&stored))?;
-    exec(
-        tx,
-        "UPDATE changes SET status = ?2, version = ?3, refusal = ?4 WHERE seq = ?1",
-        params![
-            seq,
-            outcome.status(),
-            outcome.version,
-            outcome.refused.as_ref().map(refusal_json)
-        ],
-    )?;
-    settle(tx, batch, seq, &stored, &outcome, response)?;
-    // A held change was counted as stored when it arrived.
-    response.stored -= 1;
-    Ok(())
+    )?)
 }
 
 /// Late changes naming a merged household or resident go to its survivor (the kept change keeps
@@ -660,7 +733,15 @@ fn decide(tx: &Transaction<'_>, batch: &Batch, mut change: Arrived<'_>) -> Resul
     };
     let mut attempted = values.clone();
     attempted.extend(fields.iter().map(|(k, v)| (k.clone(), v.clone())));
+    if batch.restored && current.is_none() && base_version > 0 {
+        return Ok(Outcome::awaiting(entity_id));
+    }
     let Some(after) = facts_of(tx, entity, &attempted)? else {
+        if batch.restored
+            && let Some(Value::String(household)) = attempted.get("household_id")
+        {
+            return Ok(Outcome::awaiting(household.clone()));
+        }
         return Ok(Outcome::refused(Refusal::new(
             RefusalReason::Invalid,
             format!(
@@ -669,10 +750,22 @@ fn decide(tx: &Transaction<'_>, batch: &Batch, mut change: Arrived<'_>) -> Resul
             ),
         )));
     };
+    // A base above the station's version is forged — unless the station handed it out itself in a
+    // lineage lost when it was restored from a backup: the laptop saw at least the record as the
+    // backup holds it, so for the scope rules its base is the station's version.
+    let base_lost_at_ms = if batch.restored && base_version > 0 {
+        super::lineage::lost_at_ms(tx, base_version)?
+    } else {
+        None
+    };
+    let scope_base = match &before {
+        Some(b) if base_version > b.version && base_lost_at_ms.is_some() => b.version,
+        _ => base_version,
+    };
     if let Err(refusal) = scope::check(
         &batch.writer(),
         entity,
-        base_version,
+        scope_base,
         before.as_ref(),
         &after,
         &fields.keys().map(String::as_str).collect::<Vec<_>>(),
@@ -685,6 +778,7 @@ fn decide(tx: &Transaction<'_>, batch: &Batch, mut change: Arrived<'_>) -> Resul
         hlc,
         base_version,
         fields: &fields,
+        base_lost_at_ms,
     };
     let decision = merge::decide(spec_of(entity), current.as_ref(), &incoming);
     let Some(Merged {
@@ -777,6 +871,7 @@ fn decide(tx: &Transaction<'_>, batch: &Batch, mut change: Arrived<'_>) -> Resul
         version,
         conflicts,
         refused: None,
+        awaits: None,
     })
 }
 

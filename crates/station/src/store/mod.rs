@@ -15,6 +15,7 @@ mod conflicts;
 mod duplicates;
 mod enrolment;
 mod ingest;
+mod lineage;
 mod overview;
 mod pull;
 mod records;
@@ -31,6 +32,7 @@ pub use confidential::{ConcernView, WITHHELD};
 pub use conflicts::Conflict;
 pub use duplicates::Duplicate;
 pub use enrolment::{DeviceAuth, EnrollmentCode};
+pub use lineage::LOST_VERSIONS_GAP;
 pub use overview::{BeatOverview, Overview, Worklist, WorklistItem};
 pub use pull::PullScope;
 pub use records_export::{CONFIDENTIAL, Table};
@@ -68,6 +70,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!(
             "../../migrations/0015_open_conflicts_by_field.sql"
         )),
+        M::up(include_str!("../../migrations/0016_lineage.sql")),
     ])
 });
 

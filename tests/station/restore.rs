@@ -1,0 +1,242 @@
+//! A station backed up while it serves, restored from a backup older than its laptops' last syncs:
+//! the laptops notice, send again what the station lost, and nothing any officer typed is missing
+//! afterwards — whichever laptop syncs first.
+
+use crate::support::*;
+use doorstep_core::model::Household;
+use std::ffi::OsStr;
+use std::path::Path;
+
+fn os(s: &str) -> &OsStr {
+    OsStr::new(s)
+}
+
+fn backup_into(station: &Station, folder: &Path) -> serde_json::Value {
+    let (ok, out, err) = station.console(&[
+        os("backup"),
+        os("--data"),
+        station.dir.path().as_os_str(),
+        os("--to"),
+        folder.as_os_str(),
+        os("--keep"),
+        os("2"),
+    ]);
+    assert!(ok, "backup: {err}");
+    serde_json::from_str(&out).unwrap()
+}
+
+fn restore(station: &Station, from: &str, check: bool) -> (bool, String, String) {
+    let mut args = vec![
+        os("restore"),
+        os("--data"),
+        station.dir.path().as_os_str(),
+        os("--from"),
+        os(from),
+    ];
+    if check {
+        args.push(os("--check"));
+    }
+    station.console(&args)
+}
+
+fn station_record(station: &Station, id: uuid::Uuid) -> Option<serde_json::Value> {
+    use rusqlite::OptionalExtension;
+    station
+        .db()
+        .query_row(
+            "SELECT fields FROM records WHERE id = ?1",
+            [id.hyphenated().to_string()],
+            |r| r.get::<_, String>(0),
+        )
+        .optional()
+        .unwrap()
+        .map(|f| serde_json::from_str(&f).unwrap())
+}
+
+#[test]
+fn a_station_restored_from_an_older_backup_gets_back_everything_its_laptops_sent_since() {
+    let mut station = Station::start();
+    let mut zhang = Device::new(&station, "张警官", "幸福社区");
+    let mut li = Device::new(&station, "李警官", "幸福社区");
+    let before = new_household(&mut zhang, "幸福社区", "幸福路1号");
+    zhang.sync();
+    li.sync();
+
+    // Last night's backup, made while the station served.
+    let backups = tempfile::tempdir().unwrap();
+    let written = backup_into(&station, backups.path());
+    let file = written["file"].as_str().unwrap().to_string();
+    let sums = std::fs::read_to_string(format!("{file}.sha256")).unwrap();
+    assert_eq!(
+        sums.split_whitespace().next(),
+        written["sha256"].as_str(),
+        "the sidecar holds the file's checksum"
+    );
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        std::fs::metadata(&file).unwrap().permissions().mode() & 0o077,
+        0,
+        "the backup holds secrets: readable by its owner only"
+    );
+
+    // A day's work after it: a new household, an edit of an old one, and another officer's edit
+    // and visit to the household that did not exist at the backup.
+    let mut edited = zhang.household(before.id.0);
+    edited.contact_phone = "13800000001".into();
+    zhang.store.save(&edited).unwrap();
+    let after = new_household(&mut zhang, "幸福社区", "幸福路2号");
+    zhang.sync();
+    li.sync();
+    let mut moved = li.household(after.id.0);
+    moved.address = "幸福路2号(东门)".into();
+    li.store.save(&moved).unwrap();
+    let visit = new_visit(&mut li, &moved, "李警官的走访");
+    li.sync();
+    zhang.sync();
+    assert_eq!(zhang.household(after.id.0).address, "幸福路2号(东门)");
+
+    // The disk dies. A restore is refused while the station serves; checked first, then done.
+    let (ok, _, err) = restore(&station, &file, false);
+    assert!(!ok, "restored under a serving station");
+    assert!(err.contains("stop it"), "{err}");
+    let (ok, out, err) = restore(&station, &file, true);
+    assert!(ok, "check: {err}");
+    assert!(out.contains("\"households\": 1"), "{out}");
+    assert!(
+        station_record(&station, after.id.0).is_some(),
+        "--check changes nothing"
+    );
+    station.stop();
+    let (ok, out, err) = restore(&station, &file, false);
+    assert!(ok, "restore: {err}");
+    let replaced: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(
+        Path::new(replaced["replaced"].as_str().unwrap())
+            .join("station.sqlite")
+            .exists(),
+        "the database that was there is kept aside"
+    );
+    station.restart();
+    assert!(
+        station_record(&station, after.id.0).is_none(),
+        "the backup is older"
+    );
+
+    // The officer whose edits depend on the other's lost household syncs first.
+    let report = li.sync();
+    assert!(report.station_went_back, "{report:?}");
+    assert_eq!(report.refused, 0, "nothing of li's is refused: {report:?}");
+    let report = zhang.sync();
+    assert!(report.station_went_back, "{report:?}");
+    assert_eq!(report.refused, 0, "{report:?}");
+    li.sync();
+    zhang.sync();
+
+    let h = station_record(&station, after.id.0).expect("the lost household is back");
+    assert_eq!(
+        h["address"], "幸福路2号(东门)",
+        "li's edit of it is applied"
+    );
+    assert_eq!(
+        station_record(&station, before.id.0).unwrap()["contact_phone"],
+        "13800000001"
+    );
+    assert!(
+        station_record(&station, visit.id.0).is_some(),
+        "li's visit is back"
+    );
+    for device in [&zhang, &li] {
+        let h: Household = device.household(after.id.0);
+        assert_eq!(h.address, "幸福路2号(东门)");
+        assert_eq!(device.household(before.id.0).contact_phone, "13800000001");
+        assert_eq!(device.store.sync_status().unwrap().unsent, 0);
+    }
+    assert_eq!(
+        station.count("SELECT count(*) FROM conflicts WHERE status = 'open'"),
+        0,
+        "re-sending made no conflict"
+    );
+    // Work goes on as usual afterwards: an edit reaches the other laptop.
+    let mut later = li.household(before.id.0);
+    later.notes = "新的门禁".into();
+    li.store.save(&later).unwrap();
+    let report = li.sync();
+    assert!(!report.station_went_back);
+    zhang.sync();
+    assert_eq!(zhang.household(before.id.0).notes, "新的门禁");
+}
+
+#[test]
+fn a_damaged_or_foreign_backup_is_refused_and_the_data_folder_is_untouched() {
+    let mut station = Station::start();
+    let mut zhang = Device::new(&station, "张警官", "幸福社区");
+    new_household(&mut zhang, "幸福社区", "幸福路1号");
+    zhang.sync();
+    let backups = tempfile::tempdir().unwrap();
+    let file = backup_into(&station, backups.path())["file"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    station.stop();
+
+    // Cut short on the way from the backup disk (its sidecar travelled with it).
+    let bytes = std::fs::read(&file).unwrap();
+    let cut = backups.path().join("cut.doorstep-backup");
+    std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
+    std::fs::copy(
+        format!("{file}.sha256"),
+        format!("{}.sha256", cut.display()),
+    )
+    .unwrap();
+    let (ok, _, err) = restore(&station, cut.to_str().unwrap(), false);
+    assert!(!ok);
+    assert!(err.contains("does not match its checksum"), "{err}");
+    // Cut short without its sidecar: the archive itself says so.
+    std::fs::remove_file(format!("{}.sha256", cut.display())).unwrap();
+    let (ok, _, err) = restore(&station, cut.to_str().unwrap(), false);
+    assert!(!ok);
+    assert!(
+        err.contains("is not a Doorstep station backup") || err.contains("checksum"),
+        "{err}"
+    );
+    // Something else altogether.
+    let foreign = backups.path().join("notes.txt");
+    std::fs::write(&foreign, "not a backup").unwrap();
+    let (ok, _, err) = restore(&station, foreign.to_str().unwrap(), false);
+    assert!(!ok);
+    assert!(err.contains("is not a Doorstep station backup"), "{err}");
+
+    // Nothing was moved: the station starts on its own data.
+    station.restart();
+    assert_eq!(station.count("SELECT count(*) FROM records"), 1);
+    let names: Vec<String> = std::fs::read_dir(station.dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        !names
+            .iter()
+            .any(|n| n.starts_with("replaced-") || n.starts_with(".restoring")),
+        "{names:?}"
+    );
+}
+
+#[test]
+fn backups_into_a_folder_keep_the_newest() {
+    let station = Station::start();
+    let backups = tempfile::tempdir().unwrap();
+    let mut files = Vec::new();
+    for _ in 0..3 {
+        files.push(
+            backup_into(&station, backups.path())["file"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+        );
+        // Names are by the second.
+        std::thread::sleep(std::time::Duration::from_millis(1100));
+    }
+    assert!(!Path::new(&files[0]).exists(), "the oldest went");
+    assert!(Path::new(&files[1]).exists() && Path::new(&files[2]).exists());
+    assert!(!Path::new(&format!("{}.sha256", files[0])).exists());
+}
