@@ -2,6 +2,7 @@
 //! opens it when the lock screen is given the passphrase, hands it to the commands, and starts the
 //! window. No rule and no SQL lives here; see `doorstep-core`.
 
+mod backup;
 mod commands;
 mod error;
 mod lock;
@@ -32,6 +33,7 @@ pub fn run() {
             if std::env::var_os("DOORSTEP_NO_AUTO_SYNC").is_none() {
                 sync::start_auto_sync(app.handle().clone());
             }
+            backup::start_daily_backup(app.handle().clone());
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -68,6 +70,9 @@ pub fn run() {
             sync::sync_now,
             sync::enroll_station,
             sync::station,
+            backup::backup_settings,
+            backup::set_backup_folder,
+            backup::backup_now,
         ])
         .run(tauri::generate_context!())
         .unwrap_or_else(|e| {

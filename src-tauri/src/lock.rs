@@ -33,6 +33,9 @@ async fn open_with(
         let state = app.state::<AppState>();
         let (store, key) = open(&state.path)?;
         *state.guard() = Some(Unlocked { store, key });
+        // The daily backup, if a day has passed (the laptop was off, or locked, meanwhile).
+        let later = app.clone();
+        std::thread::spawn(move || crate::backup::daily_if_due(&later));
         Ok(())
     })
     .await

@@ -6,6 +6,7 @@
 //! time.
 //!
 //! - `support`: the display, the driver and a session per app start.
+//! - `backup`: a backup folder chosen in Settings, a backup now, and one restored.
 //! - `damaged_file`: a corrupt database is explained, not overwritten.
 //! - `enrolment`: enrol in Settings with a one-time code, sync, and a wipe order carried out.
 //! - `first_use`: a new laptop's first screen enrols it; name and beats come from the account.
@@ -17,6 +18,7 @@
 // Test helpers unwrap: a failure there is the test's report.
 #![allow(clippy::unwrap_used)]
 
+mod backup;
 mod damaged_file;
 mod enrolment;
 mod first_use;

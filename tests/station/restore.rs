@@ -233,8 +233,6 @@ fn backups_into_a_folder_keep_the_newest() {
                 .unwrap()
                 .to_string(),
         );
-        // Names are by the second.
-        std::thread::sleep(std::time::Duration::from_millis(1100));
     }
     assert!(!Path::new(&files[0]).exists(), "the oldest went");
     assert!(Path::new(&files[1]).exists() && Path::new(&files[2]).exists());

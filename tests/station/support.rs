@@ -394,6 +394,11 @@ impl Device {
         }
     }
 
+    /// Closes the laptop's database: its file, and the folder that holds it.
+    pub fn into_file(self) -> (PathBuf, tempfile::TempDir) {
+        (self._dir.path().join("field.sqlite"), self._dir)
+    }
+
     pub fn sync(&mut self) -> doorstep_sync::SyncReport {
         doorstep_sync::sync(&mut self.store, |_| ()).unwrap()
     }

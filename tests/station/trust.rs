@@ -328,20 +328,16 @@ fn a_laptop_restored_from_a_backup_loses_none_of_its_new_work() {
     let mut zhang = Device::new(&station, "张警官", "幸福社区");
     new_household(&mut zhang, "幸福社区", "幸福路1号");
     zhang.sync();
-    let backup = tempfile::tempdir().unwrap();
-    let copy = backup.path().join("field.sqlite");
-    zhang
-        .store
-        .conn()
-        .execute("VACUUM INTO ?1", [copy.to_str().unwrap()])
-        .unwrap();
+    let stick = tempfile::tempdir().unwrap();
+    let made = zhang.store.back_up(None, stick.path(), None).unwrap();
     let lost_life = new_household(&mut zhang, "幸福社区", "幸福路2号");
     new_household(&mut zhang, "幸福社区", "幸福路3号");
     zhang.sync();
-    drop(zhang);
+    let (path, dir) = zhang.into_file();
 
     // The laptop is restored from yesterday's backup and the officer works on.
-    let mut restored = Device::open(&copy, backup);
+    doorstep_core::store::backup::restore(&path, &made.file, None).unwrap();
+    let mut restored = Device::open(&path, dir);
     let after = new_household(&mut restored, "幸福社区", "幸福路4号");
     let again = new_household(&mut restored, "幸福社区", "幸福路5号");
     let report = restored.sync();

@@ -26,6 +26,8 @@ import type { Refusal } from "./bindings/Refusal";
 import type { Resident } from "./bindings/Resident";
 import type { SearchResults } from "./bindings/SearchResults";
 import type { SyncStatus } from "./bindings/SyncStatus";
+import type { BackupMade } from "./bindings/BackupMade";
+import type { BackupSettings } from "./bindings/BackupSettings";
 import type { Task } from "./bindings/Task";
 import type { Today } from "./bindings/Today";
 import type { VisitEntry } from "./bindings/VisitEntry";
@@ -94,6 +96,10 @@ export const api = {
   station: () => call<string | null>("station"),
   enrollStation: (url: string, code: string) => call<Enrolment>("enroll_station", { url, code }),
   syncNow: () => call<SyncReport>("sync_now"),
+  backupSettings: () => call<BackupSettings>("backup_settings"),
+  /** Chooses the daily backup's folder (null: none); the first backup is made at once. */
+  setBackupFolder: (folder: string | null) => call<BackupSettings>("set_backup_folder", { folder }),
+  backupNow: () => call<BackupMade>("backup_now"),
   /** Progress of a running sync (manual or automatic). */
   /** The station revoked this laptop and its data was erased. */
   onWiped: (handler: () => void): Promise<UnlistenFn> => listen("device-wiped", () => handler()),

@@ -13,6 +13,7 @@ use doorstep_core::ids::{HouseholdId, ResidentId};
 use doorstep_core::import::{ImportRequest, LedgerField, Mapping};
 use doorstep_core::model::*;
 use doorstep_core::store::queries::HouseholdFilter;
+use doorstep_core::store::vault::DbKey;
 use doorstep_core::store::visit_entry::VisitEntry;
 use doorstep_core::{Error, ErrorReport, Store};
 use serde::Serialize;
@@ -45,17 +46,24 @@ struct Cli {
 
 /// Opens the database as the app would: encrypted with the passphrase; a database from before
 /// encryption as it is (with a reminder), so scripts written for it keep working.
-fn open_store(cli: &Cli) -> anyhow::Result<Store> {
+/// The key comes back too, for what must write another encrypted file (a backup).
+fn open_store(cli: &Cli) -> anyhow::Result<(Store, Option<DbKey>)> {
     use doorstep_core::store::vault::{FileState, file_state};
     match (&cli.passphrase, file_state(&cli.db)) {
-        (Some(passphrase), FileState::Plain) => Ok(Store::encrypt_plain(&cli.db, passphrase)?.0),
-        (Some(passphrase), _) => Ok(Store::unlock(&cli.db, passphrase)?.0),
+        (Some(passphrase), FileState::Plain) => {
+            let (store, key) = Store::encrypt_plain(&cli.db, passphrase)?;
+            Ok((store, Some(key)))
+        }
+        (Some(passphrase), _) => {
+            let (store, key) = Store::unlock(&cli.db, passphrase)?;
+            Ok((store, Some(key)))
+        }
         (None, FileState::Plain) => {
             eprintln!(
                 "doorstep: {} is not encrypted; give --passphrase (or DOORSTEP_PASSPHRASE) to encrypt it",
                 cli.db.display()
             );
-            Ok(Store::open(&cli.db)?)
+            Ok((Store::open(&cli.db)?, None))
         }
         (None, _) => anyhow::bail!(
             "{} is (or will be) encrypted: give its passphrase with --passphrase or DOORSTEP_PASSPHRASE",
@@ -144,6 +152,29 @@ enum Command {
     },
     /// Push unsent changes to the station and pull the beats' records.
     Sync,
+    /// Write an encrypted backup of this database (it opens with the database's passphrase). Given
+    /// a folder, the backup is named by the time, and with --keep only that many stay there.
+    Backup {
+        #[arg(long)]
+        to: PathBuf,
+        #[arg(long)]
+        keep: Option<usize>,
+    },
+    /// Choose the folder of the daily backup (the app makes it once a day); without --folder, no
+    /// daily backup. With --now, make the daily backup now if one is due.
+    BackupFolder {
+        #[arg(long)]
+        folder: Option<String>,
+        #[arg(long)]
+        now: bool,
+    },
+    /// Put a backup in place of this database (which is moved aside, not deleted), after checking
+    /// that it opens with the passphrase and is whole. The next sync downloads again what the
+    /// station holds from after the backup.
+    Restore {
+        #[arg(long)]
+        from: PathBuf,
+    },
     /// Generate the demo beat (deterministic by seed) into this database.
     Demo {
         #[arg(long, default_value_t = 1)]
@@ -283,8 +314,28 @@ fn first_beat(store: &Store) -> Result<String, Error> {
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
-    let mut store = open_store(&cli)?;
+    // A restore replaces the database before anything opens it.
+    if let Command::Restore { from } = &cli.command {
+        let restored =
+            doorstep_core::store::backup::restore(&cli.db, from, cli.passphrase.as_deref())?;
+        return print(&restored);
+    }
+    let (mut store, key) = open_store(&cli)?;
     match cli.command {
+        // Done above, before the database was opened.
+        Command::Restore { .. } => {}
+        Command::Backup { to, keep } => {
+            let made = store.back_up(key.as_ref(), &to, keep)?;
+            store.note_backup(&made)?;
+            print(&made)?;
+        }
+        Command::BackupFolder { folder, now } => {
+            store.set_backup_folder(folder.as_deref())?;
+            if now {
+                store.daily_backup(key.as_ref())?;
+            }
+            print(&store.backup_settings()?)?;
+        }
         Command::Init { officer, beats } => print(&store.init_device(&officer, &beats)?)?,
         Command::Household(HouseholdCmd::Add {
             address,

@@ -250,3 +250,54 @@ fn the_database_is_encrypted_the_sqlite3_tool_cannot_read_it_and_a_wrong_passphr
     let list = json(&db, &["household", "list"]);
     assert!(list.to_string().contains("幸福路12号3栋401"), "{list}");
 }
+
+#[test]
+fn a_laptop_is_backed_up_to_a_folder_and_restored_from_it_by_script() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("officer.sqlite");
+    json(&db, &["init", "--officer", "王警官", "--beat", "幸福社区"]);
+    json(&db, &["household", "add", "--address", "幸福路1号"]);
+    let stick = tempfile::tempdir().unwrap();
+    let made = json(
+        &db,
+        &[
+            "backup",
+            "--to",
+            stick.path().to_str().unwrap(),
+            "--keep",
+            "7",
+        ],
+    );
+    let file = made["file"].as_str().unwrap().to_string();
+    assert!(file.ends_with(".doorstep-backup"), "{file}");
+    let settings = json(&db, &["backup-folder"]);
+    assert_eq!(
+        settings["last"]["file"],
+        file.as_str(),
+        "noted as the last backup"
+    );
+    json(&db, &["household", "add", "--address", "幸福路2号"]);
+
+    // Another passphrase does not open it; nothing is replaced.
+    let wrong = Command::new(env!("CARGO_BIN_EXE_doorstep"))
+        .env("DOORSTEP_DB", &db)
+        .env("DOORSTEP_PASSPHRASE", "另一个口令-not-it")
+        .args(["restore", "--from", &file])
+        .output()
+        .unwrap();
+    assert_eq!(wrong.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&wrong.stderr).contains("\"kind\":\"backup_unreadable\""));
+    assert_eq!(json(&db, &["household", "list"])["total"], 2);
+
+    let restored = json(&db, &["restore", "--from", &file]);
+    assert_eq!(restored["households"], 1);
+    assert!(Path::new(restored["replaced"].as_str().unwrap()).exists());
+    let list = json(&db, &["household", "list"]);
+    let addresses: Vec<&str> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["address"].as_str().unwrap())
+        .collect();
+    assert_eq!(addresses, ["幸福路1号"]);
+}

@@ -107,6 +107,14 @@ pub enum Error {
     LockedOut { seconds: i64 },
     #[error("the database is not encrypted yet: choose a passphrase to encrypt it")]
     NotEncrypted,
+    #[error(
+        "the file is not a backup of a Doorstep laptop, is damaged, or does not open with this passphrase (it opens with the passphrase the laptop had when it was made)"
+    )]
+    BackupUnreadable,
+    #[error(
+        "the backup is of another laptop: restoring it here would give two laptops one identity; restore it on its own laptop, or enrol this one anew"
+    )]
+    BackupOfAnotherLaptop,
     #[error("import: {0}")]
     Import(#[from] ImportError),
     #[error("database error: {0}")]
@@ -160,6 +168,8 @@ pub enum ErrorReport {
         seconds: i64,
     },
     NotEncrypted,
+    BackupUnreadable,
+    BackupOfAnotherLaptop,
     Import {
         error: ImportError,
     },
@@ -186,6 +196,8 @@ impl From<&Error> for ErrorReport {
             Error::WrongPassphrase { left } => ErrorReport::WrongPassphrase { left: *left },
             Error::LockedOut { seconds } => ErrorReport::LockedOut { seconds: *seconds },
             Error::NotEncrypted => ErrorReport::NotEncrypted,
+            Error::BackupUnreadable => ErrorReport::BackupUnreadable,
+            Error::BackupOfAnotherLaptop => ErrorReport::BackupOfAnotherLaptop,
             Error::Import(error) => ErrorReport::Import {
                 error: error.clone(),
             },

@@ -143,7 +143,7 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 fn timestamp() -> String {
-    chrono::Utc::now().format("%Y%m%d-%H%M%SZ").to_string()
+    chrono::Utc::now().format("%Y%m%d-%H%M%S%.3fZ").to_string()
 }
 
 fn read_only(path: &Path) -> Result<Connection> {

@@ -28,6 +28,7 @@ const report: SyncReport = {
   conflicts: 0,
   refused: 0,
   renumbered: 0,
+  station_went_back: false,
   left_scope: 0,
   kept_out_of_scope: 0,
   clock_skew_ms: null,

@@ -45,6 +45,7 @@ export function SyncBar({ status, onSynced }: { status: SyncStatus | null; onSyn
         (r) => {
           setOnline(true);
           const notes = [t("sync.done", { ...r })];
+          if (r.station_went_back) notes.push(t("sync.stationWentBack"));
           if (r.refused) notes.push(t("sync.refused", { count: r.refused }));
           if (r.left_scope) notes.push(t("sync.leftScope", { count: r.left_scope }));
           if (r.kept_out_of_scope) notes.push(t("sync.keptOutOfScope", { count: r.kept_out_of_scope }));

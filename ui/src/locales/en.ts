@@ -257,6 +257,21 @@ const en: Catalogue = {
     leftScope:
       "{{count}} households (with their residents and visits) are no longer in your beats and were taken off this laptop.",
     keptOutOfScope: "{{count}} households left your beats but have edits not sent yet: kept until they are sent.",
+    stationWentBack:
+      "The station was restored from a backup: this laptop sent again what the station no longer had, and downloaded your beats afresh. Nothing was lost.",
+  },
+  backup: {
+    title: "Backups",
+    explain:
+      "A copy of everything on this laptop, encrypted with this laptop's passphrase, made once a day into the folder chosen here (a USB stick). It opens with the passphrase the laptop had that day.",
+    folder: "Backup folder",
+    save: "Back up daily into this folder",
+    now: "Back up now",
+    none: "No backup folder chosen: no daily backup.",
+    last: "Last backup: {{time}}, {{file}}",
+    failed: "Last backup failed ({{time}}): {{error}}",
+    never: "No backup made yet.",
+    made: "Backed up: {{file}}",
   },
   station: {
     title: "Station server",
@@ -316,6 +331,10 @@ const en: Catalogue = {
     wrong_passphrase: "Wrong passphrase; {{left}} tries left",
     locked_out: "Too many wrong passphrases: try again in {{minutes}} minutes. Your data is intact.",
     not_encrypted: "The data on this laptop is not encrypted yet: choose a passphrase first",
+    backup_unreadable:
+      "That file is not a Doorstep backup, is damaged, or does not open with this passphrase (a backup opens with the passphrase the laptop had when it was made).",
+    backup_of_another_laptop:
+      "That backup is of another laptop. Restore it on its own laptop, or enrol this one with the station anew.",
     app_locked: "Locked: type the passphrase to unlock",
     cannot_save: "Could not save to {{path}}: {{detail}}",
     too_short: "{{field}} is too short (at least 8 characters)",
@@ -346,6 +365,7 @@ const en: Catalogue = {
   },
   fields: {
     passphrase: "Passphrase",
+    backup_folder: "Backup folder",
     name: "Name",
     birth_date: "Birth date",
     phone: "Phone",

@@ -229,6 +229,20 @@ const zhCN = {
     clockBehind: "本机时钟比派出所慢 {{minutes}} 分钟，请校准系统时间。",
     leftScope: "{{count}} 户（含居民和走访记录）已不在您的责任区，已从本机移除。",
     keptOutOfScope: "{{count}} 户已移出您的责任区，但本机还有未发送的修改：已保留，发送后移除。",
+    stationWentBack:
+      "派出所服务器已从备份恢复：本机已重新发送服务器缺少的记录，并重新下载了责任区数据，没有丢失任何内容。",
+  },
+  backup: {
+    title: "备份",
+    explain: "本机全部数据的副本，用本机口令加密，每天自动保存到下面选择的文件夹（如U盘）。备份用当天的本机口令打开。",
+    folder: "备份文件夹",
+    save: "每天备份到此文件夹",
+    now: "立即备份",
+    none: "尚未选择备份文件夹：不会自动备份。",
+    last: "上次备份：{{time}}，{{file}}",
+    failed: "上次备份失败（{{time}}）：{{error}}",
+    never: "尚未备份。",
+    made: "已备份：{{file}}",
   },
   station: {
     title: "派出所服务器",
@@ -286,6 +300,8 @@ const zhCN = {
     wrong_passphrase: "口令不对，还可以再试 {{left}} 次",
     locked_out: "口令错误次数过多，请 {{minutes}} 分钟后再试。数据完好无损。",
     not_encrypted: "本机数据尚未加密，请先设置口令",
+    backup_unreadable: "该文件不是 Doorstep 备份、已损坏，或无法用此口令打开（备份须用制作当天的本机口令打开）。",
+    backup_of_another_laptop: "该备份属于另一台电脑。请在原电脑上恢复，或为本机重新向派出所登记。",
     app_locked: "已锁定，请输入口令解锁",
     cannot_save: "无法保存到 {{path}}：{{detail}}",
     too_short: "{{field}}太短，至少 8 个字符",
@@ -313,6 +329,7 @@ const zhCN = {
     },
   },
   fields: {
+    backup_folder: "备份文件夹",
     passphrase: "口令",
     name: "姓名",
     birth_date: "出生日期",

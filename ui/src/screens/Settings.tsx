@@ -1,13 +1,16 @@
-// Settings: the officer and beats of this laptop, the visit intervals, where the data file is.
+// Settings: the officer and beats of this laptop, the station, the passphrase, backups, the visit
+// intervals, where the data file is.
 import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { api, type AppInfo } from "../api";
+import type { BackupSettings } from "../bindings/BackupSettings";
 import type { Device } from "../bindings/Device";
 import type { Enrolment } from "../bindings/Enrolment";
 import type { Failure } from "../api";
 import type { VisitPolicy } from "../bindings/VisitPolicy";
 import { ErrorNote } from "../components/ErrorNote";
 import { toReport } from "../hooks";
+import { formatDateTime } from "../i18n";
 import { lockMinutes, setLockMinutes } from "../idleLock";
 import { TAGS } from "../vocab";
 import { Setup } from "./Setup";
@@ -120,6 +123,63 @@ function LockSettings() {
   );
 }
 
+/** Where the daily backup goes (a USB stick), a backup now, and how the last one went. */
+function BackupSection() {
+  const { t } = useTranslation();
+  const [settings, setSettings] = useState<BackupSettings | null>(null);
+  const [folder, setFolder] = useState("");
+  const [made, setMade] = useState<string | null>(null);
+  const [error, setError] = useState<Failure | null>(null);
+  const show = (s: BackupSettings) => (setSettings(s), setFolder(s.folder ?? ""), setError(null));
+  useEffect(() => void api.backupSettings().then(show, (e) => setError(toReport(e))), []);
+  const last = settings?.last;
+  return (
+    <>
+      <h2>{t("backup.title")}</h2>
+      <p className="muted">{t("backup.explain")}</p>
+      <form
+        className="card grid"
+        onSubmit={(e) => (
+          e.preventDefault(),
+          void api.setBackupFolder(folder.trim() || null).then(show, (err) => setError(toReport(err)))
+        )}
+      >
+        <label>
+          {t("backup.folder")}
+          <input data-testid="backup-folder" value={folder} onChange={(e) => setFolder(e.target.value)} />
+        </label>
+        <button type="submit">{t("backup.save")}</button>
+        <button
+          type="button"
+          className="primary"
+          data-testid="backup-now"
+          disabled={!settings?.folder}
+          onClick={() =>
+            void api.backupNow().then(
+              (m) => (setMade(m.file), setError(null), void api.backupSettings().then(show)),
+              (err) => (setMade(null), setError(toReport(err))),
+            )
+          }
+        >
+          {t("backup.now")}
+        </button>
+      </form>
+      <p role="status" data-testid="backup-state">
+        {made
+          ? t("backup.made", { file: made })
+          : !settings?.folder
+            ? t("backup.none")
+            : !last
+              ? t("backup.never")
+              : last.error
+                ? t("backup.failed", { time: formatDateTime(last.at), error: last.error })
+                : t("backup.last", { time: formatDateTime(last.at), file: last.file })}
+      </p>
+      <ErrorNote error={error} />
+    </>
+  );
+}
+
 export function Settings({ info, onDevice }: { info: AppInfo; onDevice: (d: Device) => void }) {
   const { t } = useTranslation();
   const [policy, setPolicy] = useState<VisitPolicy | null>(null);
@@ -133,6 +193,7 @@ export function Settings({ info, onDevice }: { info: AppInfo; onDevice: (d: Devi
       {info.device ? <Setup initial={info.device} onDone={onDevice} /> : null}
       <StationForm />
       <LockSettings />
+      <BackupSection />
       <h2>{t("settings.policy")}</h2>
       {policy ? (
         <form

@@ -5,8 +5,10 @@
 //! - [`remote`] and [`refusals`]: where the device stands with its station, what it pulls, and
 //!   what the station refused of what it pushed;
 //! - [`queries`]: the read models the screens show (today, household lists and pages);
-//! - [`drafts`] and [`settings`]: unfinished forms and local settings.
+//! - [`drafts`] and [`settings`]: unfinished forms and local settings;
+//! - [`vault`] and [`backup`]: the encrypted file, and backups of it.
 
+pub mod backup;
 pub mod changes;
 pub mod drafts;
 pub mod queries;

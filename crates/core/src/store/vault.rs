@@ -77,7 +77,7 @@ impl DbKey {
     }
 
     /// SQLCipher's raw key with the salt to write into a new file.
-    fn pragma(&self) -> String {
+    pub(crate) fn pragma(&self) -> String {
         format!("\"x'{}{}'\"", hex(&self.key), hex(&self.salt))
     }
 }
@@ -172,6 +172,14 @@ fn open_keyed_conn(path: &Path, key: &DbKey) -> Result<Connection> {
         key.pragma()
     ))?;
     Ok(conn)
+}
+
+/// Opens an encrypted database with `passphrase` (and the salt in its first bytes), without the
+/// attempt count of [`Store::unlock`]: for a backup, which is not the app's door. A wrong
+/// passphrase is [`Error::Corrupt`], as SQLCipher cannot tell it from a damaged file.
+pub(crate) fn open_keyed_with_salt(path: &Path, passphrase: &str) -> Result<Store> {
+    let key = DbKey::derive(passphrase, salt_of(path)?)?;
+    Store::open_keyed(path, &key)
 }
 
 impl Store {
