@@ -28,6 +28,12 @@ impl Station {
         let _ = self.child.wait();
     }
 
+    /// The station process's id (a fault test kills it from another thread).
+    #[allow(dead_code)] // the fault tests'
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Starts the station again on its data folder and its address (laptops know it by that).
     pub fn restart(&mut self) {
         self.stop();
@@ -85,12 +91,13 @@ impl Drop for Station {
 }
 
 fn station_binary() -> PathBuf {
+    built_binary("doorstep-station")
+}
+
+/// A binary of the workspace that `scripts/test.sh` built beside the tests.
+pub fn built_binary(name: &str) -> PathBuf {
     let exe = std::env::current_exe().unwrap();
-    let bin = exe
-        .parent()
-        .and_then(Path::parent)
-        .unwrap()
-        .join("doorstep-station");
+    let bin = exe.parent().and_then(Path::parent).unwrap().join(name);
     assert!(
         bin.exists(),
         "{} is missing: run scripts/test.sh (it builds the station first)",
@@ -384,6 +391,15 @@ impl Device {
         let code = station.enrollment_code(officer, beat);
         doorstep_sync::enroll(&mut store, &station.url, &code).unwrap();
         Device { store, _dir: dir }
+    }
+
+    /// A laptop around a store opened elsewhere (its folder is the caller's).
+    #[allow(dead_code)] // the fault tests'
+    pub fn wrap(store: Store) -> Device {
+        Device {
+            store,
+            _dir: tempfile::tempdir().unwrap(),
+        }
     }
 
     /// A laptop's database opened from a file (a backup restored, a copy), kept in `dir`.

@@ -95,6 +95,11 @@ pub enum Error {
     NotFound { entity: &'static str, id: String },
     #[error("the database is locked by another program")]
     Locked,
+    /// The disk is full: the write was not made (nothing of it is stored), everything before it is.
+    #[error(
+        "the disk is full: this was not saved (everything saved before is safe); free some space and save again"
+    )]
+    DiskFull,
     #[error("the file is not a Doorstep database or is damaged")]
     Corrupt,
     #[error("the database was written by a newer version of Doorstep")]
@@ -122,7 +127,7 @@ pub enum Error {
     #[error("migration error: {0}")]
     Migration(#[from] rusqlite_migration::Error),
     #[error("file error: {0}")]
-    Io(#[from] std::io::Error),
+    Io(std::io::Error),
     #[error("data error: {0}")]
     Json(#[from] serde_json::Error),
 }
@@ -133,11 +138,21 @@ impl Error {
     }
 }
 
+impl From<std::io::Error> for Error {
+    fn from(e: std::io::Error) -> Self {
+        match e.kind() {
+            std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded => Error::DiskFull,
+            _ => Error::Io(e),
+        }
+    }
+}
+
 impl From<rusqlite::Error> for Error {
     fn from(e: rusqlite::Error) -> Self {
         use rusqlite::ErrorCode as C;
         match e.sqlite_error_code() {
             Some(C::DatabaseBusy | C::DatabaseLocked) => Error::Locked,
+            Some(C::DiskFull) => Error::DiskFull,
             Some(C::NotADatabase | C::DatabaseCorrupt) => Error::Corrupt,
             _ => Error::Sqlite(e),
         }
@@ -157,6 +172,7 @@ pub enum ErrorReport {
         id: String,
     },
     Locked,
+    DiskFull,
     Corrupt,
     TooNew,
     NoDevice,
@@ -190,6 +206,7 @@ impl From<&Error> for ErrorReport {
                 id: id.clone(),
             },
             Error::Locked => ErrorReport::Locked,
+            Error::DiskFull => ErrorReport::DiskFull,
             Error::Corrupt => ErrorReport::Corrupt,
             Error::TooNew => ErrorReport::TooNew,
             Error::NoDevice => ErrorReport::NoDevice,

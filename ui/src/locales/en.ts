@@ -327,6 +327,7 @@ const en: Catalogue = {
     feedback_required_to_close: "Record when and how the resident was told before closing",
     result_required: "Write the result before marking the task done",
     deleted: "This record was deleted and cannot be changed",
+    disk_full: "The disk is full: this was not saved, and everything saved before is safe. Free some space (or ask IT), then save again: the form keeps what you typed.",
     locked: "The data file is in use by another program. Close other Doorstep windows and try again.",
     wrong_passphrase: "Wrong passphrase; {{left}} tries left",
     locked_out: "Too many wrong passphrases: try again in {{minutes}} minutes. Your data is intact.",

@@ -296,6 +296,7 @@ const zhCN = {
     feedback_required_to_close: "办结前须先记录向群众反馈的时间和方式",
     result_required: "办结任务须填写办理结果",
     deleted: "该记录已被删除，无法修改",
+    disk_full: "磁盘已满：本次内容未保存，之前保存的记录均完好。请清理空间（或联系信息员）后再次保存，表单中已填写的内容会保留。",
     locked: "数据文件正被其他程序占用。请关闭其他 Doorstep 窗口后重试。",
     wrong_passphrase: "口令不对，还可以再试 {{left}} 次",
     locked_out: "口令错误次数过多，请 {{minutes}} 分钟后再试。数据完好无损。",

@@ -35,6 +35,8 @@ pub enum ApiError {
     Unreadable(StatusCode, String),
     /// Something the station machine lacks (a font for the PDF): what to install.
     Unavailable(String),
+    /// The station's disk is full: nothing of the request was stored; the laptop sends it again.
+    DiskFull,
     Internal(String),
 }
 
@@ -69,6 +71,14 @@ impl IntoResponse for ApiError {
                     .into_response();
             }
             ApiError::BadRequest(m) => (StatusCode::BAD_REQUEST, "bad_request", m),
+            ApiError::DiskFull => {
+                tracing::error!("the station's disk is full: requests that write are refused");
+                (
+                    StatusCode::INSUFFICIENT_STORAGE,
+                    "disk_full",
+                    "the station's disk is full: nothing of this request was stored; it can be sent again once the station's administrator frees space".to_string(),
+                )
+            }
             ApiError::Unavailable(m) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable", m),
             ApiError::UnknownDevice(d) => (
                 StatusCode::FORBIDDEN,
@@ -119,6 +129,11 @@ impl From<StationError> for ApiError {
             {
                 tracing::warn!(?detail, "refused by a constraint of the database");
                 ApiError::Conflict("that clashes with what the station already holds".into())
+            }
+            StationError::Sqlite(e)
+                if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DiskFull) =>
+            {
+                ApiError::DiskFull
             }
             other => ApiError::Internal(other.to_string()),
         }

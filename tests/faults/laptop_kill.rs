@@ -1,0 +1,229 @@
+//! The laptop's CLI (the core the app uses) SIGKILLed at random points of an import, of the demo
+//! generation, of a sync and of encrypting a database from before encryption: afterwards the
+//! database opens with its passphrase, holds every write that had committed and no half of one, and
+//! the next sync converges.
+
+use crate::support::{Device, Station, built_binary};
+use doorstep_core::Store;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+const PASSPHRASE: &str = "故障测试口令-2026";
+
+fn doorstep(db: &Path, args: &[&str]) -> Command {
+    let mut c = Command::new(built_binary("doorstep"));
+    c.env("DOORSTEP_DB", db)
+        .env("DOORSTEP_PASSPHRASE", PASSPHRASE)
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    c
+}
+
+/// Lets `child` run for `after`, then SIGKILLs it; whether it had finished (successfully) first.
+fn kill_after(mut child: Child, after: Duration) -> bool {
+    std::thread::sleep(after);
+    if let Ok(Some(status)) = child.try_wait() {
+        return status.success();
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    false
+}
+
+fn households(db: &Path) -> i64 {
+    let (store, _) = Store::unlock(db, PASSPHRASE).expect("opens with its passphrase after a kill");
+    let check: String = store
+        .conn()
+        .query_row("PRAGMA quick_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(check, "ok");
+    store
+        .conn()
+        .query_row("SELECT count(*) FROM households", [], |r| r.get(0))
+        .unwrap()
+}
+
+#[test]
+fn a_laptop_killed_mid_write_opens_with_everything_committed_and_nothing_half() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("field.sqlite");
+    assert!(
+        doorstep(&db, &["init", "--officer", "张警官", "--beat", "幸福社区"])
+            .status()
+            .unwrap()
+            .success()
+    );
+    // A ledger to import, exported from another laptop's demo beat.
+    let source = dir.path().join("source.sqlite");
+    doorstep(
+        &source,
+        &["init", "--officer", "李警官", "--beat", "幸福社区"],
+    )
+    .status()
+    .unwrap();
+    doorstep(&source, &["demo", "--households", "800", "--seed", "9"])
+        .status()
+        .unwrap();
+    let out = doorstep(&source, &["export", "--format", "csv"])
+        .stdout(Stdio::piped())
+        .output()
+        .unwrap();
+    let ledger = dir.path().join("ledger.csv");
+    std::fs::write(&ledger, out.stdout).unwrap();
+
+    let mut rng = ChaCha8Rng::seed_from_u64(5);
+    let runs = crate::runs(12);
+    let (mut kills, mut imported) = (0, false);
+    let mut expected = 0;
+    for run in 0..runs {
+        let before = households(&db);
+        let (child, adds) = if run % 2 == 0 && !imported {
+            (
+                doorstep(&db, &["import", ledger.to_str().unwrap()])
+                    .spawn()
+                    .unwrap(),
+                800,
+            )
+        } else {
+            let seed = (100 + run).to_string();
+            (
+                doorstep(&db, &["demo", "--households", "600", "--seed", &seed])
+                    .spawn()
+                    .unwrap(),
+                600,
+            )
+        };
+        // Opening takes the passphrase's key derivation; the write itself follows.
+        let finished = kill_after(child, Duration::from_millis(rng.random_range(300..2500)));
+        kills += u64::from(!finished);
+        let after = households(&db);
+        assert!(
+            after == before || after == before + adds,
+            "run {run}: {before} households before, {after} after: half a write"
+        );
+        if finished {
+            assert_eq!(
+                after,
+                before + adds,
+                "run {run}: a finished write is all there"
+            );
+        }
+        if after == before + adds && adds == 800 {
+            imported = true;
+        }
+        expected = after;
+    }
+    assert_eq!(households(&db), expected);
+    crate::figure(
+        "laptop killed mid-write (import, demo)",
+        runs,
+        kills,
+        expected,
+        0,
+        0,
+    );
+}
+
+#[test]
+fn a_laptop_killed_mid_sync_converges_at_the_next_sync() {
+    let station = Station::start();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("field.sqlite");
+    {
+        let (mut store, _) = Store::unlock(&db, PASSPHRASE).unwrap();
+        store.init_device("张警官", &["幸福社区".into()]).unwrap();
+        let code = station.enrollment_code("张警官", "幸福社区");
+        doorstep_sync::enroll(&mut store, &station.url, &code).unwrap();
+    }
+    let mut rng = ChaCha8Rng::seed_from_u64(6);
+    let runs = crate::runs(8);
+    let mut kills = 0;
+    for run in 0..runs {
+        let seed = (200 + run).to_string();
+        assert!(
+            doorstep(&db, &["demo", "--households", "400", "--seed", &seed])
+                .status()
+                .unwrap()
+                .success()
+        );
+        let child = doorstep(&db, &["sync"]).spawn().unwrap();
+        kills += u64::from(!kill_after(
+            child,
+            Duration::from_millis(rng.random_range(300..2000)),
+        ));
+        households(&db);
+    }
+    assert!(
+        doorstep(&db, &["sync"]).status().unwrap().success(),
+        "the next sync completes"
+    );
+    let (store, _) = Store::unlock(&db, PASSPHRASE).unwrap();
+    assert_eq!(store.sync_status().unwrap().unsent, 0);
+    let laptop = Device::wrap(store);
+    let (checked, lost, doubled) = crate::tally_changes(&station, &[&laptop]);
+    crate::figure(
+        "laptop killed mid-sync",
+        runs,
+        kills,
+        checked,
+        lost,
+        doubled,
+    );
+    assert_eq!((lost, doubled), (0, 0));
+    crate::station_is_consistent(&station);
+}
+
+#[test]
+fn a_laptop_killed_while_encrypting_its_old_database_keeps_one_whole_copy() {
+    let mut rng = ChaCha8Rng::seed_from_u64(8);
+    let runs = crate::runs(6);
+    let mut kills = 0;
+    for run in 0..runs {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("field.sqlite");
+        {
+            let mut store = Store::open(&db).unwrap();
+            store.init_device("张警官", &["幸福社区".into()]).unwrap();
+            doorstep_core::demo::generate(
+                &mut store,
+                &doorstep_core::demo::DemoSpec {
+                    seed: run.into(),
+                    households: 1500,
+                    beats: vec![],
+                    max_visits: 2,
+                    today: doorstep_core::time::local_today(),
+                },
+            )
+            .unwrap();
+        }
+        // Any command with a passphrase encrypts a database from before encryption first.
+        let child = doorstep(&db, &["status"]).spawn().unwrap();
+        kills += u64::from(!kill_after(
+            child,
+            Duration::from_millis(rng.random_range(0..400)),
+        ));
+        let n = match doorstep_core::store::vault::file_state(&db) {
+            doorstep_core::store::vault::FileState::Plain => Store::open(&db)
+                .unwrap()
+                .conn()
+                .query_row("SELECT count(*) FROM households", [], |r| {
+                    r.get::<_, i64>(0)
+                })
+                .unwrap(),
+            _ => households(&db),
+        };
+        assert_eq!(n, 1500, "run {run}: everything, in one of the two forms");
+    }
+    crate::figure(
+        "laptop killed while encrypting",
+        runs,
+        kills,
+        i64::from(runs) * 1500,
+        0,
+        0,
+    );
+}

@@ -1,0 +1,116 @@
+//! A TCP proxy between a laptop and the station that breaks connections on purpose: each
+//! connection it accepts takes the next fault of its plan (or none). TLS passes through it
+//! untouched, so the laptop still talks to the real station with its pinned certificate.
+
+use std::collections::VecDeque;
+use std::io::{Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// What happens to one connection.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Fault {
+    None,
+    /// Closed at once, before a byte goes through.
+    Refuse,
+    /// The request is cut after this many bytes (the station sees half a request).
+    CutRequest(usize),
+    /// The response is cut after this many bytes (the station did the work; the laptop never
+    /// hears of it).
+    CutResponse(usize),
+    /// Every chunk waits this long: a slow link.
+    Slow(Duration),
+}
+
+pub struct Proxy {
+    pub url: String,
+    plan: Arc<Mutex<VecDeque<Fault>>>,
+    /// Faults that were injected (connections that got one other than `None`).
+    pub injected: Arc<AtomicU64>,
+}
+
+impl Proxy {
+    /// A proxy on 127.0.0.1 in front of the station at `upstream` (`https://host:port`).
+    pub fn start(upstream: &str) -> Proxy {
+        let upstream = upstream.trim_start_matches("https://").to_string();
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("https://{}", listener.local_addr().unwrap());
+        let plan: Arc<Mutex<VecDeque<Fault>>> = Arc::default();
+        let injected: Arc<AtomicU64> = Arc::default();
+        let (p, n) = (plan.clone(), injected.clone());
+        std::thread::spawn(move || {
+            for client in listener.incoming() {
+                let Ok(client) = client else { continue };
+                let fault = p.lock().unwrap().pop_front().unwrap_or(Fault::None);
+                if fault != Fault::None {
+                    n.fetch_add(1, Ordering::Relaxed);
+                }
+                let upstream = upstream.clone();
+                std::thread::spawn(move || relay(client, &upstream, fault));
+            }
+        });
+        Proxy {
+            url,
+            plan,
+            injected,
+        }
+    }
+
+    /// The faults of the next connections, in order.
+    pub fn plan(&self, faults: impl IntoIterator<Item = Fault>) {
+        let mut plan = self.plan.lock().unwrap();
+        plan.clear();
+        plan.extend(faults);
+    }
+}
+
+fn relay(client: TcpStream, upstream: &str, fault: Fault) {
+    if fault == Fault::Refuse {
+        return;
+    }
+    let Ok(server) = TcpStream::connect(upstream) else {
+        return;
+    };
+    let _ = client.set_nodelay(true);
+    let _ = server.set_nodelay(true);
+    let (request_limit, response_limit, delay) = match fault {
+        Fault::CutRequest(n) => (Some(n), None, None),
+        Fault::CutResponse(n) => (None, Some(n), None),
+        Fault::Slow(d) => (None, None, Some(d)),
+        _ => (None, None, None),
+    };
+    let (c2, s2) = (client.try_clone().unwrap(), server.try_clone().unwrap());
+    let up = std::thread::spawn(move || pump(c2, s2, request_limit, delay));
+    pump(server, client, response_limit, delay);
+    let _ = up.join();
+}
+
+/// Copies `from` to `to` until either closes, or `limit` bytes have gone; then closes both.
+fn pump(mut from: TcpStream, mut to: TcpStream, limit: Option<usize>, delay: Option<Duration>) {
+    let mut buf = [0u8; 8192];
+    let mut sent = 0usize;
+    loop {
+        let n = match from.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => n,
+        };
+        if let Some(d) = delay {
+            std::thread::sleep(d);
+        }
+        let n = match limit {
+            Some(limit) => n.min(limit.saturating_sub(sent)),
+            None => n,
+        };
+        if n == 0 || to.write_all(&buf[..n]).is_err() {
+            break;
+        }
+        sent += n;
+        if limit.is_some_and(|l| sent >= l) {
+            break;
+        }
+    }
+    let _ = from.shutdown(Shutdown::Both);
+    let _ = to.shutdown(Shutdown::Both);
+}
