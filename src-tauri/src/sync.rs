@@ -88,18 +88,46 @@ pub fn station(state: State<'_, AppState>) -> CommandResult<Option<String>> {
     state.with(|s| Ok(s.station()?.map(|l| l.url)))
 }
 
+/// How long the automatic sync waits after `failures` failed rounds in a row: a minute when all is
+/// well; after a cut connection soon (5 s), then backing off (10, 20, 40 s) to the minute again, so
+/// a laptop coming back into reach syncs within seconds without hammering a station that is down.
+fn wait_after(failures: u32) -> Duration {
+    match failures {
+        0 => EVERY,
+        n => Duration::from_secs(5u64 << (n - 1).min(4)).min(EVERY),
+    }
+}
+
 /// Starts the automatic sync loop (a plain thread: it sleeps most of the time).
 pub fn start_auto_sync(app: AppHandle) {
     std::thread::spawn(move || {
         std::thread::sleep(Duration::from_secs(3));
+        let mut failures = 0;
         loop {
             // Only while unlocked: a locked laptop keeps its work until the officer is back.
             let state = app.state::<AppState>();
             let configured = state.with(|s| s.station()).map(|s| s.is_some());
             if matches!(configured, Ok(true)) {
-                let _ = run(&app);
+                // A failure is shown calmly (offline, in the sync bar), never as a dialog.
+                failures = match run(&app) {
+                    Err(CommandError::Sync(doorstep_sync::SyncErrorReport::Unreachable {
+                        ..
+                    })) => failures + 1,
+                    _ => 0,
+                };
             }
-            std::thread::sleep(EVERY);
+            std::thread::sleep(wait_after(failures));
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_automatic_sync_retries_soon_after_a_cut_then_backs_off_to_a_minute() {
+        let waits: Vec<u64> = (0..8).map(|n| wait_after(n).as_secs()).collect();
+        assert_eq!(waits, [60, 5, 10, 20, 40, 60, 60, 60]);
+    }
 }

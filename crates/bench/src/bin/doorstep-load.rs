@@ -1,0 +1,475 @@
+//! `doorstep-load`: a station and hundreds of laptops syncing with it at once, on loopback. Each
+//! laptop is the real sync client over a real SQLite file, with its own account, beat and
+//! credential. First every laptop downloads its beat, then in waves (all at once, as at a shift's
+//! end) each records 50 edits and syncs, until the time is up. For each number of laptops it
+//! reports errors, sync latency (p50/p95/p99), throughput, the station's peak memory and open
+//! connections, and writes the table to the RELIABILITY section of BENCHMARKS.md.
+//!
+//! `cargo run --release -p doorstep-bench --bin doorstep-load -- --station target/release/doorstep-station`
+//! (`scripts/load.sh` builds and runs it). Not a test: it measures, it never fails on timing.
+
+#[path = "../machine.rs"]
+#[allow(dead_code)]
+mod machine;
+
+use anyhow::Context;
+use clap::Parser;
+use doorstep_core::Store;
+use doorstep_core::model::{Household, HouseholdKind, Purpose, Visit};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use std::fmt::Write as _;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Barrier, Mutex};
+use std::time::{Duration, Instant};
+
+#[derive(Parser)]
+#[command(about = "Many laptops syncing with one station at once")]
+struct Args {
+    /// The built station server.
+    #[arg(long)]
+    station: PathBuf,
+    /// The numbers of laptops to run, one after another (the knee: where latency climbs).
+    #[arg(long, value_delimiter = ',', default_value = "1,50,200,500,1000")]
+    laptops: Vec<usize>,
+    /// How long each run makes waves of edits, after the first download.
+    #[arg(long, default_value_t = 120)]
+    seconds: u64,
+    /// Edits each laptop records before each of its syncs.
+    #[arg(long, default_value_t = 50)]
+    edits: usize,
+    /// Households of each beat (laptops share beats, ten to a beat at most, each with households
+    /// of its own to edit).
+    #[arg(long, default_value_t = 100)]
+    households_per_beat: usize,
+    /// Within each wave, laptops start their sync at a random moment of this many seconds (0: all
+    /// at the same instant, the worst case).
+    #[arg(long, default_value_t = 10.0)]
+    spread: f64,
+    /// Where to write the results (the RELIABILITY load section is replaced).
+    #[arg(long, default_value = "BENCHMARKS.md")]
+    out: PathBuf,
+    /// The command line to record with the results.
+    #[arg(long, default_value = "bash scripts/load.sh")]
+    command: String,
+}
+
+const ADMIN_PASSWORD: &str = "load-admin-password";
+
+struct StationProcess {
+    child: Child,
+    url: String,
+    dir: tempfile::TempDir,
+}
+
+impl StationProcess {
+    fn start(bin: &Path) -> anyhow::Result<StationProcess> {
+        let dir = tempfile::tempdir()?;
+        std::fs::write(
+            dir.path().join("station.json"),
+            format!("{{\"admin_password\": \"{ADMIN_PASSWORD}\"}}"),
+        )?;
+        let mut child = Command::new(bin)
+            .args(["serve", "--listen", "127.0.0.1:0", "--data"])
+            .arg(dir.path())
+            .env("DOORSTEP_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .context("starting doorstep-station")?;
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().context("station stdout")?).read_line(&mut line)?;
+        let url = line
+            .trim()
+            .rsplit(' ')
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        Ok(StationProcess { child, url, dir })
+    }
+
+    /// Accounts and one-time codes straight in the station's database (the administrator's
+    /// console does the same), one officer per laptop.
+    fn codes(&self, beats: &[String]) -> anyhow::Result<Vec<String>> {
+        use doorstep_station::store::{NewAccount, Role, StationStore};
+        let mut store = StationStore::open(&self.dir.path().join("station.sqlite"))?;
+        let mut codes = Vec::new();
+        for (i, beat) in beats.iter().enumerate() {
+            let account = store.create_account(
+                "(load)",
+                &NewAccount {
+                    username: format!("officer{i}"),
+                    display_name: format!("民警{i}"),
+                    roles: vec![Role::Officer],
+                    beats: vec![beat.clone()],
+                    password: "officer-password".into(),
+                },
+            )?;
+            codes.push(store.issue_enrollment_code("(load)", &account.id)?.code);
+        }
+        Ok(codes)
+    }
+
+    fn pid(&self) -> String {
+        self.child.id().to_string()
+    }
+
+    fn peak_mb(&self) -> u64 {
+        machine::status_kb(&self.pid(), "VmHWM:") / 1024
+    }
+
+    /// Open sockets of the station process (listening one included).
+    fn sockets(&self) -> usize {
+        std::fs::read_dir(format!("/proc/{}/fd", self.pid()))
+            .map(|fds| {
+                fds.filter_map(|e| e.ok())
+                    .filter(|e| {
+                        std::fs::read_link(e.path())
+                            .is_ok_and(|l| l.to_string_lossy().starts_with("socket:"))
+                    })
+                    .count()
+            })
+            .unwrap_or(0)
+    }
+}
+
+impl Drop for StationProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+struct Laptop {
+    store: Store,
+    beat: String,
+    /// Which of the beat's officers this is (they edit different households).
+    slot: usize,
+    _dir: tempfile::TempDir,
+}
+
+impl Laptop {
+    fn enrol(url: &str, code: &str, i: usize, beat: &str, slot: usize) -> anyhow::Result<Laptop> {
+        let dir = tempfile::tempdir()?;
+        let mut store = Store::open(&dir.path().join("field.sqlite"))?;
+        store.init_device(&format!("民警{i}"), &[beat.to_string()])?;
+        doorstep_sync::enroll(&mut store, url, code)?;
+        Ok(Laptop {
+            store,
+            beat: beat.to_string(),
+            slot,
+            _dir: dir,
+        })
+    }
+
+    /// A shift's worth of edits: visits to this officer's households and a few households'
+    /// details changed.
+    fn record_edits(&mut self, n: usize, round: usize) -> anyhow::Result<()> {
+        let ids: Vec<String> = {
+            let mut stmt = self
+                .store
+                .conn()
+                .prepare("SELECT id FROM households WHERE beat = ?1 ORDER BY address")?;
+            let rows = stmt.query_map([&self.beat], |r| r.get::<_, String>(0))?;
+            rows.collect::<Result<_, _>>()?
+        };
+        if ids.is_empty() {
+            return Ok(());
+        }
+        for k in 0..n {
+            // Each officer of the beat visits and edits households of their own share.
+            let id = &ids[(self.slot * 10 + k / 5) % ids.len()];
+            let mut h: Household = self.store.get(id.parse()?)?;
+            if k % 5 == 0 {
+                h.notes = format!("第{round}轮走访，民警{}", self.slot);
+                self.store.save(&h)?;
+            } else {
+                let v = Visit {
+                    id: doorstep_core::ids::VisitId::new(),
+                    version: 0,
+                    household_id: h.id,
+                    visited_at: doorstep_core::time::now(),
+                    officers: vec![format!("民警{}", self.slot)],
+                    purposes: vec![Purpose::Warmth],
+                    met: vec![],
+                    notes: format!("第{round}轮入户，情况正常"),
+                    inquiry_areas: vec![],
+                    rating: None,
+                    opinions: String::new(),
+                    location: String::new(),
+                    deleted: false,
+                };
+                self.store.save(&v)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One run's figures.
+struct Run {
+    laptops: usize,
+    download: Vec<Duration>,
+    syncs: Vec<Duration>,
+    errors: usize,
+    first_error: Option<String>,
+    changes: usize,
+    waves: usize,
+    seconds: f64,
+    peak_mb: u64,
+    peak_sockets: usize,
+    conflicts: i64,
+}
+
+fn pct(samples: &mut [Duration], q: f64) -> Duration {
+    if samples.is_empty() {
+        return Duration::ZERO;
+    }
+    samples.sort();
+    samples[((samples.len() as f64 - 1.0) * q).round() as usize]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.0} ms", d.as_secs_f64() * 1000.0)
+}
+
+fn run(args: &Args, n: usize) -> anyhow::Result<Run> {
+    let station = StationProcess::start(&args.station)?;
+    let beats_n = n.div_ceil(10).max(1);
+    let beats: Vec<String> = (0..n).map(|i| format!("第{}责任区", i % beats_n)).collect();
+    let codes = station.codes(&beats)?;
+    eprintln!("{n} laptops: enrolling");
+    let mut laptops = Vec::with_capacity(n);
+    for (i, code) in codes.iter().enumerate() {
+        laptops.push(Laptop::enrol(
+            &station.url,
+            code,
+            i,
+            &beats[i],
+            i / beats_n,
+        )?);
+    }
+    // The first officer of each beat brings its households in (a ledger imported, synced).
+    for laptop in laptops.iter_mut().take(beats_n) {
+        for k in 0..args.households_per_beat {
+            let h = Household::new(
+                laptop.beat.clone(),
+                format!("{}幸福路{k}号", laptop.beat),
+                HouseholdKind::Residence,
+            );
+            laptop.store.save(&h)?;
+        }
+        doorstep_sync::sync(&mut laptop.store, |_| ())?;
+    }
+
+    let errors: Arc<Mutex<(usize, Option<String>)>> = Arc::default();
+    let note = {
+        let errors = errors.clone();
+        move |e: String| {
+            let mut errors = errors.lock().unwrap_or_else(|p| p.into_inner());
+            errors.0 += 1;
+            errors.1.get_or_insert(e);
+        }
+    };
+    let peak_sockets = Arc::new(Mutex::new(0usize));
+    let watching = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let watcher = {
+        let (peak, watching, pid) = (peak_sockets.clone(), watching.clone(), station.pid());
+        std::thread::spawn(move || {
+            while watching.load(std::sync::atomic::Ordering::Relaxed) {
+                let fds = std::fs::read_dir(format!("/proc/{pid}/fd"))
+                    .map(|fds| {
+                        fds.filter_map(|e| e.ok())
+                            .filter(|e| {
+                                std::fs::read_link(e.path())
+                                    .is_ok_and(|l| l.to_string_lossy().starts_with("socket:"))
+                            })
+                            .count()
+                    })
+                    .unwrap_or(0);
+                let mut p = peak.lock().unwrap_or_else(|p| p.into_inner());
+                *p = (*p).max(fds);
+                drop(p);
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        })
+    };
+
+    // Everyone downloads at once, then waves until the time is up: all laptops edit and sync
+    // together, the next wave starts when the last laptop is done.
+    eprintln!(
+        "{n} laptops: first download, then waves for {} s",
+        args.seconds
+    );
+    let start = Barrier::new(n);
+    let wave_end = Barrier::new(n);
+    let started = Instant::now();
+    let deadline = Duration::from_secs(args.seconds);
+    let go_on = std::sync::atomic::AtomicBool::new(true);
+    let results: Vec<(Vec<Duration>, Vec<Duration>, usize, usize)> = std::thread::scope(|s| {
+        let handles: Vec<_> = laptops
+            .iter_mut()
+            .enumerate()
+            .map(|(i, laptop)| {
+                let (start, wave_end, go_on, note) = (&start, &wave_end, &go_on, note.clone());
+                let mut rng = ChaCha8Rng::seed_from_u64(i as u64);
+                std::thread::Builder::new()
+                    .stack_size(512 * 1024)
+                    .spawn_scoped(s, move || {
+                        let (mut download, mut syncs, mut changes, mut waves) =
+                            (Vec::new(), Vec::new(), 0, 0);
+                        start.wait();
+                        let t = Instant::now();
+                        match doorstep_sync::sync(&mut laptop.store, |_| ()) {
+                            Ok(_) => download.push(t.elapsed()),
+                            Err(e) => note(format!("download: {e}")),
+                        }
+                        loop {
+                            if wave_end.wait().is_leader() {
+                                go_on.store(
+                                    started.elapsed() < deadline,
+                                    std::sync::atomic::Ordering::SeqCst,
+                                );
+                            }
+                            wave_end.wait();
+                            if !go_on.load(std::sync::atomic::Ordering::SeqCst) {
+                                break;
+                            }
+                            if let Err(e) = laptop.record_edits(args.edits, waves) {
+                                note(format!("edits: {e}"));
+                            }
+                            std::thread::sleep(Duration::from_secs_f64(
+                                rng.random::<f64>() * args.spread,
+                            ));
+                            let t = Instant::now();
+                            match doorstep_sync::sync(&mut laptop.store, |_| ()) {
+                                Ok(r) => {
+                                    syncs.push(t.elapsed());
+                                    changes += r.pushed as usize;
+                                }
+                                Err(e) => note(format!("sync: {e}")),
+                            }
+                            waves += 1;
+                        }
+                        (download, syncs, changes, waves)
+                    })
+                    .expect("a laptop's thread")
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_default())
+            .collect()
+    });
+    let seconds = started.elapsed().as_secs_f64();
+    watching.store(false, std::sync::atomic::Ordering::Relaxed);
+    let _ = watcher.join();
+    let conflicts: i64 = rusqlite::Connection::open(station.dir.path().join("station.sqlite"))?
+        .query_row("SELECT count(*) FROM conflicts", [], |r| r.get(0))?;
+    let (errors, first_error) = {
+        let e = errors.lock().unwrap_or_else(|p| p.into_inner());
+        (e.0, e.1.clone())
+    };
+    let mut run = Run {
+        laptops: n,
+        download: Vec::new(),
+        syncs: Vec::new(),
+        errors,
+        first_error,
+        changes: 0,
+        waves: 0,
+        seconds,
+        peak_mb: station.peak_mb(),
+        peak_sockets: *peak_sockets.lock().unwrap_or_else(|p| p.into_inner()),
+        conflicts,
+    };
+    let _ = station.sockets();
+    for (download, syncs, changes, waves) in results {
+        run.download.extend(download);
+        run.syncs.extend(syncs);
+        run.changes += changes;
+        run.waves = run.waves.max(waves);
+    }
+    Ok(run)
+}
+
+fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let mut table = String::new();
+    writeln!(
+        table,
+        "| laptops | errors | waves | syncs | sync p50 | p95 | p99 | max | first download p95 | changes/s | syncs/s | station peak memory | peak open sockets | conflicts queued |"
+    )?;
+    writeln!(
+        table,
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+    )?;
+    let mut first_errors = Vec::new();
+    for &n in &args.laptops {
+        let mut r = run(&args, n)?;
+        let syncs = r.syncs.len();
+        let row = format!(
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {:.0} | {:.1} | {} MB | {} | {} |",
+            r.laptops,
+            r.errors,
+            r.waves,
+            syncs,
+            ms(pct(&mut r.syncs, 0.5)),
+            ms(pct(&mut r.syncs, 0.95)),
+            ms(pct(&mut r.syncs, 0.99)),
+            ms(pct(&mut r.syncs, 1.0)),
+            ms(pct(&mut r.download, 0.95)),
+            r.changes as f64 / r.seconds,
+            syncs as f64 / r.seconds,
+            r.peak_mb,
+            r.peak_sockets,
+            r.conflicts,
+        );
+        eprintln!("{row}");
+        writeln!(table, "{row}")?;
+        if let Some(e) = r.first_error {
+            first_errors.push(format!("{n} laptops: {e}"));
+        }
+    }
+    let mut section = String::new();
+    writeln!(
+        section,
+        "## Reliability: many laptops at once (issue 11 goals: 0 errors, sync p99 ≤ 500 ms)\n"
+    )?;
+    writeln!(
+        section,
+        "`{}` on {}: per number of laptops, a fresh station; every laptop (the real sync client, its \
+         own SQLite file, account, beat and credential; ten to a beat at most) downloads its beat, then \
+         in waves all of them record {} edits and sync, each at a random moment of the wave's first {} s, \
+         for {} s. Latency is one whole sync \
+         (standing, push, pull), measured by the laptop; the laptops run on the same machine as the \
+         station, so their own work (saving edits, applying pulls) shares its two cores.\n",
+        args.command,
+        machine::describe(),
+        args.edits,
+        args.spread,
+        args.seconds
+    )?;
+    section.push_str(&table);
+    for e in &first_errors {
+        writeln!(section, "\nFirst error, {e}")?;
+    }
+    let old = std::fs::read_to_string(&args.out).unwrap_or_default();
+    let marker = "## Reliability: many laptops at once";
+    let kept = match old.find(marker) {
+        Some(start) => {
+            let rest = &old[start + marker.len()..];
+            let end = rest
+                .find("\n## ")
+                .map(|e| start + marker.len() + e)
+                .unwrap_or(old.len());
+            format!("{}{}", &old[..start], &old[end..])
+        }
+        None => old,
+    };
+    std::fs::write(&args.out, format!("{}\n\n{section}", kept.trim_end()))?;
+    println!("{section}");
+    Ok(())
+}
