@@ -227,3 +227,61 @@ fn a_laptop_killed_while_encrypting_its_old_database_keeps_one_whole_copy() {
         0,
     );
 }
+
+#[test]
+fn a_laptop_killed_while_changing_its_passphrase_opens_with_one_of_the_two_and_holds_everything() {
+    const NEW: &str = "新口令-故障测试-2027";
+    let mut rng = ChaCha8Rng::seed_from_u64(10);
+    let runs = crate::runs(6);
+    let mut kills = 0;
+    for run in 0..runs {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("field.sqlite");
+        assert!(
+            doorstep(&db, &["init", "--officer", "张警官", "--beat", "幸福社区"])
+                .status()
+                .unwrap()
+                .success()
+        );
+        assert!(
+            doorstep(
+                &db,
+                &["demo", "--households", "1500", "--seed", &run.to_string()]
+            )
+            .status()
+            .unwrap()
+            .success()
+        );
+        let before = households(&db);
+        let child = doorstep(&db, &["change-passphrase"])
+            .env("DOORSTEP_NEW_PASSPHRASE", NEW)
+            .spawn()
+            .unwrap();
+        kills += u64::from(!kill_after(
+            child,
+            Duration::from_millis(rng.random_range(100..600)),
+        ));
+        let opened = Store::unlock(&db, PASSPHRASE)
+            .or_else(|_| Store::unlock(&db, NEW))
+            .map(|(s, _)| s)
+            .expect("opens with the old passphrase or the new one");
+        let n: i64 = opened
+            .conn()
+            .query_row("SELECT count(*) FROM households", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, before, "run {run}: everything");
+        let check: String = opened
+            .conn()
+            .query_row("PRAGMA quick_check", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(check, "ok");
+    }
+    crate::figure(
+        "laptop killed while re-keying",
+        runs,
+        kills,
+        i64::from(runs) * 1500,
+        0,
+        0,
+    );
+}

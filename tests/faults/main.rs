@@ -4,6 +4,7 @@
 //! runs the long counts (`DOORSTEP_FAULT_SCALE` multiplies every test's runs).
 //!
 //! - `proxy`: a TCP proxy that refuses, cuts requests and responses, and slows connections.
+//! - `clocks`: a week of edits from laptops two days fast and two days slow (`faketime`).
 //! - `cuts`: syncs through it converge, each failure a calm "offline".
 //! - `station_kill`: the station SIGKILLed at random points of ingest and pull.
 //! - `laptop_kill`: the CLI SIGKILLed mid-import, mid-sync and mid-encryption.
@@ -12,6 +13,7 @@
 // Test helpers unwrap: a failure there is the test's report.
 #![allow(clippy::unwrap_used)]
 
+mod clocks;
 mod cuts;
 mod disk_full;
 mod laptop_kill;

@@ -168,6 +168,9 @@ enum Command {
         #[arg(long)]
         now: bool,
     },
+    /// Change the database's passphrase (re-keyed in place) to the one in DOORSTEP_NEW_PASSPHRASE
+    /// (an environment variable, so it shows in no process list).
+    ChangePassphrase,
     /// Put a backup in place of this database (which is moved aside, not deleted), after checking
     /// that it opens with the passphrase and is whole. The next sync downloads again what the
     /// station holds from after the backup.
@@ -328,6 +331,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let made = store.back_up(key.as_ref(), &to, keep)?;
             store.note_backup(&made)?;
             print(&made)?;
+        }
+        Command::ChangePassphrase => {
+            let new = std::env::var("DOORSTEP_NEW_PASSPHRASE")
+                .context("give the new passphrase in DOORSTEP_NEW_PASSPHRASE")?;
+            let key =
+                key.context("the database is not encrypted: give --passphrase to encrypt it")?;
+            store.change_passphrase(&key, &new)?;
+            print(&serde_json::json!({ "changed": true }))?;
         }
         Command::BackupFolder { folder, now } => {
             store.set_backup_folder(folder.as_deref())?;
