@@ -38,7 +38,9 @@ pub fn visible_fields(alias: &str, viewer_param: &str) -> String {
 /// `viewer` did not record: the one rule both the pull's masking and the push's keeping read.
 fn hidden_reporters_sql(visit: &str, viewer: &str) -> String {
     format!(
-        "SELECT json_extract(c.fields, '$.reporter_id') FROM records c
+        // INDEXED BY: correlated with each visit, SQLite's planner otherwise takes the primary
+        // key's `entity` prefix and reads every concern of the station for every visit.
+        "SELECT json_extract(c.fields, '$.reporter_id') FROM records c INDEXED BY records_concern_visit
          WHERE c.entity = 'concern' AND json_extract(c.fields, '$.visit_id') = {visit}
            AND json_extract(c.fields, '$.confidential') = 1 AND json_extract(c.fields, '$.reporter_id') IS NOT NULL
            AND coalesce((SELECT account_id FROM devices WHERE device_id = c.created_device), '') <> {viewer}"
@@ -172,5 +174,33 @@ impl StationStore {
             confidential,
             withheld: !may_see,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every visit of a pull page asks for its confidential concerns: by the index on a concern's
+    /// visit, never by scanning every concern of the station (SQLite's planner preferred the primary
+    /// key's `entity` prefix: a page of 1,000 visits read 9,000 concerns each, 9 s at 220k records).
+    #[test]
+    fn a_visits_hidden_reporters_are_found_by_index_not_by_scanning_every_concern() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = StationStore::open(&dir.path().join("s.sqlite")).unwrap();
+        let sql = format!(
+            "EXPLAIN QUERY PLAN SELECT {} FROM records r WHERE r.version > 0",
+            visible_fields("r", "'viewer'")
+        );
+        let mut stmt = store.conn().prepare(&sql).unwrap();
+        let plan: Vec<String> = stmt
+            .query_map([], |r| r.get::<_, String>(3))
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect();
+        assert!(
+            plan.iter().any(|l| l.contains("records_concern_visit")),
+            "{plan:#?}"
+        );
     }
 }
