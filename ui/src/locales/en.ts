@@ -327,7 +327,8 @@ const en: Catalogue = {
     feedback_required_to_close: "Record when and how the resident was told before closing",
     result_required: "Write the result before marking the task done",
     deleted: "This record was deleted and cannot be changed",
-    disk_full: "The disk is full: this was not saved, and everything saved before is safe. Free some space (or ask IT), then save again: the form keeps what you typed.",
+    disk_full:
+      "The disk is full: this was not saved, and everything saved before is safe. Free some space (or ask IT), then save again: the form keeps what you typed.",
     locked: "The data file is in use by another program. Close other Doorstep windows and try again.",
     wrong_passphrase: "Wrong passphrase; {{left}} tries left",
     locked_out: "Too many wrong passphrases: try again in {{minutes}} minutes. Your data is intact.",
@@ -339,7 +340,8 @@ const en: Catalogue = {
     app_locked: "Locked: type the passphrase to unlock",
     cannot_save: "Could not save to {{path}}: {{detail}}",
     too_short: "{{field}} is too short (at least 8 characters)",
-    corrupt: "The data file is damaged or not a Doorstep file. Ask the station's IT to restore it from a backup.",
+    corrupt:
+      "The data file is damaged or not a Doorstep file; it is left as it is. Restore the last backup (the folder chosen in Settings → Backups, e.g. the USB stick) with the station's IT: `doorstep restore --from <backup file>`, with this laptop's passphrase. What you synced after that backup comes back from the station at the next sync.",
     too_new: "The data file was written by a newer Doorstep. Please upgrade.",
     no_device: "This laptop has no officer and beat yet.",
     not_found: "Record not found (it may have been deleted)",

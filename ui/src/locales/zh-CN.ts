@@ -296,7 +296,8 @@ const zhCN = {
     feedback_required_to_close: "办结前须先记录向群众反馈的时间和方式",
     result_required: "办结任务须填写办理结果",
     deleted: "该记录已被删除，无法修改",
-    disk_full: "磁盘已满：本次内容未保存，之前保存的记录均完好。请清理空间（或联系信息员）后再次保存，表单中已填写的内容会保留。",
+    disk_full:
+      "磁盘已满：本次内容未保存，之前保存的记录均完好。请清理空间（或联系信息员）后再次保存，表单中已填写的内容会保留。",
     locked: "数据文件正被其他程序占用。请关闭其他 Doorstep 窗口后重试。",
     wrong_passphrase: "口令不对，还可以再试 {{left}} 次",
     locked_out: "口令错误次数过多，请 {{minutes}} 分钟后再试。数据完好无损。",
@@ -306,7 +307,8 @@ const zhCN = {
     app_locked: "已锁定，请输入口令解锁",
     cannot_save: "无法保存到 {{path}}：{{detail}}",
     too_short: "{{field}}太短，至少 8 个字符",
-    corrupt: "数据文件已损坏或不是 Doorstep 数据文件。请联系所里信息员从备份恢复。",
+    corrupt:
+      "数据文件已损坏或不是 Doorstep 数据文件，已原样保留。请联系所里信息员从备份恢复：备份在“设置 → 备份”所选的文件夹（如U盘）中，恢复命令为 doorstep restore --from <备份文件>，使用本机口令。备份之后已同步的内容会在下次同步时从派出所取回。",
     too_new: "数据文件来自更新版本的 Doorstep，请升级本软件。",
     no_device: "本机尚未设置民警和责任区。",
     not_found: "记录不存在（可能已被删除）",
