@@ -381,6 +381,10 @@ fn a_laptop_enrolled_with_a_new_station_sends_its_new_work_there() {
     let h = new_household(&mut zhang, "幸福社区", "幸福路3号");
     let report = zhang.sync();
     assert_eq!(report.pushed, 1, "{report:?}");
+    assert!(
+        !report.station_went_back,
+        "another station is not one restored: {report:?}"
+    );
     assert!(station_fields(&second, h.id.0).is_some());
     assert_eq!(zhang.store.sync_status().unwrap().unsent, 0);
 }

@@ -305,6 +305,7 @@ pub fn enroll(store: &mut Store, url: &str, code: &str) -> Result<Enrolment, Syn
     // Whatever this laptop pulled before came from another enrolment: download afresh.
     store.reset_pull_cursor()?;
     store.reset_scope_cursors()?;
+    store.forget_station_lineage()?;
     link.device_credential = answer.device_credential;
     store.set_station(&link)?;
     Ok(Enrolment {

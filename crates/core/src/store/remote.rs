@@ -144,6 +144,14 @@ impl Store {
         Ok(rewind)
     }
 
+    /// Forgets the lineage of the station last synced with (a new enrolment: another station, or
+    /// this one anew, is not one that went back).
+    pub fn forget_station_lineage(&mut self) -> Result<()> {
+        self.conn
+            .execute("DELETE FROM settings WHERE key = ?1", [LINEAGE])?;
+        Ok(())
+    }
+
     /// The highest device sequence the station has acknowledged.
     pub fn acked_seq(&self) -> Result<i64> {
         Ok(self
