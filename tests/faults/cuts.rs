@@ -93,16 +93,15 @@ fn syncs_through_cut_and_slowed_connections_converge_with_nothing_lost_or_double
     for laptop in [&zhang, &li] {
         assert_eq!(laptop.store.sync_status().unwrap().unsent, 0);
     }
-    let count = |d: &Device| -> i64 {
-        d.store
-            .conn()
-            .query_row("SELECT count(*) FROM households", [], |r| r.get(0))
-            .unwrap()
-    };
-    assert_eq!(count(&zhang), count(&li), "both laptops hold the beat");
+    let count = crate::households(&zhang.store);
+    assert_eq!(
+        count,
+        crate::households(&li.store),
+        "both laptops hold the beat"
+    );
     assert_eq!(
         station.count("SELECT count(*) FROM records WHERE entity = 'household'"),
-        count(&zhang)
+        count
     );
     crate::station_is_consistent(&station);
 }

@@ -41,10 +41,7 @@ fn households(db: &Path) -> i64 {
         .query_row("PRAGMA quick_check", [], |r| r.get(0))
         .unwrap();
     assert_eq!(check, "ok");
-    store
-        .conn()
-        .query_row("SELECT count(*) FROM households", [], |r| r.get(0))
-        .unwrap()
+    crate::households(&store)
 }
 
 #[test]
@@ -207,13 +204,9 @@ fn a_laptop_killed_while_encrypting_its_old_database_keeps_one_whole_copy() {
             Duration::from_millis(rng.random_range(0..400)),
         ));
         let n = match doorstep_core::store::vault::file_state(&db) {
-            doorstep_core::store::vault::FileState::Plain => Store::open(&db)
-                .unwrap()
-                .conn()
-                .query_row("SELECT count(*) FROM households", [], |r| {
-                    r.get::<_, i64>(0)
-                })
-                .unwrap(),
+            doorstep_core::store::vault::FileState::Plain => {
+                crate::households(&Store::open(&db).unwrap())
+            }
             _ => households(&db),
         };
         assert_eq!(n, 1500, "run {run}: everything, in one of the two forms");
@@ -265,11 +258,7 @@ fn a_laptop_killed_while_changing_its_passphrase_opens_with_one_of_the_two_and_h
             .or_else(|_| Store::unlock(&db, NEW))
             .map(|(s, _)| s)
             .expect("opens with the old passphrase or the new one");
-        let n: i64 = opened
-            .conn()
-            .query_row("SELECT count(*) FROM households", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(n, before, "run {run}: everything");
+        assert_eq!(crate::households(&opened), before, "run {run}: everything");
         let check: String = opened
             .conn()
             .query_row("PRAGMA quick_check", [], |r| r.get(0))

@@ -24,6 +24,14 @@ mod station_kill;
 #[allow(dead_code)]
 mod support;
 
+/// Households on a laptop.
+pub fn households(store: &doorstep_core::Store) -> i64 {
+    store
+        .conn()
+        .query_row("SELECT count(*) FROM households", [], |r| r.get(0))
+        .unwrap()
+}
+
 /// This test's number of runs: `base`, times `DOORSTEP_FAULT_SCALE` (the long command).
 pub fn runs(base: u32) -> u32 {
     let scale: u32 = std::env::var("DOORSTEP_FAULT_SCALE")

@@ -81,12 +81,9 @@ fn a_station_killed_at_random_points_keeps_what_it_acknowledged_and_stores_each_
     );
     assert_eq!((lost, doubled), (0, 0));
     assert_eq!(zhang.store.sync_status().unwrap().unsent, 0);
-    let households = |d: &Device| -> i64 {
-        d.store
-            .conn()
-            .query_row("SELECT count(*) FROM households", [], |r| r.get(0))
-            .unwrap()
-    };
-    assert_eq!(households(&li), households(&zhang));
+    assert_eq!(
+        crate::households(&li.store),
+        crate::households(&zhang.store)
+    );
     crate::station_is_consistent(&station);
 }

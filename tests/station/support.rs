@@ -38,18 +38,8 @@ impl Station {
     pub fn restart(&mut self) {
         self.stop();
         let listen = self.url.trim_start_matches("https://").to_string();
-        let mut child = Command::new(station_binary())
-            .args(["serve", "--listen", &listen, "--data"])
-            .arg(self.dir.path())
-            .env("DOORSTEP_LOG", "warn")
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        assert!(line.contains(&listen), "station said {line:?}");
+        let (child, url) = launch(self.dir.path(), &listen, &[], Stdio::inherit(), "warn");
+        assert_eq!(url, self.url, "the same address");
         self.child = child;
         self.admin_token = self.sign_in("admin", ADMIN_PASSWORD);
         self.staff_token = self.sign_in(STAFF_USER, STAFF_PASSWORD);
@@ -88,6 +78,30 @@ impl Drop for Station {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Starts `doorstep-station serve` on `dir` and waits until it says where it listens: the process
+/// and its `https://` address.
+fn launch(dir: &Path, listen: &str, args: &[&str], stderr: Stdio, level: &str) -> (Child, String) {
+    let mut child = Command::new(station_binary())
+        .args(["serve", "--listen", listen, "--data"])
+        .arg(dir)
+        .args(args)
+        .env("DOORSTEP_LOG", level)
+        .stdout(Stdio::piped())
+        .stderr(stderr)
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line.trim().rsplit(' ').next().unwrap().to_string();
+    assert!(
+        url.starts_with("https://127.0.0.1:"),
+        "station said {line:?}"
+    );
+    (child, url)
 }
 
 fn station_binary() -> PathBuf {
@@ -157,24 +171,7 @@ impl Station {
     }
 
     fn spawn(dir: tempfile::TempDir, args: &[&str], stderr: Stdio, level: &str) -> Station {
-        let mut child = Command::new(station_binary())
-            .args(["serve", "--listen", "127.0.0.1:0", "--data"])
-            .arg(dir.path())
-            .args(args)
-            .env("DOORSTEP_LOG", level)
-            .stdout(Stdio::piped())
-            .stderr(stderr)
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let url = line.trim().rsplit(' ').next().unwrap().to_string();
-        assert!(
-            url.starts_with("https://127.0.0.1:"),
-            "station said {line:?}"
-        );
+        let (child, url) = launch(dir.path(), "127.0.0.1:0", args, stderr, level);
         let certificate = std::fs::read(dir.path().join("tls/cert.der")).unwrap();
         let mut station = Station {
             child,

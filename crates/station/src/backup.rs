@@ -303,27 +303,10 @@ fn private_file(path: &Path) -> Result<File> {
         .context(|| format!("writing {}", path.display()))
 }
 
-/// Deletes all but the `keep` newest backups this command named in `folder`.
+/// Deletes all but the `keep` newest backups this command named in `folder`, with their sums.
 fn prune(folder: &Path, keep: usize) -> Result<Vec<PathBuf>> {
-    let mut backups: Vec<PathBuf> = std::fs::read_dir(folder)
-        .context(|| format!("reading {}", folder.display()))?
-        .filter_map(|e| e.ok())
-        .map(|e| e.path())
-        .filter(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with(PREFIX) && n.ends_with(SUFFIX))
-        })
-        .collect();
-    backups.sort();
-    let old = backups.len().saturating_sub(keep);
-    let mut pruned = Vec::new();
-    for path in backups.into_iter().take(old) {
-        std::fs::remove_file(&path).context(|| format!("deleting {}", path.display()))?;
-        let _ = std::fs::remove_file(sidecar(&path));
-        pruned.push(path);
-    }
-    Ok(pruned)
+    doorstep_core::store::backup::keep_newest(folder, PREFIX, SUFFIX, keep)
+        .context(|| format!("deleting old backups in {}", folder.display()))
 }
 
 /// Checks the backup `from` whole and, unless `check_only`, puts it in place in `data` (which no

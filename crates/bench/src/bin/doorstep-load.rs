@@ -119,20 +119,20 @@ impl StationProcess {
     fn peak_mb(&self) -> u64 {
         machine::status_kb(&self.pid(), "VmHWM:") / 1024
     }
+}
 
-    /// Open sockets of the station process (listening one included).
-    fn sockets(&self) -> usize {
-        std::fs::read_dir(format!("/proc/{}/fd", self.pid()))
-            .map(|fds| {
-                fds.filter_map(|e| e.ok())
-                    .filter(|e| {
-                        std::fs::read_link(e.path())
-                            .is_ok_and(|l| l.to_string_lossy().starts_with("socket:"))
-                    })
-                    .count()
-            })
-            .unwrap_or(0)
-    }
+/// Open sockets of a process (its listening one included).
+fn open_sockets(pid: &str) -> usize {
+    std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .map(|fds| {
+            fds.filter_map(|e| e.ok())
+                .filter(|e| {
+                    std::fs::read_link(e.path())
+                        .is_ok_and(|l| l.to_string_lossy().starts_with("socket:"))
+                })
+                .count()
+        })
+        .unwrap_or(0)
 }
 
 impl Drop for StationProcess {
@@ -279,16 +279,7 @@ fn run(args: &Args, n: usize) -> anyhow::Result<Run> {
         let (peak, watching, pid) = (peak_sockets.clone(), watching.clone(), station.pid());
         std::thread::spawn(move || {
             while watching.load(std::sync::atomic::Ordering::Relaxed) {
-                let fds = std::fs::read_dir(format!("/proc/{pid}/fd"))
-                    .map(|fds| {
-                        fds.filter_map(|e| e.ok())
-                            .filter(|e| {
-                                std::fs::read_link(e.path())
-                                    .is_ok_and(|l| l.to_string_lossy().starts_with("socket:"))
-                            })
-                            .count()
-                    })
-                    .unwrap_or(0);
+                let fds = open_sockets(&pid);
                 let mut p = peak.lock().unwrap_or_else(|p| p.into_inner());
                 *p = (*p).max(fds);
                 drop(p);
@@ -385,7 +376,6 @@ fn run(args: &Args, n: usize) -> anyhow::Result<Run> {
         peak_sockets: *peak_sockets.lock().unwrap_or_else(|p| p.into_inner()),
         conflicts,
     };
-    let _ = station.sockets();
     for (download, syncs, changes, waves) in results {
         run.download.extend(download);
         run.syncs.extend(syncs);

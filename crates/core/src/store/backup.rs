@@ -260,15 +260,27 @@ impl Store {
     }
 }
 
-/// Deletes all but the `keep` newest backups named by time in `folder`.
+/// Deletes all but the `keep` newest of this laptop's backups named by time in `folder`.
 fn prune(folder: &Path, keep: usize) -> Result<Vec<PathBuf>> {
+    Ok(keep_newest(folder, PREFIX, SUFFIX, keep)?)
+}
+
+/// Deletes all but the `keep` newest files named `PREFIX<time>SUFFIX` in `folder` (their names
+/// sort by time), each with its `.sha256` beside it if there is one; answers those deleted. Shared
+/// with the station's backups.
+pub fn keep_newest(
+    folder: &Path,
+    prefix: &str,
+    suffix: &str,
+    keep: usize,
+) -> std::io::Result<Vec<PathBuf>> {
     let mut backups: Vec<PathBuf> = std::fs::read_dir(folder)?
         .filter_map(|e| e.ok())
         .map(|e| e.path())
         .filter(|p| {
             p.file_name()
                 .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with(PREFIX) && n.ends_with(SUFFIX))
+                .is_some_and(|n| n.starts_with(prefix) && n.ends_with(suffix))
         })
         .collect();
     backups.sort();
@@ -276,6 +288,7 @@ fn prune(folder: &Path, keep: usize) -> Result<Vec<PathBuf>> {
     let mut pruned = Vec::new();
     for path in backups.into_iter().take(old) {
         std::fs::remove_file(&path)?;
+        let _ = std::fs::remove_file(beside(&path, ".sha256"));
         pruned.push(path);
     }
     Ok(pruned)
