@@ -48,7 +48,7 @@ fn syncs_through_cut_and_slowed_connections_converge_with_nothing_lost_or_double
     through(&mut zhang, &proxy);
     through(&mut li, &proxy);
     let mut rng = ChaCha8Rng::seed_from_u64(7);
-    let runs = crate::runs(20);
+    let runs = crate::runs(30);
     let mut failed_syncs = 0;
     for run in 0..runs {
         // Mixed sizes: a visit or two, a day's work, a batch boundary crossed.

@@ -172,20 +172,7 @@ impl Client {
         &self,
         result: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
     ) -> Result<T, SyncError> {
-        let mut response = result.map_err(|e| match e {
-            // A certificate other than the pinned one surfaces as an I/O error of the handshake.
-            ureq::Error::Io(io) if is_bad_certificate(&io) => {
-                SyncError::CertificateChanged(self.link.url.clone())
-            }
-            ureq::Error::Io(_)
-            | ureq::Error::ConnectionFailed
-            | ureq::Error::HostNotFound
-            | ureq::Error::Timeout(_) => SyncError::Unreachable(self.link.url.clone()),
-            ureq::Error::Rustls(rustls::Error::InvalidCertificate(_)) => {
-                SyncError::CertificateChanged(self.link.url.clone())
-            }
-            other => SyncError::Protocol(other.to_string()),
-        })?;
+        let mut response = result.map_err(|e| self.transport_error(e))?;
         let status = response.status().as_u16();
         if status >= 400 {
             let body = response
@@ -211,7 +198,27 @@ impl Client {
         response
             .body_mut()
             .read_json::<T>()
-            .map_err(|e| SyncError::Protocol(e.to_string()))
+            .map_err(|e| self.transport_error(e))
+    }
+
+    /// What a failed request or answer means for the officer. A connection cut or stalled — while
+    /// sending, or while the answer comes in — is the calm "offline", tried again later; only an
+    /// answer that arrived whole and makes no sense is a protocol error.
+    fn transport_error(&self, e: ureq::Error) -> SyncError {
+        match e {
+            // A certificate other than the pinned one surfaces as an I/O error of the handshake.
+            ureq::Error::Io(io) if is_bad_certificate(&io) => {
+                SyncError::CertificateChanged(self.link.url.clone())
+            }
+            ureq::Error::Io(_)
+            | ureq::Error::ConnectionFailed
+            | ureq::Error::HostNotFound
+            | ureq::Error::Timeout(_) => SyncError::Unreachable(self.link.url.clone()),
+            ureq::Error::Rustls(rustls::Error::InvalidCertificate(_)) => {
+                SyncError::CertificateChanged(self.link.url.clone())
+            }
+            other => SyncError::Protocol(other.to_string()),
+        }
     }
 
     fn post<B: Serialize, T: DeserializeOwned>(
