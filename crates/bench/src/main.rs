@@ -53,6 +53,16 @@ struct Args {
     command: String,
 }
 
+/// The reliability sections already in `out` (the fault suite's figures, the load command's table:
+/// other commands write them), kept as they are when the benchmarks rewrite the file.
+fn reliability_sections(out: &std::path::Path) -> String {
+    let old = std::fs::read_to_string(out).unwrap_or_default();
+    match old.find("\n## Reliability") {
+        Some(at) => format!("\n{}", old[at..].trim_start()),
+        None => String::new(),
+    }
+}
+
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let station_report = match &args.station {
@@ -90,7 +100,11 @@ fn main() -> anyhow::Result<()> {
             .to_string();
         std::fs::write(
             &args.out,
-            format!("{kept}\n\n{}", station_report.unwrap_or_default()),
+            format!(
+                "{kept}\n\n{}{}",
+                station_report.unwrap_or_default(),
+                reliability_sections(&args.out)
+            ),
         )?;
         return Ok(());
     }
@@ -273,6 +287,7 @@ fn main() -> anyhow::Result<()> {
     if let Some(station) = station_report {
         report.push_str(&station);
     }
+    report.push_str(&reliability_sections(&args.out));
     std::fs::write(&args.out, report)?;
     eprintln!("wrote {}", args.out.display());
     Ok(())
