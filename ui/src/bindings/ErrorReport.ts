@@ -5,4 +5,4 @@ import type { ImportError } from "./ImportError";
 /**
  * The serialisable form of an [`Error`], tagged by `kind`.
  */
-export type ErrorReport = { "kind": "invalid", errors: Array<FieldError>, } | { "kind": "not_found", entity: string, id: string, } | { "kind": "locked" } | { "kind": "corrupt" } | { "kind": "too_new" } | { "kind": "no_device" } | { "kind": "wrong_passphrase", left: number, } | { "kind": "locked_out", seconds: number, } | { "kind": "not_encrypted" } | { "kind": "backup_unreadable" } | { "kind": "backup_of_another_laptop" } | { "kind": "import", error: ImportError, } | { "kind": "internal", message: string, };
+export type ErrorReport = { "kind": "invalid", errors: Array<FieldError>, } | { "kind": "not_found", entity: string, id: string, } | { "kind": "locked" } | { "kind": "disk_full" } | { "kind": "corrupt" } | { "kind": "too_new" } | { "kind": "no_device" } | { "kind": "wrong_passphrase", left: number, } | { "kind": "locked_out", seconds: number, } | { "kind": "not_encrypted" } | { "kind": "backup_unreadable" } | { "kind": "backup_of_another_laptop" } | { "kind": "import", error: ImportError, } | { "kind": "internal", message: string, };
