@@ -13,7 +13,8 @@ CREATE TABLE lost_versions (
 );
 
 -- After a restore, a change about a record the station lost (another laptop's, not sent again yet)
--- waits for it instead of being refused: status 'awaiting', the record's id in `awaits`. It is
--- decided when that record arrives.
+-- waits for it instead of being refused: status 'awaiting', the record's kind and id in
+-- `awaits_entity` and `awaits`. It is decided when that record arrives.
+ALTER TABLE changes ADD COLUMN awaits_entity TEXT;
 ALTER TABLE changes ADD COLUMN awaits TEXT;
 CREATE INDEX changes_awaiting ON changes (awaits) WHERE status = 'awaiting';

@@ -98,6 +98,11 @@ impl Store {
     /// count versions the station no longer has. Local values of changes not yet acknowledged again
     /// stay as they are (a pull never overwrites them).
     pub fn follow_station(&mut self, standing: &Standing) -> Result<Rewind> {
+        // A station from before lineages says nothing of where the laptop stands (an empty
+        // standing): nothing to follow, rather than taking its silence for a station gone back.
+        if standing.lineage.is_empty() {
+            return Ok(Rewind::default());
+        }
         let tx = self.conn.transaction()?;
         let known: Option<String> = tx
             .query_row(
@@ -119,9 +124,7 @@ impl Store {
             [],
             |r| r.get(0),
         )?;
-        let new_lineage = known
-            .as_deref()
-            .is_some_and(|k| !standing.lineage.is_empty() && k != standing.lineage);
+        let new_lineage = known.as_deref().is_some_and(|k| k != standing.lineage);
         let went_back = new_lineage || standing.acked_seq < acked || standing.head < furthest;
         let mut rewind = Rewind::default();
         if went_back {
@@ -134,12 +137,10 @@ impl Store {
                 resend: acked - to,
             };
         }
-        if !standing.lineage.is_empty() {
-            tx.execute(
-                "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                [LINEAGE, &standing.lineage],
-            )?;
-        }
+        tx.execute(
+            "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [LINEAGE, &standing.lineage],
+        )?;
         tx.commit()?;
         Ok(rewind)
     }
@@ -328,4 +329,91 @@ pub(crate) fn current_fields(
         _ => return Ok(Map::new()),
     };
     Ok(value.as_object().cloned().unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Household, HouseholdKind};
+
+    /// A laptop with two changes, both acknowledged, and a beat downloaded up to version 40.
+    fn synced_laptop() -> Store {
+        let mut store = Store::open_in_memory().unwrap();
+        store.init_device("张警官", &["幸福社区".into()]).unwrap();
+        for address in ["幸福路1号", "幸福路2号"] {
+            store
+                .save(&Household::new(
+                    "幸福社区",
+                    address,
+                    HouseholdKind::Residence,
+                ))
+                .unwrap();
+        }
+        store.record_ack(2).unwrap();
+        store
+            .conn
+            .execute(
+                "INSERT INTO pull_cursors (scope, cursor) VALUES ('beat:幸福社区', 40)",
+                [],
+            )
+            .unwrap();
+        store
+    }
+
+    fn standing(lineage: &str, acked_seq: i64, head: i64) -> Standing {
+        Standing {
+            lineage: lineage.into(),
+            acked_seq,
+            head,
+        }
+    }
+
+    #[test]
+    fn a_station_restored_from_a_backup_is_followed_back_and_a_silent_one_is_not() {
+        let mut store = synced_laptop();
+        // The first standing is remembered; the station holds all: nothing to do.
+        assert_eq!(
+            store.follow_station(&standing("a", 2, 50)).unwrap(),
+            Rewind::default()
+        );
+        // A station from before lineages says nothing: its silence is not a restore.
+        assert_eq!(
+            store.follow_station(&standing("", 0, 0)).unwrap(),
+            Rewind::default()
+        );
+        assert_eq!(store.acked_seq().unwrap(), 2);
+        // Restored from a backup holding one of the two changes: the other goes again, and the
+        // beat downloads afresh.
+        let rewind = store.follow_station(&standing("b", 1, 30)).unwrap();
+        assert_eq!(
+            rewind,
+            Rewind {
+                station_went_back: true,
+                resend: 1
+            }
+        );
+        assert_eq!(store.acked_seq().unwrap(), 1);
+        assert_eq!(store.scope_cursor("beat:幸福社区").unwrap(), 0);
+        assert_eq!(store.changes_after(1, 10).unwrap().len(), 1);
+        // The same lineage afterwards is not news.
+        assert_eq!(
+            store.follow_station(&standing("b", 2, 60)).unwrap(),
+            Rewind::default()
+        );
+    }
+
+    #[test]
+    fn a_station_copied_back_by_hand_is_noticed_by_what_it_no_longer_holds() {
+        // Same lineage (the file put back without the restore command), but fewer versions than
+        // the laptop downloaded.
+        let mut store = synced_laptop();
+        store.follow_station(&standing("a", 2, 50)).unwrap();
+        assert!(
+            store
+                .follow_station(&standing("a", 2, 35))
+                .unwrap()
+                .station_went_back
+        );
+        assert_eq!(store.scope_cursor("beat:幸福社区").unwrap(), 0);
+    }
 }

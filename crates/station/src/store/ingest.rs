@@ -45,8 +45,8 @@ struct Outcome {
     version: Option<i64>,
     conflicts: Vec<Conflicting>,
     refused: Option<Refusal>,
-    /// The id of a record the station lost in a restore, which this change waits for.
-    awaits: Option<String>,
+    /// A record the station lost in a restore (its kind and id), which this change waits for.
+    awaits: Option<(EntityKind, String)>,
 }
 
 /// One field on which a change disagrees with the station, both values kept.
@@ -72,12 +72,12 @@ impl Outcome {
     }
 
     /// Neither applied nor refused yet: see [`Batch::restored`].
-    fn awaiting(id: String) -> Outcome {
+    fn awaiting(entity: EntityKind, id: String) -> Outcome {
         Outcome {
             version: None,
             conflicts: Vec::new(),
             refused: None,
-            awaits: Some(id),
+            awaits: Some((entity, id)),
         }
     }
 
@@ -490,8 +490,9 @@ fn insert_change_as(
     let inserted = exec(
         tx,
         "INSERT OR IGNORE INTO changes (change_id, device_id, device_seq, officer_id, entity, entity_id, fields,
-             base_version, hlc_ms, hlc_counter, created_at, received_at, status, version, refusal, awaits)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+             base_version, hlc_ms, hlc_counter, created_at, received_at, status, version, refusal,
+             awaits_entity, awaits)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
         params![
             c.change_id,
             c.device_id,
@@ -508,7 +509,8 @@ fn insert_change_as(
             status,
             outcome.version,
             outcome.refused.as_ref().map(refusal_json),
-            outcome.awaits,
+            outcome.awaits.as_ref().map(|(e, _)| e.as_str()),
+            outcome.awaits.as_ref().map(|(_, id)| id),
         ],
     )?;
     Ok((inserted == 1).then(|| tx.last_insert_rowid()))
@@ -543,13 +545,15 @@ fn decide_stored(
     let outcome = decide(tx, batch, arrived(stored))?;
     exec(
         tx,
-        "UPDATE changes SET status = ?2, version = ?3, refusal = ?4, awaits = ?5 WHERE seq = ?1",
+        "UPDATE changes SET status = ?2, version = ?3, refusal = ?4, awaits_entity = ?5, awaits = ?6
+         WHERE seq = ?1",
         params![
             seq,
             outcome.status(),
             outcome.version,
             outcome.refused.as_ref().map(refusal_json),
-            outcome.awaits,
+            outcome.awaits.as_ref().map(|(e, _)| e.as_str()),
+            outcome.awaits.as_ref().map(|(_, id)| id),
         ],
     )?;
     settle(tx, batch, seq, stored, &outcome, response)
@@ -562,8 +566,10 @@ fn wake_awaiting(tx: &Transaction<'_>) -> Result<()> {
     loop {
         let next: Option<(i64, DeviceId)> = query_one(
             tx,
-            "SELECT c.seq, c.device_id FROM changes c
-             WHERE c.status = 'awaiting' AND c.awaits IN (SELECT id FROM records)
+            // Only the waiting changes are read (a partial index), each record found by its key.
+            "SELECT c.seq, c.device_id FROM changes c INDEXED BY changes_awaiting
+             WHERE c.status = 'awaiting'
+               AND EXISTS (SELECT 1 FROM records r WHERE r.entity = c.awaits_entity AND r.id = c.awaits)
              ORDER BY c.hlc_ms, c.hlc_counter, c.seq LIMIT 1",
             [],
             |r| Ok((r.get(0)?, r.get(1)?)),
@@ -734,13 +740,13 @@ fn decide(tx: &Transaction<'_>, batch: &Batch, mut change: Arrived<'_>) -> Resul
     let mut attempted = values.clone();
     attempted.extend(fields.iter().map(|(k, v)| (k.clone(), v.clone())));
     if batch.restored && current.is_none() && base_version > 0 {
-        return Ok(Outcome::awaiting(entity_id));
+        return Ok(Outcome::awaiting(entity, entity_id));
     }
     let Some(after) = facts_of(tx, entity, &attempted)? else {
         if batch.restored
             && let Some(Value::String(household)) = attempted.get("household_id")
         {
-            return Ok(Outcome::awaiting(household.clone()));
+            return Ok(Outcome::awaiting(EntityKind::Household, household.clone()));
         }
         return Ok(Outcome::refused(Refusal::new(
             RefusalReason::Invalid,
