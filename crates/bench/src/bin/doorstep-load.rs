@@ -71,12 +71,14 @@ impl StationProcess {
             dir.path().join("station.json"),
             format!("{{\"admin_password\": \"{ADMIN_PASSWORD}\"}}"),
         )?;
+        // Its log (one JSON object a line) says how long the station took over each answer.
+        let log = std::fs::File::create(dir.path().join("station.log"))?;
         let mut child = Command::new(bin)
-            .args(["serve", "--listen", "127.0.0.1:0", "--data"])
+            .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json", "--data"])
             .arg(dir.path())
-            .env("DOORSTEP_LOG", "warn")
+            .env("DOORSTEP_LOG", "warn,doorstep_station=info")
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(log)
             .spawn()
             .context("starting doorstep-station")?;
         let mut line = String::new();
@@ -110,6 +112,23 @@ impl StationProcess {
             codes.push(store.issue_enrollment_code("(load)", &account.id)?.code);
         }
         Ok(codes)
+    }
+
+    /// How long the station itself took over each answer to a laptop's sync (standing, push,
+    /// pull), from its log: the station's share of a sync's latency, apart from the laptops'.
+    fn answer_times(&self) -> Vec<Duration> {
+        let log = std::fs::read_to_string(self.dir.path().join("station.log")).unwrap_or_default();
+        log.lines()
+            .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+            .filter(|e| e["message"] == "answered")
+            .filter(|e| {
+                e["span"]["route"].as_str().is_some_and(|r| {
+                    ["/api/v1/scopes", "/api/v1/push", "/api/v1/pull"].contains(&r)
+                })
+            })
+            .filter_map(|e| e["ms"].as_f64())
+            .map(|ms| Duration::from_secs_f64(ms / 1000.0))
+            .collect()
     }
 
     fn pid(&self) -> String {
@@ -221,6 +240,8 @@ struct Run {
     peak_mb: u64,
     peak_sockets: usize,
     conflicts: i64,
+    /// The station's own time over each sync request (from its log).
+    answers: Vec<Duration>,
 }
 
 fn pct(samples: &mut [Duration], q: f64) -> Duration {
@@ -296,6 +317,7 @@ fn run(args: &Args, n: usize) -> anyhow::Result<Run> {
     );
     let start = Barrier::new(n);
     let wave_end = Barrier::new(n);
+    let edits_done = Barrier::new(n);
     let started = Instant::now();
     let deadline = Duration::from_secs(args.seconds);
     let go_on = std::sync::atomic::AtomicBool::new(true);
@@ -304,7 +326,8 @@ fn run(args: &Args, n: usize) -> anyhow::Result<Run> {
             .iter_mut()
             .enumerate()
             .map(|(i, laptop)| {
-                let (start, wave_end, go_on, note) = (&start, &wave_end, &go_on, note.clone());
+                let (start, wave_end, edits_done, go_on, note) =
+                    (&start, &wave_end, &edits_done, &go_on, note.clone());
                 let mut rng = ChaCha8Rng::seed_from_u64(i as u64);
                 std::thread::Builder::new()
                     .stack_size(512 * 1024)
@@ -328,8 +351,17 @@ fn run(args: &Args, n: usize) -> anyhow::Result<Run> {
                             if !go_on.load(std::sync::atomic::Ordering::SeqCst) {
                                 break;
                             }
+                            // Every laptop records its edits, then the wave's syncs begin: on
+                            // real laptops the typing happens over a shift on their own CPUs, not
+                            // on the two cores the station serves the wave from.
                             if let Err(e) = laptop.record_edits(args.edits, waves) {
                                 note(format!("edits: {e}"));
+                            }
+                            if edits_done.wait().is_leader() {
+                                eprintln!(
+                                    "  wave {waves}: edits recorded at {:.1} s, syncing",
+                                    started.elapsed().as_secs_f64()
+                                );
                             }
                             std::thread::sleep(Duration::from_secs_f64(
                                 rng.random::<f64>() * args.spread,
@@ -375,6 +407,7 @@ fn run(args: &Args, n: usize) -> anyhow::Result<Run> {
         peak_mb: station.peak_mb(),
         peak_sockets: *peak_sockets.lock().unwrap_or_else(|p| p.into_inner()),
         conflicts,
+        answers: station.answer_times(),
     };
     for (download, syncs, changes, waves) in results {
         run.download.extend(download);
@@ -390,18 +423,18 @@ fn main() -> anyhow::Result<()> {
     let mut table = String::new();
     writeln!(
         table,
-        "| laptops | errors | waves | syncs | sync p50 | p95 | p99 | max | first download p95 | changes/s | syncs/s | station peak memory | peak open sockets | conflicts queued |"
+        "| laptops | errors | waves | syncs | sync p50 | p95 | p99 | max | first download p95 | changes/s | syncs/s | station's answer p50 | p99 | station peak memory | peak open sockets | conflicts queued |"
     )?;
     writeln!(
         table,
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
     )?;
     let mut first_errors = Vec::new();
     for &n in &args.laptops {
         let mut r = run(&args, n)?;
         let syncs = r.syncs.len();
         let row = format!(
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {:.0} | {:.1} | {} MB | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {:.0} | {:.1} | {} | {} | {} MB | {} | {} |",
             r.laptops,
             r.errors,
             r.waves,
@@ -413,6 +446,8 @@ fn main() -> anyhow::Result<()> {
             ms(pct(&mut r.download, 0.95)),
             r.changes as f64 / r.seconds,
             syncs as f64 / r.seconds,
+            ms(pct(&mut r.answers, 0.5)),
+            ms(pct(&mut r.answers, 0.99)),
             r.peak_mb,
             r.peak_sockets,
             r.conflicts,
@@ -432,10 +467,11 @@ fn main() -> anyhow::Result<()> {
         section,
         "`{}` on {}: per number of laptops, a fresh station; every laptop (the real sync client, its \
          own SQLite file, account, beat and credential; ten to a beat at most) downloads its beat, then \
-         in waves all of them record {} edits and sync, each at a random moment of the wave's first {} s, \
-         for {} s. Latency is one whole sync \
-         (standing, push, pull), measured by the laptop; the laptops run on the same machine as the \
-         station, so their own work (saving edits, applying pulls) shares its two cores.\n",
+         in waves all of them record {} edits and, once all have, sync, each at a random moment of the \
+         wave's first {} s, for {} s. Latency is one whole sync (standing, push, pull), measured by the \
+         laptop; the station's answer is its own time over one request of a sync (standing, push or \
+         pull page), from its log; the laptops run on the same machine as the station, so their side of each sync \
+         (reading the change log, applying pulled pages) shares its two cores.\n",
         args.command,
         machine::describe(),
         args.edits,

@@ -107,6 +107,9 @@ impl Store {
         // FULL: a committed note survives a power cut (a dead battery), not just a crash.
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
+        // rusqlite keeps 16 prepared statements by default; saving one record runs more distinct
+        // ones than that (record, change log, search index, tallies), so each was parsed afresh.
+        conn.set_prepared_statement_cache_capacity(128);
         match MIGRATIONS.to_latest(&mut conn) {
             Ok(()) => {}
             Err(rusqlite_migration::Error::MigrationDefinition(
