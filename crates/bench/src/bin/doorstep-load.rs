@@ -74,7 +74,14 @@ impl StationProcess {
         // Its log (one JSON object a line) says how long the station took over each answer.
         let log = std::fs::File::create(dir.path().join("station.log"))?;
         let mut child = Command::new(bin)
-            .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json", "--data"])
+            .args([
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--log-format",
+                "json",
+                "--data",
+            ])
             .arg(dir.path())
             .env("DOORSTEP_LOG", "warn,doorstep_station=info")
             .stdout(Stdio::piped())

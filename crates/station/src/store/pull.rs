@@ -104,7 +104,8 @@ impl StationStore {
                 versions.push(v?);
             }
         }
-        // Versions are unique to a record: one in a beat and assigned too is read once.
+        // A record in a beat and assigned too comes once; the records are then read by version,
+        // so records sharing one (if ever) all come.
         versions.sort_unstable();
         versions.dedup();
         versions.truncate(limit as usize + 1);
@@ -225,7 +226,8 @@ mod tests {
             .map(|r| r.unwrap())
             .collect();
         assert!(
-            plan.iter().any(|l| l.contains("COVERING INDEX records_beat_version")),
+            plan.iter()
+                .any(|l| l.contains("COVERING INDEX records_beat_version")),
             "{plan:#?}"
         );
         assert!(!plan.iter().any(|l| l.contains("TEMP B-TREE")), "{plan:#?}");
