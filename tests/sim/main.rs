@@ -258,6 +258,7 @@ impl Transport for Link<'_> {
         scope: &str,
         cursor: i64,
         limit: u32,
+        pushed: (i64, i64),
     ) -> Result<PullResponse, SyncError> {
         if self.take_fault(&[Fault::PageLost]) == Fault::PageLost {
             return Err(offline());
@@ -266,7 +267,17 @@ impl Transport for Link<'_> {
         let p = self.principal();
         self.station
             .borrow()
-            .pull(device_id, cursor, limit, &scope, &p)
+            .pull(
+                device_id,
+                cursor,
+                limit,
+                &scope,
+                &p,
+                doorstep_station::store::Pushed {
+                    after: pushed.0,
+                    through: pushed.1,
+                },
+            )
             .map_err(|e| SyncError::Protocol(e.to_string()))
     }
 }
@@ -1024,6 +1035,272 @@ fn an_acknowledgement_that_ends_on_another_change_is_not_taken_for_this_laptops(
         Sync {
             laptop: 0,
             fault: Fault::Reordered,
+        },
+    ];
+    run(&ops).unwrap();
+}
+
+/// A household moved to the other beat and back while its laptop pushed a concern raised in it:
+/// the concern, not sent back to the laptop that pushed it, must survive the household's exit from
+/// the beat (which once took everything in the household off the laptop).
+#[test]
+fn a_household_moved_away_and_back_keeps_the_concern_its_laptop_pushed_meanwhile() {
+    use Op::*;
+    let ops = [
+        Create {
+            laptop: 0,
+            elsewhere: false,
+        },
+        Sync {
+            laptop: 0,
+            fault: Fault::None,
+        },
+        Sync {
+            laptop: 1,
+            fault: Fault::PushRepeated,
+        },
+        Create {
+            laptop: 0,
+            elsewhere: false,
+        },
+        Create {
+            laptop: 1,
+            elsewhere: false,
+        },
+        Move { pick: 27 },
+        Delete {
+            laptop: 1,
+            pick: 22,
+        },
+        Create {
+            laptop: 1,
+            elsewhere: false,
+        },
+        Sync {
+            laptop: 1,
+            fault: Fault::None,
+        },
+        Create {
+            laptop: 0,
+            elsewhere: false,
+        },
+        Concern {
+            laptop: 1,
+            pick: 25,
+            confidential: false,
+        },
+        Sync {
+            laptop: 0,
+            fault: Fault::None,
+        },
+        Move { pick: 6 },
+        Move { pick: 14 },
+    ];
+    run(&ops).unwrap();
+}
+
+/// A laptop restored from a backup taken before one of its edits reached the station edits the
+/// record again: the station's record is that laptop's own changes, but not all of them are on the
+/// laptop any more, so the record comes back.
+#[test]
+fn a_restored_laptop_editing_a_record_whose_earlier_edit_it_lost_downloads_the_record() {
+    use Op::*;
+    let ops = [
+        Create {
+            laptop: 1,
+            elsewhere: false,
+        },
+        Create {
+            laptop: 1,
+            elsewhere: false,
+        },
+        Create {
+            laptop: 2,
+            elsewhere: false,
+        },
+        Create {
+            laptop: 1,
+            elsewhere: false,
+        },
+        Create {
+            laptop: 1,
+            elsewhere: false,
+        },
+        Create {
+            laptop: 0,
+            elsewhere: false,
+        },
+        Move { pick: 5 },
+        Move { pick: 13 },
+        Create {
+            laptop: 2,
+            elsewhere: false,
+        },
+        Move { pick: 61 },
+        Create {
+            laptop: 0,
+            elsewhere: false,
+        },
+        Sync {
+            laptop: 0,
+            fault: Fault::Reordered,
+        },
+        Create {
+            laptop: 2,
+            elsewhere: false,
+        },
+        Delete {
+            laptop: 2,
+            pick: 38,
+        },
+        Sync {
+            laptop: 2,
+            fault: Fault::Reordered,
+        },
+        Create {
+            laptop: 0,
+            elsewhere: false,
+        },
+        Create {
+            laptop: 1,
+            elsewhere: false,
+        },
+        Create {
+            laptop: 2,
+            elsewhere: false,
+        },
+        Backup { laptop: 2 },
+        Create {
+            laptop: 0,
+            elsewhere: false,
+        },
+        Edit {
+            laptop: 2,
+            pick: 6,
+            field: 0,
+            value: 3,
+        },
+        Create {
+            laptop: 0,
+            elsewhere: false,
+        },
+        Create {
+            laptop: 0,
+            elsewhere: false,
+        },
+        Create {
+            laptop: 0,
+            elsewhere: false,
+        },
+        Sync {
+            laptop: 2,
+            fault: Fault::None,
+        },
+        Restore { laptop: 2 },
+        Edit {
+            laptop: 2,
+            pick: 10,
+            field: 1,
+            value: 0,
+        },
+    ];
+    run(&ops).unwrap();
+}
+
+/// An edit of a household staff merged away meanwhile goes to the survivor: the survivor is then
+/// not what the laptop holds (it edited the other one), so it comes back to that laptop.
+#[test]
+fn an_edit_rerouted_to_a_merges_survivor_comes_back_to_the_laptop_that_made_it() {
+    use Op::*;
+    let ops = [
+        Create {
+            laptop: 0,
+            elsewhere: false,
+        },
+        Create {
+            laptop: 0,
+            elsewhere: false,
+        },
+        Create {
+            laptop: 0,
+            elsewhere: false,
+        },
+        Delete {
+            laptop: 0,
+            pick: 47,
+        },
+        Create {
+            laptop: 1,
+            elsewhere: false,
+        },
+        Create {
+            laptop: 2,
+            elsewhere: false,
+        },
+        Move { pick: 63 },
+        Create {
+            laptop: 2,
+            elsewhere: false,
+        },
+        Sync {
+            laptop: 2,
+            fault: Fault::None,
+        },
+        Create {
+            laptop: 1,
+            elsewhere: false,
+        },
+        Sync {
+            laptop: 0,
+            fault: Fault::PushRepeated,
+        },
+        Create {
+            laptop: 0,
+            elsewhere: false,
+        },
+        Sync {
+            laptop: 1,
+            fault: Fault::PushRepeated,
+        },
+        Merge { pick: 56 },
+        Move { pick: 11 },
+        Sync {
+            laptop: 0,
+            fault: Fault::PageLost,
+        },
+        Undo { pick: 53 },
+        Sync {
+            laptop: 1,
+            fault: Fault::PushRepeated,
+        },
+        Edit {
+            laptop: 1,
+            pick: 3,
+            field: 0,
+            value: 0,
+        },
+        Edit {
+            laptop: 1,
+            pick: 46,
+            field: 1,
+            value: 3,
+        },
+        Merge { pick: 10 },
+        Sync {
+            laptop: 1,
+            fault: Fault::None,
+        },
+        Create {
+            laptop: 1,
+            elsewhere: false,
+        },
+        Create {
+            laptop: 0,
+            elsewhere: false,
+        },
+        Create {
+            laptop: 2,
+            elsewhere: false,
         },
     ];
     run(&ops).unwrap();

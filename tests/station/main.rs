@@ -6,6 +6,7 @@
 //! - `at_rest`: a damaged or truncated station database is refused at start.
 //! - `delivery`: re-sent and cut batches, out-of-order changes, bad requests.
 //! - `duplicates`: one family registered twice, merged, and the merge undone.
+//! - `echoes`: a laptop does not download again what it has just pushed.
 //! - `overview`: the station's per-beat figures against a hand-worked fixture.
 //! - `summary`: the monthly work summary and its PDF, XLSX and CSV.
 //! - `security`: revoked and wiped laptops, beats, confidential reporters, enrolment, certificates.
@@ -22,6 +23,7 @@
 mod at_rest;
 mod delivery;
 mod duplicates;
+mod echoes;
 mod fuzz_api;
 mod logging;
 mod merging;

@@ -83,6 +83,11 @@ pub struct PushResponse {
     /// the officer, and takes the station's copy of the record back where it may read it.
     #[serde(default)]
     pub refused: Vec<RefusedChange>,
+    /// Records this batch wrote exactly as the laptop holds them, with their new versions: the
+    /// laptop takes the versions, and a pull that names this push's sequences (`pushed_after`,
+    /// `pushed_through`) does not send the records back.
+    #[serde(default)]
+    pub landed: Vec<Landed>,
     /// The laptop numbered new changes with sequences the station already holds for other changes
     /// (it was restored from a backup, or copied): nothing from `from_seq` on was stored. The laptop
     /// renumbers its changes from there to follow `station_seq` and sends them again.
@@ -96,6 +101,9 @@ pub struct PushResponse {
     #[serde(default)]
     pub station_time_ms: i64,
 }
+
+/// A record a push wrote as the laptop sent it (defined in the core, which takes its version).
+pub use doorstep_core::store::remote::Landed;
 
 /// A change the station refused (see `doorstep_station::scope` for the rules); defined in the
 /// core, which records it.

@@ -157,6 +157,47 @@ pub fn decide(
     Decision::Update(outcomes)
 }
 
+/// Whether a record, once `decision` is applied, is exactly as the device that sent the change
+/// holds it (then the device need not download it again: see `store::pull`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Echo {
+    /// Yes, from this change on: a record it created, or an edit of the very version it had seen.
+    Starts,
+    /// Yes, as the run of the device's own changes the record already was, with this one added:
+    /// the device holds it if it holds the whole run.
+    Continues,
+    /// No: something else is merged in (another device's or staff's edit, a union, a conflict).
+    No,
+}
+
+/// See [`Echo`]. `echo_of` is the device whose run of changes the current record is, if any.
+pub fn echoes(
+    decision: &Decision,
+    current: Option<&RecordState>,
+    echo_of: Option<DeviceId>,
+    incoming: &Incoming<'_>,
+) -> Echo {
+    match (decision, current) {
+        (Decision::Create, _) => Echo::Starts,
+        (Decision::Update(outcomes), Some(current))
+            if outcomes
+                .iter()
+                .all(|(_, o)| matches!(o, FieldOutcome::Apply)) =>
+        {
+            // The very version it had seen (a base above it was handed out by a lineage lost in a
+            // restore, whose values the station no longer has).
+            if current.version == incoming.base_version {
+                Echo::Starts
+            } else if echo_of == Some(incoming.device) {
+                Echo::Continues
+            } else {
+                Echo::No
+            }
+        }
+        _ => Echo::No,
+    }
+}
+
 /// One field on which a change disagrees with the station, as the merge queue keeps it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Disagreement {
@@ -287,6 +328,75 @@ mod tests {
                 ("deleted".into(), f(json!(false), 1, 1, 100)),
             ]),
         }
+    }
+
+    #[test]
+    fn a_record_echoes_its_device_only_when_nothing_else_is_merged_in() {
+        let phone = json!({ "contact_phone": "13900139000" });
+        let fields = phone.as_object().unwrap();
+        let incoming = |device: u8, base_version: i64| Incoming {
+            device: dev(device),
+            hlc: hlc(900),
+            base_version,
+            fields,
+            base_lost_at_ms: None,
+        };
+        let echo = |device: u8, base: i64, echo_of: Option<u8>| {
+            let i = incoming(device, base);
+            let current = station();
+            let decision = decide(Household::SPEC, Some(&current), &i);
+            echoes(&decision, Some(&current), echo_of.map(dev), &i)
+        };
+        assert_eq!(
+            echoes(&Decision::Create, None, None, &incoming(3, 0)),
+            Echo::Starts
+        );
+        assert_eq!(
+            echo(3, 5, None),
+            Echo::Starts,
+            "device 3 had seen version 5"
+        );
+        assert_eq!(
+            echo(2, 1, Some(2)),
+            Echo::Continues,
+            "the record is device 2's own run since version 1"
+        );
+        assert_eq!(
+            echo(2, 1, None),
+            Echo::No,
+            "device 2 wrote since version 1, but something else was merged in too"
+        );
+        assert_eq!(
+            echo(3, 1, Some(2)),
+            Echo::No,
+            "device 2 changed the phone since device 3's base: a conflict"
+        );
+        let union = json!({ "tags": ["disabled"] });
+        let i = Incoming {
+            fields: union.as_object().unwrap(),
+            ..incoming(3, 5)
+        };
+        let mut current = station();
+        current.fields.get_mut("tags").unwrap().version = 6;
+        current.version = 6;
+        let decision = decide(Household::SPEC, Some(&current), &i);
+        assert!(
+            matches!(&decision, Decision::Update(o) if matches!(o[0].1, FieldOutcome::Union(_)))
+        );
+        assert_eq!(
+            echoes(&decision, Some(&current), None, &i),
+            Echo::No,
+            "a union is not what the device holds"
+        );
+        assert_eq!(
+            echoes(
+                &Decision::EditOfDeleted,
+                Some(&station()),
+                Some(dev(2)),
+                &incoming(2, 5)
+            ),
+            Echo::No
+        );
     }
 
     /// (name, station's record, incoming device, base version, incoming clock, fields, decision)

@@ -346,12 +346,15 @@ pub fn sync(store: &mut Store, progress: impl FnMut(Progress)) -> Result<SyncRep
 pub trait Transport {
     fn push(&self, request: &PushRequest) -> Result<PushResponse, SyncError>;
     fn scopes(&self) -> Result<Scopes, SyncError>;
+    /// `pushed`: the sequences this sync pushed, above the first up to the second (their records
+    /// are not sent back as long as they are as pushed).
     fn pull(
         &self,
         device_id: DeviceId,
         scope: &str,
         cursor: i64,
         limit: u32,
+        pushed: (i64, i64),
     ) -> Result<PullResponse, SyncError>;
 }
 
@@ -370,6 +373,7 @@ impl Transport for Client {
         scope: &str,
         cursor: i64,
         limit: u32,
+        pushed: (i64, i64),
     ) -> Result<PullResponse, SyncError> {
         self.get(
             "pull",
@@ -378,6 +382,8 @@ impl Transport for Client {
                 ("scope", scope.to_string()),
                 ("cursor", cursor.to_string()),
                 ("limit", limit.to_string()),
+                ("pushed_after", pushed.0.to_string()),
+                ("pushed_through", pushed.1.to_string()),
             ],
         )
     }
@@ -400,6 +406,12 @@ pub fn sync_over(
         ..Default::default()
     };
 
+    // The changes this sync pushed and the station took, which the laptop holds as it sent them:
+    // the pull does not bring back records they left as sent. Only numbers it sent count — the
+    // station may acknowledge more (a laptop restored from a backup) — and none below a
+    // renumbering, which are the station's.
+    let mut pushed_after = report.acked_seq;
+    let mut pushed_through = report.acked_seq;
     let mut reuses = 0;
     loop {
         let batch = store.changes_after(report.acked_seq, PUSH_BATCH)?;
@@ -407,6 +419,7 @@ pub fn sync_over(
             break;
         }
         let sent = batch.len() as u32;
+        let last_sent = batch.last().map_or(0, |c| c.device_seq);
         let answer = client.push(&PushRequest {
             device_id,
             changes: batch,
@@ -422,6 +435,7 @@ pub fn sync_over(
                 )));
             }
             report.renumbered += store.renumber_unsent(reuse.from_seq, reuse.station_seq)?;
+            pushed_after = pushed_after.max(reuse.station_seq);
         } else if let Some(theirs) = answer.acked_change_id
             && store
                 .change_id_at(answer.acked_seq)?
@@ -445,7 +459,8 @@ pub fn sync_over(
                 answer.acked_seq
             )));
         }
-        store.record_push(answer.acked_seq, &answer.refused)?;
+        store.record_push(answer.acked_seq, &answer.refused, &answer.landed)?;
+        pushed_through = pushed_through.max(last_sent);
         note_clock(store, &mut report, answer.station_time_ms)?;
         if let Some(ahead) = answer.clock_ahead_ms {
             report.clock_skew_ms = Some(ahead);
@@ -471,7 +486,8 @@ pub fn sync_over(
         let start = store.scope_cursor(&scope)?;
         let mut cursor = start;
         loop {
-            let page = client.pull(device_id, &scope, cursor, PULL_PAGE)?;
+            let pushed = (pushed_after, pushed_through.max(pushed_after));
+            let page = client.pull(device_id, &scope, cursor, PULL_PAGE, pushed)?;
             let departed =
                 store.apply_scope_page(&scope, &page.records, &page.removed, page.cursor)?;
             note_clock(store, &mut report, page.station_time_ms)?;

@@ -7,7 +7,7 @@
 //! officer corrects it (the next save sends the whole record again) or discards it.
 
 use super::Store;
-use super::remote::{RemoteRecord, apply_records};
+use super::remote::{Landed, RemoteRecord, apply_records, take_versions};
 use crate::error::{Error, Result};
 use crate::ids::ChangeId;
 use crate::model::{EntityKind, spec_of};
@@ -79,9 +79,15 @@ impl Store {
         Ok(seqs.len() as u32)
     }
 
-    /// Records the station's acknowledgement with what it refused, in one transaction: each refusal
-    /// kept for the officer, each refused record set back to the station's copy where one came.
-    pub fn record_push(&mut self, acked: i64, refused: &[RefusedChange]) -> Result<()> {
+    /// Records the station's acknowledgement with what it refused and the versions of what it wrote
+    /// as sent, in one transaction: each refusal kept for the officer, each refused record set back
+    /// to the station's copy where one came, each landed record at its station version.
+    pub fn record_push(
+        &mut self,
+        acked: i64,
+        refused: &[RefusedChange],
+        landed: &[Landed],
+    ) -> Result<()> {
         let copies: Vec<RemoteRecord> = refused
             .iter()
             .filter_map(|r| r.station_record.clone())
@@ -89,7 +95,7 @@ impl Store {
             .collect();
         super::remote::check_pulled(&copies)?;
         self.conn.pragma_update(None, "foreign_keys", "OFF")?;
-        let result = self.record_push_in_tx(acked, refused, &copies);
+        let result = self.record_push_in_tx(acked, refused, &copies, landed);
         self.conn.pragma_update(None, "foreign_keys", "ON")?;
         result
     }
@@ -99,8 +105,10 @@ impl Store {
         acked: i64,
         refused: &[RefusedChange],
         copies: &[RemoteRecord],
+        landed: &[Landed],
     ) -> Result<()> {
         let tx = self.conn.transaction()?;
+        take_versions(&tx, landed)?;
         tx.execute(
             "UPDATE device SET acked_seq = max(acked_seq, ?1), last_sync_at = ?2 WHERE singleton = 1",
             params![acked, crate::time::format(&crate::time::now())],

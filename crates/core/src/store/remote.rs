@@ -29,6 +29,17 @@ pub struct RemoteRecord {
     pub fields: Map<String, Value>,
 }
 
+/// A record a push wrote at the station exactly as this laptop holds it, with the version it has
+/// there now (also the wire type): the laptop takes the version as its base, and its pull does not
+/// bring the record back.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Landed {
+    pub entity: EntityKind,
+    pub id: Uuid,
+    pub version: i64,
+}
+
 /// The station this device syncs with, as enrolment left it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StationLink {
@@ -234,6 +245,20 @@ impl Store {
         tx.commit()?;
         Ok(applied)
     }
+}
+
+/// Takes the station's versions of records this laptop's push wrote as it holds them (inside the
+/// caller's transaction); a version already above (a later pull) stays.
+pub(crate) fn take_versions(tx: &rusqlite::Transaction<'_>, landed: &[Landed]) -> Result<()> {
+    for l in landed {
+        let spec = spec_of(l.entity);
+        tx.prepare_cached(&format!(
+            "UPDATE {} SET version = ?2 WHERE id = ?1 AND version < ?2",
+            spec.table
+        ))?
+        .execute(params![l.id.hyphenated().to_string(), l.version])?;
+    }
+    Ok(())
 }
 
 /// Every record the station sent is well-formed (before any of them is written).

@@ -297,6 +297,9 @@ fn take_off(
     }
     let mut records = vec![(entity, id.to_string())];
     if entity == EntityKind::Household {
+        // What was written since the household left stays too, as the household itself would:
+        // it came back with it (a household moved away and back, whose concern this laptop pushed
+        // in the same sync and so is not sent again).
         for kind in [
             EntityKind::Resident,
             EntityKind::Visit,
@@ -305,10 +308,10 @@ fn take_off(
         ] {
             let ids: Vec<String> = tx
                 .prepare_cached(&format!(
-                    "SELECT id FROM {} WHERE household_id = ?1",
+                    "SELECT id FROM {} WHERE household_id = ?1 AND (?2 IS NULL OR version < ?2)",
                     spec_of(kind).table
                 ))?
-                .query_map([id], |r| r.get(0))?
+                .query_map(params![id, left_at], |r| r.get(0))?
                 .collect::<rusqlite::Result<_>>()?;
             records.extend(ids.into_iter().map(|i| (kind, i)));
         }

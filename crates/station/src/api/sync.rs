@@ -4,7 +4,7 @@
 use super::auth::{Caller, require};
 use super::error::{ApiError, ApiJson, ApiQuery};
 use super::state::{AppState, with_store};
-use crate::store::PullScope;
+use crate::store::{PullScope, Pushed};
 use axum::extract::State;
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -69,6 +69,13 @@ pub(super) struct PullQuery {
     scope: Option<String>,
     /// Only this one of the officer's beats (the same as `scope=beat:NAME`).
     beat: Option<String>,
+    /// The laptop's changes numbered above `pushed_after` up to `pushed_through` were pushed in
+    /// this sync: records exactly as those changes left them are not sent back (the push's answer
+    /// gave their versions). Without them, every record of the scope comes.
+    #[serde(default)]
+    pushed_after: i64,
+    #[serde(default)]
+    pushed_through: i64,
 }
 
 pub(super) fn default_pull_limit() -> u32 {
@@ -104,7 +111,11 @@ pub(super) async fn pull(
     }
     Ok(Json(
         with_store(&state, move |s| {
-            s.pull(q.device_id, q.cursor, q.limit, &scope, &caller)
+            let pushed = Pushed {
+                after: q.pushed_after,
+                through: q.pushed_through,
+            };
+            s.pull(q.device_id, q.cursor, q.limit, &scope, &caller, pushed)
         })
         .await?,
     ))

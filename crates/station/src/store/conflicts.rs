@@ -239,6 +239,7 @@ impl StationStore {
                 changes.keys(),
                 STATION_DEVICE,
                 station_clock(),
+                None,
             )?)
         };
         exec(&tx,

@@ -136,6 +136,7 @@ fn edit_field(
         std::iter::once(&field.to_string()),
         STATION_DEVICE,
         station_clock(),
+        None,
     )
 }
 

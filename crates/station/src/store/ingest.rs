@@ -12,6 +12,7 @@
 
 use super::accounts::{load_account, resolve_assignee};
 use super::audit::{Outcome as AuditOutcome, record as audit};
+use super::records::Echo;
 use super::{
     Result, StationError, StationStore, bad, create_record, duplicates, exec, load_state, now,
     query_one, redirected, write_record,
@@ -23,7 +24,7 @@ use doorstep_core::hlc::Hlc;
 use doorstep_core::ids::{ChangeId, DeviceId};
 use doorstep_core::model::{EntityKind, check_fields, spec_of};
 use doorstep_core::store::changes::Change;
-use doorstep_protocol::{PushResponse, RefusedChange, SequenceReuse, limits};
+use doorstep_protocol::{Landed, PushResponse, RefusedChange, SequenceReuse, limits};
 use rusqlite::{OptionalExtension, Transaction, params};
 use serde_json::{Map, Value};
 use std::borrow::Cow;
@@ -32,6 +33,7 @@ use std::borrow::Cow;
 /// and copied only if they must be re-routed.
 struct Arrived<'a> {
     device: DeviceId,
+    device_seq: i64,
     entity: EntityKind,
     entity_id: String,
     fields: Cow<'a, Map<String, Value>>,
@@ -307,11 +309,53 @@ impl StationStore {
             params![device_id, acked, now()],
         )?;
         response.acked_change_id = stored_change_id(&tx, device_id, acked)?;
+        response.landed = landed(&tx, device_id, changes, acked)?;
         tx.commit()?;
         response.acked_seq = acked;
         response.station_time_ms = chrono::Utc::now().timestamp_millis();
         Ok(response)
     }
+}
+
+/// The records of the batch's acknowledged changes that are now exactly as the laptop holds them,
+/// with their versions: those that are a run of the laptop's own changes within this batch (a
+/// laptop restored from a backup may lack the earlier ones the station holds).
+fn landed(
+    tx: &Transaction<'_>,
+    device: DeviceId,
+    changes: &[Change],
+    acked: i64,
+) -> Result<Vec<Landed>> {
+    let (Some(first), Some(last)) = (changes.first(), changes.last()) else {
+        return Ok(Vec::new());
+    };
+    let mut stmt = tx.prepare_cached(
+        "SELECT version FROM records WHERE entity = ?1 AND id = ?2 AND echo_device = ?3
+           AND echo_from >= ?4 AND echo_seq <= ?5",
+    )?;
+    let through = last.device_seq.min(acked);
+    let mut seen = std::collections::HashSet::new();
+    let mut landed = Vec::new();
+    for c in changes.iter().filter(|c| c.device_seq <= through) {
+        if !seen.insert((c.entity, c.entity_id)) {
+            continue;
+        }
+        let id = c.entity_id.hyphenated().to_string();
+        if let Some(version) = stmt
+            .query_row(
+                params![c.entity.as_str(), id, device, first.device_seq, through],
+                |r| r.get(0),
+            )
+            .optional()?
+        {
+            landed.push(Landed {
+                entity: c.entity,
+                id: c.entity_id,
+                version,
+            });
+        }
+    }
+    Ok(landed)
 }
 
 fn already_stored(c: &Change) -> StationError {
@@ -468,6 +512,7 @@ fn check_shape(i: usize, device_id: DeviceId, c: &Change) -> Result<()> {
 fn arrived(c: &Change) -> Arrived<'_> {
     Arrived {
         device: c.device_id,
+        device_seq: c.device_seq,
         entity: c.entity,
         entity_id: c.entity_id.hyphenated().to_string(),
         fields: Cow::Borrowed(&c.fields),
@@ -621,47 +666,63 @@ fn stored_change(tx: &Transaction<'_>, seq: i64) -> Result<Change> {
 }
 
 /// Late changes naming a merged household or resident go to its survivor (the kept change keeps
-/// the name it was sent with).
-fn reroute(tx: &Transaction<'_>, change: &mut Arrived<'_>) -> Result<()> {
+/// the name it was sent with). The fields are copied only when one of them must change, so that a
+/// change nothing was re-routed in stays the laptop's own (see [`merge::echoes`]). Answers whether
+/// the change now goes to another record than the one it names.
+fn reroute(tx: &Transaction<'_>, change: &mut Arrived<'_>) -> Result<bool> {
     let survivor = redirected(tx, change.entity, &change.entity_id)?;
     let merged_away = survivor != change.entity_id;
     change.entity_id = survivor;
-    let fields = change.fields.to_mut();
     // A late delete of the merged-away record deletes nothing: it is already a redirect, and the
     // survivor is not what the officer deleted.
-    if merged_away {
-        fields.remove("deleted");
+    if merged_away && change.fields.contains_key("deleted") {
+        change.fields.to_mut().remove("deleted");
     }
-    if let Some(Value::String(household)) = fields.get("household_id") {
-        let survivor = redirected(tx, EntityKind::Household, household)?;
-        fields.insert("household_id".into(), Value::String(survivor));
-    }
-    if let Some(Value::String(reporter)) = fields.get("reporter_id") {
-        let survivor = redirected(tx, EntityKind::Resident, reporter)?;
-        fields.insert("reporter_id".into(), Value::String(survivor));
-    }
-    if let Some(Value::Array(met)) = fields.get_mut("met") {
-        for person in met.iter_mut() {
-            if let Value::String(id) = person {
-                *id = redirected(tx, EntityKind::Resident, id)?;
+    for (field, kind) in [
+        ("household_id", EntityKind::Household),
+        ("reporter_id", EntityKind::Resident),
+    ] {
+        if let Some(Value::String(id)) = change.fields.get(field) {
+            let survivor = redirected(tx, kind, id)?;
+            if &survivor != id {
+                change
+                    .fields
+                    .to_mut()
+                    .insert(field.into(), Value::String(survivor));
             }
         }
-        // Two people met who were merged into one are one person met.
-        let mut seen = std::collections::HashSet::new();
-        met.retain(|p| seen.insert(p.clone()));
     }
-    Ok(())
+    if let Some(Value::Array(met)) = change.fields.get("met") {
+        let mut people: Vec<Value> = Vec::with_capacity(met.len());
+        for person in met {
+            let person = match person {
+                Value::String(id) => Value::String(redirected(tx, EntityKind::Resident, id)?),
+                other => other.clone(),
+            };
+            // Two people met who were merged into one are one person met.
+            if !people.contains(&person) {
+                people.push(person);
+            }
+        }
+        if &people != met {
+            change
+                .fields
+                .to_mut()
+                .insert("met".into(), Value::Array(people));
+        }
+    }
+    Ok(merged_away)
 }
 
 /// Decides one change against the station's record (see [`merge::decide`]) and writes the merged
 /// record, unless its account may not make it (see [`scope::check`]). The conflicts are returned
 /// for the caller to queue once the change has its place.
 fn decide(tx: &Transaction<'_>, batch: &Batch, mut change: Arrived<'_>) -> Result<Outcome> {
-    if batch.redirects {
-        reroute(tx, &mut change)?;
-    }
+    // A change re-routed to a merge's survivor is not what its laptop holds of that record.
+    let rerouted = batch.redirects && reroute(tx, &mut change)?;
     let Arrived {
         device,
+        device_seq,
         entity,
         entity_id,
         fields,
@@ -696,15 +757,19 @@ fn decide(tx: &Transaction<'_>, batch: &Batch, mut change: Arrived<'_>) -> Resul
         }
     }
     // People met whom this officer was never shown (a confidential reporter) stay met.
-    if entity == EntityKind::Visit && fields.contains_key("met") {
-        let hidden = super::confidential::hidden_reporters(tx, &entity_id, &batch.writer())?;
-        if let Some(Value::Array(met)) = fields.to_mut().get_mut("met") {
-            for person in hidden {
-                let person = Value::String(person);
-                if !met.contains(&person) {
-                    met.push(person);
-                }
-            }
+    if entity == EntityKind::Visit
+        && let Some(Value::Array(met)) = fields.get("met")
+    {
+        let hidden: Vec<Value> =
+            super::confidential::hidden_reporters(tx, &entity_id, &batch.writer())?
+                .into_iter()
+                .map(Value::String)
+                .filter(|person| !met.contains(person))
+                .collect();
+        if !hidden.is_empty()
+            && let Some(Value::Array(met)) = fields.to_mut().get_mut("met")
+        {
+            met.extend(hidden);
         }
     }
     let current = load_state(tx, entity, &entity_id)?;
@@ -809,8 +874,25 @@ fn decide(tx: &Transaction<'_>, batch: &Batch, mut change: Arrived<'_>) -> Resul
     }
 
     let created = decision == Decision::Create;
+    // Re-routed or completed by the station, the fields are no longer the laptop's own.
+    let echo = if !rerouted && matches!(fields, Cow::Borrowed(_)) {
+        let run = super::records::echo_of(tx, entity, &entity_id)?;
+        match merge::echoes(&decision, current.as_ref(), run.map(|r| r.0), &incoming) {
+            merge::Echo::Starts => Some(device_seq),
+            merge::Echo::Continues => run.map(|r| r.1),
+            merge::Echo::No => None,
+        }
+        .map(|from| Echo {
+            from,
+            seq: device_seq,
+        })
+    } else {
+        None
+    };
     let version = if created {
-        Some(create_record(tx, entity, &entity_id, &values, device, hlc)?)
+        Some(create_record(
+            tx, entity, &entity_id, &values, device, hlc, echo,
+        )?)
     } else if set.is_empty() && disagreements.is_empty() {
         None
     } else {
@@ -822,6 +904,7 @@ fn decide(tx: &Transaction<'_>, batch: &Batch, mut change: Arrived<'_>) -> Resul
             set.iter(),
             device,
             hlc,
+            echo,
         )?)
     };
     if version.is_some() {
@@ -849,6 +932,7 @@ fn decide(tx: &Transaction<'_>, batch: &Batch, mut change: Arrived<'_>) -> Resul
             std::iter::empty(),
             device,
             hlc,
+            None,
         )?;
     }
     // A conflict shows the incoming value of its field; "*" (an edit of a deleted record) the whole edit.

@@ -34,7 +34,7 @@ pub use duplicates::Duplicate;
 pub use enrolment::{DeviceAuth, EnrollmentCode};
 pub use lineage::LOST_VERSIONS_GAP;
 pub use overview::{BeatOverview, Overview, Worklist, WorklistItem};
-pub use pull::PullScope;
+pub use pull::{PullScope, Pushed};
 pub use records_export::{CONFIDENTIAL, Table};
 pub use secrets::{hash_password, random_password, verify_password};
 pub use sessions::{Session, sign_in};
@@ -72,6 +72,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         )),
         M::up(include_str!("../../migrations/0016_lineage.sql")),
         M::up(include_str!("../../migrations/0017_records_by_beat.sql")),
+        M::up(include_str!("../../migrations/0018_records_echo.sql")),
     ])
 });
 

@@ -7,6 +7,11 @@
 //!
 //! The beats are the account's as the station holds them now, never the laptop's own idea of them.
 //! A confidential concern's reporter reaches only its recording officer's laptops (and a chief's).
+//!
+//! A record whose current state is exactly a run of changes the laptop pushed in this same sync
+//! (it names their sequences, [`Pushed`]; see migration 0018) is not sent back: the laptop holds it already, and its
+//! version came with the push's answer. Before, a laptop that pushed 20,000 records downloaded all
+//! of them again. The page still counts such a record, so the cursor moves past it.
 
 use super::{
     Principal, Result, StationError, StationStore, confidential, query_one, record_row, snapshot,
@@ -41,6 +46,15 @@ impl PullScope {
     }
 }
 
+/// The sequences of the changes a laptop pushed in the sync that pulls: above `after`, up to
+/// `through` (both 0: none). Only the laptop itself is spared what it names, so a laptop that names
+/// the wrong range (a bug, or a lie) only fails to receive its own records.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Pushed {
+    pub after: i64,
+    pub through: i64,
+}
+
 /// The versions of one beat's next page: read in order from `records_beat_version`, so the cost
 /// is the page's, whatever the rest of the station wrote since the cursor.
 const BEAT_PAGE: &str =
@@ -54,6 +68,7 @@ impl StationStore {
         limit: u32,
         scope: &PullScope,
         viewer: &Principal,
+        pushed: Pushed,
     ) -> Result<PullResponse> {
         let officer: String = self
             .conn
@@ -110,18 +125,34 @@ impl StationStore {
         versions.dedup();
         versions.truncate(limit as usize + 1);
         let beats = serde_json::to_string(&beats)?;
+        // A record the laptop pushed as it holds it is read for its version only.
         let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT r.entity, r.id, r.version, r.deleted, {}, r.beat IN (SELECT value FROM json_each(?2)) FROM records r
+            "SELECT r.entity, r.id, r.version, r.deleted,
+                    CASE WHEN r.echo_device = ?4 AND r.echo_from > ?5 AND r.echo_seq <= ?6 THEN NULL ELSE {} END,
+                    r.beat IN (SELECT value FROM json_each(?2)) FROM records r
              WHERE r.version IN (SELECT value FROM json_each(?1)) ORDER BY r.version",
             confidential::visible_fields("r", "?3")
         ))?;
-        let mut rows: Vec<(RecordSnapshot, bool)> = Vec::new();
+        let mut rows: Vec<(i64, Option<RecordSnapshot>, bool)> = Vec::new();
         let versions = serde_json::to_string(&versions)?;
-        for row in stmt.query_map(params![versions, beats, viewer], |r| {
-            Ok((record_row(r)?, r.get::<_, bool>(5)?))
+        let echo = params![
+            versions,
+            beats,
+            viewer,
+            device_id,
+            pushed.after,
+            pushed.through
+        ];
+        for row in stmt.query_map(echo, |r| {
+            let fields: Option<String> = r.get(4)?;
+            let record = match fields {
+                Some(fields) => Some((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, fields)),
+                None => None,
+            };
+            Ok((r.get::<_, i64>(2)?, record, r.get::<_, bool>(5)?))
         })? {
-            let (row, in_beat) = row?;
-            rows.push((snapshot(row)?, in_beat));
+            let (version, record, in_beat) = row?;
+            rows.push((version, record.map(snapshot).transpose()?, in_beat));
         }
         let mut exits: Vec<Removal> = Vec::new();
         let mut stmt = self.conn.prepare_cached(
@@ -147,7 +178,7 @@ impl StationStore {
         }
         // One page of both, by version: the page ends where either list was cut.
         let cut = |versions: &mut dyn Iterator<Item = i64>, n: usize| versions.nth(n);
-        let records_cut = cut(&mut rows.iter().map(|(r, _)| r.version), limit as usize);
+        let records_cut = cut(&mut rows.iter().map(|(v, _, _)| *v), limit as usize);
         let exits_cut = cut(&mut exits.iter().map(|e| e.version), limit as usize);
         let bound = match (records_cut, exits_cut) {
             (Some(a), Some(b)) => Some(a.min(b)),
@@ -155,22 +186,26 @@ impl StationStore {
         };
         let more = bound.is_some();
         if let Some(bound) = bound {
-            rows.retain(|(r, _)| r.version < bound);
+            rows.retain(|(v, _, _)| *v < bound);
             exits.retain(|e| e.version < bound);
         }
         let cursor = rows
             .last()
-            .map(|(r, _)| r.version)
+            .map(|(v, _, _)| *v)
             .into_iter()
             .chain(exits.last().map(|e| e.version))
             .max()
             .unwrap_or(cursor);
-        let elsewhere: Vec<String> = rows
+        let records: Vec<(RecordSnapshot, bool)> = rows
+            .into_iter()
+            .filter_map(|(_, r, in_beat)| r.map(|r| (r, in_beat)))
+            .collect();
+        let elsewhere: Vec<String> = records
             .iter()
             .filter(|(r, in_beat)| !in_beat && r.entity == EntityKind::Task)
             .map(|(r, _)| r.id.hyphenated().to_string())
             .collect();
-        let records: Vec<RecordSnapshot> = rows.into_iter().map(|(r, _)| r).collect();
+        let records: Vec<RecordSnapshot> = records.into_iter().map(|(r, _)| r).collect();
         // A task assigned from another beat arrives with its household and concern, whose versions
         // may lie below the cursor: they go first, whatever their version (applying twice is harmless).
         let mut about = self.conn.prepare_cached(&format!(

@@ -241,8 +241,33 @@ pub(super) fn next_version(tx: &Transaction<'_>) -> Result<i64> {
     )?)
 }
 
+/// A record that is exactly as one laptop holds it: that laptop's changes `from` to `seq` (by its
+/// device sequence) applied on a version it had seen, nothing else (see migration 0018).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) struct Echo {
+    pub from: i64,
+    pub seq: i64,
+}
+
+/// The laptop a record is an echo of, and the first of that laptop's changes it is.
+pub(super) fn echo_of(
+    tx: &Transaction<'_>,
+    entity: EntityKind,
+    entity_id: &str,
+) -> Result<Option<(DeviceId, i64)>> {
+    Ok(tx
+        .prepare_cached(
+            "SELECT echo_device, echo_from FROM records WHERE entity = ?1 AND id = ?2 AND echo_device IS NOT NULL",
+        )?
+        .query_row(params![entity.as_str(), entity_id], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .optional()?)
+}
+
 /// Stores a new record under a new station version. Its creation is recorded once (see migration
-/// 0003) instead of a row per field.
+/// 0003) instead of a row per field. `echo` is the first and last device sequence of `device`'s
+/// changes the record now is, when it is exactly as that laptop holds them (see migration 0018).
 pub(super) fn create_record(
     tx: &Transaction<'_>,
     entity: EntityKind,
@@ -250,22 +275,26 @@ pub(super) fn create_record(
     values: &Map<String, Value>,
     device: DeviceId,
     hlc: Hlc,
+    echo: Option<Echo>,
 ) -> Result<i64> {
     let c = columns(tx, entity, values)?;
     tallies::written(tx, entity, entity_id, &c.beat, values, None)?;
     exec(
         tx,
         "INSERT INTO records (entity, id, version, deleted, beat, fields, created_version, created_device,
-                              created_hlc_ms, created_hlc_counter, address_norm, id_key, person_key)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?3, ?7, ?8, ?9, ?10, ?11, ?12)",
+                              created_hlc_ms, created_hlc_counter, address_norm, id_key, person_key, echo_device, echo_seq,
+                              echo_from)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?3, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
         params![entity.as_str(), entity_id, c.version, c.deleted, c.beat, c.fields, device, hlc.ms, hlc.counter,
-                c.address_norm, c.id_key, c.person_key],
+                c.address_norm, c.id_key, c.person_key, echo.map(|_| device), echo.map(|e| e.seq),
+                echo.map(|e| e.from)],
     )?;
     Ok(c.version)
 }
 
 /// Writes an existing record's merged `values` under a new station version, and who set the `set`
-/// fields.
+/// fields; `echo` as for [`create_record`] (every other write clears it).
+#[allow(clippy::too_many_arguments)]
 pub(super) fn write_record<'a>(
     tx: &Transaction<'_>,
     entity: EntityKind,
@@ -274,6 +303,7 @@ pub(super) fn write_record<'a>(
     set: impl Iterator<Item = &'a String>,
     device: DeviceId,
     hlc: Hlc,
+    echo: Option<Echo>,
 ) -> Result<i64> {
     let c = columns(tx, entity, values)?;
     let old = tallies::before(tx, entity, entity_id)?;
@@ -287,10 +317,10 @@ pub(super) fn write_record<'a>(
     let updated = exec(
         tx,
         "UPDATE records SET version = ?3, deleted = ?4, beat = ?5, fields = ?6, address_norm = ?7, id_key = ?8,
-             person_key = ?9
+             person_key = ?9, echo_device = ?10, echo_seq = ?11, echo_from = ?12
          WHERE entity = ?1 AND id = ?2",
         params![entity.as_str(), entity_id, c.version, c.deleted, c.beat, c.fields, c.address_norm, c.id_key,
-                c.person_key],
+                c.person_key, echo.map(|_| device), echo.map(|e| e.seq), echo.map(|e| e.from)],
     )?;
     if updated == 0 {
         return Err(StationError::NotFound(format!(
@@ -361,6 +391,7 @@ pub(super) fn left_beat(
             std::iter::empty(),
             device,
             hlc,
+            None,
         )?;
     }
     Ok(())

@@ -121,6 +121,7 @@ impl StationStore {
             set.iter(),
             STATION_DEVICE,
             station_clock(),
+            None,
         )?;
         record_staff_action(
             &tx,
