@@ -6,7 +6,8 @@
 //! - `proxy`: a TCP proxy that refuses, cuts requests and responses, and slows connections.
 //! - `clocks`: a week of edits from laptops two days fast and two days slow (`faketime`).
 //! - `cuts`: syncs through it converge, each failure a calm "offline".
-//! - `station_kill`: the station SIGKILLed at random points of ingest and pull.
+//! - `station_kill`: the station SIGKILLed at random points of ingest and pull, and while staff
+//!   resolve conflicts, merge duplicates and open the overview.
 //! - `laptop_kill`: the CLI SIGKILLed mid-import, mid-sync and mid-encryption.
 //! - `disk_full`: a laptop database and a station on a full disk.
 

@@ -326,6 +326,17 @@ impl Station {
         token: &str,
         body: Option<&serde_json::Value>,
     ) -> (u16, Vec<u8>) {
+        self.try_request(method, path, token, body).unwrap()
+    }
+
+    /// A request that may find the station gone (the fault tests kill it): `Err` if no answer came.
+    pub fn try_request(
+        &self,
+        method: &str,
+        path: &str,
+        token: &str,
+        body: Option<&serde_json::Value>,
+    ) -> Result<(u16, Vec<u8>), ureq::Error> {
         let url = format!("{}/api/v1/{path}", self.url);
         let auth = format!("Bearer {token}");
         let result = match (method, body) {
@@ -347,11 +358,11 @@ impl Station {
                 }
             }
         };
-        let mut response = result.unwrap();
-        (
+        let mut response = result?;
+        Ok((
             response.status().as_u16(),
-            response.body_mut().read_to_vec().unwrap(),
-        )
+            response.body_mut().read_to_vec()?,
+        ))
     }
 
     /// A read-only look at the station's database.
