@@ -113,7 +113,7 @@ fn staff_work(station: &Station, token: &str) -> Answered {
         Some(serde_json::from_str(&body).unwrap())
     };
     let overview =
-        |i: usize| i % 3 != 0 || ask("GET", "overview", None).is_some_and(|a| a.0 == 200);
+        |i: usize| !i.is_multiple_of(3) || ask("GET", "overview", None).is_some_and(|a| a.0 == 200);
     let Some(conflicts) = list("conflicts") else {
         return answered;
     };
