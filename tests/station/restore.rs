@@ -122,13 +122,42 @@ fn a_station_restored_from_an_older_backup_gets_back_everything_its_laptops_sent
         "the backup is older"
     );
 
+    // Staff see which laptops are still to sync, and what waits for them.
+    let standing = |device: &Device| -> (bool, u64) {
+        let (status, body) = station.get("devices");
+        assert_eq!(status, 200, "{body}");
+        let list: serde_json::Value = serde_json::from_str(&body).unwrap();
+        let id = device.store.device().unwrap().device_id.to_string();
+        let d = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["device_id"] == id.as_str())
+            .unwrap_or_else(|| panic!("{id} in {body}"));
+        (
+            d["behind_restore"].as_bool().unwrap(),
+            d["awaiting"].as_u64().unwrap(),
+        )
+    };
+    assert_eq!(standing(&zhang), (true, 0));
+    assert_eq!(standing(&li), (true, 0));
+
     // The officer whose edits depend on the other's lost household syncs first.
     let report = li.sync();
     assert!(report.station_went_back, "{report:?}");
     assert_eq!(report.refused, 0, "nothing of li's is refused: {report:?}");
+    let (behind, awaiting) = standing(&li);
+    assert!(!behind, "li has synced since the restore");
+    assert!(
+        awaiting >= 2,
+        "li's edit and visit wait for zhang's lost household: {awaiting}"
+    );
+    assert_eq!(standing(&zhang), (true, 0), "zhang is still to sync");
     let report = zhang.sync();
     assert!(report.station_went_back, "{report:?}");
     assert_eq!(report.refused, 0, "{report:?}");
+    assert_eq!(standing(&zhang), (false, 0));
+    assert_eq!(standing(&li), (false, 0), "li's changes are decided now");
     li.sync();
     zhang.sync();
 

@@ -137,7 +137,14 @@ pub(super) async fn scopes(
     let device = caller.device_id;
     let (officers, standing) = with_store(&state, move |s| {
         let standing = match device {
-            Some(device) => s.standing(device)?,
+            Some(device) => {
+                // Only for staff's devices page: a station that cannot write it (a full disk)
+                // still answers, and the push says what it cannot store.
+                if let Err(e) = s.seen(device) {
+                    tracing::warn!(error = %e, "could not note the laptop's contact");
+                }
+                s.standing(device)?
+            }
             None => Default::default(),
         };
         Ok((s.officers()?, standing))

@@ -28,6 +28,12 @@ pub struct DeviceView {
     pub wipe: bool,
     /// …and was told to, at this time.
     pub wiped_at: Option<String>,
+    /// The station was restored from a backup since this laptop last synced: what it sent after
+    /// the backup comes back only when it syncs again.
+    pub behind_restore: bool,
+    /// Changes of this laptop waiting for a record the restore lost, which the laptop that made
+    /// it sends again when it syncs (they are decided then).
+    pub awaiting: u32,
 }
 
 /// An open follow-up task, as the station's task list shows it.
@@ -135,11 +141,26 @@ impl StationStore {
         Ok(version)
     }
 
+    /// A laptop made contact (every sync starts by asking its standing): it counts as synced now,
+    /// whether or not it has anything to push.
+    pub fn seen(&mut self, device: doorstep_core::ids::DeviceId) -> Result<()> {
+        exec(
+            &self.conn,
+            "UPDATE devices SET last_seen_at = ?2 WHERE device_id = ?1",
+            params![device, now()],
+        )?;
+        Ok(())
+    }
+
     /// The enrolled laptops and when each last synced.
     pub fn devices(&self) -> Result<Vec<DeviceView>> {
         let mut stmt = self.conn.prepare(
             "SELECT d.device_id, d.officer_name, d.beats, d.contiguous_seq, d.enrolled_at, d.last_seen_at,
-                    a.username, d.revoked_at, d.wipe, d.wiped_at
+                    a.username, d.revoked_at, d.wipe, d.wiped_at,
+                    EXISTS (SELECT 1 FROM lost_versions l
+                            WHERE coalesce(d.last_seen_at, d.enrolled_at) < l.restored_at),
+                    (SELECT count(*) FROM changes c INDEXED BY changes_awaiting
+                     WHERE c.status = 'awaiting' AND c.device_id = d.device_id)
              FROM devices d LEFT JOIN accounts a ON a.id = d.account_id
              ORDER BY d.revoked_at IS NOT NULL, d.last_seen_at DESC NULLS LAST, d.officer_name",
         )?;
@@ -156,6 +177,8 @@ impl StationStore {
                     revoked_at: r.get(7)?,
                     wipe: r.get(8)?,
                     wiped_at: r.get(9)?,
+                    behind_restore: r.get(10)?,
+                    awaiting: r.get(11)?,
                 },
                 r.get::<_, String>(2)?,
             ))

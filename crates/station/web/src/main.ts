@@ -164,10 +164,18 @@ function renderDuplicates() {
   }
 }
 
+/** Where a laptop stands after the station was restored from a backup: what staff wait for. */
+function afterRestore(d: DeviceView): string {
+  const parts: string[] = [];
+  if (d.behind_restore) parts.push(t("behindRestore"));
+  if (d.awaiting > 0) parts.push(t("awaitingRecords").replace("{n}", String(d.awaiting)));
+  return parts.join("；");
+}
+
 function renderDevices() {
   const table = byId("devices-table");
   table.replaceChildren(
-    el("tr", {}, ...["officer", "beats", "lastSync", "acked"].map((k) => el("th", { text: t(k) }))),
+    el("tr", {}, ...["officer", "beats", "lastSync", "acked", "afterRestore"].map((k) => el("th", { text: t(k) }))),
   );
   for (const d of devices) {
     table.append(
@@ -178,6 +186,7 @@ function renderDevices() {
         el("td", { text: d.beats.join("、") }),
         el("td", { text: d.last_seen_at ? d.last_seen_at.slice(0, 16).replace("T", " ") : t("never") }),
         el("td", { text: String(d.acked_seq) }),
+        el("td", { class: d.behind_restore || d.awaiting > 0 ? "warn" : "", text: afterRestore(d) }),
         el("td", {}, ...revokeButtons(d, has("admin"), load)),
       ),
     );

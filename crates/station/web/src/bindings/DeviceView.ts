@@ -23,4 +23,14 @@ wipe: boolean,
 /**
  * …and was told to, at this time.
  */
-wiped_at: string | null, };
+wiped_at: string | null, 
+/**
+ * The station was restored from a backup since this laptop last synced: what it sent after
+ * the backup comes back only when it syncs again.
+ */
+behind_restore: boolean, 
+/**
+ * Changes of this laptop waiting for a record the restore lost, which the laptop that made
+ * it sends again when it syncs (they are decided then).
+ */
+awaiting: number, };
