@@ -1,7 +1,7 @@
 // The New visit screen's promises, in jsdom with the shell's commands replaced by spies:
 // keys toggle purposes (Alt+1…6 even while typing), the rating and the people met, typing autosaves
-// a draft (at once when the window loses focus), Ctrl+Enter saves the visit once, and a rejected
-// save shows the reason next to the field in Chinese.
+// a draft (at once when the window loses focus, and again on its own after a full disk refused it),
+// Ctrl+Enter saves the visit once, and a rejected save shows the reason next to the field in Chinese.
 import { act, cleanup, fireEvent, render, screen } from "@testing-library/react";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import "../i18n";
@@ -150,6 +150,24 @@ describe("New visit", () => {
     expect(id).toMatch(/^visit-/);
     expect(payload.address).toBe("幸福路12号3栋401");
     expect(payload.entry.visit.notes).toBe("老人身体好");
+  });
+
+  it("keeps a draft the full disk refused and writes it when there is room, untouched", async () => {
+    api.saveDraft.mockRejectedValueOnce(new CommandError({ kind: "disk_full" }));
+    await renderForm();
+    fireEvent.change(screen.getByTestId("visit-notes"), { target: { value: "门锁坏了，已联系物业" } });
+    await act(async () => void vi.advanceTimersByTime(400));
+    expect(api.saveDraft).toHaveBeenCalledTimes(1);
+    expect(await screen.findAllByText(/磁盘已满/)).not.toHaveLength(0);
+    expect(screen.getByTestId("visit-notes")).toHaveProperty("value", "门锁坏了，已联系物业");
+    // Nothing more is typed; the draft goes again on its own once the disk has room.
+    await act(async () => void vi.advanceTimersByTime(5000));
+    expect(api.saveDraft).toHaveBeenCalledTimes(2);
+    expect(api.saveDraft.mock.calls[1][2].entry.visit.notes).toBe("门锁坏了，已联系物业");
+    await act(async () => undefined);
+    expect(screen.queryByText(/磁盘已满/)).toBeNull();
+    await act(async () => void vi.advanceTimersByTime(10000));
+    expect(api.saveDraft).toHaveBeenCalledTimes(2);
   });
 
   it("saves once with Ctrl+Enter, even when pressed twice", async () => {

@@ -27,6 +27,8 @@ import { CATEGORIES, INQUIRIES, PURPOSES, RATINGS, URGENCIES } from "../vocab";
 export type VisitDraft = { address: string; entry: VisitEntry };
 
 const AUTOSAVE_MS = 300;
+/** A draft that could not be written (a full disk) is tried again this often, until it is. */
+const RETRY_MS = 5000;
 /** Alt+Q/W/E: the ratings in order (satisfied, basic, dissatisfied), by physical key. */
 const RATING_KEYS = ["KeyQ", "KeyW", "KeyE"];
 
@@ -163,15 +165,34 @@ export function VisitForm(props: {
     setEntry(next);
   };
 
+  const retry = useRef<ReturnType<typeof setTimeout> | null>(null);
   const flush = useCallback((): Promise<void> => {
     const p = pending.current;
     if (!p) return Promise.resolve();
     pending.current = null;
+    if (retry.current) clearTimeout(retry.current);
+    retry.current = null;
     return api.saveDraft(p.id, "visit", p.draft).then(
-      () => setSavedAt(new Date()),
-      (e) => setError(toReport(e)),
+      () => {
+        setSavedAt(new Date());
+        // Room again: the full-disk notice goes with it (a refused save's reason stays).
+        setError((e) => (e?.kind === "disk_full" ? null : e));
+      },
+      (e) => {
+        setError(toReport(e));
+        // The entry stays on screen; the draft is written as soon as it can be, even if nothing
+        // more is typed (unless something newer is already waiting).
+        pending.current ??= p;
+        retry.current = setTimeout(() => void flush(), RETRY_MS);
+      },
     );
   }, []);
+  useEffect(
+    () => () => {
+      if (retry.current) clearTimeout(retry.current);
+    },
+    [],
+  );
 
   // Autosave: every change is written to the draft shortly after typing pauses.
   useEffect(() => {
