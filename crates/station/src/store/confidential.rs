@@ -189,15 +189,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = StationStore::open(&dir.path().join("s.sqlite")).unwrap();
         let sql = format!(
-            "EXPLAIN QUERY PLAN SELECT {} FROM records r WHERE r.version > 0",
+            "SELECT {} FROM records r WHERE r.version > 0",
             visible_fields("r", "'viewer'")
         );
-        let mut stmt = store.conn().prepare(&sql).unwrap();
-        let plan: Vec<String> = stmt
-            .query_map([], |r| r.get::<_, String>(3))
-            .unwrap()
-            .map(|r| r.unwrap())
-            .collect();
+        let plan = super::super::query_plan(store.conn(), &sql);
         assert!(
             plan.iter().any(|l| l.contains("records_concern_visit")),
             "{plan:#?}"

@@ -52,6 +52,24 @@ fn identity_fields(entity: EntityKind) -> &'static [&'static str] {
         _ => &[],
     }
 }
+/// The other households of the same beat at the same address, each read by the address index:
+/// the planner otherwise prefers the beat's `(beat, version)` index for the `ORDER BY`, and reads
+/// the whole beat for every household pushed (ingest fell from 17,800 to ~300 changes a second
+/// at 200,000 records in one beat).
+const BY_ADDRESS: &str = "SELECT o.id FROM records r JOIN records o INDEXED BY records_household_address
+        ON o.entity = 'household' AND o.beat = r.beat AND o.address_norm = r.address_norm AND o.id <> r.id
+           AND o.deleted = 0
+     WHERE r.entity = 'household' AND r.id = ?1 AND r.deleted = 0 ORDER BY o.version";
+/// The other residents with the same ID number.
+const BY_ID_NUMBER: &str =
+    "SELECT o.id FROM records r JOIN records o INDEXED BY records_resident_id_key
+        ON o.entity = 'resident' AND o.id_key = r.id_key AND o.id <> r.id AND o.deleted = 0
+     WHERE r.entity = 'resident' AND r.id = ?1 AND r.deleted = 0 ORDER BY o.version";
+/// The other residents with the same name, birth date and phone.
+const BY_NAME_BIRTH_PHONE: &str =
+    "SELECT o.id FROM records r JOIN records o INDEXED BY records_resident_person_key
+        ON o.entity = 'resident' AND o.person_key = r.person_key AND o.id <> r.id AND o.deleted = 0
+     WHERE r.entity = 'resident' AND r.id = ?1 AND r.deleted = 0 ORDER BY o.version";
 
 /// After a household or resident was created or had an identifying field changed: queues a
 /// candidate if another live record looks like the same one. A pair is queued once, ever: a pair
@@ -68,25 +86,10 @@ pub(super) fn find_duplicates(
         return Ok(());
     }
     let queries: &[(&str, &str)] = match entity {
-        EntityKind::Household => &[(
-            "address",
-            "SELECT o.id FROM records r JOIN records o ON o.entity = 'household' AND o.beat = r.beat
-                 AND o.address_norm = r.address_norm AND o.id <> r.id AND o.deleted = 0
-             WHERE r.entity = 'household' AND r.id = ?1 AND r.deleted = 0 ORDER BY o.version",
-        )],
+        EntityKind::Household => &[("address", BY_ADDRESS)],
         _ => &[
-            (
-                "id_number",
-                "SELECT o.id FROM records r JOIN records o ON o.entity = 'resident' AND o.id_key = r.id_key
-                     AND o.id <> r.id AND o.deleted = 0
-                 WHERE r.entity = 'resident' AND r.id = ?1 AND r.deleted = 0 ORDER BY o.version",
-            ),
-            (
-                "name_birth_phone",
-                "SELECT o.id FROM records r JOIN records o ON o.entity = 'resident' AND o.person_key = r.person_key
-                     AND o.id <> r.id AND o.deleted = 0
-                 WHERE r.entity = 'resident' AND r.id = ?1 AND r.deleted = 0 ORDER BY o.version",
-            ),
+            ("id_number", BY_ID_NUMBER),
+            ("name_birth_phone", BY_NAME_BIRTH_PHONE),
         ],
     };
     for (reason, sql) in queries {
@@ -576,6 +579,25 @@ impl StationStore {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    /// Each look for a record's duplicates reads its own index, never a whole beat.
+    #[test]
+    fn duplicates_are_looked_for_by_their_own_index() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = StationStore::open(&dir.path().join("s.sqlite")).unwrap();
+        for (sql, index) in [
+            (BY_ADDRESS, "records_household_address"),
+            (BY_ID_NUMBER, "records_resident_id_key"),
+            (BY_NAME_BIRTH_PHONE, "records_resident_person_key"),
+        ] {
+            let plan = super::super::query_plan(store.conn(), sql);
+            assert!(plan.iter().any(|l| l.contains(index)), "{plan:#?}");
+            assert!(
+                !plan.iter().any(|l| l.contains("records_beat_version")),
+                "{plan:#?}"
+            );
+        }
+    }
 
     fn moved(before: Value, after: Value) -> Moved {
         Moved {

@@ -251,15 +251,7 @@ mod tests {
     fn a_beats_page_is_read_from_its_index_in_order() {
         let dir = tempfile::tempdir().unwrap();
         let store = StationStore::open(&dir.path().join("s.sqlite")).unwrap();
-        let mut stmt = store
-            .conn()
-            .prepare(&format!("EXPLAIN QUERY PLAN {BEAT_PAGE}"))
-            .unwrap();
-        let plan: Vec<String> = stmt
-            .query_map(params!["第1责任区", 0, 501], |r| r.get::<_, String>(3))
-            .unwrap()
-            .map(|r| r.unwrap())
-            .collect();
+        let plan = super::super::query_plan(store.conn(), BEAT_PAGE);
         assert!(
             plan.iter()
                 .any(|l| l.contains("COVERING INDEX records_beat_version")),
