@@ -8,6 +8,7 @@
 //! - `support`: the display, the driver and a session per app start.
 //! - `backup`: a backup folder chosen in Settings, a backup now, and one restored.
 //! - `damaged_file`: a corrupt database is explained, not overwritten.
+//! - `disk_full`: a visit typed on a full disk stays on screen and is written when there is room.
 //! - `enrolment`: enrol in Settings with a one-time code, sync, and a wipe order carried out.
 //! - `first_use`: a new laptop's first screen enrols it; name and beats come from the account.
 //! - `keyboard_visit`: the routine visit by keyboard alone, its key presses counted.
@@ -20,6 +21,7 @@
 
 mod backup;
 mod damaged_file;
+mod disk_full;
 mod enrolment;
 mod first_use;
 mod keyboard_visit;

@@ -4,55 +4,9 @@
 //! once there is room; the station answers 507 with a reason, stores nothing half, and takes the
 //! same batch once there is room.
 
-use crate::support::{Device, Station, new_household};
+use crate::support::{Device, SmallDisk, Station, new_household};
 use doorstep_core::model::{Household, HouseholdKind};
 use doorstep_core::{Error, Store};
-use std::path::{Path, PathBuf};
-use std::process::Command;
-
-/// A tmpfs of `size` mounted on a fresh folder, unmounted when dropped.
-struct SmallDisk {
-    dir: tempfile::TempDir,
-}
-
-impl SmallDisk {
-    fn mount(size: &str) -> Option<SmallDisk> {
-        let dir = tempfile::tempdir().unwrap();
-        let ok = Command::new("mount")
-            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
-            .arg(dir.path())
-            .status()
-            .is_ok_and(|s| s.success());
-        if !ok {
-            println!(
-                "FAULTS disk full: SKIPPED: cannot mount a tmpfs here (not root, or no mount)"
-            );
-            return None;
-        }
-        Some(SmallDisk { dir })
-    }
-
-    fn path(&self) -> &Path {
-        self.dir.path()
-    }
-
-    /// Fills the disk with a file that can be removed to make room again.
-    fn fill(&self) -> PathBuf {
-        let filler = self.path().join("filler");
-        let mut f = std::fs::File::create(&filler).unwrap();
-        let block = vec![0u8; 64 * 1024];
-        use std::io::Write;
-        while f.write_all(&block).is_ok() {}
-        let _ = f.sync_all();
-        filler
-    }
-}
-
-impl Drop for SmallDisk {
-    fn drop(&mut self) {
-        let _ = Command::new("umount").arg(self.dir.path()).status();
-    }
-}
 
 #[test]
 fn a_laptop_on_a_full_disk_says_so_keeps_what_it_saved_and_saves_again_when_there_is_room() {

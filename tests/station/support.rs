@@ -564,3 +564,50 @@ impl SharedHousehold {
         }
     }
 }
+
+/// A full disk, for real: a tmpfs of `size` mounted on a fresh folder (the tests run as root here;
+/// `None`, with a note, where mounting is not allowed), unmounted when dropped.
+#[allow(dead_code)] // the fault and window tests'
+pub struct SmallDisk {
+    dir: tempfile::TempDir,
+}
+
+#[allow(dead_code)]
+impl SmallDisk {
+    pub fn mount(size: &str) -> Option<SmallDisk> {
+        let dir = tempfile::tempdir().unwrap();
+        let ok = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(dir.path())
+            .status()
+            .is_ok_and(|s| s.success());
+        if !ok {
+            println!(
+                "FAULTS disk full: SKIPPED: cannot mount a tmpfs here (not root, or no mount)"
+            );
+            return None;
+        }
+        Some(SmallDisk { dir })
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Fills the disk with a file that can be removed to make room again.
+    pub fn fill(&self) -> PathBuf {
+        let filler = self.path().join("filler");
+        let mut f = std::fs::File::create(&filler).unwrap();
+        let block = vec![0u8; 64 * 1024];
+        use std::io::Write;
+        while f.write_all(&block).is_ok() {}
+        let _ = f.sync_all();
+        filler
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(self.dir.path()).status();
+    }
+}

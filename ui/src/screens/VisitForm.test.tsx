@@ -159,6 +159,7 @@ describe("New visit", () => {
     await act(async () => void vi.advanceTimersByTime(400));
     expect(api.saveDraft).toHaveBeenCalledTimes(1);
     expect(await screen.findAllByText(/磁盘已满/)).not.toHaveLength(0);
+    expect(screen.getByTestId("draft-state").textContent).toMatch(/磁盘已满/);
     expect(screen.getByTestId("visit-notes")).toHaveProperty("value", "门锁坏了，已联系物业");
     // Nothing more is typed; the draft goes again on its own once the disk has room.
     await act(async () => void vi.advanceTimersByTime(5000));

@@ -341,9 +341,16 @@ export function VisitForm(props: {
       <h1 ref={heading} tabIndex={-1}>
         {t("visit.title", { address: detail.household.address })}
       </h1>
-      <p className="muted" data-testid="draft-state">
-        {savedAt ? t("visit.draftSaved", { time: formatTime(savedAt) }) : ""}
-      </p>
+      {/* A full disk is said where the draft's state is, in view while typing (not only by Save). */}
+      {error?.kind === "disk_full" ? (
+        <div data-testid="draft-state">
+          <ErrorNote error={error} />
+        </div>
+      ) : (
+        <p className="muted" data-testid="draft-state">
+          {savedAt ? t("visit.draftSaved", { time: formatTime(savedAt) }) : ""}
+        </p>
+      )}
       <p className="keys muted" data-testid="visit-keys">
         {t("visit.keysLine")}
       </p>
