@@ -206,7 +206,7 @@ fn offline() -> SyncError {
 }
 
 impl Transport for Link<'_> {
-    fn push(&self, request: &PushRequest) -> Result<PushResponse, SyncError> {
+    fn push(&self, request: &PushRequest) -> Result<Option<PushResponse>, SyncError> {
         let fault = self.take_fault(&[
             Fault::PushLost,
             Fault::AnswerLost,
@@ -230,8 +230,9 @@ impl Transport for Link<'_> {
             Fault::AnswerLost => Err(offline()),
             Fault::PushRepeated => station
                 .push(request.device_id, &request.changes)
+                .map(Some)
                 .map_err(|e| SyncError::Protocol(e.to_string())),
-            _ => Ok(answer),
+            _ => Ok(Some(answer)),
         }
     }
 
@@ -249,6 +250,7 @@ impl Transport for Link<'_> {
                 officers: self.station.borrow().officers().unwrap(),
             },
             standing,
+            bundle_recipient: String::new(),
         })
     }
 

@@ -4,6 +4,7 @@
 //! - `support`: the station process and officers' devices.
 //! - `merging`: concurrent edits, conflicts, deletions, beats.
 //! - `at_rest`: a damaged or truncated station database is refused at start.
+//! - `bundles`: sync by USB stick, both ways, and bundles that must be refused.
 //! - `delivery`: re-sent and cut batches, out-of-order changes, bad requests.
 //! - `duplicates`: one family registered twice, merged, and the merge undone.
 //! - `echoes`: a laptop does not download again what it has just pushed.
@@ -21,6 +22,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod at_rest;
+mod bundles;
 mod delivery;
 mod duplicates;
 mod echoes;

@@ -365,6 +365,22 @@ impl Station {
         ))
     }
 
+    /// A POST of raw bytes (a bundle file) with a bearer token: (status, body).
+    #[allow(dead_code)] // the bundle tests'
+    pub fn post_bytes(&self, path: &str, token: &str, bytes: &[u8]) -> (u16, String) {
+        let mut response = self
+            .agent
+            .post(format!("{}/api/v1/{path}", self.url))
+            .header("Authorization", &format!("Bearer {token}"))
+            .content_type("application/octet-stream")
+            .send(bytes)
+            .unwrap();
+        (
+            response.status().as_u16(),
+            response.body_mut().read_to_string().unwrap_or_default(),
+        )
+    }
+
     /// A read-only look at the station's database.
     pub fn db(&self) -> rusqlite::Connection {
         rusqlite::Connection::open(self.dir.path().join("station.sqlite")).unwrap()

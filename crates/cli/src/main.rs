@@ -73,6 +73,17 @@ fn open_store(cli: &Cli) -> anyhow::Result<(Store, Option<DbKey>)> {
 }
 
 #[derive(Subcommand)]
+enum BundleAction {
+    /// Write the bundle to FILE (or into the folder FILE, under its own name).
+    Export {
+        #[arg(long)]
+        to: PathBuf,
+    },
+    /// Take the station's answer bundle.
+    Import { file: PathBuf },
+}
+
+#[derive(Subcommand)]
 enum Command {
     /// Make the database a device of an officer working one or more beats.
     Init {
@@ -152,6 +163,13 @@ enum Command {
     },
     /// Push unsent changes to the station and pull the beats' records.
     Sync,
+    /// Sync by USB stick, where the laptop never reaches its station's network: `export` writes a
+    /// bundle of everything the station has not acknowledged (encrypted to the station, signed by
+    /// this laptop) for the station to import; `import` takes the station's answer bundle as a sync.
+    Bundle {
+        #[command(subcommand)]
+        action: BundleAction,
+    },
     /// Write an encrypted backup of this database (it opens with the database's passphrase). Given
     /// a folder, the backup is named by the time, and with --keep only that many stay there.
     Backup {
@@ -560,6 +578,29 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 }
                 Err(e) => return Err(e.into()),
             }
+        }
+        Command::Bundle {
+            action: BundleAction::Export { to },
+        } => {
+            let (bytes, written) = doorstep_sync::bundle::export(&mut store)?;
+            let path = if to.is_dir() {
+                to.join(&written.file_name)
+            } else {
+                to
+            };
+            doorstep_protocol::bundle::write_file(&path, &bytes)
+                .with_context(|| format!("writing the bundle {}", path.display()))?;
+            print(&serde_json::json!({ "written": written, "file": path }))?;
+        }
+        Command::Bundle {
+            action: BundleAction::Import { file },
+        } => {
+            let bytes = std::fs::read(&file)
+                .with_context(|| format!("reading the answer {}", file.display()))?;
+            let taken = doorstep_sync::bundle::import_answer(&mut store, &bytes, |p| {
+                eprintln!("{}", serde_json::to_string(&p).unwrap_or_default())
+            })?;
+            print(&taken)?;
         }
         Command::Demo {
             seed,

@@ -11,6 +11,8 @@ use doorstep_core::ids::{ChangeId, DeviceId, OfficerId};
 use doorstep_core::store::changes::Change;
 use serde::{Deserialize, Serialize};
 
+pub mod bundle;
+
 /// Limits the station enforces (documented in the README and the OpenAPI document).
 pub mod limits {
     /// Changes in one push.
@@ -47,6 +49,10 @@ pub struct EnrollResponse {
     /// the laptop's acknowledgement starts here.
     #[serde(default)]
     pub acked_seq: i64,
+    /// The station's bundle key (an age recipient): the laptop encrypts its bundles for sync by
+    /// USB stick to it (see [`bundle`]).
+    #[serde(default)]
+    pub bundle_recipient: String,
 }
 
 /// The `error` of refusals a laptop acts on.
@@ -140,6 +146,10 @@ pub struct Scopes {
     pub work: WorkScope,
     #[serde(default)]
     pub standing: Standing,
+    /// The station's bundle key (see [`EnrollResponse::bundle_recipient`]), for laptops enrolled
+    /// before bundles.
+    #[serde(default)]
+    pub bundle_recipient: String,
 }
 
 /// An officer of the station (defined in the core, which keeps the list on the laptop).

@@ -113,12 +113,33 @@ enum Command {
         #[arg(long)]
         check: bool,
     },
+    /// Sync by USB stick: import a laptop's bundle (with the push's semantics; importing it again
+    /// changes nothing) and write the answer bundle to carry back to that laptop. Works while the
+    /// station serves.
+    Bundle {
+        #[command(subcommand)]
+        action: BundleAction,
+    },
     /// Print a one-time enrolment code for a laptop of an officer's account.
     EnrollmentCode {
         #[arg(long)]
         data: PathBuf,
         #[arg(long)]
         username: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum BundleAction {
+    Import {
+        #[arg(long)]
+        data: PathBuf,
+        /// The laptop's bundle file.
+        file: PathBuf,
+        /// Where to write the answer bundle (a file, or a folder to put it in under its own name;
+        /// by default the bundle's folder).
+        #[arg(long)]
+        answer: Option<PathBuf>,
     },
 }
 
@@ -260,6 +281,34 @@ async fn main() -> anyhow::Result<()> {
                 },
             )?;
             println!("{}", serde_json::to_string_pretty(&account)?);
+        }
+        Command::Bundle {
+            action: BundleAction::Import { data, file, answer },
+        } => {
+            let bytes = std::fs::read(&file)
+                .with_context(|| format!("reading the bundle {}", file.display()))?;
+            let mut store = StationStore::open(&data.join(backup::DATABASE))?;
+            let import = store.import_bundle(&bytes, "(station console)")?;
+            let folder = || {
+                file.parent()
+                    .filter(|p| !p.as_os_str().is_empty())
+                    .unwrap_or(Path::new("."))
+                    .to_path_buf()
+            };
+            let to = match answer {
+                Some(a) if a.is_dir() => a.join(&import.answer_name),
+                Some(a) => a,
+                None => folder().join(&import.answer_name),
+            };
+            doorstep_protocol::bundle::write_file(&to, &import.answer)
+                .with_context(|| format!("writing the answer {}", to.display()))?;
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&serde_json::json!({
+                    "import": import,
+                    "answer": to,
+                }))?
+            );
         }
         Command::EnrollmentCode { data, username } => {
             let mut store = StationStore::open(&data.join("station.sqlite"))?;

@@ -18,6 +18,7 @@ use serde::de::DeserializeOwned;
 use std::time::Duration;
 use ureq::Agent;
 
+pub mod bundle;
 pub mod tls;
 
 /// Changes per push (the station takes up to `limits::MAX_BATCH`).
@@ -47,6 +48,9 @@ pub enum SyncError {
     Store(#[from] doorstep_core::Error),
     #[error("unexpected answer from the station: {0}")]
     Protocol(String),
+    /// A bundle for sync by USB stick that cannot be taken (damaged, for another laptop, ...).
+    #[error(transparent)]
+    Bundle(doorstep_protocol::bundle::BundleError),
 }
 
 /// What one sync did.
@@ -117,6 +121,12 @@ pub enum SyncErrorReport {
     Protocol {
         message: String,
     },
+    /// A bundle that was not written or taken: why (`reason`, see `BundleError::code`), and
+    /// the message in English.
+    Bundle {
+        reason: String,
+        message: String,
+    },
     Store {
         report: doorstep_core::ErrorReport,
     },
@@ -137,6 +147,10 @@ impl From<&SyncError> for SyncErrorReport {
             SyncError::Revoked => SyncErrorReport::Revoked,
             SyncError::WipeOrdered => SyncErrorReport::Wiped,
             SyncError::Protocol(m) => SyncErrorReport::Protocol { message: m.clone() },
+            SyncError::Bundle(e) => SyncErrorReport::Bundle {
+                reason: e.code().to_string(),
+                message: e.to_string(),
+            },
             SyncError::Store(e) => SyncErrorReport::Store { report: e.into() },
         }
     }
@@ -279,6 +293,8 @@ pub fn enroll(store: &mut Store, url: &str, code: &str) -> Result<Enrolment, Syn
         url,
         device_credential: String::new(),
         certificate: tls::to_hex(&certificate),
+        bundle_recipient: String::new(),
+        answer_key: String::new(),
     };
     // A laptop whose first step is enrolling has no device yet: it enrols under a new identity,
     // and takes its officer and beats from the account.
@@ -314,6 +330,7 @@ pub fn enroll(store: &mut Store, url: &str, code: &str) -> Result<Enrolment, Syn
     store.reset_scope_cursors()?;
     store.forget_station_lineage()?;
     link.device_credential = answer.device_credential;
+    link.bundle_recipient = answer.bundle_recipient;
     store.set_station(&link)?;
     Ok(Enrolment {
         officer_name: answer.officer_name,
@@ -344,7 +361,9 @@ pub fn sync(store: &mut Store, progress: impl FnMut(Progress)) -> Result<SyncRep
 /// What a sync asks of its station: the HTTPS client in the field, the station's store itself in
 /// the simulation that checks the sync as a whole (`tests/sim`).
 pub trait Transport {
-    fn push(&self, request: &PushRequest) -> Result<PushResponse, SyncError>;
+    /// `None`: the link takes nothing more in this sync (an answer bundle holds no answer for
+    /// this batch); the push ends there and the pull follows.
+    fn push(&self, request: &PushRequest) -> Result<Option<PushResponse>, SyncError>;
     fn scopes(&self) -> Result<Scopes, SyncError>;
     /// `pushed`: the sequences this sync pushed, above the first up to the second (their records
     /// are not sent back as long as they are as pushed).
@@ -359,8 +378,8 @@ pub trait Transport {
 }
 
 impl Transport for Client {
-    fn push(&self, request: &PushRequest) -> Result<PushResponse, SyncError> {
-        self.post("push", request)
+    fn push(&self, request: &PushRequest) -> Result<Option<PushResponse>, SyncError> {
+        self.post("push", request).map(Some)
     }
 
     fn scopes(&self) -> Result<Scopes, SyncError> {
@@ -400,6 +419,15 @@ pub fn sync_over(
     // holds less than it acknowledged, and what it lost is sent again before anything new.
     let scopes = client.scopes()?;
     let rewind = store.follow_station(&scopes.standing)?;
+    // The station's bundle key, for sync by USB stick (laptops enrolled before bundles learn it
+    // here; a station whose key changed tells it here).
+    if let Some(mut link) = store.station()?
+        && !scopes.bundle_recipient.is_empty()
+        && link.bundle_recipient != scopes.bundle_recipient
+    {
+        link.bundle_recipient = scopes.bundle_recipient.clone();
+        store.set_station(&link)?;
+    }
     let mut report = SyncReport {
         acked_seq: store.acked_seq()?,
         station_went_back: rewind.station_went_back,
@@ -420,10 +448,13 @@ pub fn sync_over(
         }
         let sent = batch.len() as u32;
         let last_sent = batch.last().map_or(0, |c| c.device_seq);
-        let answer = client.push(&PushRequest {
+        let Some(answer) = client.push(&PushRequest {
             device_id,
             changes: batch,
-        })?;
+        })?
+        else {
+            break;
+        };
         if let Some(reuse) = answer.sequence_reused {
             // This laptop was restored from a backup (or copied): its new changes took numbers
             // the station holds for others. They move past the station's numbers and go again.

@@ -52,9 +52,19 @@ pub struct StationLink {
     /// The station's certificate (DER, hex) as seen at enrolment: the only one trusted afterwards.
     #[serde(default)]
     pub certificate: String,
+    /// The station's bundle key (an age recipient) for sync by USB stick, learned at enrolment
+    /// and at every sync.
+    #[serde(default)]
+    pub bundle_recipient: String,
+    /// This laptop's key for the station's answer bundles (an age secret key), made with its
+    /// first bundle; it never leaves this (encrypted) database.
+    #[serde(default)]
+    pub answer_key: String,
 }
 
 const STATION: &str = "station";
+/// The station's clock (ms) the last time this laptop heard from it, by sync or answer bundle.
+const HEARD: &str = "station_heard_ms";
 /// The lineage of the station's database this laptop last synced with.
 const LINEAGE: &str = "station_lineage";
 
@@ -98,6 +108,28 @@ impl Store {
         self.conn.execute(
             "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             [STATION, &serde_json::to_string(link)?],
+        )?;
+        Ok(())
+    }
+
+    /// The station's clock (ms) when this laptop last heard from it (0: never): an answer bundle
+    /// written before that is out of date.
+    pub fn station_heard_ms(&self) -> Result<i64> {
+        let value: Option<String> = self
+            .conn
+            .query_row("SELECT value FROM settings WHERE key = ?1", [HEARD], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        Ok(value.and_then(|v| v.trim().parse().ok()).unwrap_or(0))
+    }
+
+    /// Notes that the station's clock read `ms` when it last answered (kept if later).
+    pub fn heard_from_station(&mut self, ms: i64) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO settings (key, value) VALUES (?1, ?2)
+             ON CONFLICT (key) DO UPDATE SET value = max(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER))",
+            [HEARD, &ms.to_string()],
         )?;
         Ok(())
     }
@@ -212,6 +244,11 @@ impl Store {
             counter: 0,
         };
         super::advance_clock(&tx, |last| last.observe(station, now))?;
+        tx.execute(
+            "INSERT INTO settings (key, value) VALUES (?1, ?2)
+             ON CONFLICT (key) DO UPDATE SET value = max(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER))",
+            [HEARD, &station_ms.to_string()],
+        )?;
         tx.commit()?;
         Ok(now - station_ms)
     }

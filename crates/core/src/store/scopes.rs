@@ -118,6 +118,15 @@ impl Store {
             .unwrap_or(0))
     }
 
+    /// Where the download of every scope stands, by scope name.
+    pub fn scope_cursors(&self) -> Result<std::collections::BTreeMap<String, i64>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT scope, cursor FROM pull_cursors")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// Takes the officer's name and beats as the station holds them now: a beat taken away goes
     /// off the laptop (but for tasks assigned to the officer there, and records with unsent edits),
     /// its cursor with it; a new beat's cursor starts at 0. Records that left earlier while holding

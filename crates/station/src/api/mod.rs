@@ -18,6 +18,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod auth;
+pub mod bundles;
 pub mod concerns;
 pub mod conflicts;
 pub mod duplicates;
@@ -139,6 +140,7 @@ pub fn app(state: AppState) -> Router {
         .merge(sync::routes())
         .merge(session::routes())
         .merge(accounts::routes())
+        .merge(bundles::routes())
         .merge(audit::routes())
         .merge(concerns::routes())
         .merge(conflicts::routes())

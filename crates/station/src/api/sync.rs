@@ -135,7 +135,7 @@ pub(super) async fn scopes(
         ));
     }
     let device = caller.device_id;
-    let (officers, standing) = with_store(&state, move |s| {
+    let (officers, standing, bundle_recipient) = with_store(&state, move |s| {
         let standing = match device {
             Some(device) => {
                 // Only for staff's devices page: a station that cannot write it (a full disk)
@@ -147,7 +147,7 @@ pub(super) async fn scopes(
             }
             None => Default::default(),
         };
-        Ok((s.officers()?, standing))
+        Ok((s.officers()?, standing, s.bundle_recipient()?))
     })
     .await?;
     Ok(Json(Scopes {
@@ -158,6 +158,7 @@ pub(super) async fn scopes(
             officers,
         },
         standing,
+        bundle_recipient,
     }))
 }
 

@@ -80,6 +80,7 @@ impl StationStore {
         officer_id: OfficerId,
         acked_seq: i64,
     ) -> Result<EnrollResponse> {
+        let bundle_recipient = self.bundle_recipient()?;
         let tx = self.conn.transaction()?;
         let row: Option<(String, i64, Option<String>)> = tx
             .query_row(
@@ -179,6 +180,7 @@ impl StationStore {
             officer_name: account.display_name,
             beats: account.beats,
             acked_seq,
+            bundle_recipient,
         })
     }
 

@@ -10,6 +10,7 @@ use std::sync::LazyLock;
 
 mod accounts;
 mod audit;
+mod bundles;
 mod confidential;
 mod conflicts;
 mod duplicates;
@@ -28,6 +29,7 @@ mod tallies;
 
 pub use accounts::{Account, AccountUpdate, NewAccount, Principal, Role};
 pub use audit::{AuditEntry, AuditFilter, Outcome};
+pub use bundles::BundleImport;
 pub use confidential::{ConcernView, WITHHELD};
 pub use conflicts::Conflict;
 pub use duplicates::Duplicate;
@@ -73,6 +75,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("../../migrations/0016_lineage.sql")),
         M::up(include_str!("../../migrations/0017_records_by_beat.sql")),
         M::up(include_str!("../../migrations/0018_records_echo.sql")),
+        M::up(include_str!("../../migrations/0019_station_keys.sql")),
     ])
 });
 

@@ -1,0 +1,305 @@
+//! Sync by USB stick, the station's side: the station's bundle key, and importing a laptop's bundle
+//! — its changes pushed exactly as a sync pushes them, the beats' records pulled from the laptop's
+//! cursors — with the answer bundle written for that laptop (the format is in
+//! `doorstep_protocol::bundle`).
+//!
+//! Nothing in a bundle is trusted until it opened with the station's key (whole: age authenticates
+//! every chunk and the end) and its signature matched the key the station keeps for the laptop it
+//! names. A bundle of a revoked laptop, or of a deactivated account, is refused and recorded. Each
+//! push batch is its own transaction, as over the network: an import cut short is a push cut
+//! short, and importing the bundle again completes it (each change is stored once).
+
+use super::accounts::{Principal, load_account, principal_of};
+use super::audit::{Outcome, record as audit};
+use super::{PullScope, Pushed, Result, StationError, StationStore, now};
+use doorstep_core::ids::DeviceId;
+use doorstep_core::store::scopes::{TASKS_SCOPE, WorkScope, beat_scope};
+use doorstep_protocol::bundle::{
+    self, AnswerBundle, BatchAnswer, BundleError, Kind, PulledPage, PushBundle,
+};
+use doorstep_protocol::{Scopes, limits};
+use rusqlite::{OptionalExtension, params};
+use serde::Serialize;
+
+/// The name of the station's bundle key in `station_keys`.
+const BUNDLE_KEY: &str = "bundle";
+
+/// What importing a bundle did, for the person at the station, with the answer to carry back.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema, ts_rs::TS)]
+#[ts(export, export_to = "../../../crates/station/web/src/bindings/")]
+pub struct BundleImport {
+    #[schema(value_type = String)]
+    #[ts(type = "string")]
+    pub device_id: DeviceId,
+    pub officer_name: String,
+    /// The laptop's changes in the bundle, and of them: new here, already here (the same bundle
+    /// again, or changes a sync brought), held until earlier ones arrive, refused (with why, in the
+    /// answer).
+    pub changes: u32,
+    pub stored: u32,
+    pub duplicates: u32,
+    pub held: u32,
+    pub refused: u32,
+    pub conflicts: u32,
+    /// Records of the laptop's beats in the answer.
+    pub records: u32,
+    /// The answer bundle's file name, and the bytes to write to the stick (base64 over JSON).
+    pub answer_name: String,
+    #[serde(skip)]
+    #[ts(skip)]
+    pub answer: Vec<u8>,
+}
+
+impl From<BundleError> for StationError {
+    fn from(e: BundleError) -> Self {
+        StationError::Invalid(e.to_string())
+    }
+}
+
+impl StationStore {
+    /// The station's bundle key's public half (made on first need, kept in the database so a
+    /// backup carries it).
+    pub fn bundle_recipient(&mut self) -> Result<String> {
+        let secret = self.bundle_secret()?;
+        bundle::public_of(&secret)
+            .ok_or_else(|| StationError::Internal("the station's bundle key is not valid".into()))
+    }
+
+    fn bundle_secret(&mut self) -> Result<String> {
+        let tx = self.conn.transaction()?;
+        let known: Option<String> = tx
+            .query_row(
+                "SELECT secret FROM station_keys WHERE name = ?1",
+                [BUNDLE_KEY],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let secret = match known {
+            Some(secret) => secret,
+            None => {
+                let (secret, _) = bundle::new_key();
+                tx.execute(
+                    "INSERT INTO station_keys (name, secret, created_at) VALUES (?1, ?2, ?3)",
+                    params![BUNDLE_KEY, secret, now()],
+                )?;
+                secret
+            }
+        };
+        tx.commit()?;
+        Ok(secret)
+    }
+
+    /// Imports a laptop's bundle (`actor`: who imports it, for the audit trail) and writes its
+    /// answer. Refused, with nothing stored, when it is not for this station, damaged or cut
+    /// short, not signed by the laptop it names, or from a laptop that may no longer sync.
+    pub fn import_bundle(&mut self, bytes: &[u8], actor: &str) -> Result<BundleImport> {
+        let secret = self.bundle_secret()?;
+        let opened = match bundle::open(bytes, &secret, "station") {
+            Ok(opened) => opened,
+            Err(e) => return Err(self.refuse_bundle(actor, None, e.to_string())),
+        };
+        let device = opened.device_id();
+        let known: Option<(String, Option<String>, String)> = self
+            .conn
+            .query_row(
+                "SELECT credential_hash, revoked_at, account_id FROM devices WHERE device_id = ?1",
+                [device],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?;
+        let Some((key, revoked_at, account_id)) = known else {
+            return Err(self.refuse_bundle(
+                actor,
+                Some(device),
+                "this bundle is from a laptop not enrolled at this station".into(),
+            ));
+        };
+        let request: PushBundle = match opened.verify(Kind::Push, &key) {
+            Ok(r) => r,
+            Err(e) => return Err(self.refuse_bundle(actor, Some(device), e.to_string())),
+        };
+        if request.device_id != device || request.changes.iter().any(|c| c.device_id != device) {
+            return Err(self.refuse_bundle(
+                actor,
+                Some(device),
+                "this bundle holds changes of another laptop than the one that signed it".into(),
+            ));
+        }
+        let account = load_account(&self.conn, &account_id)?.map(|(a, _)| a);
+        let refusal = match (&revoked_at, &account) {
+            (Some(_), _) => {
+                Some("this laptop has been revoked: its bundle is refused, nothing was taken")
+            }
+            (None, Some(a)) if !a.active => Some(
+                "the officer's account of this laptop is deactivated: its bundle is refused, nothing was taken",
+            ),
+            (None, None) => Some("this laptop's account is gone: its bundle is refused"),
+            _ => None,
+        };
+        if let Some(reason) = refusal {
+            return Err(StationError::NotPermitted(self.refuse_bundle_reason(
+                actor,
+                Some(device),
+                reason,
+            )?));
+        }
+        let principal = principal_of(account.expect("checked above"), Some(device));
+        self.answer_bundle(actor, &principal, &key, request)
+    }
+
+    /// Pushes the bundle's changes and pulls the beats as a sync would, and seals the answer.
+    fn answer_bundle(
+        &mut self,
+        actor: &str,
+        principal: &Principal,
+        key: &str,
+        request: PushBundle,
+    ) -> Result<BundleImport> {
+        let device = request.device_id;
+        // As a sync does: where the laptop stands before anything is pushed, then the push.
+        let standing = self.standing(device)?;
+        self.seen(device)?;
+        let mut import = BundleImport {
+            device_id: device,
+            officer_name: principal.display_name.clone(),
+            changes: request.changes.len() as u32,
+            stored: 0,
+            duplicates: 0,
+            held: 0,
+            refused: 0,
+            conflicts: 0,
+            records: 0,
+            answer_name: String::new(),
+            answer: Vec::new(),
+        };
+        let mut batches = Vec::new();
+        let mut pushed_through = request.acked_seq;
+        for chunk in request.changes.chunks(limits::MAX_BATCH) {
+            let answer = self.push(device, chunk)?;
+            import.stored += answer.stored;
+            import.duplicates += answer.duplicates;
+            import.held += answer.held;
+            import.conflicts += answer.conflicts;
+            import.refused += answer.refused.len() as u32;
+            let reused = answer.sequence_reused.is_some();
+            let (first_seq, last_seq) = (chunk[0].device_seq, chunk[chunk.len() - 1].device_seq);
+            if !reused {
+                pushed_through = pushed_through.max(last_seq);
+            }
+            batches.push(BatchAnswer {
+                first_seq,
+                last_seq,
+                answer,
+            });
+            // The laptop renumbers its changes from there when it reads the answer; they come
+            // again in its next bundle.
+            if reused {
+                break;
+            }
+        }
+        let pushed = Pushed {
+            after: request.acked_seq,
+            through: pushed_through,
+        };
+        let mut scopes: Vec<(String, PullScope)> = principal
+            .beats
+            .iter()
+            .map(|b| (beat_scope(b), PullScope::Beat(b.clone())))
+            .collect();
+        scopes.push((TASKS_SCOPE.to_string(), PullScope::Tasks));
+        let mut pages = Vec::new();
+        for (name, scope) in scopes {
+            let mut cursor = request.cursors.get(&name).copied().unwrap_or(0);
+            loop {
+                let page =
+                    self.pull(device, cursor, limits::MAX_PULL, &scope, principal, pushed)?;
+                import.records += page.records.len() as u32;
+                let (next, more) = (page.cursor, page.more);
+                pages.push(PulledPage {
+                    scope: name.clone(),
+                    from_cursor: cursor,
+                    page,
+                });
+                if !more || next <= cursor {
+                    break;
+                }
+                cursor = next;
+            }
+        }
+        let answer = AnswerBundle {
+            bundle_id: request.bundle_id.clone(),
+            device_id: device,
+            station_time_ms: chrono::Utc::now().timestamp_millis(),
+            scopes: Scopes {
+                work: WorkScope {
+                    beats: principal.beats.clone(),
+                    officer_name: principal.display_name.clone(),
+                    account_id: principal.account_id.clone(),
+                    officers: self.officers()?,
+                },
+                standing,
+                bundle_recipient: self.bundle_recipient()?,
+            },
+            batches,
+            pages,
+            bundle_recipient: self.bundle_recipient()?,
+        };
+        import.answer = bundle::seal(Kind::Answer, device, &answer, key, &request.answer_to)?;
+        import.answer_name = format!(
+            "doorstep-answer-{}-{}.{}",
+            principal.username,
+            chrono::Local::now().format("%Y%m%d-%H%M%S"),
+            bundle::EXTENSION
+        );
+        audit(
+            &self.conn,
+            actor,
+            Some(device),
+            "bundle_import",
+            &principal.username,
+            Outcome::Ok,
+            &format!(
+                "bundle {}: {} changes ({} new, {} already here, {} held, {} refused), {} records answered",
+                request.bundle_id,
+                import.changes,
+                import.stored,
+                import.duplicates,
+                import.held,
+                import.refused,
+                import.records
+            ),
+        )?;
+        Ok(import)
+    }
+
+    /// Records a refused bundle and gives the error to answer with.
+    fn refuse_bundle(
+        &mut self,
+        actor: &str,
+        device: Option<DeviceId>,
+        reason: String,
+    ) -> StationError {
+        match self.refuse_bundle_reason(actor, device, &reason) {
+            Ok(reason) => StationError::Invalid(reason),
+            Err(e) => e,
+        }
+    }
+
+    fn refuse_bundle_reason(
+        &mut self,
+        actor: &str,
+        device: Option<DeviceId>,
+        reason: &str,
+    ) -> Result<String> {
+        audit(
+            &self.conn,
+            actor,
+            device,
+            "bundle_import",
+            "",
+            Outcome::Refused,
+            reason,
+        )?;
+        Ok(reason.to_string())
+    }
+}

@@ -1,0 +1,398 @@
+//! Sync by USB stick: a laptop's week of work travels to the station as a bundle file (imported on
+//! the station's console, or uploaded by staff), the answer travels back, twice, and a network sync
+//! carries on from there; the same bundle or answer taken again changes nothing; a bundle that is
+//! cut, altered, forged, for another station or from a revoked laptop is refused with nothing taken.
+
+use crate::support::*;
+use base64::Engine;
+use doorstep_core::model::Household;
+use doorstep_protocol::bundle::{self, Kind, PushBundle};
+use std::path::{Path, PathBuf};
+
+const BEAT: &str = "幸福社区";
+
+/// The laptop writes its bundle into `dir`; its path.
+fn export(device: &mut Device, dir: &Path) -> (PathBuf, u32) {
+    let (bytes, written) = doorstep_sync::bundle::export(&mut device.store).unwrap();
+    assert!(written.file_name.ends_with(".dsbundle"), "{written:?}");
+    let path = dir.join(&written.file_name);
+    bundle::write_file(&path, &bytes).unwrap();
+    (path, written.changes)
+}
+
+/// `doorstep-station bundle import` on the station's console: (success, report, stderr).
+fn console_import(
+    station: &Station,
+    bundle: &Path,
+    answer: &Path,
+) -> (bool, serde_json::Value, String) {
+    let (ok, out, err) = station.console(&[
+        "bundle".as_ref(),
+        "import".as_ref(),
+        "--data".as_ref(),
+        station.dir.path().as_os_str(),
+        bundle.as_os_str(),
+        "--answer".as_ref(),
+        answer.as_os_str(),
+    ]);
+    let report = serde_json::from_str(&out).unwrap_or(serde_json::Value::Null);
+    (ok, report, err)
+}
+
+fn take_answer(device: &mut Device, answer: &Path) -> doorstep_sync::bundle::AnswerTaken {
+    let bytes = std::fs::read(answer).unwrap();
+    doorstep_sync::bundle::import_answer(&mut device.store, &bytes, |_| ()).unwrap()
+}
+
+/// A day of an officer's work: two new households with a visit each, and an edit of one known.
+fn a_day(device: &mut Device, day: u32, known: Option<&Household>) -> Vec<Household> {
+    let mut made = Vec::new();
+    for i in 0..2 {
+        let h = new_household(device, BEAT, &format!("和平路{day}-{i}号"));
+        new_visit(device, &h, &format!("第{day}天 走访"));
+        made.push(h);
+    }
+    if let Some(h) = known {
+        let mut h: Household = device.household(h.id.0);
+        h.notes = format!("第{day}天 复访");
+        device.store.save(&h).unwrap();
+    }
+    made
+}
+
+fn unsent(device: &Device) -> i64 {
+    device.store.sync_status().unwrap().unsent
+}
+
+/// Every record the station holds, by id, with its version: what "nothing doubled" is checked on.
+fn station_records(station: &Station) -> Vec<(String, i64)> {
+    let db = station.db();
+    let mut stmt = db
+        .prepare("SELECT id, version FROM records ORDER BY id")
+        .unwrap();
+    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(|r| r.unwrap())
+        .collect()
+}
+
+#[test]
+fn a_weeks_work_travels_by_bundle_and_back_twice_and_a_network_sync_carries_on() {
+    let mut station = Station::start();
+    let mut zhang = Device::new(&station, "张警官", BEAT);
+    let mut li = Device::new(&station, "李警官", BEAT);
+    // Li works on the network: a household Zhang has never seen.
+    let lis = new_household(&mut li, BEAT, "解放路1号");
+    li.sync();
+    let stick = tempfile::tempdir().unwrap();
+
+    // Round one: a week without signal, the station not even running while the stick travels.
+    let mut mine = Vec::new();
+    for day in 1..=7 {
+        let known = mine.first().cloned();
+        mine.extend(a_day(&mut zhang, day, known.as_ref()));
+    }
+    let week = unsent(&zhang);
+    assert_eq!(
+        week,
+        7 * 4 + 6,
+        "two households and visits a day, and six edits"
+    );
+    let (file, changes) = export(&mut zhang, stick.path());
+    assert_eq!(changes as i64, week);
+    let on_stick = std::fs::read(&file).unwrap();
+    assert!(
+        !String::from_utf8_lossy(&on_stick).contains("和平路"),
+        "nothing on the stick is readable"
+    );
+    station.stop();
+    let answer = stick.path().join("answer.dsbundle");
+    let (ok, report, err) = console_import(&station, &file, &answer);
+    assert!(ok, "{err}");
+    assert_eq!(report["import"]["stored"], week, "{report}");
+    assert_eq!(report["import"]["duplicates"], 0);
+    assert_eq!(report["import"]["officer_name"], "张警官");
+    let taken = take_answer(&mut zhang, &answer);
+    assert!(!taken.out_of_date);
+    assert_eq!(taken.report.acked_seq, week, "{taken:?}");
+    assert_eq!(unsent(&zhang), 0, "the week's work is acknowledged");
+    assert_eq!(
+        taken.report.pulled, 1,
+        "Li's household comes, Zhang's own records do not come back: {taken:?}"
+    );
+    assert_eq!(zhang.household(lis.id.0).address, "解放路1号");
+    // The laptop holds its records at the station's versions, as a sync leaves them.
+    station.restart();
+    let held = station_records(&station);
+    for h in &mine {
+        let id = h.id.0.hyphenated().to_string();
+        let version = held.iter().find(|(i, _)| *i == id).map(|(_, v)| *v);
+        assert_eq!(
+            Some(zhang.household(h.id.0).version),
+            version,
+            "{}",
+            h.address
+        );
+    }
+
+    // The same bundle imported again, and the same answer taken again: nothing changes.
+    let again = stick.path().join("again.dsbundle");
+    let (ok, report, err) = console_import(&station, &file, &again);
+    assert!(ok, "{err}");
+    assert_eq!(
+        (
+            report["import"]["stored"].as_i64(),
+            report["import"]["duplicates"].as_i64()
+        ),
+        (Some(0), Some(week)),
+        "{report}"
+    );
+    assert_eq!(
+        station_records(&station),
+        held,
+        "nothing doubled, no new version"
+    );
+    assert!(take_answer(&mut zhang, &answer).out_of_date);
+    let taken = take_answer(&mut zhang, &again);
+    assert_eq!(
+        (taken.report.pushed, taken.report.pulled),
+        (0, 0),
+        "{taken:?}"
+    );
+    assert_eq!(station.count("SELECT count(*) FROM changes"), week + 1);
+
+    // Round two, through the staff pages' upload while the station serves: Li edits a household
+    // of Zhang's on the network meanwhile, Zhang the same field by bundle: a conflict for staff.
+    li.sync();
+    let mut shared: Household = li.household(mine[0].id.0);
+    shared.contact_phone = "13900000001".into();
+    li.store.save(&shared).unwrap();
+    li.sync();
+    let mut theirs: Household = zhang.household(mine[0].id.0);
+    theirs.contact_phone = "13900000002".into();
+    zhang.store.save(&theirs).unwrap();
+    let more = a_day(&mut zhang, 8, None);
+    let (file, changes) = export(&mut zhang, stick.path());
+    assert_eq!(changes, 5);
+    let (status, body) = station.post_bytes(
+        "bundles",
+        &station.staff_token,
+        &std::fs::read(&file).unwrap(),
+    );
+    assert_eq!(status, 200, "{body}");
+    let answered: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(answered["stored"], 5, "{answered}");
+    assert_eq!(answered["conflicts"], 1, "{answered}");
+    let answer_bytes = base64::engine::general_purpose::STANDARD
+        .decode(answered["answer_base64"].as_str().unwrap())
+        .unwrap();
+    let taken =
+        doorstep_sync::bundle::import_answer(&mut zhang.store, &answer_bytes, |_| ()).unwrap();
+    assert_eq!(taken.report.conflicts, 1, "{taken:?}");
+    assert_eq!(unsent(&zhang), 0);
+    assert!(taken.report.pulled >= 1, "Li's edit comes: {taken:?}");
+
+    // A network sync carries on from there as if the bundles had been syncs.
+    let report = zhang.sync();
+    assert_eq!((report.pushed, report.pulled), (0, 0), "{report:?}");
+    assert_eq!(
+        li.sync().pulled as usize,
+        more.len() * 2 + 1,
+        "Li receives day 8"
+    );
+    assert_eq!(
+        station.count("SELECT count(*) FROM changes"),
+        week + 2 + 5,
+        "each change stored once: Zhang's by bundle, Li's two on the network"
+    );
+    assert_eq!(
+        station
+            .count("SELECT count(*) FROM audit WHERE action = 'bundle_import' AND outcome = 'ok'"),
+        3
+    );
+}
+
+#[test]
+fn a_bundle_cut_altered_forged_misaddressed_or_from_a_revoked_laptop_is_refused_whole() {
+    let station = Station::start();
+    let other = Station::start();
+    let mut zhang = Device::new(&station, "张警官", BEAT);
+    let mut wang = Device::new(&other, "王警官", BEAT);
+    a_day(&mut zhang, 1, None);
+    a_day(&mut wang, 1, None);
+    let stick = tempfile::tempdir().unwrap();
+    let (file, _) = export(&mut zhang, stick.path());
+    let good = std::fs::read(&file).unwrap();
+    let before = station.count("SELECT count(*) FROM changes");
+
+    let refused = |bytes: &[u8], name: &str| -> String {
+        let path = stick.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        let (ok, _, err) = console_import(&station, &path, &stick.path().join("none"));
+        assert!(!ok, "{name} was taken");
+        let (status, body) = station.post_bytes("bundles", &station.staff_token, bytes);
+        assert!((400..500).contains(&status), "{name}: {status} {body}");
+        assert_eq!(
+            station.count("SELECT count(*) FROM changes"),
+            before,
+            "{name}: something was taken"
+        );
+        assert!(
+            !stick.path().join("none").exists(),
+            "{name}: an answer was written"
+        );
+        format!("{err} {body}")
+    };
+    let cut = refused(&good[..good.len() - 30], "cut.dsbundle");
+    assert!(cut.contains("damaged or incomplete"), "{cut}");
+    let mut altered = good.clone();
+    let middle = altered.len() / 2;
+    altered[middle] ^= 0x20;
+    assert!(refused(&altered, "altered.dsbundle").contains("damaged"));
+    assert!(refused(b"not a bundle at all", "junk.dsbundle").contains("not a Doorstep bundle"));
+    let (foreign, _) = doorstep_sync::bundle::export(&mut wang.store).unwrap();
+    assert!(
+        refused(&foreign, "foreign.dsbundle").contains("not addressed to this station"),
+        "a bundle for another station"
+    );
+
+    // A bundle naming Zhang's laptop, encrypted to this station, signed without Zhang's key.
+    let zhang_id = zhang.store.device().unwrap().device_id;
+    let changes = zhang.store.changes_after(0, 100).unwrap();
+    let recipient = zhang.store.station().unwrap().unwrap().bundle_recipient;
+    let forged = PushBundle {
+        bundle_id: "forged".into(),
+        device_id: zhang_id,
+        written_at: String::new(),
+        acked_seq: 0,
+        changes,
+        cursors: Default::default(),
+        answer_to: bundle::new_key().1,
+    };
+    let guess = bundle::credential_digest("d.a-guessed-credential");
+    let forged = bundle::seal(Kind::Push, zhang_id, &forged, &guess, &recipient).unwrap();
+    assert!(refused(&forged, "forged.dsbundle").contains("signature does not match"));
+
+    // An officer may not import bundles on the staff pages.
+    let (status, _) = station.post_bytes("bundles", &zhang.credential(), &good);
+    assert_eq!(status, 403);
+
+    // The good bundle of a laptop revoked since it was written.
+    let (status, body) = station.request(
+        "POST",
+        &format!("devices/{zhang_id}/revoke"),
+        &station.admin_token,
+        Some(&serde_json::json!({})),
+    );
+    assert_eq!(status, 204, "{body}");
+    assert!(refused(&good, "revoked.dsbundle").contains("revoked"));
+    assert!(
+        station.count(
+            "SELECT count(*) FROM audit WHERE action = 'bundle_import' AND outcome = 'refused'"
+        ) >= 12,
+        "every refusal is recorded"
+    );
+}
+
+#[test]
+fn a_laptop_refuses_an_answer_that_is_cut_or_for_another_laptop_and_keeps_its_work() {
+    let station = Station::start();
+    let mut zhang = Device::new(&station, "张警官", BEAT);
+    let mut liu = Device::new(&station, "刘警官", BEAT);
+    a_day(&mut zhang, 1, None);
+    a_day(&mut liu, 1, None);
+    let stick = tempfile::tempdir().unwrap();
+    let (file, _) = export(&mut zhang, stick.path());
+    let answer = stick.path().join("answer.dsbundle");
+    let (ok, _, err) = console_import(&station, &file, &answer);
+    assert!(ok, "{err}");
+    let bytes = std::fs::read(&answer).unwrap();
+
+    let err =
+        doorstep_sync::bundle::import_answer(&mut zhang.store, &bytes[..bytes.len() / 2], |_| ())
+            .unwrap_err();
+    assert!(err.to_string().contains("damaged or incomplete"), "{err}");
+    assert_eq!(unsent(&zhang), 4, "nothing taken from a cut answer");
+    // Liu's laptop never wrote a bundle; once it has, Zhang's answer is still not for it.
+    let err = doorstep_sync::bundle::import_answer(&mut liu.store, &bytes, |_| ()).unwrap_err();
+    assert!(err.to_string().contains("not addressed"), "{err}");
+    export(&mut liu, stick.path());
+    let err = doorstep_sync::bundle::import_answer(&mut liu.store, &bytes, |_| ()).unwrap_err();
+    assert!(err.to_string().contains("not addressed"), "{err}");
+    assert_eq!(unsent(&liu), 4);
+    // A laptop's own bundle is not an answer.
+    let own = std::fs::read(&file).unwrap();
+    assert!(doorstep_sync::bundle::import_answer(&mut zhang.store, &own, |_| ()).is_err());
+
+    let taken = take_answer(&mut zhang, &answer);
+    assert_eq!(taken.report.acked_seq, 4);
+    assert_eq!(unsent(&zhang), 0);
+}
+
+#[test]
+fn a_bundle_overtaken_by_a_network_sync_changes_nothing() {
+    let station = Station::start();
+    let mut zhang = Device::new(&station, "张警官", BEAT);
+    let made = a_day(&mut zhang, 1, None);
+    let stick = tempfile::tempdir().unwrap();
+    let (file, _) = export(&mut zhang, stick.path());
+    // The signal came back before the stick reached the station: the bundle holds only what the
+    // network sync already brought, and its answer nothing new.
+    assert_eq!(zhang.sync().pushed, 4);
+    let mut h: Household = zhang.household(made[0].id.0);
+    h.notes = "网络同步之后的修改".into();
+    zhang.store.save(&h).unwrap();
+    let answer = stick.path().join("answer.dsbundle");
+    let (ok, report, err) = console_import(&station, &file, &answer);
+    assert!(ok, "{err}");
+    assert_eq!(report["import"]["duplicates"], 4, "{report}");
+    assert_eq!(report["import"]["stored"], 0, "{report}");
+    let taken = take_answer(&mut zhang, &answer);
+    assert_eq!(
+        (taken.report.pushed, taken.report.pulled),
+        (0, 0),
+        "{taken:?}"
+    );
+    assert_eq!(unsent(&zhang), 1, "the later edit still waits to be sent");
+    assert_eq!(zhang.household(h.id.0).notes, "网络同步之后的修改");
+
+    // An answer written before a network sync, taken after it, is out of date: not taken.
+    let (file, _) = export(&mut zhang, stick.path());
+    let late = stick.path().join("late.dsbundle");
+    let (ok, _, err) = console_import(&station, &file, &late);
+    assert!(ok, "{err}");
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    let mut h: Household = zhang.household(made[1].id.0);
+    h.notes = "又一次修改".into();
+    zhang.store.save(&h).unwrap();
+    assert_eq!(
+        zhang.sync().pushed,
+        2,
+        "the first edit (already at the station) and this one"
+    );
+    let taken = take_answer(&mut zhang, &late);
+    assert!(taken.out_of_date, "{taken:?}");
+    assert_eq!(unsent(&zhang), 0);
+    assert_eq!(
+        station.count("SELECT count(*) FROM changes"),
+        6,
+        "each change stored once"
+    );
+}
+
+#[test]
+fn a_laptop_enrolled_before_bundles_learns_the_stations_key_at_its_next_sync() {
+    let station = Station::start();
+    let mut zhang = Device::new(&station, "张警官", BEAT);
+    let mut link = zhang.store.station().unwrap().unwrap();
+    assert!(
+        link.bundle_recipient.starts_with("age1"),
+        "given at enrolment"
+    );
+    link.bundle_recipient.clear();
+    zhang.store.set_station(&link).unwrap();
+    let err = doorstep_sync::bundle::export(&mut zhang.store).unwrap_err();
+    assert!(err.to_string().contains("sync once"), "{err}");
+    zhang.sync();
+    assert!(doorstep_sync::bundle::export(&mut zhang.store).is_ok());
+}
