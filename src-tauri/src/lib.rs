@@ -70,6 +70,8 @@ pub fn run() {
             sync::sync_now,
             sync::enroll_station,
             sync::station,
+            sync::bundle_export,
+            sync::bundle_import,
             backup::backup_settings,
             backup::set_backup_folder,
             backup::backup_now,

@@ -1,7 +1,9 @@
 //! Syncing from the window: on demand (the sync button) and automatically, at start and every
 //! minute while the app runs, whenever a station is configured. A sync works on its own connection
 //! to the database file (SQLite in WAL mode lets the window keep reading and writing meanwhile), so
-//! the officer is never blocked by it; progress and results go to the UI as events.
+//! the officer is never blocked by it; progress and results go to the UI as events. Without any
+//! network, the officer writes a bundle to a USB stick and takes the station's answer bundle back
+//! (Settings), which is a sync too.
 
 use crate::error::{CommandError, CommandResult, ShellError};
 use crate::state::AppState;
@@ -17,18 +19,9 @@ static RUNNING: Mutex<()> = Mutex::new(());
 const EVERY: Duration = Duration::from_secs(60);
 
 fn run(app: &AppHandle) -> CommandResult<SyncReport> {
-    let Ok(_one) = RUNNING.try_lock() else {
-        return Err(CommandError::Sync(
-            doorstep_sync::SyncErrorReport::Protocol {
-                message: "a sync is already running".into(),
-            },
-        ));
-    };
+    let _one = one_at_a_time()?;
     let state = app.state::<AppState>();
-    let key = state
-        .key()
-        .ok_or(CommandError::Shell(ShellError::AppLocked))?;
-    let mut store = Store::open_keyed(&state.path, &key)?;
+    let mut store = own_store(app)?;
     let result = doorstep_sync::sync(&mut store, |p: Progress| {
         let _ = app.emit("sync-progress", &p);
     });
@@ -51,13 +44,7 @@ fn run(app: &AppHandle) -> CommandResult<SyncReport> {
 
 #[tauri::command]
 pub async fn sync_now(app: AppHandle) -> CommandResult<SyncReport> {
-    tauri::async_runtime::spawn_blocking(move || run(&app))
-        .await
-        .map_err(|e| {
-            CommandError::Sync(doorstep_sync::SyncErrorReport::Protocol {
-                message: e.to_string(),
-            })
-        })?
+    blocking(move || run(&app)).await
 }
 
 /// Enrols with the one-time code from the station's administrator; answers the officer's name as
@@ -77,6 +64,97 @@ pub async fn enroll_station(app: AppHandle, url: String, code: String) -> Comman
     })
     .await
     .map_err(|e| {
+        CommandError::Sync(doorstep_sync::SyncErrorReport::Protocol {
+            message: e.to_string(),
+        })
+    })?
+}
+
+/// A bundle written for sync by USB stick: what is in it, and where it went.
+/// (`BundleSaved` in the UI's `api.ts`.)
+#[derive(serde::Serialize)]
+pub struct BundleSaved {
+    pub written: doorstep_sync::bundle::BundleWritten,
+    pub file: String,
+}
+
+/// Writes a bundle of everything the station has not acknowledged into `folder` (empty: the backup
+/// folder, or else Downloads), for the station to import.
+#[tauri::command]
+pub async fn bundle_export(app: AppHandle, folder: Option<String>) -> CommandResult<BundleSaved> {
+    blocking(move || {
+        let _one = one_at_a_time()?;
+        let mut store = own_store(&app)?;
+        let folder = match folder.map(|f| f.trim().to_string()).filter(|f| !f.is_empty()) {
+            Some(f) => std::path::PathBuf::from(f),
+            None => match store.backup_settings()?.folder {
+                Some(f) => std::path::PathBuf::from(f),
+                None => app
+                    .path()
+                    .download_dir()
+                    .or_else(|_| app.path().home_dir())
+                    .unwrap_or_else(|_| std::env::temp_dir()),
+            },
+        };
+        let (bytes, written) = doorstep_sync::bundle::export(&mut store)?;
+        let path = folder.join(&written.file_name);
+        let cannot = |e: std::io::Error| {
+            CommandError::Shell(ShellError::CannotSave {
+                path: path.display().to_string(),
+                detail: e.to_string(),
+            })
+        };
+        std::fs::create_dir_all(&folder).map_err(cannot)?;
+        doorstep_protocol::bundle::write_file(&path, &bytes).map_err(cannot)?;
+        Ok(BundleSaved {
+            written,
+            file: path.display().to_string(),
+        })
+    })
+    .await
+}
+
+/// Takes the station's answer bundle (the file's bytes) as a sync: the window refreshes as after one.
+#[tauri::command]
+pub async fn bundle_import(
+    app: AppHandle,
+    bytes: Vec<u8>,
+) -> CommandResult<doorstep_sync::bundle::AnswerTaken> {
+    blocking(move || {
+        let _one = one_at_a_time()?;
+        let mut store = own_store(&app)?;
+        let taken = doorstep_sync::bundle::import_answer(&mut store, &bytes, |p: Progress| {
+            let _ = app.emit("sync-progress", &p);
+        })?;
+        let state = app.state::<AppState>();
+        let _ = state.with(|s| s.reload_device());
+        let _ = app.emit("sync-finished", Some(&taken.report));
+        Ok(taken)
+    })
+    .await
+}
+
+fn one_at_a_time() -> CommandResult<std::sync::MutexGuard<'static, ()>> {
+    RUNNING.try_lock().map_err(|_| {
+        CommandError::Sync(doorstep_sync::SyncErrorReport::Protocol {
+            message: "a sync is already running".into(),
+        })
+    })
+}
+
+/// A connection of its own to the unlocked database (as the sync works on).
+fn own_store(app: &AppHandle) -> CommandResult<Store> {
+    let state = app.state::<AppState>();
+    let key = state
+        .key()
+        .ok_or(CommandError::Shell(ShellError::AppLocked))?;
+    Ok(Store::open_keyed(&state.path, &key)?)
+}
+
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> CommandResult<T> + Send + 'static,
+) -> CommandResult<T> {
+    tauri::async_runtime::spawn_blocking(f).await.map_err(|e| {
         CommandError::Sync(doorstep_sync::SyncErrorReport::Protocol {
             message: e.to_string(),
         })

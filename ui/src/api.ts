@@ -28,12 +28,16 @@ import type { SearchResults } from "./bindings/SearchResults";
 import type { SyncStatus } from "./bindings/SyncStatus";
 import type { BackupMade } from "./bindings/BackupMade";
 import type { BackupSettings } from "./bindings/BackupSettings";
+import type { AnswerTaken } from "./bindings/AnswerTaken";
+import type { BundleWritten } from "./bindings/BundleWritten";
 import type { Task } from "./bindings/Task";
 import type { Today } from "./bindings/Today";
 import type { VisitEntry } from "./bindings/VisitEntry";
 import type { VisitPolicy } from "./bindings/VisitPolicy";
 
 export type AppInfo = { device: Device | null; database: string; version: string };
+/** A bundle written for sync by USB stick (`BundleSaved` in src-tauri/src/sync.rs). */
+export type BundleSaved = { written: BundleWritten; file: string };
 export type LockState = { file: FileState; unlocked: boolean };
 
 /** Why a command failed: the core's report, the sync client's, or the shell's (the app is locked).
@@ -100,6 +104,10 @@ export const api = {
   /** Chooses the daily backup's folder (null: none); the first backup is made at once. */
   setBackupFolder: (folder: string | null) => call<BackupSettings>("set_backup_folder", { folder }),
   backupNow: () => call<BackupMade>("backup_now"),
+  /** Writes a bundle of the unsent work into `folder` (null: the backup folder, or Downloads). */
+  bundleExport: (folder: string | null) => call<BundleSaved>("bundle_export", { folder }),
+  /** Takes the station's answer bundle (the file's bytes) as a sync. */
+  bundleImport: (bytes: number[]) => call<AnswerTaken>("bundle_import", { bytes }),
   /** Progress of a running sync (manual or automatic). */
   /** The station revoked this laptop and its data was erased. */
   onWiped: (handler: () => void): Promise<UnlistenFn> => listen("device-wiped", () => handler()),

@@ -83,6 +83,8 @@ export function errorMessage(report: Failure): string {
       return i18n.t("errors.locked_out", { minutes: Math.ceil(report.seconds / 60) });
     case "protocol":
       return i18n.t("errors.sync.protocol", { message: report.message });
+    case "bundle":
+      return i18n.t(`errors.bundle.${report.reason}`, { message: report.message, defaultValue: report.message });
     case "store":
       return errorMessage(report.report);
     case "invalid":

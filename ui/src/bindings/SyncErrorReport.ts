@@ -4,4 +4,4 @@ import type { ErrorReport } from "./ErrorReport";
 /**
  * A sync failure as the UI receives it (tagged by `kind`).
  */
-export type SyncErrorReport = { "kind": "unreachable", url: string, } | { "kind": "refused", status: number, message: string, } | { "kind": "not_enrolled" } | { "kind": "certificate_changed", url: string, } | { "kind": "revoked" } | { "kind": "wiped" } | { "kind": "protocol", message: string, } | { "kind": "bundle", message: string, } | { "kind": "store", report: ErrorReport, };
+export type SyncErrorReport = { "kind": "unreachable", url: string, } | { "kind": "refused", status: number, message: string, } | { "kind": "not_enrolled" } | { "kind": "certificate_changed", url: string, } | { "kind": "revoked" } | { "kind": "wiped" } | { "kind": "protocol", message: string, } | { "kind": "bundle", reason: string, message: string, } | { "kind": "store", report: ErrorReport, };

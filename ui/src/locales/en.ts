@@ -273,6 +273,18 @@ const en: Catalogue = {
     never: "No backup made yet.",
     made: "Backed up: {{file}}",
   },
+  bundle: {
+    title: "Sync by USB stick (no network)",
+    explain:
+      "Where the station's network cannot be reached, write the unsent work to a bundle on a USB stick for the station to import; take the answer bundle it gives back here, which does what a sync does. Bundles are encrypted: only your station can open them.",
+    folder: "Save bundles in (empty: the backup folder, or Downloads)",
+    export: "Write a bundle",
+    written: "Bundle written: {{file}} ({{count}} changes)",
+    import: "Take an answer bundle",
+    taken: "Answer taken: the station has {{pushed}} changes, {{pulled}} records received, {{conflicts}} new conflicts",
+    outOfDate:
+      "This answer is older than this laptop's latest sync with the station: nothing in it was needed, nothing changed.",
+  },
   station: {
     title: "Station server",
     url: "Address (https://…)",
@@ -351,6 +363,19 @@ const en: Catalogue = {
     revoked:
       "This laptop has been revoked by the station and no longer syncs. Ask the administrator if this is unexpected.",
     wiped: "This laptop was revoked by the station and, as ordered, all its data has been erased.",
+    bundle: {
+      not_addressed_here:
+        "This file is not an answer for this laptop (it is another laptop's or another station's): nothing was taken.",
+      damaged:
+        "The bundle is damaged or incomplete (a copy cut short, or altered): nothing was taken. Copy it again, or write it again.",
+      bad_signature: "The bundle's signature does not match this laptop: nothing was taken.",
+      not_a_bundle: "This file is not a Doorstep bundle.",
+      wrong_kind: "This is a bundle this laptop wrote, not the station's answer.",
+      too_large: "The bundle is too large to open.",
+      no_station_key:
+        "This laptop does not know its station's bundle key yet: sync once on the station's network (or enrol again) first.",
+      write: "The bundle cannot be written: {{message}}",
+    },
     sync: {
       unreachable: "The station ({{url}}) cannot be reached. Keep working offline; sync resumes when it is back.",
       refused: "The station refused the request: {{message}}",

@@ -2,7 +2,8 @@
 // intervals, where the data file is.
 import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
-import { api, type AppInfo } from "../api";
+import { api, type AppInfo, type BundleSaved } from "../api";
+import type { AnswerTaken } from "../bindings/AnswerTaken";
 import type { BackupSettings } from "../bindings/BackupSettings";
 import type { Device } from "../bindings/Device";
 import type { Enrolment } from "../bindings/Enrolment";
@@ -180,6 +181,72 @@ function BackupSection() {
   );
 }
 
+/** Sync by USB stick: the unsent work written to a bundle, and the station's answer taken back. */
+function BundleSection() {
+  const { t } = useTranslation();
+  const [folder, setFolder] = useState("");
+  const [saved, setSaved] = useState<BundleSaved | null>(null);
+  const [taken, setTaken] = useState<AnswerTaken | null>(null);
+  const [error, setError] = useState<Failure | null>(null);
+  const [busy, setBusy] = useState(false);
+  const done = () => (setBusy(false), setError(null));
+  const failed = (err: unknown) => (setBusy(false), setSaved(null), setTaken(null), setError(toReport(err)));
+  const take = async (file: File | undefined) => {
+    if (!file) return;
+    setBusy(true);
+    const bytes = Array.from(new Uint8Array(await file.arrayBuffer()));
+    api.bundleImport(bytes).then((a) => (done(), setSaved(null), setTaken(a)), failed);
+  };
+  return (
+    <>
+      <h2>{t("bundle.title")}</h2>
+      <p className="muted">{t("bundle.explain")}</p>
+      <div className="card grid">
+        <label>
+          {t("bundle.folder")}
+          <input data-testid="bundle-folder" value={folder} onChange={(e) => setFolder(e.target.value)} />
+        </label>
+        <button
+          type="button"
+          className="primary"
+          data-testid="bundle-export"
+          disabled={busy}
+          onClick={() => (
+            setBusy(true),
+            void api.bundleExport(folder.trim() || null).then((b) => (done(), setTaken(null), setSaved(b)), failed)
+          )}
+        >
+          {t("bundle.export")}
+        </button>
+        <label>
+          {t("bundle.import")}
+          <input
+            type="file"
+            data-testid="bundle-import"
+            accept=".dsbundle"
+            disabled={busy}
+            onChange={(e) => (void take(e.target.files?.[0]), (e.target.value = ""))}
+          />
+        </label>
+      </div>
+      <p role="status" data-testid="bundle-state">
+        {saved
+          ? t("bundle.written", { file: saved.file, count: saved.written.changes })
+          : taken
+            ? taken.out_of_date
+              ? t("bundle.outOfDate")
+              : t("bundle.taken", {
+                  pushed: taken.report.pushed,
+                  pulled: taken.report.pulled,
+                  conflicts: taken.report.conflicts,
+                })
+            : null}
+      </p>
+      <ErrorNote error={error} />
+    </>
+  );
+}
+
 export function Settings({ info, onDevice }: { info: AppInfo; onDevice: (d: Device) => void }) {
   const { t } = useTranslation();
   const [policy, setPolicy] = useState<VisitPolicy | null>(null);
@@ -194,6 +261,7 @@ export function Settings({ info, onDevice }: { info: AppInfo; onDevice: (d: Devi
       <StationForm />
       <LockSettings />
       <BackupSection />
+      <BundleSection />
       <h2>{t("settings.policy")}</h2>
       {policy ? (
         <form
