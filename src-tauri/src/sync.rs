@@ -85,7 +85,10 @@ pub async fn bundle_export(app: AppHandle, folder: Option<String>) -> CommandRes
     blocking(move || {
         let _one = one_at_a_time()?;
         let mut store = own_store(&app)?;
-        let folder = match folder.map(|f| f.trim().to_string()).filter(|f| !f.is_empty()) {
+        let folder = match folder
+            .map(|f| f.trim().to_string())
+            .filter(|f| !f.is_empty())
+        {
             Some(f) => std::path::PathBuf::from(f),
             None => match store.backup_settings()?.folder {
                 Some(f) => std::path::PathBuf::from(f),
@@ -128,7 +131,7 @@ pub async fn bundle_import(
         })?;
         let state = app.state::<AppState>();
         let _ = state.with(|s| s.reload_device());
-        let _ = app.emit("sync-finished", Some(&taken.report));
+        let _ = app.emit("bundle-taken", &taken.report);
         Ok(taken)
     })
     .await

@@ -15,6 +15,7 @@
 //! - `lock_screen`: wrong passphrases, lock-out, unlock, lock, passphrase change.
 //! - `officer_day`: record a visit with a concern and a task, quit, restart, find it by pinyin.
 //! - `stale_form`: a form opened before a sync saves only what the officer changed.
+//! - `usb_bundle`: a bundle written in Settings, imported at the station, its answer taken back.
 
 // Test helpers unwrap: a failure there is the test's report.
 #![allow(clippy::unwrap_used)]
@@ -33,3 +34,4 @@ mod stale_form;
 #[allow(dead_code)]
 mod station;
 mod support;
+mod usb_bundle;

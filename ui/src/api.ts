@@ -116,6 +116,8 @@ export const api = {
   /** A sync ended: its report, or null when it failed. */
   onSyncFinished: (handler: (r: SyncReport | null) => void): Promise<UnlistenFn> =>
     listen<SyncReport | null>("sync-finished", (e) => handler(e.payload)),
+  /** An answer bundle was taken (a sync by USB stick: says nothing of the network). */
+  onBundleTaken: (handler: () => void): Promise<UnlistenFn> => listen("bundle-taken", () => handler()),
 };
 
 export type Api = typeof api;

@@ -16,6 +16,7 @@ const api = vi.hoisted(() => ({
     return Promise.resolve(() => {});
   }),
   onSyncFinished: vi.fn(() => Promise.resolve(() => {})),
+  onBundleTaken: vi.fn(() => Promise.resolve(() => {})),
 }));
 vi.mock("../api", async (original) => ({ ...(await original<typeof import("../api")>()), api }));
 

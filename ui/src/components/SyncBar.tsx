@@ -32,6 +32,8 @@ export function SyncBar({ status, onSynced }: { status: SyncStatus | null; onSyn
           onSynced();
         }
       }),
+      // Work taken from an answer bundle: the counts change, whether the station is reachable not.
+      api.onBundleTaken(() => (setProgress(null), onSynced())),
     ];
     return () => stops.forEach((s) => void s.then((stop) => stop()));
   }, [onSynced]);
