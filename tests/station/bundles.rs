@@ -245,6 +245,10 @@ fn a_bundle_cut_altered_forged_misaddressed_or_from_a_revoked_laptop_is_refused_
     };
     let cut = refused(&good[..good.len() - 30], "cut.dsbundle");
     assert!(cut.contains("damaged or incomplete"), "{cut}");
+    assert!(
+        cut.contains("\"error\":\"bundle_damaged\""),
+        "a code the pages translate: {cut}"
+    );
     let mut altered = good.clone();
     let middle = altered.len() / 2;
     altered[middle] ^= 0x20;
@@ -285,7 +289,7 @@ fn a_bundle_cut_altered_forged_misaddressed_or_from_a_revoked_laptop_is_refused_
         Some(&serde_json::json!({})),
     );
     assert_eq!(status, 204, "{body}");
-    assert!(refused(&good, "revoked.dsbundle").contains("revoked"));
+    assert!(refused(&good, "revoked.dsbundle").contains("bundle_revoked"));
     assert!(
         station.count(
             "SELECT count(*) FROM audit WHERE action = 'bundle_import' AND outcome = 'refused'"

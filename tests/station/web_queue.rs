@@ -2,7 +2,9 @@
 //! duplicate merged by clicking (tests/web/merge_queue.test.mjs, run with node's test runner), and
 //! both laptops then show what staff chose; and the overview opened, its charts and Chinese text
 //! checked, and a number clicked through to its records (tests/web/overview.test.mjs); and the
-//! administrator's pages: an account made, a code issued, a laptop revoked (tests/web/admin.test.mjs).
+//! administrator's pages: an account made, a code issued, a laptop revoked (tests/web/admin.test.mjs);
+//! and a laptop's USB-stick bundle imported on the devices page, its answer downloaded and taken by
+//! the laptop (tests/web/bundle.test.mjs).
 
 use crate::support::{ADMIN_PASSWORD, STAFF_PASSWORD, STAFF_USER, SharedHousehold, Station};
 use std::path::Path;
@@ -10,6 +12,11 @@ use std::process::Command;
 
 /// Runs one of tests/web's browser tests against `station`; it must pass.
 fn browser_test(station: &Station, script: &str, screenshot: &str) {
+    browser_test_with(station, script, screenshot, &[]);
+}
+
+/// The same, with more for the script in its environment (files to upload, where to save).
+fn browser_test_with(station: &Station, script: &str, screenshot: &str, env: &[(&str, &Path)]) {
     let web = Path::new(env!("CARGO_MANIFEST_DIR")).join("web");
     let artifacts = Path::new(env!("CARGO_MANIFEST_DIR")).join("artifacts");
     std::fs::create_dir_all(&artifacts).unwrap();
@@ -22,6 +29,7 @@ fn browser_test(station: &Station, script: &str, screenshot: &str) {
         .env("STATION_USER", STAFF_USER)
         .env("STATION_PASSWORD", STAFF_PASSWORD)
         .env("SCREENSHOT", artifacts.join(screenshot))
+        .envs(env.iter().map(|(k, v)| (*k, v.as_os_str())))
         .output()
         .expect(
             "node (installed with the machine) and tests/web's packages (scripts/install-deps.sh)",
@@ -148,4 +156,41 @@ fn an_administrator_revokes_a_laptop_in_the_browser_and_hostile_text_stays_text(
         station.count("SELECT count(*) FROM devices WHERE revoked_at IS NOT NULL"),
         1
     );
+}
+
+#[test]
+fn staff_import_a_usb_stick_bundle_in_the_browser_and_the_laptop_takes_its_answer() {
+    let station = Station::start();
+    let mut zhang = crate::support::Device::new(&station, "张警官", "幸福社区");
+    let h = crate::support::new_household(&mut zhang, "幸福社区", "和平路1号");
+    crate::support::new_visit(&mut zhang, &h, "走访");
+    let h = crate::support::new_household(&mut zhang, "幸福社区", "和平路2号");
+    crate::support::new_visit(&mut zhang, &h, "走访");
+    let stick = tempfile::tempdir().unwrap();
+    let (bytes, _) = doorstep_sync::bundle::export(&mut zhang.store).unwrap();
+    let (bundle, cut, answer) = (
+        stick.path().join("张警官.dsbundle"),
+        stick.path().join("cut.dsbundle"),
+        stick.path().join("answer.dsbundle"),
+    );
+    std::fs::write(&bundle, &bytes).unwrap();
+    std::fs::write(&cut, &bytes[..bytes.len() - 100]).unwrap();
+    browser_test_with(
+        &station,
+        "bundle.test.mjs",
+        "bundle-import.png",
+        &[
+            ("BUNDLE", &bundle),
+            ("BUNDLE_CUT", &cut),
+            ("ANSWER", &answer),
+        ],
+    );
+    let taken = doorstep_sync::bundle::import_answer(
+        &mut zhang.store,
+        &std::fs::read(&answer).unwrap(),
+        |_| (),
+    )
+    .unwrap();
+    assert_eq!(taken.report.acked_seq, 4, "{taken:?}");
+    assert_eq!(zhang.store.sync_status().unwrap().unsent, 0);
 }

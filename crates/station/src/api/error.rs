@@ -37,6 +37,12 @@ pub enum ApiError {
     Unavailable(String),
     /// The station's disk is full: nothing of the request was stored; the laptop sends it again.
     DiskFull,
+    /// A bundle not taken (`bundle_CODE`): 403 for a laptop that may no longer sync, else 400.
+    Bundle {
+        code: &'static str,
+        message: String,
+        revoked: bool,
+    },
     Internal(String),
 }
 
@@ -71,6 +77,22 @@ impl IntoResponse for ApiError {
                     .into_response();
             }
             ApiError::BadRequest(m) => (StatusCode::BAD_REQUEST, "bad_request", m),
+            ApiError::Bundle {
+                code,
+                message,
+                revoked,
+            } => {
+                let status = if revoked {
+                    StatusCode::FORBIDDEN
+                } else {
+                    StatusCode::BAD_REQUEST
+                };
+                let body = ApiErrorBody {
+                    error: format!("bundle_{code}"),
+                    message,
+                };
+                return (status, Json(body)).into_response();
+            }
             ApiError::DiskFull => {
                 tracing::error!("the station's disk is full: requests that write are refused");
                 (
@@ -122,6 +144,15 @@ impl From<StationError> for ApiError {
             StationError::WrongCredential(m) => ApiError::Unauthorized(m),
             StationError::NotPermitted(m) => ApiError::Forbidden(m),
             StationError::TooManyAttempts(secs) => ApiError::TooManyAttempts(secs),
+            StationError::Bundle {
+                code,
+                message,
+                revoked,
+            } => ApiError::Bundle {
+                code,
+                message,
+                revoked,
+            },
             // A rule the database itself keeps (a unique name, a reference): the request clashes
             // with what is stored, which the client can act on; the constraint's name stays in the log.
             StationError::Sqlite(rusqlite::Error::SqliteFailure(f, detail))

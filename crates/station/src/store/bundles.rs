@@ -43,7 +43,8 @@ pub struct BundleImport {
     pub conflicts: u32,
     /// Records of the laptop's beats in the answer.
     pub records: u32,
-    /// The answer bundle's file name, and the bytes to write to the stick (base64 over JSON).
+    /// The answer bundle's file name, and its bytes to write to the stick (the staff pages receive
+    /// them as base64, see `api::bundles`).
     pub answer_name: String,
     #[serde(skip)]
     #[ts(skip)]
@@ -52,7 +53,15 @@ pub struct BundleImport {
 
 impl From<BundleError> for StationError {
     fn from(e: BundleError) -> Self {
-        StationError::Invalid(e.to_string())
+        refusal(e.code(), e.to_string())
+    }
+}
+
+fn refusal(code: &'static str, message: String) -> StationError {
+    StationError::Bundle {
+        code,
+        revoked: matches!(code, "revoked" | "deactivated"),
+        message,
     }
 }
 
@@ -96,7 +105,7 @@ impl StationStore {
         let secret = self.bundle_secret()?;
         let opened = match bundle::open(bytes, &secret, "station") {
             Ok(opened) => opened,
-            Err(e) => return Err(self.refuse_bundle(actor, None, e.to_string())),
+            Err(e) => return Err(self.refuse_bundle(actor, None, e.into())),
         };
         let device = opened.device_id();
         let known: Option<(String, Option<String>, String)> = self
@@ -111,37 +120,45 @@ impl StationStore {
             return Err(self.refuse_bundle(
                 actor,
                 Some(device),
-                "this bundle is from a laptop not enrolled at this station".into(),
+                refusal(
+                    "unknown_laptop",
+                    "this bundle is from a laptop not enrolled at this station".into(),
+                ),
             ));
         };
         let request: PushBundle = match opened.verify(Kind::Push, &key) {
             Ok(r) => r,
-            Err(e) => return Err(self.refuse_bundle(actor, Some(device), e.to_string())),
+            Err(e) => return Err(self.refuse_bundle(actor, Some(device), e.into())),
         };
         if request.device_id != device || request.changes.iter().any(|c| c.device_id != device) {
             return Err(self.refuse_bundle(
                 actor,
                 Some(device),
-                "this bundle holds changes of another laptop than the one that signed it".into(),
+                refusal(
+                    "foreign_changes",
+                    "this bundle holds changes of another laptop than the one that signed it"
+                        .into(),
+                ),
             ));
         }
         let account = load_account(&self.conn, &account_id)?.map(|(a, _)| a);
-        let refusal = match (&revoked_at, &account) {
-            (Some(_), _) => {
-                Some("this laptop has been revoked: its bundle is refused, nothing was taken")
-            }
-            (None, Some(a)) if !a.active => Some(
+        let refused = match (&revoked_at, &account) {
+            (Some(_), _) => Some((
+                "revoked",
+                "this laptop has been revoked: its bundle is refused, nothing was taken",
+            )),
+            (None, Some(a)) if !a.active => Some((
+                "deactivated",
                 "the officer's account of this laptop is deactivated: its bundle is refused, nothing was taken",
-            ),
-            (None, None) => Some("this laptop's account is gone: its bundle is refused"),
+            )),
+            (None, None) => Some((
+                "deactivated",
+                "this laptop's account is gone: its bundle is refused",
+            )),
             _ => None,
         };
-        if let Some(reason) = refusal {
-            return Err(StationError::NotPermitted(self.refuse_bundle_reason(
-                actor,
-                Some(device),
-                reason,
-            )?));
+        if let Some((code, reason)) = refused {
+            return Err(self.refuse_bundle(actor, Some(device), refusal(code, reason.into())));
         }
         let principal = principal_of(account.expect("checked above"), Some(device));
         self.answer_bundle(actor, &principal, &key, request)
@@ -272,34 +289,25 @@ impl StationStore {
         Ok(import)
     }
 
-    /// Records a refused bundle and gives the error to answer with.
+    /// Records a refused bundle in the audit trail and gives the refusal back to answer with.
     fn refuse_bundle(
         &mut self,
         actor: &str,
         device: Option<DeviceId>,
-        reason: String,
+        refused: StationError,
     ) -> StationError {
-        match self.refuse_bundle_reason(actor, device, &reason) {
-            Ok(reason) => StationError::Invalid(reason),
-            Err(e) => e,
-        }
-    }
-
-    fn refuse_bundle_reason(
-        &mut self,
-        actor: &str,
-        device: Option<DeviceId>,
-        reason: &str,
-    ) -> Result<String> {
-        audit(
+        let recorded = audit(
             &self.conn,
             actor,
             device,
             "bundle_import",
             "",
             Outcome::Refused,
-            reason,
-        )?;
-        Ok(reason.to_string())
+            &refused.to_string(),
+        );
+        match recorded {
+            Ok(()) => refused,
+            Err(e) => e.into(),
+        }
     }
 }

@@ -104,6 +104,14 @@ pub enum StationError {
     /// Too many wrong passwords: try again after this many seconds.
     #[error("too many wrong passwords; try again in {} minutes", .0 / 60)]
     TooManyAttempts(i64),
+    /// A bundle for sync by USB stick that is not taken: why (`code`, for the staff pages to say in
+    /// their language), and in words; `revoked` when its laptop may no longer sync.
+    #[error("{message}")]
+    Bundle {
+        code: &'static str,
+        message: String,
+        revoked: bool,
+    },
     #[error("{0}")]
     Internal(String),
     /// The database file is damaged (a truncated file, a flipped page): the station does not serve it.

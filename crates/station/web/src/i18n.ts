@@ -80,6 +80,25 @@ const TEXT: Record<Lang, Record<string, string>> = {
     lastSync: "上次同步",
     acked: "已收到变更至",
     afterRestore: "备份恢复后",
+    bundleError_bundle_damaged:
+      "同步包已损坏或不完整（复制中断或被改动），未导入任何内容。请让民警重新复制或重新生成。",
+    bundleError_bundle_not_addressed_here:
+      "这个同步包不是写给本所服务器的（可能来自另一个派出所的电脑），未导入任何内容。",
+    bundleError_bundle_not_a_bundle: "这个文件不是入户走访的同步包。",
+    bundleError_bundle_bad_signature: "同步包的签名与其所称的电脑不符（可能被伪造），未导入任何内容。",
+    bundleError_bundle_wrong_kind: "这是所里写出的回执包，应交给民警在电脑上导入，而不是在这里导入。",
+    bundleError_bundle_too_large: "同步包过大，请在服务器上用 doorstep-station bundle import 导入。",
+    bundleError_bundle_unknown_laptop: "这个同步包来自未在本所登记的电脑，未导入任何内容。",
+    bundleError_bundle_foreign_changes: "同步包里有其他电脑的修改，未导入任何内容。",
+    bundleError_bundle_revoked: "这台电脑已被注销，它的同步包不予导入。",
+    bundleError_bundle_deactivated: "这台电脑的民警账号已停用，它的同步包不予导入。",
+    bundleTitle: "导入U盘同步包",
+    bundleExplain:
+      "民警电脑连不上所里网络时，会把工作写成同步包（.dsbundle）带来。在此导入后，浏览器会下载给该电脑的回执包，请拷回U盘交民警在“设置”中导入。同一个包导入两次不会重复。较大的包可在服务器上用 doorstep-station bundle import 导入。",
+    bundleChoose: "选择同步包文件",
+    bundleImporting: "正在导入…",
+    bundleDone:
+      "已导入 {officer} 的同步包：{changes} 项修改（新收 {stored}，已有 {duplicates}，暂存 {held}，拒绝 {refused}，新冲突 {conflicts}），回执含 {records} 条记录，已下载 {file}。",
     behindRestore: "恢复备份后尚未同步：其备份后的工作待它同步后补回",
     awaitingRecords: "{n} 项更改等待恢复时丢失的记录（由录入该记录的电脑同步补回）",
     never: "从未",
@@ -190,6 +209,29 @@ const TEXT: Record<Lang, Record<string, string>> = {
     lastSync: "Last sync",
     acked: "Changes received up to",
     afterRestore: "After the restore",
+    bundleError_bundle_damaged:
+      "The bundle is damaged or incomplete (a copy cut short, or altered): nothing was taken. Ask the officer to copy or write it again.",
+    bundleError_bundle_not_addressed_here:
+      "This bundle was not written for this station (it may come from another station's laptop): nothing was taken.",
+    bundleError_bundle_not_a_bundle: "This file is not a Doorstep bundle.",
+    bundleError_bundle_bad_signature:
+      "The bundle's signature does not match the laptop it names (it may be forged): nothing was taken.",
+    bundleError_bundle_wrong_kind:
+      "This is an answer bundle the station wrote: the officer takes it on the laptop, not here.",
+    bundleError_bundle_too_large:
+      "The bundle is too large: import it on the server with doorstep-station bundle import.",
+    bundleError_bundle_unknown_laptop:
+      "This bundle comes from a laptop not enrolled at this station: nothing was taken.",
+    bundleError_bundle_foreign_changes: "The bundle holds another laptop's changes: nothing was taken.",
+    bundleError_bundle_revoked: "This laptop has been revoked: its bundle is not taken.",
+    bundleError_bundle_deactivated: "This laptop's officer account is deactivated: its bundle is not taken.",
+    bundleTitle: "Import a USB-stick bundle",
+    bundleExplain:
+      "A laptop that cannot reach the station's network writes its work to a bundle (.dsbundle). Import it here: the browser downloads the answer bundle for that laptop; copy it back to the stick for the officer to take in Settings. Importing the same bundle twice doubles nothing. Large bundles can be imported on the server with doorstep-station bundle import.",
+    bundleChoose: "Choose the bundle file",
+    bundleImporting: "Importing…",
+    bundleDone:
+      "Imported {officer}'s bundle: {changes} changes ({stored} new, {duplicates} already here, {held} held, {refused} refused, {conflicts} new conflicts); the answer holds {records} records, downloaded as {file}.",
     behindRestore: "not synced since the backup was restored: its work since the backup comes back when it syncs",
     awaitingRecords:
       "{n} changes wait for records the restore lost (they come back when the laptop that made them syncs)",

@@ -448,6 +448,39 @@ async function start(signingIn: boolean) {
   }
 }
 
+byId("bundle-file").addEventListener("change", async (e) => {
+  const input = e.target as HTMLInputElement;
+  const file = input.files?.[0];
+  if (!file) return;
+  const [state, error] = [byId("bundle-state"), byId("bundle-error")];
+  state.textContent = t("bundleImporting");
+  error.textContent = "";
+  try {
+    const done = await api.importBundle(file);
+    const bytes = Uint8Array.from(atob(done.answer_base64), (c) => c.charCodeAt(0));
+    api.save(bytes, done.answer_name);
+    const figures: Record<string, string> = {
+      officer: done.officer_name,
+      changes: String(done.changes),
+      stored: String(done.stored),
+      duplicates: String(done.duplicates),
+      held: String(done.held),
+      refused: String(done.refused),
+      conflicts: String(done.conflicts),
+      records: String(done.records),
+      file: done.answer_name,
+    };
+    state.textContent = t("bundleDone").replace(/\{(\w+)\}/g, (_, k: string) => figures[k] ?? "");
+    await load();
+  } catch (err) {
+    state.textContent = "";
+    const said = err instanceof ApiError && err.code ? t(`bundleError_${err.code}`) : "";
+    error.textContent = said && !said.startsWith("bundleError_") ? said : messageOf(err);
+  } finally {
+    input.value = "";
+  }
+});
+
 byId("login").addEventListener("submit", async (e) => {
   e.preventDefault();
   const error = byId("login-error");
