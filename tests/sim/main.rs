@@ -53,6 +53,14 @@ enum Fault {
     /// answers the whole request the laptop sent, and the station decides a batch in one
     /// transaction.)
     Reordered,
+    /// Sync by USB stick: a bundle written, imported at the station, its answer taken.
+    Bundle,
+    /// A bundle imported, its answer lost on the way back (kept, to turn up later).
+    BundleAnswerLost,
+    /// A bundle imported twice; the second answer is taken.
+    BundleTwice,
+    /// An answer that was lost turns up and is taken now, whatever happened since.
+    LateAnswer,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -148,6 +156,12 @@ fn draw(seed: u64, n: usize) -> Vec<Op> {
                         2 => Fault::PushRepeated,
                         3 => Fault::PageLost,
                         4 => Fault::Reordered,
+                        5 => match rng.random_range(0..4) {
+                            0 => Fault::Bundle,
+                            1 => Fault::BundleAnswerLost,
+                            2 => Fault::BundleTwice,
+                            _ => Fault::LateAnswer,
+                        },
                         _ => Fault::None,
                     },
                 },
@@ -302,6 +316,8 @@ struct World {
     station: RefCell<StationStore>,
     laptops: Vec<Laptop>,
     credentials: Vec<String>,
+    /// Per laptop, the answer bundle lost on the way back, if one was.
+    lost_answers: Vec<Option<Vec<u8>>>,
 }
 
 fn world() -> World {
@@ -336,6 +352,16 @@ fn world() -> World {
         let enrolled = station
             .enroll_with_code(&code.code, device.device_id, device.officer_id, 0)
             .unwrap();
+        // The link a bundle is written with (the sim's syncs go through `Link`, not HTTPS).
+        store
+            .set_station(&doorstep_core::store::remote::StationLink {
+                url: "https://sim.invalid".into(),
+                device_credential: enrolled.device_credential.clone(),
+                certificate: String::new(),
+                bundle_recipient: enrolled.bundle_recipient.clone(),
+                answer_key: String::new(),
+            })
+            .unwrap();
         credentials.push(enrolled.device_credential);
         laptops.push(Laptop {
             backup: dir.path().join(format!("laptop{n}.backup.sqlite")),
@@ -349,6 +375,7 @@ fn world() -> World {
         station: RefCell::new(station),
         laptops,
         credentials,
+        lost_answers: vec![None, None, None],
     }
 }
 
@@ -380,12 +407,48 @@ fn concerns(store: &Store) -> Vec<Concern> {
 
 impl World {
     fn sync(&mut self, laptop: usize, fault: Fault) -> Result<(), SyncError> {
+        if matches!(
+            fault,
+            Fault::Bundle | Fault::BundleAnswerLost | Fault::BundleTwice | Fault::LateAnswer
+        ) {
+            return self.by_bundle(laptop, fault);
+        }
         let link = Link {
             station: &self.station,
             credential: self.credentials[laptop].clone(),
             fault: Cell::new(fault),
         };
         doorstep_sync::sync_over(self.laptops[laptop].store(), &link, |_| ()).map(drop)
+    }
+
+    /// A sync by USB stick; a bundle or answer refused (a laptop restored to before its answer key,
+    /// a late answer overtaken) is an error the next sync gets over, as a failed sync is.
+    fn by_bundle(&mut self, laptop: usize, fault: Fault) -> Result<(), SyncError> {
+        let store = self.laptops[laptop].store();
+        if fault == Fault::LateAnswer {
+            let Some(answer) = self.lost_answers[laptop].take() else {
+                return Ok(());
+            };
+            return doorstep_sync::bundle::import_answer(store, &answer, |_| ()).map(drop);
+        }
+        let (bytes, _) = doorstep_sync::bundle::export(store)?;
+        let mut station = self.station.borrow_mut();
+        let import = |station: &mut StationStore| {
+            station
+                .import_bundle(&bytes, "sim")
+                .map_err(|e| SyncError::Protocol(e.to_string()))
+        };
+        let mut answer = import(&mut station)?.answer;
+        if fault == Fault::BundleTwice {
+            answer = import(&mut station)?.answer;
+        }
+        drop(station);
+        if fault == Fault::BundleAnswerLost {
+            self.lost_answers[laptop] = Some(answer);
+            return Ok(());
+        }
+        let store = self.laptops[laptop].store();
+        doorstep_sync::bundle::import_answer(store, &answer, |_| ()).map(drop)
     }
 
     fn run(&mut self, op: Op) {

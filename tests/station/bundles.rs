@@ -400,3 +400,27 @@ fn a_laptop_enrolled_before_bundles_learns_the_stations_key_at_its_next_sync() {
     zhang.sync();
     assert!(doorstep_sync::bundle::export(&mut zhang.store).is_ok());
 }
+
+#[test]
+fn a_bundle_of_many_batches_is_answered_batch_by_batch() {
+    let station = Station::start();
+    let mut zhang = Device::new(&station, "张警官", BEAT);
+    for day in 0..300 {
+        a_day(&mut zhang, day, None);
+    }
+    let stick = tempfile::tempdir().unwrap();
+    let (file, changes) = export(&mut zhang, stick.path());
+    assert_eq!(changes, 1200);
+    let answer = stick.path().join("answer.dsbundle");
+    let (ok, report, err) = console_import(&station, &file, &answer);
+    assert!(ok, "{err}");
+    assert_eq!(report["import"]["stored"], 1200, "{report}");
+    let taken = take_answer(&mut zhang, &answer);
+    assert_eq!(
+        (taken.report.pushed, taken.report.acked_seq, taken.report.pulled),
+        (1200, 1200, 0),
+        "{taken:?}"
+    );
+    assert_eq!(unsent(&zhang), 0);
+    assert_eq!(zhang.sync().pulled, 0, "its versions came with the answer");
+}

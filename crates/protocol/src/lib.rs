@@ -17,6 +17,9 @@ pub mod bundle;
 pub mod limits {
     /// Changes in one push.
     pub const MAX_BATCH: usize = 1000;
+    /// Changes a laptop sends in one push, and a bundle's import pushes at a time: an answer
+    /// bundle then holds the answer to each batch the laptop sends when it takes the answer.
+    pub const PUSH_BATCH: u32 = 500;
     /// Bytes in one request body.
     pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
     /// Records in one pull page.

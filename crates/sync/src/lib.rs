@@ -22,7 +22,7 @@ pub mod bundle;
 pub mod tls;
 
 /// Changes per push (the station takes up to `limits::MAX_BATCH`).
-pub const PUSH_BATCH: u32 = 500;
+pub const PUSH_BATCH: u32 = doorstep_protocol::limits::PUSH_BATCH;
 /// Records per pull page.
 pub const PULL_PAGE: u32 = 1000;
 /// Times one sync renumbers its unsent changes before giving up (once is the normal case).

@@ -191,7 +191,7 @@ impl StationStore {
         };
         let mut batches = Vec::new();
         let mut pushed_through = request.acked_seq;
-        for chunk in request.changes.chunks(limits::MAX_BATCH) {
+        for chunk in request.changes.chunks(limits::PUSH_BATCH as usize) {
             let answer = self.push(device, chunk)?;
             import.stored += answer.stored;
             import.duplicates += answer.duplicates;

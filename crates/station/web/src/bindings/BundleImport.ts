@@ -15,6 +15,7 @@ changes: number, stored: number, duplicates: number, held: number, refused: numb
  */
 records: number, 
 /**
- * The answer bundle's file name, and the bytes to write to the stick (base64 over JSON).
+ * The answer bundle's file name, and its bytes to write to the stick (the staff pages receive
+ * them as base64, see `api::bundles`).
  */
 answer_name: string, };
