@@ -51,15 +51,7 @@ async fn a_bundle_written_in_settings_travels_to_the_station_and_its_answer_come
         .expect("the bundle on the stick");
 
     let answer = stick.path().join("回执.dsbundle");
-    let (ok, _, err) = station.console(&[
-        "bundle".as_ref(),
-        "import".as_ref(),
-        "--data".as_ref(),
-        station.dir.path().as_os_str(),
-        bundle.as_os_str(),
-        "--answer".as_ref(),
-        answer.as_os_str(),
-    ]);
+    let (ok, _, err) = station.import_bundle(&bundle, &answer);
     assert!(ok, "{err}");
     assert_eq!(
         station.count("SELECT count(*) FROM records WHERE entity = 'household'"),

@@ -20,25 +20,6 @@ fn export(device: &mut Device, dir: &Path) -> (PathBuf, u32) {
     (path, written.changes)
 }
 
-/// `doorstep-station bundle import` on the station's console: (success, report, stderr).
-fn console_import(
-    station: &Station,
-    bundle: &Path,
-    answer: &Path,
-) -> (bool, serde_json::Value, String) {
-    let (ok, out, err) = station.console(&[
-        "bundle".as_ref(),
-        "import".as_ref(),
-        "--data".as_ref(),
-        station.dir.path().as_os_str(),
-        bundle.as_os_str(),
-        "--answer".as_ref(),
-        answer.as_os_str(),
-    ]);
-    let report = serde_json::from_str(&out).unwrap_or(serde_json::Value::Null);
-    (ok, report, err)
-}
-
 fn take_answer(device: &mut Device, answer: &Path) -> doorstep_sync::bundle::AnswerTaken {
     let bytes = std::fs::read(answer).unwrap();
     doorstep_sync::bundle::import_answer(&mut device.store, &bytes, |_| ()).unwrap()
@@ -107,7 +88,7 @@ fn a_weeks_work_travels_by_bundle_and_back_twice_and_a_network_sync_carries_on()
     );
     station.stop();
     let answer = stick.path().join("answer.dsbundle");
-    let (ok, report, err) = console_import(&station, &file, &answer);
+    let (ok, report, err) = station.import_bundle(&file, &answer);
     assert!(ok, "{err}");
     assert_eq!(report["import"]["stored"], week, "{report}");
     assert_eq!(report["import"]["duplicates"], 0);
@@ -137,7 +118,7 @@ fn a_weeks_work_travels_by_bundle_and_back_twice_and_a_network_sync_carries_on()
 
     // The same bundle imported again, and the same answer taken again: nothing changes.
     let again = stick.path().join("again.dsbundle");
-    let (ok, report, err) = console_import(&station, &file, &again);
+    let (ok, report, err) = station.import_bundle(&file, &again);
     assert!(ok, "{err}");
     assert_eq!(
         (
@@ -228,7 +209,7 @@ fn a_bundle_cut_altered_forged_misaddressed_or_from_a_revoked_laptop_is_refused_
     let refused = |bytes: &[u8], name: &str| -> String {
         let path = stick.path().join(name);
         std::fs::write(&path, bytes).unwrap();
-        let (ok, _, err) = console_import(&station, &path, &stick.path().join("none"));
+        let (ok, _, err) = station.import_bundle(&path, &stick.path().join("none"));
         assert!(!ok, "{name} was taken");
         let (status, body) = station.post_bytes("bundles", &station.staff_token, bytes);
         assert!((400..500).contains(&status), "{name}: {status} {body}");
@@ -308,7 +289,7 @@ fn a_laptop_refuses_an_answer_that_is_cut_or_for_another_laptop_and_keeps_its_wo
     let stick = tempfile::tempdir().unwrap();
     let (file, _) = export(&mut zhang, stick.path());
     let answer = stick.path().join("answer.dsbundle");
-    let (ok, _, err) = console_import(&station, &file, &answer);
+    let (ok, _, err) = station.import_bundle(&file, &answer);
     assert!(ok, "{err}");
     let bytes = std::fs::read(&answer).unwrap();
 
@@ -347,7 +328,7 @@ fn a_bundle_overtaken_by_a_network_sync_changes_nothing() {
     h.notes = "网络同步之后的修改".into();
     zhang.store.save(&h).unwrap();
     let answer = stick.path().join("answer.dsbundle");
-    let (ok, report, err) = console_import(&station, &file, &answer);
+    let (ok, report, err) = station.import_bundle(&file, &answer);
     assert!(ok, "{err}");
     assert_eq!(report["import"]["duplicates"], 4, "{report}");
     assert_eq!(report["import"]["stored"], 0, "{report}");
@@ -363,7 +344,7 @@ fn a_bundle_overtaken_by_a_network_sync_changes_nothing() {
     // An answer written before a network sync, taken after it, is out of date: not taken.
     let (file, _) = export(&mut zhang, stick.path());
     let late = stick.path().join("late.dsbundle");
-    let (ok, _, err) = console_import(&station, &file, &late);
+    let (ok, _, err) = station.import_bundle(&file, &late);
     assert!(ok, "{err}");
     std::thread::sleep(std::time::Duration::from_millis(5));
     let mut h: Household = zhang.household(made[1].id.0);
@@ -412,12 +393,16 @@ fn a_bundle_of_many_batches_is_answered_batch_by_batch() {
     let (file, changes) = export(&mut zhang, stick.path());
     assert_eq!(changes, 1200);
     let answer = stick.path().join("answer.dsbundle");
-    let (ok, report, err) = console_import(&station, &file, &answer);
+    let (ok, report, err) = station.import_bundle(&file, &answer);
     assert!(ok, "{err}");
     assert_eq!(report["import"]["stored"], 1200, "{report}");
     let taken = take_answer(&mut zhang, &answer);
     assert_eq!(
-        (taken.report.pushed, taken.report.acked_seq, taken.report.pulled),
+        (
+            taken.report.pushed,
+            taken.report.acked_seq,
+            taken.report.pulled
+        ),
         (1200, 1200, 0),
         "{taken:?}"
     );

@@ -56,6 +56,23 @@ impl Station {
         )
     }
 
+    /// `doorstep-station bundle import` of a laptop's bundle on the console, the answer written to
+    /// `answer`: (success, the import's report, stderr).
+    #[allow(dead_code)] // the bundle tests'
+    pub fn import_bundle(&self, bundle: &Path, answer: &Path) -> (bool, serde_json::Value, String) {
+        let (ok, out, err) = self.console(&[
+            "bundle".as_ref(),
+            "import".as_ref(),
+            "--data".as_ref(),
+            self.dir.path().as_os_str(),
+            bundle.as_os_str(),
+            "--answer".as_ref(),
+            answer.as_os_str(),
+        ]);
+        let report = serde_json::from_str(&out).unwrap_or(serde_json::Value::Null);
+        (ok, report, err)
+    }
+
     /// Starts the binary on this station's data folder and waits for it to end: (success, stderr).
     /// For a station that must refuse to start.
     pub fn start_again_expecting_refusal(&self) -> (bool, String) {
