@@ -88,6 +88,7 @@ const TEXT: Record<Lang, Record<string, string>> = {
     bundleError_bundle_bad_signature: "同步包的签名与其所称的电脑不符（可能被伪造），未导入任何内容。",
     bundleError_bundle_wrong_kind: "这是所里写出的回执包，应交给民警在电脑上导入，而不是在这里导入。",
     bundleError_bundle_too_large: "同步包过大，请在服务器上用 doorstep-station bundle import 导入。",
+    bundleError_too_large: "同步包超过网页上传的上限（8 MiB），请在服务器上用 doorstep-station bundle import 导入。",
     bundleError_bundle_unknown_laptop: "这个同步包来自未在本所登记的电脑，未导入任何内容。",
     bundleError_bundle_foreign_changes: "同步包里有其他电脑的修改，未导入任何内容。",
     bundleError_bundle_revoked: "这台电脑已被注销，它的同步包不予导入。",
@@ -220,6 +221,8 @@ const TEXT: Record<Lang, Record<string, string>> = {
       "This is an answer bundle the station wrote: the officer takes it on the laptop, not here.",
     bundleError_bundle_too_large:
       "The bundle is too large: import it on the server with doorstep-station bundle import.",
+    bundleError_too_large:
+      "The bundle is over the pages' upload limit (8 MiB): import it on the server with doorstep-station bundle import.",
     bundleError_bundle_unknown_laptop:
       "This bundle comes from a laptop not enrolled at this station: nothing was taken.",
     bundleError_bundle_foreign_changes: "The bundle holds another laptop's changes: nothing was taken.",
