@@ -87,6 +87,25 @@ pub enum ImportError {
     NoSuchColumn { column: u32 },
 }
 
+/// Why a photo could not be attached: said at once, when it is chosen, so that no photo ever
+/// reaches the sync queue that the station or another laptop could not show.
+#[derive(Debug, Clone, PartialEq, Serialize, thiserror::Error, TS)]
+#[serde(tag = "reason", rename_all = "snake_case")]
+#[ts(export)]
+pub enum PhotoError {
+    /// A format this laptop cannot decode (HEIC without a decoder, TIFF, a PDF…).
+    #[error(
+        "{format} photos cannot be read on this laptop; save the photo as JPEG or PNG and attach it again"
+    )]
+    Unsupported { format: String },
+    /// The bytes are not a readable image of a supported format (a damaged or truncated file).
+    #[error("the photo cannot be read: {detail}")]
+    Unreadable { detail: String },
+    /// Larger than any photo should be, even before it is made smaller.
+    #[error("the file is larger than {limit_mb} MB")]
+    TooLarge { limit_mb: u32 },
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("invalid input: {0:?}")]
@@ -122,6 +141,8 @@ pub enum Error {
     BackupOfAnotherLaptop,
     #[error("import: {0}")]
     Import(#[from] ImportError),
+    #[error("photo: {0}")]
+    Photo(#[from] PhotoError),
     #[error("database error: {0}")]
     Sqlite(rusqlite::Error),
     #[error("migration error: {0}")]
@@ -189,6 +210,9 @@ pub enum ErrorReport {
     Import {
         error: ImportError,
     },
+    Photo {
+        error: PhotoError,
+    },
     /// Something unexpected; the message is generic, the details are in the log.
     Internal {
         message: String,
@@ -216,6 +240,9 @@ impl From<&Error> for ErrorReport {
             Error::BackupUnreadable => ErrorReport::BackupUnreadable,
             Error::BackupOfAnotherLaptop => ErrorReport::BackupOfAnotherLaptop,
             Error::Import(error) => ErrorReport::Import {
+                error: error.clone(),
+            },
+            Error::Photo(error) => ErrorReport::Photo {
                 error: error.clone(),
             },
             Error::Sqlite(_) | Error::Migration(_) | Error::Io(_) | Error::Json(_) => {

@@ -69,6 +69,8 @@ id_type!(/// A problem or request a resident raised.
     ConcernId);
 id_type!(/// A follow-up task (including return visits).
     TaskId);
+id_type!(/// A photo kept with a visit or a concern.
+    PhotoId);
 id_type!(/// One laptop's database.
     DeviceId);
 id_type!(/// One recorded edit in the change log.

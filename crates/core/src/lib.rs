@@ -6,6 +6,7 @@
 //! - [`store`]: the SQLite file, its migrations, and the change log written with every edit;
 //! - [`policy`]: when each household is due for its next visit;
 //! - [`search`]: finding residents and addresses by characters or pinyin;
+//! - [`photo`]: checking and shrinking a photo before it is kept;
 //! - [`import`]: reading the stations' existing spreadsheet ledgers;
 //! - [`demo`]: a realistic, deterministic demo beat.
 
@@ -18,6 +19,7 @@ pub mod identity;
 pub mod ids;
 pub mod import;
 pub mod model;
+pub mod photo;
 pub mod policy;
 pub mod search;
 pub mod store;

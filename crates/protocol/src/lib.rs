@@ -24,6 +24,25 @@ pub mod limits {
     pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
     /// Records in one pull page.
     pub const MAX_PULL: u32 = 2000;
+    /// Bytes of a photo a laptop sends in one acknowledged chunk: a cut connection costs at most
+    /// this much sent again.
+    pub const BLOB_CHUNK: usize = 512 * 1024;
+    /// Bytes in one chunk the station takes.
+    pub const MAX_BLOB_CHUNK: usize = 4 * 1024 * 1024;
+    /// Bytes of one photo (or thumbnail).
+    pub const MAX_BLOB_BYTES: i64 = 64 * 1024 * 1024;
+}
+
+/// Where a laptop's upload of one photo's bytes stands at the station (`/api/v1/blobs/{sha256}`):
+/// the next chunk starts at `received`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct BlobStatus {
+    pub sha256: String,
+    pub size: i64,
+    /// Bytes the station holds durably of this laptop's upload.
+    pub received: i64,
+    /// The station holds the whole blob, checked against its SHA-256, from this laptop.
+    pub complete: bool,
 }
 
 /// A laptop enrolling with the one-time code an administrator issued for its officer.

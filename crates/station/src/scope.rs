@@ -13,7 +13,10 @@
 //!   changed only by the account that recorded it or the chief;
 //! - the base version is not above the station's version of the record (a device only ever learns
 //!   versions from the station, so a higher base is a forged one that would hide every conflict);
-//! - an edit (base above 0) names a record the station has.
+//! - an edit (base above 0) names a record the station has;
+//! - a photo's bytes stay the ones it was created with (its caption may change, or it may be
+//!   deleted): pointing an existing photo at other bytes would read another officer's photo through
+//!   a record that is not about it.
 
 use doorstep_core::model::EntityKind;
 use serde::{Deserialize, Serialize};
@@ -100,6 +103,9 @@ pub struct Before {
 /// The fields whose change moves a record to another scope.
 pub const MOVING_FIELDS: [&str; 3] = ["beat", "household_id", "assignee"];
 
+/// The fields of a photo that name its bytes, set once when it is created.
+pub const PHOTO_CONTENT_FIELDS: [&str; 5] = ["sha256", "thumb_sha256", "bytes", "width", "height"];
+
 /// The fields of a confidential concern that only its recorder and the chief change.
 pub const GUARDED_FIELDS: [&str; 3] = ["confidential", "reporter_id", "reporter_name"];
 
@@ -152,6 +158,12 @@ pub fn check(
     let moves = fields.iter().any(|f| MOVING_FIELDS.contains(f));
     if moves && !in_scope(writer, entity, after) {
         return Err(outside(&after.beat));
+    }
+    if entity == EntityKind::Photo && fields.iter().any(|f| PHOTO_CONTENT_FIELDS.contains(f)) {
+        return Err(Refusal::new(
+            RefusalReason::Invalid,
+            "a photo's bytes cannot be changed; attach the new photo as another one",
+        ));
     }
     let may_unmask = writer.chief || before.recorder.as_deref() == Some(writer.account_id);
     if entity == EntityKind::Concern
@@ -222,6 +234,36 @@ mod tests {
             ..facts(beat)
         };
         let cases: Vec<Case> = vec![
+            (
+                "a new photo in the officer's beat",
+                Photo,
+                0,
+                None,
+                facts("幸福社区"),
+                &["sha256", "thumb_sha256", "caption"],
+                false,
+                None,
+            ),
+            (
+                "a photo's caption, edited",
+                Photo,
+                7,
+                Some(before("幸福社区")),
+                facts("幸福社区"),
+                &["caption"],
+                false,
+                None,
+            ),
+            (
+                "a photo pointed at other bytes, even by the chief",
+                Photo,
+                7,
+                Some(before("幸福社区")),
+                facts("幸福社区"),
+                &["sha256"],
+                true,
+                Some(RefusalReason::Invalid),
+            ),
             (
                 "a new household in the officer's beat",
                 Household,

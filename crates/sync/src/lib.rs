@@ -19,6 +19,7 @@ use std::time::Duration;
 use ureq::Agent;
 
 pub mod bundle;
+pub mod photos;
 pub mod tls;
 
 /// Changes per push (the station takes up to `limits::MAX_BATCH`).
@@ -82,6 +83,8 @@ pub struct SyncReport {
     pub pulled: u32,
     #[ts(type = "number")]
     pub cursor: i64,
+    /// Photos' bytes sent and received after the records.
+    pub photos: photos::PhotoReport,
 }
 
 /// Progress as a sync goes, for a progress bar.
@@ -97,6 +100,8 @@ pub enum Progress {
     },
     /// Records received so far, and roughly how much of the download that is (0–100).
     Pulled { received: u32, percent: u8 },
+    /// Photos' bytes (photos and thumbnails) sent so far, of those due.
+    Photos { sent: u32, total: u32 },
 }
 
 /// A sync failure as the UI receives it (tagged by `kind`).
@@ -347,15 +352,21 @@ pub fn pinned_fingerprint(store: &Store) -> Result<Option<String>, SyncError> {
         .map(|der| tls::fingerprint(&der)))
 }
 
-/// Pushes what the station has not acknowledged, then pulls what is new for this device's beats.
+/// Pushes what the station has not acknowledged, then pulls what is new for this device's beats,
+/// then sends and fetches photos' bytes.
 pub fn sync(store: &mut Store, progress: impl FnMut(Progress)) -> Result<SyncReport, SyncError> {
+    let client = client_of(store)?;
+    sync_over(store, &client, progress)
+}
+
+/// The HTTPS client for this laptop's station.
+fn client_of(store: &Store) -> Result<Client, SyncError> {
     // A link from before accounts (no credential, no pinned certificate) needs enrolling again.
     let link = store
         .station()?
         .filter(|l| !l.device_credential.is_empty() && !l.certificate.is_empty())
         .ok_or(SyncError::NotEnrolled)?;
-    let client = Client::new(link)?;
-    sync_over(store, &client, progress)
+    Client::new(link)
 }
 
 /// What a sync asks of its station: the HTTPS client in the field, the station's store itself in
@@ -375,6 +386,10 @@ pub trait Transport {
         limit: u32,
         pushed: (i64, i64),
     ) -> Result<PullResponse, SyncError>;
+    /// Photos' bytes, where the link carries them (an answer bundle does not).
+    fn blobs(&self) -> Option<&dyn photos::BlobLink> {
+        None
+    }
 }
 
 impl Transport for Client {
@@ -384,6 +399,10 @@ impl Transport for Client {
 
     fn scopes(&self) -> Result<Scopes, SyncError> {
         self.get("scopes", &[])
+    }
+
+    fn blobs(&self) -> Option<&dyn photos::BlobLink> {
+        Some(self)
     }
 
     fn pull(
@@ -537,6 +556,15 @@ pub fn sync_over(
         }
     }
     store.record_ack(report.acked_seq)?;
+    // A station that went back lost the photos it had since; they are sent again whole.
+    if rewind.station_went_back {
+        store.upload_all_again()?;
+    }
+    if let Some(blobs) = client.blobs() {
+        report.photos = photos::send_and_fetch(store, blobs, |sent, total| {
+            progress(Progress::Photos { sent, total })
+        })?;
+    }
     Ok(report)
 }
 

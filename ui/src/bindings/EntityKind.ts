@@ -3,4 +3,4 @@
 /**
  * The kinds of record, as named in the change log.
  */
-export type EntityKind = "household" | "resident" | "visit" | "concern" | "task";
+export type EntityKind = "household" | "resident" | "visit" | "concern" | "task" | "photo";

@@ -7,6 +7,7 @@
 mod concern;
 mod feedback;
 mod household;
+mod photo;
 mod resident;
 mod task;
 mod to_check;
@@ -16,6 +17,7 @@ mod vocab;
 pub use concern::Concern;
 pub use feedback::Feedback;
 pub use household::Household;
+pub use photo::Photo;
 pub use resident::Resident;
 pub use task::Task;
 pub use to_check::{CheckReason, ToCheck};
@@ -75,7 +77,7 @@ macro_rules! record_identity {
 }
 pub(crate) use record_identity;
 
-/// A record the store can save, load and log. Implemented by the five record types.
+/// A record the store can save, load and log. Implemented by the six record types.
 pub trait Record: Serialize + DeserializeOwned + Clone {
     const SPEC: &'static EntitySpec;
     fn id(&self) -> Uuid;
@@ -103,6 +105,7 @@ pub fn spec_of(entity: EntityKind) -> &'static EntitySpec {
         EntityKind::Visit => Visit::SPEC,
         EntityKind::Concern => Concern::SPEC,
         EntityKind::Task => Task::SPEC,
+        EntityKind::Photo => Photo::SPEC,
     }
 }
 
@@ -137,6 +140,7 @@ pub fn check_fields(
         EntityKind::Visit => check::<Visit>(entries()),
         EntityKind::Concern => check::<Concern>(entries()),
         EntityKind::Task => check::<Task>(entries()),
+        EntityKind::Photo => check::<Photo>(entries()),
     };
     result.map_err(|e| e.to_string())
 }

@@ -207,6 +207,7 @@ pub enum EntityKind {
     Visit,
     Concern,
     Task,
+    Photo,
 }
 
 impl EntityKind {
@@ -217,6 +218,7 @@ impl EntityKind {
             EntityKind::Visit => "visit",
             EntityKind::Concern => "concern",
             EntityKind::Task => "task",
+            EntityKind::Photo => "photo",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
@@ -226,6 +228,7 @@ impl EntityKind {
             Self::Visit,
             Self::Concern,
             Self::Task,
+            Self::Photo,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)

@@ -11,6 +11,7 @@
 pub mod backup;
 pub mod changes;
 pub mod drafts;
+pub mod photos;
 pub mod queries;
 pub mod records;
 pub mod refusals;
@@ -52,6 +53,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
             },
         ),
         M::up(include_str!("../../migrations/0009_to_check_index.sql")),
+        M::up(include_str!("../../migrations/0010_photos.sql")),
     ])
 });
 

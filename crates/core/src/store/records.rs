@@ -199,7 +199,7 @@ pub(crate) fn update_derived(
                 })?;
             search::index_resident(tx, seq, text("name"), text("phone"), deleted)?;
         }
-        EntityKind::Visit | EntityKind::Concern | EntityKind::Task => {}
+        EntityKind::Visit | EntityKind::Concern | EntityKind::Task | EntityKind::Photo => {}
     }
     Ok(())
 }

@@ -366,6 +366,10 @@ pub(crate) fn apply_records(
         update_derived(tx, r.entity, r.id, &current)?;
         applied += 1;
     }
+    // A photo deleted elsewhere takes its bytes with it.
+    if records.iter().any(|r| r.entity == EntityKind::Photo) {
+        super::photos::collect_blobs(tx)?;
+    }
     Ok(applied)
 }
 

@@ -272,6 +272,8 @@ impl Store {
             let tx = self.conn.transaction()?;
             tx.execute("INSERT OR IGNORE INTO purging (singleton) VALUES (1)", [])?;
             let out = f(&tx)?;
+            // A household taken off takes its photos' bytes with it.
+            super::photos::collect_blobs(&tx)?;
             tx.execute("DELETE FROM purging", [])?;
             tx.commit()?;
             Ok(out)
@@ -314,6 +316,7 @@ fn take_off(
             EntityKind::Visit,
             EntityKind::Concern,
             EntityKind::Task,
+            EntityKind::Photo,
         ] {
             let ids: Vec<String> = tx
                 .prepare_cached(&format!(

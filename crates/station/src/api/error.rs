@@ -43,6 +43,13 @@ pub enum ApiError {
         message: String,
         revoked: bool,
     },
+    /// Photo bytes not taken (`blob_CODE`): 409 for a chunk at the wrong offset or before its
+    /// record (the body says where the upload stands), 422 for bytes that do not match their
+    /// SHA-256, 400 otherwise.
+    Blob {
+        code: &'static str,
+        message: String,
+    },
     Internal(String),
 }
 
@@ -89,6 +96,18 @@ impl IntoResponse for ApiError {
                 };
                 let body = ApiErrorBody {
                     error: format!("bundle_{code}"),
+                    message,
+                };
+                return (status, Json(body)).into_response();
+            }
+            ApiError::Blob { code, message } => {
+                let status = match code {
+                    "offset" | "unknown_photo" => StatusCode::CONFLICT,
+                    "checksum" => StatusCode::UNPROCESSABLE_ENTITY,
+                    _ => StatusCode::BAD_REQUEST,
+                };
+                let body = ApiErrorBody {
+                    error: format!("blob_{code}"),
                     message,
                 };
                 return (status, Json(body)).into_response();
@@ -144,6 +163,7 @@ impl From<StationError> for ApiError {
             StationError::WrongCredential(m) => ApiError::Unauthorized(m),
             StationError::NotPermitted(m) => ApiError::Forbidden(m),
             StationError::TooManyAttempts(secs) => ApiError::TooManyAttempts(secs),
+            StationError::Blob { code, message, .. } => ApiError::Blob { code, message },
             StationError::Bundle {
                 code,
                 message,

@@ -10,6 +10,7 @@
 //! - [`conflicts`]: the merge queue of conflicting edits and staff decisions on it;
 //! - [`duplicates`]: duplicate households and residents, merging and undoing;
 //! - [`tasks`]: follow-up tasks and their assignment;
+//! - [`blobs`]: photos' bytes, sent in chunks by laptops and read by who may see the photo;
 //! - [`concerns`]: one concern, with its reporter shown only to who may see it;
 //! - [`reports`]: the overview, its worklists, the monthly summary and record exports;
 //! - [`audit`]: the audit trail;
@@ -18,6 +19,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod auth;
+pub mod blobs;
 pub mod bundles;
 pub mod concerns;
 pub mod conflicts;
@@ -141,6 +143,7 @@ pub fn app(state: AppState) -> Router {
         .merge(session::routes())
         .merge(accounts::routes())
         .merge(bundles::routes())
+        .merge(blobs::routes())
         .merge(audit::routes())
         .merge(concerns::routes())
         .merge(conflicts::routes())

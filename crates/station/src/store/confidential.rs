@@ -20,13 +20,20 @@ pub const WITHHELD: &str = "（保密）";
 /// see them: a confidential concern loses its reporter unless the viewer recorded it.
 ///
 /// A visit in which such a concern was raised loses the reporter from its people met too, so that
-/// the reporter cannot be read off the visit.
+/// the reporter cannot be read off the visit; a photo of such a concern loses its bytes' addresses,
+/// caption and place (the photo of a door says whose it is), unless the viewer took it.
 pub fn visible_fields(alias: &str, viewer_param: &str) -> String {
     let hidden = hidden_reporters_sql(&format!("{alias}.id"), viewer_param);
     format!(
         "CASE WHEN {alias}.entity = 'concern' AND json_extract({alias}.fields, '$.confidential') = 1 AND {viewer_param} <> '*'
               AND coalesce((SELECT account_id FROM devices WHERE device_id = {alias}.created_device), '') <> {viewer_param}
          THEN json_set({alias}.fields, '$.reporter_id', NULL, '$.reporter_name', '')
+         WHEN {alias}.entity = 'photo' AND {viewer_param} <> '*'
+              AND coalesce((SELECT account_id FROM devices WHERE device_id = {alias}.created_device), '') <> {viewer_param}
+              AND EXISTS (SELECT 1 FROM records c WHERE c.entity = 'concern' AND c.id = json_extract({alias}.fields, '$.concern_id')
+                            AND json_extract(c.fields, '$.confidential') = 1
+                            AND coalesce((SELECT account_id FROM devices WHERE device_id = c.created_device), '') <> {viewer_param})
+         THEN json_set({alias}.fields, '$.sha256', '', '$.thumb_sha256', '', '$.caption', '', '$.location', '')
          WHEN {alias}.entity = 'visit' AND {viewer_param} <> '*' AND EXISTS ({hidden})
          THEN json_set({alias}.fields, '$.met', json((SELECT json_group_array(m.value) FROM json_each({alias}.fields, '$.met') m
                                                     WHERE m.value NOT IN ({hidden}))))

@@ -10,6 +10,7 @@ use std::sync::LazyLock;
 
 mod accounts;
 mod audit;
+mod blobs;
 mod bundles;
 mod confidential;
 mod conflicts;
@@ -29,6 +30,7 @@ mod tallies;
 
 pub use accounts::{Account, AccountUpdate, NewAccount, Principal, Role};
 pub use audit::{AuditEntry, AuditFilter, Outcome};
+pub use blobs::{PhotoPart, PhotoView};
 pub use bundles::BundleImport;
 pub use confidential::{ConcernView, WITHHELD};
 pub use conflicts::Conflict;
@@ -76,6 +78,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("../../migrations/0017_records_by_beat.sql")),
         M::up(include_str!("../../migrations/0018_records_echo.sql")),
         M::up(include_str!("../../migrations/0019_station_keys.sql")),
+        M::up(include_str!("../../migrations/0020_blobs.sql")),
     ])
 });
 
@@ -112,6 +115,14 @@ pub enum StationError {
         message: String,
         revoked: bool,
     },
+    /// A photo's bytes that do not fit what the station expects (`code`: `unknown_photo`,
+    /// `offset`, `size`, `checksum`), with the upload's state where it has one.
+    #[error("{message}")]
+    Blob {
+        code: &'static str,
+        message: String,
+        status: Option<doorstep_protocol::BlobStatus>,
+    },
     #[error("{0}")]
     Internal(String),
     /// The database file is damaged (a truncated file, a flipped page): the station does not serve it.
@@ -139,6 +150,8 @@ fn now() -> String {
 
 pub struct StationStore {
     conn: Connection,
+    /// Photos' bytes, beside the database (`blobs/` in the data folder).
+    blob_dir: std::path::PathBuf,
 }
 
 impl StationStore {
@@ -169,7 +182,11 @@ impl StationStore {
             return Err(StationError::Damaged(problems.join("; ")));
         }
         MIGRATIONS.to_latest(&mut conn)?;
-        Ok(StationStore { conn })
+        let blob_dir = path
+            .parent()
+            .unwrap_or_else(|| Path::new("."))
+            .join("blobs");
+        Ok(StationStore { conn, blob_dir })
     }
 
     /// Read access for tests and the staff pages.

@@ -372,7 +372,7 @@ pub(super) fn left_beat(
     let mut children: Vec<(String, String, String)> = Vec::new();
     for sql in [
         "SELECT entity, id, fields FROM records WHERE entity = 'visit' AND json_extract(fields, '$.household_id') = ?1",
-        "SELECT entity, id, fields FROM records WHERE entity IN ('resident', 'concern', 'task')
+        "SELECT entity, id, fields FROM records WHERE entity IN ('resident', 'concern', 'task', 'photo')
            AND json_extract(fields, '$.household_id') = ?1",
     ] {
         let mut stmt = tx.prepare_cached(sql)?;

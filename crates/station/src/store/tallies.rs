@@ -193,7 +193,7 @@ pub(super) fn written(
                 ],
             )?;
         }
-        EntityKind::Resident => {}
+        EntityKind::Resident | EntityKind::Photo => {}
     }
     Ok(())
 }
