@@ -3,4 +3,4 @@
 /**
  * Progress as a sync goes, for a progress bar.
  */
-export type Progress = { "phase": "pushed", sent: number, remaining: number, } | { "phase": "pulled", received: number, percent: number, };
+export type Progress = { "phase": "pushed", sent: number, remaining: number, } | { "phase": "pulled", received: number, percent: number, } | { "phase": "photos", sent: number, total: number, };
