@@ -34,6 +34,7 @@ const report: SyncReport = {
   kept_out_of_scope: 0,
   clock_skew_ms: null,
   pulled: 200,
+  photos: { sent: 0, bytes_sent: 0, waiting: 0, thumbs: 0 },
   cursor: 200,
 };
 

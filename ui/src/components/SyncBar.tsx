@@ -22,7 +22,9 @@ export function SyncBar({ status, onSynced }: { status: SyncStatus | null; onSyn
         setProgress((old) =>
           p.phase === "pushed"
             ? { sent: p.sent, received: 0, value: p.sent, max: p.sent + p.remaining }
-            : { sent: old?.sent ?? 0, received: p.received, value: p.percent, max: 100 },
+            : p.phase === "pulled"
+              ? { sent: old?.sent ?? 0, received: p.received, value: p.percent, max: 100 }
+              : { sent: old?.sent ?? 0, received: old?.received ?? 0, value: p.sent, max: p.total },
         ),
       ),
       api.onSyncFinished((r: SyncReport | null) => {
