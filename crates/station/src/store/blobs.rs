@@ -46,6 +46,15 @@ pub enum PhotoPart {
     Full,
 }
 
+/// A photo record naming a blob, as one viewer may see it.
+struct Naming {
+    /// Its fields as visible to the viewer (a withheld photo's addresses blanked).
+    fields: Map<String, Value>,
+    beat: String,
+    /// Created by a laptop that sent the bytes whole.
+    vouched: bool,
+}
+
 fn blob_error(code: &'static str, message: impl Into<String>) -> StationError {
     StationError::Blob {
         code,
@@ -235,13 +244,8 @@ impl StationStore {
         })
     }
 
-    /// The photos naming `sha256` as `viewer` may see them: (fields as visible, beat, created by a
-    /// laptop that sent the bytes whole).
-    fn photos_naming(
-        &self,
-        sha256: &str,
-        viewer: &Principal,
-    ) -> Result<Vec<(Map<String, Value>, String, bool)>> {
+    /// The photos naming `sha256` as `viewer` may see them.
+    fn photos_naming(&self, sha256: &str, viewer: &Principal) -> Result<Vec<Naming>> {
         let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT {}, r.beat,
                     EXISTS (SELECT 1 FROM blob_holders b WHERE b.sha256 = ?1 AND b.device_id = r.created_device)
@@ -256,7 +260,11 @@ impl StationStore {
         let mut out = Vec::new();
         for row in rows {
             let (fields, beat, vouched) = row?;
-            out.push((serde_json::from_str(&fields)?, beat, vouched));
+            out.push(Naming {
+                fields: serde_json::from_str(&fields)?,
+                beat,
+                vouched,
+            });
         }
         Ok(out)
     }
@@ -273,12 +281,10 @@ impl StationStore {
                 .iter()
                 .any(|k| fields.get(*k).and_then(Value::as_str) == Some(sha256))
         };
-        let readable =
-            self.photos_naming(sha256, viewer)?
-                .into_iter()
-                .any(|(fields, beat, vouched)| {
-                    vouched && viewer.may_read_beat(&beat) && names(&fields)
-                });
+        let readable = self
+            .photos_naming(sha256, viewer)?
+            .into_iter()
+            .any(|p| p.vouched && viewer.may_read_beat(&p.beat) && names(&p.fields));
         if !readable {
             return Err(StationError::NotPermitted(
                 "no photo this account may see has these bytes".into(),
