@@ -9,7 +9,9 @@ use anyhow::Context;
 use chrono::{DateTime, NaiveDate, Utc};
 use clap::{Args, Parser, Subcommand};
 use doorstep_core::demo::{self, DemoSpec};
-use doorstep_core::ids::{HouseholdId, ResidentId};
+use doorstep_core::ids::{ConcernId, HouseholdId, PhotoId, ResidentId, VisitId};
+use doorstep_core::photo::PhotoOptions;
+use doorstep_core::store::photos::PhotoOf;
 use doorstep_core::import::{ImportRequest, LedgerField, Mapping};
 use doorstep_core::model::*;
 use doorstep_core::store::queries::HouseholdFilter;
@@ -81,6 +83,64 @@ enum BundleAction {
     },
     /// Take the station's answer bundle.
     Import { file: PathBuf },
+}
+
+#[derive(Subcommand)]
+enum PhotoAction {
+    /// Attach a photo (JPEG, PNG or WebP) to a household, visit or concern: it is shrunk to a
+    /// 2048-pixel long edge, re-encoded without its EXIF, and queued to reach the station.
+    Attach {
+        /// household, visit or concern
+        #[arg(long)]
+        to: String,
+        /// The household's, visit's or concern's id.
+        #[arg(long)]
+        id: uuid::Uuid,
+        file: PathBuf,
+        #[arg(long, default_value = "")]
+        caption: String,
+        /// Keep where the photo was taken (its EXIF GPS position); dropped otherwise.
+        #[arg(long)]
+        keep_location: bool,
+    },
+    /// The photos of a household (with its visits' and concerns'), a visit or a concern.
+    List {
+        /// household, visit or concern
+        #[arg(long)]
+        of: String,
+        #[arg(long)]
+        id: uuid::Uuid,
+    },
+    /// Write a photo's JPEG to FILE (fetched from the station when this laptop holds only its
+    /// record); --thumb for its thumbnail.
+    Save {
+        id: PhotoId,
+        #[arg(long)]
+        to: PathBuf,
+        #[arg(long)]
+        thumb: bool,
+    },
+    /// Delete a photo (a tombstone, as for any record; its bytes go once nothing names them).
+    Delete { id: PhotoId },
+    /// Change a photo's caption.
+    Caption { id: PhotoId, caption: String },
+    /// Send the photos whose upload is due now (the app does it on a timer).
+    Send,
+    /// What photos take on this laptop; with --budget-mb, set the space for fetched photos.
+    Space {
+        #[arg(long)]
+        budget_mb: Option<u32>,
+    },
+}
+
+/// What a photo belongs to, from `--to/--of KIND --id ID`.
+fn photo_of(kind: &str, id: uuid::Uuid) -> Result<PhotoOf, Error> {
+    match kind {
+        "household" => Ok(PhotoOf::Household(HouseholdId(id))),
+        "visit" => Ok(PhotoOf::Visit(VisitId(id))),
+        "concern" => Ok(PhotoOf::Concern(ConcernId(id))),
+        _ => Err(Error::invalid("of", doorstep_core::error::ErrorCode::UnknownValue)),
+    }
 }
 
 #[derive(Subcommand)]
@@ -169,6 +229,11 @@ enum Command {
     Bundle {
         #[command(subcommand)]
         action: BundleAction,
+    },
+    /// Photos of what the officer saw: attach, list, save, delete; their upload queue and space.
+    Photo {
+        #[command(subcommand)]
+        action: PhotoAction,
     },
     /// Write an encrypted backup of this database (it opens with the database's passphrase). Given
     /// a folder, the backup is named by the time, and with --keep only that many stay there.
@@ -602,6 +667,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             })?;
             print(&taken)?;
         }
+        Command::Photo { action } => photo(&mut store, action)?,
         Command::Demo {
             seed,
             households,
@@ -615,6 +681,52 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 today: today(),
             };
             print(&demo::generate(&mut store, &spec)?)?;
+        }
+    }
+    Ok(())
+}
+
+fn photo(store: &mut Store, action: PhotoAction) -> anyhow::Result<()> {
+    match action {
+        PhotoAction::Attach {
+            to,
+            id,
+            file,
+            caption,
+            keep_location,
+        } => {
+            let of = photo_of(&to, id)?;
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            let photo = store.attach_photo(of, &bytes, &caption, PhotoOptions { keep_location })?;
+            print(&photo)?;
+        }
+        PhotoAction::List { of, id } => print(&store.photos(photo_of(&of, id)?)?)?,
+        PhotoAction::Save { id, to, thumb } => {
+            let entry = store.photo(id)?;
+            let sha = if thumb {
+                &entry.photo.thumb_sha256
+            } else {
+                &entry.photo.sha256
+            };
+            if sha.is_empty() {
+                anyhow::bail!("this photo belongs to a confidential concern: its bytes are withheld");
+            }
+            let bytes = doorstep_sync::photos::fetch_blob(store, sha)?;
+            std::fs::write(&to, &bytes).with_context(|| format!("writing {}", to.display()))?;
+            print(&serde_json::json!({ "file": to, "bytes": bytes.len() }))?;
+        }
+        PhotoAction::Delete { id } => {
+            store.delete_photo(id)?;
+            print(&serde_json::json!({ "deleted": id }))?;
+        }
+        PhotoAction::Caption { id, caption } => print(&store.caption_photo(id, &caption)?)?,
+        PhotoAction::Send => print(&doorstep_sync::photos::send_due(store)?)?,
+        PhotoAction::Space { budget_mb } => {
+            if let Some(mb) = budget_mb {
+                store.set_photo_budget_mb(mb)?;
+            }
+            print(&store.photo_space()?)?;
         }
     }
     Ok(())
