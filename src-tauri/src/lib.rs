@@ -6,6 +6,7 @@ mod backup;
 mod commands;
 mod error;
 mod lock;
+mod photos;
 mod state;
 mod sync;
 
@@ -34,6 +35,9 @@ pub fn run() {
                 sync::start_auto_sync(app.handle().clone());
             }
             backup::start_daily_backup(app.handle().clone());
+            if std::env::var_os("DOORSTEP_NO_AUTO_SYNC").is_none() {
+                photos::start_upload_timer(app.handle().clone());
+            }
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -75,6 +79,13 @@ pub fn run() {
             backup::backup_settings,
             backup::set_backup_folder,
             backup::backup_now,
+            photos::photo_attach,
+            photos::photos_of,
+            photos::photo_image,
+            photos::photo_delete,
+            photos::photo_caption,
+            photos::photo_space,
+            photos::set_photo_budget,
         ])
         .run(tauri::generate_context!())
         .unwrap_or_else(|e| {

@@ -137,7 +137,7 @@ pub async fn bundle_import(
     .await
 }
 
-fn one_at_a_time() -> CommandResult<std::sync::MutexGuard<'static, ()>> {
+pub(crate) fn one_at_a_time() -> CommandResult<std::sync::MutexGuard<'static, ()>> {
     RUNNING.try_lock().map_err(|_| {
         CommandError::Sync(doorstep_sync::SyncErrorReport::Protocol {
             message: "a sync is already running".into(),
@@ -146,7 +146,7 @@ fn one_at_a_time() -> CommandResult<std::sync::MutexGuard<'static, ()>> {
 }
 
 /// A connection of its own to the unlocked database (as the sync works on).
-fn own_store(app: &AppHandle) -> CommandResult<Store> {
+pub(crate) fn own_store(app: &AppHandle) -> CommandResult<Store> {
     let state = app.state::<AppState>();
     let key = state
         .key()
@@ -154,7 +154,7 @@ fn own_store(app: &AppHandle) -> CommandResult<Store> {
     Ok(Store::open_keyed(&state.path, &key)?)
 }
 
-async fn blocking<T: Send + 'static>(
+pub(crate) async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> CommandResult<T> + Send + 'static,
 ) -> CommandResult<T> {
     tauri::async_runtime::spawn_blocking(f).await.map_err(|e| {

@@ -30,6 +30,7 @@ mod fuzz_api;
 mod logging;
 mod merging;
 mod overview;
+mod photos;
 mod restore;
 mod scopes;
 mod security;

@@ -398,6 +398,22 @@ impl Station {
         )
     }
 
+    /// A PUT of raw bytes (a photo's chunk) with a bearer token: (status, body).
+    #[allow(dead_code)] // the photo tests'
+    pub fn put_bytes(&self, path: &str, token: &str, bytes: &[u8]) -> (u16, String) {
+        let mut response = self
+            .agent
+            .put(format!("{}/api/v1/{path}", self.url))
+            .header("Authorization", &format!("Bearer {token}"))
+            .content_type("application/octet-stream")
+            .send(bytes)
+            .unwrap();
+        (
+            response.status().as_u16(),
+            response.body_mut().read_to_string().unwrap_or_default(),
+        )
+    }
+
     /// A read-only look at the station's database.
     pub fn db(&self) -> rusqlite::Connection {
         rusqlite::Connection::open(self.dir.path().join("station.sqlite")).unwrap()
@@ -468,6 +484,29 @@ impl Device {
     pub fn household(&self, id: uuid::Uuid) -> Household {
         self.store.get(id).unwrap()
     }
+}
+
+/// A photo as a camera writes it: `w`×`h` pixels as JPEG (quality 90); `noisy` pixels make the
+/// file as large as a real photo of that size (a gradient compresses to almost nothing).
+#[allow(dead_code)] // the photo tests'
+pub fn camera_jpeg(w: u32, h: u32, noisy: bool) -> Vec<u8> {
+    let mut state = 0x2545_f491_u32;
+    let image = image::RgbImage::from_fn(w, h, |x, y| {
+        if noisy {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            let [a, b, c, _] = state.to_le_bytes();
+            image::Rgb([a, b, c])
+        } else {
+            image::Rgb([(x % 256) as u8, (y % 256) as u8, ((x + y) % 256) as u8])
+        }
+    });
+    let mut out = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90)
+        .encode_image(&image)
+        .unwrap();
+    out
 }
 
 /// A visit to `household` with these notes, saved on the laptop.

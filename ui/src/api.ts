@@ -34,6 +34,10 @@ import type { Task } from "./bindings/Task";
 import type { Today } from "./bindings/Today";
 import type { VisitEntry } from "./bindings/VisitEntry";
 import type { VisitPolicy } from "./bindings/VisitPolicy";
+import type { PhotoEntry } from "./bindings/PhotoEntry";
+import type { PhotoOf } from "./bindings/PhotoOf";
+import type { PhotoSpace } from "./bindings/PhotoSpace";
+import type { PhotoReport } from "./bindings/PhotoReport";
 
 export type AppInfo = { device: Device | null; database: string; version: string };
 /** A bundle written for sync by USB stick (`BundleSaved` in src-tauri/src/sync.rs). */
@@ -52,9 +56,13 @@ export class CommandError extends Error {
   }
 }
 
-async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+async function call<T>(
+  command: string,
+  args?: Record<string, unknown> | Uint8Array,
+  headers?: Record<string, string>,
+): Promise<T> {
   try {
-    return await invoke<T>(command, args);
+    return await invoke<T>(command, args, headers ? { headers } : undefined);
   } catch (e) {
     if (e && typeof e === "object" && "kind" in e) throw new CommandError(e as Failure);
     throw new CommandError({ kind: "internal", message: String(e) });
@@ -108,6 +116,22 @@ export const api = {
   bundleExport: (folder: string | null) => call<BundleSaved>("bundle_export", { folder }),
   /** Takes the station's answer bundle (the file's bytes) as a sync. */
   bundleImport: (bytes: number[]) => call<AnswerTaken>("bundle_import", { bytes }),
+  /** Attaches a photo (the file's bytes, sent raw): checked, shrunk and queued for the station.
+   *  What it belongs to and its caption travel in a header (percent-encoded: headers are ASCII). */
+  photoAttach: (of: PhotoOf, bytes: Uint8Array, caption: string, keepLocation: boolean) =>
+    call<PhotoEntry>("photo_attach", bytes, {
+      "doorstep-photo": encodeURIComponent(JSON.stringify({ of, caption, keep_location: keepLocation })),
+    }),
+  photosOf: (of: PhotoOf) => call<PhotoEntry[]>("photos_of", { of }),
+  /** A photo's JPEG (`full`) or thumbnail; one only the station holds is fetched from it. */
+  photoImage: (id: string, full: boolean) => call<ArrayBuffer>("photo_image", { id, full }),
+  photoDelete: (id: string) => call<void>("photo_delete", { id }),
+  photoCaption: (id: string, caption: string) => call<PhotoEntry>("photo_caption", { id, caption }),
+  photoSpace: () => call<PhotoSpace>("photo_space"),
+  setPhotoBudget: (mb: number) => call<PhotoSpace>("set_photo_budget", { mb }),
+  /** The upload timer sent photos (outside a sync). */
+  onPhotosSent: (handler: (r: PhotoReport) => void): Promise<UnlistenFn> =>
+    listen<PhotoReport>("photos-sent", (e) => handler(e.payload)),
   /** Progress of a running sync (manual or automatic). */
   /** The station revoked this laptop and its data was erased. */
   onWiped: (handler: () => void): Promise<UnlistenFn> => listen("device-wiped", () => handler()),

@@ -95,6 +95,10 @@ export function errorMessage(report: Failure): string {
         e.reason === "missing_columns" ? e.fields.map((f) => i18n.t(`import.fields.${f}`)).join("、") : undefined;
       return i18n.t(`errors.import.${e.reason}`, { ...e, fields });
     }
+    case "photo": {
+      const e = report.error;
+      return i18n.t(`errors.photo.${e.reason}`, { ...e });
+    }
     case "cannot_save":
       return i18n.t("errors.cannot_save", { path: report.path, detail: report.detail });
     default:

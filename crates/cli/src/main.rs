@@ -10,10 +10,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 use clap::{Args, Parser, Subcommand};
 use doorstep_core::demo::{self, DemoSpec};
 use doorstep_core::ids::{ConcernId, HouseholdId, PhotoId, ResidentId, VisitId};
-use doorstep_core::photo::PhotoOptions;
-use doorstep_core::store::photos::PhotoOf;
 use doorstep_core::import::{ImportRequest, LedgerField, Mapping};
 use doorstep_core::model::*;
+use doorstep_core::photo::PhotoOptions;
+use doorstep_core::store::photos::PhotoOf;
 use doorstep_core::store::queries::HouseholdFilter;
 use doorstep_core::store::vault::DbKey;
 use doorstep_core::store::visit_entry::VisitEntry;
@@ -139,7 +139,10 @@ fn photo_of(kind: &str, id: uuid::Uuid) -> Result<PhotoOf, Error> {
         "household" => Ok(PhotoOf::Household(HouseholdId(id))),
         "visit" => Ok(PhotoOf::Visit(VisitId(id))),
         "concern" => Ok(PhotoOf::Concern(ConcernId(id))),
-        _ => Err(Error::invalid("of", doorstep_core::error::ErrorCode::UnknownValue)),
+        _ => Err(Error::invalid(
+            "of",
+            doorstep_core::error::ErrorCode::UnknownValue,
+        )),
     }
 }
 
@@ -710,7 +713,7 @@ fn photo(store: &mut Store, action: PhotoAction) -> anyhow::Result<()> {
                 &entry.photo.sha256
             };
             if sha.is_empty() {
-                anyhow::bail!("this photo belongs to a confidential concern: its bytes are withheld");
+                return Err(Error::Photo(doorstep_core::error::PhotoError::Withheld).into());
             }
             let bytes = doorstep_sync::photos::fetch_blob(store, sha)?;
             std::fs::write(&to, &bytes).with_context(|| format!("writing {}", to.display()))?;

@@ -104,6 +104,12 @@ pub enum PhotoError {
     /// Larger than any photo should be, even before it is made smaller.
     #[error("the file is larger than {limit_mb} MB")]
     TooLarge { limit_mb: u32 },
+    /// The photo belongs to a confidential concern and this laptop may not see it: only its record
+    /// (with no caption, place or bytes) is here.
+    #[error(
+        "this photo belongs to a confidential concern: only those who may see its reporter see it"
+    )]
+    Withheld,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -4,4 +4,4 @@
  * Why a photo could not be attached: said at once, when it is chosen, so that no photo ever
  * reaches the sync queue that the station or another laptop could not show.
  */
-export type PhotoError = { "reason": "unsupported", format: string, } | { "reason": "unreadable", detail: string, } | { "reason": "too_large", limit_mb: number, };
+export type PhotoError = { "reason": "unsupported", format: string, } | { "reason": "unreadable", detail: string, } | { "reason": "too_large", limit_mb: number, } | { "reason": "withheld" };

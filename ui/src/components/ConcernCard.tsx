@@ -12,6 +12,7 @@ import { toReport } from "../hooks";
 import { formatDateTime } from "../i18n";
 import { FEEDBACK } from "../vocab";
 import { ErrorNote } from "./ErrorNote";
+import { PhotoStrip } from "./PhotoStrip";
 
 const NEXT: Partial<Record<ConcernStatus, ConcernStatus>> = { raised: "in_progress", in_progress: "resolved" };
 
@@ -85,6 +86,7 @@ export function ConcernCard({
           </button>
         </div>
       ) : null}
+      <PhotoStrip of={{ kind: "concern", id: concern.id }} compact />
       <ErrorNote error={error} />
     </div>
   );

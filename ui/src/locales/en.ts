@@ -273,6 +273,33 @@ const en: Catalogue = {
     never: "No backup made yet.",
     made: "Backed up: {{file}}",
   },
+  photos: {
+    title: "Photos",
+    none: "No photos yet.",
+    add: "Add photos",
+    adding: "Adding…",
+    added: "{{count}} photo(s) added; they are uploaded when the station is in reach.",
+    dropHint: "Or drop photos here, or copy one and press Ctrl+V.",
+    caption: "Caption",
+    captionPlaceholder: "Caption (optional)",
+    saveCaption: "Save caption",
+    keepLocation: "Keep where it was taken",
+    location: "Taken at",
+    open: "Open large",
+    close: "Close",
+    delete: "Delete photo",
+    confirmDelete: "Delete this photo? The deletion reaches the station too.",
+    withheld: "Photo of a confidential concern: only those allowed see it",
+    notFetched: "The photo is at the station; it can be seen once in reach",
+    uploading: "To upload",
+    uploadRetry: "Upload failed; it is tried again on its own",
+    pasted: "Pasted image",
+    space: "Space taken by photos",
+    spaceLine:
+      "{{photos}} photos on this laptop, {{mb}} MB (of which {{fetched}} MB fetched from the station); {{uploads}} to upload, {{pending}} MB.",
+    budget: "Photos fetched from the station may take at most (MB)",
+    saveBudget: "Save",
+  },
   bundle: {
     title: "Sync by USB stick (no network)",
     explain:
@@ -363,6 +390,12 @@ const en: Catalogue = {
     revoked:
       "This laptop has been revoked by the station and no longer syncs. Ask the administrator if this is unexpected.",
     wiped: "This laptop was revoked by the station and, as ordered, all its data has been erased.",
+    photo: {
+      unsupported: "{{format}} photos cannot be read on this laptop. Save it as JPEG or PNG and add it again.",
+      unreadable: "The photo cannot be read (the file may be damaged or not copied whole): {{detail}}",
+      too_large: "The file is larger than {{limit_mb}} MB and cannot be added as a photo.",
+      withheld: "This photo belongs to a confidential concern: only those who may see its reporter see it.",
+    },
     bundle: {
       not_addressed_here:
         "This file is not an answer for this laptop (it is another laptop's or another station's): nothing was taken.",

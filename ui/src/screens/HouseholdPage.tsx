@@ -5,6 +5,7 @@ import { useEffect, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { api } from "../api";
 import { ConcernCard } from "../components/ConcernCard";
+import { PhotoStrip } from "../components/PhotoStrip";
 import { ErrorNote } from "../components/ErrorNote";
 import { DueLabel, TagList } from "../components/Labels";
 import { HouseholdForm } from "../components/HouseholdForm";
@@ -185,9 +186,13 @@ export function HouseholdPage({ id, navigate, onBack }: { id: string; navigate: 
                 {t("visit.opinions")}: {v.opinions}
               </p>
             )}
+            <PhotoStrip of={{ kind: "visit", id: v.id }} compact />
           </li>
         ))}
       </ul>
+
+      <h2>{t("photos.title")}</h2>
+      <PhotoStrip of={{ kind: "household", id }} />
 
       <h2>
         {t("household.concerns")} ({concerns.length})

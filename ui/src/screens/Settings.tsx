@@ -4,6 +4,7 @@ import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { api, type AppInfo, type BundleSaved } from "../api";
 import type { AnswerTaken } from "../bindings/AnswerTaken";
+import type { PhotoSpace } from "../bindings/PhotoSpace";
 import type { BackupSettings } from "../bindings/BackupSettings";
 import type { Device } from "../bindings/Device";
 import type { Enrolment } from "../bindings/Enrolment";
@@ -181,6 +182,49 @@ function BackupSection() {
   );
 }
 
+/** What photos take on this laptop, and the budget for those fetched from the station. */
+function PhotoSpaceSection() {
+  const { t } = useTranslation();
+  const [space, setSpace] = useState<PhotoSpace | null>(null);
+  const [budget, setBudget] = useState("");
+  const [error, setError] = useState<Failure | null>(null);
+  const show = (s: PhotoSpace) => (setSpace(s), setBudget(String(s.budget_mb)), setError(null));
+  useEffect(() => void api.photoSpace().then(show, (e) => setError(toReport(e))), []);
+  const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
+  return (
+    <>
+      <h2>{t("photos.space")}</h2>
+      {space ? (
+        <p data-testid="photo-space">
+          {t("photos.spaceLine", {
+            photos: space.photos,
+            mb: mb(space.bytes),
+            fetched: mb(space.fetched_bytes),
+            uploads: space.uploads,
+            pending: mb(space.upload_bytes),
+          })}
+        </p>
+      ) : null}
+      <form
+        className="card grid"
+        onSubmit={(e) => (
+          e.preventDefault(),
+          void api
+            .setPhotoBudget(Math.max(0, Math.round(Number(budget) || 0)))
+            .then(show, (err) => setError(toReport(err)))
+        )}
+      >
+        <label>
+          {t("photos.budget")}
+          <input type="number" min={0} value={budget} onChange={(e) => setBudget(e.target.value)} />
+        </label>
+        <button type="submit">{t("photos.saveBudget")}</button>
+      </form>
+      <ErrorNote error={error} />
+    </>
+  );
+}
+
 /** Sync by USB stick: the unsent work written to a bundle, and the station's answer taken back. */
 function BundleSection() {
   const { t } = useTranslation();
@@ -262,6 +306,7 @@ export function Settings({ info, onDevice }: { info: AppInfo; onDevice: (d: Devi
       <LockSettings />
       <BackupSection />
       <BundleSection />
+      <PhotoSpaceSection />
       <h2>{t("settings.policy")}</h2>
       {policy ? (
         <form
