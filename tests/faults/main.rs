@@ -10,6 +10,7 @@
 //!   resolve conflicts, merge duplicates and open the overview.
 //! - `laptop_kill`: the CLI SIGKILLed mid-import, mid-sync and mid-encryption.
 //! - `disk_full`: a laptop database and a station on a full disk.
+//! - `photo_cuts`: photo uploads cut mid-photo resume at their last chunk.
 
 // Test helpers unwrap: a failure there is the test's report.
 #![allow(clippy::unwrap_used)]
@@ -18,6 +19,7 @@ mod clocks;
 mod cuts;
 mod disk_full;
 mod laptop_kill;
+mod photo_cuts;
 mod proxy;
 mod station_kill;
 /// The station process and laptops, shared with the station tests.

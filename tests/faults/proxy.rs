@@ -29,6 +29,8 @@ pub struct Proxy {
     plan: Arc<Mutex<VecDeque<Fault>>>,
     /// Faults that were injected (connections that got one other than `None`).
     pub injected: Arc<AtomicU64>,
+    /// Bytes relayed from the laptop to the station (TLS records included): what an upload cost.
+    pub sent_up: Arc<AtomicU64>,
 }
 
 impl Proxy {
@@ -39,7 +41,8 @@ impl Proxy {
         let url = format!("https://{}", listener.local_addr().unwrap());
         let plan: Arc<Mutex<VecDeque<Fault>>> = Arc::default();
         let injected: Arc<AtomicU64> = Arc::default();
-        let (p, n) = (plan.clone(), injected.clone());
+        let sent_up: Arc<AtomicU64> = Arc::default();
+        let (p, n, up) = (plan.clone(), injected.clone(), sent_up.clone());
         std::thread::spawn(move || {
             for client in listener.incoming() {
                 let Ok(client) = client else { continue };
@@ -48,13 +51,15 @@ impl Proxy {
                     n.fetch_add(1, Ordering::Relaxed);
                 }
                 let upstream = upstream.clone();
-                std::thread::spawn(move || relay(client, &upstream, fault));
+                let up = up.clone();
+                std::thread::spawn(move || relay(client, &upstream, fault, &up));
             }
         });
         Proxy {
             url,
             plan,
             injected,
+            sent_up,
         }
     }
 
@@ -66,7 +71,7 @@ impl Proxy {
     }
 }
 
-fn relay(client: TcpStream, upstream: &str, fault: Fault) {
+fn relay(client: TcpStream, upstream: &str, fault: Fault, sent_up: &Arc<AtomicU64>) {
     if fault == Fault::Refuse {
         return;
     }
@@ -82,13 +87,20 @@ fn relay(client: TcpStream, upstream: &str, fault: Fault) {
         _ => (None, None, None),
     };
     let (c2, s2) = (client.try_clone().unwrap(), server.try_clone().unwrap());
-    let up = std::thread::spawn(move || pump(c2, s2, request_limit, delay));
-    pump(server, client, response_limit, delay);
+    let counter = sent_up.clone();
+    let up = std::thread::spawn(move || pump(c2, s2, request_limit, delay, Some(&counter)));
+    pump(server, client, response_limit, delay, None);
     let _ = up.join();
 }
 
 /// Copies `from` to `to` until either closes, or `limit` bytes have gone; then closes both.
-fn pump(mut from: TcpStream, mut to: TcpStream, limit: Option<usize>, delay: Option<Duration>) {
+fn pump(
+    mut from: TcpStream,
+    mut to: TcpStream,
+    limit: Option<usize>,
+    delay: Option<Duration>,
+    counter: Option<&AtomicU64>,
+) {
     let mut buf = [0u8; 8192];
     let mut sent = 0usize;
     loop {
@@ -107,6 +119,9 @@ fn pump(mut from: TcpStream, mut to: TcpStream, limit: Option<usize>, delay: Opt
             break;
         }
         sent += n;
+        if let Some(c) = counter {
+            c.fetch_add(n as u64, Ordering::Relaxed);
+        }
         if limit.is_some_and(|l| sent >= l) {
             break;
         }

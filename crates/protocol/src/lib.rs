@@ -27,6 +27,9 @@ pub mod limits {
     /// Bytes of a photo a laptop sends in one acknowledged chunk: a cut connection costs at most
     /// this much sent again.
     pub const BLOB_CHUNK: usize = 512 * 1024;
+    /// The chunk a laptop sends while its link keeps breaking (an upload that failed before): less
+    /// is sent twice per cut, for a little more overhead per byte.
+    pub const BLOB_CHUNK_AFTER_CUT: usize = 128 * 1024;
     /// Bytes in one chunk the station takes.
     pub const MAX_BLOB_CHUNK: usize = 4 * 1024 * 1024;
     /// Bytes of one photo (or thumbnail).

@@ -105,7 +105,13 @@ pub fn send_and_fetch(
     let total = due.len() as u32;
     let mut offline = false;
     for upload in due {
-        match send_one(store, link, &upload.sha256, upload.size, &mut report) {
+        // A link that broke this upload before is likely to break again: smaller chunks then.
+        let chunk = if upload.attempts > 0 {
+            limits::BLOB_CHUNK_AFTER_CUT
+        } else {
+            limits::BLOB_CHUNK
+        };
+        match send_one(store, link, &upload.sha256, upload.size, chunk, &mut report) {
             Ok(()) => report.sent += 1,
             Err(e) => {
                 let down = matches!(e, SyncError::Unreachable(_));
@@ -147,6 +153,7 @@ fn send_one(
     link: &dyn BlobLink,
     sha256: &str,
     size: i64,
+    chunk_size: usize,
     report: &mut PhotoReport,
 ) -> Result<(), SyncError> {
     // The station says where it stands (it may hold more than this laptop heard acknowledged:
@@ -155,7 +162,7 @@ fn send_one(
     let mut realigned = false;
     while !status.complete {
         store.upload_progress(sha256, status.received)?;
-        let chunk = store.blob_chunk(sha256, status.received, limits::BLOB_CHUNK as i64)?;
+        let chunk = store.blob_chunk(sha256, status.received, chunk_size as i64)?;
         if chunk.is_empty() {
             return Err(SyncError::Protocol(format!(
                 "the station holds {} of {size} bytes but the laptop has no more",

@@ -252,10 +252,16 @@ impl Store {
             .query_row(params![sha256, offset, len], |r| r.get(0))?)
     }
 
-    /// The station acknowledged `sent` bytes of a blob: a cut from here resumes there.
+    /// The station acknowledged `sent` bytes of a blob: a cut from here resumes there. Progress
+    /// clears the back-off (the link works); the same offset again does not, so an upload whose
+    /// every try breaks still backs off.
     pub fn upload_progress(&self, sha256: &str, sent: i64) -> Result<()> {
         self.conn.execute(
-            "UPDATE blob_uploads SET sent = ?2, attempts = 0, last_error = '' WHERE sha256 = ?1",
+            "UPDATE blob_uploads SET
+                 attempts = CASE WHEN ?2 > sent THEN 0 ELSE attempts END,
+                 last_error = CASE WHEN ?2 > sent THEN '' ELSE last_error END,
+                 sent = ?2
+             WHERE sha256 = ?1",
             params![sha256, sent],
         )?;
         Ok(())
@@ -588,6 +594,41 @@ mod tests {
             )
             .unwrap();
         assert_eq!(tombstones, 2);
+    }
+
+    #[test]
+    fn only_progress_clears_the_back_off_so_an_upload_whose_every_try_breaks_waits_longer() {
+        let (mut store, _, visit) = laptop_with_visit();
+        let photo = store
+            .attach_photo(
+                PhotoOf::Visit(visit.id),
+                &camera_jpeg(400, 300),
+                "",
+                PhotoOptions::default(),
+            )
+            .unwrap();
+        let attempts = |store: &Store| -> i64 {
+            store
+                .conn
+                .query_row(
+                    "SELECT attempts FROM blob_uploads WHERE sha256 = ?1",
+                    [&photo.sha256],
+                    |r| r.get(0),
+                )
+                .unwrap()
+        };
+        // Each try: the station's status read (no progress), then the chunk cut.
+        for n in 1..=3 {
+            store.upload_progress(&photo.sha256, 0).unwrap();
+            store.upload_failed(&photo.sha256, "cut", now_ms()).unwrap();
+            assert_eq!(attempts(&store), n, "try {n}");
+        }
+        store.upload_progress(&photo.sha256, 4096).unwrap();
+        assert_eq!(
+            attempts(&store),
+            0,
+            "a chunk acknowledged: the link works again"
+        );
     }
 
     #[test]
