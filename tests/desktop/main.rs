@@ -16,6 +16,7 @@
 //! - `officer_day`: record a visit with a concern and a task, quit, restart, find it by pinyin.
 //! - `stale_form`: a form opened before a sync saves only what the officer changed.
 //! - `usb_bundle`: a bundle written in Settings, imported at the station, its answer taken back.
+//! - `photos`: a photo chosen on the household page reaches the station and the beat-mate.
 
 // Test helpers unwrap: a failure there is the test's report.
 #![allow(clippy::unwrap_used)]
@@ -28,6 +29,7 @@ mod first_use;
 mod keyboard_visit;
 mod lock_screen;
 mod officer_day;
+mod photos;
 mod stale_form;
 /// The station process and its accounts, shared with the station tests.
 #[path = "../station/support.rs"]
