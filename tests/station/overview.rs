@@ -90,6 +90,16 @@ pub fn fixture(station: &Station) -> Device {
             today + Duration::days(10),
         ))
         .unwrap();
+    // A photo of the elderly woman's gas pipe (staff open it from the overdue list).
+    zhang
+        .store
+        .attach_photo(
+            doorstep_core::store::photos::PhotoOf::Household(lonely.id),
+            &crate::support::camera_jpeg(640, 480, false),
+            "燃气管",
+            doorstep_core::photo::PhotoOptions::default(),
+        )
+        .unwrap();
     // 和平社区: one household, visited today.
     let peace = household(&mut wang, "和平社区", "和平街1号", vec![]);
     visit(&mut wang, &peace, now, Some(Rating::Satisfied));

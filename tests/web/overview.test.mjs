@@ -69,6 +69,15 @@ test("the overview shows figures and charts in Chinese, opens the records behind
     assert.match(text, /独居老人/);
     assert.match(await page.locator("#worklist h2").innerText(), /幸福社区 · 逾期未访住户 \(2\)/);
 
+    // The elderly woman's household has a photo: its thumbnail loads, with its caption.
+    await list.locator("tr", { hasText: "幸福路3号" }).locator("[data-photos]").click();
+    const thumb = page.locator(".photos-row [data-photo=shown] img");
+    await thumb.waitFor();
+    await page.waitForFunction(() => document.querySelector(".photos-row img")?.naturalWidth > 0);
+    assert.match(await page.locator(".photos-row").innerText(), /燃气管/);
+    await list.locator("tr", { hasText: "幸福路5号" }).locator("[data-photos]").click();
+    await page.locator(".photos-row", { hasText: "没有照片" }).waitFor();
+
     // And this week's visits of the beat.
     await page.locator("[data-beat=幸福社区] [data-list=visits_this_week]").click();
     await page.waitForFunction(() => document.querySelector("#worklist h2")?.textContent.includes("本周走访"));

@@ -16,6 +16,7 @@ import type { NewAccount } from "./bindings/NewAccount";
 import type { Overview } from "./bindings/Overview";
 import type { SessionInfo } from "./bindings/SessionInfo";
 import type { TaskView } from "./bindings/TaskView";
+import type { PhotoView } from "./bindings/PhotoView";
 import type { Worklist } from "./bindings/Worklist";
 import type { WorklistItem } from "./bindings/WorklistItem";
 import type { Officer } from "../../../../ui/src/bindings/Officer";
@@ -127,5 +128,7 @@ export const api = {
   createAccount: (account: NewAccount) => call<Account>("POST", "accounts", account),
   updateAccount: (id: string, update: AccountUpdate) => call<Account>("POST", `accounts/${id}`, update),
   enrollmentCode: (id: string) => call<EnrollmentCode>("POST", `accounts/${id}/enrollment-code`),
+  /** The photos of a household, visit or concern (pending and withheld ones marked). */
+  photos: (of: string, id: string) => call<PhotoView[]>("GET", `photos?${query({ of, id })}`),
   audit: (filter: Query) => call<AuditEntry[]>("GET", `audit?${query(filter)}`),
 };

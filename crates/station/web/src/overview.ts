@@ -7,7 +7,8 @@ import type { MonthlySummary } from "./bindings/MonthlySummary";
 import type { Overview } from "./bindings/Overview";
 import type { Worklist } from "./bindings/Worklist";
 import type { WorklistItem } from "./bindings/WorklistItem";
-import type { Query } from "./api";
+import { api, type Query } from "./api";
+import type { PhotoView } from "./bindings/PhotoView";
 import { bars, disposeCharts } from "./charts";
 import { el, type Child } from "./dom";
 import { lang, vocab, type Lang } from "./i18n";
@@ -46,6 +47,10 @@ const TEXT: Record<Lang, Record<string, string>> = {
     date: "日期",
     days: "逾期天数",
     nothing: "没有记录。",
+    photos: "照片",
+    noPhotos: "没有照片。",
+    photoPending: "照片待上传（民警电脑联网后自动上传）",
+    photoWithheld: "保密问题的照片，仅所长和记录民警可见",
     noData: "暂无数据",
     noHouseholds: "还没有住户：民警同步后这里会显示各责任区的情况。",
     overdue_households: "逾期未访住户",
@@ -100,6 +105,10 @@ const TEXT: Record<Lang, Record<string, string>> = {
     date: "Date",
     days: "Days overdue",
     nothing: "No records.",
+    photos: "Photos",
+    noPhotos: "No photos.",
+    photoPending: "Photo still to arrive (sent when the officer's laptop is in reach)",
+    photoWithheld: "Photo of a confidential concern: for the chief and the recording officer only",
     noData: "No data yet",
     noHouseholds: "No households yet: they appear here once officers sync.",
     overdue_households: "Overdue households",
@@ -344,27 +353,67 @@ export function renderOverview(root: HTMLElement, data: Overview, openList: Open
 const detailWord = (w: string) =>
   (["category", "purpose", "tag"] as const).map((g) => vocab(g, w)).find((label) => label !== w) ?? w;
 
+/** A photo as staff see it: its thumbnail (opening the whole photo), or why it is not shown. */
+function photoTile(p: PhotoView): HTMLElement {
+  const caption = el("figcaption", { text: p.caption });
+  if (p.withheld)
+    return el("figure", { class: "photo", "data-photo": "withheld" }, el("span", { text: t("photoWithheld") }));
+  if (p.pending)
+    return el("figure", { class: "photo", "data-photo": "pending" }, el("span", { text: t("photoPending") }), caption);
+  const img = el("img", { src: `/api/v1/photos/${p.id}/thumb`, alt: p.caption || p.taken_at, loading: "lazy" });
+  const open = el("a", { href: `/api/v1/photos/${p.id}/full`, target: "_blank", rel: "noopener" }, img);
+  return el("figure", { class: "photo", "data-photo": "shown" }, open, caption);
+}
+
+/** A row under a worklist's row with that record's photos, loaded when asked for. */
+async function showPhotos(row: HTMLTableRowElement, item: WorklistItem) {
+  const next = row.nextElementSibling;
+  if (next?.classList.contains("photos-row")) return void next.remove();
+  const cell = el("td", { colspan: "7", text: "…" });
+  row.after(el("tr", { class: "photos-row" }, cell));
+  try {
+    const photos = await api.photos(item.entity, item.id);
+    cell.replaceChildren(
+      photos.length
+        ? el("div", { class: "photos" }, ...photos.map(photoTile))
+        : el("span", { class: "muted", text: t("noPhotos") }),
+    );
+  } catch (e) {
+    cell.textContent = e instanceof Error ? e.message : String(e);
+  }
+}
+
 /** The records behind a number. */
 export function renderWorklist(root: HTMLElement, title: string, items: WorklistItem[]) {
   const close = el("button", { type: "button", text: t("close") });
   close.addEventListener("click", () => (root.hidden = true));
   const table = el("table", { "data-table": "worklist" });
   table.append(
-    el("tr", {}, ...["beat", "address", "text", "detail", "date", "days"].map((k) => el("th", { text: t(k) }))),
+    el(
+      "tr",
+      {},
+      ...["beat", "address", "text", "detail", "date", "days", ""].map((k) => el("th", { text: k ? t(k) : "" })),
+    ),
   );
   for (const i of items) {
-    table.append(
-      el(
-        "tr",
-        {},
-        el("td", { text: i.beat }),
-        el("td", { text: i.address }),
-        el("td", { text: i.text }),
-        el("td", { text: i.detail.split(",").map(detailWord).join("、") }),
-        el("td", { text: i.date }),
-        el("td", { text: i.days == null ? "" : String(i.days) }),
-      ),
+    const photos = el("td", {});
+    const row = el(
+      "tr",
+      {},
+      el("td", { text: i.beat }),
+      el("td", { text: i.address }),
+      el("td", { text: i.text }),
+      el("td", { text: i.detail.split(",").map(detailWord).join("、") }),
+      el("td", { text: i.date }),
+      el("td", { text: i.days == null ? "" : String(i.days) }),
+      photos,
     );
+    if (i.entity === "household" || i.entity === "concern") {
+      const button = el("button", { type: "button", text: t("photos"), "data-photos": i.id });
+      button.addEventListener("click", () => void showPhotos(row, i));
+      photos.append(button);
+    }
+    table.append(row);
   }
   root.replaceChildren(
     el("div", { class: "actions" }, el("h2", { text: `${title} (${items.length})` }), close),
