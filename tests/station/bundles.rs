@@ -253,6 +253,7 @@ fn a_bundle_cut_altered_forged_misaddressed_or_from_a_revoked_laptop_is_refused_
         changes,
         cursors: Default::default(),
         answer_to: bundle::new_key().1,
+        blobs: vec![],
     };
     let guess = bundle::credential_digest("d.a-guessed-credential");
     let forged = bundle::seal(Kind::Push, zhang_id, &forged, &guess, &recipient).unwrap();
@@ -408,4 +409,117 @@ fn a_bundle_of_many_batches_is_answered_batch_by_batch() {
     );
     assert_eq!(unsent(&zhang), 0);
     assert_eq!(zhang.sync().pulled, 0, "its versions came with the answer");
+}
+
+#[test]
+fn photos_travel_by_bundle_to_the_station_and_their_thumbnails_to_the_beat_mate() {
+    use doorstep_core::photo::{PhotoOptions, sha256_hex};
+    use doorstep_core::store::photos::PhotoOf;
+    let station = Station::start();
+    let mut zhang = Device::new(&station, "张警官", BEAT);
+    let mut li = Device::new(&station, "李警官", BEAT);
+    let stick = tempfile::tempdir().unwrap();
+    let h = new_household(&mut zhang, BEAT, "和平路20号");
+    let photo = zhang
+        .store
+        .attach_photo(
+            PhotoOf::Household(h.id),
+            &camera_jpeg(1600, 1200, true),
+            "消防通道堵塞",
+            PhotoOptions::default(),
+        )
+        .unwrap();
+    let (file, _) = export(&mut zhang, stick.path());
+    let answer = stick.path().join("answer.dsbundle");
+    let (ok, report, err) = station.import_bundle(&file, &answer);
+    assert!(ok, "{err}");
+    assert_eq!(
+        report["import"]["photos"], 2,
+        "the photo and its thumbnail: {report}"
+    );
+    assert_eq!(report["import"]["photos_refused"], 0, "{report}");
+    let (status, bytes) = station.request_bytes(
+        "GET",
+        &format!("photos/{}/full", photo.id),
+        &station.staff_token,
+        None,
+    );
+    assert_eq!(status, 200);
+    assert_eq!(sha256_hex(&bytes), photo.sha256);
+    // The same bundle again: nothing stored twice.
+    let again = stick.path().join("again.dsbundle");
+    let (ok, _, err) = station.import_bundle(&file, &again);
+    assert!(ok, "{err}");
+    assert_eq!(station.count("SELECT count(*) FROM blobs"), 2);
+    assert_eq!(
+        station.count("SELECT count(*) FROM records WHERE entity = 'photo'"),
+        1
+    );
+
+    // The answer tells zhang's laptop its uploads are done.
+    let taken = take_answer(&mut zhang, &answer);
+    assert!(!taken.out_of_date);
+    assert_eq!(zhang.store.photo_space().unwrap().uploads, 0);
+    // A network sync later sends nothing again.
+    let report = zhang.sync();
+    assert_eq!(report.photos.sent, 0, "{report:?}");
+
+    // li's own bundle's answer carries the beat's photo record and its thumbnail.
+    let (li_file, _) = export(&mut li, stick.path());
+    let li_answer = stick.path().join("li-answer.dsbundle");
+    let (ok, _, err) = station.import_bundle(&li_file, &li_answer);
+    assert!(ok, "{err}");
+    take_answer(&mut li, &li_answer);
+    let theirs = li.store.photos(PhotoOf::Household(h.id)).unwrap();
+    assert_eq!(theirs.len(), 1);
+    assert!(
+        theirs[0].has_thumb && !theirs[0].has_full,
+        "{:?}",
+        theirs[0]
+    );
+    assert_eq!(theirs[0].photo.caption, "消防通道堵塞");
+}
+
+#[test]
+fn a_bundle_photo_that_is_not_what_its_address_says_is_not_taken_and_the_rest_is() {
+    use doorstep_core::photo::PhotoOptions;
+    use doorstep_core::store::photos::PhotoOf;
+    let station = Station::start();
+    let mut zhang = Device::new(&station, "张警官", BEAT);
+    let stick = tempfile::tempdir().unwrap();
+    let h = new_household(&mut zhang, BEAT, "和平路21号");
+    let photo = zhang
+        .store
+        .attach_photo(
+            PhotoOf::Household(h.id),
+            &camera_jpeg(800, 600, true),
+            "",
+            PhotoOptions::default(),
+        )
+        .unwrap();
+    // The laptop's copy of the photo went bad on its disk: the bundle carries other bytes.
+    zhang
+        .store
+        .conn()
+        .execute(
+            "UPDATE blobs SET bytes = zeroblob(length(bytes)) WHERE sha256 = ?1",
+            [&photo.sha256],
+        )
+        .unwrap();
+    let (file, changes) = export(&mut zhang, stick.path());
+    let answer = stick.path().join("answer.dsbundle");
+    let (ok, report, err) = station.import_bundle(&file, &answer);
+    assert!(ok, "{err}");
+    assert_eq!(
+        report["import"]["stored"], changes,
+        "the records are taken: {report}"
+    );
+    assert_eq!(report["import"]["photos"], 1, "the thumbnail: {report}");
+    assert_eq!(report["import"]["photos_refused"], 1, "{report}");
+    take_answer(&mut zhang, &answer);
+    let space = zhang.store.photo_space().unwrap();
+    assert_eq!(
+        space.uploads, 1,
+        "the photo still waits to be sent: {space:?}"
+    );
 }

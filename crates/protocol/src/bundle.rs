@@ -60,6 +60,35 @@ pub struct PushBundle {
     pub cursors: BTreeMap<String, i64>,
     /// The age recipient (public key) the answer is to be encrypted to.
     pub answer_to: String,
+    /// Photos' bytes the station has not acknowledged (each whole, checked against its address).
+    #[serde(default)]
+    pub blobs: Vec<BundleBlob>,
+}
+
+/// A photo's (or thumbnail's) bytes carried in a bundle, base64 in the JSON.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BundleBlob {
+    pub sha256: String,
+    pub base64: String,
+}
+
+impl BundleBlob {
+    pub fn new(sha256: &str, bytes: &[u8]) -> BundleBlob {
+        use base64::Engine;
+        BundleBlob {
+            sha256: sha256.to_string(),
+            base64: base64::engine::general_purpose::STANDARD.encode(bytes),
+        }
+    }
+
+    /// The bytes, if they are what the address says (anything else is not taken).
+    pub fn bytes(&self) -> Option<Vec<u8>> {
+        use base64::Engine;
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(&self.base64)
+            .ok()?;
+        (doorstep_core::photo::sha256_hex(&bytes) == self.sha256).then_some(bytes)
+    }
 }
 
 /// One push batch of the bundle's changes as the station took it, and its answer.
@@ -96,6 +125,12 @@ pub struct AnswerBundle {
     pub pages: Vec<PulledPage>,
     /// The station's bundle key, for the laptop's next bundle.
     pub bundle_recipient: String,
+    /// The bundle's blobs the station now holds whole: the laptop's uploads of them are done.
+    #[serde(default)]
+    pub stored_blobs: Vec<String>,
+    /// Thumbnails of the photos in `pages` this laptop may see.
+    #[serde(default)]
+    pub thumbs: Vec<BundleBlob>,
 }
 
 /// Why a bundle was not taken. The messages are for the person holding the stick.

@@ -11,7 +11,7 @@
 use crate::{Progress, SyncError, SyncReport, Transport, sync_over};
 use doorstep_core::Store;
 use doorstep_core::ids::DeviceId;
-use doorstep_protocol::bundle::{self, AnswerBundle, BundleError, Kind, PushBundle};
+use doorstep_protocol::bundle::{self, AnswerBundle, BundleBlob, BundleError, Kind, PushBundle};
 use doorstep_protocol::{PullResponse, PushRequest, PushResponse, Scopes};
 use serde::Serialize;
 use std::cell::RefCell;
@@ -66,6 +66,7 @@ pub fn export(store: &mut Store) -> Result<(Vec<u8>, BundleWritten), SyncError> 
         cursors: store.scope_cursors()?,
         answer_to,
         changes,
+        blobs: unsent_blobs(store)?,
     };
     let key = bundle::credential_digest(&link.device_credential);
     let bytes = bundle::seal(
@@ -87,6 +88,23 @@ pub fn export(store: &mut Store) -> Result<(Vec<u8>, BundleWritten), SyncError> 
         ),
     };
     Ok((bytes, written))
+}
+
+/// The photos' bytes still to reach the station, whole (the station takes each as a complete
+/// upload), up to half a bundle's limit; the rest go in the next bundle or sync.
+fn unsent_blobs(store: &Store) -> Result<Vec<BundleBlob>, SyncError> {
+    let mut blobs = Vec::new();
+    let mut total = 0usize;
+    for upload in store.uploads_due(i64::MAX)? {
+        if total + upload.size as usize > bundle::MAX_BYTES / 2 {
+            break;
+        }
+        if let Some(bytes) = store.blob(&upload.sha256)? {
+            total += bytes.len();
+            blobs.push(BundleBlob::new(&upload.sha256, &bytes));
+        }
+    }
+    Ok(blobs)
 }
 
 fn short(device: DeviceId) -> String {
@@ -145,6 +163,8 @@ pub fn import_answer(
 /// that starts where it started; each page for the scope and cursor it was read from. The
 /// station's clock in them is from when the answer was written, not now: it is not observed.
 struct Answer {
+    stored_blobs: std::collections::BTreeSet<String>,
+    thumbs: std::collections::BTreeMap<String, Vec<u8>>,
     scopes: Scopes,
     batches: RefCell<Vec<Option<(i64, PushResponse)>>>,
     pages: Vec<(String, i64, PullResponse)>,
@@ -153,6 +173,12 @@ struct Answer {
 impl Answer {
     fn new(answer: AnswerBundle) -> Answer {
         Answer {
+            stored_blobs: answer.stored_blobs.into_iter().collect(),
+            thumbs: answer
+                .thumbs
+                .iter()
+                .filter_map(|t| Some((t.sha256.clone(), t.bytes()?)))
+                .collect(),
             scopes: answer.scopes,
             batches: RefCell::new(
                 answer
@@ -176,7 +202,52 @@ impl Answer {
     }
 }
 
+/// An answer carries no upload: it says which of the bundle's photos the station now holds whole,
+/// and brings the thumbnails of the beat's photos. What it does not name waits for the next sync.
+impl crate::photos::BlobLink for Answer {
+    fn blob_status(
+        &self,
+        sha256: &str,
+        size: i64,
+    ) -> Result<doorstep_protocol::BlobStatus, SyncError> {
+        if self.stored_blobs.contains(sha256) {
+            return Ok(doorstep_protocol::BlobStatus {
+                sha256: sha256.to_string(),
+                size,
+                received: size,
+                complete: true,
+            });
+        }
+        Err(not_in_answer())
+    }
+
+    fn put_chunk(
+        &self,
+        _sha256: &str,
+        _size: i64,
+        _offset: i64,
+        _chunk: &[u8],
+    ) -> Result<doorstep_protocol::BlobStatus, SyncError> {
+        Err(not_in_answer())
+    }
+
+    fn get_blob(&self, sha256: &str) -> Result<Vec<u8>, SyncError> {
+        self.thumbs.get(sha256).cloned().ok_or_else(not_in_answer)
+    }
+}
+
+fn not_in_answer() -> SyncError {
+    SyncError::Refused {
+        status: 404,
+        message: "not in this answer bundle: it goes with the next bundle or sync".into(),
+    }
+}
+
 impl Transport for Answer {
+    fn blobs(&self) -> Option<&dyn crate::photos::BlobLink> {
+        Some(self)
+    }
+
     fn push(&self, request: &PushRequest) -> Result<Option<PushResponse>, SyncError> {
         let Some(first) = request.changes.first().map(|c| c.device_seq) else {
             return Ok(None);

@@ -15,7 +15,7 @@ use super::{PullScope, Pushed, Result, StationError, StationStore, now};
 use doorstep_core::ids::DeviceId;
 use doorstep_core::store::scopes::{TASKS_SCOPE, WorkScope, beat_scope};
 use doorstep_protocol::bundle::{
-    self, AnswerBundle, BatchAnswer, BundleError, Kind, PulledPage, PushBundle,
+    self, AnswerBundle, BatchAnswer, BundleBlob, BundleError, Kind, PulledPage, PushBundle,
 };
 use doorstep_protocol::{Scopes, limits};
 use rusqlite::{OptionalExtension, params};
@@ -43,6 +43,10 @@ pub struct BundleImport {
     pub conflicts: u32,
     /// Records of the laptop's beats in the answer.
     pub records: u32,
+    /// Photos' bytes (photos and thumbnails) the bundle brought that the station now holds whole,
+    /// and those it did not take (not what their address says, or named by no photo of the laptop).
+    pub photos: u32,
+    pub photos_refused: u32,
     /// The answer bundle's file name, and its bytes to write to the stick (the staff pages receive
     /// them as base64, see `api::bundles`).
     pub answer_name: String,
@@ -164,6 +168,59 @@ impl StationStore {
         self.answer_bundle(actor, &principal, &key, request)
     }
 
+    /// Takes the bundle's photos as whole uploads of the laptop (after its changes, so the photo
+    /// records naming them are here): each is checked as a chunked upload would be, and one that
+    /// is refused leaves the others. Answers the addresses now held whole.
+    fn take_bundle_blobs(
+        &mut self,
+        device: DeviceId,
+        blobs: &[BundleBlob],
+        import: &mut BundleImport,
+    ) -> Vec<String> {
+        let mut stored = Vec::new();
+        for blob in blobs {
+            let taken = blob.bytes().ok_or(()).and_then(|bytes| {
+                let size = bytes.len() as i64;
+                let status = self.blob_status(device, &blob.sha256, size).map_err(drop)?;
+                if !status.complete {
+                    let from = status.received as usize;
+                    self.put_blob_chunk(
+                        device,
+                        &blob.sha256,
+                        size,
+                        status.received,
+                        &bytes[from..],
+                    )
+                    .map_err(drop)?;
+                }
+                Ok(())
+            });
+            match taken {
+                Ok(()) => {
+                    import.photos += 1;
+                    stored.push(blob.sha256.clone());
+                }
+                Err(()) => import.photos_refused += 1,
+            }
+        }
+        stored
+    }
+
+    /// The thumbnails of the photos in the answer's pages that the laptop's officer may see.
+    fn thumbs_for(&self, pages: &[PulledPage], principal: &Principal) -> Vec<BundleBlob> {
+        pages
+            .iter()
+            .flat_map(|p| &p.page.records)
+            .filter(|r| r.entity == doorstep_core::model::EntityKind::Photo && !r.deleted)
+            .filter_map(|r| r.fields.get("thumb_sha256")?.as_str().map(str::to_string))
+            .filter(|sha| !sha.is_empty())
+            .filter_map(|sha| {
+                let bytes = self.blob_for(&sha, principal).ok()?;
+                Some(BundleBlob::new(&sha, &bytes))
+            })
+            .collect()
+    }
+
     /// Pushes the bundle's changes and pulls the beats as a sync would, and seals the answer.
     fn answer_bundle(
         &mut self,
@@ -186,6 +243,8 @@ impl StationStore {
             refused: 0,
             conflicts: 0,
             records: 0,
+            photos: 0,
+            photos_refused: 0,
             answer_name: String::new(),
             answer: Vec::new(),
         };
@@ -214,6 +273,7 @@ impl StationStore {
                 break;
             }
         }
+        let stored_blobs = self.take_bundle_blobs(device, &request.blobs, &mut import);
         let pushed = Pushed {
             after: request.acked_seq,
             through: pushed_through,
@@ -243,6 +303,7 @@ impl StationStore {
                 cursor = next;
             }
         }
+        let thumbs = self.thumbs_for(&pages, principal);
         let answer = AnswerBundle {
             bundle_id: request.bundle_id.clone(),
             device_id: device,
@@ -260,6 +321,8 @@ impl StationStore {
             batches,
             pages,
             bundle_recipient: self.bundle_recipient()?,
+            stored_blobs,
+            thumbs,
         };
         import.answer = bundle::seal(Kind::Answer, device, &answer, key, &request.answer_to)?;
         import.answer_name = format!(

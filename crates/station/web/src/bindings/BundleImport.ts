@@ -15,6 +15,11 @@ changes: number, stored: number, duplicates: number, held: number, refused: numb
  */
 records: number, 
 /**
+ * Photos' bytes (photos and thumbnails) the bundle brought that the station now holds whole,
+ * and those it did not take (not what their address says, or named by no photo of the laptop).
+ */
+photos: number, photos_refused: number, 
+/**
  * The answer bundle's file name, and its bytes to write to the stick (the staff pages receive
  * them as base64, see `api::bundles`).
  */
