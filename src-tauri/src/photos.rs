@@ -11,7 +11,7 @@ use doorstep_core::photo::PhotoOptions;
 use doorstep_core::store::photos::{PhotoEntry, PhotoOf, PhotoSpace};
 use std::time::Duration;
 use tauri::ipc::{InvokeBody, Request, Response};
-use tauri::{AppHandle, Emitter, Manager, State};
+use tauri::{AppHandle, Manager, State};
 
 /// The header carrying what the photo is attached to, its caption and whether to keep its location,
 /// as JSON, percent-encoded (header values are ASCII; captions are Chinese).
@@ -61,8 +61,6 @@ pub async fn photo_attach(app: AppHandle, request: Request<'_>) -> CommandResult
         };
         let photo = state.with(|s| s.attach_photo(meta.of, &bytes, &meta.caption, options))?;
         let entry = state.with(|s| s.photo(photo.id))?;
-        // Sent at once if a station is in reach (the timer would within seconds anyway).
-        let _ = app.emit("photos-queued", ());
         Ok(entry)
     })
     .await?;
@@ -136,10 +134,13 @@ pub fn set_photo_budget(state: State<'_, AppState>, mb: u32) -> CommandResult<Ph
 const LOOK_EVERY: Duration = Duration::from_secs(15);
 
 /// Starts the upload timer (a plain thread: it sleeps most of the time). Each round it asks when the
-/// next upload is due; when that time has come and no sync is running, it sends what is due on its
-/// own connection. A failure backs that photo off (see `Store::upload_failed`), never the others.
+/// next upload is due; when that time has come it syncs (records first, so the station knows the
+/// photo the bytes belong to, then the photos that are due). A failed round waits as the automatic
+/// sync does (5 s doubling to a minute); a photo the station refuses waits its own back-off (see
+/// `Store::upload_failed`), never the others.
 pub fn start_upload_timer(app: AppHandle) {
     std::thread::spawn(move || {
+        let mut failures = 0;
         loop {
             let state = app.state::<AppState>();
             let next = state.with(|s| {
@@ -151,10 +152,17 @@ pub fn start_upload_timer(app: AppHandle) {
             let now = chrono::Utc::now().timestamp_millis();
             let wait = match next {
                 Ok(Some(at)) if at <= now => {
-                    if let Some(report) = send_now(&app) {
-                        let _ = app.emit("photos-sent", &report);
+                    // The sync tells the window (progress, finished); a failure shows as the
+                    // calm offline state of the sync bar.
+                    match crate::sync::run(&app) {
+                        Ok(_) => failures = 0,
+                        Err(_) => failures += 1,
                     }
-                    Duration::from_secs(1)
+                    if failures == 0 {
+                        Duration::from_secs(1)
+                    } else {
+                        crate::sync::wait_after(failures)
+                    }
                 }
                 Ok(Some(at)) => Duration::from_millis((at - now) as u64).min(LOOK_EVERY),
                 // Locked, no station, or nothing queued.
@@ -163,20 +171,4 @@ pub fn start_upload_timer(app: AppHandle) {
             std::thread::sleep(wait);
         }
     });
-}
-
-/// One round of the photo step, unless a sync (which sends photos itself) is running.
-fn send_now(app: &AppHandle) -> Option<doorstep_sync::photos::PhotoReport> {
-    let _one = crate::sync::one_at_a_time().ok()?;
-    let mut store = crate::sync::own_store(app).ok()?;
-    match doorstep_sync::photos::send_due(&mut store) {
-        Ok(report) => Some(report),
-        Err(e) => {
-            // Unreachable is the usual case (out of the station's reach) and is not worth a line.
-            if !matches!(e, doorstep_sync::SyncError::Unreachable(_)) {
-                eprintln!("doorstep: photo upload: {e}");
-            }
-            None
-        }
-    }
 }

@@ -18,7 +18,7 @@ static RUNNING: Mutex<()> = Mutex::new(());
 
 const EVERY: Duration = Duration::from_secs(60);
 
-fn run(app: &AppHandle) -> CommandResult<SyncReport> {
+pub(crate) fn run(app: &AppHandle) -> CommandResult<SyncReport> {
     let _one = one_at_a_time()?;
     let state = app.state::<AppState>();
     let mut store = own_store(app)?;
@@ -172,7 +172,7 @@ pub fn station(state: State<'_, AppState>) -> CommandResult<Option<String>> {
 /// How long the automatic sync waits after `failures` failed rounds in a row: a minute when all is
 /// well; after a cut connection soon (5 s), then backing off (10, 20, 40 s) to the minute again, so
 /// a laptop coming back into reach syncs within seconds without hammering a station that is down.
-fn wait_after(failures: u32) -> Duration {
+pub(crate) fn wait_after(failures: u32) -> Duration {
     match failures {
         0 => EVERY,
         n => Duration::from_secs(5u64 << (n - 1).min(4)).min(EVERY),

@@ -37,7 +37,6 @@ import type { VisitPolicy } from "./bindings/VisitPolicy";
 import type { PhotoEntry } from "./bindings/PhotoEntry";
 import type { PhotoOf } from "./bindings/PhotoOf";
 import type { PhotoSpace } from "./bindings/PhotoSpace";
-import type { PhotoReport } from "./bindings/PhotoReport";
 
 export type AppInfo = { device: Device | null; database: string; version: string };
 /** A bundle written for sync by USB stick (`BundleSaved` in src-tauri/src/sync.rs). */
@@ -129,9 +128,6 @@ export const api = {
   photoCaption: (id: string, caption: string) => call<PhotoEntry>("photo_caption", { id, caption }),
   photoSpace: () => call<PhotoSpace>("photo_space"),
   setPhotoBudget: (mb: number) => call<PhotoSpace>("set_photo_budget", { mb }),
-  /** The upload timer sent photos (outside a sync). */
-  onPhotosSent: (handler: (r: PhotoReport) => void): Promise<UnlistenFn> =>
-    listen<PhotoReport>("photos-sent", (e) => handler(e.payload)),
   /** Progress of a running sync (manual or automatic). */
   /** The station revoked this laptop and its data was erased. */
   onWiped: (handler: () => void): Promise<UnlistenFn> => listen("device-wiped", () => handler()),

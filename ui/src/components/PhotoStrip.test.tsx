@@ -12,7 +12,6 @@ const api = vi.hoisted(() => ({
   photoAttach: vi.fn(),
   photoImage: vi.fn(),
   onSyncFinished: vi.fn(() => Promise.resolve(() => {})),
-  onPhotosSent: vi.fn(() => Promise.resolve(() => {})),
 }));
 vi.mock("../api", async (original) => ({ ...(await original<typeof import("../api")>()), api }));
 
@@ -48,7 +47,6 @@ function entry(id: string, sha256: string): PhotoEntry {
 beforeEach(() => {
   vi.resetAllMocks();
   api.onSyncFinished.mockReturnValue(Promise.resolve(() => {}));
-  api.onPhotosSent.mockReturnValue(Promise.resolve(() => {}));
   api.photoImage.mockResolvedValue(new ArrayBuffer(4));
   globalThis.URL.createObjectURL = vi.fn(() => "blob:thumb");
   globalThis.URL.revokeObjectURL = vi.fn();

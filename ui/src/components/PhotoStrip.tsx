@@ -150,9 +150,10 @@ export function PhotoStrip({
   }, [key]);
   useEffect(() => {
     reload();
-    // A sync or the upload timer may have sent ours or brought others' thumbnails.
-    const stops = [api.onSyncFinished(() => reload()), api.onPhotosSent(() => reload())];
-    return () => stops.forEach((s) => void s.then((stop) => stop()));
+    // A sync (the automatic one, the upload timer's, the button's) may have sent ours or brought
+    // others' thumbnails.
+    const stop = api.onSyncFinished(() => reload());
+    return () => void stop.then((s) => s());
   }, [reload]);
 
   const attach = async (files: File[]) => {
