@@ -4,7 +4,9 @@
 //! from staff who may not see its reporter, whatever they ask for; a record forged to name someone
 //! else's photo reads nothing; chunks at the wrong offset, for no photo, or with other bytes than
 //! their hash are refused with a reason; a photo that cannot be read is refused on the laptop at
-//! once and the rest syncs; a deleted photo leaves both laptops.
+//! once and the rest syncs; a deleted photo leaves both laptops, and the station's disk once no
+//! photo names its bytes; a concern made confidential later takes its photo back from the other
+//! laptop.
 
 use crate::support::*;
 use doorstep_core::Error;
@@ -161,6 +163,33 @@ fn the_same_photo_twice_is_stored_once_and_a_photo_of_a_visit_is_listed_with_its
     let of_visit: Vec<serde_json::Value> = serde_json::from_str(&body).unwrap();
     assert_eq!(of_visit.len(), 1, "{body}");
     assert_eq!(of_visit[0]["id"], a.id.to_string());
+
+    // One of the two deleted: the bytes stay at the station for the other; both deleted, they go.
+    let file = station
+        .dir
+        .path()
+        .join("blobs")
+        .join(&a.sha256[..2])
+        .join(&a.sha256);
+    assert!(file.is_file());
+    zhang.store.delete_photo(a.id).unwrap();
+    zhang.sync();
+    assert!(file.is_file(), "the other photo still names these bytes");
+    let (status, _) = station.request_bytes(
+        "GET",
+        &format!("photos/{}/full", b.id),
+        &station.staff_token,
+        None,
+    );
+    assert_eq!(status, 200);
+    zhang.store.delete_photo(b.id).unwrap();
+    zhang.sync();
+    assert!(
+        !file.exists(),
+        "no photo needs them: gone from the station's disk"
+    );
+    assert_eq!(station.count("SELECT count(*) FROM blobs"), 0);
+    assert_eq!(station.count("SELECT count(*) FROM blob_holders"), 0);
 }
 
 #[test]
@@ -303,6 +332,101 @@ fn a_confidential_concerns_photo_stays_away_from_the_other_officer_and_from_staf
     );
     assert_eq!(status, 200);
     assert_eq!(sha256_hex(&bytes), secret.sha256);
+}
+
+/// Regression: the photo's masking is worked out from its concern when read, but a laptop that had
+/// pulled the photo while the concern was open kept its caption and thumbnail after the concern
+/// was made confidential (the photo's version never moved, so nothing was sent again).
+#[test]
+fn a_concern_made_confidential_later_takes_its_photo_back_from_the_other_laptop_and_open_again_returns_it()
+ {
+    let station = Station::start();
+    let mut zhang = Device::new(&station, "张警官", BEAT);
+    let mut li = Device::new(&station, "李警官", BEAT);
+    let h = new_household(&mut zhang, BEAT, "幸福路15号");
+    let c = Concern::new(h.id, ConcernCategory::SafetyHazard, "楼下有人私拉电线");
+    zhang.store.save(&c).unwrap();
+    let photo = attach(
+        &mut zhang,
+        PhotoOf::Concern(c.id),
+        &camera_jpeg(800, 600, true),
+        "举报人家窗外",
+    );
+    zhang.sync();
+    let report = li.sync();
+    assert_eq!(report.photos.thumbs, 1, "open at first: {report:?}");
+    let seen = &li.store.photos(PhotoOf::Concern(c.id)).unwrap()[0];
+    assert_eq!(seen.photo.caption, "举报人家窗外");
+    assert!(seen.has_thumb);
+
+    // Zhang learns the reporter fears reprisal and makes the concern confidential.
+    let mut secret: Concern = zhang.store.get(c.id.0).unwrap();
+    secret.confidential = true;
+    secret.reporter_name = "邻居".into();
+    zhang.store.save(&secret).unwrap();
+    zhang.sync();
+    li.sync();
+    let entries = li.store.photos(PhotoOf::Concern(c.id)).unwrap();
+    assert_eq!(entries.len(), 1);
+    let blank = &entries[0];
+    assert!(blank.photo.withheld(), "{blank:?}");
+    assert_eq!(blank.photo.caption, "", "{blank:?}");
+    assert!(!blank.has_thumb && !blank.has_full, "{blank:?}");
+    assert_eq!(li.store.blob(&photo.thumb_sha256).unwrap(), None);
+    assert_eq!(li.store.blob(&photo.sha256).unwrap(), None);
+    // Zhang's own laptop keeps everything.
+    let own = &zhang.store.photos(PhotoOf::Concern(c.id)).unwrap()[0];
+    assert_eq!(own.photo.caption, "举报人家窗外");
+    assert!(own.has_full);
+
+    // Open again (the reporter agreed): li gets the photo back with its thumbnail.
+    let mut open: Concern = zhang.store.get(c.id.0).unwrap();
+    open.confidential = false;
+    zhang.store.save(&open).unwrap();
+    zhang.sync();
+    let report = li.sync();
+    assert_eq!(report.photos.thumbs, 1, "{report:?}");
+    let back = &li.store.photos(PhotoOf::Concern(c.id)).unwrap()[0];
+    assert_eq!(back.photo.sha256, photo.sha256);
+    assert_eq!(back.photo.caption, "举报人家窗外");
+    assert!(back.has_thumb);
+}
+
+/// The neighbouring case: a concern recorded confidential in a visit li already holds, with its
+/// reporter among the people met. Li's copy of the visit loses the reporter when the concern
+/// arrives.
+#[test]
+fn a_confidential_concern_raised_in_a_visit_li_already_holds_takes_the_reporter_off_lis_copy() {
+    use doorstep_core::model::{Resident, Visit};
+    let station = Station::start();
+    let mut zhang = Device::new(&station, "张警官", BEAT);
+    let mut li = Device::new(&station, "李警官", BEAT);
+    let h = new_household(&mut zhang, BEAT, "幸福路16号");
+    let reporter = Resident::new(h.id, "孙举报");
+    zhang.store.save(&reporter).unwrap();
+    let mut visit = new_visit(&mut zhang, &h, "入户走访");
+    let saved: Visit = zhang.store.get(visit.id.0).unwrap();
+    visit.met = vec![reporter.id];
+    zhang.store.save_edit(&saved, &visit).unwrap();
+    zhang.sync();
+    li.sync();
+    assert_eq!(
+        li.store.get::<Visit>(visit.id.0).unwrap().met,
+        vec![reporter.id]
+    );
+
+    let mut c = Concern::new(h.id, ConcernCategory::CrimeLead, "有人深夜聚赌");
+    c.visit_id = Some(visit.id);
+    c.reporter_id = Some(reporter.id);
+    c.confidential = true;
+    zhang.store.save(&c).unwrap();
+    zhang.sync();
+    li.sync();
+    assert!(
+        li.store.get::<Visit>(visit.id.0).unwrap().met.is_empty(),
+        "the reporter is not readable off li's copy of the visit"
+    );
+    assert_eq!(li.store.get::<Concern>(c.id.0).unwrap().reporter_id, None);
 }
 
 #[test]

@@ -195,6 +195,105 @@ fn a_station_restored_from_an_older_backup_gets_back_everything_its_laptops_sent
     assert_eq!(zhang.household(before.id.0).notes, "新的门禁");
 }
 
+/// Regression: the backup carried the database and not `blobs/`, so a restored station named
+/// photos whose bytes it no longer had, and told their laptops it held them. Now the photos' bytes
+/// travel in the backup; a photo whose laptop died with the station is read whole from it, one
+/// taken after the backup is sent again by its laptop, and one whose file was damaged on the
+/// station's disk is left out, forgotten at the restore and sent again too.
+#[test]
+fn a_restored_station_keeps_its_photos_and_gets_back_those_sent_after_the_backup() {
+    use doorstep_core::photo::{PhotoOptions, sha256_hex};
+    use doorstep_core::store::photos::PhotoOf;
+    let mut station = Station::start();
+    let mut wang = Device::new(&station, "王警官", "幸福社区");
+    let mut zhang = Device::new(&station, "张警官", "幸福社区");
+    let mut li = Device::new(&station, "李警官", "幸福社区");
+    let h = new_household(&mut zhang, "幸福社区", "幸福路9号");
+    zhang.sync();
+    wang.sync();
+    let attach = |device: &mut Device, w: u32, caption: &str| {
+        device
+            .store
+            .attach_photo(
+                PhotoOf::Household(h.id),
+                &camera_jpeg(w, 600, true),
+                caption,
+                PhotoOptions::default(),
+            )
+            .unwrap()
+    };
+    let wangs = attach(&mut wang, 800, "王警官拍的楼道");
+    let damaged = attach(&mut zhang, 700, "张警官拍的电表箱");
+    assert_eq!(wang.sync().photos.sent, 2);
+    assert_eq!(zhang.sync().photos.sent, 2);
+    // One photo file rots on the station's disk before the night's backup.
+    let rotten = station
+        .dir
+        .path()
+        .join("blobs")
+        .join(&damaged.sha256[..2])
+        .join(&damaged.sha256);
+    std::fs::write(&rotten, b"bit rot").unwrap();
+
+    let backups = tempfile::tempdir().unwrap();
+    let written = backup_into(&station, backups.path());
+    assert_eq!(
+        written["damaged_blobs"],
+        serde_json::json!([format!("blobs/{}/{}", &damaged.sha256[..2], damaged.sha256)]),
+        "{written}"
+    );
+    assert_eq!(
+        written["manifest"]["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["path"].as_str().unwrap().starts_with("blobs/"))
+            .count(),
+        3,
+        "wang's photo and thumbnail, and zhang's thumbnail: {written}"
+    );
+    let file = written["file"].as_str().unwrap().to_string();
+
+    // After the backup: zhang's second photo. Then the station's disk dies, and wang's laptop too.
+    let later = attach(&mut zhang, 900, "张警官拍的消防通道");
+    zhang.sync();
+    drop(wang);
+    station.stop();
+    std::fs::remove_dir_all(station.dir.path().join("blobs")).unwrap();
+    let (ok, out, err) = restore(&station, &file, false);
+    assert!(ok, "restore: {err}");
+    let restored: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(restored["blobs"], 3, "{restored}");
+    assert_eq!(restored["blobs_missing"], 1, "the rotten file: {restored}");
+    station.restart();
+
+    // Wang's photo is whole from the backup alone: staff and li read the very bytes.
+    let read = |photo: &doorstep_core::model::Photo| {
+        station.request_bytes(
+            "GET",
+            &format!("photos/{}/full", photo.id),
+            &station.staff_token,
+            None,
+        )
+    };
+    let (status, bytes) = read(&wangs);
+    assert_eq!(status, 200);
+    assert_eq!(sha256_hex(&bytes), wangs.sha256);
+    li.sync();
+    let fetched = doorstep_sync::photos::fetch_blob(&mut li.store, &wangs.sha256).unwrap();
+    assert_eq!(sha256_hex(&fetched), wangs.sha256);
+
+    // Zhang's laptop notices the station went back and sends again what it lacks.
+    let report = zhang.sync();
+    assert!(report.station_went_back, "{report:?}");
+    for photo in [&damaged, &later] {
+        let (status, bytes) = read(photo);
+        assert_eq!(status, 200, "{}", photo.caption);
+        assert_eq!(sha256_hex(&bytes), photo.sha256, "{}", photo.caption);
+    }
+    assert_eq!(zhang.store.photo_space().unwrap().uploads, 0);
+}
+
 #[test]
 fn a_damaged_or_foreign_backup_is_refused_and_the_data_folder_is_untouched() {
     let mut station = Station::start();

@@ -4,7 +4,10 @@
 //! the SHA-256 of every file), a consistent copy of the database made while the station serves
 //! (`VACUUM INTO`, which reads one snapshot), the settings and the station's certificate with its
 //! key (laptops pinned that certificate: a station restored without it would be refused by every
-//! laptop). Beside it, `FILE.sha256` in `sha256sum` format, so the file can be checked anywhere.
+//! laptop), and the photos' bytes (`blobs/`: content-addressed and never changed once whole, so
+//! the files present after the database's snapshot hold every photo it names; a photo whose laptop
+//! was lost with the station's disk would otherwise be gone for good). Beside it, `FILE.sha256` in
+//! `sha256sum` format, so the file can be checked anywhere.
 //!
 //! Restoring checks everything before touching the data folder (every checksum, the database whole
 //! and migrated), refuses while a station serves the folder (it holds `station.lock`), moves what
@@ -29,6 +32,8 @@ pub const DATABASE: &str = "station.sqlite";
 pub const LOCK: &str = "station.lock";
 const SETTINGS: &str = "station.json";
 const TLS: &str = "tls";
+/// Photos' bytes, as `blobs/<first two hex digits>/<sha256>` (see `store::blobs`).
+const BLOBS: &str = "blobs";
 const MANIFEST: &str = "manifest.json";
 /// The name backups are given when `--to` is a folder (sortable by time).
 const PREFIX: &str = "station-";
@@ -90,6 +95,13 @@ pub struct Manifest {
     pub files: Vec<FileSum>,
 }
 
+impl Manifest {
+    /// How many photos' blobs (photos and thumbnails) the backup holds.
+    pub fn blobs(&self) -> usize {
+        self.files.iter().filter(|f| blob_path(&f.path)).count()
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FileSum {
     /// Path inside the backup (`station.sqlite`, `station.json`, `tls/cert.der`, …).
@@ -107,6 +119,9 @@ pub struct Written {
     pub manifest: Manifest,
     /// Older backups deleted from the folder (`--keep`).
     pub pruned: Vec<PathBuf>,
+    /// Photo files left out because their bytes no longer match their name (damaged on the
+    /// station's disk): the laptops that took them send them again after a restore.
+    pub damaged_blobs: Vec<String>,
 }
 
 /// A backup checked, and put in place unless only checking.
@@ -117,6 +132,10 @@ pub struct Restored {
     pub replaced: Option<PathBuf>,
     pub households: i64,
     pub changes: i64,
+    /// Photos' blobs put back, and those the database named but the backup did not hold (the
+    /// laptops that took them are asked for them again).
+    pub blobs: usize,
+    pub blobs_missing: usize,
 }
 
 fn sha256_of(path: &Path) -> Result<(u64, String)> {
@@ -224,6 +243,25 @@ pub fn backup(data: &Path, to: &Path, keep: Option<usize>) -> Result<Written> {
             sha256,
         });
     }
+    // Photos after the snapshot: a blob is whole on disk before the database says so.
+    let mut damaged_blobs = Vec::new();
+    for (path, source) in blob_files(&data.join(BLOBS))? {
+        let (bytes, sha256) = sha256_of(&source)?;
+        if !path.ends_with(&sha256) {
+            tracing::error!(
+                path,
+                "a photo's file no longer matches its SHA-256: left out of the backup"
+            );
+            damaged_blobs.push(path);
+            continue;
+        }
+        files.push(FileSum {
+            path: path.clone(),
+            bytes,
+            sha256,
+        });
+        entries.push((path, source));
+    }
     let manifest = Manifest {
         format: FORMAT,
         taken_at,
@@ -283,7 +321,52 @@ pub fn backup(data: &Path, to: &Path, keep: Option<usize>) -> Result<Written> {
         sha256,
         manifest,
         pruned,
+        damaged_blobs,
     })
+}
+
+/// The whole photo files under `dir` (not the partial uploads), as (path in a backup, file),
+/// in a stable order.
+fn blob_files(dir: &Path) -> Result<Vec<(String, PathBuf)>> {
+    let mut out = Vec::new();
+    if !dir.is_dir() {
+        return Ok(out);
+    }
+    let listing = |d: &Path| -> Result<Vec<std::fs::DirEntry>> {
+        let mut entries: Vec<_> = std::fs::read_dir(d)
+            .context(|| format!("reading {}", d.display()))?
+            .filter_map(|e| e.ok())
+            .collect();
+        entries.sort_by_key(|e| e.file_name());
+        Ok(entries)
+    };
+    for sub in listing(dir)? {
+        let prefix = sub.file_name().to_string_lossy().into_owned();
+        if !sub.path().is_dir() || prefix.len() != 2 {
+            continue; // `partial/`: uploads not yet whole are sent again from the start
+        }
+        for file in listing(&sub.path())? {
+            let name = file.file_name().to_string_lossy().into_owned();
+            let path = format!("{BLOBS}/{prefix}/{name}");
+            if file.path().is_file() && blob_path(&path) {
+                out.push((path, file.path()));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Whether `path` (inside a backup) names a photo's blob: `blobs/ab/ab…` (64 hex digits).
+fn blob_path(path: &str) -> bool {
+    let mut parts = path.split('/');
+    match (parts.next(), parts.next(), parts.next(), parts.next()) {
+        (Some(BLOBS), Some(prefix), Some(name), None) => {
+            doorstep_core::photo::is_sha256_hex(name)
+                && name.starts_with(prefix)
+                && prefix.len() == 2
+        }
+        _ => false,
+    }
 }
 
 /// `FILE.sha256` beside a backup.
@@ -362,10 +445,27 @@ pub fn restore(from: &Path, data: &Path, check_only: bool) -> Result<Restored> {
     if !manifest.files.iter().any(|f| f.path == DATABASE) {
         return Err(not_a_backup(format!("it holds no {DATABASE}")));
     }
+    if let Some(bad) = manifest
+        .files
+        .iter()
+        .find(|f| blob_path(&f.path) && !f.path.ends_with(&f.sha256))
+    {
+        return Err(BackupError::Checksum {
+            path: from.to_path_buf(),
+            file: bad.path.clone(),
+        });
+    }
+    let blobs: std::collections::HashSet<String> = manifest
+        .files
+        .iter()
+        .filter(|f| blob_path(&f.path))
+        .map(|f| f.sha256.clone())
+        .collect();
 
     // Whole, and at this version's schema; then a new lineage, so laptops notice.
-    let (households, changes) = {
+    let (households, changes, blobs_missing) = {
         let mut store = StationStore::open(&staging.path().join(DATABASE))?;
+        let blobs_missing = store.forget_blobs_not_in(&blobs)?;
         store.start_lineage_after_restore(
             "(station console)",
             &format!(
@@ -378,6 +478,7 @@ pub fn restore(from: &Path, data: &Path, check_only: bool) -> Result<Restored> {
         (
             count("SELECT count(*) FROM records WHERE entity = 'household' AND NOT deleted")?,
             count("SELECT count(*) FROM changes")?,
+            blobs_missing,
         )
     };
     if check_only {
@@ -386,6 +487,8 @@ pub fn restore(from: &Path, data: &Path, check_only: bool) -> Result<Restored> {
             replaced: None,
             households,
             changes,
+            blobs: blobs.len(),
+            blobs_missing,
         });
     }
 
@@ -408,6 +511,7 @@ pub fn restore(from: &Path, data: &Path, check_only: bool) -> Result<Restored> {
         format!("{DATABASE}-shm"),
         SETTINGS.into(),
         TLS.into(),
+        BLOBS.into(),
     ] {
         let path = data.join(&name);
         if path.exists() {
@@ -417,7 +521,7 @@ pub fn restore(from: &Path, data: &Path, check_only: bool) -> Result<Restored> {
             moved = true;
         }
     }
-    for name in [DATABASE, SETTINGS, TLS] {
+    for name in [DATABASE, SETTINGS, TLS, BLOBS] {
         let path = staging.path().join(name);
         if path.exists() {
             std::fs::rename(&path, data.join(name))
@@ -433,6 +537,8 @@ pub fn restore(from: &Path, data: &Path, check_only: bool) -> Result<Restored> {
         replaced: moved.then_some(aside),
         households,
         changes,
+        blobs: blobs.len(),
+        blobs_missing,
     })
 }
 
@@ -460,7 +566,8 @@ fn unpack(from: &Path, into: &Path) -> Result<(Manifest, Vec<String>)> {
             || path == SETTINGS
             || path
                 .strip_prefix("tls/")
-                .is_some_and(|n| !n.is_empty() && !n.contains('/') && n != "..");
+                .is_some_and(|n| !n.is_empty() && !n.contains('/') && n != "..")
+            || blob_path(&path);
         if !allowed || entry.header().entry_type() != tar::EntryType::Regular {
             return Err(not_a_backup(format!("unexpected entry {path:?}")));
         }

@@ -210,6 +210,11 @@ async fn main() -> anyhow::Result<()> {
                 "database opened and checked whole (quick_check)"
             );
             bootstrap(&mut store, &config)?;
+            match store.sweep_blobs() {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(blobs = n, "photos' bytes no photo needs were deleted"),
+                Err(e) => tracing::warn!(error = %e, "sweeping photos' bytes at start"),
+            }
             let identity = Identity::load_or_create(&data.join("tls"), &tls_names)?;
             let listener = std::net::TcpListener::bind(&listen)
                 .with_context(|| format!("listening on {listen}"))?;

@@ -244,6 +244,66 @@ impl StationStore {
         })
     }
 
+    /// Drops the bytes no photo needs any more: named by no live photo, nor by a deleted one
+    /// whose deletion is still an open conflict (staff may keep it). The rows go in one
+    /// transaction, the files after it commits (a file is never gone while a row names it).
+    /// Returns how many blobs went. Run after a push that deleted a photo, and at start.
+    pub fn sweep_blobs(&mut self) -> Result<usize> {
+        let needed = |column: &str| {
+            format!(
+                "EXISTS (SELECT 1 FROM records r WHERE r.entity = 'photo' AND json_extract(r.fields, '$.{column}') = b.sha256
+                   AND (r.deleted = 0 OR EXISTS (SELECT 1 FROM conflicts c WHERE c.status = 'open'
+                                                   AND c.entity = 'photo' AND c.entity_id = r.id)))"
+            )
+        };
+        let tx = self.conn.transaction()?;
+        let unneeded: Vec<String> = {
+            let mut stmt = tx.prepare(&format!(
+                "SELECT b.sha256 FROM blobs b WHERE NOT {} AND NOT {}",
+                needed("sha256"),
+                needed("thumb_sha256")
+            ))?;
+            let rows = stmt.query_map([], |r| r.get(0))?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
+        for sha in &unneeded {
+            exec(&tx, "DELETE FROM blob_holders WHERE sha256 = ?1", [sha])?;
+            exec(&tx, "DELETE FROM blobs WHERE sha256 = ?1", [sha])?;
+        }
+        tx.commit()?;
+        for sha in &unneeded {
+            if let Err(e) = fs::remove_file(self.blob_path(sha))
+                && e.kind() != std::io::ErrorKind::NotFound
+            {
+                tracing::warn!(sha, error = %e, "a photo file no photo needs could not be deleted");
+            }
+        }
+        Ok(unneeded.len())
+    }
+
+    /// After a restore: forgets the blobs the database says it holds whole but whose files the
+    /// backup did not carry (`present` are those it did), so the laptops that took those photos
+    /// are told to send them again instead of being told the station has them. Returns how many.
+    pub fn forget_blobs_not_in(
+        &mut self,
+        present: &std::collections::HashSet<String>,
+    ) -> Result<usize> {
+        let tx = self.conn.transaction()?;
+        let held: Vec<String> = {
+            let mut stmt = tx.prepare("SELECT DISTINCT sha256 FROM blob_holders")?;
+            let rows = stmt.query_map([], |r| r.get(0))?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
+        let mut forgotten = 0;
+        for sha in held.iter().filter(|s| !present.contains(*s)) {
+            exec(&tx, "DELETE FROM blob_holders WHERE sha256 = ?1", [sha])?;
+            exec(&tx, "DELETE FROM blobs WHERE sha256 = ?1", [sha])?;
+            forgotten += 1;
+        }
+        tx.commit()?;
+        Ok(forgotten)
+    }
+
     /// The photos naming `sha256` as `viewer` may see them.
     fn photos_naming(&self, sha256: &str, viewer: &Principal) -> Result<Vec<Naming>> {
         let mut stmt = self.conn.prepare_cached(&format!(

@@ -255,6 +255,12 @@ impl StationStore {
             ],
         )?;
         tx.commit()?;
+        // A photo's deletion confirmed: its bytes may go now. The decision stands either way.
+        if entity == EntityKind::Photo
+            && let Err(e) = self.sweep_blobs()
+        {
+            tracing::warn!(error = %e, "sweeping photos' bytes after a decision");
+        }
         Ok(version.unwrap_or(0))
     }
 

@@ -313,6 +313,13 @@ impl StationStore {
         tx.commit()?;
         response.acked_seq = acked;
         response.station_time_ms = chrono::Utc::now().timestamp_millis();
+        // A photo deleted: its bytes go once nothing needs them. The batch stands either way.
+        if changes.iter().any(|c| {
+            c.entity == EntityKind::Photo && c.fields.get("deleted") == Some(&Value::Bool(true))
+        }) && let Err(e) = self.sweep_blobs()
+        {
+            tracing::warn!(error = %e, "sweeping photos' bytes after a deletion");
+        }
         Ok(response)
     }
 }
@@ -909,31 +916,6 @@ fn decide(tx: &Transaction<'_>, batch: &Batch, mut change: Arrived<'_>) -> Resul
     };
     if version.is_some() {
         duplicates::find_duplicates(tx, entity, &entity_id, created, &set)?;
-    }
-    // A concern's confidentiality or reporter changed: its visit is sent again, masked anew.
-    if entity == EntityKind::Concern
-        && version.is_some()
-        && set
-            .iter()
-            .any(|f| ["confidential", "reporter_id", "visit_id"].contains(&f.as_str()))
-        && let Some(Value::String(visit)) = values.get("visit_id")
-        && let Some(state) = load_state(tx, EntityKind::Visit, visit)?
-    {
-        let visit_values: Map<String, Value> = state
-            .fields
-            .into_iter()
-            .map(|(k, f)| (k, f.value))
-            .collect();
-        write_record(
-            tx,
-            EntityKind::Visit,
-            visit,
-            &visit_values,
-            std::iter::empty(),
-            device,
-            hlc,
-            None,
-        )?;
     }
     // A conflict shows the incoming value of its field; "*" (an edit of a deleted record) the whole edit.
     let conflicts = disagreements

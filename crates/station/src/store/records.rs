@@ -289,6 +289,13 @@ pub(super) fn create_record(
                 c.address_norm, c.id_key, c.person_key, echo.map(|_| device), echo.map(|e| e.seq),
                 echo.map(|e| e.from)],
     )?;
+    if entity == EntityKind::Concern {
+        // A visit or photos may have reached laptops before the concern that masks them.
+        let after = Masking::of(values);
+        if after.confidential {
+            masked_anew(tx, entity_id, [None, after.visit], device, hlc)?;
+        }
+    }
     Ok(c.version)
 }
 
@@ -307,6 +314,10 @@ pub(super) fn write_record<'a>(
 ) -> Result<i64> {
     let c = columns(tx, entity, values)?;
     let old = tallies::before(tx, entity, entity_id)?;
+    let masking_before = match entity {
+        EntityKind::Concern => stored_masking(tx, entity_id)?,
+        _ => None,
+    };
     let old_beat: Option<String> = query_one(
         tx,
         "SELECT beat FROM records WHERE entity = ?1 AND id = ?2",
@@ -345,7 +356,95 @@ pub(super) fn write_record<'a>(
     if let Some(old_beat) = old_beat.filter(|b| b != &c.beat) {
         left_beat(tx, entity, entity_id, &old_beat, c.version, device, hlc)?;
     }
+    if let Some(before) = masking_before {
+        let after = Masking::of(values);
+        if before != after && (before.confidential || after.confidential) {
+            masked_anew(tx, entity_id, [before.visit, after.visit], device, hlc)?;
+        }
+    }
     Ok(c.version)
+}
+
+/// What of a concern decides how other records are masked for each reader: whether it is
+/// confidential (its photos lose their bytes' addresses), and who reported it in which visit (the
+/// visit's people met lose the reporter). See `confidential::visible_fields`.
+#[derive(Debug, PartialEq)]
+struct Masking {
+    confidential: bool,
+    reporter: Option<String>,
+    visit: Option<String>,
+}
+
+impl Masking {
+    fn of(values: &Map<String, Value>) -> Masking {
+        let text = |k: &str| values.get(k).and_then(Value::as_str).map(str::to_string);
+        Masking {
+            confidential: values.get("confidential").and_then(Value::as_bool) == Some(true),
+            reporter: text("reporter_id"),
+            visit: text("visit_id"),
+        }
+    }
+}
+
+fn stored_masking(tx: &Transaction<'_>, concern: &str) -> Result<Option<Masking>> {
+    let fields: Option<String> = tx
+        .prepare_cached("SELECT fields FROM records WHERE entity = 'concern' AND id = ?1")?
+        .query_row([concern], |r| r.get(0))
+        .optional()?;
+    Ok(match fields {
+        Some(fields) => Some(Masking::of(&serde_json::from_str(&fields)?)),
+        None => None,
+    })
+}
+
+/// A concern's masking changed (made confidential or open again, its reporter or visit changed):
+/// the records masked by it — its visits, before and after, and its photos — are written again
+/// under new versions, unchanged, so every laptop of the beat pulls them masked anew. Without
+/// this, a laptop that had pulled a photo before its concern turned confidential kept its caption
+/// and thumbnail.
+fn masked_anew(
+    tx: &Transaction<'_>,
+    concern: &str,
+    visits: [Option<String>; 2],
+    device: DeviceId,
+    hlc: Hlc,
+) -> Result<()> {
+    let mut dependants: Vec<(EntityKind, String, String)> = Vec::new();
+    let mut seen_visit = None;
+    for visit in visits.into_iter().flatten() {
+        if seen_visit.as_ref() == Some(&visit) {
+            continue;
+        }
+        let fields: Option<String> = tx
+            .prepare_cached("SELECT fields FROM records WHERE entity = 'visit' AND id = ?1")?
+            .query_row([&visit], |r| r.get(0))
+            .optional()?;
+        if let Some(fields) = fields {
+            dependants.push((EntityKind::Visit, visit.clone(), fields));
+        }
+        seen_visit = Some(visit);
+    }
+    let mut stmt = tx.prepare_cached(
+        "SELECT id, fields FROM records WHERE entity = 'photo' AND json_extract(fields, '$.concern_id') = ?1",
+    )?;
+    for row in stmt.query_map([concern], |r| Ok((r.get(0)?, r.get(1)?)))? {
+        let (id, fields) = row?;
+        dependants.push((EntityKind::Photo, id, fields));
+    }
+    for (entity, id, fields) in dependants {
+        let values: Map<String, Value> = serde_json::from_str(&fields)?;
+        write_record(
+            tx,
+            entity,
+            &id,
+            &values,
+            std::iter::empty(),
+            device,
+            hlc,
+            None,
+        )?;
+    }
+    Ok(())
 }
 
 /// A record left `beat` at `version`: the beat's laptops are told on their next pull, and a
