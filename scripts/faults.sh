@@ -8,5 +8,5 @@ cd "$(dirname "$0")/.."
 source scripts/env.sh
 cargo build --quiet -p doorstep-cli -p doorstep-station
 DOORSTEP_FAULT_SCALE="${1:-10}" cargo test --quiet -p doorstep-tests --test faults -- --nocapture --test-threads 1 2>&1 \
-  | grep -E 'FAULTS|test result|panicked|FAILED|a cut connection|run [0-9]+'
+  | grep -E 'FAULTS|PHOTOS|test result|panicked|FAILED|a cut connection|run [0-9]+'
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -sr)"

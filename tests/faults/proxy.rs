@@ -22,6 +22,8 @@ pub enum Fault {
     CutResponse(usize),
     /// Every chunk waits this long: a slow link.
     Slow(Duration),
+    /// Bytes go through at most this fast each way (bytes per second): a link of a known speed.
+    Rate(u64),
 }
 
 pub struct Proxy {
@@ -31,6 +33,8 @@ pub struct Proxy {
     pub injected: Arc<AtomicU64>,
     /// Bytes relayed from the laptop to the station (TLS records included): what an upload cost.
     pub sent_up: Arc<AtomicU64>,
+    /// The connections open now (their laptop side), for [`Proxy::cut_all`].
+    open: Arc<Mutex<Vec<TcpStream>>>,
 }
 
 impl Proxy {
@@ -42,13 +46,24 @@ impl Proxy {
         let plan: Arc<Mutex<VecDeque<Fault>>> = Arc::default();
         let injected: Arc<AtomicU64> = Arc::default();
         let sent_up: Arc<AtomicU64> = Arc::default();
-        let (p, n, up) = (plan.clone(), injected.clone(), sent_up.clone());
+        let open: Arc<Mutex<Vec<TcpStream>>> = Arc::default();
+        let (p, n, up, o) = (
+            plan.clone(),
+            injected.clone(),
+            sent_up.clone(),
+            open.clone(),
+        );
         std::thread::spawn(move || {
             for client in listener.incoming() {
                 let Ok(client) = client else { continue };
                 let fault = p.lock().unwrap().pop_front().unwrap_or(Fault::None);
-                if fault != Fault::None {
+                if !matches!(fault, Fault::None | Fault::Rate(_)) {
                     n.fetch_add(1, Ordering::Relaxed);
+                }
+                if let Ok(handle) = client.try_clone() {
+                    let mut open = o.lock().unwrap();
+                    open.retain(|c| c.peer_addr().is_ok());
+                    open.push(handle);
                 }
                 let upstream = upstream.clone();
                 let up = up.clone();
@@ -60,7 +75,17 @@ impl Proxy {
             plan,
             injected,
             sent_up,
+            open,
         }
+    }
+
+    /// Cuts every connection open now, wherever it is in its request or response (the link
+    /// dropping); returns how many there were.
+    pub fn cut_all(&self) -> usize {
+        let mut open = self.open.lock().unwrap();
+        open.drain(..)
+            .filter(|c| c.shutdown(Shutdown::Both).is_ok())
+            .count()
     }
 
     /// The faults of the next connections, in order.
@@ -80,16 +105,17 @@ fn relay(client: TcpStream, upstream: &str, fault: Fault, sent_up: &Arc<AtomicU6
     };
     let _ = client.set_nodelay(true);
     let _ = server.set_nodelay(true);
-    let (request_limit, response_limit, delay) = match fault {
-        Fault::CutRequest(n) => (Some(n), None, None),
-        Fault::CutResponse(n) => (None, Some(n), None),
-        Fault::Slow(d) => (None, None, Some(d)),
-        _ => (None, None, None),
+    let (request_limit, response_limit, delay, rate) = match fault {
+        Fault::CutRequest(n) => (Some(n), None, None, None),
+        Fault::CutResponse(n) => (None, Some(n), None, None),
+        Fault::Slow(d) => (None, None, Some(d), None),
+        Fault::Rate(r) => (None, None, None, Some(r)),
+        _ => (None, None, None, None),
     };
     let (c2, s2) = (client.try_clone().unwrap(), server.try_clone().unwrap());
     let counter = sent_up.clone();
-    let up = std::thread::spawn(move || pump(c2, s2, request_limit, delay, Some(&counter)));
-    pump(server, client, response_limit, delay, None);
+    let up = std::thread::spawn(move || pump(c2, s2, request_limit, delay, rate, Some(&counter)));
+    pump(server, client, response_limit, delay, rate, None);
     let _ = up.join();
 }
 
@@ -99,11 +125,20 @@ fn pump(
     mut to: TcpStream,
     limit: Option<usize>,
     delay: Option<Duration>,
+    rate: Option<u64>,
     counter: Option<&AtomicU64>,
 ) {
     let mut buf = [0u8; 8192];
     let mut sent = 0usize;
+    let started = std::time::Instant::now();
     loop {
+        // At a rate: wait until the bytes sent so far are due.
+        if let Some(rate) = rate {
+            let due = Duration::from_secs_f64(sent as f64 / rate as f64);
+            if let Some(wait) = due.checked_sub(started.elapsed()) {
+                std::thread::sleep(wait);
+            }
+        }
         let n = match from.read(&mut buf) {
             Ok(0) | Err(_) => break,
             Ok(n) => n,

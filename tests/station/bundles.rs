@@ -523,3 +523,83 @@ fn a_bundle_photo_that_is_not_what_its_address_says_is_not_taken_and_the_rest_is
         "the photo still waits to be sent: {space:?}"
     );
 }
+
+/// How long a busy week takes by USB stick (issue 14's figure, printed for BENCHMARKS.md; never
+/// asserted): five days of twenty visits, four concerns with their follow-up tasks, six edits of
+/// known households and two new ones, and two photos a day; written to the stick, imported on the
+/// station's console with its answer, and the answer taken back.
+#[test]
+fn a_busy_weeks_bundle_is_written_imported_and_answered_in_seconds() {
+    use doorstep_core::model::{Concern, ConcernCategory, Task};
+    use doorstep_core::photo::PhotoOptions;
+    use doorstep_core::store::photos::PhotoOf;
+    use std::time::Instant;
+    let station = Station::start();
+    let mut zhang = Device::new(&station, "张警官", BEAT);
+    let known: Vec<Household> = (0..60)
+        .map(|i| new_household(&mut zhang, BEAT, &format!("光明路{i}号")))
+        .collect();
+    zhang.sync();
+    let stick = tempfile::tempdir().unwrap();
+    let due = doorstep_core::time::local_today() + chrono::Days::new(7);
+    for day in 0..5usize {
+        for i in 0..20 {
+            let h = &known[(day * 20 + i) % known.len()];
+            let visit = new_visit(&mut zhang, h, &format!("第{day}天 入户走访，了解家庭情况"));
+            if i % 5 == 0 {
+                let mut concern = Concern::new(h.id, ConcernCategory::SafetyHazard, "楼道灯坏了");
+                concern.visit_id = Some(visit.id);
+                zhang.store.save(&concern).unwrap();
+                let mut task = Task::new(h.id, "联系物业修灯", "张警官", due);
+                task.concern_id = Some(concern.id);
+                zhang.store.save(&task).unwrap();
+            }
+        }
+        for i in 0..6 {
+            let mut h: Household = zhang.household(known[day * 6 + i].id.0);
+            h.notes = format!("第{day}天 更新联系方式");
+            zhang.store.save(&h).unwrap();
+        }
+        for i in 0..2 {
+            new_household(&mut zhang, BEAT, &format!("新建路{day}-{i}号"));
+            zhang
+                .store
+                .attach_photo(
+                    PhotoOf::Household(known[day * 2 + i].id),
+                    &camera_jpeg(1024 + (day * 2 + i) as u32, 768, true),
+                    "门口堆放杂物",
+                    PhotoOptions::default(),
+                )
+                .unwrap();
+        }
+    }
+    let week = unsent(&zhang);
+
+    let started = Instant::now();
+    let (file, changes) = export(&mut zhang, stick.path());
+    let exported = started.elapsed();
+    assert_eq!(i64::from(changes), week);
+    let bytes = std::fs::metadata(&file).unwrap().len();
+    let answer = stick.path().join("answer.dsbundle");
+    let started = Instant::now();
+    let (ok, report, err) = station.import_bundle(&file, &answer);
+    let imported = started.elapsed();
+    assert!(ok, "{err}");
+    assert_eq!(report["import"]["stored"], week, "{report}");
+    assert_eq!(report["import"]["photos"], 20, "{report}");
+    let answer_bytes = std::fs::metadata(&answer).unwrap().len();
+    let started = Instant::now();
+    let taken = take_answer(&mut zhang, &answer);
+    let answered = started.elapsed();
+    assert!(!taken.out_of_date, "{taken:?}");
+    assert_eq!(unsent(&zhang), 0, "the week is acknowledged");
+    assert_eq!(zhang.store.photo_space().unwrap().uploads, 0);
+    println!(
+        "BENCH a week by USB stick: {week} changes and 10 photos, bundle {:.1} MB, answer {:.1} KB: written {:.2} s, imported at the station (console, process start included) {:.2} s, answer taken {:.2} s",
+        bytes as f64 / 1e6,
+        answer_bytes as f64 / 1e3,
+        exported.as_secs_f64(),
+        imported.as_secs_f64(),
+        answered.as_secs_f64()
+    );
+}
