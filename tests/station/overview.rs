@@ -291,6 +291,75 @@ fn assert_tallies_match_records(station: &Station) {
         ),
         "each household's last visit"
     );
+    assert_eq!(
+        last("SELECT id, nullif(visit_days, '') FROM household_status ORDER BY id"),
+        last(
+            "SELECT h.id, (SELECT group_concat(d, ',' ORDER BY d) FROM (
+                               SELECT DISTINCT substr(json_extract(v.fields, '$.visited_at'), 1, 10) AS d FROM records v
+                               WHERE v.entity = 'visit' AND v.deleted = 0 AND json_extract(v.fields, '$.household_id') = h.id
+                               ORDER BY d))
+             FROM records h WHERE h.entity = 'household' ORDER BY h.id"
+        ),
+        "each household's visit days"
+    );
+    let facts = |sql: &str| -> Vec<(String, String)> {
+        let mut stmt = db.prepare(sql).unwrap();
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    assert_eq!(
+        facts(
+            "SELECT id, visited_at || ' ' || beat || ' ' || household_id || ' ' || coalesce(rating, '') FROM visit_facts ORDER BY id"
+        ),
+        facts(
+            "SELECT id, json_extract(fields, '$.visited_at') || ' ' || beat || ' ' || json_extract(fields, '$.household_id')
+                        || ' ' || coalesce(json_extract(fields, '$.rating'), '')
+             FROM records WHERE entity = 'visit' AND deleted = 0 ORDER BY id"
+        ),
+        "the visits the monthly summary reads"
+    );
+}
+
+/// Regression: coverage on a past day was remembered as first worked out and never again, so a
+/// laptop that synced a week late left the history saying the household was overdue that week.
+/// A late visit now changes the history from its day on; earlier days stay as they were.
+#[test]
+fn a_visit_synced_late_changes_the_coverage_history_from_its_day_on() {
+    let station = Station::start();
+    let mut zhang = Device::new(&station, "张警官", "幸福社区");
+    let mut late = Device::new(&station, "王警官", "幸福社区");
+    household(&mut zhang, "幸福社区", "幸福路10号", vec![]);
+    let never = household(&mut zhang, "幸福社区", "幸福路11号", vec![]);
+    zhang.sync();
+    late.sync();
+    let history = |station: &Station| -> Vec<u64> {
+        let (status, body) = station.get("overview");
+        assert_eq!(status, 200, "{body}");
+        let overview: serde_json::Value = serde_json::from_str(&body).unwrap();
+        overview["coverage_history"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["covered"].as_u64().unwrap())
+            .collect()
+    };
+    // Both registered 400 days ago, never visited: overdue on every day, and remembered so.
+    assert_eq!(history(&station), [0; 12]);
+    let remembered = station.count("SELECT count(DISTINCT day) FROM coverage_days");
+    assert_eq!(remembered, 12, "every point worked out once and remembered");
+
+    // Wang's laptop comes back after nine days away with a visit made then.
+    let lates: Household = late.household(never.id.0);
+    visit(&mut late, &lates, Utc::now() - Duration::days(9), None);
+    late.sync();
+    let after = history(&station);
+    // Points are today-77 … today-7, today: the visit counts from nine days ago on.
+    assert_eq!(after[..10], [0; 10], "{after:?}");
+    assert_eq!(after[10..], [1, 1], "{after:?}");
+    // What is remembered now is worked out again the same way from the records.
+    assert_tallies_match_records(&station);
 }
 
 #[test]

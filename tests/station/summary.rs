@@ -37,7 +37,7 @@ fn visit(
     rating: Rating,
     opinions: &str,
     areas: Vec<InquiryArea>,
-) {
+) -> Visit {
     let v = Visit {
         id: doorstep_core::ids::VisitId::new(),
         version: 0,
@@ -54,6 +54,7 @@ fn visit(
         deleted: false,
     };
     device.store.save(&v).unwrap();
+    v
 }
 
 fn concern(
@@ -402,4 +403,104 @@ fn an_empty_station_month_or_beat_answers_with_zeros_not_errors() {
     let (status, pdf) = download(&station, "month=2001-01&format=pdf");
     assert_eq!(status, 200);
     assert!(pdf.starts_with(b"%PDF"), "an empty month still prints");
+}
+
+/// The summary reads the month's visits from a table kept with every write (migration 0021): a
+/// visit re-rated, moved to another month, given no opinion, or deleted after it was counted moves
+/// the figures with it.
+#[test]
+fn visits_edited_moved_or_deleted_after_they_were_counted_move_the_summary_with_them() {
+    let station = Station::start();
+    let mut zhang = Device::new(&station, "张警官", "幸福社区");
+    let today = chrono::Local::now().date_naive();
+    let month = today.with_day(1).unwrap() - Months::new(1);
+    let before = month - Months::new(1);
+    let (m, b) = (
+        month.format("%Y-%m").to_string(),
+        before.format("%Y-%m").to_string(),
+    );
+    let summary = |m: &str| -> serde_json::Value {
+        let (status, body) = station.get(&format!("summary?month={m}"));
+        assert_eq!(status, 200, "{body}");
+        serde_json::from_str(&body).unwrap()
+    };
+    let purposes = |s: &serde_json::Value| -> Vec<u64> {
+        s["visits_by_purpose"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["count"].as_u64().unwrap())
+            .collect()
+    };
+    let rated = |s: &serde_json::Value, key: &str| {
+        s["satisfaction"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["key"] == key)
+            .unwrap()["count"]
+            .as_u64()
+            .unwrap()
+    };
+    let one = household(&mut zhang, "幸福路1号", vec![]);
+    let two = household(&mut zhang, "幸福路2号", vec![]);
+    use Purpose::*;
+    let a = visit(
+        &mut zhang,
+        &one,
+        on(month, 5),
+        vec![Warmth],
+        Rating::Satisfied,
+        "路灯不亮",
+        vec![InquiryArea::PublicOrder],
+    );
+    let b_visit = visit(
+        &mut zhang,
+        &two,
+        on(month, 6),
+        vec![Law],
+        Rating::Dissatisfied,
+        "",
+        vec![],
+    );
+    let c = visit(
+        &mut zhang,
+        &two,
+        on(month, 7),
+        vec![Care],
+        Rating::Satisfied,
+        "",
+        vec![],
+    );
+    zhang.sync();
+    let s = summary(&m);
+    assert_eq!(s["visits"], 3);
+    assert_eq!(purposes(&s), [1, 0, 1, 0, 0, 1]);
+    assert_eq!(s["households_visited"], 2);
+    assert_eq!(s["opinions"][0]["quoted"], serde_json::json!(["路灯不亮"]));
+
+    // A re-rated with its opinion taken back; B moved to the month before; C deleted.
+    let mut edited: Visit = zhang.store.get(a.id.0).unwrap();
+    edited.rating = Some(Rating::Basic);
+    edited.opinions = String::new();
+    zhang.store.save(&edited).unwrap();
+    let mut moved: Visit = zhang.store.get(b_visit.id.0).unwrap();
+    moved.visited_at = on(before, 28);
+    zhang.store.save(&moved).unwrap();
+    let mut gone: Visit = zhang.store.get(c.id.0).unwrap();
+    gone.deleted = true;
+    zhang.store.save(&gone).unwrap();
+    zhang.sync();
+
+    let s = summary(&m);
+    assert_eq!(s["visits"], 1, "{s}");
+    assert_eq!(purposes(&s), [1, 0, 0, 0, 0, 0]);
+    assert_eq!(s["households_visited"], 1);
+    assert_eq!((rated(&s, "satisfied"), rated(&s, "basic")), (0, 1));
+    assert_eq!(rated(&s, "dissatisfied"), 0);
+    assert_eq!(s["opinions"], serde_json::json!([]));
+    let s = summary(&b);
+    assert_eq!(s["visits"], 1, "{s}");
+    assert_eq!(purposes(&s), [0, 0, 1, 0, 0, 0]);
+    assert_eq!(rated(&s, "dissatisfied"), 1);
 }

@@ -48,6 +48,10 @@ struct Args {
     /// Only the station figures (keeps the field figures already in --out).
     #[arg(long)]
     station_only: bool,
+    /// Only the station's report figures (overview, summary): replaces that section of --out and
+    /// keeps the rest.
+    #[arg(long)]
+    reports_only: bool,
     /// The command line to record in the results (what reproduces them).
     #[arg(long, default_value = "bash scripts/bench.sh")]
     command: String,
@@ -63,8 +67,42 @@ fn reliability_sections(out: &std::path::Path) -> String {
     }
 }
 
+/// Puts `section` (which starts with its `## ` heading) in place of the section of that heading
+/// in `out`, or at the end.
+fn replace_section(out: &std::path::Path, section: &str) -> anyhow::Result<()> {
+    let old = std::fs::read_to_string(out).unwrap_or_default();
+    let heading = section.lines().next().unwrap_or_default();
+    let new = match old.find(heading) {
+        Some(at) => {
+            let rest = &old[at + heading.len()..];
+            let end = rest
+                .find("\n## ")
+                .map(|e| at + heading.len() + e + 1)
+                .unwrap_or(old.len());
+            format!("{}{}\n{}", &old[..at], section.trim_end(), &old[end..])
+        }
+        None => format!("{}\n\n{}", old.trim_end(), section),
+    };
+    std::fs::write(out, new)?;
+    Ok(())
+}
+
+fn report_scale(households: usize) -> reports::Scale {
+    reports::Scale {
+        beats: 50,
+        households,
+        visits: households * 20,
+        concerns: households * 2,
+    }
+}
+
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
+    if args.reports_only {
+        let section = reports::run(&report_scale(args.report_households), &args.command)?;
+        println!("{section}");
+        return replace_section(&args.out, &section);
+    }
     let station_report = match &args.station {
         Some(bin) => {
             let mut report = station::run(
@@ -74,16 +112,10 @@ fn main() -> anyhow::Result<()> {
                 args.pouchdb.clone(),
             )?;
             if args.report_households > 0 {
-                let scale = reports::Scale {
-                    beats: 50,
-                    households: args.report_households,
-                    visits: args.report_households * 20,
-                    concerns: args.report_households * 2,
-                };
                 report = format!(
                     "{report}
 {}",
-                    reports::run(&scale)?
+                    reports::run(&report_scale(args.report_households), &args.command)?
                 );
             }
             Some(report)

@@ -79,6 +79,8 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("../../migrations/0018_records_echo.sql")),
         M::up(include_str!("../../migrations/0019_station_keys.sql")),
         M::up(include_str!("../../migrations/0020_blobs.sql")),
+        M::up(include_str!("../../migrations/0021_visit_facts.sql")),
+        M::up(include_str!("../../migrations/0022_visit_days.sql")),
     ])
 });
 

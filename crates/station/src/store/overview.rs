@@ -5,9 +5,10 @@
 //! last twelve weeks; and how long closed concerns took.
 //!
 //! It reads the tallies of migration 0007, kept with every write by `tallies.rs` (each household's
-//! last visit, visits per day, beat, officer and rating, each concern's status), so its cost does
-//! not grow with the visits held; only a past day's coverage not yet remembered is worked out from
-//! every visit, once.
+//! last visit and visit days, visits per day, beat, officer and rating, each concern's status), so
+//! its cost does not grow with the visits held. A past day's coverage is remembered once worked out,
+//! and forgotten by any write that changes it (a late laptop's visit of that day), so history is
+//! never frozen wrong.
 //!
 //! Due dates use the default visit intervals (officers may set their own on their laptops; the
 //! station does not know those yet).
@@ -117,8 +118,8 @@ struct HouseholdDue {
     beat: String,
     tags: Vec<Tag>,
     registered: NaiveDate,
-    /// Its live visits' dates, oldest first: all of them for a past day, only the last one (from
-    /// `household_status`) for today.
+    /// Of its live visits' dates, oldest first, those the days asked about need: the last on or
+    /// before each past day, only the last one for today.
     visits: Vec<NaiveDate>,
 }
 
@@ -163,8 +164,8 @@ fn officer_entry<'a>(
 
 impl StationStore {
     /// The overview as of `today`, read from the tallies so that it does not depend on how many
-    /// visits the station holds; only coverage on past days not yet worked out needs every visit,
-    /// once (see [`Self::coverage_on`]).
+    /// visits the station holds; coverage on past days not remembered is worked out from each
+    /// household's visit days (see [`Self::coverage_on`]).
     pub fn overview(&self, today: NaiveDate) -> Result<Overview> {
         let policy = VisitPolicy::default();
         let mut beats: BTreeMap<String, BeatOverview> = BTreeMap::new();
@@ -385,7 +386,8 @@ impl StationStore {
     }
 
     /// The station's coverage (covered, households) on each of `days`: remembered if the overview
-    /// was opened that day, else worked out from every visit — once, then remembered.
+    /// was opened that day and nothing written since changed it (see `tallies`), else worked out
+    /// from the households' visit days and remembered.
     fn coverage_on(
         &self,
         days: &[NaiveDate],
@@ -410,14 +412,14 @@ impl StationStore {
         if missing.is_empty() {
             return Ok(known);
         }
-        let households = self.households_due(today)?;
+        let households = self.households_due(&missing, today)?;
         let policy = VisitPolicy::default();
         let mut remember = self.conn.prepare_cached(
             "INSERT OR REPLACE INTO coverage_days (day, beat, covered, households) VALUES (?1, ?2, ?3, ?4)",
         )?;
         for day in missing {
             let mut per_beat: BTreeMap<&str, (u32, u32)> = BTreeMap::new();
-            for h in households.values() {
+            for h in &households {
                 if let Some(overdue) = h.overdue_on(&policy, day) {
                     let b = per_beat.entry(&h.beat).or_default();
                     b.0 += u32::from(overdue <= 0);
@@ -441,46 +443,42 @@ impl StationStore {
         Ok(known)
     }
 
-    /// Every live household with all its visits, by id: what coverage on a past day needs. (A household without a registration date is due
-    /// from `today`, as on the laptop.)
-    fn households_due(&self, today: NaiveDate) -> Result<HashMap<String, HouseholdDue>> {
-        let mut households: HashMap<String, HouseholdDue> = HashMap::new();
-        let mut stmt = self.conn.prepare(
-            "SELECT id, beat, json_extract(fields, '$.tags'), json_extract(fields, '$.registered_at') FROM records
-             WHERE entity = 'household' AND deleted = 0",
+    /// Every live household with, of its visits, the last on or before each of `days` (from
+    /// `household_status.visit_days`, migration 0022): what coverage on those days needs. Dates
+    /// are compared as text (ISO dates sort as they read) and only those kept are parsed. (A
+    /// household without a registration date is due from `today`, as on the laptop.)
+    fn households_due(&self, days: &[NaiveDate], today: NaiveDate) -> Result<Vec<HouseholdDue>> {
+        let days: Vec<String> = days.iter().map(NaiveDate::to_string).collect();
+        let mut households = Vec::new();
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT beat, tags, registered_on, visit_days FROM household_status WHERE deleted = 0",
         )?;
-        for row in stmt.query_map([], |r| {
+        let rows = stmt.query_map([], |r| {
             Ok((
                 r.get::<_, String>(0)?,
                 r.get::<_, String>(1)?,
                 r.get::<_, Option<String>>(2)?,
-                r.get::<_, Option<String>>(3)?,
+                r.get::<_, String>(3)?,
             ))
-        })? {
-            let (id, beat, tags, registered) = row?;
-            let registered = registered.as_deref().and_then(date_of).unwrap_or(today);
-            households.insert(
-                id,
-                HouseholdDue {
-                    beat,
-                    tags: serde_json::from_str(tags.as_deref().unwrap_or("[]"))?,
-                    registered,
-                    visits: Vec::new(),
-                },
-            );
-        }
-        let mut stmt = self.conn.prepare(
-            "SELECT json_extract(fields, '$.household_id'), json_extract(fields, '$.visited_at') FROM records
-             WHERE entity = 'visit' AND deleted = 0",
-        )?;
-        for row in stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))? {
-            let (household, at) = row?;
-            if let (Some(h), Some(day)) = (households.get_mut(&household), date_of(&at)) {
-                h.visits.push(day);
-            }
-        }
-        for h in households.values_mut() {
-            h.visits.sort_unstable();
+        })?;
+        for row in rows {
+            let (beat, tags, registered, visit_days) = row?;
+            let list: Vec<&str> = visit_days.split(',').filter(|d| !d.is_empty()).collect();
+            let mut visits: Vec<NaiveDate> = days
+                .iter()
+                .filter_map(|day| {
+                    let before = list.partition_point(|d| *d <= day.as_str());
+                    before.checked_sub(1).and_then(|i| date_of(list[i]))
+                })
+                .collect();
+            visits.sort_unstable();
+            visits.dedup();
+            households.push(HouseholdDue {
+                beat,
+                tags: serde_json::from_str(&tags)?,
+                registered: registered.as_deref().and_then(date_of).unwrap_or(today),
+                visits,
+            });
         }
         Ok(households)
     }

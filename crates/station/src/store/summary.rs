@@ -8,8 +8,7 @@ use chrono::{Months, NaiveDate};
 use doorstep_core::model::{ConcernCategory, InquiryArea, Purpose, Rating, Tag};
 use doorstep_core::time::local_day_start;
 use rusqlite::params;
-use serde_json::{Map, Value};
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 
 /// Households with these tags are the vulnerable ones the summary counts apart.
 const VULNERABLE: &[Tag] = &[
@@ -79,20 +78,6 @@ fn parse_month(month: &str) -> Result<NaiveDate> {
         .map_err(|_| bad(format!("{month:?} is not a month: use YYYY-MM")))
 }
 
-fn text<'a>(fields: &'a Map<String, Value>, key: &str) -> &'a str {
-    fields.get(key).and_then(Value::as_str).unwrap_or_default()
-}
-
-fn words(fields: &Map<String, Value>, key: &str) -> Vec<String> {
-    fields
-        .get(key)
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(|v| v.as_str().map(str::to_string))
-        .collect()
-}
-
 fn median(mut values: Vec<f64>) -> Option<f64> {
     if values.is_empty() {
         return None;
@@ -119,63 +104,87 @@ impl StationStore {
             local_day_start(first),
             local_day_start(first + Months::new(1)),
         );
-        // The month's visits through the index on their time (migration 0007).
-        let mut visits: Vec<Map<String, Value>> = Vec::new();
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT fields FROM records WHERE entity = 'visit' AND deleted = 0 AND (?3 IS NULL OR beat = ?3)
-               AND json_extract(fields, '$.visited_at') >= ?1 AND json_extract(fields, '$.visited_at') < ?2",
-        )?;
-        for row in stmt.query_map(params![start, end, beat], |r| r.get::<_, String>(0))? {
-            visits.push(serde_json::from_str(&row?)?);
-        }
+        // The month's visits are one range of `visit_facts` (migration 0021): counted in SQL, only
+        // the visits with opinions read out.
+        let month_range = params![start, end, beat];
+        let purposes: Vec<&str> = Purpose::ALL.iter().map(|p| p.as_str()).collect();
         let mut by_purpose: BTreeMap<String, u32> = BTreeMap::new();
-        let mut by_rating: BTreeMap<String, u32> = BTreeMap::new();
-        let mut visited: HashSet<String> = HashSet::new();
-        let mut opinions: BTreeMap<String, AreaOpinions> = BTreeMap::new();
-        let mut ordered = visits.iter().collect::<Vec<_>>();
-        ordered.sort_by_key(|v| text(v, "visited_at").to_string());
-        for v in ordered {
-            for p in words(v, "purposes") {
-                *by_purpose.entry(p).or_default() += 1;
-            }
-            if let Some(r) = v.get("rating").and_then(Value::as_str) {
-                *by_rating.entry(r.to_string()).or_default() += 1;
-            }
-            visited.insert(text(v, "household_id").to_string());
-            let opinion = text(v, "opinions").trim();
-            if !opinion.is_empty() {
-                let mut areas = words(v, "inquiry_areas");
-                if areas.is_empty() {
-                    areas.push("unassigned".into());
+        let visits: u32 = {
+            // One pass: the count, and for each purpose the visits whose array names it.
+            let sums: String = (0..purposes.len())
+                .map(|i| format!(", coalesce(sum(instr(purposes, ?{}) > 0), 0)", i + 4))
+                .collect();
+            let mut stmt = self.conn.prepare_cached(&format!(
+                "SELECT count(*){sums} FROM visit_facts
+                 WHERE visited_at >= ?1 AND visited_at < ?2 AND (?3 IS NULL OR beat = ?3)"
+            ))?;
+            let quoted: Vec<String> = purposes.iter().map(|p| format!("\"{p}\"")).collect();
+            let mut bound: Vec<&dyn rusqlite::ToSql> = vec![&start, &end, &beat];
+            bound.extend(quoted.iter().map(|q| q as &dyn rusqlite::ToSql));
+            stmt.query_row(bound.as_slice(), |r| {
+                for (i, p) in purposes.iter().enumerate() {
+                    by_purpose.insert(p.to_string(), r.get(i + 1)?);
                 }
-                for area in areas {
-                    let group = opinions
-                        .entry(area.clone())
-                        .or_insert_with(|| AreaOpinions {
-                            area,
-                            count: 0,
-                            quoted: Vec::new(),
-                        });
-                    group.count += 1;
-                    if group.quoted.len() < OPINIONS_QUOTED {
-                        group.quoted.push(opinion.to_string());
-                    }
+                r.get(0)
+            })?
+        };
+        let mut by_rating: BTreeMap<String, u32> = BTreeMap::new();
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT rating, count(*) FROM visit_facts
+             WHERE visited_at >= ?1 AND visited_at < ?2 AND (?3 IS NULL OR beat = ?3) AND rating IS NOT NULL
+             GROUP BY rating",
+        )?;
+        for row in stmt.query_map(month_range, |r| Ok((r.get(0)?, r.get(1)?)))? {
+            let (rating, n) = row?;
+            by_rating.insert(rating, n);
+        }
+        let mut opinions: BTreeMap<String, AreaOpinions> = BTreeMap::new();
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT opinions, areas FROM visit_facts
+             WHERE visited_at >= ?1 AND visited_at < ?2 AND (?3 IS NULL OR beat = ?3) AND opinions IS NOT NULL
+             ORDER BY visited_at, id",
+        )?;
+        for row in stmt.query_map(month_range, |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        })? {
+            let (opinion, areas) = row?;
+            let opinion = opinion.trim();
+            if opinion.is_empty() {
+                continue;
+            }
+            let mut areas: Vec<String> = serde_json::from_str(&areas)?;
+            if areas.is_empty() {
+                areas.push("unassigned".into());
+            }
+            for area in areas {
+                let group = opinions
+                    .entry(area.clone())
+                    .or_insert_with(|| AreaOpinions {
+                        area,
+                        count: 0,
+                        quoted: Vec::new(),
+                    });
+                group.count += 1;
+                if group.quoted.len() < OPINIONS_QUOTED {
+                    group.quoted.push(opinion.to_string());
                 }
             }
         }
 
+        // Households of the station or beat, and whether each was visited in the month.
         let mut households = 0;
         let (mut vulnerable, mut vulnerable_visited) = (0, 0);
         let mut households_visited = 0;
         let mut stmt = self.conn.prepare_cached(
-            "SELECT id, tags FROM household_status WHERE deleted = 0 AND (?1 IS NULL OR beat = ?1)",
+            "SELECT tags, id IN (SELECT household_id FROM visit_facts
+                                 WHERE visited_at >= ?1 AND visited_at < ?2 AND (?3 IS NULL OR beat = ?3))
+             FROM household_status WHERE deleted = 0 AND (?3 IS NULL OR beat = ?3)",
         )?;
-        for row in stmt.query_map(params![beat], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?))
+        for row in stmt.query_map(month_range, |r| {
+            Ok((r.get::<_, Option<String>>(0)?, r.get::<_, bool>(1)?))
         })? {
-            let (id, tags) = row?;
+            let (tags, was_visited) = row?;
             let tags: Vec<Tag> = serde_json::from_str(tags.as_deref().unwrap_or("[]"))?;
-            let was_visited = visited.contains(&id);
             households += 1;
             households_visited += u32::from(was_visited);
             if tags.iter().any(|t| VULNERABLE.contains(t)) {
@@ -235,7 +244,7 @@ impl StationStore {
         Ok(MonthlySummary {
             month: first.format("%Y-%m").to_string(),
             beat: beat.map(str::to_string),
-            visits: visits.len() as u32,
+            visits,
             visits_by_purpose: counts(
                 &Purpose::ALL.iter().map(|p| p.as_str()).collect::<Vec<_>>(),
                 &by_purpose,

@@ -1,7 +1,8 @@
 //! The tables derived from records, kept in step with every record written, in the same
 //! transaction: the report tallies of migration 0007 (each household's status and last visit,
-//! visits per local day, beat, officer and rating, each concern's status) and who each task is or
-//! was assigned to (migration 0006, for pulls). Kept here from the values being written, rather than by
+//! visits per local day, beat, officer and rating, each concern's status), the visits' facts the
+//! monthly summary reads (migration 0021), and who each task is or was assigned to (migration
+//! 0006, for pulls). Kept here from the values being written, rather than by
 //! triggers re-reading the record's JSON, because this runs for every change a station takes in.
 
 use super::{Result, exec, query_one};
@@ -68,16 +69,87 @@ fn add_to_tally(
     Ok(())
 }
 
-/// Works a household's last visit out again from its visits (after a visit moved or went).
-fn recompute_last_visit(tx: &Transaction<'_>, household: &str) -> Result<()> {
+/// Keeps the visit's row of `visit_facts` (migration 0021): the old one out, the new one in unless
+/// the visit is deleted.
+fn visit_facts(
+    tx: &Transaction<'_>,
+    id: &str,
+    beat: &str,
+    values: &Map<String, Value>,
+    old: Option<&Map<String, Value>>,
+) -> Result<()> {
+    if let Some(at) = old.and_then(|o| text(o, "visited_at")) {
+        exec(
+            tx,
+            "DELETE FROM visit_facts WHERE visited_at = ?1 AND id = ?2",
+            params![at, id],
+        )?;
+    }
+    let Some(at) = text(values, "visited_at").filter(|_| !deleted(values)) else {
+        return Ok(());
+    };
+    let array = |key: &str| {
+        values
+            .get(key)
+            .filter(|v| v.is_array())
+            .map(Value::to_string)
+            .unwrap_or_else(|| "[]".into())
+    };
     exec(
         tx,
-        "UPDATE household_status SET last_visit_on = (
-             SELECT max(substr(json_extract(v.fields, '$.visited_at'), 1, 10)) FROM records v
-             WHERE v.entity = 'visit' AND v.deleted = 0 AND json_extract(v.fields, '$.household_id') = ?1)
-         WHERE id = ?1",
-        [household],
+        "INSERT OR REPLACE INTO visit_facts (visited_at, id, beat, household_id, purposes, rating, areas, opinions)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![
+            at,
+            id,
+            beat,
+            text(values, "household_id").unwrap_or_default(),
+            array("purposes"),
+            text(values, "rating"),
+            array("inquiry_areas"),
+            text(values, "opinions").filter(|o| !o.trim().is_empty()),
+        ],
     )?;
+    Ok(())
+}
+
+/// Works a household's last visit and visit days out again from its visits (after a visit moved or
+/// went).
+fn recompute_last_visit(tx: &Transaction<'_>, household: &str) -> Result<()> {
+    let days: Vec<String> = {
+        let mut stmt = tx.prepare_cached(
+            "SELECT DISTINCT substr(json_extract(v.fields, '$.visited_at'), 1, 10) AS d FROM records v
+             WHERE v.entity = 'visit' AND v.deleted = 0 AND json_extract(v.fields, '$.household_id') = ?1
+             ORDER BY d",
+        )?;
+        let rows = stmt.query_map([household], |r| r.get(0))?;
+        rows.collect::<rusqlite::Result<_>>()?
+    };
+    exec(
+        tx,
+        "UPDATE household_status SET last_visit_on = ?2, visit_days = ?3 WHERE id = ?1",
+        params![household, days.last(), days.join(",")],
+    )?;
+    Ok(())
+}
+
+/// A household's visit days (see migration 0022) with `day` added in its place.
+fn with_visit_day(days: &str, day: &str) -> Option<String> {
+    let mut list: Vec<&str> = days.split(',').filter(|d| !d.is_empty()).collect();
+    match list.binary_search(&day) {
+        Ok(_) => None,
+        Err(at) => {
+            list.insert(at, day);
+            Some(list.join(","))
+        }
+    }
+}
+
+/// Coverage remembered for days from `day` on no longer holds (a visit on or before them, or a
+/// household's tags, registration or beat changed): forgotten, to be worked out again when the
+/// overview next shows them (see `overview::coverage_on`).
+fn coverage_changed_from(tx: &Transaction<'_>, day: &str) -> Result<()> {
+    exec(tx, "DELETE FROM coverage_days WHERE day >= ?1", [day])?;
     Ok(())
 }
 
@@ -119,6 +191,29 @@ pub(super) fn written(
                 .get("tags")
                 .map(Value::to_string)
                 .unwrap_or_else(|| "[]".into());
+            let registered = text(values, "registered_at").and_then(|t| t.get(..10));
+            let stored: Option<(String, String, Option<String>, bool)> = tx
+                .prepare_cached(
+                    "SELECT beat, tags, registered_on, deleted FROM household_status WHERE id = ?1",
+                )?
+                .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+                .optional()?;
+            let now = (
+                beat.to_string(),
+                tags.clone(),
+                registered.map(str::to_string),
+                deleted(values),
+            );
+            if stored.as_ref() != Some(&now) {
+                // Coverage on past days counts this household differently from its registration
+                // on (without one, it counts from today, as on the laptop).
+                let from = [stored.and_then(|s| s.2), now.2]
+                    .into_iter()
+                    .map(|r| r.unwrap_or_default())
+                    .min()
+                    .unwrap_or_default();
+                coverage_changed_from(tx, &from)?;
+            }
             exec(
                 tx,
                 "INSERT INTO household_status (id, beat, tags, registered_on, deleted) VALUES (?1, ?2, ?3, ?4, ?5)
@@ -128,24 +223,41 @@ pub(super) fn written(
                     id,
                     beat,
                     tags,
-                    text(values, "registered_at").and_then(|t| t.get(..10)),
+                    registered,
                     deleted(values)
                 ],
             )?;
         }
         EntityKind::Visit => {
             let household = text(values, "household_id").unwrap_or_default();
+            visit_facts(tx, id, beat, values, old.map(|(_, v)| v))?;
+            let day_of = |v: &Map<String, Value>| {
+                text(v, "visited_at")
+                    .and_then(|t| t.get(..10))
+                    .map(str::to_string)
+            };
+            let days = [old.and_then(|(_, o)| day_of(o)), day_of(values)];
+            if let Some(first) = days.iter().flatten().min() {
+                coverage_changed_from(tx, first)?;
+            }
             match old {
                 None => {
-                    if !deleted(values) {
-                        exec(
-                            tx,
-                            "UPDATE household_status SET last_visit_on = max(coalesce(last_visit_on, ''), ?2) WHERE id = ?1",
-                            params![
-                                household,
-                                text(values, "visited_at").and_then(|t| t.get(..10))
-                            ],
-                        )?;
+                    if let Some(day) = day_of(values).filter(|_| !deleted(values)) {
+                        let stored: Option<String> = tx
+                            .prepare_cached(
+                                "SELECT visit_days FROM household_status WHERE id = ?1",
+                            )?
+                            .query_row([household], |r| r.get(0))
+                            .optional()?;
+                        if let Some(days) = stored.as_deref().and_then(|d| with_visit_day(d, &day))
+                        {
+                            exec(
+                                tx,
+                                "UPDATE household_status SET last_visit_on = max(coalesce(last_visit_on, ''), ?2),
+                                     visit_days = ?3 WHERE id = ?1",
+                                params![household, day, days],
+                            )?;
+                        }
                     }
                 }
                 Some((old_beat, old_values)) => {
