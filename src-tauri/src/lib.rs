@@ -86,6 +86,7 @@ pub fn run() {
             photos::photo_caption,
             photos::photo_space,
             photos::set_photo_budget,
+            photos::set_photo_keep_full_size,
         ])
         .run(tauri::generate_context!())
         .unwrap_or_else(|e| {

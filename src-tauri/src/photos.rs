@@ -56,8 +56,10 @@ pub async fn photo_attach(app: AppHandle, request: Request<'_>) -> CommandResult
     let bytes = bytes.clone();
     let entry = crate::sync::blocking(move || {
         let state = app.state::<AppState>();
+        // Full size or not is the laptop's setting, read by the store itself.
         let options = PhotoOptions {
             keep_location: meta.keep_location,
+            ..PhotoOptions::default()
         };
         let photo = state.with(|s| s.attach_photo(meta.of, &bytes, &meta.caption, options))?;
         let entry = state.with(|s| s.photo(photo.id))?;
@@ -126,6 +128,18 @@ pub fn photo_space(state: State<'_, AppState>) -> CommandResult<PhotoSpace> {
 pub fn set_photo_budget(state: State<'_, AppState>, mb: u32) -> CommandResult<PhotoSpace> {
     state.with(|s| {
         s.set_photo_budget_mb(mb)?;
+        s.photo_space()
+    })
+}
+
+/// Settings: whether new photos keep their own size instead of being shrunk.
+#[tauri::command]
+pub fn set_photo_keep_full_size(
+    state: State<'_, AppState>,
+    keep: bool,
+) -> CommandResult<PhotoSpace> {
+    state.with(|s| {
+        s.set_photo_keep_full_size(keep)?;
         s.photo_space()
     })
 }

@@ -1,7 +1,8 @@
 //! A photo attached in the real window: chosen with the file chooser on the household page, shown
 //! as a thumbnail, sent to the station on its own (the upload timer or the automatic sync) and on to
 //! the other laptop of the beat; a file that is not a readable photo is named with its reason in
-//! Chinese at once and nothing of it is kept.
+//! Chinese at once and nothing of it is kept; with Settings' "keep full size" ticked, the next
+//! photo arrives unshrunk.
 
 use crate::station::{Device, Station};
 use crate::support::{Desktop, WINDOW, encrypted_laptop};
@@ -83,18 +84,61 @@ async fn a_photo_attached_in_the_window_reaches_the_station_and_the_beat_mates_l
         );
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
+
+    // Settings: new photos keep their own size. The next photo arrives at 3000×2000.
+    app.find("[data-nav=settings]").await.click().await.unwrap();
+    app.find("[data-testid=photo-full-size]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    // Saved when the box shows it ticked (the answer of the command sets it).
+    app.find("[data-testid=photo-full-size]:checked").await;
+    let search = app.find("[data-testid=search]").await;
+    search.send_keys("wf").await.unwrap();
+    app.wait_text("[data-testid=search-results]", "王芳").await;
+    app.click_button("王芳").await;
+    app.wait_text("[data-testid=household]", "团结路6号").await;
+    let notice = files.path().join("告示.jpg");
+    std::fs::write(&notice, crate::station::camera_jpeg(3000, 2000, true)).unwrap();
+    app.find(chooser)
+        .await
+        .send_keys(notice.to_str().unwrap())
+        .await
+        .unwrap();
+    app.wait_text("[data-testid=photo-status]", "已添加 1 张照片")
+        .await;
+    let deadline = Instant::now() + Duration::from_secs(90);
+    loop {
+        let (_, body) = station.get(&listed);
+        let photos: Vec<serde_json::Value> = serde_json::from_str(&body).unwrap();
+        if photos.len() == 2 && photos.iter().all(|p| p["pending"] == false) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the full-size photo never reached the station: {body}"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
     app.quit().await;
 
     li.sync();
-    let theirs = li.store.photos(PhotoOf::Household(household.id)).unwrap();
+    let mut theirs = li.store.photos(PhotoOf::Household(household.id)).unwrap();
     assert_eq!(
         theirs.len(),
-        1,
-        "one photo, the unreadable file never left the window"
+        2,
+        "two photos, the unreadable file never left the window"
     );
-    assert!(theirs[0].has_thumb, "{:?}", theirs[0]);
+    assert!(theirs.iter().all(|p| p.has_thumb), "{theirs:?}");
+    theirs.sort_by_key(|p| p.photo.width);
+    let sizes: Vec<_> = theirs
+        .iter()
+        .map(|p| (p.photo.width, p.photo.height))
+        .collect();
     assert_eq!(
-        (theirs[0].photo.width, theirs[0].photo.height),
-        (2048, 1365)
+        sizes,
+        [(2048, 1365), (3000, 2000)],
+        "shrunk, then kept at full size"
     );
 }

@@ -128,6 +128,8 @@ export const api = {
   photoCaption: (id: string, caption: string) => call<PhotoEntry>("photo_caption", { id, caption }),
   photoSpace: () => call<PhotoSpace>("photo_space"),
   setPhotoBudget: (mb: number) => call<PhotoSpace>("set_photo_budget", { mb }),
+  /** Whether new photos keep their own size instead of being shrunk to 2,048 pixels. */
+  setPhotoKeepFullSize: (keep: boolean) => call<PhotoSpace>("set_photo_keep_full_size", { keep }),
   /** Progress of a running sync (manual or automatic). */
   /** The station revoked this laptop and its data was erased. */
   onWiped: (handler: () => void): Promise<UnlistenFn> => listen("device-wiped", () => handler()),

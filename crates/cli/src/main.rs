@@ -102,6 +102,10 @@ enum PhotoAction {
         /// Keep where the photo was taken (its EXIF GPS position); dropped otherwise.
         #[arg(long)]
         keep_location: bool,
+        /// Keep this photo at its own size (up to 8192 pixels), not shrunk; `photo space
+        /// --keep-full-size true` makes that the rule for every new photo.
+        #[arg(long)]
+        full_size: bool,
     },
     /// The photos of a household (with its visits' and concerns'), a visit or a concern.
     List {
@@ -126,10 +130,13 @@ enum PhotoAction {
     Caption { id: PhotoId, caption: String },
     /// Send the photos whose upload is due now (the app does it on a timer).
     Send,
-    /// What photos take on this laptop; with --budget-mb, set the space for fetched photos.
+    /// What photos take on this laptop; with --budget-mb, set the space for fetched photos; with
+    /// --keep-full-size true|false, whether new photos keep their own size.
     Space {
         #[arg(long)]
         budget_mb: Option<u32>,
+        #[arg(long)]
+        keep_full_size: Option<bool>,
     },
 }
 
@@ -697,11 +704,20 @@ fn photo(store: &mut Store, action: PhotoAction) -> anyhow::Result<()> {
             file,
             caption,
             keep_location,
+            full_size,
         } => {
             let of = photo_of(&to, id)?;
             let bytes =
                 std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
-            let photo = store.attach_photo(of, &bytes, &caption, PhotoOptions { keep_location })?;
+            let photo = store.attach_photo(
+                of,
+                &bytes,
+                &caption,
+                PhotoOptions {
+                    keep_location,
+                    full_size,
+                },
+            )?;
             print(&photo)?;
         }
         PhotoAction::List { of, id } => print(&store.photos(photo_of(&of, id)?)?)?,
@@ -725,9 +741,15 @@ fn photo(store: &mut Store, action: PhotoAction) -> anyhow::Result<()> {
         }
         PhotoAction::Caption { id, caption } => print(&store.caption_photo(id, &caption)?)?,
         PhotoAction::Send => print(&doorstep_sync::photos::send_due(store)?)?,
-        PhotoAction::Space { budget_mb } => {
+        PhotoAction::Space {
+            budget_mb,
+            keep_full_size,
+        } => {
             if let Some(mb) = budget_mb {
                 store.set_photo_budget_mb(mb)?;
+            }
+            if let Some(keep) = keep_full_size {
+                store.set_photo_keep_full_size(keep)?;
             }
             print(&store.photo_space()?)?;
         }

@@ -17,6 +17,13 @@ pub const MAX_INPUT_BYTES: usize = 60 * 1024 * 1024;
 /// The long edge photos are made no larger than: sharp on a laptop screen, and a 12-megapixel
 /// phone photo becomes ~400 KB.
 pub const LONG_EDGE: u32 = 2048;
+/// The long edge of a photo kept at full size (Settings: keep photos at full size): a 48-megapixel
+/// phone photo fits, a scanned poster is still made smaller.
+pub const FULL_SIZE_EDGE: u32 = 8192;
+/// A photo kept at full size that still takes more than this as JPEG is kept at the usual size
+/// instead: the station takes blobs up to 64 MB, and a photo must never be unsendable.
+pub const MAX_FULL_SIZE_BYTES: usize = 48 * 1024 * 1024;
+const FULL_SIZE_QUALITY: u8 = 92;
 /// The long edge of a thumbnail.
 pub const THUMB_EDGE: u32 = 320;
 const QUALITY: u8 = 85;
@@ -32,6 +39,11 @@ pub struct PhotoOptions {
     /// Keep where the photo was taken (read from its EXIF GPS tags into the record's `location`).
     /// Off unless the officer asks: a photo of a resident's door says where the resident lives.
     pub keep_location: bool,
+    /// Keep the photo at its own size (up to [`FULL_SIZE_EDGE`]) and at a higher JPEG quality
+    /// instead of shrinking it to [`LONG_EDGE`]: for a notice whose small print matters. The file
+    /// the officer chose is still not kept as it is: its EXIF (the place, the phone's serial
+    /// number) goes all the same.
+    pub full_size: bool,
 }
 
 /// A photo ready to store: the JPEG to keep, its thumbnail, and what the record says of it.
@@ -88,8 +100,21 @@ pub fn prepare(bytes: &[u8], options: PhotoOptions) -> Result<Prepared, PhotoErr
     let orientation = decoder.orientation().map_err(unreadable)?;
     let mut image = DynamicImage::from_decoder(decoder).map_err(unreadable)?;
     image.apply_orientation(orientation);
-    let image = fit(image, LONG_EDGE);
-    let full = jpeg(&image, QUALITY)?;
+    let (image, full) = if options.full_size {
+        let large = fit(image, FULL_SIZE_EDGE);
+        let full = jpeg(&large, FULL_SIZE_QUALITY)?;
+        if full.len() <= MAX_FULL_SIZE_BYTES {
+            (large, full)
+        } else {
+            let image = fit(large, LONG_EDGE);
+            let full = jpeg(&image, QUALITY)?;
+            (image, full)
+        }
+    } else {
+        let image = fit(image, LONG_EDGE);
+        let full = jpeg(&image, QUALITY)?;
+        (image, full)
+    };
     let thumb = jpeg(&fit(image.clone(), THUMB_EDGE), THUMB_QUALITY)?;
     let location = if options.keep_location {
         gps_location(bytes).unwrap_or_default()
@@ -293,12 +318,36 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn a_photo_kept_at_full_size_keeps_its_pixels_and_still_loses_its_exif() {
+        let original = with_exif_gps(&camera_jpeg(4000, 3000), false);
+        let options = PhotoOptions {
+            full_size: true,
+            ..PhotoOptions::default()
+        };
+        let photo = prepare(&original, options).unwrap();
+        assert_eq!((photo.width, photo.height), (4000, 3000));
+        let kept = image::load_from_memory(&photo.full).unwrap();
+        assert_eq!((kept.width(), kept.height()), (4000, 3000));
+        assert!(
+            !has_exif(&photo.full),
+            "the place stays behind all the same"
+        );
+        assert_eq!(photo.location, "");
+        let thumb = image::load_from_memory(&photo.thumb).unwrap();
+        assert_eq!((thumb.width(), thumb.height()), (320, 240));
+        // Beyond the full-size edge it is still made smaller.
+        let poster = prepare(&camera_jpeg(9000, 1000), options).unwrap();
+        assert_eq!((poster.width, poster.height), (FULL_SIZE_EDGE, 910));
+    }
+
+    #[test]
     fn the_officer_may_keep_where_a_photo_was_taken() {
         let original = with_exif_gps(&camera_jpeg(64, 48), false);
         let photo = prepare(
             &original,
             PhotoOptions {
                 keep_location: true,
+                ..PhotoOptions::default()
             },
         )
         .unwrap();

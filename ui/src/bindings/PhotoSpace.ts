@@ -19,4 +19,8 @@ uploads: number, upload_bytes: number,
 /**
  * The budget for fetched photos, in MB.
  */
-budget_mb: number, };
+budget_mb: number, 
+/**
+ * New photos are kept at their own size, not shrunk (see `PhotoOptions::full_size`).
+ */
+keep_full_size: boolean, };

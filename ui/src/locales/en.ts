@@ -299,6 +299,7 @@ const en: Catalogue = {
       "{{photos}} photos on this laptop, {{mb}} MB (of which {{fetched}} MB fetched from the station); {{uploads}} to upload, {{pending}} MB.",
     budget: "Photos fetched from the station may take at most (MB)",
     saveBudget: "Save",
+    keepFullSize: "Keep new photos at full size (not shrunk to 2,048 pixels; they take more space and longer to send)",
   },
   bundle: {
     title: "Sync by USB stick (no network)",

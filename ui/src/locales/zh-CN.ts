@@ -270,6 +270,7 @@ const zhCN = {
       "本机共 {{photos}} 张照片，占用 {{mb}} MB（其中从派出所取回 {{fetched}} MB）；待上传 {{uploads}} 项，{{pending}} MB。",
     budget: "从派出所取回的照片最多占用（MB）",
     saveBudget: "保存",
+    keepFullSize: "新照片保留原始尺寸（不缩小到 2048 像素；占用更多空间，上传更慢）",
   },
   bundle: {
     title: "U盘同步（无网络时）",

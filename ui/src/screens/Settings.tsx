@@ -220,6 +220,19 @@ function PhotoSpaceSection() {
         </label>
         <button type="submit">{t("photos.saveBudget")}</button>
       </form>
+      {space ? (
+        <label className="check">
+          <input
+            type="checkbox"
+            data-testid="photo-full-size"
+            checked={space.keep_full_size}
+            onChange={(e) =>
+              void api.setPhotoKeepFullSize(e.target.checked).then(show, (err) => setError(toReport(err)))
+            }
+          />
+          {t("photos.keepFullSize")}
+        </label>
+      ) : null}
       <ErrorNote error={error} />
     </>
   );

@@ -66,9 +66,12 @@ pub struct PhotoSpace {
     pub upload_bytes: i64,
     /// The budget for fetched photos, in MB.
     pub budget_mb: u32,
+    /// New photos are kept at their own size, not shrunk (see `PhotoOptions::full_size`).
+    pub keep_full_size: bool,
 }
 
 const BUDGET_KEY: &str = "photo_budget_mb";
+const FULL_SIZE_KEY: &str = "photo_keep_full_size";
 /// Fetched photos may take this much unless Settings say otherwise.
 pub const DEFAULT_BUDGET_MB: u32 = 500;
 
@@ -93,6 +96,10 @@ impl Store {
             PhotoOf::Household(h) => (h, None, None),
             PhotoOf::Visit(v) => (self.get::<Visit>(v.0)?.household_id, Some(v), None),
             PhotoOf::Concern(c) => (self.get::<Concern>(c.0)?.household_id, None, Some(c)),
+        };
+        let options = PhotoOptions {
+            full_size: options.full_size || self.photo_keep_full_size()?,
+            ..options
         };
         let prepared = photo::prepare(bytes, options)?;
         let sha256 = photo::sha256_hex(&prepared.full);
@@ -361,16 +368,26 @@ impl Store {
         })
     }
 
-    pub fn photo_budget_mb(&self) -> Result<u32> {
-        let value: Option<String> = self
+    fn photo_setting(&self, key: &str) -> Result<Option<String>> {
+        Ok(self
             .conn
-            .query_row(
-                "SELECT value FROM settings WHERE key = ?1",
-                [BUDGET_KEY],
-                |r| r.get(0),
-            )
-            .optional()?;
-        Ok(value
+            .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
+                r.get(0)
+            })
+            .optional()?)
+    }
+
+    fn set_photo_setting(&mut self, key: &str, value: &str) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            params![key, value],
+        )?;
+        Ok(())
+    }
+
+    pub fn photo_budget_mb(&self) -> Result<u32> {
+        Ok(self
+            .photo_setting(BUDGET_KEY)?
             .and_then(|v| v.parse().ok())
             .unwrap_or(DEFAULT_BUDGET_MB))
     }
@@ -379,11 +396,16 @@ impl Store {
         if !(10..=100_000).contains(&mb) {
             return Err(Error::invalid("photo_budget_mb", ErrorCode::UnknownValue));
         }
-        self.conn.execute(
-            "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            params![BUDGET_KEY, mb.to_string()],
-        )?;
-        Ok(())
+        self.set_photo_setting(BUDGET_KEY, &mb.to_string())
+    }
+
+    /// Whether new photos are kept at their own size (off: shrunk to a 2,048-pixel long edge).
+    pub fn photo_keep_full_size(&self) -> Result<bool> {
+        Ok(self.photo_setting(FULL_SIZE_KEY)?.as_deref() == Some("1"))
+    }
+
+    pub fn set_photo_keep_full_size(&mut self, keep: bool) -> Result<()> {
+        self.set_photo_setting(FULL_SIZE_KEY, if keep { "1" } else { "0" })
     }
 
     /// What photos take here.
@@ -410,6 +432,7 @@ impl Store {
             uploads,
             upload_bytes,
             budget_mb: self.photo_budget_mb()?,
+            keep_full_size: self.photo_keep_full_size()?,
         })
     }
 }
@@ -530,6 +553,36 @@ mod tests {
             space.bytes,
             photo.bytes + store.blob(&photo.thumb_sha256).unwrap().unwrap().len() as i64
         );
+    }
+
+    #[test]
+    fn with_the_full_size_setting_on_new_photos_keep_their_pixels_and_the_setting_persists() {
+        let (mut store, household, _) = laptop_with_visit();
+        assert!(
+            !store.photo_space().unwrap().keep_full_size,
+            "off by default"
+        );
+        let bytes = camera_jpeg(3000, 2000);
+        let of = PhotoOf::Household(household.id);
+        let small = store
+            .attach_photo(of, &bytes, "", PhotoOptions::default())
+            .unwrap();
+        assert_eq!((small.width, small.height), (2048, 1365));
+        store.set_photo_keep_full_size(true).unwrap();
+        assert!(store.photo_space().unwrap().keep_full_size);
+        let large = store
+            .attach_photo(of, &bytes, "", PhotoOptions::default())
+            .unwrap();
+        assert_eq!((large.width, large.height), (3000, 2000));
+        assert_eq!(
+            store.blob(&large.sha256).unwrap().unwrap().len() as i64,
+            large.bytes
+        );
+        store.set_photo_keep_full_size(false).unwrap();
+        let again = store
+            .attach_photo(of, &bytes, "", PhotoOptions::default())
+            .unwrap();
+        assert_eq!(again.sha256, small.sha256, "shrunk again, the same bytes");
     }
 
     #[test]
