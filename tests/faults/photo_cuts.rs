@@ -48,6 +48,26 @@ fn big_photo(device: &mut Device, of: PhotoOf, seed: u32) -> doorstep_core::mode
         .unwrap()
 }
 
+/// Every photo whole at the station (staff read the very bytes), each photo and thumbnail stored
+/// once.
+fn assert_whole_at_station(station: &Station, photos: &[doorstep_core::model::Photo]) {
+    for photo in photos {
+        let (status, full) = station.request_bytes(
+            "GET",
+            &format!("photos/{}/full", photo.id),
+            &station.staff_token,
+            None,
+        );
+        assert_eq!(status, 200);
+        assert_eq!(sha256_hex(&full), photo.sha256);
+    }
+    assert_eq!(
+        station.count("SELECT count(*) FROM blobs"),
+        (photos.len() * 2) as i64,
+        "each photo and thumbnail stored once"
+    );
+}
+
 #[test]
 fn an_upload_cut_mid_photo_resumes_at_its_last_acknowledged_chunk() {
     let station = Station::start();
@@ -172,21 +192,7 @@ fn photos_through_random_cuts_all_arrive_whole_with_little_sent_twice() {
     // it near a fifth here; at a cut every 10 s of a real link it is a few percent, see
     // BENCHMARKS.md). Whole-photo re-sending would be several times the photos' size.
     assert!(again < 40.0, "{again:.1}% sent twice");
-    for photo in &photos {
-        let (status, full) = station.request_bytes(
-            "GET",
-            &format!("photos/{}/full", photo.id),
-            &station.staff_token,
-            None,
-        );
-        assert_eq!(status, 200);
-        assert_eq!(sha256_hex(&full), photo.sha256);
-    }
-    assert_eq!(
-        station.count("SELECT count(*) FROM blobs"),
-        (photos.len() * 2) as i64,
-        "each photo and thumbnail stored once"
-    );
+    assert_whole_at_station(&station, &photos);
 }
 
 /// A photo of about 4 MB once kept (camera noise does not compress: as large as a photo at the
@@ -271,21 +277,7 @@ fn photos_over_a_link_cut_every_few_seconds_send_little_twice() {
         took.as_secs_f64(),
         size as f64 / rate as f64
     );
-    for photo in &photos {
-        let (status, full) = station.request_bytes(
-            "GET",
-            &format!("photos/{}/full", photo.id),
-            &station.staff_token,
-            None,
-        );
-        assert_eq!(status, 200);
-        assert_eq!(sha256_hex(&full), photo.sha256);
-    }
-    assert_eq!(
-        station.count("SELECT count(*) FROM blobs"),
-        (photos.len() * 2) as i64,
-        "each photo and thumbnail stored once"
-    );
+    assert_whole_at_station(&station, &photos);
     // Each cut costs at most the chunk in flight: far under the photos' size. (The goal, 5%, is a
     // figure measured at the long count, not asserted: tests never fail on timing or links.)
     assert!(again < 25.0, "{again:.1}% sent twice");

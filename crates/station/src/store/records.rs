@@ -410,9 +410,10 @@ fn masked_anew(
     hlc: Hlc,
 ) -> Result<()> {
     let mut dependants: Vec<(EntityKind, String, String)> = Vec::new();
-    let mut seen_visit = None;
+    let mut seen: Vec<String> = Vec::new();
     for visit in visits.into_iter().flatten() {
-        if seen_visit.as_ref() == Some(&visit) {
+        // The same visit before and after is written again once.
+        if seen.contains(&visit) {
             continue;
         }
         let fields: Option<String> = tx
@@ -422,7 +423,7 @@ fn masked_anew(
         if let Some(fields) = fields {
             dependants.push((EntityKind::Visit, visit.clone(), fields));
         }
-        seen_visit = Some(visit);
+        seen.push(visit);
     }
     let mut stmt = tx.prepare_cached(
         "SELECT id, fields FROM records WHERE entity = 'photo' AND json_extract(fields, '$.concern_id') = ?1",
@@ -432,18 +433,32 @@ fn masked_anew(
         dependants.push((EntityKind::Photo, id, fields));
     }
     for (entity, id, fields) in dependants {
-        let values: Map<String, Value> = serde_json::from_str(&fields)?;
-        write_record(
-            tx,
-            entity,
-            &id,
-            &values,
-            std::iter::empty(),
-            device,
-            hlc,
-            None,
-        )?;
+        write_again(tx, entity, &id, &fields, device, hlc)?;
     }
+    Ok(())
+}
+
+/// Writes a record again, unchanged, under a new version (stored `fields` as JSON), so that every
+/// laptop that may read it pulls it again: after its household moved beat, or its masking changed.
+fn write_again(
+    tx: &Transaction<'_>,
+    entity: EntityKind,
+    id: &str,
+    fields: &str,
+    device: DeviceId,
+    hlc: Hlc,
+) -> Result<()> {
+    let values: Map<String, Value> = serde_json::from_str(fields)?;
+    write_record(
+        tx,
+        entity,
+        id,
+        &values,
+        std::iter::empty(),
+        device,
+        hlc,
+        None,
+    )?;
     Ok(())
 }
 
@@ -481,17 +496,7 @@ pub(super) fn left_beat(
     }
     for (child, child_id, fields) in children {
         let child = EntityKind::parse(&child).ok_or_else(|| bad("stored entity"))?;
-        let values: Map<String, Value> = serde_json::from_str(&fields)?;
-        write_record(
-            tx,
-            child,
-            &child_id,
-            &values,
-            std::iter::empty(),
-            device,
-            hlc,
-            None,
-        )?;
+        write_again(tx, child, &child_id, &fields, device, hlc)?;
     }
     Ok(())
 }
