@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 build_pkgs=(build-essential pkg-config file libssl-dev libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev
   libayatana-appindicator3-dev libsoup-3.0-dev libjavascriptcoregtk-4.1-dev libxdo-dev)
 test_pkgs=(xvfb xauth x11-utils x11-apps imagemagick webkit2gtk-driver dbus-x11 at-spi2-core xdotool
-  fonts-dejavu-core fonts-noto-cjk sqlite3 curl chromium poppler-utils python3-venv faketime)
+  fonts-dejavu-core fonts-noto-cjk sqlite3 curl chromium poppler-utils python3-venv faketime
+  postgresql)
 
 missing=()
 for p in "${build_pkgs[@]}" "${test_pkgs[@]}"; do

@@ -33,8 +33,8 @@ bash scripts/build-web.sh
 step "cargo clippy"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 
-step "building the desktop app, the CLI and the station"
-cargo build --quiet -p doorstep-app -p doorstep-cli -p doorstep-station
+step "building the desktop app, the CLI, the station and the bureau"
+cargo build --quiet -p doorstep-app -p doorstep-cli -p doorstep-station -p doorstep-bureau
 
 results=$(mktemp)
 trap 'rm -f "$results"' EXIT

@@ -169,6 +169,18 @@ impl Station {
         Self::start_in(dir)
     }
 
+    /// A station started with extra arguments to `serve`.
+    #[allow(dead_code)] // the bureau tests'
+    pub fn start_with(args: &[&str]) -> Station {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("station.json"),
+            format!("{{\"admin_password\": \"{ADMIN_PASSWORD}\"}}"),
+        )
+        .unwrap();
+        Self::spawn(dir, args, Stdio::inherit(), "warn")
+    }
+
     /// Starts the station on a data folder prepared by the caller.
     pub fn start_in(dir: tempfile::TempDir) -> Station {
         // Warnings and errors only: a line per request would bury the tests' own output.

@@ -12,6 +12,7 @@ use doorstep_core::store::changes::Change;
 use serde::{Deserialize, Serialize};
 
 pub mod bundle;
+pub mod bureau;
 
 /// Limits the station enforces (documented in the README and the OpenAPI document).
 pub mod limits {

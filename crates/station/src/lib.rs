@@ -9,6 +9,7 @@
 //!   router function; who is calling and what they may is [`api::auth`];
 //! - [`tls`]: the station's own HTTPS certificate;
 //! - [`backup`]: backups of the data folder, and restoring one;
+//! - [`upward`]: enrolling with the bureau and replicating the station's log up to it.
 
 pub mod api;
 pub mod backup;
@@ -17,3 +18,4 @@ pub mod report;
 pub mod scope;
 pub mod store;
 pub mod tls;
+pub mod upward;

@@ -14,6 +14,7 @@
 //! - [`concerns`]: one concern, with its reporter shown only to who may see it;
 //! - [`reports`]: the overview, its worklists, the monthly summary and record exports;
 //! - [`audit`]: the audit trail;
+//! - [`bureau`]: the link to the bureau and where replication to it stands;
 //! - [`pages`]: the staff pages' static files; [`openapi`]: the API document.
 
 pub mod accounts;
@@ -21,6 +22,7 @@ pub mod audit;
 pub mod auth;
 pub mod blobs;
 pub mod bundles;
+pub mod bureau;
 pub mod concerns;
 pub mod conflicts;
 pub mod duplicates;
@@ -143,6 +145,7 @@ pub fn app(state: AppState) -> Router {
         .merge(session::routes())
         .merge(accounts::routes())
         .merge(bundles::routes())
+        .merge(bureau::routes())
         .merge(blobs::routes())
         .merge(audit::routes())
         .merge(concerns::routes())

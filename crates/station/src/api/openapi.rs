@@ -3,7 +3,8 @@
 
 use super::state::AppState;
 use super::{
-    accounts, audit, blobs, bundles, concerns, conflicts, duplicates, reports, session, sync, tasks,
+    accounts, audit, blobs, bundles, bureau, concerns, conflicts, duplicates, reports, session,
+    sync, tasks,
 };
 use crate::store::{
     Account, AccountUpdate, AuditEntry, ConcernView, EnrollmentCode, NewAccount, Principal, Role,
@@ -23,6 +24,7 @@ use doorstep_protocol::{
           session::sign_in, session::session_info, session::sign_out,
           accounts::accounts, accounts::create_account, accounts::update_account, accounts::enrollment_code,
           accounts::officers, accounts::devices, accounts::revoke, bundles::import,
+          bureau::status, bureau::enroll, bureau::send,
           blobs::status, blobs::put_chunk, blobs::read, blobs::photos, blobs::thumb, blobs::full,
           audit::audit, audit::audit_export, concerns::concern,
           conflicts::conflicts, conflicts::resolve,
@@ -30,7 +32,7 @@ use doorstep_protocol::{
           tasks::tasks, tasks::assign,
           reports::overview, reports::worklist, reports::summary, reports::summary_export, reports::export),
     components(schemas(ApiErrorBody, EnrollRequest, EnrollResponse, session::SignIn, session::SessionInfo,
-                       accounts::Revocation, bundles::BundleAnswered, doorstep_protocol::BlobStatus, crate::store::PhotoView, crate::store::BundleImport, Account, NewAccount, AccountUpdate, EnrollmentCode, AuditEntry, ConcernView,
+                       accounts::Revocation, bundles::BundleAnswered, bureau::BureauEnrolment, crate::store::BureauStatus, doorstep_protocol::BlobStatus, crate::store::PhotoView, crate::store::BundleImport, Account, NewAccount, AccountUpdate, EnrollmentCode, AuditEntry, ConcernView,
                        Principal, Role, crate::report::Lang, crate::report::SummaryFormat, crate::report::ExportFormat,
                        crate::report::RecordKind, crate::store::Worklist, Health, PullResponse, Scopes,
                        doorstep_protocol::WorkScope, doorstep_protocol::Standing,

@@ -19,6 +19,11 @@ impl AppState {
             secure_cookies,
         }
     }
+
+    /// The store, shared with the station's own background work (replication to the bureau).
+    pub fn store(&self) -> Arc<Mutex<StationStore>> {
+        self.store.clone()
+    }
 }
 
 /// Runs a store call on a blocking thread (SQLite work must not stall the async runtime).

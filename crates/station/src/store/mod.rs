@@ -12,6 +12,7 @@ mod accounts;
 mod audit;
 mod blobs;
 mod bundles;
+mod bureau;
 mod confidential;
 mod conflicts;
 mod duplicates;
@@ -32,6 +33,7 @@ pub use accounts::{Account, AccountUpdate, NewAccount, Principal, Role};
 pub use audit::{AuditEntry, AuditFilter, Outcome};
 pub use blobs::{PhotoPart, PhotoView};
 pub use bundles::BundleImport;
+pub use bureau::{BureauLink, BureauStatus};
 pub use confidential::{ConcernView, WITHHELD};
 pub use conflicts::Conflict;
 pub use duplicates::Duplicate;
@@ -40,11 +42,13 @@ pub use lineage::LOST_VERSIONS_GAP;
 pub use overview::{BeatOverview, Overview, Worklist, WorklistItem};
 pub use pull::{PullScope, Pushed};
 pub use records_export::{CONFIDENTIAL, Table};
-pub use secrets::{hash_password, random_password, verify_password};
+pub use secrets::{
+    digest, hash_password, new_code, normalize_code, random_hex, random_password, verify_password,
+};
 pub use sessions::{Session, sign_in};
 use staff::record_staff_action;
 pub use staff::{DeviceView, TaskView};
-pub use summary::MonthlySummary;
+pub use summary::{AreaOpinions, CategoryFlow, Count, MonthlySummary};
 // The record writer and reader, shared by every part of the store that writes or reads records.
 use records::{
     STATION_DEVICE, create_record, load_state, readable_snapshot, record_row, redirected, snapshot,
@@ -81,6 +85,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("../../migrations/0020_blobs.sql")),
         M::up(include_str!("../../migrations/0021_visit_facts.sql")),
         M::up(include_str!("../../migrations/0022_visit_days.sql")),
+        M::up(include_str!("../../migrations/0023_bureau.sql")),
     ])
 });
 

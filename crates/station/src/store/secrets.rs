@@ -61,7 +61,7 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
 /// The code's letters without the characters people misread (Crockford's base 32).
 const CODE_ALPHABET: &[u8] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
-pub(super) fn new_code() -> Result<String> {
+pub fn new_code() -> Result<String> {
     let mut buf = [0u8; 16];
     getrandom::fill(&mut buf).map_err(|e| StationError::Internal(format!("no randomness: {e}")))?;
     let chars: Vec<char> = buf

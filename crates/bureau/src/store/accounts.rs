@@ -1,0 +1,314 @@
+//! The bureau's accounts, sign-in and sessions: the station's model (Argon2id password hashes,
+//! random session tokens kept as digests, a CSRF token per session, a lock-out after five wrong
+//! passwords in fifteen minutes), on PostgreSQL.
+
+use super::audit::{self, Outcome};
+use super::{BureauError, Result, bad};
+use doorstep_station::store::{digest, hash_password, random_hex, verify_password};
+use serde::{Deserialize, Serialize};
+use tokio_postgres::GenericClient;
+
+/// What an account may do at the bureau.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Accounts and stations.
+    Admin,
+    /// City-wide reports and the cross-station look-up.
+    Analyst,
+    /// Oversight of complaints about the police (督察).
+    Inspector,
+}
+
+impl Role {
+    fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Analyst => "analyst",
+            Role::Inspector => "inspector",
+        }
+    }
+
+    fn parse(text: &str) -> Option<Role> {
+        match text {
+            "admin" => Some(Role::Admin),
+            "analyst" => Some(Role::Analyst),
+            "inspector" => Some(Role::Inspector),
+            _ => None,
+        }
+    }
+}
+
+/// Who is signed in.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Principal {
+    pub account_id: String,
+    pub username: String,
+    pub display_name: String,
+    pub roles: Vec<Role>,
+    /// The explicit right to read a confidential reporter of a complaint about the police.
+    pub may_see_reporters: bool,
+}
+
+impl Principal {
+    pub fn has(&self, role: Role) -> bool {
+        self.roles.contains(&role)
+    }
+
+    /// Reports and look-up: analysts, inspectors and administrators.
+    pub fn reads_reports(&self) -> bool {
+        !self.roles.is_empty()
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct NewAccount {
+    pub username: String,
+    pub display_name: String,
+    pub roles: Vec<Role>,
+    #[serde(default)]
+    pub may_see_reporters: bool,
+    pub password: String,
+}
+
+/// Passwords at least this long.
+const MIN_PASSWORD: usize = 10;
+/// Wrong passwords for one account within the window that lock it for the rest of the window.
+const MAX_FAILURES: i64 = 5;
+const WINDOW_MINUTES: i32 = 15;
+const SESSION_HOURS: i32 = 12;
+
+fn principal_of(row: &tokio_postgres::Row) -> Principal {
+    let roles: Vec<String> = row.get("roles");
+    Principal {
+        account_id: row.get::<_, uuid::Uuid>("id").to_string(),
+        username: row.get("username"),
+        display_name: row.get("display_name"),
+        roles: roles.iter().filter_map(|r| Role::parse(r)).collect(),
+        may_see_reporters: row.get("may_see_reporters"),
+    }
+}
+
+/// Hashes on a blocking thread: Argon2 is slow on purpose.
+async fn hash(password: String) -> Result<String> {
+    tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .map_err(|e| BureauError::Internal(e.to_string()))?
+        .map_err(|e| BureauError::Internal(e.to_string()))
+}
+
+/// Makes the first administrator if the bureau has no account yet; true if it did.
+pub async fn bootstrap_admin(
+    client: &impl GenericClient,
+    username: &str,
+    password: &str,
+) -> Result<bool> {
+    let count: i64 = client
+        .query_one("SELECT count(*) FROM accounts", &[])
+        .await?
+        .get(0);
+    if count > 0 {
+        return Ok(false);
+    }
+    create(
+        client,
+        "(bureau console)",
+        &NewAccount {
+            username: username.into(),
+            display_name: "Administrator".into(),
+            roles: vec![Role::Admin, Role::Analyst],
+            may_see_reporters: false,
+            password: password.into(),
+        },
+    )
+    .await?;
+    Ok(true)
+}
+
+pub async fn create(
+    client: &impl GenericClient,
+    actor: &str,
+    new: &NewAccount,
+) -> Result<Principal> {
+    let username = new.username.trim();
+    if username.is_empty() || username.chars().count() > 64 {
+        return Err(bad("give a username (at most 64 characters)"));
+    }
+    if new.display_name.trim().is_empty() {
+        return Err(bad("give the person's name"));
+    }
+    if new.roles.is_empty() {
+        return Err(bad(
+            "give the account at least one role: admin, analyst or inspector",
+        ));
+    }
+    if new.password.chars().count() < MIN_PASSWORD {
+        return Err(bad(format!(
+            "the password must be at least {MIN_PASSWORD} characters"
+        )));
+    }
+    let roles: Vec<&str> = new.roles.iter().map(|r| r.as_str()).collect();
+    let hashed = hash(new.password.clone()).await?;
+    let row = client
+        .query_opt(
+            "INSERT INTO accounts (id, username, display_name, roles, may_see_reporters, password_hash)
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING *",
+            &[&uuid::Uuid::now_v7(), &username, &new.display_name.trim(), &roles, &new.may_see_reporters, &hashed],
+        )
+        .await?
+        .ok_or_else(|| bad(format!("there is already an account {username}")))?;
+    let detail = if new.may_see_reporters {
+        "may see confidential reporters"
+    } else {
+        ""
+    };
+    audit::record(
+        client,
+        actor,
+        "account_created",
+        username,
+        Outcome::Ok,
+        "",
+        detail,
+    )
+    .await?;
+    Ok(principal_of(&row))
+}
+
+pub async fn list(client: &impl GenericClient) -> Result<Vec<Principal>> {
+    let rows = client
+        .query(
+            "SELECT * FROM accounts WHERE active ORDER BY lower(username)",
+            &[],
+        )
+        .await?;
+    Ok(rows.iter().map(principal_of).collect())
+}
+
+/// A signed-in session: its token (the cookie's value) and CSRF token.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub token: String,
+    pub csrf: String,
+    pub principal: Principal,
+}
+
+/// Checks a password and opens a session. Wrong passwords are counted per username; the fifth in
+/// fifteen minutes locks the account until the window has passed.
+pub async fn sign_in(
+    client: &impl GenericClient,
+    username: &str,
+    password: &str,
+    from: &str,
+) -> Result<Session> {
+    let username = username.trim();
+    let failures: i64 = client
+        .query_one(
+            "SELECT count(*) FROM login_failures WHERE lower(username) = lower($1)
+             AND at > now() - make_interval(mins => $2)",
+            &[&username, &WINDOW_MINUTES],
+        )
+        .await?
+        .get(0);
+    if failures >= MAX_FAILURES {
+        audit::record(
+            client,
+            username,
+            "sign_in",
+            "",
+            Outcome::Refused,
+            "",
+            &format!("locked out ({from})"),
+        )
+        .await?;
+        return Err(BureauError::TooManyAttempts(i64::from(WINDOW_MINUTES) * 60));
+    }
+    let row = client
+        .query_opt(
+            "SELECT * FROM accounts WHERE lower(username) = lower($1) AND active",
+            &[&username],
+        )
+        .await?;
+    let hash: Option<String> = row.as_ref().map(|r| r.get("password_hash"));
+    let given = password.to_string();
+    let ok = tokio::task::spawn_blocking(move || hash.is_some_and(|h| verify_password(&given, &h)))
+        .await
+        .map_err(|e| BureauError::Internal(e.to_string()))?;
+    let (Some(row), true) = (row, ok) else {
+        client
+            .execute(
+                "INSERT INTO login_failures (username) VALUES ($1)",
+                &[&username],
+            )
+            .await?;
+        audit::record(
+            client,
+            username,
+            "sign_in",
+            "",
+            Outcome::Refused,
+            "",
+            &format!("wrong username or password ({from})"),
+        )
+        .await?;
+        return Err(BureauError::WrongCredential(
+            "wrong username or password".into(),
+        ));
+    };
+    let principal = principal_of(&row);
+    let random = || random_hex(32).map_err(|e| BureauError::Internal(e.to_string()));
+    let token = format!("s.{}", random()?);
+    let csrf = random()?;
+    client
+        .execute(
+            "INSERT INTO sessions (token_hash, account_id, csrf, expires_at)
+             VALUES ($1, $2, $3, now() + make_interval(hours => $4))",
+            &[
+                &digest(&token),
+                &row.get::<_, uuid::Uuid>("id"),
+                &csrf,
+                &SESSION_HOURS,
+            ],
+        )
+        .await?;
+    audit::record(
+        client,
+        &principal.username,
+        "sign_in",
+        "",
+        Outcome::Ok,
+        "",
+        from,
+    )
+    .await?;
+    Ok(Session {
+        token,
+        csrf,
+        principal,
+    })
+}
+
+/// The account and CSRF token of a live session.
+pub async fn session(
+    client: &impl GenericClient,
+    token: &str,
+) -> Result<Option<(Principal, String)>> {
+    let row = client
+        .query_opt(
+            "SELECT a.*, s.csrf FROM sessions s JOIN accounts a ON a.id = s.account_id
+             WHERE s.token_hash = $1 AND s.expires_at > now() AND a.active",
+            &[&digest(token)],
+        )
+        .await?;
+    Ok(row.map(|r| (principal_of(&r), r.get("csrf"))))
+}
+
+pub async fn sign_out(client: &impl GenericClient, token: &str) -> Result<()> {
+    client
+        .execute(
+            "DELETE FROM sessions WHERE token_hash = $1",
+            &[&digest(token)],
+        )
+        .await?;
+    Ok(())
+}
