@@ -79,7 +79,7 @@ fn replace_section(out: &std::path::Path, section: &str) -> anyhow::Result<()> {
                 .find("\n## ")
                 .map(|e| at + heading.len() + e + 1)
                 .unwrap_or(old.len());
-            format!("{}{}\n{}", &old[..at], section.trim_end(), &old[end..])
+            format!("{}{}\n\n{}", &old[..at], section.trim_end(), &old[end..])
         }
         None => format!("{}\n\n{}", old.trim_end(), section),
     };
