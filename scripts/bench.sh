@@ -7,6 +7,14 @@ cd "$(dirname "$0")/.."
 source scripts/env.sh
 
 bash scripts/install-deps.sh
+
+# The bureau's figures alone: a throw-away PostgreSQL primary and standby, 50 stations replicating.
+if [ "${1:-}" = "--bureau-only" ]; then
+  cargo build --quiet --release -p doorstep-bench -p doorstep-bureau
+  "$CARGO_TARGET_DIR/release/doorstep-bureau-bench" --bureau "$CARGO_TARGET_DIR/release/doorstep-bureau" \
+    --out BENCHMARKS.md "${@:2}"
+  exit
+fi
 (cd ui && npm run --silent build)
 bash scripts/build-web.sh
 cargo build --quiet --release -p doorstep-bench -p doorstep-station

@@ -2,7 +2,9 @@
 # Installs what is missing, builds the app and the station, puts a demo beat (2,000 households of
 # 幸福社区 and 和平社区, officer 李警官) into the officer's database on first run, starts a local
 # station (https://127.0.0.1:8470; accounts admin / doorstep-demo-admin and staff / doorstep-demo-staff)
-# that the laptop enrols with (a one-time code for 李警官's account) and syncs to, and opens the app.
+# that the laptop enrols with (a one-time code for 李警官's account) and syncs to, starts the bureau
+# above it on a throw-away PostgreSQL (https://127.0.0.1:8480; admin / doorstep-demo-admin, inspector
+# / doorstep-demo-inspector) with the demo station enrolled and replicating to it, and opens the app.
 # Without a screen (no $DISPLAY) the window opens on a virtual one and a screenshot is saved.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,7 +13,7 @@ source scripts/env.sh
 bash scripts/install-deps.sh
 (cd ui && npm run --silent build)
 bash scripts/build-web.sh
-cargo build --quiet -p doorstep-app -p doorstep-cli -p doorstep-station
+cargo build --quiet -p doorstep-app -p doorstep-cli -p doorstep-station -p doorstep-bureau
 
 data_dir="${XDG_DATA_HOME:-$HOME/.local/share}/cn.doorstep.field"
 # The laptop's database is encrypted; the demo's passphrase (the app's lock screen asks for it).
@@ -52,6 +54,31 @@ if [ ! -f "$DOORSTEP_DB.enrolled" ]; then
   touch "$DOORSTEP_DB.enrolled"
 fi
 echo "==> station running at $station_url (data in $station_dir)"
+
+# The bureau above the station, on a throw-away PostgreSQL cluster of its own (kept between runs in a
+# folder the postgres user can reach; the server refuses to run as root).
+bureau_dir="${XDG_DATA_HOME:-$HOME/.local/share}/cn.doorstep.bureau"
+bureau_url="https://127.0.0.1:${DOORSTEP_BUREAU_PORT:-8480}"
+bureau="$CARGO_TARGET_DIR/debug/doorstep-bureau"
+pg_port="${DOORSTEP_PG_PORT:-54329}"
+start_pg_cluster /var/tmp/doorstep-demo-pg "$pg_port"
+export DOORSTEP_BUREAU_DATABASE="host=127.0.0.1 port=$pg_port user=postgres dbname=bureau"
+mkdir -p "$bureau_dir"
+[ -f "$bureau_dir/bureau.json" ] ||
+  echo '{"admin_password": "doorstep-demo-admin", "name": "示范市公安局"}' > "$bureau_dir/bureau.json"
+"$bureau" serve --listen "${bureau_url#https://}" --data "$bureau_dir" &
+stop_on_exit $!
+for _ in $(seq 50); do curl -ksf "$bureau_url/api/v1/health" >/dev/null && break; sleep 0.2; done
+if [ ! -f "$station_dir/bureau-enrolled" ]; then
+  echo "==> enrolling the demo station with the bureau, and an inspector's account"
+  DOORSTEP_ACCOUNT_PASSWORD=doorstep-demo-inspector "$bureau" add-account --username inspector \
+    --name 王督察 --role inspector --role analyst >/dev/null 2>&1 || true
+  code=$("$bureau" station-code --station-name 幸福派出所)
+  "$station" bureau enroll --data "$station_dir" --url "$bureau_url" --code "$code" >/dev/null
+  "$station" bureau send --data "$station_dir" >/dev/null
+  touch "$station_dir/bureau-enrolled"
+fi
+echo "==> bureau running at $bureau_url with the demo station in it (inspector / doorstep-demo-inspector)"
 
 if [ -z "${DISPLAY:-}" ]; then
   ensure_display

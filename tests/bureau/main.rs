@@ -9,6 +9,7 @@
 //! - `oversight`: complaints about the police for inspectors, confidential reporters, flags
 //!   replicating back down to the station.
 //! - `lookup`: a person and an address across stations, with the audit of each look-up.
+//! - `pages`: the bureau's pages in headless Chromium, as an inspector uses them.
 //! - `reports`: the city overview, drilled to beats; the monthly summary as data and files; the
 //!   read replica serving them, and the primary when the replica is gone.
 
@@ -23,6 +24,7 @@ mod bureau;
 mod fixture;
 mod lookup;
 mod oversight;
+mod pages;
 mod postgres;
 mod replication;
 mod reports;

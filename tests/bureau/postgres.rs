@@ -60,8 +60,21 @@ impl Postgres {
         self.dir.path().join("data")
     }
 
-    /// A new cluster, started, with a database `bureau`.
+    /// A new cluster, started, with a database `bureau`. For tests: it does not wait for the disk
+    /// (a crash of the machine would lose it; a crash of the server does not).
     pub fn start() -> Postgres {
+        Postgres::start_with(
+            "fsync = off\nfull_page_writes = off\nwal_keep_size = 256MB\nshared_buffers = 64MB\n",
+        )
+    }
+
+    /// A new cluster with PostgreSQL's default durability, for measuring.
+    #[allow(dead_code)] // the bureau benchmark's
+    pub fn start_durable() -> Postgres {
+        Postgres::start_with("wal_keep_size = 1GB\n")
+    }
+
+    fn start_with(settings: &str) -> Postgres {
         let pg = Postgres::empty();
         let data = pg.data();
         pg.run(
@@ -78,11 +91,7 @@ impl Postgres {
                 "--no-locale",
             ],
         );
-        std::fs::write(
-            data.join("postgresql.auto.conf"),
-            "fsync = off\nfull_page_writes = off\nwal_keep_size = 256MB\nshared_buffers = 64MB\n",
-        )
-        .unwrap();
+        std::fs::write(data.join("postgresql.auto.conf"), settings).unwrap();
         pg.start_server();
         pg.run(
             "createdb",

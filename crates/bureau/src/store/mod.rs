@@ -66,7 +66,12 @@ impl From<tokio_postgres::Error> for BureauError {
         if connection {
             BureauError::Unavailable(e.to_string())
         } else {
-            BureauError::Internal(format!("database: {e}"))
+            // tokio-postgres says only "db error": the server's own message and code say what.
+            let detail = e.as_db_error().map_or_else(
+                || e.to_string(),
+                |d| format!("{} ({})", d.message(), d.code().code()),
+            );
+            BureauError::Internal(format!("database: {detail}"))
         }
     }
 }

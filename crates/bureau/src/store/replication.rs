@@ -123,6 +123,24 @@ pub async fn ingest(
     batch: &UpBatch,
 ) -> Result<UpAnswer> {
     check_shape(batch)?;
+    // The month partitions of the batch's visits, each in a moment of its own before the batch's
+    // transaction: making a partition locks its station's visits table exclusively, and inside a
+    // transaction that lock would be held (waiting on, and waited on by, other stations' batches).
+    // A partition made for a batch that is then refused stays, empty.
+    let mut months = Vec::new();
+    for r in batch.records.iter().filter(|r| r.entity == "visit") {
+        months.push(required_time(r, "visited_at")?);
+    }
+    ensure_visit_months(&*client, station.id, months).await?;
+    // The month partitions of the batch's visits, each in a moment of its own before the batch's
+    // transaction: making a partition locks its station's visits table exclusively, and inside a
+    // transaction that lock would be held (waiting on, and waited on by, other stations' batches).
+    // A partition made for a batch that is then refused stays, empty.
+    let mut months = Vec::new();
+    for r in batch.records.iter().filter(|r| r.entity == "visit") {
+        months.push(required_time(r, "visited_at")?);
+    }
+    ensure_visit_months(&*client, station.id, months).await?;
     let tx = client.transaction().await?;
     // The station's row is held for the batch: two batches of one station are stored one after
     // the other, never interleaved (a station's retry racing its own first attempt).
@@ -456,8 +474,8 @@ impl Write<'_, '_> {
         Ok(())
     }
 
-    /// Visits: the month partition first; then a stored visit older than the incoming one is
-    /// deleted (its time may have changed, moving it to another partition) and the incoming one is
+    /// Visits (their month partitions were made before the transaction): a stored visit older than
+    /// the incoming one is deleted (its time may have changed, moving it to another partition) and the incoming one is
     /// written where no (newer) visit of that id is left.
     async fn visits(&self, records: &[&UpRecord]) -> Result<()> {
         let c = Common::of(records);
@@ -465,7 +483,6 @@ impl Write<'_, '_> {
             .iter()
             .map(|r| required_time(r, "visited_at"))
             .collect::<Result<_>>()?;
-        ensure_visit_months(self.tx, self.station, at.iter().copied()).await?;
         let household: Vec<String> = records.iter().map(|r| text(r, "household_id")).collect();
         let rating: Vec<Option<String>> = records.iter().map(|r| opt_text(r, "rating")).collect();
         let purposes: Vec<String> = records
@@ -476,22 +493,25 @@ impl Write<'_, '_> {
             .iter()
             .map(|r| serde_json::to_string(&list(r, "inquiry_areas")).unwrap_or_default())
             .collect();
+        // The station's own partition by name: a statement on the parent with the station as a
+        // parameter locks every station's partitions (its plan prunes them only when it runs).
+        let own = format!("visits_s{}", self.station);
         self.tx
             .execute(
-                "DELETE FROM visits t USING unnest($3::text[], $4::bigint[]) AS n(id, version)
-                 WHERE t.station_id = $1 AND t.id = n.id AND (t.generation < $2 OR t.version <= n.version)",
+                &format!("DELETE FROM {own} t USING unnest($3::text[], $4::bigint[]) AS n(id, version)
+                 WHERE t.station_id = $1 AND t.id = n.id AND (t.generation < $2 OR t.version <= n.version)"),
                 &[&self.station, &self.generation, &c.ids, &c.versions],
             )
             .await?;
         self.tx
             .execute(
-                "INSERT INTO visits (station_id, id, version, generation, deleted, beat, household_id, visited_at, rating, purposes, inquiry_areas, fields)
+                &format!("INSERT INTO {own} (station_id, id, version, generation, deleted, beat, household_id, visited_at, rating, purposes, inquiry_areas, fields)
                  SELECT $1, n.id, n.version, $2, n.deleted, n.beat, n.household_id, n.visited_at, n.rating,
                         ARRAY(SELECT jsonb_array_elements_text(n.purposes::jsonb)),
                         ARRAY(SELECT jsonb_array_elements_text(n.areas::jsonb)), n.fields
                  FROM unnest($3::text[], $4::bigint[], $5::bool[], $6::text[], $7::text[], $8::timestamptz[], $9::text[], $10::text[], $11::text[], $12::jsonb[])
                       AS n(id, version, deleted, beat, household_id, visited_at, rating, purposes, areas, fields)
-                 WHERE NOT EXISTS (SELECT 1 FROM visits t WHERE t.station_id = $1 AND t.id = n.id)",
+                 WHERE NOT EXISTS (SELECT 1 FROM {own} t WHERE t.station_id = $1 AND t.id = n.id)"),
                 &[&self.station, &self.generation, &c.ids, &c.versions, &c.deleted, &c.beats, &household, &at, &rating, &purposes, &areas, &c.fields],
             )
             .await?;

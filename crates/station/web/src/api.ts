@@ -8,6 +8,7 @@ import type { AccountUpdate } from "./bindings/AccountUpdate";
 import type { ApiErrorBody } from "./bindings/ApiErrorBody";
 import type { AuditEntry } from "./bindings/AuditEntry";
 import type { Conflict } from "./bindings/Conflict";
+import type { BureauStatus } from "./bindings/BureauStatus";
 import type { DeviceView } from "./bindings/DeviceView";
 import type { Duplicate } from "./bindings/Duplicate";
 import type { EnrollmentCode } from "./bindings/EnrollmentCode";
@@ -116,6 +117,9 @@ export const api = {
   summary: (q: Query) => call<MonthlySummary>("GET", `summary?${query(q)}`),
   download,
   devices: () => call<DeviceView[]>("GET", "devices"),
+  bureau: () => call<BureauStatus>("GET", "bureau"),
+  bureauEnroll: (url: string, code: string) => call<unknown>("POST", "bureau/enroll", { url, code }),
+  bureauSend: () => call<unknown>("POST", "bureau/send"),
   revoke: (id: string, wipe: boolean) => call<unknown>("POST", `devices/${id}/revoke`, { wipe }),
   tasks: () => call<TaskView[]>("GET", "tasks"),
   officers: () => call<Officer[]>("GET", "officers"),

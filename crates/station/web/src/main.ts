@@ -173,6 +173,7 @@ function afterRestore(d: DeviceView): string {
 }
 
 function renderDevices() {
+  if (seesRecords() || has("admin")) void renderBureau();
   const table = byId("devices-table");
   table.replaceChildren(
     el("tr", {}, ...["officer", "beats", "lastSync", "acked", "afterRestore"].map((k) => el("th", { text: t(k) }))),
@@ -190,6 +191,28 @@ function renderDevices() {
         el("td", {}, ...revokeButtons(d, has("admin"), load)),
       ),
     );
+  }
+}
+
+/** Where reporting to the bureau stands; staff may send now, the administrator enrols. */
+async function renderBureau() {
+  const state = byId("bureau-state");
+  const error = byId("bureau-error");
+  try {
+    const b = await api.bureau();
+    const when = (at: string | null) => (at ? at.slice(0, 16).replace("T", " ") : t("never"));
+    state.textContent = b.enrolled
+      ? t("bureauState")
+          .replace("{bureau}", b.bureau_name ?? "")
+          .replace("{name}", b.station_name ?? "")
+          .replace("{sent}", when(b.last_sent_at))
+          .replace("{lag}", String(b.lag))
+      : t("bureauNone");
+    error.textContent = b.last_error ? t("bureauFailed").replace("{error}", b.last_error) : "";
+    byId("bureau-send").hidden = !b.enrolled || !seesRecords();
+    byId("bureau-enroll").hidden = !has("admin");
+  } catch (e) {
+    error.textContent = messageOf(e);
   }
 }
 
@@ -479,6 +502,30 @@ byId("bundle-file").addEventListener("change", async (e) => {
   } finally {
     input.value = "";
   }
+});
+
+byId("bureau-send").addEventListener("click", async () => {
+  byId("bureau-error").textContent = "";
+  try {
+    await api.bureauSend();
+  } catch (e) {
+    byId("bureau-error").textContent = messageOf(e);
+  }
+  await renderBureau();
+});
+
+byId("bureau-enroll").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  byId("bureau-error").textContent = "";
+  try {
+    await api.bureauEnroll(
+      (byId("bureau-url") as HTMLInputElement).value,
+      (byId("bureau-code") as HTMLInputElement).value,
+    );
+  } catch (err) {
+    byId("bureau-error").textContent = messageOf(err);
+  }
+  await renderBureau();
 });
 
 byId("login").addEventListener("submit", async (e) => {
