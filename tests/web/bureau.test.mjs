@@ -29,9 +29,11 @@ test("an inspector reads the city, looks a person up and flags a complaint", asy
     await page.fill("#password", process.env.BUREAU_PASSWORD);
     await page.click("#login button[type=submit]");
 
-    // The overview: the station, then its beats.
+    // The overview: the station, then its beats. The sign-in form is gone, the bureau named.
     const overview = page.getByTestId("overview-table");
     await overview.getByText("东城派出所").waitFor();
+    assert.equal(await page.locator("#login").isVisible(), false, "the sign-in form is hidden once signed in");
+    assert.equal(await page.locator("#bureau-name").innerText(), "测试市公安局");
     assert.match(await page.locator("#overview-totals").innerText(), /住户/);
     await overview.getByText("东城派出所").click();
     await overview.getByText("东城一片").waitFor();
@@ -58,6 +60,7 @@ test("an inspector reads the city, looks a person up and flags a complaint", asy
     // The stations' replication state; English on demand.
     await page.click("[data-tab=stations]");
     await page.getByTestId("stations-table").getByText("东城派出所").waitFor();
+    assert.equal(await page.locator("#code-form").isVisible(), false, "codes are the administrator's");
     await page.click("#lang");
     await page.getByRole("heading", { name: "Stations" }).waitFor();
     await page.screenshot({ path: process.env.SCREENSHOT, fullPage: true });

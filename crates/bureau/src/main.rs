@@ -118,7 +118,12 @@ async fn main() -> anyhow::Result<()> {
             tracing_subscriber::fmt()
                 .with_env_filter(
                     tracing_subscriber::EnvFilter::try_from_env("DOORSTEP_LOG")
-                        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+                        // The database's notices ("partition already exists") are not news.
+                        .unwrap_or_else(|_| {
+                            tracing_subscriber::EnvFilter::new(
+                                "info,tokio_postgres=warn,refinery_core=warn",
+                            )
+                        }),
                 )
                 .with_writer(std::io::stderr)
                 .init();

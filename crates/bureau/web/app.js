@@ -221,6 +221,13 @@ async function api(method, path, body) {
 const pct = (part, whole) => (whole ? `${Math.round((part * 100) / whole)}%` : "—");
 const satisfied = (r) => pct(r.satisfied + r.basic, r.satisfied + r.basic + r.dissatisfied);
 const day = (iso) => (iso ? iso.slice(0, 10) : t("never"));
+/** A stored time (UTC) as the reader's local date and minute. */
+const minute = (iso) => {
+  if (!iso) return t("never");
+  const d = new Date(iso);
+  const two = (n) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${two(d.getHours())}:${two(d.getMinutes())}`;
+};
 
 function applyText() {
   document.documentElement.lang = lang;
@@ -417,7 +424,7 @@ async function loadStations() {
     head,
     ...stations.map((s) => {
       const state = s.revoked ? el("span", { class: "silent", text: t("revoked") }) : s.silent ? el("span", { class: "silent", text: t("silent") }) : el("span", { text: "✓" });
-      return el("tr", {}, el("td", { text: s.name }), el("td", { class: "num", text: String(s.lag) }), el("td", { text: s.last_batch_at ?? t("never") }), el("td", {}, state));
+      return el("tr", {}, el("td", { text: s.name }), el("td", { class: "num", text: String(s.lag) }), el("td", { text: minute(s.last_batch_at) }), el("td", {}, state));
     }),
   );
 }
@@ -436,7 +443,7 @@ async function loadAudit() {
   const entries = await api("GET", "audit?limit=300");
   byId("audit-table").replaceChildren(
     el("tr", {}, ...["at", "actor", "action", "target", "reason", "outcome"].map((k) => el("th", { text: t(k) }))),
-    ...entries.map((e) => el("tr", {}, ...[e.at, e.actor, e.action, e.target, e.reason, e.outcome].map((v) => el("td", { text: v })))),
+    ...entries.map((e) => el("tr", {}, ...[minute(e.at), e.actor, e.action, e.target, e.reason, e.outcome].map((v) => el("td", { text: v })))),
   );
 }
 
