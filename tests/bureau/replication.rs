@@ -76,6 +76,14 @@ fn a_station_replicates_its_records_once_and_then_only_what_is_new() {
     assert_eq!(stations[0]["name"], "东城派出所");
     assert_eq!(stations[0]["lag"], 0, "{stations}");
     assert_eq!(stations[0]["silent"], false);
+    // Not heard from for two days: flagged silent on the bureau's pages.
+    world
+        .pg
+        .psql("UPDATE stations SET last_seen_at = now() - interval '2 days'");
+    let stations = world
+        .bureau
+        .get_json("/api/v1/stations", &world.bureau.admin_token);
+    assert_eq!(stations[0]["silent"], true, "{stations}");
     // The station's staff decisions and security trail came too (enrolments, sign-ins).
     assert!(world.count("SELECT count(*) FROM station_audit") > 0);
 }

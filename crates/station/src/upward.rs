@@ -316,13 +316,15 @@ fn send_with(store: &Mutex<StationStore>, bureau: &Bureau) -> Result<Sent, Upwar
                     ..
                 },
             ) => {
-                if held == from {
+                // Nothing held: the bureau follows another lineage of this station's database, and
+                // the copy starts again (once: refused again, the round ends with the reason).
+                let other_lineage = held == Cursors::default();
+                if (held == from && !other_lineage) || (other_lineage && batch.restart) {
                     return Err(UpwardError::Protocol(
                         "the bureau refuses a batch that starts where it stands".into(),
                     ));
                 }
-                // Nothing held: the bureau follows another lineage of this station's database.
-                restart = held == Cursors::default();
+                restart = other_lineage;
                 sent.restarted |= restart;
                 from = held;
             }

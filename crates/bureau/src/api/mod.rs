@@ -42,6 +42,30 @@ const SECURITY_HEADERS: &[(axum::http::HeaderName, &str)] = &[
     (axum::http::header::REFERRER_POLICY, "no-referrer"),
 ];
 
+/// Reads a request's whole body (up to the limit) before anything may answer it: an answer given
+/// before the body is read (a 401 for a station's unknown credential) makes the server drop the
+/// connection when the body arrives, and the client's next request on that pooled connection
+/// fails (the station learned this first: its `read_body_first`).
+async fn read_body_first(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let (parts, body) = request.into_parts();
+    match axum::body::to_bytes(body, limits::MAX_BODY_BYTES).await {
+        Ok(bytes) => next.run(axum::extract::Request::from_parts(parts, bytes.into())).await,
+        Err(_) => (
+            axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+            [(axum::http::header::CONNECTION, "close")],
+            axum::Json(serde_json::json!({
+                "error": "unreadable",
+                "message": format!("the request is larger than the bureau accepts ({} MiB), or was cut", limits::MAX_BODY_BYTES >> 20),
+            })),
+        )
+            .into_response(),
+    }
+}
+
 /// The whole bureau: every resource's routes, the body limit, the log and the security headers.
 pub fn app(state: AppState) -> Router {
     let router = Router::new()
@@ -57,6 +81,7 @@ pub fn app(state: AppState) -> Router {
             axum::routing::get(|| async { axum::Json(serde_json::json!({ "status": "ok" })) }),
         )
         .layer(DefaultBodyLimit::max(limits::MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(read_body_first))
         .layer(TraceLayer::new_for_http())
         .with_state(state);
     SECURITY_HEADERS

@@ -274,19 +274,11 @@ fn latest_of_each(records: &[UpRecord]) -> Vec<&UpRecord> {
     out
 }
 
-fn table_of(entity: &str) -> &'static str {
-    match entity {
-        "household" => "households",
-        "resident" => "residents",
-        "visit" => "visits",
-        "concern" => "concerns",
-        _ => "tasks",
-    }
-}
-
 /// A station may not write a record another station holds: ids are made on laptops and never
 /// shared between stations, so a batch naming another station's record is a mistake or a
-/// forgery, and the bureau's look-up would show the copy as that person's.
+/// forgery, and the bureau's look-up would show the copy as that person's. Each record's owner is
+/// claimed once in `record_owners` (one index for every station; asking each station's partitions
+/// instead cost a probe per partition and record, and made ingest crawl as stations were added).
 async fn refuse_other_stations(
     tx: &Transaction<'_>,
     station: i32,
@@ -294,14 +286,17 @@ async fn refuse_other_stations(
     records: &[&UpRecord],
 ) -> Result<()> {
     let ids: Vec<&str> = records.iter().map(|r| r.id.as_str()).collect();
+    tx.execute(
+        "INSERT INTO record_owners (entity, id, station_id) SELECT $1, unnest($2::text[]), $3
+         ON CONFLICT DO NOTHING",
+        &[&entity, &ids, &station],
+    )
+    .await?;
     let held = tx
         .query_opt(
-            &format!(
-                "SELECT t.id, s.name FROM {} t JOIN stations s ON s.id = t.station_id
-                 WHERE t.id = ANY($1) AND t.station_id <> $2 LIMIT 1",
-                table_of(entity)
-            ),
-            &[&ids, &station],
+            "SELECT o.id, s.name FROM record_owners o JOIN stations s ON s.id = o.station_id
+             WHERE o.entity = $1 AND o.id = ANY($2) AND o.station_id <> $3 LIMIT 1",
+            &[&entity, &ids, &station],
         )
         .await?;
     match held {
@@ -552,7 +547,7 @@ impl Write<'_, '_> {
             .iter()
             .map(|r| time(r, "feedback_at"))
             .collect::<Result<_>>()?;
-        let written: Vec<String> = self
+        let written: std::collections::HashSet<String> = self
             .tx
             .query(
                 &format!(
@@ -579,7 +574,7 @@ impl Write<'_, '_> {
         self.tx
             .execute(
                 "DELETE FROM concern_reporters WHERE station_id = $1 AND concern_id = ANY($2)",
-                &[&self.station, &written],
+                &[&self.station, &written.iter().collect::<Vec<_>>()],
             )
             .await?;
         for r in records
