@@ -151,3 +151,47 @@ fn reports_read_from_the_replica_while_it_keeps_up_and_from_the_primary_without_
     assert_eq!(served.as_deref(), Some("primary"));
     assert!(body.contains("\"households\":1"), "{body}");
 }
+
+#[test]
+fn the_overview_follows_visits_deleted_or_moved_at_the_station() {
+    use doorstep_core::model::{Household, HouseholdKind, Tag};
+    let world = World::start();
+    let east = world.station("东城派出所");
+    let mut beat = record_beat(
+        &east,
+        "张警官",
+        "东城一片",
+        "东城区1号",
+        ("李四", "110101199001011237", "1990-01-01"),
+    );
+    // A household of an elderly person living alone (visited every 30 days), registered long ago.
+    let mut h = Household::new("东城一片", "东城区2号", HouseholdKind::Residence);
+    h.tags = vec![Tag::ElderlyAlone];
+    h.registered_at = doorstep_core::time::now() - chrono::Duration::days(100);
+    beat.device.store.save(&h).unwrap();
+    let v = super::fixture::visit(&mut beat.device, &h, vec![], "", None);
+    beat.device.sync();
+    send(&east);
+    let analyst = world.bureau.account("analyst", &["analyst"], false);
+    let city = world.bureau.get_json("/api/v1/overview", &analyst);
+    assert_eq!(city["total"]["covered"], 2, "{city}");
+    // The visit deleted: the household is overdue again.
+    let mut gone = beat
+        .device
+        .store
+        .get::<doorstep_core::model::Visit>(v.id.0)
+        .unwrap();
+    gone.deleted = true;
+    beat.device.store.save(&gone).unwrap();
+    beat.device.sync();
+    send(&east);
+    let city = world.bureau.get_json("/api/v1/overview", &analyst);
+    assert_eq!(city["total"]["covered"], 1, "{city}");
+    assert_eq!(city["total"]["overdue"], 1, "{city}");
+    // Visited again: covered.
+    super::fixture::visit(&mut beat.device, &h, vec![], "", None);
+    beat.device.sync();
+    send(&east);
+    let city = world.bureau.get_json("/api/v1/overview", &analyst);
+    assert_eq!(city["total"]["covered"], 2, "{city}");
+}

@@ -89,15 +89,11 @@ pub async fn city(
     };
     let name = station.map(str::to_string);
     let sql = format!(
-        "WITH last_visit AS (
-             SELECT station_id, household_id, max(visited_at) AS at FROM visits
-             WHERE NOT deleted GROUP BY station_id, household_id
-         ),
-         hh AS (
+        "WITH hh AS (
              SELECT h.station_id, h.beat,
                     COALESCE(lv.at, (h.fields->>'registered_at')::timestamptz, $4)
                         + make_interval(days => {interval}) AS due
-             FROM households h LEFT JOIN last_visit lv ON lv.station_id = h.station_id AND lv.household_id = h.id
+             FROM households h LEFT JOIN last_visits lv ON lv.station_id = h.station_id AND lv.household_id = h.id
              WHERE NOT h.deleted
          ),
          x AS (

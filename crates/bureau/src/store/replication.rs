@@ -491,13 +491,18 @@ impl Write<'_, '_> {
         // The station's own partition by name: a statement on the parent with the station as a
         // parameter locks every station's partitions (its plan prunes them only when it runs).
         let own = format!("visits_s{}", self.station);
-        self.tx
-            .execute(
+        let moved_from: Vec<String> = self
+            .tx
+            .query(
                 &format!("DELETE FROM {own} t USING unnest($3::text[], $4::bigint[]) AS n(id, version)
-                 WHERE t.station_id = $1 AND t.id = n.id AND (t.generation < $2 OR t.version <= n.version)"),
+                 WHERE t.station_id = $1 AND t.id = n.id AND (t.generation < $2 OR t.version <= n.version)
+                 RETURNING t.household_id"),
                 &[&self.station, &self.generation, &c.ids, &c.versions],
             )
-            .await?;
+            .await?
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
         self.tx
             .execute(
                 &format!("INSERT INTO {own} (station_id, id, version, generation, deleted, beat, household_id, visited_at, rating, purposes, inquiry_areas, fields)
@@ -508,6 +513,32 @@ impl Write<'_, '_> {
                       AS n(id, version, deleted, beat, household_id, visited_at, rating, purposes, areas, fields)
                  WHERE NOT EXISTS (SELECT 1 FROM {own} t WHERE t.station_id = $1 AND t.id = n.id)"),
                 &[&self.station, &self.generation, &c.ids, &c.versions, &c.deleted, &c.beats, &household, &at, &rating, &purposes, &areas, &c.fields],
+            )
+            .await?;
+        // The last visit of every household these visits were or now are of, worked out again
+        // from its visits (a visit deleted, moved in time or to another household changes it).
+        let mut households: Vec<&str> = household.iter().map(String::as_str).collect();
+        households.extend(moved_from.iter().map(String::as_str));
+        households.sort_unstable();
+        households.dedup();
+        self.tx
+            .execute(
+                &format!(
+                    "WITH latest AS (
+                         SELECT h.id AS household_id, (SELECT max(v.visited_at) FROM {own} v
+                             WHERE v.station_id = $1 AND v.household_id = h.id AND NOT v.deleted) AS at
+                         FROM unnest($2::text[]) AS h(id)
+                     ),
+                     gone AS (
+                         DELETE FROM last_visits_s{station} l USING latest
+                         WHERE l.household_id = latest.household_id AND latest.at IS NULL
+                     )
+                     INSERT INTO last_visits_s{station} (station_id, household_id, at)
+                     SELECT $1, household_id, at FROM latest WHERE at IS NOT NULL
+                     ON CONFLICT (station_id, household_id) DO UPDATE SET at = EXCLUDED.at",
+                    station = self.station
+                ),
+                &[&self.station, &households],
             )
             .await?;
         Ok(())

@@ -24,6 +24,7 @@ const PARTITIONED: &[&str] = &[
     "tasks",
     "station_staff_actions",
     "station_audit",
+    "last_visits",
 ];
 
 #[derive(Debug, Clone, serde::Serialize)]
