@@ -12,6 +12,7 @@
 //! - `pages`: the bureau's pages in headless Chromium, as an inspector uses them.
 //! - `reports`: the city overview, drilled to beats; the monthly summary as data and files; the
 //!   read replica serving them, and the primary when the replica is gone.
+//! - `tallies`: the overview's tallies kept at ingest against the same worked out from the records.
 
 #![allow(clippy::unwrap_used)]
 
@@ -28,3 +29,4 @@ mod pages;
 mod postgres;
 mod replication;
 mod reports;
+mod tallies;

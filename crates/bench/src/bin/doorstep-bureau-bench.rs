@@ -55,6 +55,9 @@ struct Args {
     out: PathBuf,
     #[arg(long, default_value = "bash scripts/bench.sh --bureau-only")]
     command: String,
+    /// Leave PostgreSQL running with the data afterwards (to profile a query with psql).
+    #[arg(long)]
+    keep: bool,
 }
 
 const ADMIN_PASSWORD: &str = "bench-admin-password";
@@ -798,6 +801,11 @@ fn main() -> anyhow::Result<()> {
     )?;
     println!("{out}");
     replace_section(&args.out, &out)?;
+    if args.keep {
+        println!("PostgreSQL left running: psql \"{}\"", pg.url());
+        std::mem::forget(standby);
+        std::mem::forget(pg);
+    }
     Ok(())
 }
 

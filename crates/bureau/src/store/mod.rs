@@ -6,7 +6,7 @@
 //! - [`replication`]: storing a station's batches (idempotent, resumable, never half);
 //! - [`accounts`]: the bureau's accounts, sign-in and sessions;
 //! - [`audit`]: the bureau's own append-only trail;
-//! - [`overview`]: city-wide figures per station and beat;
+//! - [`overview`]: city-wide figures per station and beat, from [`tallies`] kept at ingest;
 //! - [`summary`]: the bureau's monthly work summary (the station's report type and files);
 //! - [`lookup`]: a person or an address across stations;
 //! - [`oversight`]: complaints about the police for the inspectors, and their flags.
@@ -19,6 +19,7 @@ pub mod overview;
 pub mod replication;
 pub mod stations;
 pub mod summary;
+pub mod tallies;
 
 pub use accounts::{Principal, Role};
 

@@ -1,11 +1,11 @@
 //! The city-wide overview: per station (and, drilled into one station, per beat) the households,
 //! how many are covered (visited within their interval) and overdue, overdue follow-up tasks, open
 //! concerns, and satisfaction this month against last; open concerns by category. The same rule
-//! of coverage as the laptops' and the station's (the core's visit policy, default intervals).
+//! of coverage as the laptops' and the station's (the core's visit policy, default intervals), kept
+//! per household at ingest.
 
 use super::Result;
 use chrono::{Datelike, Months, NaiveDate};
-use doorstep_core::policy::VisitPolicy;
 use doorstep_core::time::local_day_start;
 use serde::Serialize;
 use tokio_postgres::GenericClient;
@@ -49,79 +49,52 @@ pub struct CityOverview {
     pub open_concerns_by_category: Vec<CategoryCount>,
 }
 
-/// The interval in days a household's tags give it, as SQL over `h.tags` (the core's policy).
-fn interval_sql() -> String {
-    let policy = VisitPolicy::default();
-    let values: Vec<String> = policy
-        .tag_days
-        .iter()
-        .filter_map(|(tag, days)| {
-            let name = serde_json::to_value(tag).ok()?.as_str()?.to_string();
-            Some(format!("('{}', {days})", name.replace('\'', "''")))
-        })
-        .collect();
-    format!(
-        "COALESCE((SELECT min(p.days) FROM unnest(h.tags) AS t(tag) JOIN (VALUES {}) AS p(tag, days) ON p.tag = t.tag), {})",
-        values.join(", "),
-        policy.default_days
-    )
-}
-
-/// The overview as of `today` (the bureau's local date), of every station or of one.
+/// The overview as of `today` (the bureau's local date), of every station or of one: sums of the
+/// tallies kept at ingest (see [`super::tallies`]).
 pub async fn city(
     client: &impl GenericClient,
     today: NaiveDate,
     station: Option<&str>,
 ) -> Result<CityOverview> {
-    let month_start = today.with_day(1).unwrap_or(today);
-    let last_month = month_start - Months::new(1);
-    let tomorrow = today.succ_opt().unwrap_or(today);
-    let (this_from, last_from, until) = (
-        parse(&local_day_start(month_start)),
-        parse(&local_day_start(last_month)),
-        parse(&local_day_start(tomorrow)),
-    );
+    let this_month = today.with_day(1).unwrap_or(today);
+    let last_month = this_month - Months::new(1);
     let today_start = parse(&local_day_start(today));
     // Grouped by station name, or by beat within the one station.
     let (group, filter) = match station {
-        Some(_) => ("x.beat", "s.name = $5"),
-        None => ("s.name", "($5::text IS NULL OR s.name = $5)"),
+        Some(_) => ("x.beat", "s.name = $4"),
+        None => ("s.name", "($4::text IS NULL OR s.name = $4)"),
     };
     let name = station.map(str::to_string);
     let sql = format!(
-        "WITH hh AS (
-             SELECT h.station_id, h.beat,
-                    COALESCE(lv.at, (h.fields->>'registered_at')::timestamptz, $4)
-                        + make_interval(days => {interval}) AS due
-             FROM households h LEFT JOIN last_visits lv ON lv.station_id = h.station_id AND lv.household_id = h.id
-             WHERE NOT h.deleted
-         ),
-         x AS (
-             SELECT station_id, beat, 1 AS households, (due >= $4)::int AS covered, (due < $4)::int AS overdue,
-                    0 AS overdue_tasks, 0 AS open_concerns, 0 AS s1, 0 AS b1, 0 AS d1, 0 AS s0, 0 AS b0, 0 AS d0 FROM hh
+        "WITH x AS (
+             SELECT station_id, beat, count(*) AS households,
+                    count(*) FILTER (WHERE due IS NULL OR due >= $1) AS covered,
+                    0 AS overdue_tasks, 0 AS open_concerns, 0 AS s1, 0 AS b1, 0 AS d1, 0 AS s0, 0 AS b0, 0 AS d0
+             FROM household_status GROUP BY station_id, beat
              UNION ALL
-             SELECT station_id, beat, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0 FROM tasks
-             WHERE NOT deleted AND status IN ('open', 'in_progress') AND due_date < $6
+             SELECT station_id, beat, 0, 0, sum(n), 0, 0, 0, 0, 0, 0, 0 FROM open_task_tallies
+             WHERE due_date < $5 GROUP BY station_id, beat
              UNION ALL
-             SELECT station_id, beat, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0 FROM concerns WHERE NOT deleted AND status <> 'closed'
+             SELECT station_id, beat, 0, 0, 0, sum(n), 0, 0, 0, 0, 0, 0 FROM open_concern_tallies GROUP BY station_id, beat
              UNION ALL
-             SELECT station_id, beat, 0, 0, 0, 0, 0,
-                    (visited_at >= $1 AND rating = 'satisfied')::int, (visited_at >= $1 AND rating = 'basic')::int,
-                    (visited_at >= $1 AND rating = 'dissatisfied')::int,
-                    (visited_at < $1 AND rating = 'satisfied')::int, (visited_at < $1 AND rating = 'basic')::int,
-                    (visited_at < $1 AND rating = 'dissatisfied')::int
-             FROM visits WHERE NOT deleted AND rating IS NOT NULL AND visited_at >= $2 AND visited_at < $3
+             SELECT station_id, beat, 0, 0, 0, 0,
+                    sum(n) FILTER (WHERE month = $2 AND rating = 'satisfied'), sum(n) FILTER (WHERE month = $2 AND rating = 'basic'),
+                    sum(n) FILTER (WHERE month = $2 AND rating = 'dissatisfied'),
+                    sum(n) FILTER (WHERE month = $3 AND rating = 'satisfied'), sum(n) FILTER (WHERE month = $3 AND rating = 'basic'),
+                    sum(n) FILTER (WHERE month = $3 AND rating = 'dissatisfied')
+             FROM rating_tallies WHERE month IN ($2, $3) GROUP BY station_id, beat
          )
-         SELECT {group}, sum(households)::int8, sum(covered)::int8, sum(overdue)::int8, sum(overdue_tasks)::int8,
-                sum(open_concerns)::int8, sum(s1)::int8, sum(b1)::int8, sum(d1)::int8, sum(s0)::int8, sum(b0)::int8, sum(d0)::int8
+         SELECT {group}, sum(households)::int8, sum(covered)::int8, sum(households - covered)::int8,
+                COALESCE(sum(overdue_tasks), 0)::int8, COALESCE(sum(open_concerns), 0)::int8,
+                COALESCE(sum(s1), 0)::int8, COALESCE(sum(b1), 0)::int8, COALESCE(sum(d1), 0)::int8,
+                COALESCE(sum(s0), 0)::int8, COALESCE(sum(b0), 0)::int8, COALESCE(sum(d0), 0)::int8
          FROM x JOIN stations s ON s.id = x.station_id WHERE {filter}
-         GROUP BY {group} ORDER BY {group}",
-        interval = interval_sql(),
+         GROUP BY {group} ORDER BY {group}"
     );
     let rows = client
         .query(
             &sql,
-            &[&this_from, &last_from, &until, &today_start, &name, &today],
+            &[&today_start, &this_month, &last_month, &name, &today],
         )
         .await?;
     let rows: Vec<Figures> = rows
@@ -172,9 +145,9 @@ pub async fn city(
     }
     let categories = client
         .query(
-            "SELECT c.category, count(*) FROM concerns c JOIN stations s ON s.id = c.station_id
-             WHERE NOT c.deleted AND c.status <> 'closed' AND ($1::text IS NULL OR s.name = $1)
-             GROUP BY c.category ORDER BY count(*) DESC, c.category",
+            "SELECT c.category, sum(c.n)::int8 FROM open_concern_tallies c JOIN stations s ON s.id = c.station_id
+             WHERE $1::text IS NULL OR s.name = $1
+             GROUP BY c.category ORDER BY sum(c.n) DESC, c.category",
             &[&name],
         )
         .await?

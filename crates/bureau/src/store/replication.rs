@@ -6,6 +6,7 @@
 //! only ever write its own station's partitions.
 
 use super::stations::{StationAuth, ensure_visit_months};
+use super::tallies::{self, Deltas};
 use super::{BureauError, Result, bad};
 use chrono::{DateTime, NaiveDate, Utc};
 use doorstep_protocol::bureau::{
@@ -132,15 +133,6 @@ pub async fn ingest(
         months.push(required_time(r, "visited_at")?);
     }
     ensure_visit_months(&*client, station.id, months).await?;
-    // The month partitions of the batch's visits, each in a moment of its own before the batch's
-    // transaction: making a partition locks its station's visits table exclusively, and inside a
-    // transaction that lock would be held (waiting on, and waited on by, other stations' batches).
-    // A partition made for a batch that is then refused stays, empty.
-    let mut months = Vec::new();
-    for r in batch.records.iter().filter(|r| r.entity == "visit") {
-        months.push(required_time(r, "visited_at")?);
-    }
-    ensure_visit_months(&*client, station.id, months).await?;
     let tx = client.transaction().await?;
     // The station's row is held for the batch: two batches of one station are stored one after
     // the other, never interleaved (a station's retry racing its own first attempt).
@@ -184,16 +176,26 @@ pub async fn ingest(
         station: station.id,
         generation,
     };
+    // The households whose status (beat, last visit, due) the batch may have changed: worked out
+    // once its households and visits are all written, whichever came first.
+    let mut touched: Vec<String> = Vec::new();
     for (entity, records) in &by_entity {
         match *entity {
-            "household" => write.households(records).await?,
+            "household" => {
+                write.households(records).await?;
+                touched.extend(records.iter().map(|r| r.id.clone()));
+            }
             "resident" => write.residents(records).await?,
-            "visit" => write.visits(records).await?,
+            "visit" => touched.extend(write.visits(records).await?),
             "concern" => write.concerns(records).await?,
             "task" => write.tasks(records).await?,
             _ => unreachable!("checked by check_shape"),
         }
     }
+    touched.sort_unstable();
+    touched.dedup();
+    let touched: Vec<&str> = touched.iter().map(String::as_str).collect();
+    tallies::refresh_households(&tx, station.id, &touched).await?;
     for a in &batch.staff_actions {
         tx.execute(
             "INSERT INTO station_staff_actions (station_id, id, at, staff, action, entity, entity_id, details)
@@ -410,25 +412,34 @@ impl Write<'_, '_> {
             .map(|a| doorstep_core::address::normalize(a))
             .collect();
         let kind: Vec<String> = records.iter().map(|r| text(r, "kind")).collect();
+        let tags: Vec<Vec<String>> = records.iter().map(|r| list(r, "tags")).collect();
+        let intervals: Vec<i32> = tags.iter().map(|t| tallies::interval_days(t)).collect();
         // Arrays of arrays do not unnest into rows of arrays: tags travel as JSON text.
-        let tags: Vec<String> = records
+        let tags: Vec<String> = tags
             .iter()
-            .map(|r| serde_json::to_string(&list(r, "tags")).unwrap_or_default())
+            .map(|t| serde_json::to_string(t).unwrap_or_default())
+            .collect();
+        // A registration time the station sent malformed counts as none (nothing to go by): one
+        // odd field does not stop the station's copy.
+        let registered: Vec<Option<DateTime<Utc>>> = records
+            .iter()
+            .map(|r| time(r, "registered_at").ok().flatten())
             .collect();
         self.tx
             .execute(
                 &format!(
-                    "INSERT INTO households AS t (station_id, id, version, generation, deleted, beat, address, address_key, kind, tags, fields)
+                    "INSERT INTO households AS t (station_id, id, version, generation, deleted, beat, address, address_key, kind, tags, fields, registered_at, interval_days)
                      SELECT $1, n.id, n.version, $2, n.deleted, n.beat, n.address, n.address_key, n.kind,
-                            ARRAY(SELECT jsonb_array_elements_text(n.tags::jsonb)), n.fields
-                     FROM unnest($3::text[], $4::bigint[], $5::bool[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::jsonb[])
-                          AS n(id, version, deleted, beat, address, address_key, kind, tags, fields)
+                            ARRAY(SELECT jsonb_array_elements_text(n.tags::jsonb)), n.fields, n.registered_at, n.interval_days
+                     FROM unnest($3::text[], $4::bigint[], $5::bool[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::jsonb[], $12::timestamptz[], $13::int4[])
+                          AS n(id, version, deleted, beat, address, address_key, kind, tags, fields, registered_at, interval_days)
                      ON CONFLICT (station_id, id) DO UPDATE SET version = EXCLUDED.version, generation = EXCLUDED.generation,
                          deleted = EXCLUDED.deleted, beat = EXCLUDED.beat, address = EXCLUDED.address,
-                         address_key = EXCLUDED.address_key, kind = EXCLUDED.kind, tags = EXCLUDED.tags, fields = EXCLUDED.fields
+                         address_key = EXCLUDED.address_key, kind = EXCLUDED.kind, tags = EXCLUDED.tags, fields = EXCLUDED.fields,
+                         registered_at = EXCLUDED.registered_at, interval_days = EXCLUDED.interval_days
                      WHERE {NEWER}"
                 ),
-                &[&self.station, &self.generation, &c.ids, &c.versions, &c.deleted, &c.beats, &address, &address_key, &kind, &tags, &c.fields],
+                &[&self.station, &self.generation, &c.ids, &c.versions, &c.deleted, &c.beats, &address, &address_key, &kind, &tags, &c.fields, &registered, &intervals],
             )
             .await?;
         Ok(())
@@ -470,9 +481,11 @@ impl Write<'_, '_> {
     }
 
     /// Visits (their month partitions were made before the transaction): a stored visit older than
-    /// the incoming one is deleted (its time may have changed, moving it to another partition) and the incoming one is
-    /// written where no (newer) visit of that id is left.
-    async fn visits(&self, records: &[&UpRecord]) -> Result<()> {
+    /// the incoming one is deleted (its time may have changed, moving it to another partition) and
+    /// the incoming one is written where no (newer) visit of that id is left. The ratings tally
+    /// loses what the deleted rows counted for and gains what the written ones do. Returns the
+    /// households whose last visit this may have changed (those the visits were or now are of).
+    async fn visits(&self, records: &[&UpRecord]) -> Result<Vec<String>> {
         let c = Common::of(records);
         let at: Vec<DateTime<Utc>> = records
             .iter()
@@ -491,57 +504,42 @@ impl Write<'_, '_> {
         // The station's own partition by name: a statement on the parent with the station as a
         // parameter locks every station's partitions (its plan prunes them only when it runs).
         let own = format!("visits_s{}", self.station);
-        let moved_from: Vec<String> = self
+        let mut ratings = Deltas::default();
+        let mut touched = household.clone();
+        for r in self
             .tx
             .query(
                 &format!("DELETE FROM {own} t USING unnest($3::text[], $4::bigint[]) AS n(id, version)
                  WHERE t.station_id = $1 AND t.id = n.id AND (t.generation < $2 OR t.version <= n.version)
-                 RETURNING t.household_id"),
+                 RETURNING t.household_id, t.beat, t.visited_at, t.rating, t.deleted"),
                 &[&self.station, &self.generation, &c.ids, &c.versions],
             )
             .await?
-            .iter()
-            .map(|r| r.get(0))
-            .collect();
-        self.tx
-            .execute(
+        {
+            ratings.add(tallies::rating_key(r.get(1), r.get(2), r.get(3), r.get(4)), -1);
+            touched.push(r.get(0));
+        }
+        for r in self
+            .tx
+            .query(
                 &format!("INSERT INTO {own} (station_id, id, version, generation, deleted, beat, household_id, visited_at, rating, purposes, inquiry_areas, fields)
                  SELECT $1, n.id, n.version, $2, n.deleted, n.beat, n.household_id, n.visited_at, n.rating,
                         ARRAY(SELECT jsonb_array_elements_text(n.purposes::jsonb)),
                         ARRAY(SELECT jsonb_array_elements_text(n.areas::jsonb)), n.fields
                  FROM unnest($3::text[], $4::bigint[], $5::bool[], $6::text[], $7::text[], $8::timestamptz[], $9::text[], $10::text[], $11::text[], $12::jsonb[])
                       AS n(id, version, deleted, beat, household_id, visited_at, rating, purposes, areas, fields)
-                 WHERE NOT EXISTS (SELECT 1 FROM {own} t WHERE t.station_id = $1 AND t.id = n.id)"),
+                 WHERE NOT EXISTS (SELECT 1 FROM {own} t WHERE t.station_id = $1 AND t.id = n.id)
+                 RETURNING beat, visited_at, rating, deleted"),
                 &[&self.station, &self.generation, &c.ids, &c.versions, &c.deleted, &c.beats, &household, &at, &rating, &purposes, &areas, &c.fields],
             )
+            .await?
+        {
+            ratings.add(tallies::rating_key(r.get(0), r.get(1), r.get(2), r.get(3)), 1);
+        }
+        ratings
+            .apply(self.tx, &tallies::RATINGS, self.station)
             .await?;
-        // The last visit of every household these visits were or now are of, worked out again
-        // from its visits (a visit deleted, moved in time or to another household changes it).
-        let mut households: Vec<&str> = household.iter().map(String::as_str).collect();
-        households.extend(moved_from.iter().map(String::as_str));
-        households.sort_unstable();
-        households.dedup();
-        self.tx
-            .execute(
-                &format!(
-                    "WITH latest AS (
-                         SELECT h.id AS household_id, (SELECT max(v.visited_at) FROM {own} v
-                             WHERE v.station_id = $1 AND v.household_id = h.id AND NOT v.deleted) AS at
-                         FROM unnest($2::text[]) AS h(id)
-                     ),
-                     gone AS (
-                         DELETE FROM last_visits_s{station} l USING latest
-                         WHERE l.household_id = latest.household_id AND latest.at IS NULL
-                     )
-                     INSERT INTO last_visits_s{station} (station_id, household_id, at)
-                     SELECT $1, household_id, at FROM latest WHERE at IS NOT NULL
-                     ON CONFLICT (station_id, household_id) DO UPDATE SET at = EXCLUDED.at",
-                    station = self.station
-                ),
-                &[&self.station, &households],
-            )
-            .await?;
-        Ok(())
+        Ok(touched)
     }
 
     /// Concerns: a confidential one's reporter is kept apart (`concern_reporters`) and taken out of
@@ -578,6 +576,16 @@ impl Write<'_, '_> {
             .iter()
             .map(|r| time(r, "feedback_at"))
             .collect::<Result<_>>()?;
+        let before = self
+            .before(
+                "SELECT id, beat, category, status, deleted FROM concerns WHERE station_id = $1 AND id = ANY($2)",
+                &c.ids,
+            )
+            .await?;
+        let key = |r: &tokio_postgres::Row| {
+            tallies::open_concern_key(r.get(1), r.get(2), r.get(3), r.get(4))
+        };
+        let mut open = Deltas::default();
         let written: std::collections::HashSet<String> = self
             .tx
             .query(
@@ -592,14 +600,21 @@ impl Write<'_, '_> {
                          status = EXCLUDED.status, confidential = EXCLUDED.confidential, raised_at = EXCLUDED.raised_at,
                          closed_at = EXCLUDED.closed_at, feedback_at = EXCLUDED.feedback_at, fields = EXCLUDED.fields
                      WHERE {NEWER}
-                     RETURNING id"
+                     RETURNING id, beat, category, status, deleted"
                 ),
                 &[&self.station, &self.generation, &c.ids, &c.versions, &c.deleted, &c.beats, &household, &visit, &category, &urgency, &status, &confidential, &raised, &closed, &feedback, &fields],
             )
             .await?
             .iter()
-            .map(|r| r.get(0))
+            .map(|r| {
+                let id: String = r.get(0);
+                open.add(before.get(&id).and_then(key), -1);
+                open.add(key(r), 1);
+                id
+            })
             .collect();
+        open.apply(self.tx, &tallies::OPEN_CONCERNS, self.station)
+            .await?;
         // The reporters of the concerns just written: kept apart while confidential, forgotten
         // here once not (they are then in the concern's fields).
         self.tx
@@ -638,8 +653,19 @@ impl Write<'_, '_> {
             .iter()
             .map(|r| time(r, "feedback_at"))
             .collect::<Result<_>>()?;
-        self.tx
-            .execute(
+        let before = self
+            .before(
+                "SELECT id, beat, due_date, status, deleted FROM tasks WHERE station_id = $1 AND id = ANY($2)",
+                &c.ids,
+            )
+            .await?;
+        let key = |r: &tokio_postgres::Row| {
+            tallies::open_task_key(r.get(1), r.get(2), r.get(3), r.get(4))
+        };
+        let mut open = Deltas::default();
+        for r in self
+            .tx
+            .query(
                 &format!(
                     "INSERT INTO tasks AS t (station_id, id, version, generation, deleted, beat, household_id, concern_id, kind, status, assignee, due_date, feedback_at, fields)
                      SELECT $1, n.id, n.version, $2, n.deleted, n.beat, n.household_id, n.concern_id, n.kind, n.status, n.assignee, n.due_date, n.feedback_at, n.fields
@@ -650,11 +676,34 @@ impl Write<'_, '_> {
                          concern_id = EXCLUDED.concern_id, kind = EXCLUDED.kind, status = EXCLUDED.status,
                          assignee = EXCLUDED.assignee, due_date = EXCLUDED.due_date, feedback_at = EXCLUDED.feedback_at,
                          fields = EXCLUDED.fields
-                     WHERE {NEWER}"
+                     WHERE {NEWER}
+                     RETURNING id, beat, due_date, status, deleted"
                 ),
                 &[&self.station, &self.generation, &c.ids, &c.versions, &c.deleted, &c.beats, &household, &concern, &kind, &status, &assignee, &due, &feedback, &c.fields],
             )
-            .await?;
-        Ok(())
+            .await?
+        {
+            open.add(before.get(&r.get::<_, String>(0)).and_then(key), -1);
+            open.add(key(&r), 1);
+        }
+        open.apply(self.tx, &tallies::OPEN_TASKS, self.station)
+            .await
+    }
+
+    /// The stored rows of `ids` (by `sql`, its first column the id) before the batch writes them:
+    /// what they counted for in the tallies. The station's row is held, so they cannot change
+    /// between this read and the write.
+    async fn before(
+        &self,
+        sql: &str,
+        ids: &[String],
+    ) -> Result<HashMap<String, tokio_postgres::Row>> {
+        Ok(self
+            .tx
+            .query(sql, &[&self.station, &ids])
+            .await?
+            .into_iter()
+            .map(|r| (r.get(0), r))
+            .collect())
     }
 }

@@ -24,7 +24,7 @@ const PARTITIONED: &[&str] = &[
     "tasks",
     "station_staff_actions",
     "station_audit",
-    "last_visits",
+    "household_status",
 ];
 
 #[derive(Debug, Clone, serde::Serialize)]
