@@ -13,7 +13,7 @@ use doorstep_protocol::bureau::{
     BureauFlag, Cursors, ENTITIES, UpAnswer, UpBatch, UpRecord, limits,
 };
 use serde_json::{Map, Value};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use tokio_postgres::{Client, GenericClient, Transaction};
 
 /// Where the bureau stands for a station, and the flags it has not applied yet.
@@ -168,8 +168,11 @@ pub async fn ingest(
     for r in records {
         by_entity.entry(r.entity.as_str()).or_default().push(r);
     }
+    // Which of the batch's records the bureau held before it (the rest are new: nothing stored to
+    // replace, nothing they counted for).
+    let mut known: HashMap<&str, HashSet<String>> = HashMap::new();
     for (entity, records) in &by_entity {
-        refuse_other_stations(&tx, station.id, entity, records).await?;
+        known.insert(entity, claim(&tx, station.id, entity, records).await?);
     }
     let write = Write {
         tx: &tx,
@@ -186,9 +189,9 @@ pub async fn ingest(
                 touched.extend(records.iter().map(|r| r.id.clone()));
             }
             "resident" => write.residents(records).await?,
-            "visit" => touched.extend(write.visits(records).await?),
-            "concern" => write.concerns(records).await?,
-            "task" => write.tasks(records).await?,
+            "visit" => touched.extend(write.visits(records, &known[entity]).await?),
+            "concern" => write.concerns(records, &known[entity]).await?,
+            "task" => write.tasks(records, &known[entity]).await?,
             _ => unreachable!("checked by check_shape"),
         }
     }
@@ -281,34 +284,36 @@ fn latest_of_each(records: &[UpRecord]) -> Vec<&UpRecord> {
 /// forgery, and the bureau's look-up would show the copy as that person's. Each record's owner is
 /// claimed once in `record_owners` (one index for every station; asking each station's partitions
 /// instead cost a probe per partition and record, and made ingest crawl as stations were added).
-async fn refuse_other_stations(
+/// Claims the batch's records of one kind for `station` (the first batch naming a record makes
+/// it the station's) and refuses the batch if another station holds any of them. The ids this
+/// station held before the batch.
+async fn claim(
     tx: &Transaction<'_>,
     station: i32,
     entity: &str,
     records: &[&UpRecord],
-) -> Result<()> {
+) -> Result<HashSet<String>> {
     let ids: Vec<&str> = records.iter().map(|r| r.id.as_str()).collect();
-    tx.execute(
-        "INSERT INTO record_owners (entity, id, station_id) SELECT $1, unnest($2::text[]), $3
-         ON CONFLICT DO NOTHING",
-        &[&entity, &ids, &station],
-    )
-    .await?;
+    // The outer SELECT sees the table as before the statement: what was held already, by whom.
     let held = tx
-        .query_opt(
-            "SELECT o.id, s.name FROM record_owners o JOIN stations s ON s.id = o.station_id
-             WHERE o.entity = $1 AND o.id = ANY($2) AND o.station_id <> $3 LIMIT 1",
+        .query(
+            "WITH claimed AS (
+                 INSERT INTO record_owners (entity, id, station_id) SELECT $1, unnest($2::text[]), $3
+                 ON CONFLICT DO NOTHING
+             )
+             SELECT o.id, o.station_id, s.name FROM record_owners o JOIN stations s ON s.id = o.station_id
+             WHERE o.entity = $1 AND o.id = ANY($2)",
             &[&entity, &ids, &station],
         )
         .await?;
-    match held {
-        Some(row) => Err(BureauError::NotPermitted(format!(
+    if let Some(row) = held.iter().find(|r| r.get::<_, i32>(1) != station) {
+        return Err(BureauError::NotPermitted(format!(
             "{entity} {} is held by another station ({}): a station sends only its own records",
             row.get::<_, String>(0),
-            row.get::<_, String>(1)
-        ))),
-        None => Ok(()),
+            row.get::<_, String>(2)
+        )));
     }
+    Ok(held.iter().map(|r| r.get(0)).collect())
 }
 
 // Reading a record's fields. A field the bureau needs that is missing or malformed refuses the
@@ -485,7 +490,7 @@ impl Write<'_, '_> {
     /// the incoming one is written where no (newer) visit of that id is left. The ratings tally
     /// loses what the deleted rows counted for and gains what the written ones do. Returns the
     /// households whose last visit this may have changed (those the visits were or now are of).
-    async fn visits(&self, records: &[&UpRecord]) -> Result<Vec<String>> {
+    async fn visits(&self, records: &[&UpRecord], known: &HashSet<String>) -> Result<Vec<String>> {
         let c = Common::of(records);
         let at: Vec<DateTime<Utc>> = records
             .iter()
@@ -506,17 +511,32 @@ impl Write<'_, '_> {
         let own = format!("visits_s{}", self.station);
         let mut ratings = Deltas::default();
         let mut touched = household.clone();
-        for r in self
-            .tx
-            .query(
+        // Only a visit the bureau held before can be stored already, in any month's partition: a
+        // new one is written without asking each of them.
+        let replacing: Vec<bool> = c.ids.iter().map(|id| known.contains(id)).collect();
+        let (known_ids, known_versions): (Vec<&str>, Vec<i64>) = c
+            .ids
+            .iter()
+            .zip(&c.versions)
+            .filter(|(id, _)| known.contains(*id))
+            .map(|(id, v)| (id.as_str(), *v))
+            .unzip();
+        let deleted = if known_ids.is_empty() {
+            Vec::new()
+        } else {
+            self.tx.query(
                 &format!("DELETE FROM {own} t USING unnest($3::text[], $4::bigint[]) AS n(id, version)
                  WHERE t.station_id = $1 AND t.id = n.id AND (t.generation < $2 OR t.version <= n.version)
                  RETURNING t.household_id, t.beat, t.visited_at, t.rating, t.deleted"),
-                &[&self.station, &self.generation, &c.ids, &c.versions],
+                &[&self.station, &self.generation, &known_ids, &known_versions],
             )
             .await?
-        {
-            ratings.add(tallies::rating_key(r.get(1), r.get(2), r.get(3), r.get(4)), -1);
+        };
+        for r in deleted {
+            ratings.add(
+                tallies::rating_key(r.get(1), r.get(2), r.get(3), r.get(4)),
+                -1,
+            );
             touched.push(r.get(0));
         }
         for r in self
@@ -526,11 +546,11 @@ impl Write<'_, '_> {
                  SELECT $1, n.id, n.version, $2, n.deleted, n.beat, n.household_id, n.visited_at, n.rating,
                         ARRAY(SELECT jsonb_array_elements_text(n.purposes::jsonb)),
                         ARRAY(SELECT jsonb_array_elements_text(n.areas::jsonb)), n.fields
-                 FROM unnest($3::text[], $4::bigint[], $5::bool[], $6::text[], $7::text[], $8::timestamptz[], $9::text[], $10::text[], $11::text[], $12::jsonb[])
-                      AS n(id, version, deleted, beat, household_id, visited_at, rating, purposes, areas, fields)
-                 WHERE NOT EXISTS (SELECT 1 FROM {own} t WHERE t.station_id = $1 AND t.id = n.id)
+                 FROM unnest($3::text[], $4::bigint[], $5::bool[], $6::text[], $7::text[], $8::timestamptz[], $9::text[], $10::text[], $11::text[], $12::jsonb[], $13::bool[])
+                      AS n(id, version, deleted, beat, household_id, visited_at, rating, purposes, areas, fields, replacing)
+                 WHERE NOT (n.replacing AND EXISTS (SELECT 1 FROM {own} t WHERE t.station_id = $1 AND t.id = n.id))
                  RETURNING beat, visited_at, rating, deleted"),
-                &[&self.station, &self.generation, &c.ids, &c.versions, &c.deleted, &c.beats, &household, &at, &rating, &purposes, &areas, &c.fields],
+                &[&self.station, &self.generation, &c.ids, &c.versions, &c.deleted, &c.beats, &household, &at, &rating, &purposes, &areas, &c.fields, &replacing],
             )
             .await?
         {
@@ -544,7 +564,7 @@ impl Write<'_, '_> {
 
     /// Concerns: a confidential one's reporter is kept apart (`concern_reporters`) and taken out of
     /// its fields, so no read of concerns can show it.
-    async fn concerns(&self, records: &[&UpRecord]) -> Result<()> {
+    async fn concerns(&self, records: &[&UpRecord], known: &HashSet<String>) -> Result<()> {
         let c = Common::of(records);
         let confidential: Vec<bool> = records.iter().map(|r| flag(r, "confidential")).collect();
         let fields: Vec<Value> = records
@@ -579,7 +599,7 @@ impl Write<'_, '_> {
         let before = self
             .before(
                 "SELECT id, beat, category, status, deleted FROM concerns WHERE station_id = $1 AND id = ANY($2)",
-                &c.ids,
+                known,
             )
             .await?;
         let key = |r: &tokio_postgres::Row| {
@@ -637,7 +657,7 @@ impl Write<'_, '_> {
         Ok(())
     }
 
-    async fn tasks(&self, records: &[&UpRecord]) -> Result<()> {
+    async fn tasks(&self, records: &[&UpRecord], known: &HashSet<String>) -> Result<()> {
         let c = Common::of(records);
         let household: Vec<String> = records.iter().map(|r| text(r, "household_id")).collect();
         let concern: Vec<Option<String>> =
@@ -656,7 +676,7 @@ impl Write<'_, '_> {
         let before = self
             .before(
                 "SELECT id, beat, due_date, status, deleted FROM tasks WHERE station_id = $1 AND id = ANY($2)",
-                &c.ids,
+                known,
             )
             .await?;
         let key = |r: &tokio_postgres::Row| {
@@ -690,14 +710,18 @@ impl Write<'_, '_> {
             .await
     }
 
-    /// The stored rows of `ids` (by `sql`, its first column the id) before the batch writes them:
-    /// what they counted for in the tallies. The station's row is held, so they cannot change
-    /// between this read and the write.
+    /// The stored rows of the records held before the batch (by `sql`, its first column the id),
+    /// before the batch writes them: what they counted for in the tallies. The station's row is
+    /// held, so they cannot change between this read and the write.
     async fn before(
         &self,
         sql: &str,
-        ids: &[String],
+        known: &HashSet<String>,
     ) -> Result<HashMap<String, tokio_postgres::Row>> {
+        if known.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let ids: Vec<&String> = known.iter().collect();
         Ok(self
             .tx
             .query(sql, &[&self.station, &ids])
