@@ -4,6 +4,7 @@
 //! Needs `scripts/test.sh` to have built the binaries and installed PostgreSQL.
 //!
 //! - `postgres`: the throw-away clusters; `bureau`: the bureau process and its accounts.
+//! - `accounts`: accounts deactivated, reset, changed; a person's own password.
 //! - `replication`: stations enrol and replicate upward; re-sent, gapped, forged and malformed
 //!   batches; a revoked station; the database restarting mid-push; a restored station.
 //! - `oversight`: complaints about the police for inspectors, confidential reporters, flags
@@ -21,6 +22,7 @@
 #[path = "../station/support.rs"]
 mod support;
 
+mod accounts;
 mod bureau;
 mod fixture;
 mod lookup;

@@ -1,7 +1,8 @@
 // The bureau's pages in a real browser (Debian's Chromium, headless), over the bureau's own HTTPS.
 // An inspector signs in, reads the city overview and drills into a station's beats, looks a person
 // up (with a reason), finds the station's complaint about the police without its confidential
-// reporter, flags it, and reads the pages in English. Started by tests/bureau/pages.rs, which passes
+// reporter, flags it, changes their own password and signs in with it, and reads the pages in
+// English. Started by tests/bureau/pages.rs, which passes
 // BUREAU_URL, BUREAU_USER, BUREAU_PASSWORD and SCREENSHOT and checks the outcome.
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -61,6 +62,26 @@ test("an inspector reads the city, looks a person up and flags a complaint", asy
     await page.click("[data-tab=stations]");
     await page.getByTestId("stations-table").getByText("东城派出所").waitFor();
     assert.equal(await page.locator("#code-form").isVisible(), false, "codes are the administrator's");
+
+    // Their own password, on the Accounts tab (the list of accounts is the administrator's).
+    await page.click("[data-tab=accounts]");
+    await page.locator("#own-password-form").waitFor();
+    assert.equal(await page.getByTestId("accounts-table").isVisible(), false, "the list is the administrator's");
+    await page.fill("#own-current", "not-the-password");
+    await page.fill("#own-new", "inspector-new-password-2");
+    await page.click("#own-password-form button[type=submit]");
+    await page.getByText("当前密码不对").waitFor();
+    await page.fill("#own-current", process.env.BUREAU_PASSWORD);
+    await page.fill("#own-new", "inspector-new-password-2");
+    await page.click("#own-password-form button[type=submit]");
+    await page.getByText("密码已修改", { exact: false }).waitFor();
+    await page.click("#signout");
+    await page.fill("#username", process.env.BUREAU_USER);
+    await page.fill("#password", "inspector-new-password-2");
+    await page.click("#login button[type=submit]");
+    await page.locator("#own-password-form").waitFor();
+
+    await page.click("[data-tab=stations]");
     await page.click("#lang");
     await page.getByRole("heading", { name: "Stations" }).waitFor();
     await page.screenshot({ path: process.env.SCREENSHOT, fullPage: true });

@@ -1,6 +1,7 @@
 // The bureau's pages: the city overview (per station, drilled into beats), the monthly summary and
 // its files, the cross-station look-up (a reason with every look-up), the inspectors' complaints
-// about the police with their flags, the stations' replication state, and the audit trail.
+// about the police with their flags, the stations' replication state, the audit trail, and the
+// accounts (an administrator's list; everyone's own password).
 // zh-CN by default, English on demand. Every call goes through `api`; the session is an HttpOnly
 // cookie the page never sees, and every change carries the session's CSRF token.
 
@@ -84,6 +85,29 @@ const TEXT = {
     action: "操作",
     target: "对象",
     outcome: "结果",
+    accounts: "账号",
+    current_password: "当前密码",
+    new_password: "新密码（至少 10 位）",
+    change_password: "修改我的密码",
+    password_changed: "密码已修改，其他地方的登录已退出。",
+    current_password_wrong: "当前密码不对",
+    new_account: "新建账号",
+    display_name: "姓名",
+    role: "角色",
+    roles: "角色",
+    role_admin: "管理员",
+    role_analyst: "分析人员",
+    role_inspector: "督察",
+    may_see_reporters: "可查看保密反映人",
+    create_account: "新建",
+    account_created: "账号已建：",
+    active: "在用",
+    deactivate: "停用",
+    activate: "启用",
+    set_password: "重设密码",
+    set_password_prompt: "新密码（至少 10 位；对方的登录将退出）：",
+    password_set: "密码已重设：",
+    deactivate_confirm: "停用此账号？其登录将立即退出。",
   },
   en: {
     bureau: "Bureau",
@@ -164,6 +188,29 @@ const TEXT = {
     action: "Action",
     target: "Target",
     outcome: "Outcome",
+    accounts: "Accounts",
+    current_password: "Current password",
+    new_password: "New password (at least 10 characters)",
+    change_password: "Change my password",
+    password_changed: "Password changed; your sessions elsewhere were signed out.",
+    current_password_wrong: "The current password is not right",
+    new_account: "New account",
+    display_name: "Name",
+    role: "Role",
+    roles: "Roles",
+    role_admin: "administrator",
+    role_analyst: "analyst",
+    role_inspector: "inspector",
+    may_see_reporters: "May see confidential reporters",
+    create_account: "Create",
+    account_created: "Account created:",
+    active: "Active",
+    deactivate: "Deactivate",
+    activate: "Activate",
+    set_password: "Set password",
+    set_password_prompt: "New password (at least 10 characters; their sessions will end):",
+    password_set: "Password set for",
+    deactivate_confirm: "Deactivate this account? Its sessions end at once.",
   },
 };
 
@@ -240,7 +287,7 @@ function showTab(tab) {
   for (const b of document.querySelectorAll("#tabs button")) b.removeAttribute("aria-current");
   button(tab)?.setAttribute("aria-current", "page");
   location.hash = tab;
-  const load = { overview: loadOverview, summary: prepareSummary, oversight: loadOversight, stations: loadStations, audit: loadAudit }[tab];
+  const load = { overview: loadOverview, summary: prepareSummary, oversight: loadOversight, stations: loadStations, audit: loadAudit, accounts: loadAccounts }[tab];
   load?.().catch(report);
 }
 
@@ -447,6 +494,90 @@ async function loadAudit() {
   );
 }
 
+// Accounts ----------------------------------------------------------------------------------------
+
+async function loadAccounts() {
+  if (!has("admin")) return;
+  const accounts = await api("GET", "accounts");
+  const change = async (a, body, done) => {
+    try {
+      await api("POST", `accounts/${a.account_id}`, body);
+      byId("account-result").textContent = done ?? "";
+      await loadAccounts();
+    } catch (error) {
+      byId("account-result").textContent = error.message;
+    }
+  };
+  const actions = (a) => {
+    const cell = el("td");
+    // Never one's own account's active switch: the bureau refuses it anyway.
+    if (a.account_id !== account.account_id)
+      cell.append(
+        el("button", {
+          type: "button",
+          text: t(a.active ? "deactivate" : "activate"),
+          onclick: () => (a.active ? confirm(t("deactivate_confirm")) : true) && change(a, { active: !a.active }),
+        }),
+      );
+    cell.append(
+      el("button", {
+        type: "button",
+        text: t("set_password"),
+        onclick: () => {
+          const password = prompt(t("set_password_prompt"));
+          if (password) change(a, { password }, `${t("password_set")} ${a.username}`);
+        },
+      }),
+    );
+    return cell;
+  };
+  byId("accounts-table").replaceChildren(
+    el("tr", {}, ...["username", "display_name", "roles", "may_see_reporters", "active", ""].map((k) => el("th", { text: k ? t(k) : "" }))),
+    ...accounts.map((a) =>
+      el(
+        "tr",
+        { class: a.active ? "" : "muted" },
+        el("td", { text: a.username }),
+        el("td", { text: a.display_name }),
+        el("td", { text: a.roles.map((r) => t(`role_${r}`)).join("、") }),
+        el("td", { text: t(a.may_see_reporters ? "yes" : "no") }),
+        el("td", { text: t(a.active ? "yes" : "no") }),
+        actions(a),
+      ),
+    ),
+  );
+}
+
+async function createAccount(event) {
+  event.preventDefault();
+  try {
+    const made = await api("POST", "accounts", {
+      username: byId("account-username").value,
+      display_name: byId("account-name").value,
+      roles: [byId("account-role").value],
+      may_see_reporters: byId("account-reporters").checked,
+      password: byId("account-password").value,
+    });
+    byId("account-form").reset();
+    byId("account-result").textContent = `${t("account_created")} ${made.username}`;
+    await loadAccounts();
+  } catch (error) {
+    byId("account-result").textContent = error.message;
+  }
+}
+
+async function changeOwnPassword(event) {
+  event.preventDefault();
+  try {
+    await api("POST", "session/password", { current: byId("own-current").value, new: byId("own-new").value });
+    byId("own-password-form").reset();
+    byId("own-password-result").textContent = t("password_changed");
+  } catch (error) {
+    // The form asks for ten characters before sending, so a 400 is the current password.
+    byId("own-password-result").textContent = error.status === 400 ? t("current_password_wrong") : error.message;
+  }
+}
+
 // Signing in --------------------------------------------------------------------------------------
 
 function showLogin() {
@@ -488,6 +619,8 @@ async function start() {
   byId("lookup-kind").addEventListener("change", () => { byId("lookup-birth").disabled = byId("lookup-kind").value !== "person"; });
   byId("oversight-open").addEventListener("change", () => loadOversight().catch(report));
   byId("code-form").addEventListener("submit", issueCode);
+  byId("account-form").addEventListener("submit", createAccount);
+  byId("own-password-form").addEventListener("submit", changeOwnPassword);
   byId("signout").addEventListener("click", async () => {
     await api("DELETE", "session").catch(() => undefined);
     showLogin();

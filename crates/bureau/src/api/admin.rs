@@ -4,7 +4,7 @@
 use super::auth::{Caller, require};
 use super::error::{ApiError, ApiJson, ApiQuery};
 use super::state::AppState;
-use crate::store::accounts::NewAccount;
+use crate::store::accounts::{AccountChange, AccountView, NewAccount};
 use crate::store::audit::AuditEntry;
 use crate::store::stations::{IssuedCode, StationView};
 use crate::store::{Principal, Role, accounts, audit, stations};
@@ -53,7 +53,7 @@ async fn revoke(
 async fn list_accounts(
     State(state): State<AppState>,
     Caller(who): Caller,
-) -> Result<Json<Vec<Principal>>, ApiError> {
+) -> Result<Json<Vec<AccountView>>, ApiError> {
     require(&state, &who, who.has(Role::Admin), "accounts").await?;
     let client = state.db.primary().await?;
     Ok(Json(accounts::list(&**client).await?))
@@ -68,6 +68,21 @@ async fn create_account(
     let client = state.db.primary().await?;
     Ok(Json(
         accounts::create(&**client, &who.username, &new).await?,
+    ))
+}
+
+/// Changes an account: name, roles, the right to see reporters, active, password. Deactivating or
+/// setting a password ends its sessions.
+async fn update_account(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    Path(id): Path<String>,
+    ApiJson(change): ApiJson<AccountChange>,
+) -> Result<Json<Principal>, ApiError> {
+    require(&state, &who, who.has(Role::Admin), "account_change").await?;
+    let mut client = state.db.primary().await?;
+    Ok(Json(
+        accounts::update(&mut client, &who, &id, &change).await?,
     ))
 }
 
@@ -101,5 +116,6 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/api/v1/stations/codes", post(issue_code))
         .route("/api/v1/stations/{name}/revoke", post(revoke))
         .route("/api/v1/accounts", get(list_accounts).post(create_account))
+        .route("/api/v1/accounts/{id}", post(update_account))
         .route("/api/v1/audit", get(audit_trail))
 }

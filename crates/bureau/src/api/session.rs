@@ -113,9 +113,30 @@ async fn sign_out(
         .into_response())
 }
 
+#[derive(Deserialize)]
+struct PasswordChange {
+    current: String,
+    new: String,
+}
+
+/// The signed-in person's own password, with the current one; their other sessions end.
+async fn change_password(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    headers: HeaderMap,
+    ApiJson(change): ApiJson<PasswordChange>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let (token, _) = session_token(&headers).unwrap_or_default();
+    let mut client = state.db.primary().await?;
+    accounts::change_own_password(&mut client, &who, &token, &change.current, &change.new).await?;
+    Ok(Json(serde_json::json!({ "changed": true })))
+}
+
 pub(super) fn routes() -> Router<AppState> {
-    Router::new().route(
-        "/api/v1/session",
-        post(sign_in).get(current).delete(sign_out),
-    )
+    Router::new()
+        .route(
+            "/api/v1/session",
+            post(sign_in).get(current).delete(sign_out),
+        )
+        .route("/api/v1/session/password", post(change_password))
 }

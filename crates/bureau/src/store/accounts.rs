@@ -142,11 +142,7 @@ pub async fn create(
             "give the account at least one role: admin, analyst or inspector",
         ));
     }
-    if new.password.chars().count() < MIN_PASSWORD {
-        return Err(bad(format!(
-            "the password must be at least {MIN_PASSWORD} characters"
-        )));
-    }
+    check_password(&new.password)?;
     let roles: Vec<&str> = new.roles.iter().map(|r| r.as_str()).collect();
     let hashed = hash(new.password.clone()).await?;
     let row = client
@@ -175,14 +171,205 @@ pub async fn create(
     Ok(principal_of(&row))
 }
 
-pub async fn list(client: &impl GenericClient) -> Result<Vec<Principal>> {
+/// What an administrator changes on an account; what is left out stays as it is.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountChange {
+    pub display_name: Option<String>,
+    pub roles: Option<Vec<Role>>,
+    pub may_see_reporters: Option<bool>,
+    /// False: the account can no longer sign in (someone who left, a lost laptop's password).
+    pub active: Option<bool>,
+    /// A new password (the person's own having been forgotten or exposed).
+    pub password: Option<String>,
+}
+
+fn check_password(password: &str) -> Result<()> {
+    if password.chars().count() < MIN_PASSWORD {
+        return Err(bad(format!(
+            "the password must be at least {MIN_PASSWORD} characters"
+        )));
+    }
+    Ok(())
+}
+
+/// Changes an account (administrators). Deactivating it or setting its password ends its
+/// sessions. An administrator cannot deactivate themself or take their own administration away,
+/// so the bureau is never left without one. Recorded in the audit trail (never the password).
+pub async fn update(
+    client: &mut tokio_postgres::Client,
+    actor: &Principal,
+    id: &str,
+    change: &AccountChange,
+) -> Result<Principal> {
+    let id = uuid::Uuid::parse_str(id).map_err(|_| bad("no such account"))?;
+    if let Some(name) = &change.display_name
+        && name.trim().is_empty()
+    {
+        return Err(bad("give the person's name"));
+    }
+    if change.roles.as_ref().is_some_and(Vec::is_empty) {
+        return Err(bad(
+            "give the account at least one role: admin, analyst or inspector",
+        ));
+    }
+    if let Some(password) = &change.password {
+        check_password(password)?;
+    }
+    let own = actor.account_id == id.to_string();
+    if own && change.active == Some(false) {
+        return Err(bad(
+            "you cannot deactivate your own account: ask another administrator",
+        ));
+    }
+    if own
+        && change
+            .roles
+            .as_ref()
+            .is_some_and(|r| !r.contains(&Role::Admin))
+    {
+        return Err(bad(
+            "you cannot take away your own administration: ask another administrator",
+        ));
+    }
+    let hashed = match &change.password {
+        Some(p) => Some(hash(p.clone()).await?),
+        None => None,
+    };
+    let roles: Option<Vec<&str>> = change
+        .roles
+        .as_ref()
+        .map(|r| r.iter().map(|r| r.as_str()).collect());
+    let tx = client.transaction().await?;
+    let row = tx
+        .query_opt(
+            "UPDATE accounts SET display_name = COALESCE($2, display_name), roles = COALESCE($3, roles),
+                 may_see_reporters = COALESCE($4, may_see_reporters), active = COALESCE($5, active),
+                 password_hash = COALESCE($6, password_hash)
+             WHERE id = $1 RETURNING *",
+            &[&id, &change.display_name.as_deref().map(str::trim), &roles, &change.may_see_reporters, &change.active, &hashed],
+        )
+        .await?
+        .ok_or_else(|| BureauError::NotFound("no such account".into()))?;
+    let ends_sessions = change.active == Some(false) || change.password.is_some();
+    if ends_sessions {
+        tx.execute("DELETE FROM sessions WHERE account_id = $1", &[&id])
+            .await?;
+    }
+    let principal = principal_of(&row);
+    let mut what = Vec::new();
+    if change.display_name.is_some() {
+        what.push("name".to_string());
+    }
+    if let Some(roles) = &roles {
+        what.push(format!("roles {}", roles.join(",")));
+    }
+    if let Some(may) = change.may_see_reporters {
+        what.push(format!("may see confidential reporters: {may}"));
+    }
+    if let Some(active) = change.active {
+        what.push(if active { "activated" } else { "deactivated" }.to_string());
+    }
+    if change.password.is_some() {
+        what.push("password set".to_string());
+    }
+    audit::record(
+        &tx,
+        &actor.username,
+        "account_changed",
+        &principal.username,
+        Outcome::Ok,
+        "",
+        &what.join("; "),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(principal)
+}
+
+/// A signed-in person changes their own password, giving the current one; their other sessions
+/// end (the one asking stays signed in).
+pub async fn change_own_password(
+    client: &mut tokio_postgres::Client,
+    who: &Principal,
+    session_token: &str,
+    current: &str,
+    new: &str,
+) -> Result<()> {
+    check_password(new)?;
+    let id =
+        uuid::Uuid::parse_str(&who.account_id).map_err(|e| BureauError::Internal(e.to_string()))?;
+    let stored: String = client
+        .query_one("SELECT password_hash FROM accounts WHERE id = $1", &[&id])
+        .await?
+        .get(0);
+    let given = current.to_string();
+    let ok = tokio::task::spawn_blocking(move || verify_password(&given, &stored))
+        .await
+        .map_err(|e| BureauError::Internal(e.to_string()))?;
+    if !ok {
+        audit::record(
+            &*client,
+            &who.username,
+            "password_changed",
+            &who.username,
+            Outcome::Refused,
+            "",
+            "the current password was wrong",
+        )
+        .await?;
+        // A 400, not a 401: the person is signed in, only the password they typed is wrong.
+        return Err(bad("the current password is not right"));
+    }
+    let hashed = hash(new.to_string()).await?;
+    let tx = client.transaction().await?;
+    tx.execute(
+        "UPDATE accounts SET password_hash = $2 WHERE id = $1",
+        &[&id, &hashed],
+    )
+    .await?;
+    tx.execute(
+        "DELETE FROM sessions WHERE account_id = $1 AND token_hash <> $2",
+        &[&id, &digest(session_token)],
+    )
+    .await?;
+    audit::record(
+        &tx,
+        &who.username,
+        "password_changed",
+        &who.username,
+        Outcome::Ok,
+        "",
+        "",
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// An account as the administrator's list shows it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AccountView {
+    #[serde(flatten)]
+    pub principal: Principal,
+    pub active: bool,
+}
+
+/// Every account, the active ones first (a deactivated one can be made active again).
+pub async fn list(client: &impl GenericClient) -> Result<Vec<AccountView>> {
     let rows = client
         .query(
-            "SELECT * FROM accounts WHERE active ORDER BY lower(username)",
+            "SELECT * FROM accounts ORDER BY NOT active, lower(username)",
             &[],
         )
         .await?;
-    Ok(rows.iter().map(principal_of).collect())
+    Ok(rows
+        .iter()
+        .map(|r| AccountView {
+            principal: principal_of(r),
+            active: r.get("active"),
+        })
+        .collect())
 }
 
 /// A signed-in session: its token (the cookie's value) and CSRF token.

@@ -485,12 +485,94 @@ impl Write<'_, '_> {
         Ok(())
     }
 
-    /// Visits (their month partitions were made before the transaction): a stored visit older than
-    /// the incoming one is deleted (its time may have changed, moving it to another partition) and
-    /// the incoming one is written where no (newer) visit of that id is left. The ratings tally
-    /// loses what the deleted rows counted for and gains what the written ones do. Returns the
-    /// households whose last visit this may have changed (those the visits were or now are of).
+    /// Visits (their month partitions were made before the transaction). A visit new to the bureau
+    /// (most of them: the bulk of a station's first copy) goes in by binary `COPY`, with nothing to
+    /// replace. One it held before may be stored in any month's partition: an older copy is deleted
+    /// (its time may have changed, moving it) and the incoming one written where no (newer) copy is
+    /// left. The ratings tally loses what deleted rows counted for and gains what written ones do.
+    /// Returns the households whose last visit this may have changed (those the visits were or now
+    /// are of).
     async fn visits(&self, records: &[&UpRecord], known: &HashSet<String>) -> Result<Vec<String>> {
+        let (held, new): (Vec<&UpRecord>, Vec<&UpRecord>) =
+            records.iter().partition(|r| known.contains(&r.id));
+        let mut ratings = Deltas::default();
+        let mut touched: Vec<String> = records.iter().map(|r| text(r, "household_id")).collect();
+        self.new_visits(&new, &mut ratings).await?;
+        self.replace_visits(&held, &mut ratings, &mut touched)
+            .await?;
+        ratings
+            .apply(self.tx, &tallies::RATINGS, self.station)
+            .await?;
+        Ok(touched)
+    }
+
+    async fn new_visits(&self, records: &[&UpRecord], ratings: &mut Deltas) -> Result<()> {
+        use tokio_postgres::binary_copy::BinaryCopyInWriter;
+        use tokio_postgres::types::Type;
+        if records.is_empty() {
+            return Ok(());
+        }
+        let sink = self
+            .tx
+            .copy_in(&format!(
+                "COPY visits_s{} (station_id, id, version, generation, deleted, beat, household_id, visited_at, rating, purposes, inquiry_areas, fields)
+                 FROM STDIN BINARY",
+                self.station
+            ))
+            .await?;
+        let types = [
+            Type::INT4,
+            Type::TEXT,
+            Type::INT8,
+            Type::INT4,
+            Type::BOOL,
+            Type::TEXT,
+            Type::TEXT,
+            Type::TIMESTAMPTZ,
+            Type::TEXT,
+            Type::TEXT_ARRAY,
+            Type::TEXT_ARRAY,
+            Type::JSONB,
+        ];
+        let mut writer = std::pin::pin!(BinaryCopyInWriter::new(sink, &types));
+        for r in records {
+            let at = required_time(r, "visited_at")?;
+            let rating = opt_text(r, "rating");
+            ratings.add(
+                tallies::rating_key(&r.beat, at, rating.as_deref(), r.deleted),
+                1,
+            );
+            writer
+                .as_mut()
+                .write(&[
+                    &self.station,
+                    &r.id,
+                    &r.version,
+                    &self.generation,
+                    &r.deleted,
+                    &r.beat,
+                    &text(r, "household_id"),
+                    &at,
+                    &rating,
+                    &list(r, "purposes"),
+                    &list(r, "inquiry_areas"),
+                    &r.fields,
+                ])
+                .await?;
+        }
+        writer.as_mut().finish().await?;
+        Ok(())
+    }
+
+    async fn replace_visits(
+        &self,
+        records: &[&UpRecord],
+        ratings: &mut Deltas,
+        touched: &mut Vec<String>,
+    ) -> Result<()> {
+        if records.is_empty() {
+            return Ok(());
+        }
         let c = Common::of(records);
         let at: Vec<DateTime<Utc>> = records
             .iter()
@@ -498,6 +580,7 @@ impl Write<'_, '_> {
             .collect::<Result<_>>()?;
         let household: Vec<String> = records.iter().map(|r| text(r, "household_id")).collect();
         let rating: Vec<Option<String>> = records.iter().map(|r| opt_text(r, "rating")).collect();
+        // Arrays of arrays do not unnest into rows of arrays: these travel as JSON text.
         let purposes: Vec<String> = records
             .iter()
             .map(|r| serde_json::to_string(&list(r, "purposes")).unwrap_or_default())
@@ -509,34 +592,17 @@ impl Write<'_, '_> {
         // The station's own partition by name: a statement on the parent with the station as a
         // parameter locks every station's partitions (its plan prunes them only when it runs).
         let own = format!("visits_s{}", self.station);
-        let mut ratings = Deltas::default();
-        let mut touched = household.clone();
-        // Only a visit the bureau held before can be stored already, in any month's partition: a
-        // new one is written without asking each of them.
-        let replacing: Vec<bool> = c.ids.iter().map(|id| known.contains(id)).collect();
-        let (known_ids, known_versions): (Vec<&str>, Vec<i64>) = c
-            .ids
-            .iter()
-            .zip(&c.versions)
-            .filter(|(id, _)| known.contains(*id))
-            .map(|(id, v)| (id.as_str(), *v))
-            .unzip();
-        let deleted = if known_ids.is_empty() {
-            Vec::new()
-        } else {
-            self.tx.query(
+        for r in self
+            .tx
+            .query(
                 &format!("DELETE FROM {own} t USING unnest($3::text[], $4::bigint[]) AS n(id, version)
                  WHERE t.station_id = $1 AND t.id = n.id AND (t.generation < $2 OR t.version <= n.version)
                  RETURNING t.household_id, t.beat, t.visited_at, t.rating, t.deleted"),
-                &[&self.station, &self.generation, &known_ids, &known_versions],
+                &[&self.station, &self.generation, &c.ids, &c.versions],
             )
             .await?
-        };
-        for r in deleted {
-            ratings.add(
-                tallies::rating_key(r.get(1), r.get(2), r.get(3), r.get(4)),
-                -1,
-            );
+        {
+            ratings.add(tallies::rating_key(r.get(1), r.get(2), r.get(3), r.get(4)), -1);
             touched.push(r.get(0));
         }
         for r in self
@@ -546,20 +612,17 @@ impl Write<'_, '_> {
                  SELECT $1, n.id, n.version, $2, n.deleted, n.beat, n.household_id, n.visited_at, n.rating,
                         ARRAY(SELECT jsonb_array_elements_text(n.purposes::jsonb)),
                         ARRAY(SELECT jsonb_array_elements_text(n.areas::jsonb)), n.fields
-                 FROM unnest($3::text[], $4::bigint[], $5::bool[], $6::text[], $7::text[], $8::timestamptz[], $9::text[], $10::text[], $11::text[], $12::jsonb[], $13::bool[])
-                      AS n(id, version, deleted, beat, household_id, visited_at, rating, purposes, areas, fields, replacing)
-                 WHERE NOT (n.replacing AND EXISTS (SELECT 1 FROM {own} t WHERE t.station_id = $1 AND t.id = n.id))
+                 FROM unnest($3::text[], $4::bigint[], $5::bool[], $6::text[], $7::text[], $8::timestamptz[], $9::text[], $10::text[], $11::text[], $12::jsonb[])
+                      AS n(id, version, deleted, beat, household_id, visited_at, rating, purposes, areas, fields)
+                 WHERE NOT EXISTS (SELECT 1 FROM {own} t WHERE t.station_id = $1 AND t.id = n.id)
                  RETURNING beat, visited_at, rating, deleted"),
-                &[&self.station, &self.generation, &c.ids, &c.versions, &c.deleted, &c.beats, &household, &at, &rating, &purposes, &areas, &c.fields, &replacing],
+                &[&self.station, &self.generation, &c.ids, &c.versions, &c.deleted, &c.beats, &household, &at, &rating, &purposes, &areas, &c.fields],
             )
             .await?
         {
             ratings.add(tallies::rating_key(r.get(0), r.get(1), r.get(2), r.get(3)), 1);
         }
-        ratings
-            .apply(self.tx, &tallies::RATINGS, self.station)
-            .await?;
-        Ok(touched)
+        Ok(())
     }
 
     /// Concerns: a confidential one's reporter is kept apart (`concern_reporters`) and taken out of
