@@ -22,6 +22,11 @@ impl Bureau {
 
     /// A bureau on `pg`, with extra arguments to `serve` (a replica).
     pub fn start_with(pg: &Postgres, args: &[&str]) -> Bureau {
+        Bureau::start_on(&pg.url(), args)
+    }
+
+    /// A bureau on the database at `database`, with extra arguments to `serve`.
+    pub fn start_on(database: &str, args: &[&str]) -> Bureau {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(
             dir.path().join("bureau.json"),
@@ -31,7 +36,7 @@ impl Bureau {
         let mut child = Command::new(built_binary("doorstep-bureau"))
             .args(["serve", "--listen", "127.0.0.1:0", "--data"])
             .arg(dir.path())
-            .args(["--database", &pg.url()])
+            .args(["--database", database])
             .args(args)
             .env("DOORSTEP_LOG", "warn")
             .stdout(Stdio::piped())

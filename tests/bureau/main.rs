@@ -5,6 +5,7 @@
 //!
 //! - `postgres`: the throw-away clusters; `bureau`: the bureau process and its accounts.
 //! - `accounts`: accounts deactivated, reset, changed; a person's own password.
+//! - `database_tls`: the bureau's connections to PostgreSQL over TLS, the server checked.
 //! - `replication`: stations enrol and replicate upward; re-sent, gapped, forged and malformed
 //!   batches; a revoked station; the database restarting mid-push; a restored station.
 //! - `oversight`: complaints about the police for inspectors, confidential reporters, flags
@@ -24,6 +25,7 @@ mod support;
 
 mod accounts;
 mod bureau;
+mod database_tls;
 mod fixture;
 mod lookup;
 mod oversight;

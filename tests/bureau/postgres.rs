@@ -74,7 +74,21 @@ impl Postgres {
         Postgres::start_with("wal_keep_size = 1GB\n")
     }
 
+    /// A new cluster serving TLS with this certificate and key (PEM) besides plain connections.
+    pub fn start_with_tls(cert: &str, key: &str) -> Postgres {
+        Postgres::start_with_files(
+            "fsync = off\nssl = on\n",
+            &[("server.crt", cert), ("server.key", key)],
+        )
+    }
+
     fn start_with(settings: &str) -> Postgres {
+        Postgres::start_with_files(settings, &[])
+    }
+
+    /// A cluster with `files` written into its data folder before it starts (the server's own,
+    /// readable only by it: PostgreSQL refuses a key others can read).
+    fn start_with_files(settings: &str, files: &[(&str, &str)]) -> Postgres {
         let pg = Postgres::empty();
         let data = pg.data();
         pg.run(
@@ -92,6 +106,20 @@ impl Postgres {
             ],
         );
         std::fs::write(data.join("postgresql.auto.conf"), settings).unwrap();
+        for (name, text) in files {
+            let path = data.join(name);
+            std::fs::write(&path, text).unwrap();
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+            if is_root() {
+                let status = Command::new("chown")
+                    .arg("postgres:postgres")
+                    .arg(&path)
+                    .status()
+                    .unwrap();
+                assert!(status.success(), "chown of {name}");
+            }
+        }
         pg.start_server();
         pg.run(
             "createdb",

@@ -11,7 +11,7 @@ use anyhow::Context;
 use axum_server::tls_rustls::RustlsConfig;
 use clap::{Parser, Subcommand};
 use doorstep_bureau::api::{AppState, app};
-use doorstep_bureau::db::Db;
+use doorstep_bureau::db::{self, Db};
 use doorstep_bureau::store::accounts::{self, NewAccount};
 use doorstep_bureau::store::{Role, stations};
 use doorstep_bureau::tls::Identity;
@@ -36,6 +36,10 @@ struct Database {
     /// or `postgresql://doorstep@db.example/bureau`.
     #[arg(long, env = "DOORSTEP_BUREAU_DATABASE")]
     database: String,
+    /// The certificate authority (PEM) of the database servers' certificates: connections are then
+    /// encrypted and the servers checked (add `sslmode=require` to refuse a server without TLS).
+    #[arg(long, env = "DOORSTEP_BUREAU_DATABASE_CA")]
+    database_ca: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -98,8 +102,9 @@ fn load_config(dir: &Path) -> anyhow::Result<Config> {
         .with_context(|| format!("{} is not valid", path.display()))
 }
 
-async fn connect(url: &str, replica: Option<&str>, max_lag: Duration) -> anyhow::Result<Db> {
-    let db = Db::new(url, replica, max_lag)?;
+async fn connect(db: &Database, replica: Option<&str>, max_lag: Duration) -> anyhow::Result<Db> {
+    let tls = db.database_ca.as_deref().map(db::tls_from).transpose()?;
+    let db = Db::new(&db.database, replica, max_lag, tls.as_ref())?;
     db.migrate().await.context("the bureau's database")?;
     Ok(db)
 }
@@ -130,7 +135,7 @@ async fn main() -> anyhow::Result<()> {
             std::fs::create_dir_all(&data)?;
             let config = load_config(&data)?;
             let db = connect(
-                &db.database,
+                &db,
                 replica.as_deref(),
                 Duration::from_millis(replica_max_lag_ms),
             )
@@ -177,7 +182,7 @@ async fn main() -> anyhow::Result<()> {
             .await?;
         }
         Command::StationCode { db, station_name } => {
-            let db = connect(&db.database, None, Duration::ZERO).await?;
+            let db = connect(&db, None, Duration::ZERO).await?;
             let client = db.primary().await?;
             let code = stations::issue_code(&client, "(bureau console)", &station_name).await?;
             println!("{}", code.code);
@@ -189,7 +194,7 @@ async fn main() -> anyhow::Result<()> {
             roles,
             may_see_reporters,
         } => {
-            let db = connect(&db.database, None, Duration::ZERO).await?;
+            let db = connect(&db, None, Duration::ZERO).await?;
             let roles = roles
                 .iter()
                 .map(|r| serde_json::from_value(serde_json::Value::String(r.clone())))

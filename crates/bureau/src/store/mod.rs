@@ -54,8 +54,34 @@ pub enum BureauError {
 
 pub type Result<T> = std::result::Result<T, BureauError>;
 
+/// The TLS error under a connection's failure, if that is what it was (rustls' error inside the
+/// I/O error the connector gives).
+fn tls_failure(e: &tokio_postgres::Error) -> Option<&rustls::Error> {
+    let mut next: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(e);
+    while let Some(error) = next {
+        if let Some(tls) = error.downcast_ref::<rustls::Error>() {
+            return Some(tls);
+        }
+        if let Some(tls) = error
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+            .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+        {
+            return Some(tls);
+        }
+        next = error.source();
+    }
+    None
+}
+
 impl From<tokio_postgres::Error> for BureauError {
     fn from(e: tokio_postgres::Error) -> Self {
+        // Not a moment's outage: trying again will not help until the set-up changes.
+        if let Some(tls) = tls_failure(&e) {
+            return BureauError::Internal(format!(
+                "the database server's certificate is not one to trust ({tls}): check --database-ca and the host in the connection string"
+            ));
+        }
         // A lost connection, or the server shutting down or starting: the request may be tried
         // again; nothing was committed half (every write is one transaction).
         let connection = e.is_closed()
