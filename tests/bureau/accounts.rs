@@ -120,7 +120,9 @@ fn account_changes_that_would_lock_the_bureau_out_or_are_malformed_are_refused()
         (json!({ "roles": ["analyst"] }), "your own administration"),
         (json!({ "roles": [] }), "at least one role"),
         (json!({ "roles": ["chief"] }), "chief"),
-        (json!({ "password": "short" }), "at least 10"),
+        (json!({ "password": "short" }), "10 to 256"),
+        (json!({ "password": "长".repeat(300) }), "10 to 256"),
+        (json!({ "display_name": "名".repeat(101) }), "at most 100"),
         (json!({ "display_name": "  " }), "name"),
         (json!({ "is_superuser": true }), "is_superuser"),
     ] {

@@ -71,8 +71,9 @@ pub struct NewAccount {
     pub password: String,
 }
 
-/// Passwords at least this long.
+/// Passwords at least this long, and at most.
 const MIN_PASSWORD: usize = 10;
+const MAX_PASSWORD: usize = 256;
 /// Wrong passwords for one account within the window that lock it for the rest of the window.
 const MAX_FAILURES: i64 = 5;
 const WINDOW_MINUTES: i32 = 15;
@@ -134,9 +135,7 @@ pub async fn create(
     if username.is_empty() || username.chars().count() > 64 {
         return Err(bad("give a username (at most 64 characters)"));
     }
-    if new.display_name.trim().is_empty() {
-        return Err(bad("give the person's name"));
-    }
+    check_display_name(&new.display_name)?;
     if new.roles.is_empty() {
         return Err(bad(
             "give the account at least one role: admin, analyst or inspector",
@@ -184,10 +183,20 @@ pub struct AccountChange {
     pub password: Option<String>,
 }
 
+fn check_display_name(name: &str) -> Result<()> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(bad("give the person's name (at most 100 characters)"));
+    }
+    Ok(())
+}
+
 fn check_password(password: &str) -> Result<()> {
-    if password.chars().count() < MIN_PASSWORD {
+    // Argon2 hashes whatever it is given: a megabyte "password" would only cost the server.
+    let length = password.chars().count();
+    if !(MIN_PASSWORD..=MAX_PASSWORD).contains(&length) {
         return Err(bad(format!(
-            "the password must be at least {MIN_PASSWORD} characters"
+            "the password must be {MIN_PASSWORD} to {MAX_PASSWORD} characters"
         )));
     }
     Ok(())
@@ -203,10 +212,8 @@ pub async fn update(
     change: &AccountChange,
 ) -> Result<Principal> {
     let id = uuid::Uuid::parse_str(id).map_err(|_| bad("no such account"))?;
-    if let Some(name) = &change.display_name
-        && name.trim().is_empty()
-    {
-        return Err(bad("give the person's name"));
+    if let Some(name) = &change.display_name {
+        check_display_name(name)?;
     }
     if change.roles.as_ref().is_some_and(Vec::is_empty) {
         return Err(bad(
