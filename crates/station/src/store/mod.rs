@@ -86,6 +86,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("../../migrations/0021_visit_facts.sql")),
         M::up(include_str!("../../migrations/0022_visit_days.sql")),
         M::up(include_str!("../../migrations/0023_bureau.sql")),
+        M::up(include_str!("../../migrations/0024_summary_tallies.sql")),
     ])
 });
 

@@ -104,40 +104,34 @@ impl StationStore {
             local_day_start(first),
             local_day_start(first + Months::new(1)),
         );
-        // The month's visits are one range of `visit_facts` (migration 0021): counted in SQL, only
-        // the visits with opinions read out.
         let month_range = params![start, end, beat];
-        let purposes: Vec<&str> = Purpose::ALL.iter().map(|p| p.as_str()).collect();
-        let mut by_purpose: BTreeMap<String, u32> = BTreeMap::new();
-        let visits: u32 = {
-            // One pass: the count, and for each purpose the visits whose array names it.
-            let sums: String = (0..purposes.len())
-                .map(|i| format!(", coalesce(sum(instr(purposes, ?{}) > 0), 0)", i + 4))
-                .collect();
-            let mut stmt = self.conn.prepare_cached(&format!(
-                "SELECT count(*){sums} FROM visit_facts
-                 WHERE visited_at >= ?1 AND visited_at < ?2 AND (?3 IS NULL OR beat = ?3)"
-            ))?;
-            let quoted: Vec<String> = purposes.iter().map(|p| format!("\"{p}\"")).collect();
-            let mut bound: Vec<&dyn rusqlite::ToSql> = vec![&start, &end, &beat];
-            bound.extend(quoted.iter().map(|q| q as &dyn rusqlite::ToSql));
-            stmt.query_row(bound.as_slice(), |r| {
-                for (i, p) in purposes.iter().enumerate() {
-                    by_purpose.insert(p.to_string(), r.get(i + 1)?);
-                }
-                r.get(0)
-            })?
-        };
+        // Visits and their ratings from the day tallies (the beat's own rows, officer ''), their
+        // purposes from the month's (migration 0024): a few hundred rows, whatever the visits.
+        let (first_day, next_day) = (first.to_string(), (first + Months::new(1)).to_string());
         let mut by_rating: BTreeMap<String, u32> = BTreeMap::new();
+        let mut visits: u32 = 0;
         let mut stmt = self.conn.prepare_cached(
-            "SELECT rating, count(*) FROM visit_facts
-             WHERE visited_at >= ?1 AND visited_at < ?2 AND (?3 IS NULL OR beat = ?3) AND rating IS NOT NULL
+            "SELECT rating, sum(n) FROM visit_tally
+             WHERE officer = '' AND day >= ?1 AND day < ?2 AND (?3 IS NULL OR beat = ?3)
              GROUP BY rating",
         )?;
-        for row in stmt.query_map(month_range, |r| Ok((r.get(0)?, r.get(1)?)))? {
+        for row in stmt.query_map(params![first_day, next_day, beat], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, u32>(1)?))
+        })? {
             let (rating, n) = row?;
-            by_rating.insert(rating, n);
+            visits += n;
+            if !rating.is_empty() {
+                by_rating.insert(rating, n);
+            }
         }
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT purpose, sum(n) FROM purpose_tally WHERE month = ?1 AND (?2 IS NULL OR beat = ?2)
+             GROUP BY purpose",
+        )?;
+        let month_key = first.format("%Y-%m").to_string();
+        let by_purpose: BTreeMap<String, u32> = stmt
+            .query_map(params![month_key, beat], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
         let mut opinions: BTreeMap<String, AreaOpinions> = BTreeMap::new();
         let mut stmt = self.conn.prepare_cached(
             "SELECT opinions, areas FROM visit_facts
@@ -171,27 +165,26 @@ impl StationStore {
             }
         }
 
-        // Households of the station or beat, and whether each was visited in the month.
-        let mut households = 0;
-        let (mut vulnerable, mut vulnerable_visited) = (0, 0);
-        let mut households_visited = 0;
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT tags, id IN (SELECT household_id FROM visit_facts
-                                 WHERE visited_at >= ?1 AND visited_at < ?2 AND (?3 IS NULL OR beat = ?3))
-             FROM household_status WHERE deleted = 0 AND (?3 IS NULL OR beat = ?3)",
-        )?;
-        for row in stmt.query_map(month_range, |r| {
-            Ok((r.get::<_, Option<String>>(0)?, r.get::<_, bool>(1)?))
-        })? {
-            let (tags, was_visited) = row?;
-            let tags: Vec<Tag> = serde_json::from_str(tags.as_deref().unwrap_or("[]"))?;
-            households += 1;
-            households_visited += u32::from(was_visited);
-            if tags.iter().any(|t| VULNERABLE.contains(t)) {
-                vulnerable += 1;
-                vulnerable_visited += u32::from(was_visited);
-            }
-        }
+        // Households of the station or beat, whether each was visited in the month (it has a row
+        // in household_months), and the vulnerable ones among them (by their tags' JSON text).
+        let vulnerable_sql: Vec<String> = VULNERABLE
+            .iter()
+            .map(|t| format!("h.tags LIKE '%\"{}\"%'", t.as_str()))
+            .collect();
+        let (households, households_visited, vulnerable, vulnerable_visited): (u32, u32, u32, u32) =
+            self.conn
+                .prepare_cached(&format!(
+                    "SELECT count(*), coalesce(sum(visited), 0), coalesce(sum(vulnerable), 0),
+                            coalesce(sum(visited AND vulnerable), 0)
+                     FROM (SELECT EXISTS (SELECT 1 FROM household_months m
+                                          WHERE m.month = ?1 AND m.household_id = h.id AND m.n > 0) AS visited,
+                                  ({}) AS vulnerable
+                           FROM household_status h WHERE h.deleted = 0 AND (?2 IS NULL OR h.beat = ?2))",
+                    vulnerable_sql.join(" OR ")
+                ))?
+                .query_row(params![month_key, beat], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                })?;
 
         // Concerns raised, closed and answered in the month, from `concern_status` (see tallies.rs).
         let concern_count = |time: &str| -> Result<BTreeMap<String, u32>> {

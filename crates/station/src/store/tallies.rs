@@ -1,7 +1,8 @@
 //! The tables derived from records, kept in step with every record written, in the same
 //! transaction: the report tallies of migration 0007 (each household's status and last visit,
-//! visits per local day, beat, officer and rating, each concern's status), the visits' facts the
-//! monthly summary reads (migration 0021), and who each task is or was assigned to (migration
+//! visits per local day, beat, officer and rating, each concern's status), the visits' facts and
+//! the purposes and households per month the monthly summary reads (migrations 0021, 0024), and
+//! who each task is or was assigned to (migration
 //! 0006, for pulls). Kept here from the values being written, rather than by
 //! triggers re-reading the record's JSON, because this runs for every change a station takes in.
 
@@ -64,6 +65,43 @@ fn add_to_tally(
             "INSERT INTO visit_tally (day, beat, officer, rating, n) VALUES (?1, ?2, ?3, ?4, ?5)
              ON CONFLICT (day, beat, officer, rating) DO UPDATE SET n = n + excluded.n",
             params![day, beat, officer, rating, n],
+        )?;
+    }
+    // The monthly summary's (migration 0024): purposes per month and beat, and the household's
+    // visits that month. A count taken to nothing leaves no row.
+    let month = &day[..7];
+    let purposes: std::collections::BTreeSet<&str> = visit
+        .get("purposes")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
+    for purpose in purposes {
+        exec(
+            tx,
+            "INSERT INTO purpose_tally (month, beat, purpose, n) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (month, beat, purpose) DO UPDATE SET n = n + excluded.n",
+            params![month, beat, purpose, n],
+        )?;
+    }
+    let household = text(visit, "household_id").unwrap_or_default();
+    exec(
+        tx,
+        "INSERT INTO household_months (month, household_id, n) VALUES (?1, ?2, ?3)
+         ON CONFLICT (month, household_id) DO UPDATE SET n = n + excluded.n",
+        params![month, household, n],
+    )?;
+    if n < 0 {
+        exec(
+            tx,
+            "DELETE FROM household_months WHERE month = ?1 AND household_id = ?2 AND n <= 0",
+            params![month, household],
+        )?;
+        exec(
+            tx,
+            "DELETE FROM purpose_tally WHERE month = ?1 AND beat = ?2 AND n <= 0",
+            params![month, beat],
         )?;
     }
     Ok(())
