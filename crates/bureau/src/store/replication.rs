@@ -284,8 +284,9 @@ fn latest_of_each(records: &[UpRecord]) -> Vec<&UpRecord> {
 /// forgery, and the bureau's look-up would show the copy as that person's. Each record's owner is
 /// claimed once in `record_owners` (one index for every station; asking each station's partitions
 /// instead cost a probe per partition and record, and made ingest crawl as stations were added).
-/// Claims the batch's records of one kind for `station` (the first batch naming a record makes
-/// it the station's) and refuses the batch if another station holds any of them. The ids this
+///
+/// Claims the batch's records of one kind for `station` (the first batch naming a record makes it
+/// the station's) and refuses the batch if another station holds any of them. Returns the ids this
 /// station held before the batch.
 async fn claim(
     tx: &Transaction<'_>,
