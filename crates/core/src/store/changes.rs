@@ -54,7 +54,8 @@ pub(crate) fn append(
     let hlc = tick_clock(tx)?;
     // After the last change here, and after what the station acknowledged: a laptop restored from
     // a backup may hear of numbers it no longer holds, and a new change must never take one of them.
-    let device_seq: i64 = tx.query_row(
+    let device_seq: i64 = super::query_one(
+        tx,
         "SELECT max(coalesce((SELECT max(device_seq) FROM changes), 0),
                     coalesce((SELECT acked_seq FROM device WHERE singleton = 1), 0)) + 1",
         [],
@@ -149,14 +150,13 @@ impl Store {
     /// The id of this device's change at a sequence, if it holds one.
     pub fn change_id_at(&self, device_seq: i64) -> Result<Option<ChangeId>> {
         use rusqlite::OptionalExtension;
-        Ok(self
-            .conn
-            .query_row(
-                "SELECT change_id FROM changes WHERE device_seq = ?1",
-                [device_seq],
-                |r| r.get(0),
-            )
-            .optional()?)
+        Ok(super::query_one(
+            &self.conn,
+            "SELECT change_id FROM changes WHERE device_seq = ?1",
+            [device_seq],
+            |r| r.get(0),
+        )
+        .optional()?)
     }
 
     /// Every change made to one record, oldest first.
@@ -173,7 +173,8 @@ impl Store {
     }
 
     pub fn sync_status(&self) -> Result<SyncStatus> {
-        let (unsent, last): (i64, Option<String>) = self.conn.query_row(
+        let (unsent, last): (i64, Option<String>) = super::query_one(
+            &self.conn,
             "SELECT (SELECT count(*) FROM changes WHERE device_seq > coalesce(d.acked_seq, 0)), d.last_sync_at
              FROM (SELECT 1) LEFT JOIN device d ON d.singleton = 1",
             [],

@@ -37,7 +37,8 @@ impl Store {
         if id.trim().is_empty() || kind.trim().is_empty() {
             return Err(Error::invalid("draft", ErrorCode::Required));
         }
-        self.conn.execute(
+        super::exec(
+            &self.conn,
             "INSERT INTO drafts (id, kind, payload, updated_at) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT (id) DO UPDATE SET payload = excluded.payload, updated_at = excluded.updated_at",
             rusqlite::params![id, kind, text, crate::time::format(&crate::time::now())],
@@ -79,6 +80,6 @@ impl Store {
 
 /// Removes a draft: discarded, or become a record (then inside the record's transaction).
 pub(super) fn delete_draft(conn: &rusqlite::Connection, id: &str) -> Result<()> {
-    conn.execute("DELETE FROM drafts WHERE id = ?1", [id])?;
+    super::exec(conn, "DELETE FROM drafts WHERE id = ?1", [id])?;
     Ok(())
 }

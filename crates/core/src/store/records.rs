@@ -181,22 +181,26 @@ pub(crate) fn update_derived(
     let id_text = id.hyphenated().to_string();
     match entity {
         EntityKind::Household => {
-            let seq: i64 = tx.query_row(
+            let seq: i64 = super::query_one(
+                tx,
                 "SELECT seq FROM households WHERE id = ?1",
                 [&id_text],
                 |r| r.get(0),
             )?;
-            tx.execute(
+            super::exec(
+                tx,
                 "UPDATE households SET address_norm = ?2 WHERE seq = ?1",
                 rusqlite::params![seq, crate::address::normalize(text("address"))],
             )?;
             search::index_household(tx, seq, text("address"), deleted)?;
         }
         EntityKind::Resident => {
-            let seq: i64 =
-                tx.query_row("SELECT seq FROM residents WHERE id = ?1", [&id_text], |r| {
-                    r.get(0)
-                })?;
+            let seq: i64 = super::query_one(
+                tx,
+                "SELECT seq FROM residents WHERE id = ?1",
+                [&id_text],
+                |r| r.get(0),
+            )?;
             search::index_resident(tx, seq, text("name"), text("phone"), deleted)?;
         }
         EntityKind::Visit | EntityKind::Concern | EntityKind::Task | EntityKind::Photo => {}

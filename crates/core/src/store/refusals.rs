@@ -70,7 +70,8 @@ impl Store {
             .collect::<rusqlite::Result<_>>()?;
         // Highest first, so that no number is taken twice on the way.
         for seq in &seqs {
-            tx.execute(
+            super::exec(
+                &tx,
                 "UPDATE changes SET device_seq = ?2 WHERE device_seq = ?1",
                 params![seq, seq + shift],
             )?;
@@ -109,14 +110,16 @@ impl Store {
     ) -> Result<()> {
         let tx = self.conn.transaction()?;
         take_versions(&tx, landed)?;
-        tx.execute(
+        super::exec(
+            &tx,
             "UPDATE device SET acked_seq = max(acked_seq, ?1), last_sync_at = ?2 WHERE singleton = 1",
             params![acked, crate::time::format(&crate::time::now())],
         )?;
         let now = crate::time::format(&crate::time::now());
         for r in refused {
             let restored = copies.iter().any(|c| c.id == r.entity_id);
-            tx.execute(
+            super::exec(
+                &tx,
                 "INSERT OR IGNORE INTO refusals (change_id, device_seq, entity, entity_id, reason, message, restored, refused_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                 params![
@@ -165,13 +168,14 @@ impl Store {
             let (change_id, entity, entity_id, reason, message, restored, refused_at, household) =
                 row?;
             let label: String = match &household {
-                Some(h) => self
-                    .conn
-                    .query_row("SELECT address FROM households WHERE id = ?1", [h], |r| {
-                        r.get(0)
-                    })
-                    .optional()?
-                    .unwrap_or_default(),
+                Some(h) => super::query_one(
+                    &self.conn,
+                    "SELECT address FROM households WHERE id = ?1",
+                    [h],
+                    |r| r.get(0),
+                )
+                .optional()?
+                .unwrap_or_default(),
                 None => String::new(),
             };
             out.push(Refusal {
@@ -193,8 +197,8 @@ impl Store {
     /// the record off this laptop (marked deleted here, nothing sent: the station never had it).
     pub fn dismiss_refusal(&mut self, change_id: &str, discard: bool) -> Result<()> {
         let tx = self.conn.transaction()?;
-        let row: Option<(String, String, bool)> = tx
-            .query_row(
+        let row: Option<(String, String, bool)> = super::query_one(
+            &tx,
                 "SELECT entity, entity_id, restored FROM refusals WHERE change_id = ?1 AND status = 'open'",
                 [change_id],
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
@@ -208,7 +212,8 @@ impl Store {
         let discarded = discard && !restored && never_accepted(&tx, entity, &entity_id)?;
         if discarded {
             let spec = spec_of(entity);
-            tx.execute(
+            super::exec(
+                &tx,
                 &format!("UPDATE {} SET deleted = 1 WHERE id = ?1", spec.table),
                 [&entity_id],
             )?;
@@ -219,7 +224,8 @@ impl Store {
             let fields = super::remote::current_fields(&tx, entity, &entity_id)?;
             super::records::update_derived(&tx, entity, id, &fields)?;
         }
-        tx.execute(
+        super::exec(
+            &tx,
             "UPDATE refusals SET status = ?2 WHERE entity_id = ?1 AND status = 'open'",
             params![entity_id, if discarded { "discarded" } else { "dismissed" }],
         )?;
@@ -230,16 +236,16 @@ impl Store {
 
 /// Whether the station has never accepted this record (version 0 here) — a refused new record.
 fn never_accepted(tx: &Transaction<'_>, entity: EntityKind, id: &str) -> Result<bool> {
-    let version: Option<i64> = tx
-        .query_row(
-            &format!(
-                "SELECT version FROM {} WHERE id = ?1",
-                spec_of(entity).table
-            ),
-            [id],
-            |r| r.get(0),
-        )
-        .optional()?;
+    let version: Option<i64> = super::query_one(
+        tx,
+        &format!(
+            "SELECT version FROM {} WHERE id = ?1",
+            spec_of(entity).table
+        ),
+        [id],
+        |r| r.get(0),
+    )
+    .optional()?;
     Ok(version == Some(0))
 }
 
@@ -247,7 +253,8 @@ fn never_accepted(tx: &Transaction<'_>, entity: EntityKind, id: &str) -> Result<
 /// must send every field again (the station holds nothing of it to apply a difference to).
 pub(crate) fn creation_refused(tx: &Transaction<'_>, entity: EntityKind, id: Uuid) -> Result<bool> {
     let id = id.hyphenated().to_string();
-    let refused: bool = tx.query_row(
+    let refused: bool = super::query_one(
+        tx,
         "SELECT EXISTS (SELECT 1 FROM refusals WHERE entity = ?1 AND entity_id = ?2 AND status = 'open' AND restored = 0)",
         params![entity.as_str(), id],
         |r| r.get(0),
@@ -257,7 +264,8 @@ pub(crate) fn creation_refused(tx: &Transaction<'_>, entity: EntityKind, id: Uui
 
 /// The officer saved a refused new record again: its refusal is dealt with.
 pub(crate) fn mark_corrected(tx: &Transaction<'_>, entity: EntityKind, id: Uuid) -> Result<()> {
-    tx.execute(
+    super::exec(
+        tx,
         "UPDATE refusals SET status = 'corrected' WHERE entity = ?1 AND entity_id = ?2 AND status = 'open'",
         params![entity.as_str(), id.hyphenated().to_string()],
     )?;

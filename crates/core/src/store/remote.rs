@@ -93,19 +93,19 @@ pub struct Rewind {
 
 impl Store {
     pub fn station(&self) -> Result<Option<StationLink>> {
-        let value: Option<String> = self
-            .conn
-            .query_row(
-                "SELECT value FROM settings WHERE key = ?1",
-                [STATION],
-                |r| r.get(0),
-            )
-            .optional()?;
+        let value: Option<String> = super::query_one(
+            &self.conn,
+            "SELECT value FROM settings WHERE key = ?1",
+            [STATION],
+            |r| r.get(0),
+        )
+        .optional()?;
         Ok(value.map(|v| serde_json::from_str(&v)).transpose()?)
     }
 
     pub fn set_station(&mut self, link: &StationLink) -> Result<()> {
-        self.conn.execute(
+        super::exec(
+            &self.conn,
             "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             [STATION, &serde_json::to_string(link)?],
         )?;
@@ -115,18 +115,20 @@ impl Store {
     /// The station's clock (ms) when this laptop last heard from it (0: never): an answer bundle
     /// written before that is out of date.
     pub fn station_heard_ms(&self) -> Result<i64> {
-        let value: Option<String> = self
-            .conn
-            .query_row("SELECT value FROM settings WHERE key = ?1", [HEARD], |r| {
-                r.get(0)
-            })
-            .optional()?;
+        let value: Option<String> = super::query_one(
+            &self.conn,
+            "SELECT value FROM settings WHERE key = ?1",
+            [HEARD],
+            |r| r.get(0),
+        )
+        .optional()?;
         Ok(value.and_then(|v| v.trim().parse().ok()).unwrap_or(0))
     }
 
     /// Notes that the station's clock read `ms` when it last answered (kept if later).
     pub fn heard_from_station(&mut self, ms: i64) -> Result<()> {
-        self.conn.execute(
+        super::exec(
+            &self.conn,
             "INSERT INTO settings (key, value) VALUES (?1, ?2)
              ON CONFLICT (key) DO UPDATE SET value = max(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER))",
             [HEARD, &ms.to_string()],
@@ -147,22 +149,23 @@ impl Store {
             return Ok(Rewind::default());
         }
         let tx = self.conn.transaction()?;
-        let known: Option<String> = tx
-            .query_row(
-                "SELECT value FROM settings WHERE key = ?1",
-                [LINEAGE],
-                |r| r.get(0),
-            )
-            .optional()?;
-        let acked: i64 = tx
-            .query_row(
-                "SELECT acked_seq FROM device WHERE singleton = 1",
-                [],
-                |r| r.get(0),
-            )
-            .optional()?
-            .unwrap_or(0);
-        let furthest: i64 = tx.query_row(
+        let known: Option<String> = super::query_one(
+            &tx,
+            "SELECT value FROM settings WHERE key = ?1",
+            [LINEAGE],
+            |r| r.get(0),
+        )
+        .optional()?;
+        let acked: i64 = super::query_one(
+            &tx,
+            "SELECT acked_seq FROM device WHERE singleton = 1",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?
+        .unwrap_or(0);
+        let furthest: i64 = super::query_one(
+            &tx,
             "SELECT coalesce(max(cursor), 0) FROM pull_cursors",
             [],
             |r| r.get(0),
@@ -172,15 +175,24 @@ impl Store {
         let mut rewind = Rewind::default();
         if went_back {
             let to = standing.acked_seq.min(acked).max(0);
-            tx.execute("UPDATE device SET acked_seq = ?1 WHERE singleton = 1", [to])?;
-            tx.execute("DELETE FROM pull_cursors", [])?;
-            tx.execute("UPDATE device SET pull_cursor = 0 WHERE singleton = 1", [])?;
+            super::exec(
+                &tx,
+                "UPDATE device SET acked_seq = ?1 WHERE singleton = 1",
+                [to],
+            )?;
+            super::exec(&tx, "DELETE FROM pull_cursors", [])?;
+            super::exec(
+                &tx,
+                "UPDATE device SET pull_cursor = 0 WHERE singleton = 1",
+                [],
+            )?;
             rewind = Rewind {
                 station_went_back: true,
                 resend: acked - to,
             };
         }
-        tx.execute(
+        super::exec(
+            &tx,
             "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             [LINEAGE, &standing.lineage],
         )?;
@@ -191,27 +203,26 @@ impl Store {
     /// Forgets the lineage of the station last synced with (a new enrolment: another station, or
     /// this one anew, is not one that went back).
     pub fn forget_station_lineage(&mut self) -> Result<()> {
-        self.conn
-            .execute("DELETE FROM settings WHERE key = ?1", [LINEAGE])?;
+        super::exec(&self.conn, "DELETE FROM settings WHERE key = ?1", [LINEAGE])?;
         Ok(())
     }
 
     /// The highest device sequence the station has acknowledged.
     pub fn acked_seq(&self) -> Result<i64> {
-        Ok(self
-            .conn
-            .query_row(
-                "SELECT acked_seq FROM device WHERE singleton = 1",
-                [],
-                |r| r.get(0),
-            )
-            .optional()?
-            .unwrap_or(0))
+        Ok(super::query_one(
+            &self.conn,
+            "SELECT acked_seq FROM device WHERE singleton = 1",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?
+        .unwrap_or(0))
     }
 
     /// Records the station's acknowledgement (never moving backwards) and the time of contact.
     pub fn record_ack(&mut self, acked: i64) -> Result<()> {
-        self.conn.execute(
+        super::exec(
+            &self.conn,
             "UPDATE device SET acked_seq = max(acked_seq, ?1), last_sync_at = ?2 WHERE singleton = 1",
             params![acked, crate::time::format(&crate::time::now())],
         )?;
@@ -219,15 +230,14 @@ impl Store {
     }
 
     pub fn pull_cursor(&self) -> Result<i64> {
-        Ok(self
-            .conn
-            .query_row(
-                "SELECT pull_cursor FROM device WHERE singleton = 1",
-                [],
-                |r| r.get(0),
-            )
-            .optional()?
-            .unwrap_or(0))
+        Ok(super::query_one(
+            &self.conn,
+            "SELECT pull_cursor FROM device WHERE singleton = 1",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?
+        .unwrap_or(0))
     }
 
     /// Takes the station's clock into this device's hybrid clock (so that its next changes are
@@ -244,7 +254,8 @@ impl Store {
             counter: 0,
         };
         super::advance_clock(&tx, |last| last.observe(station, now))?;
-        tx.execute(
+        super::exec(
+            &tx,
             "INSERT INTO settings (key, value) VALUES (?1, ?2)
              ON CONFLICT (key) DO UPDATE SET value = max(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER))",
             [HEARD, &station_ms.to_string()],
@@ -255,8 +266,11 @@ impl Store {
 
     /// Starts the download over (a new enrolment): the next pull asks for everything.
     pub fn reset_pull_cursor(&mut self) -> Result<()> {
-        self.conn
-            .execute("UPDATE device SET pull_cursor = 0 WHERE singleton = 1", [])?;
+        super::exec(
+            &self.conn,
+            "UPDATE device SET pull_cursor = 0 WHERE singleton = 1",
+            [],
+        )?;
         Ok(())
     }
 
@@ -275,10 +289,11 @@ impl Store {
     fn apply_pulled_in_tx(&mut self, records: &[RemoteRecord], cursor: i64) -> Result<u32> {
         let tx = self.conn.transaction()?;
         let applied = apply_records(&tx, records)?;
-        tx.execute("UPDATE device SET pull_cursor = max(pull_cursor, ?1), last_sync_at = ?2 WHERE singleton = 1", params![
-            cursor,
-            crate::time::format(&crate::time::now())
-        ])?;
+        super::exec(
+            &tx,
+            "UPDATE device SET pull_cursor = max(pull_cursor, ?1), last_sync_at = ?2 WHERE singleton = 1",
+            params![cursor, crate::time::format(&crate::time::now())],
+        )?;
         tx.commit()?;
         Ok(applied)
     }
@@ -317,9 +332,18 @@ pub(crate) fn apply_records(
     tx: &rusqlite::Transaction<'_>,
     records: &[RemoteRecord],
 ) -> Result<u32> {
-    let acked: i64 = tx.query_row(
+    let acked: i64 = super::query_one(
+        tx,
         "SELECT acked_seq FROM device WHERE singleton = 1",
         [],
+        |r| r.get(0),
+    )?;
+    // Asked once per page: a first download, or a laptop whose edits are all acknowledged, has no
+    // record to look up in its change log.
+    let any_unsent: bool = super::query_one(
+        tx,
+        "SELECT EXISTS (SELECT 1 FROM changes WHERE device_seq > ?1)",
+        [acked],
         |r| r.get(0),
     )?;
     let mut applied = 0;
@@ -328,37 +352,40 @@ pub(crate) fn apply_records(
         let id = r.id.hyphenated().to_string();
         // Fields edited here and not yet acknowledged keep their local values.
         let mut unsent: HashSet<String> = HashSet::new();
-        let mut stmt = tx.prepare_cached(
-            "SELECT fields FROM changes WHERE entity = ?1 AND entity_id = ?2 AND device_seq > ?3",
-        )?;
-        for fields in stmt.query_map(params![r.entity.as_str(), id, acked], |row| {
-            row.get::<_, String>(0)
-        })? {
-            let fields: Map<String, Value> = serde_json::from_str(&fields?)?;
-            unsent.extend(fields.keys().cloned());
+        if any_unsent {
+            let mut stmt = tx.prepare_cached(
+                "SELECT fields FROM changes WHERE entity = ?1 AND entity_id = ?2 AND device_seq > ?3",
+            )?;
+            for fields in stmt.query_map(params![r.entity.as_str(), id, acked], |row| {
+                row.get::<_, String>(0)
+            })? {
+                let fields: Map<String, Value> = serde_json::from_str(&fields?)?;
+                unsent.extend(fields.keys().cloned());
+            }
         }
-        let exists: bool = tx
-            .query_row(
-                &format!("SELECT 1 FROM {} WHERE id = ?1", spec.table),
-                [&id],
-                |_| Ok(true),
-            )
-            .optional()?
-            .unwrap_or(false);
-        let fields: Map<String, Value> = r
-            .fields
-            .iter()
-            .filter(|(k, _)| !unsent.contains(*k))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
+        let exists: bool = super::query_one(
+            tx,
+            &format!("SELECT 1 FROM {} WHERE id = ?1", spec.table),
+            [&id],
+            |_| Ok(true),
+        )
+        .optional()?
+        .unwrap_or(false);
         if exists {
+            let fields: Map<String, Value> = r
+                .fields
+                .iter()
+                .filter(|(k, _)| !unsent.contains(*k))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
             if !fields.is_empty() {
                 update_row(tx, spec, r.id, &fields)?;
             }
         } else {
             insert_row(tx, spec, r.id, &r.fields)?;
         }
-        tx.execute(
+        super::exec(
+            tx,
             &format!("UPDATE {} SET version = ?2 WHERE id = ?1", spec.table),
             params![id, r.version],
         )?;
@@ -382,12 +409,14 @@ pub(crate) fn current_fields(
     use crate::model::*;
     let sql = |spec: &EntitySpec| format!("{} WHERE id = ?1", super::records::select_sql(spec));
     let value = match entity {
-        EntityKind::Household => serde_json::to_value(tx.query_row(
+        EntityKind::Household => serde_json::to_value(super::query_one(
+            tx,
             &sql(Household::SPEC),
             [id],
             super::records::from_row::<Household>,
         )?)?,
-        EntityKind::Resident => serde_json::to_value(tx.query_row(
+        EntityKind::Resident => serde_json::to_value(super::query_one(
+            tx,
             &sql(Resident::SPEC),
             [id],
             super::records::from_row::<Resident>,

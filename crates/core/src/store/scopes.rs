@@ -107,15 +107,14 @@ pub const TASKS_SCOPE: &str = "tasks";
 impl Store {
     /// Where the download of one scope stands (0: nothing yet).
     pub fn scope_cursor(&self, scope: &str) -> Result<i64> {
-        Ok(self
-            .conn
-            .query_row(
-                "SELECT cursor FROM pull_cursors WHERE scope = ?1",
-                [scope],
-                |r| r.get(0),
-            )
-            .optional()?
-            .unwrap_or(0))
+        Ok(super::query_one(
+            &self.conn,
+            "SELECT cursor FROM pull_cursors WHERE scope = ?1",
+            [scope],
+            |r| r.get(0),
+        )
+        .optional()?
+        .unwrap_or(0))
     }
 
     /// Where the download of every scope stands, by scope name.
@@ -140,22 +139,22 @@ impl Store {
             work.account_id.as_str()
         };
         let outcome = self.with_purging(|tx| {
-            tx.execute(
+            super::exec(tx,
                 "UPDATE device SET officer_name = ?1, beats = ?2, account_id = coalesce(nullif(?3, ''), account_id)
                  WHERE singleton = 1",
                 params![officer_name, serde_json::to_string(beats)?, work.account_id],
             )?;
             if !work.officers.is_empty() {
-                tx.execute("DELETE FROM officers", [])?;
+                super::exec(tx, "DELETE FROM officers", [])?;
                 for o in &work.officers {
-                    tx.execute(
+                    super::exec(tx,
                         "INSERT OR REPLACE INTO officers (account_id, name, beats) VALUES (?1, ?2, ?3)",
                         params![o.account_id, o.name, serde_json::to_string(&o.beats)?],
                     )?;
                 }
             }
             let scopes: Vec<String> = beats.iter().map(|b| beat_scope(b)).collect();
-            tx.execute(
+            super::exec(tx,
                 "DELETE FROM pull_cursors WHERE scope <> ?1 AND scope NOT IN (SELECT value FROM json_each(?2))",
                 params![TASKS_SCOPE, serde_json::to_string(&scopes)?],
             )?;
@@ -207,7 +206,7 @@ impl Store {
                 if let Some(entity) = EntityKind::parse(&entity) {
                     let done = take_off(tx, entity, &id, Some(version))?;
                     if done.kept == 0 {
-                        tx.execute(
+                        super::exec(tx,
                             "DELETE FROM departed WHERE entity = ?1 AND id = ?2",
                             params![entity.as_str(), id],
                         )?;
@@ -237,7 +236,7 @@ impl Store {
                 let id = r.id.hyphenated().to_string();
                 let done = take_off(tx, r.entity, &id, Some(r.version))?;
                 if done.kept > 0 {
-                    tx.execute(
+                    super::exec(tx,
                         "INSERT INTO departed (entity, id, version) VALUES (?1, ?2, ?3)
                          ON CONFLICT (entity, id) DO UPDATE SET version = max(version, excluded.version)",
                         params![r.entity.as_str(), id, r.version],
@@ -246,12 +245,12 @@ impl Store {
                 outcome.add(done);
             }
             apply_records(tx, records)?;
-            tx.execute(
+            super::exec(tx,
                 "INSERT INTO pull_cursors (scope, cursor) VALUES (?1, ?2)
                  ON CONFLICT (scope) DO UPDATE SET cursor = max(cursor, excluded.cursor)",
                 params![scope, cursor],
             )?;
-            tx.execute(
+            super::exec(tx,
                 "UPDATE device SET last_sync_at = ?1 WHERE singleton = 1",
                 [crate::time::format(&crate::time::now())],
             )?;
@@ -261,7 +260,7 @@ impl Store {
 
     /// Forgets every scope's cursor (a new enrolment): the next sync downloads everything.
     pub fn reset_scope_cursors(&mut self) -> Result<()> {
-        self.conn.execute("DELETE FROM pull_cursors", [])?;
+        super::exec(&self.conn, "DELETE FROM pull_cursors", [])?;
         Ok(())
     }
 
@@ -270,11 +269,15 @@ impl Store {
         self.conn.pragma_update(None, "foreign_keys", "OFF")?;
         let result = (|| {
             let tx = self.conn.transaction()?;
-            tx.execute("INSERT OR IGNORE INTO purging (singleton) VALUES (1)", [])?;
+            super::exec(
+                &tx,
+                "INSERT OR IGNORE INTO purging (singleton) VALUES (1)",
+                [],
+            )?;
             let out = f(&tx)?;
             // A household taken off takes its photos' bytes with it.
             super::photos::collect_blobs(&tx)?;
-            tx.execute("DELETE FROM purging", [])?;
+            super::exec(&tx, "DELETE FROM purging", [])?;
             tx.commit()?;
             Ok(out)
         })();
@@ -293,13 +296,13 @@ fn take_off(
     left_at: Option<i64>,
 ) -> Result<Departures> {
     let table = spec_of(entity).table;
-    let version: Option<i64> = tx
-        .query_row(
-            &format!("SELECT version FROM {table} WHERE id = ?1"),
-            [id],
-            |r| r.get(0),
-        )
-        .optional()?;
+    let version: Option<i64> = super::query_one(
+        tx,
+        &format!("SELECT version FROM {table} WHERE id = ?1"),
+        [id],
+        |r| r.get(0),
+    )
+    .optional()?;
     let Some(version) = version else {
         return Ok(Departures::default());
     };
@@ -343,7 +346,8 @@ fn take_off(
         any
     };
     // A new record the station refused stays, marked, for the officer to correct or discard.
-    let refused: bool = tx.query_row(
+    let refused: bool = super::query_one(
+        tx,
         "SELECT EXISTS (SELECT 1 FROM refusals WHERE entity = ?1 AND entity_id = ?2 AND status = 'open' AND restored = 0)",
         params![entity.as_str(), id],
         |r| r.get(0),
@@ -363,7 +367,8 @@ fn take_off(
             let gone = serde_json::Map::from_iter([("deleted".to_string(), true.into())]);
             super::records::update_derived(tx, *kind, uuid, &gone)?;
         }
-        tx.execute(
+        super::exec(
+            tx,
             &format!("DELETE FROM {} WHERE id = ?1", spec_of(*kind).table),
             [rid],
         )?;

@@ -9,14 +9,13 @@ const VISIT_POLICY: &str = "visit_policy";
 
 impl Store {
     pub fn visit_policy(&self) -> Result<VisitPolicy> {
-        let value: Option<String> = self
-            .conn
-            .query_row(
-                "SELECT value FROM settings WHERE key = ?1",
-                [VISIT_POLICY],
-                |r| r.get(0),
-            )
-            .optional()?;
+        let value: Option<String> = super::query_one(
+            &self.conn,
+            "SELECT value FROM settings WHERE key = ?1",
+            [VISIT_POLICY],
+            |r| r.get(0),
+        )
+        .optional()?;
         Ok(match value {
             Some(v) => serde_json::from_str(&v)?,
             None => VisitPolicy::default(),
@@ -28,7 +27,8 @@ impl Store {
         if !errors.is_empty() {
             return Err(Error::Invalid(errors));
         }
-        self.conn.execute(
+        super::exec(
+            &self.conn,
             "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             [VISIT_POLICY, &serde_json::to_string(policy)?],
         )?;
