@@ -64,8 +64,23 @@ struct StationProcess {
     _dir: tempfile::TempDir,
 }
 
+/// The environment the shipped systemd unit gives the station (its allocator settings), read from
+/// the unit so that the figure follows what is shipped; empty where the unit is not found.
+fn unit_environment() -> Vec<(String, String)> {
+    let unit =
+        std::fs::read_to_string("packaging/systemd/doorstep-station.service").unwrap_or_default();
+    unit.lines()
+        .filter_map(|l| l.strip_prefix("Environment=GLIBC_TUNABLES="))
+        .map(|v| ("GLIBC_TUNABLES".to_string(), v.trim().to_string()))
+        .collect()
+}
+
 impl StationProcess {
     fn start(bin: &Path) -> anyhow::Result<StationProcess> {
+        StationProcess::start_with(bin, &[])
+    }
+
+    fn start_with(bin: &Path, env: &[(String, String)]) -> anyhow::Result<StationProcess> {
         let dir = tempfile::tempdir()?;
         std::fs::write(
             dir.path().join("station.json"),
@@ -76,6 +91,7 @@ impl StationProcess {
             .arg(dir.path())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
+            .envs(env.iter().map(|(k, v)| (k, v)))
             .spawn()
             .context("starting doorstep-station")?;
         let mut line = String::new();
@@ -481,7 +497,7 @@ pub fn run(
     let first_download = t.elapsed();
     writeln!(
         report,
-        "\nFirst download of a {households}-household beat ({} records) by a new laptop, pull pages of 1000 applied with the search index: {:.2} s (goal ≤ 5 s).\n",
+        "\nFirst download of a {households}-household beat ({} records) by a new laptop, pull pages of 1000 applied with the search index: {:.2} s (goal ≤ 2 s).\n",
         first.pulled,
         first_download.as_secs_f64()
     )?;
@@ -502,6 +518,19 @@ pub fn run(
     )?;
     let ingest_peak = station.peak_mb();
     drop(station);
+    // The same ingest and first download by a station run as the shipped systemd unit runs it.
+    let unit_env = unit_environment();
+    let unit_peak = if unit_env.is_empty() {
+        None
+    } else {
+        let station = StationProcess::start_with(bin, &unit_env)?;
+        let mut officer = Pusher::enroll(&station, "张警官", "幸福社区")?;
+        let changes = officer.changes(households * 10)?;
+        officer.push(&station, &changes)?;
+        let mut newcomer = device(&station, dir.path(), "钱警官", "幸福社区")?;
+        doorstep_sync::sync(&mut newcomer, |_| ())?;
+        Some(station.peak_mb())
+    };
 
     // Incremental sync of 50 changes against a station holding 10k, then 1M changes.
     let station = StationProcess::start(bin)?;
@@ -548,13 +577,20 @@ pub fn run(
     )?;
     writeln!(
         report,
-        "\nRatio 1M / 10k: {:.2}× (goal ≤ 1.5×).\n",
-        large.p50.as_secs_f64() / small.p50.as_secs_f64()
+        "\nRatio 1M / 10k: {:.2}× (goal ≤ 1.5×). At 1M, the slowest of the syncs against their median: {:.2}× (goal ≤ 3×).\n",
+        large.p50.as_secs_f64() / small.p50.as_secs_f64(),
+        large.max.as_secs_f64() / large.p50.as_secs_f64()
     )?;
     writeln!(
         report,
-        "Station peak memory (VmHWM): {ingest_peak} MB during the ingest and first download; {} MB after taking 1M changes.\n",
-        station.peak_mb()
+        "Station peak memory (VmHWM; goal ≤ 40 MB): {ingest_peak} MB during the ingest and first download; {} MB after taking 1M changes.{}\n",
+        station.peak_mb(),
+        match unit_peak {
+            Some(mb) => format!(
+                " Run as the shipped systemd unit runs it (packaging/systemd/doorstep-station.service: glibc's allocator limited to two arenas, blocks from 128 KiB given back when freed), the same ingest and first download: {mb} MB."
+            ),
+            None => String::new(),
+        }
     )?;
     Ok(report)
 }
