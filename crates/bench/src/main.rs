@@ -123,21 +123,15 @@ fn main() -> anyhow::Result<()> {
         None => None,
     };
     if args.station_only {
-        let old = std::fs::read_to_string(&args.out).unwrap_or_default();
-        let kept = old
-            .split("## Station sync")
-            .next()
-            .unwrap_or_default()
-            .trim_end()
-            .to_string();
-        std::fs::write(
-            &args.out,
-            format!(
-                "{kept}\n\n{}{}",
-                station_report.unwrap_or_default(),
-                reliability_sections(&args.out)
-            ),
-        )?;
+        // Each section it measured replaces its own; every other section of the file stays.
+        let report = station_report.unwrap_or_default();
+        for section in report.split("\n## ") {
+            let section = section.trim();
+            if !section.is_empty() {
+                let heading = if section.starts_with("## ") { "" } else { "## " };
+                replace_section(&args.out, &format!("{heading}{section}\n"))?;
+            }
+        }
         return Ok(());
     }
     let dir = tempfile::tempdir()?;
