@@ -128,7 +128,11 @@ fn main() -> anyhow::Result<()> {
         for section in report.split("\n## ") {
             let section = section.trim();
             if !section.is_empty() {
-                let heading = if section.starts_with("## ") { "" } else { "## " };
+                let heading = if section.starts_with("## ") {
+                    ""
+                } else {
+                    "## "
+                };
                 replace_section(&args.out, &format!("{heading}{section}\n"))?;
             }
         }
