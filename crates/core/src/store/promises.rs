@@ -542,6 +542,78 @@ fn pulled(
     }
 }
 
+/// The households a search for `text` finds, by address.
+fn found(s: &Store, text: &str) -> Vec<String> {
+    s.search(text, 10)
+        .unwrap()
+        .households
+        .into_iter()
+        .map(|h| h.address)
+        .collect()
+}
+
+fn address_norm(s: &Store, h: &Household) -> String {
+    s.conn()
+        .query_row(
+            "SELECT address_norm FROM households WHERE id = ?1",
+            [h.id.0.hyphenated().to_string()],
+            |r| r.get(0),
+        )
+        .unwrap()
+}
+
+#[test]
+fn what_a_pull_writes_is_searched_as_stored_station_values_and_unsent_local_ones_alike() {
+    let mut s = store();
+    let h = household(&mut s, "幸福路12号");
+    s.record_ack(1).unwrap();
+    // A record new to this laptop, and the station's new address for one it has.
+    let mut other = Household::new("幸福社区", "长江路5号", HouseholdKind::Shop);
+    other.version = 0;
+    s.apply_pulled(
+        &[
+            pulled(&other, 2, |_| ()),
+            pulled(&h, 3, |c| c.address = "光明街8号".into()),
+        ],
+        3,
+    )
+    .unwrap();
+    assert_eq!(found(&s, "长江"), vec!["长江路5号"]);
+    assert_eq!(found(&s, "光明"), vec!["光明街8号"]);
+    assert!(
+        found(&s, "幸福路").is_empty(),
+        "the old address left the index"
+    );
+    assert_eq!(address_norm(&s, &h), crate::address::normalize("光明街8号"));
+    // The officer corrects the address here; before it is sent, a pull brings another edit of
+    // the station's with its own address: the officer's stays, in the record and in the search.
+    let mut edited: Household = s.get(h.id.0).unwrap();
+    edited.address = "和平路1号".into();
+    s.save(&edited).unwrap();
+    s.apply_pulled(
+        &[pulled(&h, 4, |c| {
+            c.address = "黄河路9号".into();
+            c.notes = "独居".into();
+        })],
+        4,
+    )
+    .unwrap();
+    let now: Household = s.get(h.id.0).unwrap();
+    assert_eq!(
+        (now.address.as_str(), now.notes.as_str(), now.version),
+        ("和平路1号", "独居", 4)
+    );
+    assert_eq!(found(&s, "和平"), vec!["和平路1号"]);
+    assert!(found(&s, "黄河").is_empty());
+    assert!(found(&s, "光明").is_empty());
+    assert_eq!(address_norm(&s, &h), crate::address::normalize("和平路1号"));
+    // Deleted at the station: out of the search.
+    s.record_ack(2).unwrap();
+    s.apply_pulled(&[pulled(&other, 5, |c| c.deleted = true)], 5)
+        .unwrap();
+    assert!(found(&s, "长江").is_empty());
+}
+
 #[test]
 fn a_form_opened_before_a_sync_saves_only_what_the_officer_changed_on_the_version_they_saw() {
     let mut s = store();

@@ -8,8 +8,8 @@ use super::changes::{self, Change};
 use crate::error::{Error, ErrorCode, FieldError, Result};
 use crate::model::{EntityKind, EntitySpec, FieldKind, Record};
 use crate::search;
-use rusqlite::types::Value as Sql;
-use rusqlite::{OptionalExtension, Row, Transaction, params_from_iter};
+use rusqlite::types::{ToSqlOutput, Value as Sql, ValueRef};
+use rusqlite::{OptionalExtension, Row, ToSql, Transaction};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
@@ -19,16 +19,25 @@ pub struct Saved {
     pub change: Option<Change>,
 }
 
-fn to_sql(value: &Value) -> Sql {
-    match value {
-        Value::Null => Sql::Null,
-        Value::Bool(b) => Sql::Integer(i64::from(*b)),
-        Value::Number(n) => n
-            .as_i64()
-            .map(Sql::Integer)
-            .unwrap_or_else(|| Sql::Real(n.as_f64().unwrap_or(0.0))),
-        Value::String(s) => Sql::Text(s.clone()),
-        Value::Array(_) | Value::Object(_) => Sql::Text(value.to_string()),
+/// A field's value as a statement parameter: text borrowed from the record (no copy per field),
+/// sets and objects as their JSON text, booleans as 0/1.
+struct Param<'a>(Option<&'a Value>);
+
+impl ToSql for Param<'_> {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(match self.0 {
+            None | Some(Value::Null) => ToSqlOutput::Borrowed(ValueRef::Null),
+            Some(Value::Bool(b)) => ToSqlOutput::Owned(Sql::Integer(i64::from(*b))),
+            Some(Value::Number(n)) => ToSqlOutput::Owned(
+                n.as_i64()
+                    .map(Sql::Integer)
+                    .unwrap_or_else(|| Sql::Real(n.as_f64().unwrap_or(0.0))),
+            ),
+            Some(Value::String(s)) => ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes())),
+            Some(v @ (Value::Array(_) | Value::Object(_))) => {
+                ToSqlOutput::Owned(Sql::Text(v.to_string()))
+            }
+        })
     }
 }
 
@@ -113,35 +122,42 @@ fn check_references(
     }
 }
 
+/// Inserts a record's row: every field of its kind (a missing one as NULL) and its station
+/// `version` (0 for a record made here and not yet sent).
 pub(crate) fn insert_row(
     tx: &Transaction<'_>,
     spec: &EntitySpec,
-    id: Uuid,
+    id: &str,
     fields: &Map<String, Value>,
+    version: i64,
 ) -> Result<()> {
     let cols: Vec<&str> = spec.fields.iter().map(|(n, _)| *n).collect();
-    let marks: Vec<String> = (2..cols.len() + 2).map(|i| format!("?{i}")).collect();
+    let marks: String = (3..cols.len() + 3).map(|i| format!(", ?{i}")).collect();
     let sql = format!(
-        "INSERT INTO {} (id, {}) VALUES (?1, {})",
+        "INSERT INTO {} (id, version, {}) VALUES (?1, ?2{marks})",
         spec.table,
-        cols.join(", "),
-        marks.join(", ")
+        cols.join(", ")
     );
-    let mut values = vec![Sql::Text(id.hyphenated().to_string())];
-    values.extend(
-        cols.iter()
-            .map(|c| fields.get(*c).map(to_sql).unwrap_or(Sql::Null)),
-    );
-    tx.prepare_cached(&sql)?.execute(params_from_iter(values))?;
+    let mut stmt = tx.prepare_cached(&sql)?;
+    stmt.raw_bind_parameter(1, id)?;
+    stmt.raw_bind_parameter(2, version)?;
+    for (i, col) in cols.iter().enumerate() {
+        stmt.raw_bind_parameter(i + 3, Param(fields.get(*col)))?;
+    }
+    stmt.raw_execute()?;
     Ok(())
 }
 
+/// Writes the `changed` fields of a record's row, and its station `version` when one is given (a
+/// local edit keeps the version it was made on). Answers how many rows it wrote: 0 when the
+/// record is not here.
 pub(crate) fn update_row(
     tx: &Transaction<'_>,
     spec: &EntitySpec,
-    id: Uuid,
+    id: &str,
     changed: &Map<String, Value>,
-) -> Result<()> {
+    version: Option<i64>,
+) -> Result<usize> {
     // Field names come from the record's own spec (checked here), never from outside text.
     let names: Vec<&str> = spec
         .fields
@@ -149,20 +165,22 @@ pub(crate) fn update_row(
         .map(|(n, _)| *n)
         .filter(|n| changed.contains_key(*n))
         .collect();
-    let sets: Vec<String> = names
+    let sets: String = names
         .iter()
         .enumerate()
-        .map(|(i, n)| format!("{n} = ?{}", i + 2))
+        .map(|(i, n)| format!("{n} = ?{}, ", i + 3))
         .collect();
     let sql = format!(
-        "UPDATE {} SET {} WHERE id = ?1",
-        spec.table,
-        sets.join(", ")
+        "UPDATE {} SET {sets}version = coalesce(?2, version) WHERE id = ?1",
+        spec.table
     );
-    let mut values = vec![Sql::Text(id.hyphenated().to_string())];
-    values.extend(names.iter().map(|n| to_sql(&changed[*n])));
-    tx.prepare_cached(&sql)?.execute(params_from_iter(values))?;
-    Ok(())
+    let mut stmt = tx.prepare_cached(&sql)?;
+    stmt.raw_bind_parameter(1, id)?;
+    stmt.raw_bind_parameter(2, version)?;
+    for (i, name) in names.iter().enumerate() {
+        stmt.raw_bind_parameter(i + 3, Param(changed.get(*name)))?;
+    }
+    Ok(stmt.raw_execute()?)
 }
 
 /// Keeps what is derived from a record's fields (the search index, the normalised address) in step,
@@ -368,9 +386,12 @@ pub(crate) fn save_in<R: Record>(
         return Ok(Saved { change: None });
     }
     check_references(tx, spec, &changed)?;
+    let id_text = id.hyphenated().to_string();
     match existing {
-        None => insert_row(tx, spec, id, &new_fields)?,
-        Some(_) => update_row(tx, spec, id, &changed)?,
+        None => insert_row(tx, spec, &id_text, &new_fields, 0)?,
+        Some(_) => {
+            update_row(tx, spec, &id_text, &changed, None)?;
+        }
     }
     update_derived(tx, spec.entity, id, &new_fields)?;
     let change = changes::append(tx, device, spec.entity, id, changed, base_version)?;

@@ -14,6 +14,7 @@ use crate::model::{EntityKind, check_fields, spec_of};
 use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 use std::collections::HashSet;
 use uuid::Uuid;
 
@@ -363,34 +364,35 @@ pub(crate) fn apply_records(
                 unsent.extend(fields.keys().cloned());
             }
         }
-        let exists: bool = super::query_one(
-            tx,
-            &format!("SELECT 1 FROM {} WHERE id = ?1", spec.table),
-            [&id],
-            |_| Ok(true),
-        )
-        .optional()?
-        .unwrap_or(false);
-        if exists {
-            let fields: Map<String, Value> = r
-                .fields
-                .iter()
-                .filter(|(k, _)| !unsent.contains(*k))
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect();
-            if !fields.is_empty() {
-                update_row(tx, spec, r.id, &fields)?;
-            }
+        // The station's copy, less the fields that keep their local values. An update that
+        // finds no row means the record is new here.
+        let kept: Cow<'_, Map<String, Value>> = if unsent.is_empty() {
+            Cow::Borrowed(&r.fields)
         } else {
-            insert_row(tx, spec, r.id, &r.fields)?;
+            Cow::Owned(
+                r.fields
+                    .iter()
+                    .filter(|(k, _)| !unsent.contains(*k))
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect(),
+            )
+        };
+        let inserted = update_row(tx, spec, &id, &kept, Some(r.version))? == 0;
+        if inserted {
+            insert_row(tx, spec, &id, &r.fields, r.version)?;
         }
-        super::exec(
-            tx,
-            &format!("UPDATE {} SET version = ?2 WHERE id = ?1", spec.table),
-            params![id, r.version],
-        )?;
-        let current = self::current_fields(tx, r.entity, &id)?;
-        update_derived(tx, r.entity, r.id, &current)?;
+        // What is derived (search index, normalised address) is worked out from the values now
+        // stored: the station's own when they were all taken, else read back.
+        let derived = derived_from(r.entity);
+        if !derived.is_empty() {
+            let whole = inserted
+                || (unsent.is_empty() && derived.iter().all(|k| r.fields.contains_key(*k)));
+            if whole {
+                update_derived(tx, r.entity, r.id, &r.fields)?;
+            } else {
+                update_derived(tx, r.entity, r.id, &current_fields(tx, r.entity, &id)?)?;
+            }
+        }
         applied += 1;
     }
     // A photo deleted elsewhere takes its bytes with it.
@@ -398,6 +400,15 @@ pub(crate) fn apply_records(
         super::photos::collect_blobs(tx)?;
     }
     Ok(applied)
+}
+
+/// The fields [`update_derived`] reads of a kind of record (none: nothing is derived from it).
+fn derived_from(entity: EntityKind) -> &'static [&'static str] {
+    match entity {
+        EntityKind::Household => &["address", "deleted"],
+        EntityKind::Resident => &["name", "phone", "deleted"],
+        EntityKind::Visit | EntityKind::Concern | EntityKind::Task | EntityKind::Photo => &[],
+    }
 }
 
 /// The stored fields of one record (for recomputing what is derived from them).
