@@ -390,6 +390,12 @@ pub trait Transport {
     fn blobs(&self) -> Option<&dyn photos::BlobLink> {
         None
     }
+
+    /// The same link, where another thread may use it: the next pull page is then fetched (and
+    /// decoded) while this one is applied. `None`: pages come one after another.
+    fn pull_ahead(&self) -> Option<&(dyn Transport + Sync)> {
+        None
+    }
 }
 
 impl Transport for Client {
@@ -402,6 +408,10 @@ impl Transport for Client {
     }
 
     fn blobs(&self) -> Option<&dyn photos::BlobLink> {
+        Some(self)
+    }
+
+    fn pull_ahead(&self) -> Option<&(dyn Transport + Sync)> {
         Some(self)
     }
 
@@ -534,26 +544,24 @@ pub fn sync_over(
     names.push(TASKS_SCOPE.to_string());
     for scope in names {
         let start = store.scope_cursor(&scope)?;
-        let mut cursor = start;
-        loop {
-            let pushed = (pushed_after, pushed_through.max(pushed_after));
-            let page = client.pull(device_id, &scope, cursor, PULL_PAGE, pushed)?;
+        let pushed = (pushed_after, pushed_through.max(pushed_after));
+        let fetch = |link: &dyn Transport, cursor: i64| {
+            link.pull(device_id, &scope, cursor, PULL_PAGE, pushed)
+        };
+        pull_pages(client, start, fetch, |page| {
             let departed =
                 store.apply_scope_page(&scope, &page.records, &page.removed, page.cursor)?;
             note_clock(store, &mut report, page.station_time_ms)?;
             report.left_scope += departed.removed;
             report.kept_out_of_scope += departed.kept;
             report.pulled += page.records.len() as u32;
-            cursor = page.cursor;
-            report.cursor = report.cursor.max(cursor);
+            report.cursor = report.cursor.max(page.cursor);
             progress(Progress::Pulled {
                 received: report.pulled,
                 percent: percent(page.cursor - start, page.head - start, page.more),
             });
-            if !page.more {
-                break;
-            }
-        }
+            Ok(())
+        })?;
     }
     store.record_ack(report.acked_seq)?;
     // A station that went back lost the photos it had since; they are sent again whole.
@@ -566,6 +574,55 @@ pub fn sync_over(
         })?;
     }
     Ok(report)
+}
+
+/// Fetches one scope's pull pages from `start` on and hands each to `apply`, in order, until the
+/// station has no more. Over a link another thread may use, that thread fetches the next page
+/// while `apply` writes this one (a first download is then about as long as the slower of the
+/// two sides, not their sum); a page is applied only after the one before it was, so the cursor
+/// a failed apply leaves is where the next sync starts, whatever was fetched beyond it.
+fn pull_pages<T: Transport>(
+    client: &T,
+    start: i64,
+    fetch: impl Fn(&dyn Transport, i64) -> Result<PullResponse, SyncError> + Sync,
+    mut apply: impl FnMut(PullResponse) -> Result<(), SyncError>,
+) -> Result<(), SyncError> {
+    let Some(link) = client.pull_ahead() else {
+        let mut cursor = start;
+        loop {
+            let page = fetch(client, cursor)?;
+            let (next, more) = (page.cursor, page.more);
+            apply(page)?;
+            if !more {
+                return Ok(());
+            }
+            cursor = next;
+        }
+    };
+    std::thread::scope(|s| {
+        // One page waits while one is applied and the next is fetched.
+        let (pages, fetched) = std::sync::mpsc::sync_channel(1);
+        let fetch = &fetch;
+        s.spawn(move || {
+            let mut cursor = start;
+            loop {
+                let page = fetch(link, cursor);
+                let next = page.as_ref().ok().filter(|p| p.more).map(|p| p.cursor);
+                // A closed channel: the applying side stopped (an error); so does this one.
+                if pages.send(page).is_err() {
+                    return;
+                }
+                match next {
+                    Some(c) => cursor = c,
+                    None => return,
+                }
+            }
+        });
+        for page in fetched {
+            apply(page?)?;
+        }
+        Ok(())
+    })
 }
 
 /// How far off the station's clock this laptop's may be before the officer is told.
@@ -600,7 +657,137 @@ fn percent(done: i64, total: i64, more: bool) -> u8 {
 
 #[cfg(test)]
 mod tests {
-    use super::percent;
+    use super::*;
+    use std::sync::Mutex;
+
+    /// A station of `pages` pull pages (cursor n → n + 1), the one from `fails_at` unreachable;
+    /// `ahead`: whether the next page may be fetched on another thread (as over HTTPS).
+    struct Pages {
+        pages: i64,
+        fails_at: Option<i64>,
+        ahead: bool,
+        fetched: Mutex<Vec<i64>>,
+    }
+
+    impl Pages {
+        fn new(pages: i64, fails_at: Option<i64>, ahead: bool) -> Pages {
+            Pages {
+                pages,
+                fails_at,
+                ahead,
+                fetched: Mutex::new(Vec::new()),
+            }
+        }
+
+        fn fetched(&self) -> Vec<i64> {
+            self.fetched.lock().unwrap().clone()
+        }
+    }
+
+    impl Transport for Pages {
+        fn push(&self, _: &PushRequest) -> Result<Option<PushResponse>, SyncError> {
+            Err(SyncError::Protocol("no push in this test".into()))
+        }
+
+        fn scopes(&self) -> Result<Scopes, SyncError> {
+            Err(SyncError::Protocol("no scopes in this test".into()))
+        }
+
+        fn pull(
+            &self,
+            _: DeviceId,
+            _: &str,
+            cursor: i64,
+            _: u32,
+            _: (i64, i64),
+        ) -> Result<PullResponse, SyncError> {
+            self.fetched.lock().unwrap().push(cursor);
+            if self.fails_at == Some(cursor) {
+                return Err(SyncError::Unreachable("cut".into()));
+            }
+            Ok(PullResponse {
+                records: Vec::new(),
+                removed: Vec::new(),
+                cursor: cursor + 1,
+                more: cursor + 1 < self.pages,
+                head: self.pages,
+                station_time_ms: 0,
+            })
+        }
+
+        fn pull_ahead(&self) -> Option<&(dyn Transport + Sync)> {
+            self.ahead.then_some(self as &(dyn Transport + Sync))
+        }
+    }
+
+    fn fetch(link: &dyn Transport, cursor: i64) -> Result<PullResponse, SyncError> {
+        link.pull(DeviceId::new(), "beat:1", cursor, PULL_PAGE, (0, 0))
+    }
+
+    #[test]
+    fn pages_are_applied_in_order_whether_fetched_ahead_or_not() {
+        for ahead in [false, true] {
+            let station = Pages::new(7, None, ahead);
+            let mut applied = Vec::new();
+            pull_pages(&station, 0, fetch, |page| {
+                applied.push(page.cursor);
+                Ok(())
+            })
+            .unwrap();
+            assert_eq!(applied, (1..=7).collect::<Vec<_>>(), "ahead: {ahead}");
+            assert_eq!(station.fetched(), (0..7).collect::<Vec<_>>());
+        }
+    }
+
+    #[test]
+    fn a_page_that_cannot_be_fetched_ends_the_pull_after_the_pages_before_it() {
+        for ahead in [false, true] {
+            let station = Pages::new(7, Some(3), ahead);
+            let mut applied = Vec::new();
+            let outcome = pull_pages(&station, 0, fetch, |page| {
+                applied.push(page.cursor);
+                Ok(())
+            });
+            assert!(
+                matches!(outcome, Err(SyncError::Unreachable(_))),
+                "ahead: {ahead}"
+            );
+            assert_eq!(
+                applied,
+                vec![1, 2, 3],
+                "the pages before the cut are applied"
+            );
+            assert_eq!(
+                station.fetched(),
+                vec![0, 1, 2, 3],
+                "nothing asked past the cut"
+            );
+        }
+    }
+
+    #[test]
+    fn a_page_that_cannot_be_applied_stops_the_fetching_too() {
+        for ahead in [false, true] {
+            let station = Pages::new(1000, None, ahead);
+            let mut applied = Vec::new();
+            let outcome = pull_pages(&station, 10, fetch, |page| {
+                if page.cursor == 13 {
+                    return Err(SyncError::Protocol("disk full".into()));
+                }
+                applied.push(page.cursor);
+                Ok(())
+            });
+            assert!(
+                matches!(outcome, Err(SyncError::Protocol(_))),
+                "ahead: {ahead}"
+            );
+            assert_eq!(applied, vec![11, 12]);
+            // At most the page being applied, the one waiting and the one being fetched.
+            let fetched = station.fetched();
+            assert!(fetched.len() <= 6, "fetching went on: {fetched:?}");
+            assert_eq!(fetched[..3], [10, 11, 12]);
+        }
+    }
 
     #[test]
     fn download_progress_reaches_100_only_when_nothing_more_waits() {
