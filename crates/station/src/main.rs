@@ -268,7 +268,7 @@ async fn main() -> anyhow::Result<()> {
             // TCP_NODELAY, as axum's own server sets it: without it a small TLS record waits on the
             // peer's delayed acknowledgement (40 ms a round trip, measured on the incremental sync).
             let acceptor = RustlsAcceptor::new(tls).acceptor(NoDelayAcceptor::new());
-            let state = AppState::new(store, true);
+            let state = AppState::new(store, true)?;
             doorstep_station::upward::spawn(
                 state.store(),
                 std::time::Duration::from_secs(bureau_every.max(1)),

@@ -11,7 +11,7 @@
 //!   refused (and told to erase itself if so marked) before its request is read.
 
 use super::error::ApiError;
-use super::state::{AppState, with_store};
+use super::state::{AppState, with_reader, with_store};
 use crate::store::{DeviceAuth, Outcome, Principal, Role};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -112,7 +112,7 @@ impl FromRequestParts<AppState> for Caller {
                 Ok(Caller(principal))
             }
             Credential::Device(token) => {
-                let auth = with_store(state, move |s| s.device_auth(&token))
+                let auth = with_reader(state, move |s| s.device_auth(&token))
                     .await?
                     .ok_or(ApiError::Unauthorized(
                         "this laptop's credential is not known here: enrol it again".into(),

@@ -3,7 +3,7 @@
 
 use super::auth::{Caller, require};
 use super::error::{ApiError, ApiJson, ApiQuery};
-use super::state::{AppState, with_store};
+use super::state::{AppState, with_reader, with_store};
 use crate::store::{PullScope, Pushed};
 use axum::extract::State;
 use axum::routing::{get, post};
@@ -110,7 +110,7 @@ pub(super) async fn pull(
         .await?;
     }
     Ok(Json(
-        with_store(&state, move |s| {
+        with_reader(&state, move |s| {
             let pushed = Pushed {
                 after: q.pushed_after,
                 through: q.pushed_through,

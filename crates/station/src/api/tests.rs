@@ -25,7 +25,7 @@ fn router() -> (Router, tempfile::TempDir) {
             },
         )
         .unwrap();
-    (app(AppState::new(store, false)), dir)
+    (app(AppState::new(store, false).unwrap()), dir)
 }
 
 /// Signs in and returns the cookie header value and the CSRF token.
@@ -297,4 +297,62 @@ async fn staff_may_not_manage_accounts_and_the_refusal_is_recorded() {
     assert_eq!(trail.len(), 1, "{body}");
     assert_eq!(trail[0]["actor"], "staff");
     assert_eq!(trail[0]["outcome"], "refused");
+}
+
+/// A laptop's pull is read on a connection of its own (see `state`): it is answered while the
+/// writing connection is held — a long push, a staff merge — instead of queueing behind it.
+#[tokio::test]
+async fn a_pull_is_answered_while_a_write_holds_the_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = StationStore::open(&dir.path().join("station.sqlite")).unwrap();
+    let officer = store
+        .create_account(
+            "test",
+            &NewAccount {
+                username: "zhang".into(),
+                display_name: "张警官".into(),
+                roles: vec![Role::Officer],
+                beats: vec!["beat-1".into()],
+                password: "officer-password-1".into(),
+            },
+        )
+        .unwrap();
+    let code = store.issue_enrollment_code("test", &officer.id).unwrap();
+    let device = doorstep_core::ids::DeviceId::new();
+    let enrolled = store
+        .enroll_with_code(&code.code, device, doorstep_core::ids::OfficerId::new(), 0)
+        .unwrap();
+    let state = AppState::new(store, false).unwrap();
+    let writer = state.store();
+    let router = app(state);
+    let request = || {
+        Request::get(format!("/api/v1/pull?device_id={device}&scope=beat:beat-1"))
+            .header(
+                "authorization",
+                format!("Bearer {}", enrolled.device_credential),
+            )
+            .body(Body::empty())
+            .unwrap()
+    };
+    let held = writer.lock().unwrap();
+    let answered = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        call(router.clone(), request()),
+    )
+    .await;
+    drop(held);
+    let (status, body) = answered.expect("the pull waited for the writing connection");
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let page: doorstep_protocol::PullResponse = serde_json::from_str(&body).unwrap();
+    assert!(page.records.is_empty() && !page.more);
+    // A credential the station does not know is still refused by the reading side.
+    let (status, _) = call(
+        router,
+        Request::get(format!("/api/v1/pull?device_id={device}&scope=beat:beat-1"))
+            .header("authorization", "Bearer d.not-a-credential")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
 }

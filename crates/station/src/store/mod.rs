@@ -197,6 +197,23 @@ impl StationStore {
         Ok(StationStore { conn, blob_dir })
     }
 
+    /// Another connection to the station's database `open` has opened, that only reads (the
+    /// database is in WAL mode: it reads the last committed state while a write is under way).
+    /// `None` for a database in memory, which has no second connection.
+    pub fn reader(&self) -> Result<Option<StationStore>> {
+        let Some(path) = self.conn.path().filter(|p| !p.is_empty()) else {
+            return Ok(None);
+        };
+        let conn = Connection::open(path)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        conn.pragma_update(None, "query_only", "ON")?;
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+        Ok(Some(StationStore {
+            conn,
+            blob_dir: self.blob_dir.clone(),
+        }))
+    }
+
     /// Read access for tests and the staff pages.
     pub fn conn(&self) -> &Connection {
         &self.conn

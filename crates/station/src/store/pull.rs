@@ -70,6 +70,9 @@ impl StationStore {
         viewer: &Principal,
         pushed: Pushed,
     ) -> Result<PullResponse> {
+        // One committed state for the whole page, whichever connection reads it (a reading one
+        // sees pushes commit meanwhile). Only read: it ends by rolling back.
+        let _snapshot = self.conn.unchecked_transaction()?;
         let officer: String = self
             .conn
             .query_row(
