@@ -334,13 +334,22 @@ async fn a_pull_is_answered_while_a_write_holds_the_store() {
             .body(Body::empty())
             .unwrap()
     };
-    let held = writer.lock().unwrap();
+    // A long write, as a push on its blocking thread holds the writing connection.
+    let (holding, held) = std::sync::mpsc::channel();
+    let (release, released) = std::sync::mpsc::channel::<()>();
+    let writing = std::thread::spawn(move || {
+        let _store = writer.lock().unwrap();
+        holding.send(()).unwrap();
+        let _ = released.recv();
+    });
+    held.recv().unwrap();
     let answered = tokio::time::timeout(
         std::time::Duration::from_secs(10),
         call(router.clone(), request()),
     )
     .await;
-    drop(held);
+    release.send(()).unwrap();
+    writing.join().unwrap();
     let (status, body) = answered.expect("the pull waited for the writing connection");
     assert_eq!(status, StatusCode::OK, "{body}");
     let page: doorstep_protocol::PullResponse = serde_json::from_str(&body).unwrap();
