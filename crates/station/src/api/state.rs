@@ -18,6 +18,8 @@ pub struct AppState {
     /// Reading connections, taken in turn; empty for a store in memory (reads take `store`).
     readers: Arc<[Mutex<StationStore>]>,
     next_reader: Arc<AtomicUsize>,
+    /// The station's bundle key (public part) for the laptops' standing: made once, at start.
+    pub(super) bundle_recipient: Arc<str>,
     /// Session cookies are marked `Secure` when the station serves HTTPS.
     pub(super) secure_cookies: bool,
 }
@@ -28,7 +30,8 @@ fn readers_wanted() -> usize {
 }
 
 impl AppState {
-    pub fn new(store: StationStore, secure_cookies: bool) -> Result<AppState, StationError> {
+    pub fn new(mut store: StationStore, secure_cookies: bool) -> Result<AppState, StationError> {
+        let bundle_recipient = store.bundle_recipient()?.into();
         let mut readers = Vec::new();
         for _ in 0..readers_wanted() {
             match store.reader()? {
@@ -40,6 +43,7 @@ impl AppState {
             store: Arc::new(Mutex::new(store)),
             readers: readers.into(),
             next_reader: Arc::default(),
+            bundle_recipient,
             secure_cookies,
         })
     }
@@ -63,6 +67,12 @@ pub(crate) async fn with_store<T: Send + 'static>(
     .await
     .map_err(|e| ApiError::Internal(e.to_string()))?
     .map_err(ApiError::from)
+}
+
+/// Whether a store call would wait for the writing connection now (a push is being written or
+/// queued): a hint, for work that may as well be done later.
+pub(crate) fn writer_busy(state: &AppState) -> bool {
+    state.store.try_lock().is_err()
 }
 
 /// Runs a store call that only reads on a reading connection, on a blocking thread. The call

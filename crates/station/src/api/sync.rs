@@ -3,7 +3,7 @@
 
 use super::auth::{Caller, require};
 use super::error::{ApiError, ApiJson, ApiQuery};
-use super::state::{AppState, with_reader, with_store};
+use super::state::{AppState, with_reader, with_store, writer_busy};
 use crate::store::{PullScope, Pushed};
 use axum::extract::State;
 use axum::routing::{get, post};
@@ -135,21 +135,31 @@ pub(super) async fn scopes(
         ));
     }
     let device = caller.device_id;
-    let (officers, standing, bundle_recipient) = with_store(&state, move |s| {
+    let (officers, standing) = with_reader(&state, move |s| {
         let standing = match device {
-            Some(device) => {
-                // Only for staff's devices page: a station that cannot write it (a full disk)
-                // still answers, and the push says what it cannot store.
-                if let Err(e) = s.seen(device) {
-                    tracing::warn!(error = %e, "could not note the laptop's contact");
-                }
-                s.standing(device)?
-            }
+            Some(device) => s.standing(device)?,
             None => Default::default(),
         };
-        Ok((s.officers()?, standing, s.bundle_recipient()?))
+        Ok((s.officers()?, standing))
     })
     .await?;
+    if let Some(device) = device {
+        // The laptop's contact, only for staff's devices page: written now if the writing
+        // connection is free, else once it is — the answer does not queue behind pushes for it.
+        // A station that cannot write it (a full disk) still answers; the push says what it
+        // cannot store.
+        let writer = state.clone();
+        let note = async move {
+            if let Err(e) = with_store(&writer, move |s| s.seen(device)).await {
+                tracing::warn!(error = ?e, "could not note the laptop's contact");
+            }
+        };
+        if writer_busy(&state) {
+            tokio::spawn(note);
+        } else {
+            note.await;
+        }
+    }
     Ok(Json(Scopes {
         work: WorkScope {
             beats: caller.beats,
@@ -158,7 +168,7 @@ pub(super) async fn scopes(
             officers,
         },
         standing,
-        bundle_recipient,
+        bundle_recipient: state.bundle_recipient.to_string(),
     }))
 }
 

@@ -299,10 +299,11 @@ async fn staff_may_not_manage_accounts_and_the_refusal_is_recorded() {
     assert_eq!(trail[0]["outcome"], "refused");
 }
 
-/// A laptop's pull is read on a connection of its own (see `state`): it is answered while the
-/// writing connection is held — a long push, a staff merge — instead of queueing behind it.
+/// A laptop's pull and standing are read on connections of their own (see `state`): they are
+/// answered while the writing connection is held — a long push, a staff merge — instead of
+/// queueing behind it.
 #[tokio::test]
-async fn a_pull_is_answered_while_a_write_holds_the_store() {
+async fn a_sync_s_reads_are_answered_while_a_write_holds_the_store() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = StationStore::open(&dir.path().join("station.sqlite")).unwrap();
     let officer = store
@@ -348,12 +349,50 @@ async fn a_pull_is_answered_while_a_write_holds_the_store() {
         call(router.clone(), request()),
     )
     .await;
+    // So is the sync's first question, where the laptop stands; its contact is noted once the
+    // writing connection is free.
+    let standing = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        call(
+            router.clone(),
+            Request::get("/api/v1/scopes")
+                .header(
+                    "authorization",
+                    format!("Bearer {}", enrolled.device_credential),
+                )
+                .body(Body::empty())
+                .unwrap(),
+        ),
+    )
+    .await;
+    let seen = || -> Option<String> {
+        rusqlite::Connection::open(dir.path().join("station.sqlite"))
+            .unwrap()
+            .query_row(
+                "SELECT last_seen_at FROM devices WHERE device_id = ?1",
+                [device],
+                |r| r.get(0),
+            )
+            .unwrap()
+    };
+    assert_eq!(seen(), None, "noted only once the writer is free");
     release.send(()).unwrap();
     writing.join().unwrap();
     let (status, body) = answered.expect("the pull waited for the writing connection");
     assert_eq!(status, StatusCode::OK, "{body}");
     let page: doorstep_protocol::PullResponse = serde_json::from_str(&body).unwrap();
     assert!(page.records.is_empty() && !page.more);
+    let (status, body) = standing.expect("the standing waited for the writing connection");
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let mut noted = false;
+    for _ in 0..100 {
+        noted = seen().is_some();
+        if noted {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(noted, "the laptop's contact was noted after the write");
     // A credential the station does not know is still refused by the reading side.
     let (status, _) = call(
         router,
