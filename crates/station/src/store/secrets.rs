@@ -39,8 +39,8 @@ pub fn random_password() -> Result<String> {
 /// Argon2id with OWASP's 7 MiB setting (m = 7168 KiB, t = 5, p = 1), which its cheat sheet lists as
 /// as strong as the crate's default of 19 MiB and 2 passes: the memory of a hash is touched at every
 /// sign-in and password set, and at 19 MiB it was the largest part of the station's peak memory
-/// (a third more than the rest of an ingest). Hashes made with other parameters carry them and are
-/// checked with them.
+/// (half of the new pages the station touched during the sync benchmark, profiled by page faults).
+/// Hashes made with other parameters carry them and are checked with them.
 fn argon2() -> Result<argon2::Argon2<'static>> {
     let params = argon2::Params::new(7 * 1024, 5, 1, None)
         .map_err(|e| StationError::Internal(e.to_string()))?;
