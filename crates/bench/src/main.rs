@@ -6,6 +6,7 @@
 mod machine;
 mod measure;
 mod reports;
+mod sections;
 mod station;
 
 use anyhow::Context;
@@ -67,26 +68,6 @@ fn reliability_sections(out: &std::path::Path) -> String {
     }
 }
 
-/// Puts `section` (which starts with its `## ` heading) in place of the section of that heading
-/// in `out`, or at the end.
-fn replace_section(out: &std::path::Path, section: &str) -> anyhow::Result<()> {
-    let old = std::fs::read_to_string(out).unwrap_or_default();
-    let heading = section.lines().next().unwrap_or_default();
-    let new = match old.find(heading) {
-        Some(at) => {
-            let rest = &old[at + heading.len()..];
-            let end = rest
-                .find("\n## ")
-                .map(|e| at + heading.len() + e + 1)
-                .unwrap_or(old.len());
-            format!("{}{}\n\n{}", &old[..at], section.trim_end(), &old[end..])
-        }
-        None => format!("{}\n\n{}", old.trim_end(), section),
-    };
-    std::fs::write(out, new)?;
-    Ok(())
-}
-
 fn report_scale(households: usize) -> reports::Scale {
     reports::Scale {
         beats: 50,
@@ -101,7 +82,7 @@ fn main() -> anyhow::Result<()> {
     if args.reports_only {
         let section = reports::run(&report_scale(args.report_households), &args.command)?;
         println!("{section}");
-        return replace_section(&args.out, &section);
+        return sections::replace_section(&args.out, &section);
     }
     let station_report = match &args.station {
         Some(bin) => {
@@ -133,7 +114,7 @@ fn main() -> anyhow::Result<()> {
                 } else {
                     "## "
                 };
-                replace_section(&args.out, &format!("{heading}{section}\n"))?;
+                sections::replace_section(&args.out, &format!("{heading}{section}\n"))?;
             }
         }
         return Ok(());

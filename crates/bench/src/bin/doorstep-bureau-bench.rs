@@ -16,6 +16,8 @@
 #[path = "../machine.rs"]
 #[allow(dead_code)]
 mod machine;
+#[path = "../sections.rs"]
+mod sections;
 
 // The tests' throw-away clusters (initdb, pg_ctl, pg_basebackup as the postgres user).
 #[path = "../../../../tests/bureau/postgres.rs"]
@@ -800,31 +802,11 @@ fn main() -> anyhow::Result<()> {
         visits_mb / stored_visits * 1e6
     )?;
     println!("{out}");
-    replace_section(&args.out, &out)?;
+    sections::replace_section(&args.out, &out)?;
     if args.keep {
         println!("PostgreSQL left running: psql \"{}\"", pg.url());
         std::mem::forget(standby);
         std::mem::forget(pg);
     }
-    Ok(())
-}
-
-/// Puts `section` (which starts with its `## ` heading) in place of the section of that heading
-/// in `out`, or at the end.
-fn replace_section(out: &std::path::Path, section: &str) -> anyhow::Result<()> {
-    let old = std::fs::read_to_string(out).unwrap_or_default();
-    let heading = section.lines().next().unwrap_or_default();
-    let new = match old.find(heading) {
-        Some(at) => {
-            let rest = &old[at + heading.len()..];
-            let end = rest
-                .find("\n## ")
-                .map(|e| at + heading.len() + e + 1)
-                .unwrap_or(old.len());
-            format!("{}{}\n\n{}", &old[..at], section.trim_end(), &old[end..])
-        }
-        None => format!("{}\n\n{}", old.trim_end(), section),
-    };
-    std::fs::write(out, new.trim_end().to_string() + "\n")?;
     Ok(())
 }

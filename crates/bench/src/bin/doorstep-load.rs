@@ -11,6 +11,8 @@
 #[path = "../machine.rs"]
 #[allow(dead_code)]
 mod machine;
+#[path = "../sections.rs"]
+mod sections;
 
 use anyhow::Context;
 use clap::Parser;
@@ -489,20 +491,7 @@ fn main() -> anyhow::Result<()> {
     for e in &first_errors {
         writeln!(section, "\nFirst error, {e}")?;
     }
-    let old = std::fs::read_to_string(&args.out).unwrap_or_default();
-    let marker = "## Reliability: many laptops at once";
-    let kept = match old.find(marker) {
-        Some(start) => {
-            let rest = &old[start + marker.len()..];
-            let end = rest
-                .find("\n## ")
-                .map(|e| start + marker.len() + e)
-                .unwrap_or(old.len());
-            format!("{}{}", &old[..start], &old[end..])
-        }
-        None => old,
-    };
-    std::fs::write(&args.out, format!("{}\n\n{section}", kept.trim_end()))?;
+    sections::replace_section(&args.out, &section)?;
     println!("{section}");
     Ok(())
 }
