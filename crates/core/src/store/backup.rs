@@ -13,7 +13,6 @@
 use super::Store;
 use super::vault::{DbKey, FileState, file_state, open_keyed_with_salt};
 use crate::error::{Error, Result};
-use rusqlite::OptionalExtension;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use ts_rs::TS;
@@ -239,24 +238,6 @@ impl Store {
                 error: None,
             },
         )
-    }
-
-    fn setting<T: serde::de::DeserializeOwned>(&self, key: &str) -> Result<Option<T>> {
-        let value: Option<String> = self
-            .conn
-            .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
-                r.get(0)
-            })
-            .optional()?;
-        Ok(value.map(|v| serde_json::from_str(&v)).transpose()?)
-    }
-
-    fn put_setting(&mut self, key: &str, value: &impl Serialize) -> Result<()> {
-        self.conn.execute(
-            "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            [key, &serde_json::to_string(value)?],
-        )?;
-        Ok(())
     }
 }
 

@@ -368,26 +368,8 @@ impl Store {
         })
     }
 
-    fn photo_setting(&self, key: &str) -> Result<Option<String>> {
-        Ok(self
-            .conn
-            .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
-                r.get(0)
-            })
-            .optional()?)
-    }
-
-    fn set_photo_setting(&mut self, key: &str, value: &str) -> Result<()> {
-        self.conn.execute(
-            "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            params![key, value],
-        )?;
-        Ok(())
-    }
-
     pub fn photo_budget_mb(&self) -> Result<u32> {
-        Ok(self
-            .photo_setting(BUDGET_KEY)?
+        Ok(super::settings::text(&self.conn, BUDGET_KEY)?
             .and_then(|v| v.parse().ok())
             .unwrap_or(DEFAULT_BUDGET_MB))
     }
@@ -396,16 +378,16 @@ impl Store {
         if !(10..=100_000).contains(&mb) {
             return Err(Error::invalid("photo_budget_mb", ErrorCode::UnknownValue));
         }
-        self.set_photo_setting(BUDGET_KEY, &mb.to_string())
+        super::settings::put_text(&self.conn, BUDGET_KEY, &mb.to_string())
     }
 
     /// Whether new photos are kept at their own size (off: shrunk to a 2,048-pixel long edge).
     pub fn photo_keep_full_size(&self) -> Result<bool> {
-        Ok(self.photo_setting(FULL_SIZE_KEY)?.as_deref() == Some("1"))
+        Ok(super::settings::text(&self.conn, FULL_SIZE_KEY)?.as_deref() == Some("1"))
     }
 
     pub fn set_photo_keep_full_size(&mut self, keep: bool) -> Result<()> {
-        self.set_photo_setting(FULL_SIZE_KEY, if keep { "1" } else { "0" })
+        super::settings::put_text(&self.conn, FULL_SIZE_KEY, if keep { "1" } else { "0" })
     }
 
     /// What photos take here.

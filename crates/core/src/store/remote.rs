@@ -94,36 +94,19 @@ pub struct Rewind {
 
 impl Store {
     pub fn station(&self) -> Result<Option<StationLink>> {
-        let value: Option<String> = super::query_one(
-            &self.conn,
-            "SELECT value FROM settings WHERE key = ?1",
-            [STATION],
-            |r| r.get(0),
-        )
-        .optional()?;
-        Ok(value.map(|v| serde_json::from_str(&v)).transpose()?)
+        self.setting(STATION)
     }
 
     pub fn set_station(&mut self, link: &StationLink) -> Result<()> {
-        super::exec(
-            &self.conn,
-            "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            [STATION, &serde_json::to_string(link)?],
-        )?;
-        Ok(())
+        self.put_setting(STATION, link)
     }
 
     /// The station's clock (ms) when this laptop last heard from it (0: never): an answer bundle
     /// written before that is out of date.
     pub fn station_heard_ms(&self) -> Result<i64> {
-        let value: Option<String> = super::query_one(
-            &self.conn,
-            "SELECT value FROM settings WHERE key = ?1",
-            [HEARD],
-            |r| r.get(0),
-        )
-        .optional()?;
-        Ok(value.and_then(|v| v.trim().parse().ok()).unwrap_or(0))
+        Ok(super::settings::text(&self.conn, HEARD)?
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(0))
     }
 
     /// Notes that the station's clock read `ms` when it last answered (kept if later).
@@ -150,13 +133,7 @@ impl Store {
             return Ok(Rewind::default());
         }
         let tx = self.conn.transaction()?;
-        let known: Option<String> = super::query_one(
-            &tx,
-            "SELECT value FROM settings WHERE key = ?1",
-            [LINEAGE],
-            |r| r.get(0),
-        )
-        .optional()?;
+        let known = super::settings::text(&tx, LINEAGE)?;
         let acked: i64 = super::query_one(
             &tx,
             "SELECT acked_seq FROM device WHERE singleton = 1",
@@ -192,11 +169,7 @@ impl Store {
                 resend: acked - to,
             };
         }
-        super::exec(
-            &tx,
-            "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            [LINEAGE, &standing.lineage],
-        )?;
+        super::settings::put_text(&tx, LINEAGE, &standing.lineage)?;
         tx.commit()?;
         Ok(rewind)
     }
