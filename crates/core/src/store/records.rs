@@ -183,6 +183,17 @@ pub(crate) fn update_row(
     Ok(stmt.raw_execute()?)
 }
 
+/// The fields [`update_derived`] reads of a kind of record (none: nothing is derived from it). Kept
+/// beside it: a pull that brings all of them can derive from its own copy instead of reading the
+/// record back.
+pub(crate) fn derived_from(entity: EntityKind) -> &'static [&'static str] {
+    match entity {
+        EntityKind::Household => &["address", "deleted"],
+        EntityKind::Resident => &["name", "phone", "deleted"],
+        EntityKind::Visit | EntityKind::Concern | EntityKind::Task | EntityKind::Photo => &[],
+    }
+}
+
 /// Keeps what is derived from a record's fields (the search index, the normalised address) in step,
 /// inside the same transaction.
 pub(crate) fn update_derived(

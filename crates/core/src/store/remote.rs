@@ -356,7 +356,7 @@ pub(crate) fn apply_records(
         }
         // What is derived (search index, normalised address) is worked out from the values now
         // stored: the station's own when they were all taken, else read back.
-        let derived = derived_from(r.entity);
+        let derived = super::records::derived_from(r.entity);
         if !derived.is_empty() {
             let whole = inserted
                 || (unsent.is_empty() && derived.iter().all(|k| r.fields.contains_key(*k)));
@@ -373,15 +373,6 @@ pub(crate) fn apply_records(
         super::photos::collect_blobs(tx)?;
     }
     Ok(applied)
-}
-
-/// The fields [`update_derived`] reads of a kind of record (none: nothing is derived from it).
-fn derived_from(entity: EntityKind) -> &'static [&'static str] {
-    match entity {
-        EntityKind::Household => &["address", "deleted"],
-        EntityKind::Resident => &["name", "phone", "deleted"],
-        EntityKind::Visit | EntityKind::Concern | EntityKind::Task | EntityKind::Photo => &[],
-    }
 }
 
 /// The stored fields of one record (for recomputing what is derived from them).
