@@ -9,6 +9,7 @@ mod lock;
 mod photos;
 mod state;
 mod sync;
+mod webview;
 
 use state::AppState;
 use std::path::PathBuf;
@@ -31,6 +32,7 @@ pub fn run() {
         .setup(move |app| {
             let path = database_path(app)?;
             app.manage(AppState::new(path, started));
+            webview::tune(app)?;
             if std::env::var_os("DOORSTEP_NO_AUTO_SYNC").is_none() {
                 sync::start_auto_sync(app.handle().clone());
             }
