@@ -44,6 +44,9 @@ struct Moved {
     after: Value,
 }
 
+/// The records that name a household (every kind but households), by `records_by_household`.
+const HOUSEHOLD_RECORDS: &str = "SELECT entity, id FROM records WHERE household_id = ?1";
+
 /// The fields whose change can make a record a duplicate of another.
 fn identity_fields(entity: EntityKind) -> &'static [&'static str] {
     match entity {
@@ -191,11 +194,7 @@ fn repoint(
     let to = Value::String(survivor.to_string());
     match entity {
         EntityKind::Household => {
-            let children = records_where(
-                tx,
-                "SELECT entity, id FROM records WHERE entity <> 'household' AND json_extract(fields, '$.household_id') = ?1",
-                loser,
-            )?;
+            let children = records_where(tx, HOUSEHOLD_RECORDS, loser)?;
             change_each(tx, children, "household_id", |_| to.clone(), moved)
         }
         EntityKind::Resident => {
@@ -579,6 +578,26 @@ impl StationStore {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    /// A household's records (moved to the survivor of a merge) are found by their column, not by
+    /// reading every record (migration 0025).
+    #[test]
+    fn a_household_s_records_are_looked_for_by_their_column() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = StationStore::open(&dir.path().join("s.sqlite")).unwrap();
+        for sql in [
+            HOUSEHOLD_RECORDS,
+            super::super::records::HOUSEHOLD_VISITS,
+            super::super::records::HOUSEHOLD_OTHERS,
+            super::super::tallies::VISIT_DAYS,
+        ] {
+            let plan = super::super::query_plan(store.conn(), sql);
+            assert!(
+                plan.iter().any(|l| l.contains("records_by_household")),
+                "{sql}: {plan:#?}"
+            );
+        }
+    }
 
     /// Each look for a record's duplicates reads its own index, never a whole beat.
     #[test]

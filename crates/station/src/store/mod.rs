@@ -87,6 +87,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("../../migrations/0022_visit_days.sql")),
         M::up(include_str!("../../migrations/0023_bureau.sql")),
         M::up(include_str!("../../migrations/0024_summary_tallies.sql")),
+        M::up(include_str!("../../migrations/0025_records_household.sql")),
     ])
 });
 
@@ -261,6 +262,46 @@ mod tests {
     #[test]
     fn migrations_are_valid() {
         MIGRATIONS.validate().unwrap();
+    }
+
+    #[test]
+    fn records_stored_before_migration_25_name_their_household_in_its_column() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        MIGRATIONS.to_version(&mut conn, 24).unwrap();
+        for (entity, id, fields) in [
+            ("household", "H", r#"{"beat":"b","address":"幸福路1号"}"#),
+            (
+                "visit",
+                "V",
+                r#"{"household_id":"H","visited_at":"2026-12-01T09:00:00Z"}"#,
+            ),
+            ("resident", "R", r#"{"household_id":"H","name":"张三"}"#),
+            ("photo", "P", r#"{"household_id":"H"}"#),
+        ] {
+            conn.execute(
+                "INSERT INTO records (entity, id, version, beat, fields) VALUES (?1, ?2, 1, 'b', ?3)",
+                [entity, id, fields],
+            )
+            .unwrap();
+        }
+        MIGRATIONS.to_latest(&mut conn).unwrap();
+        let named: Vec<(String, Option<String>)> = conn
+            .prepare("SELECT id, household_id FROM records ORDER BY id")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        let h = Some("H".to_string());
+        assert_eq!(
+            named,
+            [
+                ("H".to_string(), None),
+                ("P".to_string(), h.clone()),
+                ("R".to_string(), h.clone()),
+                ("V".to_string(), h)
+            ]
+        );
     }
 
     #[test]

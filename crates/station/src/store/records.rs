@@ -169,6 +169,12 @@ pub(super) fn beat_of(
     })
 }
 
+/// A household's visits, and its other records, by `records_by_household` (migration 0025).
+pub(super) const HOUSEHOLD_VISITS: &str =
+    "SELECT entity, id, fields FROM records WHERE household_id = ?1 AND entity = 'visit'";
+pub(super) const HOUSEHOLD_OTHERS: &str =
+    "SELECT entity, id, fields FROM records WHERE household_id = ?1 AND entity <> 'visit'";
+
 /// Decisions made at the station itself (staff) are recorded as this device.
 pub(super) const STATION_DEVICE: DeviceId = crate::merge::STAFF;
 
@@ -186,6 +192,8 @@ pub(super) struct Columns {
     beat: String,
     deleted: bool,
     fields: String,
+    /// The household every other record belongs to (migration 0025).
+    household_id: Option<String>,
     /// Households and residents keep their comparable forms beside them, for finding duplicates.
     address_norm: Option<String>,
     id_key: Option<String>,
@@ -218,6 +226,10 @@ pub(super) fn columns(
             .and_then(Value::as_bool)
             .unwrap_or(false),
         fields: serde_json::to_string(values)?,
+        household_id: (entity != EntityKind::Household)
+            .then(|| values.get("household_id").and_then(Value::as_str))
+            .flatten()
+            .map(str::to_string),
         address_norm: (entity == EntityKind::Household)
             .then(|| doorstep_core::address::normalize(text("address"))),
         id_key,
@@ -283,11 +295,11 @@ pub(super) fn create_record(
         tx,
         "INSERT INTO records (entity, id, version, deleted, beat, fields, created_version, created_device,
                               created_hlc_ms, created_hlc_counter, address_norm, id_key, person_key, echo_device, echo_seq,
-                              echo_from)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?3, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+                              echo_from, household_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?3, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
         params![entity.as_str(), entity_id, c.version, c.deleted, c.beat, c.fields, device, hlc.ms, hlc.counter,
                 c.address_norm, c.id_key, c.person_key, echo.map(|_| device), echo.map(|e| e.seq),
-                echo.map(|e| e.from)],
+                echo.map(|e| e.from), c.household_id],
     )?;
     if entity == EntityKind::Concern {
         // A visit or photos may have reached laptops before the concern that masks them.
@@ -328,10 +340,10 @@ pub(super) fn write_record<'a>(
     let updated = exec(
         tx,
         "UPDATE records SET version = ?3, deleted = ?4, beat = ?5, fields = ?6, address_norm = ?7, id_key = ?8,
-             person_key = ?9, echo_device = ?10, echo_seq = ?11, echo_from = ?12
+             person_key = ?9, echo_device = ?10, echo_seq = ?11, echo_from = ?12, household_id = ?13
          WHERE entity = ?1 AND id = ?2",
         params![entity.as_str(), entity_id, c.version, c.deleted, c.beat, c.fields, c.address_norm, c.id_key,
-                c.person_key, echo.map(|_| device), echo.map(|e| e.seq), echo.map(|e| e.from)],
+                c.person_key, echo.map(|_| device), echo.map(|e| e.seq), echo.map(|e| e.from), c.household_id],
     )?;
     if updated == 0 {
         return Err(StationError::NotFound(format!(
@@ -484,11 +496,7 @@ pub(super) fn left_beat(
         return Ok(());
     }
     let mut children: Vec<(String, String, String)> = Vec::new();
-    for sql in [
-        "SELECT entity, id, fields FROM records WHERE entity = 'visit' AND json_extract(fields, '$.household_id') = ?1",
-        "SELECT entity, id, fields FROM records WHERE entity IN ('resident', 'concern', 'task', 'photo')
-           AND json_extract(fields, '$.household_id') = ?1",
-    ] {
+    for sql in [HOUSEHOLD_VISITS, HOUSEHOLD_OTHERS] {
         let mut stmt = tx.prepare_cached(sql)?;
         for row in stmt.query_map([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))? {
             children.push(row?);

@@ -151,15 +151,17 @@ fn visit_facts(
     Ok(())
 }
 
+/// The days a household was visited, by `records_by_household` (migration 0025).
+pub(super) const VISIT_DAYS: &str =
+    "SELECT DISTINCT substr(json_extract(v.fields, '$.visited_at'), 1, 10) AS d FROM records v
+     WHERE v.household_id = ?1 AND v.entity = 'visit' AND v.deleted = 0
+     ORDER BY d";
+
 /// Works a household's last visit and visit days out again from its visits (after a visit moved or
 /// went).
 fn recompute_last_visit(tx: &Transaction<'_>, household: &str) -> Result<()> {
     let days: Vec<String> = {
-        let mut stmt = tx.prepare_cached(
-            "SELECT DISTINCT substr(json_extract(v.fields, '$.visited_at'), 1, 10) AS d FROM records v
-             WHERE v.entity = 'visit' AND v.deleted = 0 AND json_extract(v.fields, '$.household_id') = ?1
-             ORDER BY d",
-        )?;
+        let mut stmt = tx.prepare_cached(VISIT_DAYS)?;
         let rows = stmt.query_map([household], |r| r.get(0))?;
         rows.collect::<rusqlite::Result<_>>()?
     };
