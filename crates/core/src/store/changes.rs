@@ -136,6 +136,11 @@ pub struct SyncStatus {
     pub last_sync_at: Option<DateTime<Utc>>,
 }
 
+/// The unsent changes, counted on `changes_by_seq` (migration 0011), and the last sync.
+const SYNC_STATUS: &str =
+    "SELECT (SELECT count(*) FROM changes WHERE device_seq > coalesce(d.acked_seq, 0)), d.last_sync_at
+     FROM (SELECT 1) LEFT JOIN device d ON d.singleton = 1";
+
 impl Store {
     /// Changes with `device_seq > after`, oldest first, at most `limit`.
     pub fn changes_after(&self, after: i64, limit: u32) -> Result<Vec<Change>> {
@@ -173,13 +178,8 @@ impl Store {
     }
 
     pub fn sync_status(&self) -> Result<SyncStatus> {
-        let (unsent, last): (i64, Option<String>) = super::query_one(
-            &self.conn,
-            "SELECT (SELECT count(*) FROM changes WHERE device_seq > coalesce(d.acked_seq, 0)), d.last_sync_at
-             FROM (SELECT 1) LEFT JOIN device d ON d.singleton = 1",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )?;
+        let (unsent, last): (i64, Option<String>) =
+            super::query_one(&self.conn, SYNC_STATUS, [], |r| Ok((r.get(0)?, r.get(1)?)))?;
         let last_sync_at = last
             .and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
             .map(|t| t.with_timezone(&Utc));
@@ -187,5 +187,31 @@ impl Store {
             unsent,
             last_sync_at,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The status bar asks on every screen: counting the log itself read every unsent change's
+    /// page (1.3 s for a beat of 477,000 changes, each page decrypted).
+    #[test]
+    fn unsent_changes_are_counted_on_the_narrow_index() {
+        let store = Store::open_in_memory().unwrap();
+        let mut stmt = store
+            .conn
+            .prepare(&format!("EXPLAIN QUERY PLAN {SYNC_STATUS}"))
+            .unwrap();
+        let plan: Vec<String> = stmt
+            .query_map([], |r| r.get(3))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert!(
+            plan.iter()
+                .any(|l| l.contains("COVERING INDEX changes_by_seq")),
+            "{plan:#?}"
+        );
     }
 }
