@@ -8,6 +8,7 @@ mod measure;
 mod reports;
 mod sections;
 mod station;
+mod window;
 
 use anyhow::Context;
 use clap::Parser;
@@ -236,50 +237,76 @@ fn main() -> anyhow::Result<()> {
     )?;
 
     if let Some(app) = &args.app {
-        let start = measure::app_start(app, &db).context("measuring the desktop app")?;
-        let first = start.first_screen.p50;
+        // The app keeps its database encrypted: the window opens on the lock screen.
+        drop(store);
+        let passphrase = "bench passphrase 2026";
+        Store::encrypt_plain(&db, passphrase).context("encrypting the beat for the app")?;
+        let window = window::measure(app, &db, passphrase).context("measuring the desktop app")?;
+        let first = window.lock_screen.p50;
         verdicts.push((
-            "app start to first screen ≤ 1 s".into(),
+            "app start to first screen ≤ 1 s (issue 12: ≤ 0.5 s)".into(),
             format!("p50 {}", Stats::ms(first)),
-            first.as_millis() <= 1000,
+            first.as_millis() <= 500,
         ));
+        let app_rss = window.processes.first().map(|p| p.2).unwrap_or(0);
         verdicts.push((
             "RSS ≤ 200 MB: the app process".into(),
-            format!("{} MB", start.app_rss_mb),
-            start.app_rss_mb <= 200,
+            format!("{app_rss} MB"),
+            app_rss <= 200,
         ));
         verdicts.push((
-            "RSS ≤ 200 MB: app with its WebKit processes".into(),
+            "the app with its WebKit processes, Today on screen (issue 12: ≤ 250 MB PSS)".into(),
             format!(
                 "{} MB PSS ({} MB summed RSS)",
-                start.total_pss_mb, start.total_rss_mb
+                window.total_pss_mb(),
+                window.total_rss_mb()
             ),
-            start.total_pss_mb <= 200,
+            window.total_pss_mb() <= 250,
         ));
         writeln!(
             report,
-            "## Desktop app (targets: first screen ≤ 1 s, RSS ≤ 200 MB)\n"
+            "## Desktop app (targets: first screen ≤ 0.5 s, the whole window ≤ 250 MB PSS)\n"
         )?;
         writeln!(
             report,
-            "Binary: `{}` (release build, as the .deb ships it), under Xvfb, on the same 200k-resident file.\n",
+            "Binary: `{}` (release build, as the .deb ships it), under Xvfb, on the same 200k-resident file, \
+             encrypted as the app keeps it. The passphrase is typed through WebDriver (tauri-driver, as the \
+             window tests drive it) and Today's list polled for as fast as the driver answers.\n",
             app.display()
         )?;
         writeln!(report, "| measure | runs | p50 | max |")?;
         writeln!(report, "|---|---|---|---|")?;
+        for (label, stats) in [
+            (
+                "process spawn to first screen drawn (the lock screen)",
+                &window.lock_screen,
+            ),
+            (
+                "passphrase submitted to Today drawn with the beat (key derivation, opening, Today)",
+                &window.unlocked,
+            ),
+        ] {
+            writeln!(
+                report,
+                "| {label} | {} | {} | {} |",
+                stats.n,
+                Stats::ms(stats.p50),
+                Stats::ms(stats.max)
+            )?;
+        }
         writeln!(
             report,
-            "| process spawn to first screen rendered (Today with its data) | {} | {} | {} |",
-            start.first_screen.n,
-            Stats::ms(start.first_screen.p50),
-            Stats::ms(start.first_screen.max)
+            "\nMemory a second after Today was drawn, each process (PSS counts a shared page once, divided among \
+             the processes that map it; RSS counts it in each):\n\n| process | PSS | RSS |\n|---|---|---|"
         )?;
+        for (name, pss, rss) in &window.processes {
+            writeln!(report, "| {name} | {pss} MB | {rss} MB |")?;
+        }
         writeln!(
             report,
-            "\nMemory after the first screen: the app process (Rust core, SQLite, the window) {} MB resident. \
-             With the WebKit web and network processes the webview runs in: {} MB resident, which counts shared \
-             libraries once per process, or {} MB proportional (PSS: shared pages divided among the processes).\n",
-            start.app_rss_mb, start.total_rss_mb, start.total_pss_mb
+            "| all | {} MB | {} MB |\n",
+            window.total_pss_mb(),
+            window.total_rss_mb()
         )?;
     }
     // The summary goes right after the opening paragraphs (title, machine, demo beat).

@@ -1,16 +1,13 @@
-//! The measurements: search by kind of query, saving visits against raw SQLite inserts, and the
-//! desktop app's start-up and memory.
+//! The measurements: search by kind of query, and saving visits against raw SQLite inserts (the
+//! desktop window's are in `window`).
 
-use anyhow::Context;
 use doorstep_core::Store;
 use doorstep_core::ids::{HouseholdId, VisitId};
 use doorstep_core::model::{Purpose, Rating, Visit};
 use doorstep_core::store::visit_entry::VisitEntry;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 pub struct Stats {
@@ -261,67 +258,4 @@ pub fn save_visit(
             Stats::of(raw_samples),
         ),
     ])
-}
-
-pub struct AppStart {
-    pub first_screen: Stats,
-    pub app_rss_mb: u64,
-    pub total_rss_mb: u64,
-    /// Proportional set size of the app and its WebKit processes: shared pages counted once.
-    pub total_pss_mb: u64,
-}
-
-/// Starts the app `runs` times on `db` and times spawn to the UI's "first screen" report; then once
-/// more to read its memory after the first screen.
-pub fn app_start(app: &Path, db: &Path) -> anyhow::Result<AppStart> {
-    let spawn = |exit_when_ready: bool| {
-        let mut cmd = Command::new(app);
-        cmd.env("DOORSTEP_DB", db)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null());
-        if exit_when_ready {
-            cmd.env("DOORSTEP_EXIT_WHEN_READY", "1");
-        }
-        cmd.spawn().context("starting the app (is $DISPLAY set?)")
-    };
-    let wait_ready = |child: &mut std::process::Child| -> anyhow::Result<()> {
-        let out = child.stdout.take().context("app stdout")?;
-        for line in BufReader::new(out).lines() {
-            if line?.contains("first screen after") {
-                return Ok(());
-            }
-        }
-        anyhow::bail!("the app exited before its first screen")
-    };
-    let mut samples = Vec::new();
-    for _ in 0..6 {
-        let t = Instant::now();
-        let mut child = spawn(true)?;
-        wait_ready(&mut child)?;
-        samples.push(t.elapsed());
-        child.wait()?;
-    }
-    samples.remove(0); // the first start warms the disk cache; the rest are what an officer sees
-    let mut child = spawn(false)?;
-    wait_ready(&mut child)?;
-    std::thread::sleep(Duration::from_secs(1));
-    let pid = child.id();
-    let app_kb = crate::machine::status_kb(&pid.to_string(), "VmRSS:");
-    let children = crate::machine::descendants(pid);
-    let children_kb: u64 = children
-        .iter()
-        .map(|p| crate::machine::status_kb(&p.to_string(), "VmRSS:"))
-        .sum();
-    let pss_kb: u64 = std::iter::once(pid)
-        .chain(children)
-        .map(crate::machine::pss_kb)
-        .sum();
-    child.kill()?;
-    child.wait()?;
-    Ok(AppStart {
-        first_screen: Stats::of(samples),
-        app_rss_mb: app_kb / 1024,
-        total_rss_mb: (app_kb + children_kb) / 1024,
-        total_pss_mb: pss_kb / 1024,
-    })
 }

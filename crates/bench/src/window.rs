@@ -1,0 +1,192 @@
+//! The desktop window as an officer meets it, on the benchmark's beat (its database encrypted, as
+//! the app keeps it): the release app under the display, its first screen (the lock screen), then
+//! the passphrase typed through WebDriver (tauri-driver, as the window tests drive it) until Today
+//! shows the beat, and the memory of the app and its WebKit processes with Today on screen.
+
+use crate::measure::Stats;
+use anyhow::Context;
+use fantoccini::{ClientBuilder, Locator};
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub struct Window {
+    /// Process spawn to the lock screen drawn (the app reports it).
+    pub lock_screen: Stats,
+    /// The passphrase submitted to Today drawn with the beat's data: the key derived (Argon2, slow
+    /// on purpose), the database opened, Today worked out and drawn.
+    pub unlocked: Stats,
+    /// With Today on screen, each process: its name, proportional and resident set in MB.
+    pub processes: Vec<(String, u64, u64)>,
+}
+
+impl Window {
+    pub fn total_pss_mb(&self) -> u64 {
+        self.processes.iter().map(|p| p.1).sum()
+    }
+    pub fn total_rss_mb(&self) -> u64 {
+        self.processes.iter().map(|p| p.2).sum()
+    }
+}
+
+/// Kills a process started here when dropped, pass or fail.
+struct Killed(Child);
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+pub fn measure(app: &Path, db: &Path, passphrase: &str) -> anyhow::Result<Window> {
+    let lock_screen = lock_screen(app, db)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let (unlocked, processes) = runtime.block_on(unlock_to_today(app, db, passphrase))?;
+    Ok(Window {
+        lock_screen,
+        unlocked,
+        processes,
+    })
+}
+
+/// Starts the app six times and times spawn to its "first screen" report; the first start warms
+/// the disk cache and is left out.
+fn lock_screen(app: &Path, db: &Path) -> anyhow::Result<Stats> {
+    let mut samples = Vec::new();
+    for _ in 0..6 {
+        let t = Instant::now();
+        let mut child = Command::new(app)
+            .env("DOORSTEP_DB", db)
+            .env("DOORSTEP_EXIT_WHEN_READY", "1")
+            .env("DOORSTEP_NO_AUTO_SYNC", "1")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .context("starting the app (is $DISPLAY set?)")?;
+        let out = child.stdout.take().context("app stdout")?;
+        let mut ready = false;
+        for line in BufReader::new(out).lines() {
+            if line?.contains("first screen after") {
+                ready = true;
+                break;
+            }
+        }
+        anyhow::ensure!(ready, "the app exited before its first screen");
+        samples.push(t.elapsed());
+        child.wait()?;
+    }
+    samples.remove(0);
+    Ok(Stats::of(samples))
+}
+
+/// Four sessions through tauri-driver: the passphrase typed, then submitted and timed until Today
+/// is drawn (the first session warms the disk cache and is left out); the memory is read in the
+/// last, a second after Today.
+async fn unlock_to_today(
+    app: &Path,
+    db: &Path,
+    passphrase: &str,
+) -> anyhow::Result<(Stats, Vec<(String, u64, u64)>)> {
+    let port = free_port()?;
+    let driver = Killed(
+        Command::new(tauri_driver())
+            .args([
+                "--port",
+                &port.to_string(),
+                "--native-port",
+                &free_port()?.to_string(),
+            ])
+            .env("DOORSTEP_DB", db)
+            .env("DOORSTEP_NO_AUTO_SYNC", "1")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .context("tauri-driver (scripts/install-deps.sh installs it)")?,
+    );
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        anyhow::ensure!(Instant::now() < deadline, "tauri-driver did not start");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let mut samples = Vec::new();
+    let mut processes = Vec::new();
+    for run in 0..4 {
+        let mut caps = serde_json::Map::new();
+        caps.insert("browserName".into(), "wry".into());
+        caps.insert(
+            "tauri:options".into(),
+            serde_json::json!({ "application": app }),
+        );
+        let client = ClientBuilder::rustls()?
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+            .context("a WebDriver session on the app")?;
+        let wait = client.wait().at_most(Duration::from_secs(30));
+        wait.for_element(Locator::Css("[data-testid=passphrase]"))
+            .await?
+            .send_keys(passphrase)
+            .await?;
+        let submit = client
+            .find(Locator::Css(
+                "[data-testid=lock-screen] button[type=submit]",
+            ))
+            .await?;
+        let t = Instant::now();
+        submit.click().await?;
+        // Polled as fast as the driver answers (a few milliseconds a round trip).
+        loop {
+            if client
+                .find(Locator::Css("[data-testid=due-list]"))
+                .await
+                .is_ok()
+            {
+                break;
+            }
+            anyhow::ensure!(t.elapsed() < Duration::from_secs(60), "Today never came");
+        }
+        samples.push(t.elapsed());
+        if run == 3 {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            processes = window_processes(driver.0.id());
+        }
+        client.close().await?;
+    }
+    samples.remove(0);
+    Ok((Stats::of(samples), processes))
+}
+
+/// The app and the processes it started (WebKit's web and network processes), under the driver;
+/// the drivers themselves are not the app's.
+fn window_processes(driver: u32) -> Vec<(String, u64, u64)> {
+    crate::machine::descendants(driver)
+        .into_iter()
+        .filter_map(|pid| {
+            let name = std::fs::read_to_string(format!("/proc/{pid}/comm")).ok()?;
+            let name = name.trim().to_string();
+            (!name.contains("WebDriver")).then(|| {
+                (
+                    name,
+                    crate::machine::pss_kb(pid) / 1024,
+                    crate::machine::status_kb(&pid.to_string(), "VmRSS:") / 1024,
+                )
+            })
+        })
+        .collect()
+}
+
+fn free_port() -> anyhow::Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
+}
+
+fn tauri_driver() -> PathBuf {
+    match std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo/bin/tauri-driver")) {
+        Some(p) if p.exists() => p,
+        _ => PathBuf::from("tauri-driver"),
+    }
+}
