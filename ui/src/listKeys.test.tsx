@@ -22,7 +22,9 @@ const today: Today = {
   due_total: 3,
   households_total: 3,
   tasks_due: [],
+  tasks_due_total: 0,
   awaiting_feedback: [],
+  awaiting_feedback_total: 0,
   to_check: [],
   figures: {
     households: 3,

@@ -5,4 +5,8 @@ import type { TaskItem } from "./TaskItem";
 /**
  * Open concerns and tasks of the officer's beats, for the Concerns and tasks screen.
  */
-export type OpenWork = { concerns: Array<ConcernItem>, tasks: Array<TaskItem>, };
+export type OpenWork = { 
+/**
+ * At most 500 of each list; the totals count all.
+ */
+concerns: Array<ConcernItem>, concerns_total: number, tasks: Array<TaskItem>, tasks_total: number, };

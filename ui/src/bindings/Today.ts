@@ -14,13 +14,14 @@ export type Today = { date: string,
  */
 due_households: Array<HouseholdSummary>, due_total: number, households_total: number, 
 /**
- * Open tasks due today or earlier.
+ * Open tasks due today or earlier (at most 500; `tasks_due_total` counts all).
  */
-tasks_due: Array<TaskItem>, 
+tasks_due: Array<TaskItem>, tasks_due_total: number, 
 /**
- * Resolved concerns whose resident has not been told the result yet.
+ * Resolved concerns whose resident has not been told the result yet (at most 500;
+ * `awaiting_feedback_total` counts all).
  */
-awaiting_feedback: Array<ConcernItem>, 
+awaiting_feedback: Array<ConcernItem>, awaiting_feedback_total: number, 
 /**
  * Households with values an imported ledger left to check ("needs checking"), most first.
  */

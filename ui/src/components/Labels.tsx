@@ -21,3 +21,10 @@ export function DueLabel({ days }: { days: number }) {
   if (days === 0) return <span className="due">{t("today.dueToday")}</span>;
   return <span className="muted">{t("today.dueIn", { days: -days })}</span>;
 }
+
+/** Under a list the shell cut short: how many of how many are shown (nothing when all are). */
+export function FirstOf({ shown, count }: { shown: number; count: number }) {
+  const { t } = useTranslation();
+  if (shown >= count) return null;
+  return <p className="muted">{t("common.firstOf", { shown, count })}</p>;
+}

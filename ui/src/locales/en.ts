@@ -344,6 +344,7 @@ const en: Catalogue = {
     working: "Checking…",
   },
   common: {
+    firstOf: "Showing the first {{shown}} of {{count}}",
     save: "Save",
     cancel: "Cancel",
     close: "Close",

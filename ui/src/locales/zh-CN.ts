@@ -312,6 +312,7 @@ const zhCN = {
     working: "正在验证…",
   },
   common: {
+    firstOf: "显示前 {{shown}} 条，共 {{count}} 条",
     save: "保存",
     cancel: "取消",
     close: "关闭",

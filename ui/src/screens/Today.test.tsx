@@ -3,6 +3,7 @@
 import { cleanup, render, screen } from "@testing-library/react";
 import { afterEach, expect, it, vi } from "vitest";
 import "../i18n";
+import type { Task } from "../bindings/Task";
 import type { Today } from "../bindings/Today";
 
 const api = vi.hoisted(() => ({ today: vi.fn() }));
@@ -19,7 +20,9 @@ it("shows the beat's coverage, overdue households, visits and open concerns", as
     due_total: 0,
     households_total: 8,
     tasks_due: [],
+    tasks_due_total: 0,
     awaiting_feedback: [],
+    awaiting_feedback_total: 0,
     to_check: [{ household_id: "h1", address: "和平街3号", count: 2 }],
     figures: {
       households: 8,
@@ -46,4 +49,51 @@ it("shows the beat's coverage, overdue households, visits and open concerns", as
   const toCheck = screen.getByTestId("today-to-check");
   expect(toCheck.textContent).toContain("和平街3号");
   expect(toCheck.textContent).toContain("2 项待核对");
+});
+
+it("counts every task due, not only the first 500 the shell gives", async () => {
+  const task: Task = {
+    id: "t1",
+    version: 1,
+    household_id: "h1",
+    concern_id: null,
+    kind: "follow_up",
+    title: "回访独居老人",
+    assignee: "张警官",
+    due_date: "2026-11-22",
+    status: "open",
+    result: "",
+    deleted: false,
+    feedback_at: null,
+    feedback_method: null,
+    feedback_note: "",
+  };
+  const today: Today = {
+    date: "2026-11-23",
+    due_households: [],
+    due_total: 0,
+    households_total: 8,
+    tasks_due: [{ task, address: "和平街3号" }],
+    tasks_due_total: 503,
+    awaiting_feedback: [],
+    awaiting_feedback_total: 0,
+    to_check: [],
+    figures: {
+      households: 8,
+      covered: 8,
+      overdue: 0,
+      overdue_over_30: 0,
+      overdue_over_90: 0,
+      visits_this_week: 0,
+      visits_this_month: 0,
+      open_concerns: 0,
+    },
+  };
+  api.today.mockResolvedValue(today);
+  render(<TodayScreen navigate={() => {}} />);
+  expect(await screen.findByText("今日到期任务 (503)")).toBeTruthy();
+  expect(screen.getByText("显示前 1 条，共 503 条")).toBeTruthy();
+  // A list given whole says nothing more.
+  expect(screen.getByText("待反馈群众 (0)")).toBeTruthy();
+  expect(screen.queryByText(/共 0 条/)).toBeNull();
 });

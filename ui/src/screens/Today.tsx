@@ -3,7 +3,7 @@
 import { useTranslation } from "react-i18next";
 import { api } from "../api";
 import { ErrorNote } from "../components/ErrorNote";
-import { DueLabel, TagList } from "../components/Labels";
+import { DueLabel, FirstOf, TagList } from "../components/Labels";
 import { useLoad } from "../hooks";
 import { formatDate } from "../i18n";
 import type { BeatFigures } from "../bindings/BeatFigures";
@@ -80,7 +80,8 @@ export function TodayScreen({ navigate }: { navigate: Navigate }) {
         ))}
         {data.due_households.length === 0 && <li className="muted">{t("today.nothing")}</li>}
       </ul>
-      <h2>{t("today.tasksDue", { count: data.tasks_due.length })}</h2>
+      <h2>{t("today.tasksDue", { count: data.tasks_due_total })}</h2>
+      <FirstOf shown={data.tasks_due.length} count={data.tasks_due_total} />
       <ul className="list">
         {data.tasks_due.map(({ task, address }) => (
           <li key={task.id}>
@@ -98,7 +99,8 @@ export function TodayScreen({ navigate }: { navigate: Navigate }) {
         ))}
         {data.tasks_due.length === 0 && <li className="muted">{t("today.nothing")}</li>}
       </ul>
-      <h2>{t("today.awaiting", { count: data.awaiting_feedback.length })}</h2>
+      <h2>{t("today.awaiting", { count: data.awaiting_feedback_total })}</h2>
+      <FirstOf shown={data.awaiting_feedback.length} count={data.awaiting_feedback_total} />
       <ul className="list">
         {data.awaiting_feedback.map(({ concern, address }) => (
           <li key={concern.id}>

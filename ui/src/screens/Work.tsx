@@ -2,6 +2,7 @@
 import { useTranslation } from "react-i18next";
 import { api } from "../api";
 import { ErrorNote } from "../components/ErrorNote";
+import { FirstOf } from "../components/Labels";
 import { useLoad } from "../hooks";
 import { formatDate, formatDateTime } from "../i18n";
 import type { Navigate } from "../route";
@@ -17,7 +18,8 @@ export function Work({ navigate }: { navigate: Navigate }) {
   return (
     <section>
       <h1>{t("work.title")}</h1>
-      <h2>{t("work.concerns", { count: data.concerns.length })}</h2>
+      <h2>{t("work.concerns", { count: data.concerns_total })}</h2>
+      <FirstOf shown={data.concerns.length} count={data.concerns_total} />
       <ul className="list">
         {data.concerns.map(({ concern, address }) => (
           <li key={concern.id}>
@@ -35,7 +37,8 @@ export function Work({ navigate }: { navigate: Navigate }) {
           </li>
         ))}
       </ul>
-      <h2>{t("work.tasks", { count: data.tasks.length })}</h2>
+      <h2>{t("work.tasks", { count: data.tasks_total })}</h2>
+      <FirstOf shown={data.tasks.length} count={data.tasks_total} />
       <ul className="list">
         {data.tasks.map(({ task, address }) => (
           <li key={task.id}>

@@ -412,8 +412,42 @@ fn today_lists_overdue_households_tasks_due_and_residents_awaiting_feedback() {
         "30-day interval for elderly alone, visited 42 days ago"
     );
     assert_eq!(t.tasks_due.len(), 1);
+    assert_eq!(t.tasks_due_total, 1);
     assert_eq!(t.awaiting_feedback.len(), 1);
+    assert_eq!(t.awaiting_feedback_total, 1);
     assert_eq!(t.awaiting_feedback[0].address, "幸福路3号");
+}
+
+/// Today and the work list give the screens at most 500 tasks and concerns each; the counts the
+/// officer reads are of all of them, not of the rows given.
+#[test]
+fn lists_cut_at_500_still_count_everything() {
+    let mut s = store();
+    let today = Utc::now().date_naive();
+    let h = household(&mut s, "幸福路8号");
+    for i in 0..503 {
+        s.save(&Task::new(
+            h.id,
+            format!("回访{i}"),
+            "张警官",
+            today - Duration::days(1),
+        ))
+        .unwrap();
+    }
+    for i in 0..502 {
+        let mut c = Concern::new(h.id, ConcernCategory::SafetyHazard, format!("隐患{i}"));
+        c.status = ConcernStatus::Resolved;
+        s.save(&c).unwrap();
+    }
+    let t = s.today(today).unwrap();
+    assert_eq!((t.tasks_due.len(), t.tasks_due_total), (500, 503));
+    assert_eq!(
+        (t.awaiting_feedback.len(), t.awaiting_feedback_total),
+        (500, 502)
+    );
+    let w = s.open_work().unwrap();
+    assert_eq!((w.tasks.len(), w.tasks_total), (500, 503));
+    assert_eq!((w.concerns.len(), w.concerns_total), (500, 502));
 }
 
 #[test]

@@ -80,6 +80,9 @@ pub struct ToCheckItem {
     pub count: u32,
 }
 
+/// The longest list of tasks or concerns a screen is given; the totals beside the lists count all.
+const LIST_LIMIT: u32 = 500;
+
 /// The officer's plan for the day.
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 #[ts(export)]
@@ -89,10 +92,13 @@ pub struct Today {
     pub due_households: Vec<HouseholdSummary>,
     pub due_total: u32,
     pub households_total: u32,
-    /// Open tasks due today or earlier.
+    /// Open tasks due today or earlier (at most 500; `tasks_due_total` counts all).
     pub tasks_due: Vec<TaskItem>,
-    /// Resolved concerns whose resident has not been told the result yet.
+    pub tasks_due_total: u32,
+    /// Resolved concerns whose resident has not been told the result yet (at most 500;
+    /// `awaiting_feedback_total` counts all).
     pub awaiting_feedback: Vec<ConcernItem>,
+    pub awaiting_feedback_total: u32,
     /// Households with values an imported ledger left to check ("needs checking"), most first.
     pub to_check: Vec<ToCheckItem>,
     pub figures: BeatFigures,
@@ -148,8 +154,11 @@ pub struct HouseholdDetail {
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 #[ts(export)]
 pub struct OpenWork {
+    /// At most 500 of each list; the totals count all.
     pub concerns: Vec<ConcernItem>,
+    pub concerns_total: u32,
     pub tasks: Vec<TaskItem>,
+    pub tasks_total: u32,
 }
 
 fn parse_time(text: Option<String>) -> Option<DateTime<Utc>> {
@@ -342,12 +351,12 @@ impl Store {
         let due_total = due.len() as u32;
         due.truncate(100);
         let due = self.with_head_names(due)?;
-        let tasks_due = self.task_items(
+        let (tasks_due, tasks_due_total) = self.task_items(
             "t.deleted = 0 AND t.status IN ('open', 'in_progress') AND t.due_date <= ?1
              AND (h.beat IN (SELECT value FROM json_each(?2)) OR t.assignee IN (?3, ?4)) ORDER BY t.due_date",
             params![today.to_string(), beats, device.assignee(), device.officer_name],
         )?;
-        let awaiting_feedback = self.concern_items(
+        let (awaiting_feedback, awaiting_feedback_total) = self.concern_items(
             "c.deleted = 0 AND c.status = ?1 AND c.feedback_at IS NULL
              AND h.beat IN (SELECT value FROM json_each(?2)) ORDER BY c.raised_at",
             params![ConcernStatus::Resolved.as_str(), beats],
@@ -359,7 +368,9 @@ impl Store {
             due_total,
             households_total,
             tasks_due,
+            tasks_due_total,
             awaiting_feedback,
+            awaiting_feedback_total,
             to_check,
             figures,
         })
@@ -461,27 +472,38 @@ impl Store {
     pub fn open_work(&self) -> Result<OpenWork> {
         let device = self.device()?;
         let beats = serde_json::to_string(&device.beats)?;
-        let concerns = self.concern_items(
+        let (concerns, concerns_total) = self.concern_items(
             "c.deleted = 0 AND c.status <> 'closed' AND h.beat IN (SELECT value FROM json_each(?1))
              ORDER BY c.raised_at DESC",
             [&beats],
         )?;
         // Tasks of the beat, and those staff assigned to this officer in other beats.
-        let tasks = self.task_items(
+        let (tasks, tasks_total) = self.task_items(
             "t.deleted = 0 AND t.status IN ('open', 'in_progress')
              AND (h.beat IN (SELECT value FROM json_each(?1)) OR t.assignee IN (?2, ?3))
              ORDER BY t.due_date",
             [&beats, device.assignee(), &device.officer_name],
         )?;
-        Ok(OpenWork { concerns, tasks })
+        Ok(OpenWork {
+            concerns,
+            concerns_total,
+            tasks,
+            tasks_total,
+        })
     }
 
-    fn task_items(&self, condition: &str, params: impl rusqlite::Params) -> Result<Vec<TaskItem>> {
+    /// The first 500 tasks matching `condition` (in its order), and how many match.
+    fn task_items(
+        &self,
+        condition: &str,
+        params: impl rusqlite::Params,
+    ) -> Result<(Vec<TaskItem>, u32)> {
         let sql = format!(
-            "SELECT t.id, h.address FROM tasks t JOIN households h ON h.id = t.household_id WHERE {condition} LIMIT 500"
+            "SELECT t.id, h.address, count(*) OVER () FROM tasks t JOIN households h ON h.id = t.household_id
+             WHERE {condition} LIMIT {LIST_LIMIT}"
         );
-        let pairs = self.id_address_pairs(&sql, params)?;
-        pairs
+        let (pairs, total) = self.id_address_pairs(&sql, params)?;
+        let items = pairs
             .into_iter()
             .map(|(id, address)| {
                 Ok(TaskItem {
@@ -489,19 +511,22 @@ impl Store {
                     address,
                 })
             })
-            .collect()
+            .collect::<Result<_>>()?;
+        Ok((items, total))
     }
 
+    /// The first 500 concerns matching `condition` (in its order), and how many match.
     fn concern_items(
         &self,
         condition: &str,
         params: impl rusqlite::Params,
-    ) -> Result<Vec<ConcernItem>> {
+    ) -> Result<(Vec<ConcernItem>, u32)> {
         let sql = format!(
-            "SELECT c.id, h.address FROM concerns c JOIN households h ON h.id = c.household_id WHERE {condition} LIMIT 500"
+            "SELECT c.id, h.address, count(*) OVER () FROM concerns c JOIN households h ON h.id = c.household_id
+             WHERE {condition} LIMIT {LIST_LIMIT}"
         );
-        let pairs = self.id_address_pairs(&sql, params)?;
-        pairs
+        let (pairs, total) = self.id_address_pairs(&sql, params)?;
+        let items = pairs
             .into_iter()
             .map(|(id, address)| {
                 Ok(ConcernItem {
@@ -509,21 +534,30 @@ impl Store {
                     address,
                 })
             })
-            .collect()
+            .collect::<Result<_>>()?;
+        Ok((items, total))
     }
 
+    /// Rows of (id, address, how many rows match without the limit): the ids and addresses, and
+    /// that count (0 with no rows).
     fn id_address_pairs(
         &self,
         sql: &str,
         params: impl rusqlite::Params,
-    ) -> Result<Vec<(uuid::Uuid, String)>> {
+    ) -> Result<(Vec<(uuid::Uuid, String)>, u32)> {
         let mut stmt = self.conn.prepare_cached(sql)?;
         let rows = stmt.query_map(params, |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, u32>(2)?,
+            ))
         })?;
         let mut out = Vec::new();
+        let mut total = 0;
         for row in rows {
-            let (id, address) = row?;
+            let (id, address, matching) = row?;
+            total = matching;
             out.push((
                 uuid::Uuid::parse_str(&id).map_err(|e| {
                     crate::Error::Sqlite(rusqlite::Error::ToSqlConversionFailure(Box::new(e)))
@@ -531,6 +565,6 @@ impl Store {
                 address,
             ));
         }
-        Ok(out)
+        Ok((out, total))
     }
 }
