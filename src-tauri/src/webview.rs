@@ -2,8 +2,8 @@
 //! lists drawn from a local bundle, so WebKit's machinery for the open web is turned down.
 //!
 //! Measured under Xvfb on the 200k-resident demo file (see BENCHMARKS.md, "Desktop app"): without
-//! accelerated compositing the web process holds 112 MB instead of 196 MB after the first screen
-//! (the layers' buffers go), and the first screen comes sooner. Compositing would pay for
+//! accelerated compositing the web process holds 118 MB instead of 196 MB after the first screen
+//! (the layers' buffers go); the first screen's time did not change. Compositing would pay for
 //! animations and 3D transforms the UI does not use; on laptops with unreliable graphics drivers
 //! it is also a known cause of blank or flickering WebKitGTK windows.
 

@@ -248,7 +248,7 @@ fn main() -> anyhow::Result<()> {
             format!("p50 {}", Stats::ms(first)),
             first.as_millis() <= 500,
         ));
-        let app_rss = window.processes.first().map(|p| p.2).unwrap_or(0);
+        let app_rss = window.app_rss_mb();
         verdicts.push((
             "RSS ≤ 200 MB: the app process".into(),
             format!("{app_rss} MB"),

@@ -28,6 +28,13 @@ impl Window {
     pub fn total_rss_mb(&self) -> u64 {
         self.processes.iter().map(|p| p.2).sum()
     }
+    /// The app's own process: the one that is not one of WebKit's.
+    pub fn app_rss_mb(&self) -> u64 {
+        self.processes
+            .iter()
+            .find(|p| !p.0.starts_with("WebKit"))
+            .map_or(0, |p| p.2)
+    }
 }
 
 /// Kills a process started here when dropped, pass or fail.
