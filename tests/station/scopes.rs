@@ -188,6 +188,62 @@ fn a_household_moved_to_another_beat_takes_its_records_along_everywhere() {
     assert_eq!(visits, [("和平社区".to_string(), 1)]);
 }
 
+/// A record that moved into a household after it was created (its `household_id` edited) goes
+/// with that household when it changes beat, as the ones created in it do: the station keeps the
+/// household of each record on every write, not only at creation (migration 0025).
+#[test]
+fn a_resident_moved_into_a_household_follows_it_to_another_beat() {
+    let station = Station::start();
+    let mut zhang = Device::new(&station, "张警官", "幸福社区");
+    let mut wang = Device::new(&station, "王警官", "和平社区");
+    let mut li = Device::new(&station, "李警官", "幸福社区");
+    station.set_beats("李警官", &["幸福社区", "和平社区"]);
+    let first = new_household(&mut zhang, "幸福社区", "幸福路8号");
+    let second = new_household(&mut zhang, "幸福社区", "幸福路9号");
+    zhang
+        .store
+        .save(&Resident::new(first.id, "王海燕"))
+        .unwrap();
+    zhang.sync();
+    let mut r = zhang
+        .store
+        .household_detail(first.id, chrono::Utc::now().date_naive())
+        .unwrap()
+        .residents
+        .remove(0);
+    r.household_id = second.id;
+    zhang.store.save(&r).unwrap();
+    assert_eq!(zhang.sync().refused, 0);
+    li.sync();
+
+    let mut moved = li.household(second.id.0);
+    moved.beat = "和平社区".into();
+    li.store.save(&moved).unwrap();
+    assert_eq!(li.sync().refused, 0);
+
+    let beat: String = station
+        .db()
+        .query_row(
+            "SELECT beat FROM records WHERE entity = 'resident'",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert_eq!(beat, "和平社区");
+    wang.sync();
+    assert_eq!(
+        count(&wang, "residents"),
+        1,
+        "the resident reached the new beat"
+    );
+    zhang.sync();
+    assert_eq!(
+        count(&zhang, "residents"),
+        0,
+        "and left the old one's laptop"
+    );
+}
+
 #[test]
 fn an_offline_edit_of_a_household_that_moves_away_meanwhile_still_counts() {
     let station = Station::start();
