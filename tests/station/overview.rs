@@ -320,6 +320,50 @@ fn assert_tallies_match_records(station: &Station) {
         ),
         "the visits the monthly summary reads"
     );
+    assert_coverage_matches_a_recount(station);
+}
+
+/// The coverage kept with each write (each household's due date, the days households begin and
+/// stop being covered) is what working it out again from the households gives, and so is the
+/// overview read from it.
+fn assert_coverage_matches_a_recount(station: &Station) {
+    let copy = tempfile::tempdir().unwrap();
+    let path = copy.path().join("copy.sqlite");
+    station
+        .db()
+        .execute("VACUUM INTO ?1", [path.to_str().unwrap()])
+        .unwrap();
+    let mut store = doorstep_station::store::StationStore::open(&path).unwrap();
+    let kept = |store: &doorstep_station::store::StationStore| -> Vec<(String, String, i64, i64)> {
+        let mut stmt = store
+            .conn()
+            .prepare(
+                "SELECT beat, day, covered, households FROM coverage_changes
+                 WHERE covered <> 0 OR households <> 0 ORDER BY beat, day",
+            )
+            .unwrap();
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    let due = |store: &doorstep_station::store::StationStore| -> Vec<(String, Option<String>)> {
+        let mut stmt = store
+            .conn()
+            .prepare("SELECT id, due_on FROM household_status ORDER BY id")
+            .unwrap();
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    let today = chrono::Local::now().date_naive();
+    let before = (kept(&store), due(&store), store.overview(today).unwrap());
+    store.recount_coverage().unwrap();
+    let after = (kept(&store), due(&store), store.overview(today).unwrap());
+    assert_eq!(before.0, after.0, "the days coverage changes");
+    assert_eq!(before.1, after.1, "each household's due date");
+    assert_eq!(before.2, after.2, "the overview");
 }
 
 /// Regression: coverage on a past day was remembered as first worked out and never again, so a
@@ -345,10 +389,8 @@ fn a_visit_synced_late_changes_the_coverage_history_from_its_day_on() {
             .map(|p| p["covered"].as_u64().unwrap())
             .collect()
     };
-    // Both registered 400 days ago, never visited: overdue on every day, and remembered so.
+    // Both registered 400 days ago, never visited: overdue on every day.
     assert_eq!(history(&station), [0; 12]);
-    let remembered = station.count("SELECT count(DISTINCT day) FROM coverage_days");
-    assert_eq!(remembered, 12, "every point worked out once and remembered");
 
     // Wang's laptop comes back after nine days away with a visit made then.
     let lates: Household = late.household(never.id.0);
@@ -358,7 +400,7 @@ fn a_visit_synced_late_changes_the_coverage_history_from_its_day_on() {
     // Points are today-77 … today-7, today: the visit counts from nine days ago on.
     assert_eq!(after[..10], [0; 10], "{after:?}");
     assert_eq!(after[10..], [1, 1], "{after:?}");
-    // What is remembered now is worked out again the same way from the records.
+    // What is kept is what working it out again from the records gives.
     assert_tallies_match_records(&station);
 }
 
@@ -420,5 +462,17 @@ fn the_report_tallies_follow_edits_deletions_and_merges() {
         &serde_json::json!({"staff": "李所长"}),
     );
     assert_eq!(status, 204, "{body}");
+    assert_tallies_match_records(&station);
+
+    // Zhang tags his flat as an elderly resident's alone (a shorter interval: its past coverage
+    // changes too), and Wang deletes his.
+    let mut tagged = zhang.household(a.id.0);
+    tagged.tags = vec![Tag::ElderlyAlone];
+    zhang.store.save(&tagged).unwrap();
+    zhang.sync();
+    let mut gone = wang.household(b.id.0);
+    gone.deleted = true;
+    wang.store.save(&gone).unwrap();
+    wang.sync();
     assert_tallies_match_records(&station);
 }

@@ -54,6 +54,10 @@ struct Args {
     /// keeps the rest.
     #[arg(long)]
     reports_only: bool,
+    /// Keeps the reports' station store at this path, and reuses it if it is there already (the
+    /// fill takes minutes; for profiling and comparing report queries on one store).
+    #[arg(long)]
+    reports_store: Option<PathBuf>,
     /// The command line to record in the results (what reproduces them).
     #[arg(long, default_value = "bash scripts/bench.sh")]
     command: String,
@@ -81,7 +85,11 @@ fn report_scale(households: usize) -> reports::Scale {
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     if args.reports_only {
-        let section = reports::run(&report_scale(args.report_households), &args.command)?;
+        let section = reports::run(
+            &report_scale(args.report_households),
+            args.reports_store.as_deref(),
+            &args.command,
+        )?;
         println!("{section}");
         return sections::replace_section(&args.out, &section);
     }
@@ -97,7 +105,11 @@ fn main() -> anyhow::Result<()> {
                 report = format!(
                     "{report}
 {}",
-                    reports::run(&report_scale(args.report_households), &args.command)?
+                    reports::run(
+                        &report_scale(args.report_households),
+                        args.reports_store.as_deref(),
+                        &args.command
+                    )?
                 );
             }
             Some(report)

@@ -17,6 +17,7 @@ use doorstep_station::store::{StationStore, Worklist};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::fmt::Write as _;
+use std::path::Path;
 use std::time::Instant;
 
 pub struct Scale {
@@ -186,28 +187,70 @@ fn every_visit_json(store: &StationStore) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub fn run(scale: &Scale, command: &str) -> anyhow::Result<String> {
+/// Fills a station store at `keep` (reusing it if it is there) or in a temporary directory, and
+/// times the reports on it.
+pub fn run(scale: &Scale, keep: Option<&Path>, command: &str) -> anyhow::Result<String> {
     let dir = tempfile::tempdir()?;
-    let path = dir.path().join("station.sqlite");
-    let mut store = StationStore::open(&path)?;
+    let path = keep.map_or_else(|| dir.path().join("station.sqlite"), Path::to_path_buf);
+    let reused = path.exists();
     let t = Instant::now();
-    fill(&mut store, scale)?;
+    let mut store = StationStore::open(&path)?;
+    if !reused {
+        fill(&mut store, scale)?;
+    }
     let filled = t.elapsed();
     let size = std::fs::metadata(&path)?.len() as f64 / 1e6;
     let today = chrono::Local::now().date_naive();
     let month = (today - Months::new(1)).format("%Y-%m").to_string();
 
-    // The first overview of a day works out the coverage history not remembered yet (here: all of
-    // it, as on a station that never opened its overview); later ones read only the tallies.
+    // The first overview after the store opened (its statements not yet prepared, its pages
+    // perhaps not cached), then each after a laptop's late visits (1000, in the past eleven weeks)
+    // were stored: the coverage history moves as they are written, so the overview reads the same.
     let first = time_each(1, || store.overview(today).map(drop))?;
-    let forgotten = time_each(5, || -> anyhow::Result<()> {
-        store.conn().execute(
-            "DELETE FROM coverage_days WHERE day < ?1",
-            [today.to_string()],
-        )?;
+    let mut late = Officer {
+        info: DeviceInfo {
+            device_id: DeviceId::new(),
+            officer_id: OfficerId::new(),
+            officer_name: "民警迟到".into(),
+            beats: vec!["第07责任区".into()],
+        },
+        seq: 0,
+        batch: Vec::with_capacity(1000),
+    };
+    enroll_in_store(&mut store, &late.info)?;
+    let households: Vec<String> = store
+        .conn()
+        .prepare("SELECT id FROM household_status WHERE beat = '第07责任区' AND deleted = 0")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut rng = ChaCha8Rng::seed_from_u64(11);
+    let mut after_late = Vec::new();
+    for _ in 0..5 {
+        for _ in 0..1000 {
+            let household = &households[rng.random_range(0..households.len())];
+            let v = Visit {
+                id: doorstep_core::ids::VisitId::new(),
+                version: 0,
+                household_id: household.parse()?,
+                visited_at: Utc::now()
+                    - Duration::minutes(rng.random_range(7 * 24 * 60..77 * 24 * 60)),
+                officers: vec![late.info.officer_name.clone()],
+                purposes: vec![Purpose::ALL[0]],
+                met: vec![],
+                notes: String::new(),
+                inquiry_areas: vec![],
+                rating: None,
+                opinions: String::new(),
+                location: String::new(),
+                deleted: false,
+            };
+            late.add(&mut store, EntityKind::Visit, &v)?;
+        }
+        let t = Instant::now();
         store.overview(today)?;
-        Ok(())
-    })?;
+        after_late.push(t.elapsed());
+    }
+    let forgotten = crate::measure::Stats::of(after_late);
     let every_visit = time_each(3, || every_visit_json(&store))?;
     let overview = time_each(20, || store.overview(today).map(drop))?;
     let worklist = time_each(10, || {
@@ -238,11 +281,16 @@ pub fn run(scale: &Scale, command: &str) -> anyhow::Result<String> {
     writeln!(
         out,
         "A station store of {} beats, {} households, {} visits and {} concerns over the last year \
-         (filled in-process in {:.0} s; {size:.0} MB). Timings in-process, without HTTP.\n",
+         ({} {:.0} s; {size:.0} MB). Timings in-process, without HTTP.\n",
         scale.beats,
         scale.households,
         scale.households * (scale.visits / scale.households),
         scale.households * (scale.concerns / scale.households),
+        if reused {
+            "filled by an earlier run, opened in"
+        } else {
+            "filled in-process in"
+        },
         filled.as_secs_f64()
     )?;
     writeln!(out, "| | runs | p50 | p95 | goal |")?;
@@ -258,13 +306,13 @@ pub fn run(scale: &Scale, command: &str) -> anyhow::Result<String> {
     };
     row(
         &mut out,
-        "overview, first of the day (all twelve weeks' coverage worked out from the households' visit days)",
+        "overview, the first after the store opened (twelve weeks' coverage from the changes kept with each write)",
         &first,
         "≤ 300 ms",
     )?;
     row(
         &mut out,
-        "overview after late visits changed the eleven past weeks (worked out again)",
+        "overview after a late laptop's 1000 visits in the eleven past weeks were stored",
         &forgotten,
         "≤ 300 ms",
     )?;

@@ -4,7 +4,7 @@
 
 use doorstep_core::ids::DeviceId;
 use rusqlite::Connection;
-use rusqlite_migration::{M, Migrations};
+use rusqlite_migration::{HookError, M, Migrations};
 use std::path::Path;
 use std::sync::LazyLock;
 
@@ -15,6 +15,7 @@ mod bundles;
 mod bureau;
 mod confidential;
 mod conflicts;
+mod coverage;
 mod duplicates;
 mod enrolment;
 mod ingest;
@@ -88,6 +89,12 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("../../migrations/0023_bureau.sql")),
         M::up(include_str!("../../migrations/0024_summary_tallies.sql")),
         M::up(include_str!("../../migrations/0025_records_household.sql")),
+        M::up_with_hook(
+            include_str!("../../migrations/0026_coverage_kept.sql"),
+            |tx: &rusqlite::Transaction| {
+                coverage::recount(tx).map_err(|e| HookError::Hook(e.to_string()))
+            },
+        ),
     ])
 });
 
@@ -302,6 +309,61 @@ mod tests {
                 ("V".to_string(), h)
             ]
         );
+    }
+
+    #[test]
+    fn households_stored_before_migration_26_get_their_due_dates_and_coverage() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        MIGRATIONS.to_version(&mut conn, 25).unwrap();
+        for (id, tags, registered, days, deleted) in [
+            (
+                "A",
+                "[]",
+                Some("2026-01-01"),
+                "2026-02-01,2026-03-01",
+                false,
+            ),
+            ("B", r#"["elderly_alone"]"#, Some("2026-01-01"), "", false),
+            ("C", "[]", None, "", false),
+            ("D", "[]", Some("2026-01-01"), "2026-02-01", true),
+        ] {
+            conn.execute(
+                "INSERT INTO household_status (id, beat, tags, registered_on, deleted, visit_days)
+                 VALUES (?1, 'b', ?2, ?3, ?4, ?5)",
+                rusqlite::params![id, tags, registered, deleted, days],
+            )
+            .unwrap();
+        }
+        MIGRATIONS.to_latest(&mut conn).unwrap();
+        let due: Vec<Option<String>> = conn
+            .prepare("SELECT due_on FROM household_status ORDER BY id")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        let day = |d: &str| Some(d.to_string());
+        assert_eq!(
+            due,
+            [
+                day("2026-05-30"),
+                day("2026-01-01"),
+                None,
+                day("2026-05-02")
+            ]
+        );
+        let on = |d: &str| -> (u32, u32) {
+            let d = d.parse().unwrap();
+            coverage::history(&conn, &[d]).unwrap()[&d]
+        };
+        // A and B registered on New Year's Day, both covered that day only until visited; A from
+        // its first visit to 90 days after its last. C has no registration; D is deleted.
+        assert_eq!(on("2025-12-31"), (0, 0));
+        assert_eq!(on("2026-01-01"), (2, 2));
+        assert_eq!(on("2026-01-02"), (0, 2));
+        assert_eq!(on("2026-02-01"), (1, 2));
+        assert_eq!(on("2026-05-30"), (1, 2));
+        assert_eq!(on("2026-05-31"), (0, 2));
     }
 
     #[test]

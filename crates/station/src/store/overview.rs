@@ -4,23 +4,20 @@
 //! open concerns by category and urgency; satisfaction this month against last; coverage over the
 //! last twelve weeks; and how long closed concerns took.
 //!
-//! It reads the tallies of migration 0007, kept with every write by `tallies.rs` (each household's
-//! last visit and visit days, visits per day, beat, officer and rating, each concern's status), so
-//! its cost does not grow with the visits held. A past day's coverage is remembered once worked out,
-//! and forgotten by any write that changes it (a late laptop's visit of that day), so history is
-//! never frozen wrong.
+//! It reads the tallies kept with every write by `tallies.rs` (visits per day, beat, officer and
+//! rating, each concern's status) and `coverage.rs` (each household's due date, and the days
+//! households begin and stop being covered), so its cost does not grow with the visits held, and a
+//! late laptop's visit changes the coverage history from its day on as soon as it is stored.
 //!
 //! Due dates use the default visit intervals (officers may set their own on their laptops; the
 //! station does not know those yet).
 
-use super::{Result, StationStore};
+use super::{Result, StationStore, coverage};
 use chrono::{Days, Months, NaiveDate};
-use doorstep_core::model::Tag;
-use doorstep_core::policy::VisitPolicy;
 use doorstep_core::store::queries::BeatFigures;
 use doorstep_core::time::{local_day_start, week_and_month_start};
-use rusqlite::{OptionalExtension, params};
-use std::collections::{BTreeMap, HashMap};
+use rusqlite::params;
+use std::collections::BTreeMap;
 
 /// Everything the overview page shows, as of `date` (the station's local date).
 #[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema, ts_rs::TS)]
@@ -113,27 +110,6 @@ const CLOSURE_BUCKETS: &[(&str, i64)] = &[
     ("31+", i64::MAX),
 ];
 
-/// A live household, with what its due date depends on.
-struct HouseholdDue {
-    beat: String,
-    tags: Vec<Tag>,
-    registered: NaiveDate,
-    /// Of its live visits' dates, oldest first, those the days asked about need: the last on or
-    /// before each past day, only the last one for today.
-    visits: Vec<NaiveDate>,
-}
-
-impl HouseholdDue {
-    /// Days past its due date on `day` (0 or less: covered), or `None` if not registered yet then.
-    fn overdue_on(&self, policy: &VisitPolicy, day: NaiveDate) -> Option<i64> {
-        if self.registered > day {
-            return None;
-        }
-        let last = self.visits.iter().rev().find(|v| **v <= day).copied();
-        Some((day - policy.due_date(&self.tags, last, self.registered)).num_days())
-    }
-}
-
 fn date_of(stored: &str) -> Option<NaiveDate> {
     stored.get(..10)?.parse().ok()
 }
@@ -142,12 +118,18 @@ fn beat_entry<'a>(
     beats: &'a mut BTreeMap<String, BeatOverview>,
     name: &str,
 ) -> &'a mut BeatOverview {
-    beats
-        .entry(name.to_string())
-        .or_insert_with(|| BeatOverview {
-            beat: name.to_string(),
-            ..Default::default()
-        })
+    // Looked up before inserting: called once per household and concern, and `entry` would take
+    // an owned key each time.
+    if !beats.contains_key(name) {
+        beats.insert(
+            name.to_string(),
+            BeatOverview {
+                beat: name.to_string(),
+                ..Default::default()
+            },
+        );
+    }
+    beats.get_mut(name).expect("inserted above")
 }
 
 fn officer_entry<'a>(
@@ -167,27 +149,39 @@ impl StationStore {
     /// visits the station holds; coverage on past days not remembered is worked out from each
     /// household's visit days (see [`Self::coverage_on`]).
     pub fn overview(&self, today: NaiveDate) -> Result<Overview> {
-        let policy = VisitPolicy::default();
         let mut beats: BTreeMap<String, BeatOverview> = BTreeMap::new();
-        for (_, h) in self.household_statuses(today)? {
-            let due = policy.due_date(&h.tags, h.visits.last().copied(), h.registered);
-            let overdue = (today - due).num_days();
-            beat_entry(&mut beats, &h.beat)
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT beat, due_on FROM household_status WHERE deleted = 0")?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            // Never visited and without a registration date: due today.
+            let due = row
+                .get_ref(1)?
+                .as_str_or_null()
+                .map_err(rusqlite::Error::from)?;
+            let due = due.and_then(date_of);
+            let overdue = (today - due.unwrap_or(today)).num_days();
+            let beat = row.get_ref(0)?.as_str().map_err(rusqlite::Error::from)?;
+            beat_entry(&mut beats, beat)
                 .figures
                 .count_household(overdue);
         }
-        self.remember_coverage(today, &beats)?;
-        let days: Vec<NaiveDate> = (0..12u64).rev().map(|w| today - Days::new(7 * w)).collect();
-        let known = self.coverage_on(&days, today)?;
+        // Twelve weeks of coverage, today last: past days from the kept changes (store/coverage.rs),
+        // today as counted above.
+        let days: Vec<NaiveDate> = (1..12u64).rev().map(|w| today - Days::new(7 * w)).collect();
+        let past = coverage::history(&self.conn, &days)?;
+        let now = beats.values().fold((0, 0), |(c, h), b| {
+            (c + b.figures.covered, h + b.figures.households)
+        });
         let coverage_history = days
             .iter()
-            .map(|day| {
-                let (covered, households) = known.get(day).copied().unwrap_or_default();
-                CoveragePoint {
-                    date: *day,
-                    covered,
-                    households,
-                }
+            .map(|day| (*day, past.get(day).copied().unwrap_or_default()))
+            .chain([(today, now)])
+            .map(|(date, (covered, households))| CoveragePoint {
+                date,
+                covered,
+                households,
             })
             .collect();
 
@@ -236,47 +230,48 @@ impl StationStore {
             }
         }
 
-        let mut open_concerns: Vec<ConcernCount> = Vec::new();
-        let mut closure_days = vec![0u32; CLOSURE_BUCKETS.len()];
-        let closed_since = local_day_start(today - Days::new(90));
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT beat, status, feedback_at IS NULL, category, urgency, raised_at, closed_at
-             FROM concern_status WHERE deleted = 0 AND (status <> 'closed' OR closed_at >= ?1)",
-        )?;
+        // Open concerns counted by SQL (a few hundred groups, not a row per concern); closures over
+        // the last 90 days one by one, for their days.
         let mut by_kind: BTreeMap<(String, String), u32> = BTreeMap::new();
-        for row in stmt.query_map([closed_since], |r| {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT beat, category, urgency, count(*), sum(status = 'resolved' AND feedback_at IS NULL)
+             FROM concern_status WHERE deleted = 0 AND status <> 'closed' GROUP BY beat, category, urgency",
+        )?;
+        for row in stmt.query_map([], |r| {
             Ok((
                 r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, bool>(2)?,
-                (r.get::<_, String>(3)?, r.get::<_, String>(4)?),
-                (r.get::<_, String>(5)?, r.get::<_, Option<String>>(6)?),
+                (r.get::<_, String>(1)?, r.get::<_, String>(2)?),
+                r.get::<_, u32>(3)?,
+                r.get::<_, u32>(4)?,
             ))
         })? {
-            let (beat, status, no_feedback, kind, (raised, closed)) = row?;
+            let (beat, kind, open, awaiting) = row?;
             let o = beat_entry(&mut beats, &beat);
-            if status != "closed" {
-                o.figures.open_concerns += 1;
-                *by_kind.entry(kind).or_default() += 1;
-            }
-            if status == "resolved" && no_feedback {
-                o.awaiting_feedback += 1;
-            }
-            if let (Some(closed), Some(raised)) =
-                (closed.as_deref().and_then(date_of), date_of(&raised))
-            {
+            o.figures.open_concerns += open;
+            o.awaiting_feedback += awaiting;
+            *by_kind.entry(kind).or_default() += open;
+        }
+        let open_concerns: Vec<ConcernCount> = by_kind
+            .into_iter()
+            .map(|((category, urgency), count)| ConcernCount {
+                category,
+                urgency,
+                count,
+            })
+            .collect();
+        let mut closure_days = vec![0u32; CLOSURE_BUCKETS.len()];
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT raised_at, closed_at FROM concern_status WHERE deleted = 0 AND closed_at >= ?1",
+        )?;
+        let mut rows = stmt.query([local_day_start(today - Days::new(90))])?;
+        while let Some(row) = rows.next()? {
+            let text = |i| row.get_ref(i)?.as_str().map_err(rusqlite::Error::from);
+            if let (Some(raised), Some(closed)) = (date_of(text(0)?), date_of(text(1)?)) {
                 let days = (closed - raised).num_days();
                 if let Some(i) = CLOSURE_BUCKETS.iter().position(|(_, most)| days <= *most) {
                     closure_days[i] += 1;
                 }
             }
-        }
-        for ((category, urgency), count) in by_kind {
-            open_concerns.push(ConcernCount {
-                category,
-                urgency,
-                count,
-            });
         }
 
         let mut stmt = self.conn.prepare(
@@ -327,160 +322,6 @@ impl StationStore {
                 })
                 .collect(),
         })
-    }
-
-    /// Every live household with its last visit (from `household_status`): enough for today.
-    fn household_statuses(&self, today: NaiveDate) -> Result<Vec<(String, HouseholdDue)>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT id, beat, tags, registered_on, last_visit_on FROM household_status WHERE deleted = 0",
-        )?;
-        let rows = stmt.query_map([], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                (
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, Option<String>>(3)?,
-                    r.get::<_, Option<String>>(4)?,
-                ),
-            ))
-        })?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (id, (beat, tags, registered, last)) = row?;
-            out.push((
-                id,
-                HouseholdDue {
-                    beat,
-                    tags: serde_json::from_str(&tags)?,
-                    registered: registered.as_deref().and_then(date_of).unwrap_or(today),
-                    visits: last.as_deref().and_then(date_of).into_iter().collect(),
-                },
-            ));
-        }
-        Ok(out)
-    }
-
-    /// Keeps today's coverage per beat, for the history of later days.
-    fn remember_coverage(
-        &self,
-        today: NaiveDate,
-        beats: &BTreeMap<String, BeatOverview>,
-    ) -> Result<()> {
-        self.conn.execute(
-            "DELETE FROM coverage_days WHERE day = ?1",
-            [today.to_string()],
-        )?;
-        let mut stmt = self.conn.prepare_cached(
-            "INSERT OR REPLACE INTO coverage_days (day, beat, covered, households) VALUES (?1, ?2, ?3, ?4)",
-        )?;
-        for b in beats.values() {
-            stmt.execute(params![
-                today.to_string(),
-                b.beat,
-                b.figures.covered,
-                b.figures.households
-            ])?;
-        }
-        Ok(())
-    }
-
-    /// The station's coverage (covered, households) on each of `days`: remembered if the overview
-    /// was opened that day and nothing written since changed it (see `tallies`), else worked out
-    /// from the households' visit days and remembered.
-    fn coverage_on(
-        &self,
-        days: &[NaiveDate],
-        today: NaiveDate,
-    ) -> Result<HashMap<NaiveDate, (u32, u32)>> {
-        let mut known: HashMap<NaiveDate, (u32, u32)> = HashMap::new();
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT sum(covered), sum(households) FROM coverage_days WHERE day = ?1 HAVING count(*) > 0",
-        )?;
-        let mut missing = Vec::new();
-        for day in days {
-            match stmt
-                .query_row([day.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))
-                .optional()?
-            {
-                Some(figures) => {
-                    known.insert(*day, figures);
-                }
-                None => missing.push(*day),
-            }
-        }
-        if missing.is_empty() {
-            return Ok(known);
-        }
-        let households = self.households_due(&missing, today)?;
-        let policy = VisitPolicy::default();
-        let mut remember = self.conn.prepare_cached(
-            "INSERT OR REPLACE INTO coverage_days (day, beat, covered, households) VALUES (?1, ?2, ?3, ?4)",
-        )?;
-        for day in missing {
-            let mut per_beat: BTreeMap<&str, (u32, u32)> = BTreeMap::new();
-            for h in &households {
-                if let Some(overdue) = h.overdue_on(&policy, day) {
-                    let b = per_beat.entry(&h.beat).or_default();
-                    b.0 += u32::from(overdue <= 0);
-                    b.1 += 1;
-                }
-            }
-            // A day with no households yet is remembered as such (an empty beat name).
-            if per_beat.is_empty() {
-                per_beat.insert("", (0, 0));
-            }
-            for (beat, (covered, total)) in &per_beat {
-                remember.execute(params![day.to_string(), beat, covered, total])?;
-            }
-            known.insert(
-                day,
-                per_beat
-                    .values()
-                    .fold((0, 0), |(c, t), (bc, bt)| (c + bc, t + bt)),
-            );
-        }
-        Ok(known)
-    }
-
-    /// Every live household with, of its visits, the last on or before each of `days` (from
-    /// `household_status.visit_days`, migration 0022): what coverage on those days needs. Dates
-    /// are compared as text (ISO dates sort as they read) and only those kept are parsed. (A
-    /// household without a registration date is due from `today`, as on the laptop.)
-    fn households_due(&self, days: &[NaiveDate], today: NaiveDate) -> Result<Vec<HouseholdDue>> {
-        let days: Vec<String> = days.iter().map(NaiveDate::to_string).collect();
-        let mut households = Vec::new();
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT beat, tags, registered_on, visit_days FROM household_status WHERE deleted = 0",
-        )?;
-        let rows = stmt.query_map([], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, Option<String>>(2)?,
-                r.get::<_, String>(3)?,
-            ))
-        })?;
-        for row in rows {
-            let (beat, tags, registered, visit_days) = row?;
-            let list: Vec<&str> = visit_days.split(',').filter(|d| !d.is_empty()).collect();
-            let mut visits: Vec<NaiveDate> = days
-                .iter()
-                .filter_map(|day| {
-                    let before = list.partition_point(|d| *d <= day.as_str());
-                    before.checked_sub(1).and_then(|i| date_of(list[i]))
-                })
-                .collect();
-            visits.sort_unstable();
-            visits.dedup();
-            households.push(HouseholdDue {
-                beat,
-                tags: serde_json::from_str(&tags)?,
-                registered: registered.as_deref().and_then(date_of).unwrap_or(today),
-                visits,
-            });
-        }
-        Ok(households)
     }
 }
 
@@ -535,37 +376,15 @@ impl StationStore {
         officer: Option<&str>,
     ) -> Result<Vec<WorklistItem>> {
         let mut items = match list {
-            Worklist::OverdueHouseholds => {
-                let policy = VisitPolicy::default();
-                let mut items = Vec::new();
-                for (id, h) in self.household_statuses(today)? {
-                    if beat.is_some_and(|b| b != h.beat) {
-                        continue;
-                    }
-                    if let Some(days) = h.overdue_on(&policy, today).filter(|d| *d > 0) {
-                        items.push(WorklistItem {
-                            entity: "household".into(),
-                            id,
-                            beat: h.beat.clone(),
-                            address: String::new(),
-                            text: String::new(),
-                            detail: h.tags.iter().map(|t| t.as_str()).collect::<Vec<_>>().join(","),
-                            date: String::new(),
-                            days: Some(days),
-                        });
-                    }
-                }
-                items.sort_by(|a, b| b.days.cmp(&a.days).then_with(|| a.id.cmp(&b.id)));
-                items.truncate(WORKLIST_MAX);
-                for item in &mut items {
-                    item.address = self.conn.query_row(
-                        "SELECT coalesce(json_extract(fields, '$.address'), '') FROM records WHERE entity = 'household' AND id = ?1",
-                        [&item.id],
-                        |r| r.get(0),
-                    )?;
-                }
-                items
-            }
+            Worklist::OverdueHouseholds => self.items(
+                "SELECT 'household', s.id, s.beat, coalesce(json_extract(h.fields, '$.address'), ''), NULL,
+                        (SELECT group_concat(value, ',') FROM json_each(s.tags)), NULL,
+                        julianday(?1) - julianday(s.due_on)
+                 FROM household_status s LEFT JOIN records h ON h.entity = 'household' AND h.id = s.id
+                 WHERE s.deleted = 0 AND s.due_on < ?1 AND (?2 IS NULL OR s.beat = ?2)
+                 ORDER BY s.due_on, s.id LIMIT 500",
+                params![today.to_string(), beat],
+            )?,
             Worklist::OverdueTasks => self.items(
                 "SELECT 'task', r.id, r.beat, coalesce(json_extract(h.fields, '$.address'), ''), json_extract(r.fields, '$.title'),
                         coalesce((SELECT display_name FROM accounts WHERE id = json_extract(r.fields, '$.assignee')),

@@ -1,11 +1,13 @@
 //! The tables derived from records, kept in step with every record written, in the same
-//! transaction: the report tallies of migration 0007 (each household's status and last visit,
-//! visits per local day, beat, officer and rating, each concern's status), the visits' facts and
+//! transaction: the report tallies of migration 0007 (each household's status, visit days and due
+//! date with the coverage they make, through `coverage.rs`; visits per local day, beat, officer and
+//! rating; each concern's status), the visits' facts and
 //! the purposes and households per month the monthly summary reads (migrations 0021, 0024), and
 //! who each task is or was assigned to (migration
 //! 0006, for pulls). Kept here from the values being written, rather than by
 //! triggers re-reading the record's JSON, because this runs for every change a station takes in.
 
+use super::coverage::{self, Standing};
 use super::{Result, exec, query_one};
 use doorstep_core::model::EntityKind;
 use rusqlite::{OptionalExtension, Transaction, params};
@@ -157,19 +159,20 @@ pub(super) const VISIT_DAYS: &str =
      WHERE v.household_id = ?1 AND v.entity = 'visit' AND v.deleted = 0
      ORDER BY d";
 
-/// Works a household's last visit and visit days out again from its visits (after a visit moved or
-/// went).
-fn recompute_last_visit(tx: &Transaction<'_>, household: &str) -> Result<()> {
+/// Works a household's visit days out again from its visits (after a visit moved or went).
+fn recompute_visit_days(tx: &Transaction<'_>, household: &str) -> Result<()> {
     let days: Vec<String> = {
         let mut stmt = tx.prepare_cached(VISIT_DAYS)?;
         let rows = stmt.query_map([household], |r| r.get(0))?;
         rows.collect::<rusqlite::Result<_>>()?
     };
-    exec(
-        tx,
-        "UPDATE household_status SET last_visit_on = ?2, visit_days = ?3 WHERE id = ?1",
-        params![household, days.last(), days.join(",")],
-    )?;
+    if let Some(old) = coverage::load(tx, household)? {
+        let new = Standing {
+            visit_days: days.join(","),
+            ..old.clone()
+        };
+        coverage::store(tx, household, Some(&old), &new)?;
+    }
     Ok(())
 }
 
@@ -183,14 +186,6 @@ fn with_visit_day(days: &str, day: &str) -> Option<String> {
             Some(list.join(","))
         }
     }
-}
-
-/// Coverage remembered for days from `day` on no longer holds (a visit on or before them, or a
-/// household's tags, registration or beat changed): forgotten, to be worked out again when the
-/// overview next shows them (see `overview::coverage_on`).
-fn coverage_changed_from(tx: &Transaction<'_>, day: &str) -> Result<()> {
-    exec(tx, "DELETE FROM coverage_days WHERE day >= ?1", [day])?;
-    Ok(())
 }
 
 /// The stored beat and values of a record, before it is overwritten.
@@ -227,46 +222,24 @@ pub(super) fn written(
 ) -> Result<()> {
     match entity {
         EntityKind::Household => {
-            let tags = values
-                .get("tags")
-                .map(Value::to_string)
-                .unwrap_or_else(|| "[]".into());
-            let registered = text(values, "registered_at").and_then(|t| t.get(..10));
-            let stored: Option<(String, String, Option<String>, bool)> = tx
-                .prepare_cached(
-                    "SELECT beat, tags, registered_on, deleted FROM household_status WHERE id = ?1",
-                )?
-                .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
-                .optional()?;
-            let now = (
-                beat.to_string(),
-                tags.clone(),
-                registered.map(str::to_string),
-                deleted(values),
-            );
-            if stored.as_ref() != Some(&now) {
-                // Coverage on past days counts this household differently from its registration
-                // on (without one, it counts from today, as on the laptop).
-                let from = [stored.and_then(|s| s.2), now.2]
-                    .into_iter()
-                    .map(|r| r.unwrap_or_default())
-                    .min()
-                    .unwrap_or_default();
-                coverage_changed_from(tx, &from)?;
-            }
-            exec(
-                tx,
-                "INSERT INTO household_status (id, beat, tags, registered_on, deleted) VALUES (?1, ?2, ?3, ?4, ?5)
-                 ON CONFLICT (id) DO UPDATE SET beat = excluded.beat, tags = excluded.tags,
-                     registered_on = excluded.registered_on, deleted = excluded.deleted",
-                params![
-                    id,
-                    beat,
-                    tags,
-                    registered,
-                    deleted(values)
-                ],
-            )?;
+            // What its coverage depends on (store/coverage.rs); its visit days are the visits'.
+            let old = coverage::load(tx, id)?;
+            let new = Standing {
+                beat: beat.to_string(),
+                tags: values
+                    .get("tags")
+                    .map(Value::to_string)
+                    .unwrap_or_else(|| "[]".into()),
+                registered: text(values, "registered_at")
+                    .and_then(|t| t.get(..10))
+                    .map(str::to_string),
+                deleted: deleted(values),
+                visit_days: old
+                    .as_ref()
+                    .map(|o| o.visit_days.clone())
+                    .unwrap_or_default(),
+            };
+            coverage::store(tx, id, old.as_ref(), &new)?;
         }
         EntityKind::Visit => {
             let household = text(values, "household_id").unwrap_or_default();
@@ -276,36 +249,25 @@ pub(super) fn written(
                     .and_then(|t| t.get(..10))
                     .map(str::to_string)
             };
-            let days = [old.and_then(|(_, o)| day_of(o)), day_of(values)];
-            if let Some(first) = days.iter().flatten().min() {
-                coverage_changed_from(tx, first)?;
-            }
             match old {
                 None => {
-                    if let Some(day) = day_of(values).filter(|_| !deleted(values)) {
-                        let stored: Option<String> = tx
-                            .prepare_cached(
-                                "SELECT visit_days FROM household_status WHERE id = ?1",
-                            )?
-                            .query_row([household], |r| r.get(0))
-                            .optional()?;
-                        if let Some(days) = stored.as_deref().and_then(|d| with_visit_day(d, &day))
-                        {
-                            exec(
-                                tx,
-                                "UPDATE household_status SET last_visit_on = max(coalesce(last_visit_on, ''), ?2),
-                                     visit_days = ?3 WHERE id = ?1",
-                                params![household, day, days],
-                            )?;
-                        }
+                    if let Some(day) = day_of(values).filter(|_| !deleted(values))
+                        && let Some(stored) = coverage::load(tx, household)?
+                        && let Some(days) = with_visit_day(&stored.visit_days, &day)
+                    {
+                        let new = Standing {
+                            visit_days: days,
+                            ..stored.clone()
+                        };
+                        coverage::store(tx, household, Some(&stored), &new)?;
                     }
                 }
                 Some((old_beat, old_values)) => {
                     add_to_tally(tx, old_beat, old_values, -1)?;
-                    recompute_last_visit(tx, household)?;
+                    recompute_visit_days(tx, household)?;
                     let moved_from = text(old_values, "household_id").unwrap_or_default();
                     if moved_from != household {
-                        recompute_last_visit(tx, moved_from)?;
+                        recompute_visit_days(tx, moved_from)?;
                     }
                 }
             }

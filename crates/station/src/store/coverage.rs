@@ -1,0 +1,343 @@
+//! Coverage kept on the write path (migration 0026): each household's due date in
+//! `household_status`, and per beat and day how many households begin or stop being covered and
+//! how many were registered (`coverage_changes`). The overview's figures for today are then one
+//! read of the due dates, and its twelve weeks of history sums over a few thousand rows, however
+//! many visits the station holds — and a late laptop's visit moves the history the moment it is
+//! stored, with nothing remembered to go stale.
+//!
+//! The rule is the laptop's (`VisitPolicy::due_date`, `BeatFigures::count_household`): on a day, a
+//! household is covered if its last visit on or before that day is at most its interval earlier,
+//! or, never visited by then, if the day is its registration day (a new household is due at once).
+//! It counts from its registration on, with its tags and beat as they are now, as the laptop
+//! counts: a change of tags or beat changes its past too. A household without a registration date
+//! counts from the day it is looked at, so it is in today's figures and in no past day's.
+//!
+//! A household's rows are worked out whole from what it depends on (its [`Standing`]); a write that
+//! changes any of that takes the old rows out and puts the new ones in, and only the days where the
+//! two differ are written (a new visit inside a covered stretch writes none).
+
+use super::{Result, StationStore, exec};
+use chrono::{Days, NaiveDate};
+use doorstep_core::model::Tag;
+use doorstep_core::policy::VisitPolicy;
+use rusqlite::{Connection, OptionalExtension, params};
+use std::collections::BTreeMap;
+
+/// What a household's coverage depends on, as `household_status` keeps it (tags as JSON, dates as
+/// `YYYY-MM-DD` text, visit days comma-separated and sorted).
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct Standing {
+    pub beat: String,
+    pub tags: String,
+    pub registered: Option<String>,
+    pub deleted: bool,
+    pub visit_days: String,
+}
+
+/// The station does not know the officers' own intervals (set on their laptops): the default.
+fn policy() -> VisitPolicy {
+    VisitPolicy::default()
+}
+
+fn day(text: &str) -> Option<NaiveDate> {
+    text.get(..10)?.parse().ok()
+}
+
+impl Standing {
+    fn visits(&self) -> Vec<NaiveDate> {
+        let mut days: Vec<NaiveDate> = self.visit_days.split(',').filter_map(day).collect();
+        days.sort_unstable();
+        days
+    }
+
+    fn interval(&self) -> Result<Days> {
+        let tags: Vec<Tag> = serde_json::from_str(&self.tags)?;
+        Ok(Days::new(policy().interval_days(&tags).into()))
+    }
+
+    /// The day it falls due: its last visit plus its interval, else its registration; `None` for a
+    /// household never visited and without a registration date (due the day it is looked at).
+    pub fn due_on(&self) -> Result<Option<NaiveDate>> {
+        let last = self.visits().last().copied();
+        Ok(match (last, self.registered.as_deref().and_then(day)) {
+            (Some(last), _) => Some(last.checked_add_days(self.interval()?).unwrap_or(last)),
+            (None, registered) => registered,
+        })
+    }
+
+    /// Its rows of `coverage_changes`: (day, covered from that day, registered that day). Nothing
+    /// for a deleted household or one without a registration date.
+    fn changes(&self) -> Result<Vec<(NaiveDate, i64, i64)>> {
+        let Some(registered) = self.registered.as_deref().and_then(day) else {
+            return Ok(Vec::new());
+        };
+        if self.deleted {
+            return Ok(Vec::new());
+        }
+        let interval = self.interval()?;
+        let visits = self.visits();
+        // The stretches it is covered, inclusive, merged where they touch.
+        let mut spans: Vec<(NaiveDate, NaiveDate)> = Vec::new();
+        if visits.first().is_none_or(|v| *v > registered) {
+            spans.push((registered, registered));
+        }
+        for visit in visits {
+            let end = visit.checked_add_days(interval).unwrap_or(visit);
+            if end < registered {
+                continue;
+            }
+            let start = visit.max(registered);
+            match spans.last_mut() {
+                Some(last) if last.1.succ_opt().is_none_or(|next| start <= next) => {
+                    last.1 = last.1.max(end)
+                }
+                _ => spans.push((start, end)),
+            }
+        }
+        let mut out = vec![(registered, 0, 1)];
+        for (start, end) in spans {
+            out.push((start, 1, 0));
+            if let Some(after) = end.succ_opt() {
+                out.push((after, -1, 0));
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// A household's standing as stored, if it has a row.
+pub(super) fn load(conn: &Connection, id: &str) -> Result<Option<Standing>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT beat, tags, registered_on, deleted, visit_days FROM household_status WHERE id = ?1",
+        )?
+        .query_row([id], |r| {
+            Ok(Standing {
+                beat: r.get(0)?,
+                tags: r.get(1)?,
+                registered: r.get(2)?,
+                deleted: r.get(3)?,
+                visit_days: r.get(4)?,
+            })
+        })
+        .optional()?)
+}
+
+/// Stores a household's new standing (`old` is what is stored, if anything) with its last visit and
+/// due date, and moves `coverage_changes` by the difference. Nothing is written if nothing changed.
+pub(super) fn store(
+    conn: &Connection,
+    id: &str,
+    old: Option<&Standing>,
+    new: &Standing,
+) -> Result<()> {
+    if old == Some(new) {
+        return Ok(());
+    }
+    exec(
+        conn,
+        "INSERT INTO household_status (id, beat, tags, registered_on, deleted, visit_days, last_visit_on, due_on)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+         ON CONFLICT (id) DO UPDATE SET beat = excluded.beat, tags = excluded.tags,
+             registered_on = excluded.registered_on, deleted = excluded.deleted,
+             visit_days = excluded.visit_days, last_visit_on = excluded.last_visit_on, due_on = excluded.due_on",
+        params![
+            id,
+            new.beat,
+            new.tags,
+            new.registered,
+            new.deleted,
+            new.visit_days,
+            new.visits().last().map(NaiveDate::to_string),
+            new.due_on()?.map(|d| d.to_string()),
+        ],
+    )?;
+    let mut moved: BTreeMap<(&str, NaiveDate), (i64, i64)> = BTreeMap::new();
+    for (sign, standing) in [(-1, old), (1, Some(new))] {
+        let Some(standing) = standing else { continue };
+        for (day, covered, registered) in standing.changes()? {
+            let entry = moved.entry((&standing.beat, day)).or_default();
+            entry.0 += sign * covered;
+            entry.1 += sign * registered;
+        }
+    }
+    add_changes(conn, moved)
+}
+
+/// Adds to `coverage_changes`. A row summed to nothing stays (there is at most one per beat and
+/// day, and the history sums them anyway).
+fn add_changes(conn: &Connection, rows: BTreeMap<(&str, NaiveDate), (i64, i64)>) -> Result<()> {
+    let mut stmt = conn.prepare_cached(
+        "INSERT INTO coverage_changes (beat, day, covered, households) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (beat, day) DO UPDATE SET covered = covered + excluded.covered,
+             households = households + excluded.households",
+    )?;
+    for ((beat, day), (covered, households)) in rows {
+        if (covered, households) != (0, 0) {
+            stmt.execute(params![beat, day.to_string(), covered, households])?;
+        }
+    }
+    Ok(())
+}
+
+/// Works every household's due date and `coverage_changes` out again from `household_status`
+/// (migration 0026 fills them this way; staff can run it to check what was kept).
+pub(super) fn recount(conn: &Connection) -> Result<()> {
+    exec(conn, "DELETE FROM coverage_changes", [])?;
+    let households: Vec<(String, Standing)> = {
+        let mut stmt = conn.prepare(
+            "SELECT id, beat, tags, registered_on, deleted, visit_days FROM household_status",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get(0)?,
+                Standing {
+                    beat: r.get(1)?,
+                    tags: r.get(2)?,
+                    registered: r.get(3)?,
+                    deleted: r.get(4)?,
+                    visit_days: r.get(5)?,
+                },
+            ))
+        })?;
+        rows.collect::<rusqlite::Result<_>>()?
+    };
+    let mut all: BTreeMap<(&str, NaiveDate), (i64, i64)> = BTreeMap::new();
+    let mut due = conn.prepare("UPDATE household_status SET due_on = ?2 WHERE id = ?1")?;
+    for (id, standing) in &households {
+        due.execute(params![id, standing.due_on()?.map(|d| d.to_string())])?;
+        for (day, covered, registered) in standing.changes()? {
+            let entry = all.entry((&standing.beat, day)).or_default();
+            entry.0 += covered;
+            entry.1 += registered;
+        }
+    }
+    add_changes(conn, all)
+}
+
+impl StationStore {
+    /// Works the kept coverage out again from the households' standing (see [`recount`]).
+    pub fn recount_coverage(&mut self) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        recount(&tx)?;
+        tx.commit()?;
+        Ok(())
+    }
+}
+
+/// The station's coverage (covered, households) at the end of each of `days`, from
+/// `coverage_changes`: households without a registration date are not counted (see the module).
+pub(super) fn history(
+    conn: &Connection,
+    days: &[NaiveDate],
+) -> Result<BTreeMap<NaiveDate, (u32, u32)>> {
+    let Some(last) = days.iter().max() else {
+        return Ok(BTreeMap::new());
+    };
+    let mut stmt = conn.prepare_cached(
+        "SELECT day, sum(covered), sum(households) FROM coverage_changes WHERE day <= ?1
+         GROUP BY day ORDER BY day",
+    )?;
+    let rows: Vec<(String, i64, i64)> = stmt
+        .query_map([last.to_string()], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut asked: Vec<NaiveDate> = days.to_vec();
+    asked.sort_unstable();
+    let mut out = BTreeMap::new();
+    let (mut covered, mut households, mut next) = (0i64, 0i64, 0usize);
+    for asked_day in asked {
+        let until = asked_day.to_string();
+        while let Some((_, c, h)) = rows.get(next).filter(|(day, _, _)| *day <= until) {
+            covered += c;
+            households += h;
+            next += 1;
+        }
+        let clamp = |n: i64| u32::try_from(n.max(0)).unwrap_or(u32::MAX);
+        out.insert(asked_day, (clamp(covered), clamp(households)));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    fn standing(tags: &str, registered: &str, visits: &str) -> Standing {
+        Standing {
+            beat: "幸福社区".into(),
+            tags: tags.into(),
+            registered: Some(registered.into()).filter(|r: &String| !r.is_empty()),
+            deleted: false,
+            visit_days: visits.into(),
+        }
+    }
+
+    /// Covered on `on` by the household's rows alone.
+    fn covered_on(s: &Standing, on: &str) -> i64 {
+        s.changes()
+            .unwrap()
+            .iter()
+            .filter(|(day, _, _)| *day <= d(on))
+            .map(|(_, c, _)| c)
+            .sum()
+    }
+
+    /// The rule as the laptop applies it, for comparison.
+    fn laptop_covers(s: &Standing, on: &str) -> bool {
+        let on = d(on);
+        let registered = d(s.registered.as_deref().unwrap());
+        let last = s.visits().into_iter().rfind(|v| *v <= on);
+        let tags: Vec<Tag> = serde_json::from_str(&s.tags).unwrap();
+        registered <= on && on <= policy().due_date(&tags, last, registered)
+    }
+
+    #[test]
+    fn the_stretches_covered_follow_the_laptops_rule_on_every_day() {
+        let cases = [
+            standing("[]", "2026-01-10", ""),
+            standing("[]", "2026-01-10", "2026-01-10"),
+            standing(
+                "[\"elderly_alone\"]",
+                "2026-01-10",
+                "2026-01-05,2026-02-01,2026-02-20",
+            ),
+            standing("[]", "2026-03-01", "2025-10-01,2026-01-15"),
+            standing(
+                "[\"elderly_alone\"]",
+                "2026-01-01",
+                "2026-01-01,2026-01-31,2026-03-02,2026-09-09",
+            ),
+        ];
+        for s in &cases {
+            let mut on = d("2025-09-01");
+            while on < d("2027-01-01") {
+                let day = on.to_string();
+                assert_eq!(
+                    covered_on(s, &day) == 1,
+                    laptop_covers(s, &day),
+                    "{s:?} on {day}"
+                );
+                assert!((0..=1).contains(&covered_on(s, &day)), "{s:?} on {day}");
+                on = on.succ_opt().unwrap();
+            }
+        }
+    }
+
+    #[test]
+    fn a_household_deleted_or_without_registration_has_no_rows_but_may_have_a_due_date() {
+        let mut s = standing("[]", "", "2026-01-01");
+        assert!(s.changes().unwrap().is_empty());
+        assert_eq!(s.due_on().unwrap(), Some(d("2026-04-01")), "90 days on");
+        s.visit_days.clear();
+        assert_eq!(s.due_on().unwrap(), None, "due the day it is looked at");
+        let mut gone = standing("[]", "2026-01-01", "");
+        gone.deleted = true;
+        assert!(gone.changes().unwrap().is_empty());
+    }
+}
