@@ -205,7 +205,7 @@ fn staff_work_is_consistent(station: &Station) {
     let mut store = doorstep_station::store::StationStore::open(&path).unwrap();
     let today = chrono::Local::now().date_naive();
     let kept = store.overview(today).unwrap();
-    store.recount_coverage().unwrap();
+    store.recount_standing().unwrap();
     assert_eq!(
         kept,
         store.overview(today).unwrap(),

@@ -323,9 +323,9 @@ fn assert_tallies_match_records(station: &Station) {
     assert_coverage_matches_a_recount(station);
 }
 
-/// The coverage kept with each write (each household's due date, the days households begin and
-/// stop being covered) is what working it out again from the households gives, and so is the
-/// overview read from it.
+/// What is kept from each household's standing with each write (its due date and vulnerability,
+/// the days households begin and stop being covered, the households visited per month) is what
+/// working it out again gives, and so are the overview and the monthly summary read from it.
 fn assert_coverage_matches_a_recount(station: &Station) {
     let copy = tempfile::tempdir().unwrap();
     let path = copy.path().join("copy.sqlite");
@@ -334,36 +334,46 @@ fn assert_coverage_matches_a_recount(station: &Station) {
         .execute("VACUUM INTO ?1", [path.to_str().unwrap()])
         .unwrap();
     let mut store = doorstep_station::store::StationStore::open(&path).unwrap();
-    let kept = |store: &doorstep_station::store::StationStore| -> Vec<(String, String, i64, i64)> {
-        let mut stmt = store
-            .conn()
-            .prepare(
-                "SELECT beat, day, covered, households FROM coverage_changes
+    let rows = |store: &doorstep_station::store::StationStore, sql: &str| -> Vec<String> {
+        let mut stmt = store.conn().prepare(sql).unwrap();
+        stmt.query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    let kept = |store: &doorstep_station::store::StationStore| {
+        let today = chrono::Local::now().date_naive();
+        let month = today.format("%Y-%m").to_string();
+        (
+            rows(
+                store,
+                "SELECT beat || ' ' || day || ' ' || covered || ' ' || households FROM coverage_changes
                  WHERE covered <> 0 OR households <> 0 ORDER BY beat, day",
-            )
-            .unwrap();
-        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
-            .unwrap()
-            .map(Result::unwrap)
-            .collect()
+            ),
+            rows(
+                store,
+                "SELECT id || ' ' || coalesce(due_on, '-') || ' ' || vulnerable FROM household_status ORDER BY id",
+            ),
+            rows(
+                store,
+                "SELECT month || ' ' || beat || ' ' || visited || ' ' || vulnerable_visited FROM month_households
+                 WHERE visited <> 0 OR vulnerable_visited <> 0 ORDER BY month, beat",
+            ),
+            store.overview(today).unwrap(),
+            store.monthly_summary(&month, None).unwrap(),
+        )
     };
-    let due = |store: &doorstep_station::store::StationStore| -> Vec<(String, Option<String>)> {
-        let mut stmt = store
-            .conn()
-            .prepare("SELECT id, due_on FROM household_status ORDER BY id")
-            .unwrap();
-        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-            .unwrap()
-            .map(Result::unwrap)
-            .collect()
-    };
-    let today = chrono::Local::now().date_naive();
-    let before = (kept(&store), due(&store), store.overview(today).unwrap());
-    store.recount_coverage().unwrap();
-    let after = (kept(&store), due(&store), store.overview(today).unwrap());
+    let before = kept(&store);
+    store.recount_standing().unwrap();
+    let after = kept(&store);
     assert_eq!(before.0, after.0, "the days coverage changes");
-    assert_eq!(before.1, after.1, "each household's due date");
-    assert_eq!(before.2, after.2, "the overview");
+    assert_eq!(
+        before.1, after.1,
+        "each household's due date and vulnerability"
+    );
+    assert_eq!(before.2, after.2, "the households visited per month");
+    assert_eq!(before.3, after.3, "the overview");
+    assert_eq!(before.4, after.4, "the monthly summary");
 }
 
 /// Regression: coverage on a past day was remembered as first worked out and never again, so a

@@ -15,7 +15,6 @@ mod bundles;
 mod bureau;
 mod confidential;
 mod conflicts;
-mod coverage;
 mod duplicates;
 mod enrolment;
 mod ingest;
@@ -27,6 +26,7 @@ mod records_export;
 mod secrets;
 mod sessions;
 mod staff;
+mod standing;
 mod summary;
 mod tallies;
 
@@ -89,10 +89,12 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("../../migrations/0023_bureau.sql")),
         M::up(include_str!("../../migrations/0024_summary_tallies.sql")),
         M::up(include_str!("../../migrations/0025_records_household.sql")),
+        M::up(include_str!("../../migrations/0026_coverage_kept.sql")),
+        // Fills what 0026 and 0027 keep from each household's standing (see store/standing.rs).
         M::up_with_hook(
-            include_str!("../../migrations/0026_coverage_kept.sql"),
+            include_str!("../../migrations/0027_month_households.sql"),
             |tx: &rusqlite::Transaction| {
-                coverage::recount(tx).map_err(|e| HookError::Hook(e.to_string()))
+                standing::recount(tx).map_err(|e| HookError::Hook(e.to_string()))
             },
         ),
     ])
@@ -312,7 +314,7 @@ mod tests {
     }
 
     #[test]
-    fn households_stored_before_migration_26_get_their_due_dates_and_coverage() {
+    fn households_stored_before_migration_26_get_their_due_dates_coverage_and_visited_months() {
         let mut conn = Connection::open_in_memory().unwrap();
         MIGRATIONS.to_version(&mut conn, 25).unwrap();
         for (id, tags, registered, days, deleted) in [
@@ -334,7 +336,33 @@ mod tests {
             )
             .unwrap();
         }
+        for (month, id) in [
+            ("2026-02", "A"),
+            ("2026-02", "B"),
+            ("2026-02", "D"),
+            ("2026-03", "A"),
+        ] {
+            conn.execute(
+                "INSERT INTO household_months (month, household_id, n) VALUES (?1, ?2, 1)",
+                [month, id],
+            )
+            .unwrap();
+        }
         MIGRATIONS.to_latest(&mut conn).unwrap();
+        // Visited per month: live households only, B (living alone, elderly) the vulnerable one.
+        let months: Vec<(String, i64, i64)> = conn
+            .prepare(
+                "SELECT month, visited, vulnerable_visited FROM month_households ORDER BY month",
+            )
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(
+            months,
+            [("2026-02".to_string(), 2, 1), ("2026-03".to_string(), 1, 0)]
+        );
         let due: Vec<Option<String>> = conn
             .prepare("SELECT due_on FROM household_status ORDER BY id")
             .unwrap()
@@ -354,7 +382,7 @@ mod tests {
         );
         let on = |d: &str| -> (u32, u32) {
             let d = d.parse().unwrap();
-            coverage::history(&conn, &[d]).unwrap()[&d]
+            standing::history(&conn, &[d]).unwrap()[&d]
         };
         // A and B registered on New Year's Day, both covered that day only until visited; A from
         // its first visit to 90 days after its last. C has no registration; D is deleted.

@@ -5,14 +5,14 @@
 //! last twelve weeks; and how long closed concerns took.
 //!
 //! It reads the tallies kept with every write by `tallies.rs` (visits per day, beat, officer and
-//! rating, each concern's status) and `coverage.rs` (each household's due date, and the days
+//! rating, each concern's status) and `standing.rs` (each household's due date, and the days
 //! households begin and stop being covered), so its cost does not grow with the visits held, and a
 //! late laptop's visit changes the coverage history from its day on as soon as it is stored.
 //!
 //! Due dates use the default visit intervals (officers may set their own on their laptops; the
 //! station does not know those yet).
 
-use super::{Result, StationStore, coverage};
+use super::{Result, StationStore, standing};
 use chrono::{Days, Months, NaiveDate};
 use doorstep_core::store::queries::BeatFigures;
 use doorstep_core::time::{local_day_start, week_and_month_start};
@@ -100,6 +100,18 @@ pub struct Bucket {
     pub count: u32,
 }
 
+/// Every live household's beat and due date, from the index alone (migration 0027).
+const HOUSEHOLDS_DUE: &str = "SELECT beat, due_on FROM household_status WHERE deleted = 0";
+
+/// Open concerns counted per beat and kind in the order of their index (migration 0027).
+const OPEN_CONCERNS: &str =
+    "SELECT beat, category, urgency, count(*), sum(status = 'resolved' AND feedback_at IS NULL)
+     FROM concern_status WHERE deleted = 0 AND status <> 'closed' GROUP BY beat, category, urgency";
+
+/// Concerns closed since ?1, from the index alone (migration 0027).
+const CLOSURES: &str =
+    "SELECT raised_at, closed_at FROM concern_status WHERE deleted = 0 AND closed_at >= ?1";
+
 /// Closure-time buckets: (label, most days in it).
 const CLOSURE_BUCKETS: &[(&str, i64)] = &[
     ("0-1", 1),
@@ -146,13 +158,10 @@ fn officer_entry<'a>(
 
 impl StationStore {
     /// The overview as of `today`, read from the tallies so that it does not depend on how many
-    /// visits the station holds; coverage on past days not remembered is worked out from each
-    /// household's visit days (see [`Self::coverage_on`]).
+    /// visits the station holds.
     pub fn overview(&self, today: NaiveDate) -> Result<Overview> {
         let mut beats: BTreeMap<String, BeatOverview> = BTreeMap::new();
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT beat, due_on FROM household_status WHERE deleted = 0")?;
+        let mut stmt = self.conn.prepare_cached(HOUSEHOLDS_DUE)?;
         let mut rows = stmt.query([])?;
         while let Some(row) = rows.next()? {
             // Never visited and without a registration date: due today.
@@ -167,10 +176,10 @@ impl StationStore {
                 .figures
                 .count_household(overdue);
         }
-        // Twelve weeks of coverage, today last: past days from the kept changes (store/coverage.rs),
+        // Twelve weeks of coverage, today last: past days from the kept changes (store/standing.rs),
         // today as counted above.
         let days: Vec<NaiveDate> = (1..12u64).rev().map(|w| today - Days::new(7 * w)).collect();
-        let past = coverage::history(&self.conn, &days)?;
+        let past = standing::history(&self.conn, &days)?;
         let now = beats.values().fold((0, 0), |(c, h), b| {
             (c + b.figures.covered, h + b.figures.households)
         });
@@ -233,10 +242,7 @@ impl StationStore {
         // Open concerns counted by SQL (a few hundred groups, not a row per concern); closures over
         // the last 90 days one by one, for their days.
         let mut by_kind: BTreeMap<(String, String), u32> = BTreeMap::new();
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT beat, category, urgency, count(*), sum(status = 'resolved' AND feedback_at IS NULL)
-             FROM concern_status WHERE deleted = 0 AND status <> 'closed' GROUP BY beat, category, urgency",
-        )?;
+        let mut stmt = self.conn.prepare_cached(OPEN_CONCERNS)?;
         for row in stmt.query_map([], |r| {
             Ok((
                 r.get::<_, String>(0)?,
@@ -260,9 +266,7 @@ impl StationStore {
             })
             .collect();
         let mut closure_days = vec![0u32; CLOSURE_BUCKETS.len()];
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT raised_at, closed_at FROM concern_status WHERE deleted = 0 AND closed_at >= ?1",
-        )?;
+        let mut stmt = self.conn.prepare_cached(CLOSURES)?;
         let mut rows = stmt.query([local_day_start(today - Days::new(90))])?;
         while let Some(row) = rows.next()? {
             let text = |i| row.get_ref(i)?.as_str().map_err(rusqlite::Error::from);
@@ -451,5 +455,31 @@ impl StationStore {
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The overview reads its three largest inputs (a row per household, per open concern and per
+    /// recent closure) from indexes alone, without sorting them.
+    #[test]
+    fn the_overviews_largest_reads_are_planned_on_covering_indexes() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = StationStore::open(&dir.path().join("s.sqlite")).unwrap();
+        for (sql, index) in [
+            (HOUSEHOLDS_DUE, "household_status_live"),
+            (OPEN_CONCERNS, "concern_status_open"),
+            (CLOSURES, "concern_status_closures"),
+        ] {
+            let plan = super::super::query_plan(store.conn(), sql);
+            assert!(
+                plan.iter()
+                    .any(|l| l.contains(&format!("COVERING INDEX {index}"))),
+                "{plan:#?}"
+            );
+            assert!(!plan.iter().any(|l| l.contains("TEMP B-TREE")), "{plan:#?}");
+        }
     }
 }

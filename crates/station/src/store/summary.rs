@@ -11,7 +11,7 @@ use rusqlite::params;
 use std::collections::BTreeMap;
 
 /// Households with these tags are the vulnerable ones the summary counts apart.
-const VULNERABLE: &[Tag] = &[
+pub(super) const VULNERABLE: &[Tag] = &[
     Tag::ElderlyAlone,
     Tag::LowIncome,
     Tag::LeftBehindChildren,
@@ -165,26 +165,22 @@ impl StationStore {
             }
         }
 
-        // Households of the station or beat, whether each was visited in the month (it has a row
-        // in household_months), and the vulnerable ones among them (by their tags' JSON text).
-        let vulnerable_sql: Vec<String> = VULNERABLE
-            .iter()
-            .map(|t| format!("h.tags LIKE '%\"{}\"%'", t.as_str()))
-            .collect();
-        let (households, households_visited, vulnerable, vulnerable_visited): (u32, u32, u32, u32) =
-            self.conn
-                .prepare_cached(&format!(
-                    "SELECT count(*), coalesce(sum(visited), 0), coalesce(sum(vulnerable), 0),
-                            coalesce(sum(visited AND vulnerable), 0)
-                     FROM (SELECT EXISTS (SELECT 1 FROM household_months m
-                                          WHERE m.month = ?1 AND m.household_id = h.id AND m.n > 0) AS visited,
-                                  ({}) AS vulnerable
-                           FROM household_status h WHERE h.deleted = 0 AND (?2 IS NULL OR h.beat = ?2))",
-                    vulnerable_sql.join(" OR ")
-                ))?
-                .query_row(params![month_key, beat], |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-                })?;
+        // Households of the station or beat and the vulnerable ones among them, and those visited
+        // in the month (kept by tallies.rs).
+        let (households, vulnerable): (u32, u32) = self
+            .conn
+            .prepare_cached(
+                "SELECT count(*), coalesce(sum(vulnerable), 0) FROM household_status
+                 WHERE deleted = 0 AND (?1 IS NULL OR beat = ?1)",
+            )?
+            .query_row([beat], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        let (households_visited, vulnerable_visited): (u32, u32) = self
+            .conn
+            .prepare_cached(
+                "SELECT coalesce(sum(visited), 0), coalesce(sum(vulnerable_visited), 0) FROM month_households
+                 WHERE month = ?1 AND (?2 IS NULL OR beat = ?2)",
+            )?
+            .query_row(params![month_key, beat], |r| Ok((r.get(0)?, r.get(1)?)))?;
 
         // Concerns raised, closed and answered in the month, from `concern_status` (see tallies.rs).
         let concern_count = |time: &str| -> Result<BTreeMap<String, u32>> {

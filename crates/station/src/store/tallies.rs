@@ -1,13 +1,13 @@
 //! The tables derived from records, kept in step with every record written, in the same
 //! transaction: the report tallies of migration 0007 (each household's status, visit days and due
-//! date with the coverage they make, through `coverage.rs`; visits per local day, beat, officer and
+//! date with the coverage they make, through `standing.rs`; visits per local day, beat, officer and
 //! rating; each concern's status), the visits' facts and
 //! the purposes and households per month the monthly summary reads (migrations 0021, 0024), and
 //! who each task is or was assigned to (migration
 //! 0006, for pulls). Kept here from the values being written, rather than by
 //! triggers re-reading the record's JSON, because this runs for every change a station takes in.
 
-use super::coverage::{self, Standing};
+use super::standing::{self, Standing};
 use super::{Result, exec, query_one};
 use doorstep_core::model::EntityKind;
 use rusqlite::{OptionalExtension, Transaction, params};
@@ -88,12 +88,16 @@ fn add_to_tally(
         )?;
     }
     let household = text(visit, "household_id").unwrap_or_default();
-    exec(
-        tx,
-        "INSERT INTO household_months (month, household_id, n) VALUES (?1, ?2, ?3)
-         ON CONFLICT (month, household_id) DO UPDATE SET n = n + excluded.n",
-        params![month, household, n],
-    )?;
+    let now: i64 = tx
+        .prepare_cached(
+            "INSERT INTO household_months (month, household_id, n) VALUES (?1, ?2, ?3)
+             ON CONFLICT (month, household_id) DO UPDATE SET n = n + excluded.n RETURNING n",
+        )?
+        .query_row(params![month, household, n], |r| r.get(0))?;
+    // Its first visit of the month, or its last one gone: the month's visited households move.
+    if (now - n > 0) != (now > 0) {
+        standing::visited_in_month(tx, household, month, n.signum())?;
+    }
     if n < 0 {
         exec(
             tx,
@@ -166,12 +170,12 @@ fn recompute_visit_days(tx: &Transaction<'_>, household: &str) -> Result<()> {
         let rows = stmt.query_map([household], |r| r.get(0))?;
         rows.collect::<rusqlite::Result<_>>()?
     };
-    if let Some(old) = coverage::load(tx, household)? {
+    if let Some(old) = standing::load(tx, household)? {
         let new = Standing {
             visit_days: days.join(","),
             ..old.clone()
         };
-        coverage::store(tx, household, Some(&old), &new)?;
+        standing::store(tx, household, Some(&old), &new)?;
     }
     Ok(())
 }
@@ -222,8 +226,8 @@ pub(super) fn written(
 ) -> Result<()> {
     match entity {
         EntityKind::Household => {
-            // What its coverage depends on (store/coverage.rs); its visit days are the visits'.
-            let old = coverage::load(tx, id)?;
+            // What its coverage depends on (store/standing.rs); its visit days are the visits'.
+            let old = standing::load(tx, id)?;
             let new = Standing {
                 beat: beat.to_string(),
                 tags: values
@@ -239,7 +243,7 @@ pub(super) fn written(
                     .map(|o| o.visit_days.clone())
                     .unwrap_or_default(),
             };
-            coverage::store(tx, id, old.as_ref(), &new)?;
+            standing::store(tx, id, old.as_ref(), &new)?;
         }
         EntityKind::Visit => {
             let household = text(values, "household_id").unwrap_or_default();
@@ -252,14 +256,14 @@ pub(super) fn written(
             match old {
                 None => {
                     if let Some(day) = day_of(values).filter(|_| !deleted(values))
-                        && let Some(stored) = coverage::load(tx, household)?
+                        && let Some(stored) = standing::load(tx, household)?
                         && let Some(days) = with_visit_day(&stored.visit_days, &day)
                     {
                         let new = Standing {
                             visit_days: days,
                             ..stored.clone()
                         };
-                        coverage::store(tx, household, Some(&stored), &new)?;
+                        standing::store(tx, household, Some(&stored), &new)?;
                     }
                 }
                 Some((old_beat, old_values)) => {

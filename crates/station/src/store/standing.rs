@@ -1,21 +1,26 @@
-//! Coverage kept on the write path (migration 0026): each household's due date in
-//! `household_status`, and per beat and day how many households begin or stop being covered and
-//! how many were registered (`coverage_changes`). The overview's figures for today are then one
-//! read of the due dates, and its twelve weeks of history sums over a few thousand rows, however
-//! many visits the station holds — and a late laptop's visit moves the history the moment it is
-//! stored, with nothing remembered to go stale.
+//! A household's standing — its beat, tags, registration, deletion and visit days, as
+//! `household_status` keeps them — and the figures kept from it on the write path, so that the
+//! reports sum a few rows however many visits the station holds:
+//! - its due date (migration 0026), for the overview's figures of today and the overdue list;
+//! - per beat and day, how many households begin or stop being covered and how many were
+//!   registered (`coverage_changes`, 0026), for the overview's twelve weeks of history; a late
+//!   laptop's visit moves it the moment it is stored, with nothing remembered to go stale;
+//! - whether it is vulnerable, and per month and beat the live households visited
+//!   (`month_households`, 0027), for the monthly summary.
 //!
-//! The rule is the laptop's (`VisitPolicy::due_date`, `BeatFigures::count_household`): on a day, a
-//! household is covered if its last visit on or before that day is at most its interval earlier,
-//! or, never visited by then, if the day is its registration day (a new household is due at once).
-//! It counts from its registration on, with its tags and beat as they are now, as the laptop
-//! counts: a change of tags or beat changes its past too. A household without a registration date
-//! counts from the day it is looked at, so it is in today's figures and in no past day's.
+//! The rule of coverage is the laptop's (`VisitPolicy::due_date`, `BeatFigures::count_household`):
+//! on a day, a household is covered if its last visit on or before that day is at most its
+//! interval earlier, or, never visited by then, if the day is its registration day (a new
+//! household is due at once). It counts from its registration on, with its tags and beat as they
+//! are now, as the laptop counts: a change of tags or beat changes its past too. A household
+//! without a registration date counts from the day it is looked at, so it is in today's figures
+//! and in no past day's.
 //!
-//! A household's rows are worked out whole from what it depends on (its [`Standing`]); a write that
-//! changes any of that takes the old rows out and puts the new ones in, and only the days where the
-//! two differ are written (a new visit inside a covered stretch writes none).
+//! A household's rows are worked out whole from its [`Standing`]; a write that changes any of it
+//! takes the old rows out and puts the new ones in, and only the days where the two differ are
+//! written (a new visit inside a covered stretch writes none).
 
+use super::summary::VULNERABLE;
 use super::{Result, StationStore, exec};
 use chrono::{Days, NaiveDate};
 use doorstep_core::model::Tag;
@@ -48,6 +53,19 @@ impl Standing {
         let mut days: Vec<NaiveDate> = self.visit_days.split(',').filter_map(day).collect();
         days.sort_unstable();
         days
+    }
+
+    /// Counted apart by the monthly summary (one of its vulnerable tags).
+    fn vulnerable(&self) -> Result<bool> {
+        let tags: Vec<Tag> = serde_json::from_str(&self.tags)?;
+        Ok(tags.iter().any(|t| VULNERABLE.contains(t)))
+    }
+
+    /// Where the monthly summary counts it when visited: (beat, vulnerable), none once deleted.
+    fn counted_as(&self) -> Result<Option<(&str, bool)>> {
+        Ok((!self.deleted)
+            .then(|| self.vulnerable().map(|v| (self.beat.as_str(), v)))
+            .transpose()?)
     }
 
     fn interval(&self) -> Result<Days> {
@@ -123,8 +141,9 @@ pub(super) fn load(conn: &Connection, id: &str) -> Result<Option<Standing>> {
         .optional()?)
 }
 
-/// Stores a household's new standing (`old` is what is stored, if anything) with its last visit and
-/// due date, and moves `coverage_changes` by the difference. Nothing is written if nothing changed.
+/// Stores a household's new standing (`old` is what is stored, if anything) with its last visit,
+/// due date and vulnerability, and moves `coverage_changes` and `month_households` by the
+/// difference. Nothing is written if nothing changed.
 pub(super) fn store(
     conn: &Connection,
     id: &str,
@@ -136,11 +155,13 @@ pub(super) fn store(
     }
     exec(
         conn,
-        "INSERT INTO household_status (id, beat, tags, registered_on, deleted, visit_days, last_visit_on, due_on)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+        "INSERT INTO household_status (id, beat, tags, registered_on, deleted, visit_days, last_visit_on, due_on,
+                                       vulnerable)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
          ON CONFLICT (id) DO UPDATE SET beat = excluded.beat, tags = excluded.tags,
              registered_on = excluded.registered_on, deleted = excluded.deleted,
-             visit_days = excluded.visit_days, last_visit_on = excluded.last_visit_on, due_on = excluded.due_on",
+             visit_days = excluded.visit_days, last_visit_on = excluded.last_visit_on, due_on = excluded.due_on,
+             vulnerable = excluded.vulnerable",
         params![
             id,
             new.beat,
@@ -150,8 +171,26 @@ pub(super) fn store(
             new.visit_days,
             new.visits().last().map(NaiveDate::to_string),
             new.due_on()?.map(|d| d.to_string()),
+            new.vulnerable()?,
         ],
     )?;
+    let (was, is) = (
+        old.map(Standing::counted_as).transpose()?.flatten(),
+        new.counted_as()?,
+    );
+    if was != is {
+        let months: Vec<String> = conn
+            .prepare_cached("SELECT month FROM household_months WHERE household_id = ?1 AND n > 0")?
+            .query_map([id], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        for month in months {
+            for (place, sign) in [(was, -1), (is, 1)] {
+                if let Some(place) = place {
+                    count_visited(conn, &month, place, sign)?;
+                }
+            }
+        }
+    }
     let mut moved: BTreeMap<(&str, NaiveDate), (i64, i64)> = BTreeMap::new();
     for (sign, standing) in [(-1, old), (1, Some(new))] {
         let Some(standing) = standing else { continue };
@@ -162,6 +201,34 @@ pub(super) fn store(
         }
     }
     add_changes(conn, moved)
+}
+
+/// Adds `sign` households visited in `month` where `place` (beat, vulnerable) says.
+fn count_visited(conn: &Connection, month: &str, place: (&str, bool), sign: i64) -> Result<()> {
+    exec(
+        conn,
+        "INSERT INTO month_households (month, beat, visited, vulnerable_visited) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (month, beat) DO UPDATE SET visited = visited + excluded.visited,
+             vulnerable_visited = vulnerable_visited + excluded.vulnerable_visited",
+        params![month, place.0, sign, if place.1 { sign } else { 0 }],
+    )?;
+    Ok(())
+}
+
+/// A household's visits in `month` went from none to some (`sign` 1) or back (-1): counted in
+/// `month_households` where its standing says, if it is known and alive.
+pub(super) fn visited_in_month(
+    conn: &Connection,
+    household: &str,
+    month: &str,
+    sign: i64,
+) -> Result<()> {
+    if let Some(standing) = load(conn, household)?
+        && let Some(place) = standing.counted_as()?
+    {
+        count_visited(conn, month, place, sign)?;
+    }
+    Ok(())
 }
 
 /// Adds to `coverage_changes`. A row summed to nothing stays (there is at most one per beat and
@@ -180,8 +247,9 @@ fn add_changes(conn: &Connection, rows: BTreeMap<(&str, NaiveDate), (i64, i64)>)
     Ok(())
 }
 
-/// Works every household's due date and `coverage_changes` out again from `household_status`
-/// (migration 0026 fills them this way; staff can run it to check what was kept).
+/// Works every household's due date, vulnerability, `coverage_changes` and `month_households` out
+/// again from `household_status` and `household_months` (migrations 0026 and 0027 fill them this
+/// way; tests check what was kept against it).
 pub(super) fn recount(conn: &Connection) -> Result<()> {
     exec(conn, "DELETE FROM coverage_changes", [])?;
     let households: Vec<(String, Standing)> = {
@@ -203,21 +271,36 @@ pub(super) fn recount(conn: &Connection) -> Result<()> {
         rows.collect::<rusqlite::Result<_>>()?
     };
     let mut all: BTreeMap<(&str, NaiveDate), (i64, i64)> = BTreeMap::new();
-    let mut due = conn.prepare("UPDATE household_status SET due_on = ?2 WHERE id = ?1")?;
+    let mut due =
+        conn.prepare("UPDATE household_status SET due_on = ?2, vulnerable = ?3 WHERE id = ?1")?;
     for (id, standing) in &households {
-        due.execute(params![id, standing.due_on()?.map(|d| d.to_string())])?;
+        due.execute(params![
+            id,
+            standing.due_on()?.map(|d| d.to_string()),
+            standing.vulnerable()?
+        ])?;
         for (day, covered, registered) in standing.changes()? {
             let entry = all.entry((&standing.beat, day)).or_default();
             entry.0 += covered;
             entry.1 += registered;
         }
     }
-    add_changes(conn, all)
+    add_changes(conn, all)?;
+    exec(conn, "DELETE FROM month_households", [])?;
+    exec(
+        conn,
+        "INSERT INTO month_households (month, beat, visited, vulnerable_visited)
+         SELECT m.month, h.beat, count(*), sum(h.vulnerable) FROM household_months m
+         JOIN household_status h ON h.id = m.household_id
+         WHERE m.n > 0 AND h.deleted = 0 GROUP BY m.month, h.beat",
+        [],
+    )?;
+    Ok(())
 }
 
 impl StationStore {
-    /// Works the kept coverage out again from the households' standing (see [`recount`]).
-    pub fn recount_coverage(&mut self) -> Result<()> {
+    /// Works what is kept from the households' standing out again (see [`recount`]).
+    pub fn recount_standing(&mut self) -> Result<()> {
         let tx = self.conn.transaction()?;
         recount(&tx)?;
         tx.commit()?;
