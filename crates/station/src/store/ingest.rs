@@ -12,10 +12,11 @@
 
 use super::accounts::{load_account, resolve_assignee};
 use super::audit::{Outcome as AuditOutcome, record as audit};
-use super::records::Echo;
+use super::records::{Echo, create_record_summing, write_record_summing};
+use super::tallies::Sums;
 use super::{
-    Result, StationError, StationStore, bad, create_record, duplicates, exec, load_state, now,
-    query_one, redirected, write_record,
+    Result, StationError, StationStore, bad, duplicates, exec, load_state, now, query_one,
+    redirected,
 };
 use crate::merge::{self, Decision, Disagreement, Incoming, MAX_CLOCK_AHEAD_MS, Merged};
 use crate::scope::{self, Before, Facts, Refusal, RefusalReason, Writer};
@@ -28,6 +29,7 @@ use doorstep_protocol::{Landed, PushResponse, RefusedChange, SequenceReuse, limi
 use rusqlite::{OptionalExtension, Transaction, params};
 use serde_json::{Map, Value};
 use std::borrow::Cow;
+use std::cell::RefCell;
 
 /// A change about to be decided, wherever it came from. Its fields are borrowed from the request
 /// and copied only if they must be re-routed.
@@ -112,6 +114,9 @@ struct Batch {
     display_name: String,
     beats: Vec<String>,
     chief: bool,
+    /// The tallies' counts of the records written, added to their tables once before the batch
+    /// commits (see `tallies::Sums`).
+    sums: RefCell<Sums>,
 }
 
 impl Batch {
@@ -151,6 +156,7 @@ impl Batch {
                 .as_ref()
                 .is_some_and(|a| a.roles.contains(&Role::Chief)),
             beats: account.map(|a| a.beats).unwrap_or_default(),
+            sums: RefCell::default(),
         };
         Ok((batch, contiguous))
     }
@@ -310,6 +316,7 @@ impl StationStore {
         )?;
         response.acked_change_id = stored_change_id(&tx, device_id, acked)?;
         response.landed = landed(&tx, device_id, changes, acked)?;
+        batch.sums.take().flush(&tx)?;
         tx.commit()?;
         response.acked_seq = acked;
         response.station_time_ms = chrono::Utc::now().timestamp_millis();
@@ -634,6 +641,7 @@ fn wake_awaiting(tx: &Transaction<'_>) -> Result<()> {
         // Its laptop had its acknowledgement long ago; what this decides reaches it by pull.
         let mut told = PushResponse::default();
         decide_stored(tx, &batch, seq, &stored_change(tx, seq)?, &mut told)?;
+        batch.sums.take().flush(tx)?;
     }
 }
 
@@ -897,13 +905,20 @@ fn decide(tx: &Transaction<'_>, batch: &Batch, mut change: Arrived<'_>) -> Resul
         None
     };
     let version = if created {
-        Some(create_record(
-            tx, entity, &entity_id, &values, device, hlc, echo,
+        Some(create_record_summing(
+            tx,
+            entity,
+            &entity_id,
+            &values,
+            device,
+            hlc,
+            echo,
+            &mut batch.sums.borrow_mut(),
         )?)
     } else if set.is_empty() && disagreements.is_empty() {
         None
     } else {
-        Some(write_record(
+        Some(write_record_summing(
             tx,
             entity,
             &entity_id,
@@ -912,6 +927,7 @@ fn decide(tx: &Transaction<'_>, batch: &Batch, mut change: Arrived<'_>) -> Resul
             device,
             hlc,
             echo,
+            &mut batch.sums.borrow_mut(),
         )?)
     };
     if version.is_some() {

@@ -3,6 +3,7 @@
 //! for laptops (withholding what the reader may not see).
 
 use super::conflicts::follow_open_conflicts;
+use super::tallies::Sums;
 use super::{Result, StationError, bad, confidential, exec, query_one, tallies};
 use crate::merge::{FieldState, RecordState};
 use doorstep_core::hlc::Hlc;
@@ -289,8 +290,28 @@ pub(super) fn create_record(
     hlc: Hlc,
     echo: Option<Echo>,
 ) -> Result<i64> {
+    let mut sums = Sums::default();
+    let version =
+        create_record_summing(tx, entity, entity_id, values, device, hlc, echo, &mut sums)?;
+    sums.flush(tx)?;
+    Ok(version)
+}
+
+/// [`create_record`], its counts that only add up left in `sums` for the caller to flush before it
+/// commits (a pushed batch sums them over all its changes).
+#[allow(clippy::too_many_arguments)]
+pub(super) fn create_record_summing(
+    tx: &Transaction<'_>,
+    entity: EntityKind,
+    entity_id: &str,
+    values: &Map<String, Value>,
+    device: DeviceId,
+    hlc: Hlc,
+    echo: Option<Echo>,
+    sums: &mut Sums,
+) -> Result<i64> {
     let c = columns(tx, entity, values)?;
-    tallies::written(tx, entity, entity_id, &c.beat, values, None)?;
+    tallies::written(tx, entity, entity_id, &c.beat, values, None, sums)?;
     exec(
         tx,
         "INSERT INTO records (entity, id, version, deleted, beat, fields, created_version, created_device,
@@ -324,6 +345,27 @@ pub(super) fn write_record<'a>(
     hlc: Hlc,
     echo: Option<Echo>,
 ) -> Result<i64> {
+    let mut sums = Sums::default();
+    let version = write_record_summing(
+        tx, entity, entity_id, values, set, device, hlc, echo, &mut sums,
+    )?;
+    sums.flush(tx)?;
+    Ok(version)
+}
+
+/// [`write_record`], its counts that only add up left in `sums` (see [`create_record_summing`]).
+#[allow(clippy::too_many_arguments)]
+pub(super) fn write_record_summing<'a>(
+    tx: &Transaction<'_>,
+    entity: EntityKind,
+    entity_id: &str,
+    values: &Map<String, Value>,
+    set: impl Iterator<Item = &'a String>,
+    device: DeviceId,
+    hlc: Hlc,
+    echo: Option<Echo>,
+    sums: &mut Sums,
+) -> Result<i64> {
     let c = columns(tx, entity, values)?;
     let old = tallies::before(tx, entity, entity_id)?;
     let masking_before = match entity {
@@ -351,7 +393,7 @@ pub(super) fn write_record<'a>(
             entity.as_str()
         )));
     }
-    tallies::written(tx, entity, entity_id, &c.beat, values, old.as_ref())?;
+    tallies::written(tx, entity, entity_id, &c.beat, values, old.as_ref(), sums)?;
     for field in set {
         if let Some(value) = values.get(field) {
             follow_open_conflicts(tx, entity, entity_id, field, value, device)?;

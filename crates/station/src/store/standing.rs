@@ -21,12 +21,13 @@
 //! written (a new visit inside a covered stretch writes none).
 
 use super::summary::VULNERABLE;
+use super::tallies::Sums;
 use super::{Result, StationStore, exec};
 use chrono::{Days, NaiveDate};
 use doorstep_core::model::Tag;
 use doorstep_core::policy::VisitPolicy;
 use rusqlite::{Connection, OptionalExtension, params};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// What a household's coverage depends on, as `household_status` keeps it (tags as JSON, dates as
 /// `YYYY-MM-DD` text, visit days comma-separated and sorted).
@@ -63,9 +64,9 @@ impl Standing {
 
     /// Where the monthly summary counts it when visited: (beat, vulnerable), none once deleted.
     fn counted_as(&self) -> Result<Option<(&str, bool)>> {
-        Ok((!self.deleted)
+        (!self.deleted)
             .then(|| self.vulnerable().map(|v| (self.beat.as_str(), v)))
-            .transpose()?)
+            .transpose()
     }
 
     fn interval(&self) -> Result<Days> {
@@ -143,12 +144,13 @@ pub(super) fn load(conn: &Connection, id: &str) -> Result<Option<Standing>> {
 
 /// Stores a household's new standing (`old` is what is stored, if anything) with its last visit,
 /// due date and vulnerability, and moves `coverage_changes` and `month_households` by the
-/// difference. Nothing is written if nothing changed.
+/// difference (in `sums`, for the caller to flush). Nothing is written if nothing changed.
 pub(super) fn store(
     conn: &Connection,
     id: &str,
     old: Option<&Standing>,
     new: &Standing,
+    sums: &mut Sums,
 ) -> Result<()> {
     if old == Some(new) {
         return Ok(());
@@ -186,33 +188,33 @@ pub(super) fn store(
         for month in months {
             for (place, sign) in [(was, -1), (is, 1)] {
                 if let Some(place) = place {
-                    count_visited(conn, &month, place, sign)?;
+                    count_visited(sums, &month, place, sign);
                 }
             }
         }
     }
-    let mut moved: BTreeMap<(&str, NaiveDate), (i64, i64)> = BTreeMap::new();
     for (sign, standing) in [(-1, old), (1, Some(new))] {
         let Some(standing) = standing else { continue };
         for (day, covered, registered) in standing.changes()? {
-            let entry = moved.entry((&standing.beat, day)).or_default();
+            let entry = sums
+                .coverage
+                .entry((standing.beat.clone(), day))
+                .or_default();
             entry.0 += sign * covered;
             entry.1 += sign * registered;
         }
     }
-    add_changes(conn, moved)
+    Ok(())
 }
 
 /// Adds `sign` households visited in `month` where `place` (beat, vulnerable) says.
-fn count_visited(conn: &Connection, month: &str, place: (&str, bool), sign: i64) -> Result<()> {
-    exec(
-        conn,
-        "INSERT INTO month_households (month, beat, visited, vulnerable_visited) VALUES (?1, ?2, ?3, ?4)
-         ON CONFLICT (month, beat) DO UPDATE SET visited = visited + excluded.visited,
-             vulnerable_visited = vulnerable_visited + excluded.vulnerable_visited",
-        params![month, place.0, sign, if place.1 { sign } else { 0 }],
-    )?;
-    Ok(())
+fn count_visited(sums: &mut Sums, month: &str, place: (&str, bool), sign: i64) {
+    let entry = sums
+        .months
+        .entry((month.to_string(), place.0.to_string()))
+        .or_default();
+    entry.0 += sign;
+    entry.1 += if place.1 { sign } else { 0 };
 }
 
 /// A household's visits in `month` went from none to some (`sign` 1) or back (-1): counted in
@@ -222,18 +224,23 @@ pub(super) fn visited_in_month(
     household: &str,
     month: &str,
     sign: i64,
+    sums: &mut Sums,
 ) -> Result<()> {
     if let Some(standing) = load(conn, household)?
         && let Some(place) = standing.counted_as()?
     {
-        count_visited(conn, month, place, sign)?;
+        count_visited(sums, month, place, sign);
     }
     Ok(())
 }
 
-/// Adds to `coverage_changes`. A row summed to nothing stays (there is at most one per beat and
-/// day, and the history sums them anyway).
-fn add_changes(conn: &Connection, rows: BTreeMap<(&str, NaiveDate), (i64, i64)>) -> Result<()> {
+/// Adds to `coverage_changes`: per (beat, day), households beginning (or stopping) to be covered
+/// and registered. A row summed to nothing stays (there is at most one per beat and day, and the
+/// history sums them anyway).
+pub(super) fn add_changes(
+    conn: &Connection,
+    rows: BTreeMap<(String, NaiveDate), (i64, i64)>,
+) -> Result<()> {
     let mut stmt = conn.prepare_cached(
         "INSERT INTO coverage_changes (beat, day, covered, households) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT (beat, day) DO UPDATE SET covered = covered + excluded.covered,
@@ -242,6 +249,24 @@ fn add_changes(conn: &Connection, rows: BTreeMap<(&str, NaiveDate), (i64, i64)>)
     for ((beat, day), (covered, households)) in rows {
         if (covered, households) != (0, 0) {
             stmt.execute(params![beat, day.to_string(), covered, households])?;
+        }
+    }
+    Ok(())
+}
+
+/// Adds to `month_households`: per (month, beat), households visited and vulnerable ones.
+pub(super) fn add_visited(
+    conn: &Connection,
+    rows: HashMap<(String, String), (i64, i64)>,
+) -> Result<()> {
+    let mut stmt = conn.prepare_cached(
+        "INSERT INTO month_households (month, beat, visited, vulnerable_visited) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (month, beat) DO UPDATE SET visited = visited + excluded.visited,
+             vulnerable_visited = vulnerable_visited + excluded.vulnerable_visited",
+    )?;
+    for ((month, beat), (visited, vulnerable)) in rows {
+        if (visited, vulnerable) != (0, 0) {
+            stmt.execute(params![month, beat, visited, vulnerable])?;
         }
     }
     Ok(())
@@ -270,7 +295,7 @@ pub(super) fn recount(conn: &Connection) -> Result<()> {
         })?;
         rows.collect::<rusqlite::Result<_>>()?
     };
-    let mut all: BTreeMap<(&str, NaiveDate), (i64, i64)> = BTreeMap::new();
+    let mut all: BTreeMap<(String, NaiveDate), (i64, i64)> = BTreeMap::new();
     let mut due =
         conn.prepare("UPDATE household_status SET due_on = ?2, vulnerable = ?3 WHERE id = ?1")?;
     for (id, standing) in &households {
@@ -280,7 +305,7 @@ pub(super) fn recount(conn: &Connection) -> Result<()> {
             standing.vulnerable()?
         ])?;
         for (day, covered, registered) in standing.changes()? {
-            let entry = all.entry((&standing.beat, day)).or_default();
+            let entry = all.entry((standing.beat.clone(), day)).or_default();
             entry.0 += covered;
             entry.1 += registered;
         }
