@@ -134,25 +134,33 @@ fn add_to_tally(
             .entry((day.clone(), beat.clone(), officer, rating.clone()))
             .or_default() += n;
     }
-    // Read back at once (whether this is the household's first visit of the month), so written
-    // now; a count taken to nothing leaves no row.
+    // Written at once: whether this is the household's first visit of the month (or its last one
+    // gone) is read back. A count taken to nothing leaves no row, so a row means visited. (Not an
+    // upsert with RETURNING: SQLite builds a temporary table for each of those.)
     let household = text(visit, "household_id").unwrap_or_default();
-    let now: i64 = tx
-        .prepare_cached(
-            "INSERT INTO household_months (month, household_id, n) VALUES (?1, ?2, ?3)
-             ON CONFLICT (month, household_id) DO UPDATE SET n = n + excluded.n RETURNING n",
-        )?
-        .query_row(params![month, household, n], |r| r.get(0))?;
-    // Its first visit of the month, or its last one gone: the month's visited households move.
-    if (now - n > 0) != (now > 0) {
-        standing::visited_in_month(tx, household, &month, n.signum(), sums)?;
-    }
-    if n < 0 {
+    let updated = exec(
+        tx,
+        "UPDATE household_months SET n = n + ?3 WHERE month = ?1 AND household_id = ?2",
+        params![month, household, n],
+    )?;
+    let moved = if n > 0 && updated == 0 {
         exec(
             tx,
-            "DELETE FROM household_months WHERE month = ?1 AND household_id = ?2 AND n <= 0",
-            params![month, household],
+            "INSERT INTO household_months (month, household_id, n) VALUES (?1, ?2, ?3)",
+            params![month, household, n],
         )?;
+        true
+    } else {
+        n < 0
+            && updated > 0
+            && exec(
+                tx,
+                "DELETE FROM household_months WHERE month = ?1 AND household_id = ?2 AND n <= 0",
+                params![month, household],
+            )? > 0
+    };
+    if moved {
+        standing::visited_in_month(tx, household, &month, n.signum(), sums)?;
     }
     Ok(())
 }
