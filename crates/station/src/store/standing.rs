@@ -241,17 +241,14 @@ pub(super) fn add_changes(
     conn: &Connection,
     rows: BTreeMap<(String, NaiveDate), (i64, i64)>,
 ) -> Result<()> {
-    let mut stmt = conn.prepare_cached(
+    add_pairs(
+        conn,
         "INSERT INTO coverage_changes (beat, day, covered, households) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT (beat, day) DO UPDATE SET covered = covered + excluded.covered,
              households = households + excluded.households",
-    )?;
-    for ((beat, day), (covered, households)) in rows {
-        if (covered, households) != (0, 0) {
-            stmt.execute(params![beat, day.to_string(), covered, households])?;
-        }
-    }
-    Ok(())
+        rows.into_iter()
+            .map(|((beat, day), counts)| ((beat, day.to_string()), counts)),
+    )
 }
 
 /// Adds to `month_households`: per (month, beat), households visited and vulnerable ones.
@@ -259,14 +256,25 @@ pub(super) fn add_visited(
     conn: &Connection,
     rows: HashMap<(String, String), (i64, i64)>,
 ) -> Result<()> {
-    let mut stmt = conn.prepare_cached(
+    add_pairs(
+        conn,
         "INSERT INTO month_households (month, beat, visited, vulnerable_visited) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT (month, beat) DO UPDATE SET visited = visited + excluded.visited,
              vulnerable_visited = vulnerable_visited + excluded.vulnerable_visited",
-    )?;
-    for ((month, beat), (visited, vulnerable)) in rows {
-        if (visited, vulnerable) != (0, 0) {
-            stmt.execute(params![month, beat, visited, vulnerable])?;
+        rows,
+    )
+}
+
+/// Runs `upsert` (which adds two counts under a two-part key) for each row that adds anything.
+fn add_pairs(
+    conn: &Connection,
+    upsert: &str,
+    rows: impl IntoIterator<Item = ((String, String), (i64, i64))>,
+) -> Result<()> {
+    let mut stmt = conn.prepare_cached(upsert)?;
+    for ((a, b), (x, y)) in rows {
+        if (x, y) != (0, 0) {
+            stmt.execute(params![a, b, x, y])?;
         }
     }
     Ok(())
