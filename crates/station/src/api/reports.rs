@@ -3,7 +3,7 @@
 
 use super::auth::{Caller, require_beat, require_staff};
 use super::error::{ApiError, ApiQuery};
-use super::state::{AppState, with_store};
+use super::state::{AppState, with_reader, with_store};
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -21,7 +21,8 @@ pub(super) async fn overview(
 ) -> Result<Response, ApiError> {
     require_staff(&state, &caller, "overview").await?;
     let today = chrono::Local::now().date_naive();
-    Ok(Json(with_store(&state, move |s| s.overview(today)).await?).into_response())
+    // Read-only since its coverage is kept with each write: a reading connection, beside pushes.
+    Ok(Json(with_reader(&state, move |s| s.overview(today)).await?).into_response())
 }
 
 /// Which records behind a number of the overview to list.
@@ -45,7 +46,7 @@ pub(super) async fn worklist(
 ) -> Result<Response, ApiError> {
     require_beat(&state, &caller, q.beat.as_deref(), "worklist").await?;
     let today = chrono::Local::now().date_naive();
-    let items = with_store(&state, move |s| {
+    let items = with_reader(&state, move |s| {
         s.worklist(q.list, today, q.beat.as_deref(), q.officer.as_deref())
     })
     .await?;
@@ -94,7 +95,7 @@ pub(super) async fn summary(
     ApiQuery(q): ApiQuery<SummaryQuery>,
 ) -> Result<Response, ApiError> {
     require_beat(&state, &caller, q.beat.as_deref(), "summary").await?;
-    let summary = with_store(&state, move |s| {
+    let summary = with_reader(&state, move |s| {
         s.monthly_summary(&q.month, q.beat.as_deref())
     })
     .await?;
@@ -116,7 +117,7 @@ pub(super) async fn summary_export(
     require_beat(&state, &caller, q.beat.as_deref(), "summary_export").await?;
     let format = q.format.unwrap_or_default();
     let lang = q.lang.unwrap_or_default();
-    let summary = with_store(&state, move |s| {
+    let summary = with_reader(&state, move |s| {
         s.monthly_summary(&q.month, q.beat.as_deref())
     })
     .await?;
