@@ -256,7 +256,7 @@ fn the_overview_counts_coverage_overdue_visits_concerns_and_tasks_per_beat() {
 }
 
 /// The report tallies (kept by triggers) hold what the records themselves say.
-fn assert_tallies_match_records(station: &Station) {
+pub(crate) fn assert_tallies_match_records(station: &Station) {
     let db = station.db();
     let pairs = |sql: &str| -> Vec<(String, i64)> {
         let mut stmt = db.prepare(sql).unwrap();

@@ -104,7 +104,10 @@ fn a_household_moved_to_another_beat_takes_its_records_along_everywhere() {
     let mut wang = Device::new(&station, "王警官", "和平社区");
     let mut li = Device::new(&station, "李警官", "幸福社区");
     station.set_beats("李警官", &["幸福社区", "和平社区"]);
-    let h = new_household(&mut zhang, "幸福社区", "幸福路8号");
+    let mut h = new_household(&mut zhang, "幸福社区", "幸福路8号");
+    // Vulnerable, so the visited households per month count it apart too.
+    h.tags = vec![doorstep_core::model::Tag::ElderlyAlone];
+    zhang.store.save(&h).unwrap();
     let r = Resident::new(h.id, "王海燕");
     zhang.store.save(&r).unwrap();
     let v = visit(&h);
@@ -186,6 +189,17 @@ fn a_household_moved_to_another_beat_takes_its_records_along_everywhere() {
         .collect::<Result<_, _>>()
         .unwrap();
     assert_eq!(visits, [("和平社区".to_string(), 1)]);
+    // Its coverage, due date and visited month moved with it, as working them out again gives.
+    crate::overview::assert_tallies_match_records(&station);
+    let visited: Vec<(String, i64, i64)> = station
+        .db()
+        .prepare("SELECT beat, sum(visited), sum(vulnerable_visited) FROM month_households GROUP BY beat HAVING sum(visited) > 0")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(visited, [("和平社区".to_string(), 1, 1)]);
 }
 
 /// A record that moved into a household after it was created (its `household_id` edited) goes
