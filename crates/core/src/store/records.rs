@@ -131,21 +131,52 @@ pub(crate) fn insert_row(
     fields: &Map<String, Value>,
     version: i64,
 ) -> Result<()> {
-    let cols: Vec<&str> = spec.fields.iter().map(|(n, _)| *n).collect();
-    let marks: String = (3..cols.len() + 3).map(|i| format!(", ?{i}")).collect();
-    let sql = format!(
-        "INSERT INTO {} (id, version, {}) VALUES (?1, ?2{marks})",
-        spec.table,
-        cols.join(", ")
-    );
+    let sql = statement_text(spec, Statement::Insert, || {
+        let cols: Vec<&str> = spec.fields.iter().map(|(n, _)| *n).collect();
+        let marks: String = (3..cols.len() + 3).map(|i| format!(", ?{i}")).collect();
+        format!(
+            "INSERT INTO {} (id, version, {}) VALUES (?1, ?2{marks})",
+            spec.table,
+            cols.join(", ")
+        )
+    });
     let mut stmt = tx.prepare_cached(&sql)?;
     stmt.raw_bind_parameter(1, id)?;
     stmt.raw_bind_parameter(2, version)?;
-    for (i, col) in cols.iter().enumerate() {
+    for (i, (col, _)) in spec.fields.iter().enumerate() {
         stmt.raw_bind_parameter(i + 3, Param(fields.get(*col)))?;
     }
     stmt.raw_execute()?;
     Ok(())
+}
+
+/// Which statement [`statement_text`] is asked for: a whole row, or an update of the fields whose
+/// bits (in the order of the kind's fields) are set.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+enum Statement {
+    Insert,
+    Update(u64),
+}
+
+/// The text of a row's statement, built once per thread and kind of record (and set of fields). A
+/// pulled page writes a thousand records through the same few statements, and building their text
+/// — a `format!` per field, then the statement cache's lookup of a fresh string — cost the first
+/// download more than SQLite's own work for the rows (docs/perf/README.md).
+fn statement_text(
+    spec: &EntitySpec,
+    which: Statement,
+    build: impl FnOnce() -> String,
+) -> std::rc::Rc<str> {
+    thread_local! {
+        static TEXTS: std::cell::RefCell<std::collections::HashMap<(&'static str, Statement), std::rc::Rc<str>>> =
+            Default::default();
+    }
+    TEXTS.with_borrow_mut(|texts| {
+        texts
+            .entry((spec.table, which))
+            .or_insert_with(|| build().into())
+            .clone()
+    })
 }
 
 /// Writes the `changed` fields of a record's row, and its station `version` when one is given (a
@@ -158,27 +189,39 @@ pub(crate) fn update_row(
     changed: &Map<String, Value>,
     version: Option<i64>,
 ) -> Result<usize> {
-    // Field names come from the record's own spec (checked here), never from outside text.
-    let names: Vec<&str> = spec
+    // Field names come from the record's own spec (checked here), never from outside text. The
+    // set of them is a bit per field of the kind, in its order (no kind has 64: a test says so).
+    let written = |_: usize, name: &str| changed.contains_key(name);
+    let mask = spec
         .fields
         .iter()
-        .map(|(n, _)| *n)
-        .filter(|n| changed.contains_key(*n))
-        .collect();
-    let sets: String = names
-        .iter()
         .enumerate()
-        .map(|(i, n)| format!("{n} = ?{}, ", i + 3))
-        .collect();
-    let sql = format!(
-        "UPDATE {} SET {sets}version = coalesce(?2, version) WHERE id = ?1",
-        spec.table
-    );
+        .filter(|(i, (n, _))| written(*i, n))
+        .fold(0u64, |mask, (i, _)| mask | 1 << i);
+    let sql = statement_text(spec, Statement::Update(mask), || {
+        let sets: String = spec
+            .fields
+            .iter()
+            .enumerate()
+            .filter(|(i, (n, _))| written(*i, n))
+            .enumerate()
+            .map(|(at, (_, (n, _)))| format!("{n} = ?{}, ", at + 3))
+            .collect();
+        format!(
+            "UPDATE {} SET {sets}version = coalesce(?2, version) WHERE id = ?1",
+            spec.table
+        )
+    });
     let mut stmt = tx.prepare_cached(&sql)?;
     stmt.raw_bind_parameter(1, id)?;
     stmt.raw_bind_parameter(2, version)?;
-    for (i, name) in names.iter().enumerate() {
-        stmt.raw_bind_parameter(i + 3, Param(changed.get(*name)))?;
+    let values = spec
+        .fields
+        .iter()
+        .enumerate()
+        .filter(|(i, (n, _))| written(*i, n));
+    for (at, (_, (name, _))) in values.enumerate() {
+        stmt.raw_bind_parameter(at + 3, Param(changed.get(*name)))?;
     }
     Ok(stmt.raw_execute()?)
 }
@@ -409,4 +452,63 @@ pub(crate) fn save_in<R: Record>(
     Ok(Saved {
         change: Some(change),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::spec_of;
+
+    /// An update's statement is keyed by a bit per field of its kind.
+    #[test]
+    fn every_kind_has_fewer_fields_than_an_updates_key_has_bits() {
+        for entity in [
+            EntityKind::Household,
+            EntityKind::Resident,
+            EntityKind::Visit,
+            EntityKind::Concern,
+            EntityKind::Task,
+            EntityKind::Photo,
+        ] {
+            assert!(spec_of(entity).fields.len() < 64, "{entity:?}");
+        }
+    }
+
+    /// Two updates of different fields of one kind each write their own fields (their statements
+    /// are kept apart), and an insert writes every field.
+    #[test]
+    fn updates_of_different_fields_each_write_their_own() {
+        let mut store = Store::open_in_memory().unwrap();
+        store.init_device("张警官", &["幸福社区".into()]).unwrap();
+        let h = crate::model::Household::new(
+            "幸福社区",
+            "幸福路1号",
+            crate::model::HouseholdKind::Residence,
+        );
+        store.save(&h).unwrap();
+        let id = h.id.0.hyphenated().to_string();
+        let spec = spec_of(EntityKind::Household);
+        let tx = store.conn.transaction().unwrap();
+        let one = |k: &str, v: &str| Map::from_iter([(k.to_string(), Value::from(v))]);
+        assert_eq!(
+            update_row(&tx, spec, &id, &one("address", "幸福路2号"), None).unwrap(),
+            1
+        );
+        assert_eq!(
+            update_row(&tx, spec, &id, &one("notes", "独居老人"), Some(7)).unwrap(),
+            1
+        );
+        assert_eq!(
+            update_row(&tx, spec, "no-such-id", &one("notes", "x"), None).unwrap(),
+            0
+        );
+        let row: (String, String, i64) = tx
+            .query_row(
+                "SELECT address, notes, version FROM households WHERE id = ?1",
+                [&id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .unwrap();
+        assert_eq!(row, ("幸福路2号".into(), "独居老人".into(), 7));
+    }
 }
