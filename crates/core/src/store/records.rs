@@ -131,11 +131,40 @@ pub(crate) fn insert_row(
     fields: &Map<String, Value>,
     version: i64,
 ) -> Result<()> {
-    let sql = statement_text(spec, Statement::Insert, || {
+    insert(tx, spec, id, fields, version, Statement::Insert)?;
+    Ok(())
+}
+
+/// Inserts a record's row as [`insert_row`] does unless a row with its id is here already;
+/// answers whether it did.
+pub(crate) fn insert_row_if_new(
+    tx: &Transaction<'_>,
+    spec: &EntitySpec,
+    id: &str,
+    fields: &Map<String, Value>,
+    version: i64,
+) -> Result<bool> {
+    Ok(insert(tx, spec, id, fields, version, Statement::InsertIfNew)? == 1)
+}
+
+fn insert(
+    tx: &Transaction<'_>,
+    spec: &EntitySpec,
+    id: &str,
+    fields: &Map<String, Value>,
+    version: i64,
+    which: Statement,
+) -> Result<usize> {
+    let sql = statement_text(spec, which, || {
         let cols: Vec<&str> = spec.fields.iter().map(|(n, _)| *n).collect();
         let marks: String = (3..cols.len() + 3).map(|i| format!(", ?{i}")).collect();
+        let if_new = if which == Statement::InsertIfNew {
+            " ON CONFLICT (id) DO NOTHING"
+        } else {
+            ""
+        };
         format!(
-            "INSERT INTO {} (id, version, {}) VALUES (?1, ?2{marks})",
+            "INSERT INTO {} (id, version, {}) VALUES (?1, ?2{marks}){if_new}",
             spec.table,
             cols.join(", ")
         )
@@ -146,15 +175,15 @@ pub(crate) fn insert_row(
     for (i, (col, _)) in spec.fields.iter().enumerate() {
         stmt.raw_bind_parameter(i + 3, Param(fields.get(*col)))?;
     }
-    stmt.raw_execute()?;
-    Ok(())
+    Ok(stmt.raw_execute()?)
 }
 
-/// Which statement [`statement_text`] is asked for: a whole row, or an update of the fields whose
-/// bits (in the order of the kind's fields) are set.
+/// Which statement [`statement_text`] is asked for: a whole row (or one unless it is here), or an
+/// update of the fields whose bits (in the order of the kind's fields) are set.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 enum Statement {
     Insert,
+    InsertIfNew,
     Update(u64),
 }
 
@@ -190,22 +219,20 @@ pub(crate) fn update_row(
     version: Option<i64>,
 ) -> Result<usize> {
     // Field names come from the record's own spec (checked here), never from outside text. The
-    // set of them is a bit per field of the kind, in its order (no kind has 64: a test says so).
-    let written = |_: usize, name: &str| changed.contains_key(name);
-    let mask = spec
+    // set of them is a bit per field of the kind, in its order (no kind has 64: a test says so);
+    // each is looked up in `changed` once.
+    let written: Vec<(usize, &str, &Value)> = spec
         .fields
         .iter()
         .enumerate()
-        .filter(|(i, (n, _))| written(*i, n))
-        .fold(0u64, |mask, (i, _)| mask | 1 << i);
+        .filter_map(|(i, (name, _))| changed.get(*name).map(|v| (i, *name, v)))
+        .collect();
+    let mask = written.iter().fold(0u64, |mask, (i, _, _)| mask | 1 << i);
     let sql = statement_text(spec, Statement::Update(mask), || {
-        let sets: String = spec
-            .fields
+        let sets: String = written
             .iter()
             .enumerate()
-            .filter(|(i, (n, _))| written(*i, n))
-            .enumerate()
-            .map(|(at, (_, (n, _)))| format!("{n} = ?{}, ", at + 3))
+            .map(|(at, (_, name, _))| format!("{name} = ?{}, ", at + 3))
             .collect();
         format!(
             "UPDATE {} SET {sets}version = coalesce(?2, version) WHERE id = ?1",
@@ -215,13 +242,8 @@ pub(crate) fn update_row(
     let mut stmt = tx.prepare_cached(&sql)?;
     stmt.raw_bind_parameter(1, id)?;
     stmt.raw_bind_parameter(2, version)?;
-    let values = spec
-        .fields
-        .iter()
-        .enumerate()
-        .filter(|(i, (n, _))| written(*i, n));
-    for (at, (_, (name, _))) in values.enumerate() {
-        stmt.raw_bind_parameter(at + 3, Param(changed.get(*name)))?;
+    for (at, (_, _, value)) in written.iter().enumerate() {
+        stmt.raw_bind_parameter(at + 3, Param(Some(*value)))?;
     }
     Ok(stmt.raw_execute()?)
 }

@@ -7,7 +7,7 @@
 //! transaction as the records it covers.
 
 use super::Store;
-use super::records::{insert_row, update_derived, update_row};
+use super::records::{insert_row_if_new, update_derived, update_row};
 use crate::error::{Error, Result};
 use crate::hlc::Hlc;
 use crate::model::{EntityKind, check_fields, spec_of};
@@ -337,22 +337,23 @@ pub(crate) fn apply_records(
                 unsent.extend(fields.keys().cloned());
             }
         }
-        // The station's copy, less the fields that keep their local values. An update that
-        // finds no row means the record is new here.
-        let kept: Cow<'_, Map<String, Value>> = if unsent.is_empty() {
-            Cow::Borrowed(&r.fields)
-        } else {
-            Cow::Owned(
-                r.fields
-                    .iter()
-                    .filter(|(k, _)| !unsent.contains(*k))
-                    .map(|(k, v)| (k.clone(), v.clone()))
-                    .collect(),
-            )
-        };
-        let inserted = update_row(tx, spec, &id, &kept, Some(r.version))? == 0;
-        if inserted {
-            insert_row(tx, spec, &id, &r.fields, r.version)?;
+        // A record new here is inserted whole; one already here takes the station's copy, less
+        // the fields that keep their local values. (Inserting first: most pulled records are new
+        // — a first download, the other officers' visits — and are then bound once.)
+        let inserted = insert_row_if_new(tx, spec, &id, &r.fields, r.version)?;
+        if !inserted {
+            let kept: Cow<'_, Map<String, Value>> = if unsent.is_empty() {
+                Cow::Borrowed(&r.fields)
+            } else {
+                Cow::Owned(
+                    r.fields
+                        .iter()
+                        .filter(|(k, _)| !unsent.contains(*k))
+                        .map(|(k, v)| (k.clone(), v.clone()))
+                        .collect(),
+                )
+            };
+            update_row(tx, spec, &id, &kept, Some(r.version))?;
         }
         // What is derived (search index, normalised address) is worked out from the values now
         // stored: the station's own when they were all taken, else read back.
