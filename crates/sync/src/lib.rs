@@ -392,7 +392,8 @@ pub trait Transport {
     }
 
     /// The same link, where another thread may use it: the next pull page is then fetched (and
-    /// decoded) while this one is applied. `None`: pages come one after another.
+    /// decoded) while this one is applied, and a push is sent (encoded, decided at the station)
+    /// while the next batch is read from the change log. `None`: one thing after another.
     fn pull_ahead(&self) -> Option<&(dyn Transport + Sync)> {
         None
     }
@@ -470,23 +471,42 @@ pub fn sync_over(
     let mut pushed_after = report.acked_seq;
     let mut pushed_through = report.acked_seq;
     let mut reuses = 0;
+    // The batch after the one in flight, read from the change log while the station decides that
+    // one (with the sequence it was read after): taken if the station acknowledged the whole batch
+    // in flight, else read again from what it did acknowledge.
+    let mut ahead: Option<(i64, Vec<doorstep_core::store::changes::Change>)> = None;
     loop {
-        let batch = store.changes_after(report.acked_seq, PUSH_BATCH)?;
+        let batch = match ahead.take() {
+            Some((after, batch)) if after == report.acked_seq => batch,
+            _ => store.changes_after(report.acked_seq, PUSH_BATCH)?,
+        };
         if batch.is_empty() {
             break;
         }
         let sent = batch.len() as u32;
         let last_sent = batch.last().map_or(0, |c| c.device_seq);
-        let Some(answer) = client.push(&PushRequest {
+        let request = PushRequest {
             device_id,
             changes: batch,
-        })?
-        else {
+        };
+        let answer = match client.pull_ahead() {
+            Some(link) => std::thread::scope(|s| -> Result<_, SyncError> {
+                let answer = s.spawn(|| link.push(&request));
+                ahead = Some((last_sent, store.changes_after(last_sent, PUSH_BATCH)?));
+                answer
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })?,
+            None => client.push(&request)?,
+        };
+        let Some(answer) = answer else {
             break;
         };
         if let Some(reuse) = answer.sequence_reused {
             // This laptop was restored from a backup (or copied): its new changes took numbers
-            // the station holds for others. They move past the station's numbers and go again.
+            // the station holds for others. They move past the station's numbers and go again
+            // (the batch read ahead holds their old numbers).
+            ahead = None;
             reuses += 1;
             if reuses > MAX_RENUMBERING {
                 return Err(SyncError::Protocol(format!(
@@ -504,6 +524,7 @@ pub fn sync_over(
             // The station's acknowledgement ends on another change than this laptop's at that
             // number (restored from a backup, and the answer that said so was lost): it is not
             // for us. Send again from where we were; the station then says the number is taken.
+            ahead = None;
             reuses += 1;
             if reuses > MAX_RENUMBERING {
                 return Err(SyncError::Protocol(format!(
