@@ -497,7 +497,7 @@ mod tests {
     }
 
     /// Two updates of different fields of one kind each write their own fields (their statements
-    /// are kept apart), and an insert writes every field.
+    /// are kept apart); an insert of a record already here writes nothing, of a new one its row.
     #[test]
     fn updates_of_different_fields_each_write_their_own() {
         let mut store = Store::open_in_memory().unwrap();
@@ -532,5 +532,24 @@ mod tests {
             )
             .unwrap();
         assert_eq!(row, ("幸福路2号".into(), "独居老人".into(), 7));
+        let whole = |address: &str| {
+            let mut fields = h.fields().unwrap();
+            fields.insert("address".into(), Value::from(address));
+            fields
+        };
+        assert!(!insert_row_if_new(&tx, spec, &id, &whole("别处1号"), 9).unwrap());
+        let other = crate::ids::HouseholdId::new().0.hyphenated().to_string();
+        assert!(insert_row_if_new(&tx, spec, &other, &whole("幸福路3号"), 9).unwrap());
+        let addresses: Vec<(String, i64)> = tx
+            .prepare("SELECT address, version FROM households ORDER BY address")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(
+            addresses,
+            [("幸福路2号".into(), 7), ("幸福路3号".into(), 9)]
+        );
     }
 }
