@@ -540,9 +540,14 @@ pub fn sync_over(
                 answer.acked_seq
             )));
         }
-        store.record_push(answer.acked_seq, &answer.refused, &answer.landed)?;
+        store.record_push(
+            answer.acked_seq,
+            &answer.refused,
+            &answer.landed,
+            answer.station_time_ms,
+        )?;
         pushed_through = pushed_through.max(last_sent);
-        note_clock(store, &mut report, answer.station_time_ms)?;
+        note_skew(&mut report, answer.station_time_ms);
         if let Some(ahead) = answer.clock_ahead_ms {
             report.clock_skew_ms = Some(ahead);
         }
@@ -570,9 +575,14 @@ pub fn sync_over(
             link.pull(device_id, &scope, cursor, PULL_PAGE, pushed)
         };
         pull_pages(client, start, fetch, |page| {
-            let departed =
-                store.apply_scope_page(&scope, &page.records, &page.removed, page.cursor)?;
-            note_clock(store, &mut report, page.station_time_ms)?;
+            let departed = store.apply_scope_page(
+                &scope,
+                &page.records,
+                &page.removed,
+                page.cursor,
+                page.station_time_ms,
+            )?;
+            note_skew(&mut report, page.station_time_ms);
             report.left_scope += departed.removed;
             report.kept_out_of_scope += departed.kept;
             report.pulled += page.records.len() as u32;
@@ -649,17 +659,16 @@ fn pull_pages<T: Transport>(
 /// How far off the station's clock this laptop's may be before the officer is told.
 const CLOCK_TOLERANCE_MS: i64 = 5 * 60 * 1000;
 
-/// Observes the station's clock; a laptop clock off by more than the tolerance is reported.
-fn note_clock(
-    store: &mut Store,
-    report: &mut SyncReport,
-    station_ms: i64,
-) -> Result<(), SyncError> {
-    let skew = store.observe_station_clock(station_ms)?;
+/// Reports a laptop clock off the station's (`station_ms`, 0: not said) by more than the
+/// tolerance. (The store takes the station's clock into its own with each answer it records.)
+fn note_skew(report: &mut SyncReport, station_ms: i64) {
+    if station_ms <= 0 {
+        return;
+    }
+    let skew = chrono::Utc::now().timestamp_millis() - station_ms;
     if skew.abs() > CLOCK_TOLERANCE_MS {
         report.clock_skew_ms = Some(skew);
     }
-    Ok(())
 }
 
 fn is_bad_certificate(e: &std::io::Error) -> bool {

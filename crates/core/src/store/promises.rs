@@ -767,7 +767,7 @@ fn a_record_that_leaves_the_officers_beat_with_unsent_edits_stays_until_they_are
     };
     let scope = beat_scope("幸福社区");
     let outcome = s
-        .apply_scope_page(&scope, &[], std::slice::from_ref(&gone), 5)
+        .apply_scope_page(&scope, &[], std::slice::from_ref(&gone), 5, 0)
         .unwrap();
     assert_eq!((outcome.removed, outcome.kept), (0, 1));
     assert!(
@@ -817,8 +817,41 @@ fn a_removal_older_than_the_copy_held_from_another_beat_is_ignored() {
                 version: 7,
             }],
             7,
+            0,
         )
         .unwrap();
     assert_eq!((outcome.removed, outcome.kept), (0, 0));
     assert!(s.get::<Household>(h.id.0).is_ok());
+}
+
+#[test]
+fn a_pulled_page_and_a_push_answer_take_the_stations_clock_in_their_own_commit() {
+    let mut s = store();
+    let h = household(&mut s, "幸福路12号");
+    s.record_ack(1).unwrap();
+    // The station runs an hour ahead of this laptop.
+    let ahead = Utc::now().timestamp_millis() + 3_600_000;
+    let page = [pulled(&h, 7, |h| h.notes = "站里改的".into())];
+    s.apply_scope_page(&super::scopes::beat_scope("幸福社区"), &page, &[], 7, ahead)
+        .unwrap();
+    assert_eq!(s.station_heard_ms().unwrap(), ahead);
+    assert_eq!(s.get::<Household>(h.id.0).unwrap().notes, "站里改的");
+    // The page's commit was not forced to the disk; the officer's own commits are again.
+    assert_eq!(count(&s, "PRAGMA synchronous"), 2, "FULL");
+    // The officer's next change is ordered after what the station had seen.
+    let next = household(&mut s, "幸福路13号");
+    let stamped: i64 = s
+        .conn()
+        .query_row(
+            "SELECT hlc_ms FROM changes WHERE entity_id = ?1",
+            [next.id.0.hyphenated().to_string()],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(stamped >= ahead, "{stamped} < {ahead}");
+
+    // A push's answer takes the clock it came with too.
+    s.record_push(2, &[], &[], ahead + 60_000).unwrap();
+    assert_eq!(s.station_heard_ms().unwrap(), ahead + 60_000);
+    assert_eq!(s.acked_seq().unwrap(), 2);
 }

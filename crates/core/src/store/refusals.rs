@@ -82,12 +82,14 @@ impl Store {
 
     /// Records the station's acknowledgement with what it refused and the versions of what it wrote
     /// as sent, in one transaction: each refusal kept for the officer, each refused record set back
-    /// to the station's copy where one came, each landed record at its station version.
+    /// to the station's copy where one came, each landed record at its station version, and the
+    /// station's clock the answer came with (`station_ms`, 0: none).
     pub fn record_push(
         &mut self,
         acked: i64,
         refused: &[RefusedChange],
         landed: &[Landed],
+        station_ms: i64,
     ) -> Result<()> {
         let copies: Vec<RemoteRecord> = refused
             .iter()
@@ -96,7 +98,7 @@ impl Store {
             .collect();
         super::remote::check_pulled(&copies)?;
         self.conn.pragma_update(None, "foreign_keys", "OFF")?;
-        let result = self.record_push_in_tx(acked, refused, &copies, landed);
+        let result = self.record_push_in_tx(acked, refused, &copies, landed, station_ms);
         self.conn.pragma_update(None, "foreign_keys", "ON")?;
         result
     }
@@ -107,9 +109,11 @@ impl Store {
         refused: &[RefusedChange],
         copies: &[RemoteRecord],
         landed: &[Landed],
+        station_ms: i64,
     ) -> Result<()> {
         let tx = self.conn.transaction()?;
         take_versions(&tx, landed)?;
+        super::remote::observe_clock(&tx, station_ms)?;
         super::exec(
             &tx,
             "UPDATE device SET acked_seq = max(acked_seq, ?1), last_sync_at = ?2 WHERE singleton = 1",

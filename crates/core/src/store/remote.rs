@@ -214,30 +214,6 @@ impl Store {
         .unwrap_or(0))
     }
 
-    /// Takes the station's clock into this device's hybrid clock (so that its next changes are
-    /// ordered after what the station has seen), and answers how far this laptop's wall clock is
-    /// from the station's, in milliseconds (positive: the laptop runs ahead).
-    pub fn observe_station_clock(&mut self, station_ms: i64) -> Result<i64> {
-        let now = chrono::Utc::now().timestamp_millis();
-        if station_ms <= 0 {
-            return Ok(0);
-        }
-        let tx = self.conn.transaction()?;
-        let station = Hlc {
-            ms: station_ms,
-            counter: 0,
-        };
-        super::advance_clock(&tx, |last| last.observe(station, now))?;
-        super::exec(
-            &tx,
-            "INSERT INTO settings (key, value) VALUES (?1, ?2)
-             ON CONFLICT (key) DO UPDATE SET value = max(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER))",
-            [HEARD, &station_ms.to_string()],
-        )?;
-        tx.commit()?;
-        Ok(now - station_ms)
-    }
-
     /// Starts the download over (a new enrolment): the next pull asks for everything.
     pub fn reset_pull_cursor(&mut self) -> Result<()> {
         super::exec(
@@ -271,6 +247,28 @@ impl Store {
         tx.commit()?;
         Ok(applied)
     }
+}
+
+/// Takes the station's clock (`station_ms`, 0: not said) into this device's hybrid clock, so that
+/// its next changes are ordered after what the station has seen, inside the caller's transaction
+/// (a pulled page's or a push answer's, not a commit of its own).
+pub(crate) fn observe_clock(tx: &rusqlite::Transaction<'_>, station_ms: i64) -> Result<()> {
+    let now = chrono::Utc::now().timestamp_millis();
+    if station_ms <= 0 {
+        return Ok(());
+    }
+    let station = Hlc {
+        ms: station_ms,
+        counter: 0,
+    };
+    super::advance_clock(tx, |last| last.observe(station, now))?;
+    super::exec(
+        tx,
+        "INSERT INTO settings (key, value) VALUES (?1, ?2)
+         ON CONFLICT (key) DO UPDATE SET value = max(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER))",
+        [HEARD, &station_ms.to_string()],
+    )?;
+    Ok(())
 }
 
 /// Takes the station's versions of records this laptop's push wrote as it holds them (inside the
