@@ -4,7 +4,7 @@
 use super::auth::{Caller, require};
 use super::error::{ApiError, ApiJson, ApiQuery};
 use super::state::{AppState, with_reader, with_store, writer_busy};
-use crate::store::{PullScope, Pushed};
+use crate::store::{PullPage, PullScope, Pushed};
 use axum::extract::State;
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -91,7 +91,7 @@ pub(super) async fn pull(
     State(state): State<AppState>,
     Caller(caller): Caller,
     ApiQuery(q): ApiQuery<PullQuery>,
-) -> Result<Json<PullResponse>, ApiError> {
+) -> Result<Json<PullPage>, ApiError> {
     let own = caller.device_id == Some(q.device_id);
     require(&state, &caller, own, "pull", &q.device_id.to_string()).await?;
     let scope = match (&q.beat, &q.scope) {

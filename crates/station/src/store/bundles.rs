@@ -288,8 +288,9 @@ impl StationStore {
         for (name, scope) in scopes {
             let mut cursor = request.cursors.get(&name).copied().unwrap_or(0);
             loop {
-                let page =
-                    self.pull(device, cursor, limits::MAX_PULL, &scope, principal, pushed)?;
+                let page = self
+                    .pull(device, cursor, limits::MAX_PULL, &scope, principal, pushed)?
+                    .parse()?;
                 import.records += page.records.len() as u32;
                 let (next, more) = (page.cursor, page.more);
                 pages.push(PulledPage {

@@ -41,7 +41,7 @@ pub use duplicates::Duplicate;
 pub use enrolment::{DeviceAuth, EnrollmentCode};
 pub use lineage::LOST_VERSIONS_GAP;
 pub use overview::{BeatOverview, Overview, Worklist, WorklistItem};
-pub use pull::{PullScope, Pushed};
+pub use pull::{PullPage, PullScope, Pushed};
 pub use records_export::{CONFIDENTIAL, Table};
 pub use secrets::{
     digest, hash_password, new_code, normalize_code, random_hex, random_password, verify_password,
@@ -52,7 +52,7 @@ pub use staff::{DeviceView, TaskView};
 pub use summary::{AreaOpinions, CategoryFlow, Count, MonthlySummary};
 // The record writer and reader, shared by every part of the store that writes or reads records.
 use records::{
-    STATION_DEVICE, create_record, load_state, readable_snapshot, record_row, redirected, snapshot,
+    STATION_DEVICE, create_record, load_state, readable_snapshot, record_row, redirected,
     station_clock, write_record,
 };
 

@@ -13,13 +13,17 @@
 //! version came with the push's answer. Before, a laptop that pushed 20,000 records downloaded all
 //! of them again. The page still counts such a record, so the cursor moves past it.
 
+use super::records::RecordRow;
 use super::{
-    Principal, Result, StationError, StationStore, confidential, query_one, record_row, snapshot,
+    Principal, Result, StationError, StationStore, bad, confidential, query_one, record_row,
 };
 use doorstep_core::ids::DeviceId;
 use doorstep_core::model::EntityKind;
 use doorstep_protocol::{PullResponse, RecordSnapshot, Removal, limits};
 use rusqlite::{OptionalExtension, params};
+use serde::Serialize;
+use serde_json::value::RawValue;
+use uuid::Uuid;
 
 /// Which part of a laptop's work a pull is for.
 #[derive(Debug, Clone, PartialEq)]
@@ -55,6 +59,71 @@ pub struct Pushed {
     pub through: i64,
 }
 
+/// One record of a pull page as the station sends it: [`RecordSnapshot`]'s wire form, with the
+/// fields the stored JSON text as it is (withheld already where the reader may not see; checked to
+/// be JSON), not parsed into a map and written out again — that was a third of the station's work
+/// on a first download.
+#[derive(Debug, Serialize)]
+pub struct SentRecord {
+    pub entity: EntityKind,
+    pub id: Uuid,
+    pub version: i64,
+    pub deleted: bool,
+    pub fields: Box<RawValue>,
+}
+
+impl SentRecord {
+    fn from_row((entity, id, version, deleted, fields): RecordRow) -> Result<SentRecord> {
+        Ok(SentRecord {
+            entity: EntityKind::parse(&entity).ok_or_else(|| bad("stored entity"))?,
+            id: id.parse().map_err(|_| bad("stored id"))?,
+            version,
+            deleted,
+            fields: RawValue::from_string(fields)?,
+        })
+    }
+
+    /// The record as a laptop reads it.
+    fn parse(self) -> Result<RecordSnapshot> {
+        Ok(RecordSnapshot {
+            entity: self.entity,
+            id: self.id,
+            version: self.version,
+            deleted: self.deleted,
+            fields: serde_json::from_str(self.fields.get())?,
+        })
+    }
+}
+
+/// A pull page as the station sends it: [`PullResponse`]'s wire form, its records as stored.
+#[derive(Debug, Serialize)]
+pub struct PullPage {
+    pub records: Vec<SentRecord>,
+    pub removed: Vec<Removal>,
+    pub cursor: i64,
+    pub more: bool,
+    pub head: i64,
+    pub station_time_ms: i64,
+}
+
+impl PullPage {
+    /// The page as a laptop reads it (an answer bundle carries it so).
+    pub fn parse(self) -> Result<PullResponse> {
+        Ok(PullResponse {
+            records: self
+                .records
+                .into_iter()
+                .map(SentRecord::parse)
+                .collect::<Result<_>>()?,
+            removed: self.removed,
+            cursor: self.cursor,
+            more: self.more,
+            head: self.head,
+            station_time_ms: self.station_time_ms,
+        })
+    }
+}
+
 /// The versions of one beat's next page: read in order from `records_beat_version`, so the cost
 /// is the page's, whatever the rest of the station wrote since the cursor.
 const BEAT_PAGE: &str =
@@ -69,7 +138,7 @@ impl StationStore {
         scope: &PullScope,
         viewer: &Principal,
         pushed: Pushed,
-    ) -> Result<PullResponse> {
+    ) -> Result<PullPage> {
         // One committed state for the whole page, whichever connection reads it (a reading one
         // sees pushes commit meanwhile). Only read: it ends by rolling back.
         let _snapshot = self.conn.unchecked_transaction()?;
@@ -136,7 +205,7 @@ impl StationStore {
              WHERE r.version IN (SELECT value FROM json_each(?1)) ORDER BY r.version",
             confidential::visible_fields("r", "?3")
         ))?;
-        let mut rows: Vec<(i64, Option<RecordSnapshot>, bool)> = Vec::new();
+        let mut rows: Vec<(i64, Option<SentRecord>, bool)> = Vec::new();
         let versions = serde_json::to_string(&versions)?;
         let echo = params![
             versions,
@@ -155,7 +224,11 @@ impl StationStore {
             Ok((r.get::<_, i64>(2)?, record, r.get::<_, bool>(5)?))
         })? {
             let (version, record, in_beat) = row?;
-            rows.push((version, record.map(snapshot).transpose()?, in_beat));
+            rows.push((
+                version,
+                record.map(SentRecord::from_row).transpose()?,
+                in_beat,
+            ));
         }
         let mut exits: Vec<Removal> = Vec::new();
         let mut stmt = self.conn.prepare_cached(
@@ -199,7 +272,7 @@ impl StationStore {
             .chain(exits.last().map(|e| e.version))
             .max()
             .unwrap_or(cursor);
-        let records: Vec<(RecordSnapshot, bool)> = rows
+        let records: Vec<(SentRecord, bool)> = rows
             .into_iter()
             .filter_map(|(_, r, in_beat)| r.map(|r| (r, in_beat)))
             .collect();
@@ -208,7 +281,7 @@ impl StationStore {
             .filter(|(r, in_beat)| !in_beat && r.entity == EntityKind::Task)
             .map(|(r, _)| r.id.hyphenated().to_string())
             .collect();
-        let records: Vec<RecordSnapshot> = records.into_iter().map(|(r, _)| r).collect();
+        let records: Vec<SentRecord> = records.into_iter().map(|(r, _)| r).collect();
         // A task assigned from another beat arrives with its household and concern, whose versions
         // may lie below the cursor: they go first, whatever their version (applying twice is harmless).
         let mut about = self.conn.prepare_cached(&format!(
@@ -218,10 +291,10 @@ impl StationStore {
              WHERE a.assignee IN (SELECT value FROM json_each(?1)) AND a.task_id = ?2",
             confidential::visible_fields("r", "?3")
         ))?;
-        let mut first: Vec<RecordSnapshot> = Vec::new();
+        let mut first: Vec<SentRecord> = Vec::new();
         for task in elsewhere {
             for row in about.query_map(params![assignees, task, viewer], record_row)? {
-                let record = snapshot(row?)?;
+                let record = SentRecord::from_row(row?)?;
                 if !first.iter().chain(&records).any(|r| r.id == record.id) {
                     first.push(record);
                 }
@@ -233,7 +306,7 @@ impl StationStore {
         // beats) kept its cursor at 0 and every sync read the whole station from there (an
         // incremental sync took 279 ms at 1M changes against 18 ms at 10k).
         let cursor = if more { cursor } else { cursor.max(head) };
-        Ok(PullResponse {
+        Ok(PullPage {
             records: first,
             removed: exits,
             cursor,
@@ -247,6 +320,38 @@ impl StationStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A record sent as stored reads on the laptop as the record parsed and written out again did:
+    /// names, escapes and nested values alike; stored text that is not JSON is an error, never a
+    /// broken page.
+    #[test]
+    fn a_record_sent_as_stored_reads_as_the_record_itself() {
+        let fields = r#"{"name":"王小\"明\"","notes":"第一行\n第二行 \u00e9","tags":["独居老人"],"rating":null,"n":3}"#;
+        let id = Uuid::new_v4();
+        let row = || -> RecordRow { ("resident".into(), id.to_string(), 42, false, fields.into()) };
+        let sent = serde_json::to_string(&SentRecord::from_row(row()).unwrap()).unwrap();
+        let read: RecordSnapshot = serde_json::from_str(&sent).unwrap();
+        assert_eq!(
+            read,
+            RecordSnapshot {
+                entity: EntityKind::Resident,
+                id,
+                version: 42,
+                deleted: false,
+                fields: serde_json::from_str(fields).unwrap(),
+            }
+        );
+        assert_eq!(read.fields["name"], "王小\"明\"");
+        assert_eq!(SentRecord::from_row(row()).unwrap().parse().unwrap(), read);
+        let broken = (
+            "resident".into(),
+            id.to_string(),
+            42,
+            false,
+            "{\"name\":".into(),
+        );
+        assert!(SentRecord::from_row(broken).is_err());
+    }
 
     /// A beat's page is read from the beat's own index in version order: neither a scan of every
     /// record written since the cursor (at 500 laptops each pull read everyone's edits) nor a sort.
