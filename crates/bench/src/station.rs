@@ -313,10 +313,16 @@ impl Pusher {
 }
 
 /// The station's store alone, in this process: the same batches decided and stored without HTTP,
-/// to show what the network and JSON layer cost.
+/// to show what the network and JSON layer cost. Its log is checkpointed by a thread of its own,
+/// as the serving station's is.
 fn store_alone(info: &DeviceInfo, changes: &[Change], dir: &Path) -> anyhow::Result<Duration> {
     let mut store = doorstep_station::store::StationStore::open(&dir.join("alone.sqlite"))?;
     enroll_in_store(&mut store, info)?;
+    let serving = std::sync::Arc::new(());
+    if let Some(checkpointer) = store.hand_checkpoints_over()? {
+        let owner = std::sync::Arc::downgrade(&serving);
+        std::thread::spawn(move || checkpointer.run(owner));
+    }
     let t = Instant::now();
     for batch in changes.chunks(1000) {
         store.push(info.device_id, batch)?;

@@ -6,6 +6,9 @@
 //! (a pull page, the device's credential) go to connections of their own, which read the last
 //! committed state in WAL mode: a pull no longer queues behind a push, nor a push behind pulls,
 //! and on two cores both run at once.
+//!
+//! The write-ahead log is copied into the database file by a thread of its own (the store's
+//! `checkpoint` module), not by the writer between two pushes.
 
 use super::error::ApiError;
 use crate::store::{StationError, StationStore};
@@ -39,8 +42,19 @@ impl AppState {
                 None => break,
             }
         }
+        let checkpointer = store.hand_checkpoints_over()?;
+        let store = Arc::new(Mutex::new(store));
+        if let Some(checkpointer) = checkpointer {
+            let owner = Arc::downgrade(&store);
+            std::thread::Builder::new()
+                .name("checkpoint".into())
+                .spawn(move || checkpointer.run(owner))
+                .map_err(|e| {
+                    StationError::Internal(format!("starting the checkpoint thread: {e}"))
+                })?;
+        }
         Ok(AppState {
-            store: Arc::new(Mutex::new(store)),
+            store,
             readers: readers.into(),
             next_reader: Arc::default(),
             bundle_recipient,
