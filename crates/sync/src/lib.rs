@@ -471,17 +471,19 @@ pub fn sync_over(
     let mut pushed_after = report.acked_seq;
     let mut pushed_through = report.acked_seq;
     let mut reuses = 0;
-    // The batch after the one in flight, read from the change log while the station decides that
-    // one (with the sequence it was read after): taken if the station acknowledged the whole batch
-    // in flight, else read again from what it did acknowledge.
+    // While the station decides one batch, this side records the station's answer to the batch
+    // before it and reads the batch after it from the change log (with the sequence it was read
+    // after: taken if the station acknowledged the whole batch in flight, else read again from
+    // what it did acknowledge). The two sides then work at once instead of taking turns.
     let mut ahead: Option<(i64, Vec<doorstep_core::store::changes::Change>)> = None;
-    loop {
+    let mut unrecorded: Option<PushResponse> = None;
+    let pushing = loop {
         let batch = match ahead.take() {
             Some((after, batch)) if after == report.acked_seq => batch,
             _ => store.changes_after(report.acked_seq, PUSH_BATCH)?,
         };
         if batch.is_empty() {
-            break;
+            break Ok(());
         }
         let sent = batch.len() as u32;
         let last_sent = batch.last().map_or(0, |c| c.device_seq);
@@ -492,15 +494,23 @@ pub fn sync_over(
         let answer = match client.pull_ahead() {
             Some(link) => std::thread::scope(|s| -> Result<_, SyncError> {
                 let answer = s.spawn(|| link.push(&request));
+                if let Some(answer) = unrecorded.take() {
+                    record_answer(store, &report, &answer, &mut progress)?;
+                }
                 ahead = Some((last_sent, store.changes_after(last_sent, PUSH_BATCH)?));
                 answer
                     .join()
                     .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
             })?,
-            None => client.push(&request)?,
+            None => {
+                if let Some(answer) = unrecorded.take() {
+                    record_answer(store, &report, &answer, &mut progress)?;
+                }
+                client.push(&request)?
+            }
         };
         let Some(answer) = answer else {
-            break;
+            break Ok(());
         };
         if let Some(reuse) = answer.sequence_reused {
             // This laptop was restored from a backup (or copied): its new changes took numbers
@@ -509,7 +519,7 @@ pub fn sync_over(
             ahead = None;
             reuses += 1;
             if reuses > MAX_RENUMBERING {
-                return Err(SyncError::Protocol(format!(
+                break Err(SyncError::Protocol(format!(
                     "the station keeps reporting sequence {} as taken",
                     reuse.from_seq
                 )));
@@ -527,7 +537,7 @@ pub fn sync_over(
             ahead = None;
             reuses += 1;
             if reuses > MAX_RENUMBERING {
-                return Err(SyncError::Protocol(format!(
+                break Err(SyncError::Protocol(format!(
                     "the station acknowledges sequence {} for another change",
                     answer.acked_seq
                 )));
@@ -535,31 +545,29 @@ pub fn sync_over(
             continue;
         } else if answer.acked_seq <= report.acked_seq {
             // The station holds nothing new from us: a gap it is waiting for. Stop rather than loop.
-            return Err(SyncError::Protocol(format!(
+            break Err(SyncError::Protocol(format!(
                 "the station acknowledged no progress past {}",
                 answer.acked_seq
             )));
+        } else {
+            // Taken: counted now, recorded while the next batch is in flight (or below).
+            pushed_through = pushed_through.max(last_sent);
+            note_skew(&mut report, answer.station_time_ms);
+            if let Some(ahead) = answer.clock_ahead_ms {
+                report.clock_skew_ms = Some(ahead);
+            }
+            report.pushed += sent;
+            report.acked_seq = answer.acked_seq;
+            report.conflicts += answer.conflicts;
+            report.refused += answer.refused.len() as u32;
+            unrecorded = Some(answer);
         }
-        store.record_push(
-            answer.acked_seq,
-            &answer.refused,
-            &answer.landed,
-            answer.station_time_ms,
-        )?;
-        pushed_through = pushed_through.max(last_sent);
-        note_skew(&mut report, answer.station_time_ms);
-        if let Some(ahead) = answer.clock_ahead_ms {
-            report.clock_skew_ms = Some(ahead);
-        }
-        report.pushed += sent;
-        report.acked_seq = answer.acked_seq;
-        report.conflicts += answer.conflicts;
-        report.refused += answer.refused.len() as u32;
-        progress(Progress::Pushed {
-            sent: report.pushed,
-            remaining: store.sync_status()?.unsent,
-        });
+    };
+    // The last answer taken is recorded whether or not the push went on to fail.
+    if let Some(answer) = unrecorded.take() {
+        record_answer(store, &report, &answer, &mut progress)?;
     }
+    pushing?;
 
     // What the officer works on now, as the station's account says: beats given or taken away
     // since the last sync take effect here (Today follows).
@@ -671,6 +679,27 @@ fn note_skew(report: &mut SyncReport, station_ms: i64) {
     }
 }
 
+/// Records the station's answer to a push the sync has taken (its acknowledgement, refusals,
+/// landed versions and clock), then reports the progress.
+fn record_answer(
+    store: &mut Store,
+    report: &SyncReport,
+    answer: &PushResponse,
+    progress: &mut impl FnMut(Progress),
+) -> Result<(), SyncError> {
+    store.record_push(
+        answer.acked_seq,
+        &answer.refused,
+        &answer.landed,
+        answer.station_time_ms,
+    )?;
+    progress(Progress::Pushed {
+        sent: report.pushed,
+        remaining: store.sync_status()?.unsent,
+    });
+    Ok(())
+}
+
 fn is_bad_certificate(e: &std::io::Error) -> bool {
     e.get_ref()
         .and_then(|inner| inner.downcast_ref::<rustls::Error>())
@@ -688,6 +717,7 @@ fn percent(done: i64, total: i64, more: bool) -> u8 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use doorstep_core::model::{Household, HouseholdKind};
     use std::sync::Mutex;
 
     /// A station of `pages` pull pages (cursor n → n + 1), the one from `fails_at` unreachable;
@@ -747,6 +777,145 @@ mod tests {
 
         fn pull_ahead(&self) -> Option<&(dyn Transport + Sync)> {
             self.ahead.then_some(self as &(dyn Transport + Sync))
+        }
+    }
+
+    /// A station that takes every push whole until `cut_after` pushes, then is out of reach; its
+    /// beat has nothing to download.
+    struct TakesPushes {
+        cut_after: usize,
+        ahead: bool,
+        pushes: Mutex<usize>,
+    }
+
+    impl Transport for TakesPushes {
+        fn push(&self, request: &PushRequest) -> Result<Option<PushResponse>, SyncError> {
+            let mut pushes = self.pushes.lock().unwrap();
+            if *pushes == self.cut_after {
+                return Err(SyncError::Unreachable("cut".into()));
+            }
+            *pushes += 1;
+            let last = request.changes.last().unwrap();
+            // Each record lands at a version the laptop can tell: its change's number + 1,000.
+            let landed = request
+                .changes
+                .iter()
+                .map(|c| doorstep_core::store::remote::Landed {
+                    entity: c.entity,
+                    id: c.entity_id,
+                    version: c.device_seq + 1000,
+                })
+                .collect();
+            Ok(Some(PushResponse {
+                acked_seq: last.device_seq,
+                acked_change_id: Some(last.change_id),
+                stored: request.changes.len() as u32,
+                landed,
+                ..Default::default()
+            }))
+        }
+
+        fn scopes(&self) -> Result<Scopes, SyncError> {
+            Ok(Scopes {
+                work: doorstep_core::store::scopes::WorkScope {
+                    beats: vec!["幸福社区".into()],
+                    officer_name: "张警官".into(),
+                    ..Default::default()
+                },
+                standing: Default::default(),
+                bundle_recipient: String::new(),
+            })
+        }
+
+        fn pull(
+            &self,
+            _: DeviceId,
+            _: &str,
+            cursor: i64,
+            _: u32,
+            _: (i64, i64),
+        ) -> Result<PullResponse, SyncError> {
+            Ok(PullResponse {
+                records: Vec::new(),
+                removed: Vec::new(),
+                cursor,
+                more: false,
+                head: cursor,
+                station_time_ms: 0,
+            })
+        }
+
+        fn pull_ahead(&self) -> Option<&(dyn Transport + Sync)> {
+            self.ahead.then_some(self as &(dyn Transport + Sync))
+        }
+    }
+
+    /// A laptop with `n` unsent changes, each a new household (in the order of their numbers).
+    fn laptop_with_changes(n: usize) -> (Store, Vec<Household>) {
+        let mut store = Store::open_in_memory().unwrap();
+        store.init_device("张警官", &["幸福社区".into()]).unwrap();
+        let households = (0..n)
+            .map(|i| {
+                let h = Household::new(
+                    "幸福社区",
+                    &format!("幸福路{i}号"),
+                    HouseholdKind::Residence,
+                );
+                store.save(&h).unwrap();
+                h
+            })
+            .collect();
+        (store, households)
+    }
+
+    /// How many of `households` hold the version the station said they landed at.
+    fn landed(store: &Store, households: &[Household]) -> usize {
+        households
+            .iter()
+            .enumerate()
+            .filter(|(i, h)| store.get::<Household>(h.id.0).unwrap().version == *i as i64 + 1001)
+            .count()
+    }
+
+    /// Each answer is recorded while the next batch is in flight: every answer the station gave
+    /// is recorded, the last one too, and one given before the link broke as well.
+    #[test]
+    fn every_push_the_station_answered_is_recorded_even_when_the_next_one_fails() {
+        let changes = 2 * PUSH_BATCH as usize + 10;
+        for ahead in [false, true] {
+            let (mut store, households) = laptop_with_changes(changes);
+            let whole = TakesPushes {
+                cut_after: usize::MAX,
+                ahead,
+                pushes: Mutex::new(0),
+            };
+            let report = sync_over(&mut store, &whole, |_| ()).unwrap();
+            assert_eq!(report.pushed as usize, changes, "ahead: {ahead}");
+            assert_eq!(store.acked_seq().unwrap(), changes as i64, "ahead: {ahead}");
+            assert_eq!(store.sync_status().unwrap().unsent, 0, "ahead: {ahead}");
+            assert_eq!(landed(&store, &households), changes, "ahead: {ahead}");
+
+            let (mut store, households) = laptop_with_changes(changes);
+            let cut = TakesPushes {
+                cut_after: 1,
+                ahead,
+                pushes: Mutex::new(0),
+            };
+            let outcome = sync_over(&mut store, &cut, |_| ());
+            assert!(
+                matches!(outcome, Err(SyncError::Unreachable(_))),
+                "{outcome:?}"
+            );
+            assert_eq!(
+                store.acked_seq().unwrap(),
+                PUSH_BATCH as i64,
+                "the first batch's answer, ahead: {ahead}"
+            );
+            assert_eq!(
+                landed(&store, &households),
+                PUSH_BATCH as usize,
+                "ahead: {ahead}"
+            );
         }
     }
 
