@@ -281,7 +281,8 @@ impl Transport for Link<'_> {
         }
         let scope = PullScope::parse(Some(scope)).unwrap();
         let p = self.principal();
-        self.station
+        let page = self
+            .station
             .borrow()
             .pull(
                 device_id,
@@ -294,7 +295,10 @@ impl Transport for Link<'_> {
                     through: pushed.1,
                 },
             )
-            .map_err(|e| SyncError::Protocol(e.to_string()))
+            .map_err(|e| SyncError::Protocol(e.to_string()))?;
+        // As the laptop reads it: the page the station sends, written out and read back.
+        let sent = serde_json::to_vec(&page).map_err(|e| SyncError::Protocol(e.to_string()))?;
+        serde_json::from_slice(&sent).map_err(|e| SyncError::Protocol(e.to_string()))
     }
 }
 

@@ -856,11 +856,8 @@ mod tests {
         store.init_device("张警官", &["幸福社区".into()]).unwrap();
         let households = (0..n)
             .map(|i| {
-                let h = Household::new(
-                    "幸福社区",
-                    &format!("幸福路{i}号"),
-                    HouseholdKind::Residence,
-                );
+                let h =
+                    Household::new("幸福社区", format!("幸福路{i}号"), HouseholdKind::Residence);
                 store.save(&h).unwrap();
                 h
             })
