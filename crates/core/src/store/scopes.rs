@@ -239,20 +239,7 @@ impl Store {
     ) -> Result<Departures> {
         super::remote::check_pulled(records)?;
         self.conn.pragma_update(None, "synchronous", "NORMAL")?;
-        let result = self.apply_scope_page_unsynced(scope, records, removed, cursor, station_ms);
-        self.conn.pragma_update(None, "synchronous", "FULL")?;
-        result
-    }
-
-    fn apply_scope_page_unsynced(
-        &mut self,
-        scope: &str,
-        records: &[RemoteRecord],
-        removed: &[Removal],
-        cursor: i64,
-        station_ms: i64,
-    ) -> Result<Departures> {
-        self.with_purging(|tx| {
+        let result = self.with_purging(|tx| {
             let mut outcome = Departures::default();
             for r in removed {
                 let id = r.id.hyphenated().to_string();
@@ -278,7 +265,9 @@ impl Store {
             )?;
             super::remote::observe_clock(tx, station_ms)?;
             Ok(outcome)
-        })
+        });
+        self.conn.pragma_update(None, "synchronous", "FULL")?;
+        result
     }
 
     /// Forgets every scope's cursor (a new enrolment): the next sync downloads everything.
