@@ -17,7 +17,7 @@ const BUSY_INTERVAL: Duration = Duration::from_millis(100);
 /// How long it waits after finding nothing to copy.
 const IDLE_INTERVAL: Duration = Duration::from_millis(500);
 
-/// A connection that only checkpoints, and the writing connection it relieves of that.
+/// A connection that only checkpoints, for a writing connection that no longer does.
 pub struct Checkpointer {
     conn: Connection,
 }
