@@ -100,6 +100,7 @@ fn main() -> anyhow::Result<()> {
                 args.station_households,
                 args.station_big,
                 args.pouchdb.clone(),
+                &args.command,
             )?;
             if args.report_households > 0 {
                 report = format!(

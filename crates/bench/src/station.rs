@@ -442,10 +442,18 @@ pub fn run(
     households: usize,
     big: usize,
     peer: Option<PathBuf>,
+    command: &str,
 ) -> anyhow::Result<String> {
     let dir = tempfile::tempdir()?;
     let mut report = String::new();
     writeln!(report, "## Station sync\n")?;
+    // The section says when, how and where it was measured: a station-only run replaces it alone.
+    writeln!(
+        report,
+        "Measured {} with `{command}` on: {}.\n",
+        chrono::Utc::now().format("%Y-%m-%d %H:%M UTC"),
+        crate::machine::describe()
+    )?;
 
     // Ingest: a beat of `households` households with nine visit-sized records each.
     let station = StationProcess::start(bin)?;
