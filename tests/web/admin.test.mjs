@@ -85,6 +85,8 @@ test("an administrator manages accounts and revokes a laptop; hostile text stays
 
     // An officer on the station's pages: only the monthly summary, of their own beat.
     await page.click("#signout");
+    // Signing out is a request; reloading the page before its answer would abort it and keep the session.
+    await page.locator("#login").waitFor({ state: "visible" });
     await signIn(page, "王警官", "officer-password-1");
     await page.locator("#monthly").waitFor({ state: "visible" });
     assert.equal(await page.locator("[data-tab=conflicts]").isVisible(), false);
