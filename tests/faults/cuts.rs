@@ -104,3 +104,61 @@ fn syncs_through_cut_and_slowed_connections_converge_with_nothing_lost_or_double
     );
     crate::station_is_consistent(&station);
 }
+
+/// A new laptop's first download travels gzip'd: what comes down the link is a fraction of the
+/// pages' JSON, and the laptop holds every record of the beat. Over a cut link (the test above)
+/// a truncated compressed page reads as offline like any other cut.
+#[test]
+fn a_first_download_travels_compressed_and_whole() {
+    let station = Station::start();
+    let proxy = Proxy::start(&station.url);
+    let mut zhang = Device::new(&station, "张警官", "幸福社区");
+    let spec = doorstep_core::demo::DemoSpec {
+        seed: 3,
+        households: 300,
+        beats: vec![],
+        max_visits: 2,
+        today: chrono::Utc::now().date_naive(),
+    };
+    doorstep_core::demo::generate(&mut zhang.store, &spec).unwrap();
+    zhang.sync();
+
+    let mut wang = Device::new(&station, "王警官", "幸福社区");
+    through(&mut wang, &proxy);
+    let report = wang.sync();
+    let down = proxy.sent_down.load(Ordering::Relaxed);
+
+    // The same pages as JSON, as the station sends them to a client that does not ask for gzip.
+    let (device_id, credential) = (wang.store.device().unwrap().device_id, wang.credential());
+    let mut json = 0;
+    let (mut cursor, mut records) = (0, 0);
+    loop {
+        let (status, body) = station.request_bytes(
+            "GET",
+            &format!(
+                "pull?device_id={device_id}&scope=beat%3A%E5%B9%B8%E7%A6%8F%E7%A4%BE%E5%8C%BA&cursor={cursor}&limit=1000"
+            ),
+            &credential,
+            None,
+        );
+        assert_eq!(status, 200);
+        json += body.len() as u64;
+        let page: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        records += page["records"].as_array().unwrap().len() as u32;
+        cursor = page["cursor"].as_i64().unwrap();
+        if page["more"] != true {
+            break;
+        }
+    }
+    println!("FIRST DOWNLOAD {records} records: {json} bytes of JSON, {down} bytes on the wire");
+    assert!(records > 1000, "the beat spans pages: {records}");
+    assert_eq!(report.pulled, records, "every record of the beat came down");
+    assert_eq!(
+        crate::households(&wang.store),
+        crate::households(&zhang.store)
+    );
+    assert!(
+        down * 3 < json,
+        "the pages travel compressed: {down} bytes on the wire for {json} bytes of JSON"
+    );
+}

@@ -33,6 +33,8 @@ pub struct Proxy {
     pub injected: Arc<AtomicU64>,
     /// Bytes relayed from the laptop to the station (TLS records included): what an upload cost.
     pub sent_up: Arc<AtomicU64>,
+    /// Bytes relayed from the station to the laptop: what a download cost on the wire.
+    pub sent_down: Arc<AtomicU64>,
     /// The connections open now (their laptop side), for [`Proxy::cut_all`].
     open: Arc<Mutex<Vec<TcpStream>>>,
 }
@@ -46,11 +48,13 @@ impl Proxy {
         let plan: Arc<Mutex<VecDeque<Fault>>> = Arc::default();
         let injected: Arc<AtomicU64> = Arc::default();
         let sent_up: Arc<AtomicU64> = Arc::default();
+        let sent_down: Arc<AtomicU64> = Arc::default();
         let open: Arc<Mutex<Vec<TcpStream>>> = Arc::default();
-        let (p, n, up, o) = (
+        let (p, n, up, down, o) = (
             plan.clone(),
             injected.clone(),
             sent_up.clone(),
+            sent_down.clone(),
             open.clone(),
         );
         std::thread::spawn(move || {
@@ -66,8 +70,8 @@ impl Proxy {
                     open.push(handle);
                 }
                 let upstream = upstream.clone();
-                let up = up.clone();
-                std::thread::spawn(move || relay(client, &upstream, fault, &up));
+                let counters = (up.clone(), down.clone());
+                std::thread::spawn(move || relay(client, &upstream, fault, counters));
             }
         });
         Proxy {
@@ -75,6 +79,7 @@ impl Proxy {
             plan,
             injected,
             sent_up,
+            sent_down,
             open,
         }
     }
@@ -96,7 +101,13 @@ impl Proxy {
     }
 }
 
-fn relay(client: TcpStream, upstream: &str, fault: Fault, sent_up: &Arc<AtomicU64>) {
+/// `counters`: the bytes sent up and down, added to as they go.
+fn relay(
+    client: TcpStream,
+    upstream: &str,
+    fault: Fault,
+    (sent_up, sent_down): (Arc<AtomicU64>, Arc<AtomicU64>),
+) {
     if fault == Fault::Refuse {
         return;
     }
@@ -113,9 +124,8 @@ fn relay(client: TcpStream, upstream: &str, fault: Fault, sent_up: &Arc<AtomicU6
         _ => (None, None, None, None),
     };
     let (c2, s2) = (client.try_clone().unwrap(), server.try_clone().unwrap());
-    let counter = sent_up.clone();
-    let up = std::thread::spawn(move || pump(c2, s2, request_limit, delay, rate, Some(&counter)));
-    pump(server, client, response_limit, delay, rate, None);
+    let up = std::thread::spawn(move || pump(c2, s2, request_limit, delay, rate, &sent_up));
+    pump(server, client, response_limit, delay, rate, &sent_down);
     let _ = up.join();
 }
 
@@ -126,7 +136,7 @@ fn pump(
     limit: Option<usize>,
     delay: Option<Duration>,
     rate: Option<u64>,
-    counter: Option<&AtomicU64>,
+    counter: &AtomicU64,
 ) {
     let mut buf = [0u8; 8192];
     let mut sent = 0usize;
@@ -154,9 +164,7 @@ fn pump(
             break;
         }
         sent += n;
-        if let Some(c) = counter {
-            c.fetch_add(n as u64, Ordering::Relaxed);
-        }
+        counter.fetch_add(n as u64, Ordering::Relaxed);
         if limit.is_some_and(|l| sent >= l) {
             break;
         }

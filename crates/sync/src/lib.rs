@@ -214,10 +214,14 @@ impl Client {
             return serde_json::from_value(serde_json::Value::Null)
                 .map_err(|e| SyncError::Protocol(e.to_string()));
         }
-        response
+        // The whole body first, then decoded from memory: `read_json` decodes from the stream a
+        // byte at a time, and through the gzip decoder each byte was a call into zlib (a first
+        // download took 6.4 s instead of 1.8 s with the pages compressed).
+        let body = response
             .body_mut()
-            .read_json::<T>()
-            .map_err(|e| self.transport_error(e))
+            .read_to_vec()
+            .map_err(|e| self.transport_error(e))?;
+        serde_json::from_slice(&body).map_err(|e| SyncError::Protocol(e.to_string()))
     }
 
     /// What a failed request or answer means for the officer. A connection cut or stalled — while
