@@ -5,6 +5,7 @@
 
 mod machine;
 mod measure;
+mod relay;
 mod reports;
 mod sections;
 mod station;

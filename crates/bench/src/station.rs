@@ -381,11 +381,107 @@ fn pouchdb(peer: &Path, docs: usize) -> Option<(f64, f64)> {
 }
 
 fn device(station: &StationProcess, dir: &Path, name: &str, beat: &str) -> anyhow::Result<Store> {
+    device_via(station, &station.url, dir, name, beat)
+}
+
+/// A laptop enrolled with `station`, reaching it at `url` (the station's own, or a relay's).
+fn device_via(
+    station: &StationProcess,
+    url: &str,
+    dir: &Path,
+    name: &str,
+    beat: &str,
+) -> anyhow::Result<Store> {
     let mut store = Store::open(&dir.join(format!("{name}.sqlite")))?;
     store.init_device(name, &[beat.to_string()])?;
     let code = station.code(name, beat)?;
-    doorstep_sync::enroll(&mut store, &station.url, &code)?;
+    doorstep_sync::enroll(&mut store, url, &code)?;
     Ok(store)
+}
+
+/// What a first download costs on the wire, and what its pages' JSON would cost compressed.
+struct WireBytes {
+    /// Through the relay, TLS and HTTP included: laptop to station, station to laptop.
+    up: u64,
+    down: u64,
+    /// The pull pages' JSON bodies as the station sends them, and the same gzip'd (fastest level,
+    /// default level).
+    json: u64,
+    gzip_fast: u64,
+    gzip_default: u64,
+}
+
+/// A second new laptop downloads the beat through a counting relay; then the same pages are
+/// fetched again with its credential and their JSON bodies gzip'd, the reference for what
+/// compression on the wire would save.
+fn first_download_bytes(
+    station: &StationProcess,
+    dir: &Path,
+    beat: &str,
+) -> anyhow::Result<WireBytes> {
+    use std::io::Write as _;
+    let relay = crate::relay::Relay::start(&station.url)?;
+    let mut laptop = device_via(station, &relay.url, dir, "吴警官", beat)?;
+    doorstep_sync::sync(&mut laptop, |_| ())?;
+    let (up, down) = relay.bytes();
+
+    let device_id = laptop.device()?.device_id.to_string();
+    let credential = laptop
+        .station()?
+        .context("the laptop is enrolled")?
+        .device_credential;
+    let mut bodies = Vec::new();
+    for scope in [
+        doorstep_core::store::scopes::beat_scope(beat),
+        doorstep_core::store::scopes::TASKS_SCOPE.to_string(),
+    ] {
+        let mut cursor = 0i64;
+        loop {
+            let mut response = station
+                .agent
+                .get(&format!("{}/api/v1/pull", station.url))
+                .header("Authorization", &format!("Bearer {credential}"))
+                .query("device_id", &device_id)
+                .query("scope", &scope)
+                .query("cursor", cursor.to_string())
+                .query("limit", doorstep_sync::PULL_PAGE.to_string())
+                .query("pushed_after", "0")
+                .query("pushed_through", "0")
+                .call()?;
+            anyhow::ensure!(
+                response.status().is_success(),
+                "pull: {}",
+                response.status()
+            );
+            let body = response
+                .body_mut()
+                .with_config()
+                .limit(u64::MAX)
+                .read_to_vec()?;
+            let page: serde_json::Value = serde_json::from_slice(&body)?;
+            bodies.push(body);
+            cursor = page["cursor"].as_i64().context("a page's cursor")?;
+            if page["more"] != serde_json::Value::Bool(true) {
+                break;
+            }
+        }
+    }
+    let gzip = |level| -> anyhow::Result<u64> {
+        let mut total = 0;
+        for body in &bodies {
+            let mut gz = flate2::write::GzEncoder::new(Vec::new(), level);
+            gz.write_all(body)?;
+            total += gz.finish()?.len() as u64;
+        }
+        Ok(total)
+    };
+    Ok(WireBytes {
+        up,
+        down,
+        json: bodies.iter().map(|b| b.len() as u64).sum(),
+        gzip_fast: gzip(flate2::Compression::fast())?,
+        gzip_default: gzip(flate2::Compression::default())?,
+    })
 }
 
 /// A laptop's whole sync, end to end: an encrypted laptop database holding the CLI demo's records
@@ -514,6 +610,19 @@ pub fn run(
         "\nFirst download of a {households}-household beat ({} records) by a new laptop, pull pages of 1000 applied with the search index: {:.2} s (goal ≤ 2 s).\n",
         first.pulled,
         first_download.as_secs_f64()
+    )?;
+    let mb = |bytes: u64| bytes as f64 / 1e6;
+    let wire = first_download_bytes(&station, dir.path(), "幸福社区")?;
+    writeln!(
+        report,
+        "On the wire (the same download by another new laptop through a counting relay, TLS and HTTP included): {:.1} MB from the station, {:.2} MB to it. The pull pages' JSON bodies: {:.1} MB; gzip'd page by page: {:.1} MB at the fastest level ({:.1}× smaller), {:.1} MB at the default level ({:.1}× smaller).\n",
+        mb(wire.down),
+        mb(wire.up),
+        mb(wire.json),
+        mb(wire.gzip_fast),
+        wire.json as f64 / wire.gzip_fast as f64,
+        mb(wire.gzip_default),
+        wire.json as f64 / wire.gzip_default as f64,
     )?;
     // A laptop's whole sync, against the PouchDB peer's push and pull of as many documents.
     let (pushed, pulled, took) = whole_sync(&station, dir.path(), "和睦社区")?;
