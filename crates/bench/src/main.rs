@@ -192,7 +192,7 @@ fn main() -> anyhow::Result<()> {
         writeln!(report, "{}", row.markdown())?;
     }
 
-    let save = measure::save_visit(&mut store, &db, dir.path())?;
+    let save = measure::save_visit(&mut store, dir.path())?;
     writeln!(
         report,
         "\n## Saving a visit with its change (target: p95 ≤ 5 ms)\n"
