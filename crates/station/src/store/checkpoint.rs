@@ -3,8 +3,15 @@
 //! By default SQLite checkpoints on the connection that commits, once the log passes 1,000 pages:
 //! the station's one writing connection then stopped deciding pushes while it copied the log and
 //! waited on the disk — 14% of its time during an ingest, while the second core stood idle. Here
-//! the writing connection no longer checkpoints, and another connection does, every little while
-//! (a passive checkpoint: it never waits for, nor holds up, the writer or the readers).
+//! another connection checkpoints every little while (a passive checkpoint: it never waits for,
+//! nor holds up, the writer or the readers).
+//!
+//! The log only starts again from its beginning when a write begins with all of it copied, which a
+//! checkpoint running beside a writer that never pauses (an ingest, a wave of syncs) does not
+//! arrange: the log grew by everything written (350 MB over a 200,000-change ingest), each commit
+//! extending the file. So the writer still checkpoints, rarely — once the log passes
+//! [`WRITER_CHECKPOINT_PAGES`], when the thread has already copied nearly all of it — and the log
+//! then starts again, cut back to [`LOG_SIZE_LIMIT`] if a burst grew it past that.
 
 use super::{Result, StationStore};
 use rusqlite::Connection;
@@ -16,6 +23,11 @@ use std::time::Duration;
 const BUSY_INTERVAL: Duration = Duration::from_millis(100);
 /// How long it waits after finding nothing to copy.
 const IDLE_INTERVAL: Duration = Duration::from_millis(500);
+/// The log's length (in pages) at which the writer checkpoints itself, so that the log starts again.
+const WRITER_CHECKPOINT_PAGES: i64 = 8_000;
+/// The size the log's file is cut back to when it starts again (bytes): about the log at
+/// [`WRITER_CHECKPOINT_PAGES`], so that the writer reuses the file instead of extending it.
+const LOG_SIZE_LIMIT: i64 = 48 * 1024 * 1024;
 
 /// A connection that only checkpoints, for a writing connection that no longer does.
 pub struct Checkpointer {
@@ -23,14 +35,18 @@ pub struct Checkpointer {
 }
 
 impl StationStore {
-    /// Stops this connection checkpointing on commit and answers the connection that will, in
-    /// [`Checkpointer::run`]. `None` for a database in memory (it has no log).
+    /// Leaves this connection's checkpoints to the connection it answers, run in
+    /// [`Checkpointer::run`], but for the rare one that lets the log start again. `None` for a
+    /// database in memory (it has no log).
     pub fn hand_checkpoints_over(&mut self) -> Result<Option<Checkpointer>> {
         let Some(path) = self.conn.path().filter(|p| !p.is_empty()) else {
             return Ok(None);
         };
         let conn = Connection::open(path)?;
-        self.conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+        self.conn
+            .pragma_update(None, "wal_autocheckpoint", WRITER_CHECKPOINT_PAGES)?;
+        self.conn
+            .pragma_update(None, "journal_size_limit", LOG_SIZE_LIMIT)?;
         Ok(Some(Checkpointer { conn }))
     }
 }
@@ -114,6 +130,49 @@ mod tests {
             .query_row("SELECT count(*) FROM filler", [], |r| r.get(0))
             .unwrap();
         assert_eq!(rows, 3000);
+    }
+
+    /// A writer that never pauses, with the thread checkpointing beside it: the log still starts
+    /// again, and its file stays near its limit instead of growing by everything written.
+    #[test]
+    fn the_log_stays_bounded_under_writes_that_never_pause() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("station.sqlite");
+        let mut store = StationStore::open(&path).unwrap();
+        let checkpointer = store.hand_checkpoints_over().unwrap().unwrap();
+        let owner = Arc::new(());
+        let weak = Arc::downgrade(&owner);
+        let thread = std::thread::spawn(move || checkpointer.run(weak));
+        store
+            .conn()
+            .execute("CREATE TABLE filler (x BLOB)", [])
+            .unwrap();
+        let wal = dir.path().join("station.sqlite-wal");
+        let mut largest = 0;
+        // 40 commits of 500 pages: 80 MB through the log, back to back.
+        for _ in 0..40 {
+            store
+                .conn()
+                .execute(
+                    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 500)
+                     INSERT INTO filler SELECT randomblob(4000) FROM n",
+                    [],
+                )
+                .unwrap();
+            largest = largest.max(std::fs::metadata(&wal).unwrap().len());
+        }
+        drop(owner);
+        thread.join().unwrap();
+        assert!(
+            largest <= LOG_SIZE_LIMIT as u64,
+            "the log grew to {} MB",
+            largest / 1_000_000
+        );
+        let rows: i64 = store
+            .conn()
+            .query_row("SELECT count(*) FROM filler", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(rows, 20_000);
     }
 
     /// The thread stops once the store it served is gone.
