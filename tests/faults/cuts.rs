@@ -162,3 +162,33 @@ fn a_first_download_travels_compressed_and_whole() {
         "the pages travel compressed: {down} bytes on the wire for {json} bytes of JSON"
     );
 }
+
+/// A push travels as compact JSON: what goes up the link is the changes' JSON and little more
+/// (ureq's `send_json` pretty-printed it, some 40% more).
+#[test]
+fn a_push_travels_as_compact_json() {
+    let station = Station::start();
+    let proxy = Proxy::start(&station.url);
+    let mut zhang = Device::new(&station, "张警官", "幸福社区");
+    through(&mut zhang, &proxy);
+    for i in 0..300 {
+        let h = new_household(&mut zhang, "幸福社区", &format!("幸福路{i}号"));
+        new_visit(&mut zhang, &h, "入户走访，宣传防诈骗知识");
+    }
+    let changes = zhang.store.changes_after(0, 10_000).unwrap();
+    let json: usize = changes
+        .iter()
+        .map(|c| serde_json::to_vec(c).unwrap().len())
+        .sum();
+    zhang.sync();
+    let up = proxy.sent_up.load(Ordering::Relaxed) as usize;
+    println!(
+        "PUSH {} changes: {json} bytes of compact JSON, {up} bytes up the link",
+        changes.len()
+    );
+    assert_eq!(zhang.store.sync_status().unwrap().unsent, 0);
+    assert!(
+        up < json + json / 10,
+        "{up} bytes went up for {json} bytes of compact JSON"
+    );
+}

@@ -151,11 +151,14 @@ impl Bureau {
         path: &str,
         body: &B,
     ) -> Result<Answer<T>, UpwardError> {
+        // Compact JSON: ureq's `send_json` pretty-prints, some 40% more bytes per batch.
+        let body = serde_json::to_vec(body).map_err(|e| UpwardError::Protocol(e.to_string()))?;
         let result = self
             .agent
             .post(&format!("{}/api/v1/{path}", self.url))
             .header("Authorization", &format!("Bearer {}", self.credential))
-            .send_json(body);
+            .header("Content-Type", "application/json")
+            .send(&body[..]);
         self.answer(result)
     }
 }

@@ -249,6 +249,9 @@ impl Client {
         path: &str,
         body: &B,
     ) -> Result<T, SyncError> {
+        // Compact JSON: ureq's `send_json` pretty-prints (an indented line per value), some 40%
+        // more bytes for the link to carry and the station to parse in every push.
+        let body = serde_json::to_vec(body).map_err(|e| SyncError::Protocol(e.to_string()))?;
         let result = self
             .agent
             .post(&self.url(path))
@@ -256,7 +259,8 @@ impl Client {
                 "Authorization",
                 &format!("Bearer {}", self.link.device_credential),
             )
-            .send_json(body);
+            .header("Content-Type", "application/json")
+            .send(&body[..]);
         self.answer(result)
     }
 
