@@ -297,10 +297,13 @@ impl Pusher {
                 changes: batch.to_vec(),
             };
             let t = Instant::now();
+            // Compact JSON, as a laptop sends it (ureq's `send_json` pretty-prints).
+            let body = serde_json::to_vec(&request)?;
             let mut response = agent
                 .post(&format!("{}/api/v1/push", station.url))
                 .header("Authorization", &format!("Bearer {}", self.credential))
-                .send_json(&request)?;
+                .header("Content-Type", "application/json")
+                .send(&body[..])?;
             let answer: PushResponse = response.body_mut().read_json()?;
             spent += t.elapsed();
             anyhow::ensure!(

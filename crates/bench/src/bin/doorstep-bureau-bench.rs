@@ -120,7 +120,9 @@ impl BureauProcess {
             .agent
             .post(&format!("{}{path}", self.url))
             .header("Authorization", &format!("Bearer {token}"))
-            .send_json(body)?;
+            .header("Content-Type", "application/json")
+            // Compact, as the station's own client sends it (`send_json` pretty-prints).
+            .send(&serde_json::to_vec(body)?[..])?;
         Ok((r.status().as_u16(), r.body_mut().read_to_string()?))
     }
 
