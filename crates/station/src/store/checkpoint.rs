@@ -25,8 +25,8 @@ const BUSY_INTERVAL: Duration = Duration::from_millis(100);
 const IDLE_INTERVAL: Duration = Duration::from_millis(500);
 /// The log's length (in pages) at which the writer checkpoints itself, so that the log starts again.
 const WRITER_CHECKPOINT_PAGES: i64 = 8_000;
-/// The size the log's file is cut back to when it starts again (bytes): about the log at
-/// [`WRITER_CHECKPOINT_PAGES`], so that the writer reuses the file instead of extending it.
+/// The size the log's file is cut back to when it starts again (bytes): above the log at
+/// [`WRITER_CHECKPOINT_PAGES`] (33 MB), so that the writer reuses the file instead of extending it.
 const LOG_SIZE_LIMIT: i64 = 48 * 1024 * 1024;
 
 /// A connection that only checkpoints, for a writing connection that no longer does.
