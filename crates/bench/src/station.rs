@@ -402,21 +402,21 @@ fn device_via(
     Ok(store)
 }
 
-/// What a first download costs on the wire, and what its pages' JSON would cost compressed.
+/// What a first download costs on the wire, against its pages' JSON and that JSON gzip'd.
 struct WireBytes {
     /// Through the relay, TLS and HTTP included: laptop to station, station to laptop.
     up: u64,
     down: u64,
-    /// The pull pages' JSON bodies as the station sends them, and the same gzip'd (fastest level,
-    /// default level).
+    /// The pull pages' JSON bodies (as decoded, whether or not they travelled compressed), and
+    /// the same gzip'd page by page (fastest level, default level).
     json: u64,
     gzip_fast: u64,
     gzip_default: u64,
 }
 
 /// A second new laptop downloads the beat through a counting relay; then the same pages are
-/// fetched again with its credential and their JSON bodies gzip'd, the reference for what
-/// compression on the wire would save.
+/// fetched again with its credential and their JSON bodies gzip'd here, the reference for what
+/// the wire carries.
 fn first_download_bytes(
     station: &StationProcess,
     dir: &Path,
