@@ -855,3 +855,69 @@ fn a_pulled_page_and_a_push_answer_take_the_stations_clock_in_their_own_commit()
     assert_eq!(s.station_heard_ms().unwrap(), ahead + 60_000);
     assert_eq!(s.acked_seq().unwrap(), 2);
 }
+
+#[test]
+fn a_beat_taken_away_leaves_the_laptop_but_for_what_a_task_of_the_officers_is_about() {
+    use super::scopes::WorkScope;
+    let mut s = Store::open_in_memory().unwrap();
+    s.init_device("张警官", &["幸福社区".into(), "和平社区".into()])
+        .unwrap();
+    let today = Utc::now().date_naive();
+    let stays = household(&mut s, "幸福路1号");
+    s.save(&Resident::new(stays.id, "张三")).unwrap();
+    let elsewhere = |s: &mut Store, address: &str| {
+        let h = Household::new("和平社区", address, HouseholdKind::Residence);
+        s.save(&h).unwrap();
+        s.save(&Resident::new(h.id, "李四")).unwrap();
+        s.save(&visit(&h, "入户走访")).unwrap();
+        h
+    };
+    let gone = elsewhere(&mut s, "和平街1号");
+    let kept = elsewhere(&mut s, "和平街2号");
+    let other = Concern::new(kept.id, ConcernCategory::Dispute, "楼上漏水");
+    s.save(&other).unwrap();
+    let concern = Concern::new(kept.id, ConcernCategory::Dispute, "邻里噪音纠纷");
+    s.save(&concern).unwrap();
+    let mut task = Task::new(kept.id, "调解噪音纠纷", "张警官", today);
+    task.concern_id = Some(concern.id);
+    s.save(&task).unwrap();
+    s.save(&Task::new(kept.id, "回访", "王警官", today))
+        .unwrap();
+    let last = count(&s, "SELECT max(device_seq) FROM changes");
+    s.record_ack(last).unwrap();
+
+    let work = WorkScope {
+        beats: vec!["幸福社区".into()],
+        officer_name: "张警官".into(),
+        ..Default::default()
+    };
+    let outcome = s.adopt_scopes(&work).unwrap();
+    assert_eq!(outcome.kept, 0);
+    assert!(s.get::<Household>(gone.id.0).is_err(), "its beat left");
+    assert!(
+        s.get::<Household>(kept.id.0).is_ok(),
+        "a task of his is about it"
+    );
+    assert!(s.get::<Household>(stays.id.0).is_ok());
+    assert!(s.get::<Concern>(concern.id.0).is_ok(), "his task's concern");
+    assert!(s.get::<Concern>(other.id.0).is_err());
+    assert!(s.get::<Task>(task.id.0).is_ok());
+    assert_eq!(
+        count(&s, "SELECT count(*) FROM tasks"),
+        1,
+        "not the other's"
+    );
+    assert_eq!(count(&s, "SELECT count(*) FROM visits"), 0);
+    let names: Vec<String> = s
+        .conn()
+        .prepare("SELECT name FROM residents")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(names, ["张三"], "the kept household's residents go too");
+    // Looked at again, with the kept household still outside: nothing more leaves.
+    assert_eq!(s.adopt_scopes(&work).unwrap().removed, 0);
+    assert!(s.get::<Household>(kept.id.0).is_ok());
+}

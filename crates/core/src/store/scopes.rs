@@ -159,43 +159,13 @@ impl Store {
                 params![TASKS_SCOPE, serde_json::to_string(&scopes)?],
             )?;
             let mut outcome = Departures::default();
-            // Households of beats no longer the officer's, except those a task of theirs is about.
-            let gone: Vec<String> = tx
-                .prepare(
-                    "SELECT id FROM households WHERE beat NOT IN (SELECT value FROM json_each(?1))
-                       AND id NOT IN (SELECT household_id FROM tasks WHERE assignee IN (?2, ?3) AND deleted = 0)",
-                )?
-                .query_map(params![serde_json::to_string(beats)?, mine, officer_name], |r| {
-                    r.get(0)
-                })?
-                .collect::<rusqlite::Result<_>>()?;
-            for id in gone {
-                outcome.add(take_off(tx, EntityKind::Household, &id, None)?);
-            }
-            // In the households kept for a task: everything but the officer's tasks and their concerns.
-            let strays: Vec<(String, String)> = tx
-                .prepare(
-                    "SELECT 'task', t.id FROM tasks t JOIN households h ON h.id = t.household_id
-                     WHERE h.beat NOT IN (SELECT value FROM json_each(?1)) AND t.assignee NOT IN (?2, ?3)
-                     UNION ALL
-                     SELECT 'concern', c.id FROM concerns c JOIN households h ON h.id = c.household_id
-                     WHERE h.beat NOT IN (SELECT value FROM json_each(?1))
-                       AND c.id NOT IN (SELECT concern_id FROM tasks WHERE assignee IN (?2, ?3) AND concern_id IS NOT NULL)
-                     UNION ALL
-                     SELECT 'resident', r.id FROM residents r JOIN households h ON h.id = r.household_id
-                     WHERE h.beat NOT IN (SELECT value FROM json_each(?1))
-                     UNION ALL
-                     SELECT 'visit', v.id FROM visits v JOIN households h ON h.id = v.household_id
-                     WHERE h.beat NOT IN (SELECT value FROM json_each(?1))",
-                )?
-                .query_map(params![serde_json::to_string(beats)?, mine, officer_name], |r| {
-                    Ok((r.get(0)?, r.get(1)?))
-                })?
-                .collect::<rusqlite::Result<_>>()?;
-            for (entity, id) in strays {
-                if let Some(entity) = EntityKind::parse(&entity) {
-                    outcome.add(take_off(tx, entity, &id, None)?);
-                }
+            let beats_json = serde_json::to_string(beats)?;
+            // Whatever left the scope lies in a household outside the officer's beats: asked of
+            // the beats' index first, since looking for what left reads every household, resident,
+            // visit, concern and task (0.4 s a sync on a 200,000-resident beat), and most syncs
+            // find nothing outside.
+            if households_outside(tx, &beats_json)? {
+                sweep_outside(tx, &beats_json, mine, officer_name, &mut outcome)?;
             }
             // Records that left while holding unsent edits, whose edits the station has now.
             let waiting: Vec<(String, String, i64)> = tx
@@ -296,6 +266,67 @@ impl Store {
         self.conn.pragma_update(None, "foreign_keys", "ON")?;
         result
     }
+}
+
+/// Whether any household here lies outside `beats` (a JSON list), read from the beats' index alone.
+fn households_outside(tx: &Transaction<'_>, beats: &str) -> Result<bool> {
+    Ok(super::query_one(
+        tx,
+        "SELECT EXISTS (SELECT 1 FROM households WHERE beat NOT IN (SELECT value FROM json_each(?1)))",
+        [beats],
+        |r| r.get(0),
+    )?)
+}
+
+/// Takes off the households of beats no longer the officer's (`beats`, a JSON list) — except those
+/// a task of theirs (`mine`, or before accounts `officer_name`) is about — and, in those kept, every
+/// record but the officer's tasks and their concerns.
+fn sweep_outside(
+    tx: &Transaction<'_>,
+    beats: &str,
+    mine: &str,
+    officer_name: &str,
+    outcome: &mut Departures,
+) -> Result<()> {
+    // Households of beats no longer the officer's, except those a task of theirs is about.
+    let gone: Vec<String> = tx
+        .prepare(
+            "SELECT id FROM households WHERE beat NOT IN (SELECT value FROM json_each(?1))
+               AND id NOT IN (SELECT household_id FROM tasks WHERE assignee IN (?2, ?3) AND deleted = 0)",
+        )?
+        .query_map(params![beats, mine, officer_name], |r| {
+            r.get(0)
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    for id in gone {
+        outcome.add(take_off(tx, EntityKind::Household, &id, None)?);
+    }
+    // In the households kept for a task: everything but the officer's tasks and their concerns.
+    // Read from those households down (each kind's household index), not from every row up.
+    let strays: Vec<(String, String)> = tx
+        .prepare(
+            "WITH kept AS (SELECT id FROM households WHERE beat NOT IN (SELECT value FROM json_each(?1)))
+             SELECT 'task', t.id FROM tasks t
+             WHERE t.household_id IN (SELECT id FROM kept) AND t.assignee NOT IN (?2, ?3)
+             UNION ALL
+             SELECT 'concern', c.id FROM concerns c
+             WHERE c.household_id IN (SELECT id FROM kept)
+               AND c.id NOT IN (SELECT concern_id FROM tasks WHERE assignee IN (?2, ?3) AND concern_id IS NOT NULL)
+             UNION ALL
+             SELECT 'resident', r.id FROM residents r WHERE r.household_id IN (SELECT id FROM kept)
+             UNION ALL
+             SELECT 'visit', v.id FROM visits v WHERE v.household_id IN (SELECT id FROM kept)",
+        )?
+        .query_map(params![beats, mine, officer_name], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    for (entity, id) in strays {
+        if let Some(entity) = EntityKind::parse(&entity) {
+            outcome.add(take_off(tx, entity, &id, None)?);
+        }
+    }
+    Ok(())
 }
 
 /// Takes a record off this laptop (a household with everything in it), unless this laptop holds a
