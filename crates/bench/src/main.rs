@@ -231,6 +231,17 @@ fn main() -> anyhow::Result<()> {
             let id = store.households(&Default::default(), today)?.items[0].household_id;
             time_each(50, || store.household_detail(id, today).map(drop))?
         }),
+        // Not a screen: what every sync asks of the laptop's database before its pull, the beats
+        // as the station's account says (here: unchanged).
+        ("A sync's scope check (the officer's beats, unchanged)", {
+            let device = store.device()?.clone();
+            let work = doorstep_core::store::scopes::WorkScope {
+                beats: device.beats.clone(),
+                officer_name: device.officer_name.clone(),
+                ..Default::default()
+            };
+            time_each(20, || store.adopt_scopes(&work).map(drop))?
+        }),
     ];
     writeln!(report, "## Screens' queries\n")?;
     writeln!(report, "| screen | runs | p50 | p95 |")?;
