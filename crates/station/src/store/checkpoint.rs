@@ -90,6 +90,18 @@ mod tests {
     use super::*;
     use std::sync::Arc;
 
+    /// One commit of 500 rows of 4,000 bytes into `filler`: 500 pages through the log.
+    fn write_500_pages(store: &StationStore) {
+        store
+            .conn()
+            .execute(
+                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 500)
+                 INSERT INTO filler SELECT randomblob(4000) FROM n",
+                [],
+            )
+            .unwrap();
+    }
+
     fn file_pages(path: &std::path::Path) -> u64 {
         std::fs::metadata(path).unwrap().len() / 4096
     }
@@ -108,14 +120,7 @@ mod tests {
             .execute("CREATE TABLE filler (x BLOB)", [])
             .unwrap();
         for _ in 0..6 {
-            store
-                .conn()
-                .execute(
-                    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 500)
-                     INSERT INTO filler SELECT randomblob(4000) FROM n",
-                    [],
-                )
-                .unwrap();
+            write_500_pages(&store);
         }
         assert!(
             file_pages(&path) < before + 100,
@@ -151,14 +156,7 @@ mod tests {
         let mut largest = 0;
         // 40 commits of 500 pages: 80 MB through the log, back to back.
         for _ in 0..40 {
-            store
-                .conn()
-                .execute(
-                    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 500)
-                     INSERT INTO filler SELECT randomblob(4000) FROM n",
-                    [],
-                )
-                .unwrap();
+            write_500_pages(&store);
             largest = largest.max(std::fs::metadata(&wal).unwrap().len());
         }
         drop(owner);
