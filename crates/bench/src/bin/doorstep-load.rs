@@ -149,6 +149,21 @@ impl StationProcess {
     }
 }
 
+/// CPU time a process has used so far, user and system together, in seconds (0 if unreadable).
+fn cpu_seconds(pid: &str) -> f64 {
+    // utime and stime, the 14th and 15th fields of /proc/<pid>/stat, counted in USER_HZ ticks,
+    // which Linux fixes at 100 a second for user space whatever the kernel's own tick.
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|stat| {
+            let after = stat.rsplit_once(')')?.1.to_string();
+            let fields: Vec<&str> = after.split_whitespace().collect();
+            let ticks = |i: usize| fields.get(i)?.parse::<f64>().ok();
+            Some((ticks(11)? + ticks(12)?) / 100.0)
+        })
+        .unwrap_or(0.0)
+}
+
 /// Open sockets of a process (its listening one included).
 fn open_sockets(pid: &str) -> usize {
     std::fs::read_dir(format!("/proc/{pid}/fd"))
@@ -251,6 +266,8 @@ struct Run {
     conflicts: i64,
     /// The station's own time over each sync request (from its log).
     answers: Vec<Duration>,
+    /// CPU seconds the laptops and the station used while the waves synced.
+    sync_cpu: (f64, f64),
 }
 
 fn pct(samples: &mut [Duration], q: f64) -> Duration {
@@ -330,6 +347,13 @@ fn run(args: &Args, n: usize) -> anyhow::Result<Run> {
     let started = Instant::now();
     let deadline = Duration::from_secs(args.seconds);
     let go_on = std::sync::atomic::AtomicBool::new(true);
+    // CPU used while the waves sync (from the moment the edits are all recorded to the wave's
+    // end), by this process (the laptops) and by the station: the cost of a sync to each side,
+    // which latency alone hides once the two cores queue work.
+    let station_pid = station.pid();
+    let cpu_now = || (cpu_seconds("self"), cpu_seconds(&station_pid));
+    let syncing_since: Mutex<Option<(f64, f64)>> = Mutex::new(None);
+    let sync_cpu: Mutex<(f64, f64)> = Mutex::new((0.0, 0.0));
     let results: Vec<(Vec<Duration>, Vec<Duration>, usize, usize)> = std::thread::scope(|s| {
         let handles: Vec<_> = laptops
             .iter_mut()
@@ -337,6 +361,7 @@ fn run(args: &Args, n: usize) -> anyhow::Result<Run> {
             .map(|(i, laptop)| {
                 let (start, wave_end, edits_done, go_on, note) =
                     (&start, &wave_end, &edits_done, &go_on, note.clone());
+                let (cpu_now, syncing_since, sync_cpu) = (&cpu_now, &syncing_since, &sync_cpu);
                 let mut rng = ChaCha8Rng::seed_from_u64(i as u64);
                 std::thread::Builder::new()
                     .stack_size(512 * 1024)
@@ -351,6 +376,17 @@ fn run(args: &Args, n: usize) -> anyhow::Result<Run> {
                         }
                         loop {
                             if wave_end.wait().is_leader() {
+                                if let Some((laptops, station)) = syncing_since
+                                    .lock()
+                                    .unwrap_or_else(|p| p.into_inner())
+                                    .take()
+                                {
+                                    let (l, s) = cpu_now();
+                                    let mut used =
+                                        sync_cpu.lock().unwrap_or_else(|p| p.into_inner());
+                                    used.0 += l - laptops;
+                                    used.1 += s - station;
+                                }
                                 go_on.store(
                                     started.elapsed() < deadline,
                                     std::sync::atomic::Ordering::SeqCst,
@@ -367,6 +403,8 @@ fn run(args: &Args, n: usize) -> anyhow::Result<Run> {
                                 note(format!("edits: {e}"));
                             }
                             if edits_done.wait().is_leader() {
+                                *syncing_since.lock().unwrap_or_else(|p| p.into_inner()) =
+                                    Some(cpu_now());
                                 eprintln!(
                                     "  wave {waves}: edits recorded at {:.1} s, syncing",
                                     started.elapsed().as_secs_f64()
@@ -417,6 +455,7 @@ fn run(args: &Args, n: usize) -> anyhow::Result<Run> {
         peak_sockets: *peak_sockets.lock().unwrap_or_else(|p| p.into_inner()),
         conflicts,
         answers: station.answer_times(),
+        sync_cpu: *sync_cpu.lock().unwrap_or_else(|p| p.into_inner()),
     };
     for (download, syncs, changes, waves) in results {
         run.download.extend(download);
@@ -432,18 +471,19 @@ fn main() -> anyhow::Result<()> {
     let mut table = String::new();
     writeln!(
         table,
-        "| laptops | errors | waves | syncs | sync p50 | p95 | p99 | max | first download p95 | changes/s | syncs/s | station's answer p50 | p99 | station peak memory | peak open sockets | conflicts queued |"
+        "| laptops | errors | waves | syncs | sync p50 | p95 | p99 | max | first download p95 | changes/s | syncs/s | station's answer p50 | p99 | CPU per sync, laptop | station | station peak memory | peak open sockets | conflicts queued |"
     )?;
     writeln!(
         table,
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
     )?;
     let mut first_errors = Vec::new();
     for &n in &args.laptops {
         let mut r = run(&args, n)?;
         let syncs = r.syncs.len();
+        let per_sync = |seconds: f64| seconds * 1000.0 / syncs.max(1) as f64;
         let row = format!(
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {:.0} | {:.1} | {} | {} | {} MB | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {:.0} | {:.1} | {} | {} | {:.1} ms | {:.1} ms | {} MB | {} | {} |",
             r.laptops,
             r.errors,
             r.waves,
@@ -457,6 +497,8 @@ fn main() -> anyhow::Result<()> {
             syncs as f64 / r.seconds,
             ms(pct(&mut r.answers, 0.5)),
             ms(pct(&mut r.answers, 0.99)),
+            per_sync(r.sync_cpu.0),
+            per_sync(r.sync_cpu.1),
             r.peak_mb,
             r.peak_sockets,
             r.conflicts,
@@ -480,7 +522,9 @@ fn main() -> anyhow::Result<()> {
          wave's first {} s, for {} s. Latency is one whole sync (standing, push, pull), measured by the \
          laptop; the station's answer is its own time over one request of a sync (standing, push or \
          pull page), from its log; the laptops run on the same machine as the station, so their side of each sync \
-         (reading the change log, applying pulled pages) shares its two cores.\n",
+         (reading the change log, applying pulled pages) shares its two cores. CPU per sync is the \
+         processor time each side (all the laptops' process; the station) used while the waves \
+         synced, divided by the syncs.\n",
         args.command,
         machine::describe(),
         args.edits,
