@@ -472,6 +472,45 @@ pub fn sync_over(
         ..Default::default()
     };
 
+    // The push's answers (the station's copies of refused records) and the pulled pages (records
+    // in the station's order, a child before its parent) are written with foreign keys off,
+    // switched once for the whole exchange: each switch makes SQLite recompile every prepared
+    // statement.
+    store.without_foreign_keys(|store| {
+        let pushed = push(store, client, &mut report, &mut progress)?;
+        pull(
+            store,
+            client,
+            device_id,
+            &scopes,
+            pushed,
+            &mut report,
+            &mut progress,
+        )
+    })?;
+    store.record_ack(report.acked_seq)?;
+    // A station that went back lost the photos it had since; they are sent again whole.
+    if rewind.station_went_back {
+        store.upload_all_again()?;
+    }
+    if let Some(blobs) = client.blobs() {
+        report.photos = photos::send_and_fetch(store, blobs, |sent, total| {
+            progress(Progress::Photos { sent, total })
+        })?;
+    }
+    Ok(report)
+}
+
+/// Sends the changes the station has not acknowledged, in batches, recording each answer; returns
+/// the sequence numbers this push sent and the station took, as (after, through): the pull does
+/// not bring back records they left as sent.
+fn push(
+    store: &mut Store,
+    client: &impl Transport,
+    report: &mut SyncReport,
+    progress: &mut impl FnMut(Progress),
+) -> Result<(i64, i64), SyncError> {
+    let device_id = store.device()?.device_id;
     // The changes this sync pushed and the station took, which the laptop holds as it sent them:
     // the pull does not bring back records they left as sent. Only numbers it sent count — the
     // station may acknowledge more (a laptop restored from a backup) — and none below a
@@ -503,7 +542,7 @@ pub fn sync_over(
             Some(link) => std::thread::scope(|s| -> Result<_, SyncError> {
                 let answer = s.spawn(|| link.push(&request));
                 if let Some(answer) = unrecorded.take() {
-                    record_answer(store, &report, &answer, &mut progress)?;
+                    record_answer(store, report, &answer, progress)?;
                 }
                 ahead = Some((last_sent, store.changes_after(last_sent, PUSH_BATCH)?));
                 answer
@@ -512,7 +551,7 @@ pub fn sync_over(
             })?,
             None => {
                 if let Some(answer) = unrecorded.take() {
-                    record_answer(store, &report, &answer, &mut progress)?;
+                    record_answer(store, report, &answer, progress)?;
                 }
                 client.push(&request)?
             }
@@ -560,7 +599,7 @@ pub fn sync_over(
         } else {
             // Taken: counted now, recorded while the next batch is in flight (or below).
             pushed_through = pushed_through.max(last_sent);
-            note_skew(&mut report, answer.station_time_ms);
+            note_skew(report, answer.station_time_ms);
             if let Some(ahead) = answer.clock_ahead_ms {
                 report.clock_skew_ms = Some(ahead);
             }
@@ -573,10 +612,23 @@ pub fn sync_over(
     };
     // The last answer taken is recorded whether or not the push went on to fail.
     if let Some(answer) = unrecorded.take() {
-        record_answer(store, &report, &answer, &mut progress)?;
+        record_answer(store, report, &answer, progress)?;
     }
     pushing?;
+    Ok((pushed_after, pushed_through.max(pushed_after)))
+}
 
+/// Takes the officer's scopes as the station's account says, then pulls each scope's pages from
+/// its cursor and applies them (`pushed`: what this sync's push sent and the station took).
+fn pull(
+    store: &mut Store,
+    client: &impl Transport,
+    device_id: DeviceId,
+    scopes: &Scopes,
+    pushed: (i64, i64),
+    report: &mut SyncReport,
+    progress: &mut impl FnMut(Progress),
+) -> Result<(), SyncError> {
     // What the officer works on now, as the station's account says: beats given or taken away
     // since the last sync take effect here (Today follows).
     let departed = store.adopt_scopes(&scopes.work)?;
@@ -586,7 +638,6 @@ pub fn sync_over(
     names.push(TASKS_SCOPE.to_string());
     for scope in names {
         let start = store.scope_cursor(&scope)?;
-        let pushed = (pushed_after, pushed_through.max(pushed_after));
         let fetch = |link: &dyn Transport, cursor: i64| {
             link.pull(device_id, &scope, cursor, PULL_PAGE, pushed)
         };
@@ -598,7 +649,7 @@ pub fn sync_over(
                 page.cursor,
                 page.station_time_ms,
             )?;
-            note_skew(&mut report, page.station_time_ms);
+            note_skew(report, page.station_time_ms);
             report.left_scope += departed.removed;
             report.kept_out_of_scope += departed.kept;
             report.pulled += page.records.len() as u32;
@@ -610,17 +661,7 @@ pub fn sync_over(
             Ok(())
         })?;
     }
-    store.record_ack(report.acked_seq)?;
-    // A station that went back lost the photos it had since; they are sent again whole.
-    if rewind.station_went_back {
-        store.upload_all_again()?;
-    }
-    if let Some(blobs) = client.blobs() {
-        report.photos = photos::send_and_fetch(store, blobs, |sent, total| {
-            progress(Progress::Photos { sent, total })
-        })?;
-    }
-    Ok(report)
+    Ok(())
 }
 
 /// Fetches one scope's pull pages from `start` on and hands each to `apply`, in order, until the

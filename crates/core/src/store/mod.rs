@@ -82,6 +82,9 @@ impl Device {
 pub struct Store {
     pub(crate) conn: Connection,
     device: Option<Device>,
+    /// Foreign keys are off for a run of writes in the station's order (see
+    /// [`Store::without_foreign_keys`]).
+    keys_off: bool,
 }
 
 impl Store {
@@ -127,7 +130,11 @@ impl Store {
             Err(e) => return Err(e.into()),
         }
         let device = load_device(&conn)?;
-        Ok(Store { conn, device })
+        Ok(Store {
+            conn,
+            device,
+            keys_off: false,
+        })
     }
 
     /// Makes this database a device of `officer_name`, working `beats`. Done once; later calls
@@ -204,6 +211,31 @@ impl Store {
     pub fn reload_device(&mut self) -> Result<()> {
         self.device = load_device(&self.conn)?;
         Ok(())
+    }
+
+    /// Runs `f` with foreign keys off, for writes that take the station's records in the
+    /// station's order (a child may come before its parent) or take records off; calls nested in
+    /// it switch nothing. A sync runs its whole push and pull in one such call: switching the keys
+    /// makes SQLite recompile every statement the connection has prepared on its next use, and
+    /// switched around each pulled page and each push answer that was a tenth of a laptop's
+    /// sync under load. Must be called outside a transaction (SQLite ignores the switch inside).
+    pub fn without_foreign_keys<T, E: From<Error>>(
+        &mut self,
+        f: impl FnOnce(&mut Store) -> std::result::Result<T, E>,
+    ) -> std::result::Result<T, E> {
+        if self.keys_off {
+            return f(self);
+        }
+        self.conn
+            .pragma_update(None, "foreign_keys", "OFF")
+            .map_err(Error::from)?;
+        self.keys_off = true;
+        let result = f(self);
+        self.keys_off = false;
+        let back_on = self.conn.pragma_update(None, "foreign_keys", "ON");
+        let out = result?;
+        back_on.map_err(Error::from)?;
+        Ok(out)
     }
 
     /// The device this database belongs to, or [`Error::NoDevice`] before `init_device`.

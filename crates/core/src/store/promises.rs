@@ -921,3 +921,46 @@ fn a_beat_taken_away_leaves_the_laptop_but_for_what_a_task_of_the_officers_is_ab
     assert_eq!(s.adopt_scopes(&work).unwrap().removed, 0);
     assert!(s.get::<Household>(kept.id.0).is_ok());
 }
+
+#[test]
+fn scopes_the_station_repeats_unchanged_write_nothing_and_changed_ones_are_taken() {
+    use super::scopes::{Officer, WorkScope};
+    let mut s = store();
+    household(&mut s, "幸福路1号");
+    let officer = |id: &str, name: &str| Officer {
+        account_id: id.into(),
+        name: name.into(),
+        beats: vec!["幸福社区".into()],
+    };
+    let mut work = WorkScope {
+        beats: vec!["幸福社区".into()],
+        officer_name: "张警官".into(),
+        account_id: "acc-zhang".into(),
+        officers: vec![officer("acc-zhang", "张警官"), officer("acc-li", "李警官")],
+    };
+    s.adopt_scopes(&work).unwrap();
+    assert_eq!(s.officers().unwrap().len(), 2);
+
+    // Every sync hears the same scopes: nothing is written (no commit to force to the disk),
+    // whatever order the station lists its officers in.
+    work.officers.reverse();
+    let writes = s.conn().total_changes();
+    assert_eq!(s.adopt_scopes(&work).unwrap(), Default::default());
+    assert_eq!(s.conn().total_changes(), writes, "nothing rewritten");
+
+    // A new officer at the station, a renamed officer and a new beat are each taken.
+    work.officers.push(officer("acc-wang", "王警官"));
+    s.adopt_scopes(&work).unwrap();
+    assert_eq!(s.officers().unwrap().len(), 3);
+    work.officer_name = "张警官（社区）".into();
+    work.beats.push("和平社区".into());
+    s.adopt_scopes(&work).unwrap();
+    let device = s.device().unwrap();
+    assert_eq!(device.officer_name, "张警官（社区）");
+    assert_eq!(device.beats, ["幸福社区", "和平社区"]);
+    assert_eq!(
+        count(&s, "SELECT count(*) FROM households"),
+        1,
+        "its beat is still the officer's"
+    );
+}

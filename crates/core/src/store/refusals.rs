@@ -97,10 +97,9 @@ impl Store {
             .filter(|r| refused.iter().any(|x| x.entity_id == r.id))
             .collect();
         super::remote::check_pulled(&copies)?;
-        self.conn.pragma_update(None, "foreign_keys", "OFF")?;
-        let result = self.record_push_in_tx(acked, refused, &copies, landed, station_ms);
-        self.conn.pragma_update(None, "foreign_keys", "ON")?;
-        result
+        self.without_foreign_keys(|store| {
+            store.record_push_in_tx(acked, refused, &copies, landed, station_ms)
+        })
     }
 
     fn record_push_in_tx(

@@ -229,11 +229,8 @@ impl Store {
         check_pulled(records)?;
         // The station's records arrive in version order, not parent-first (a household edited after
         // its residents were registered comes after them), so references are checked by the station,
-        // not here. Foreign keys can only be switched outside a transaction.
-        self.conn.pragma_update(None, "foreign_keys", "OFF")?;
-        let result = self.apply_pulled_in_tx(records, cursor);
-        self.conn.pragma_update(None, "foreign_keys", "ON")?;
-        result
+        // not here.
+        self.without_foreign_keys(|store| store.apply_pulled_in_tx(records, cursor))
     }
 
     fn apply_pulled_in_tx(&mut self, records: &[RemoteRecord], cursor: i64) -> Result<u32> {

@@ -78,6 +78,13 @@ impl Store {
         }
         Ok(out)
     }
+
+    /// Whether the station's officers (`theirs`) differ from those held here.
+    fn officers_differ(&self, theirs: &[Officer]) -> Result<bool> {
+        let mut theirs = theirs.to_vec();
+        theirs.sort_by(|a, b| (&a.name, &a.account_id).cmp(&(&b.name, &b.account_id)));
+        Ok(self.officers()? != theirs)
+    }
 }
 
 /// What following the scopes did to this laptop's records.
@@ -138,32 +145,41 @@ impl Store {
         } else {
             work.account_id.as_str()
         };
-        let outcome = self.with_purging(|tx| {
+        let beats_json = serde_json::to_string(beats)?;
+        // Most syncs change nothing here, and then write nothing: the officer's details and the
+        // officers are written only where they differ, and records are taken off (in a
+        // transaction holding `purging`, foreign keys off) only when a household lies outside the
+        // beats — the beats' index answers that at once — or a record waits to go. A sync that
+        // rewrote them all committed (and forced to the disk) a transaction every time.
+        let officers_changed = !work.officers.is_empty() && self.officers_differ(&work.officers)?;
+        let purge = households_outside(&self.conn, &beats_json)? || departures_wait(&self.conn)?;
+        let adopt = |tx: &Transaction<'_>| -> Result<Departures> {
             super::exec(tx,
                 "UPDATE device SET officer_name = ?1, beats = ?2, account_id = coalesce(nullif(?3, ''), account_id)
-                 WHERE singleton = 1",
-                params![officer_name, serde_json::to_string(beats)?, work.account_id],
+                 WHERE singleton = 1
+                   AND (officer_name IS NOT ?1 OR beats IS NOT ?2 OR (?3 <> '' AND account_id IS NOT ?3))",
+                params![officer_name, beats_json, work.account_id],
             )?;
-            if !work.officers.is_empty() {
+            if officers_changed {
                 super::exec(tx, "DELETE FROM officers", [])?;
                 for o in &work.officers {
-                    super::exec(tx,
+                    super::exec(
+                        tx,
                         "INSERT OR REPLACE INTO officers (account_id, name, beats) VALUES (?1, ?2, ?3)",
                         params![o.account_id, o.name, serde_json::to_string(&o.beats)?],
                     )?;
                 }
             }
             let scopes: Vec<String> = beats.iter().map(|b| beat_scope(b)).collect();
-            super::exec(tx,
+            super::exec(
+                tx,
                 "DELETE FROM pull_cursors WHERE scope <> ?1 AND scope NOT IN (SELECT value FROM json_each(?2))",
                 params![TASKS_SCOPE, serde_json::to_string(&scopes)?],
             )?;
             let mut outcome = Departures::default();
-            let beats_json = serde_json::to_string(beats)?;
-            // Whatever left the scope lies in a household outside the officer's beats, which the
-            // beats' index answers at once; most syncs find none and look no further (looking
-            // anyway read every household, resident, visit, concern and task: 0.4 s a sync on a
-            // 200,000-resident beat).
+            if !purge {
+                return Ok(outcome);
+            }
             if households_outside(tx, &beats_json)? {
                 sweep_outside(tx, &beats_json, mine, officer_name, &mut outcome)?;
             }
@@ -176,7 +192,8 @@ impl Store {
                 if let Some(entity) = EntityKind::parse(&entity) {
                     let done = take_off(tx, entity, &id, Some(version))?;
                     if done.kept == 0 {
-                        super::exec(tx,
+                        super::exec(
+                            tx,
                             "DELETE FROM departed WHERE entity = ?1 AND id = ?2",
                             params![entity.as_str(), id],
                         )?;
@@ -185,7 +202,15 @@ impl Store {
                 }
             }
             Ok(outcome)
-        })?;
+        };
+        let outcome = if purge {
+            self.with_purging(adopt)?
+        } else {
+            let tx = self.conn.transaction()?;
+            let outcome = adopt(&tx)?;
+            tx.commit()?;
+            outcome
+        };
         self.device = super::load_device(&self.conn)?;
         Ok(outcome)
     }
@@ -248,9 +273,8 @@ impl Store {
 
     /// Runs `f` in one transaction in which records may be taken off (foreign keys off meanwhile).
     fn with_purging<T>(&mut self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
-        self.conn.pragma_update(None, "foreign_keys", "OFF")?;
-        let result = (|| {
-            let tx = self.conn.transaction()?;
+        self.without_foreign_keys(|store| {
+            let tx = store.conn.transaction()?;
             super::exec(
                 &tx,
                 "INSERT OR IGNORE INTO purging (singleton) VALUES (1)",
@@ -262,18 +286,26 @@ impl Store {
             super::exec(&tx, "DELETE FROM purging", [])?;
             tx.commit()?;
             Ok(out)
-        })();
-        self.conn.pragma_update(None, "foreign_keys", "ON")?;
-        result
+        })
     }
 }
 
 /// Whether any household here lies outside `beats` (a JSON list), read from the beats' index alone.
-fn households_outside(tx: &Transaction<'_>, beats: &str) -> Result<bool> {
+fn households_outside(conn: &rusqlite::Connection, beats: &str) -> Result<bool> {
     Ok(super::query_one(
-        tx,
+        conn,
         "SELECT EXISTS (SELECT 1 FROM households WHERE beat NOT IN (SELECT value FROM json_each(?1)))",
         [beats],
+        |r| r.get(0),
+    )?)
+}
+
+/// Whether a record that left with unsent edits waits to be taken off.
+fn departures_wait(conn: &rusqlite::Connection) -> Result<bool> {
+    Ok(super::query_one(
+        conn,
+        "SELECT EXISTS (SELECT 1 FROM departed)",
+        [],
         |r| r.get(0),
     )?)
 }
