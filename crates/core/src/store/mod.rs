@@ -121,6 +121,14 @@ impl Store {
         // rusqlite keeps 16 prepared statements by default; saving one record runs more distinct
         // ones than that (record, change log, search index, tallies), so each was parsed afresh.
         conn.set_prepared_statement_cache_capacity(128);
+        // Each statement keeps the plan it was first given: SQLite (3.47 on) plans one with
+        // `LIMIT ?` by the limit bound and compiles it again whenever the limit is bound anew
+        // (every batch of a push, every search). The query planner stability guarantee plans
+        // from the text alone, as the plan tests (`EXPLAIN QUERY PLAN`, nothing bound) see it.
+        conn.set_db_config(
+            rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
+            true,
+        )?;
         match MIGRATIONS.to_latest(&mut conn) {
             Ok(()) => {}
             Err(rusqlite_migration::Error::MigrationDefinition(

@@ -964,3 +964,31 @@ fn scopes_the_station_repeats_unchanged_write_nothing_and_changed_ones_are_taken
         "its beat is still the officer's"
     );
 }
+
+#[test]
+fn a_statement_is_planned_once_whatever_its_parameters_are_bound_to() {
+    // SQLite (3.47 on) compiled a statement with `LIMIT ?` again each time the limit was bound:
+    // every batch of a push and every search.
+    let s = store();
+    for sql in [
+        "SELECT device_seq FROM changes WHERE device_seq > ?1 ORDER BY device_seq LIMIT ?2",
+        "SELECT rowid FROM resident_search WHERE resident_search MATCH ?1 LIMIT ?2",
+    ] {
+        let mut stmt = s.conn().prepare_cached(sql).unwrap();
+        for limit in [10, 20, 30] {
+            let first: rusqlite::types::Value = if sql.contains("MATCH") {
+                "张".to_string().into()
+            } else {
+                0.into()
+            };
+            stmt.query_map(rusqlite::params![first, limit], |_| Ok(()))
+                .unwrap()
+                .for_each(drop);
+        }
+        assert_eq!(
+            stmt.get_status(rusqlite::StatementStatus::RePrepare),
+            0,
+            "{sql}"
+        );
+    }
+}
