@@ -142,12 +142,19 @@ impl StationStore {
     }
 
     /// A laptop made contact (every sync starts by asking its standing): it counts as synced now,
-    /// whether or not it has anything to push.
+    /// whether or not it has anything to push. Noted at most once a minute (the devices page shows
+    /// minutes; a push notes it anyway), and always the first time after a restore, which that
+    /// page compares it with: otherwise every sync committed, and forced to the disk, a write of
+    /// its own.
     pub fn seen(&mut self, device: doorstep_core::ids::DeviceId) -> Result<()> {
+        let at = doorstep_core::time::now();
+        let a_minute_ago = doorstep_core::time::format(&(at - chrono::Duration::minutes(1)));
         exec(
             &self.conn,
-            "UPDATE devices SET last_seen_at = ?2 WHERE device_id = ?1",
-            params![device, now()],
+            "UPDATE devices SET last_seen_at = ?2 WHERE device_id = ?1
+               AND (last_seen_at IS NULL OR last_seen_at < ?3
+                    OR last_seen_at < (SELECT max(restored_at) FROM lost_versions))",
+            params![device, doorstep_core::time::format(&at), a_minute_ago],
         )?;
         Ok(())
     }
@@ -214,4 +221,64 @@ pub(super) fn record_staff_action(
         ],
     )?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::store::StationStore;
+    use doorstep_core::ids::DeviceId;
+
+    #[test]
+    fn a_laptops_contact_is_noted_once_a_minute_and_at_once_after_a_restore() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = StationStore::open(&dir.path().join("station.sqlite")).unwrap();
+        let device = DeviceId::new();
+        s.conn()
+            .execute(
+                "INSERT INTO devices (device_id, officer_id, officer_name, beats, enrolled_at)
+                 VALUES (?1, 'o', '张警官', '[\"幸福社区\"]', '2026-12-01T08:00:00.000Z')",
+                [device],
+            )
+            .unwrap();
+        let seen = |s: &StationStore| -> Option<String> {
+            s.conn()
+                .query_row(
+                    "SELECT last_seen_at FROM devices WHERE device_id = ?1",
+                    [device],
+                    |r| r.get(0),
+                )
+                .unwrap()
+        };
+        s.seen(device).unwrap();
+        let first = seen(&s).expect("the first contact is noted");
+
+        // Syncing again within the minute writes nothing.
+        let writes = s.conn().total_changes();
+        s.seen(device).unwrap();
+        assert_eq!(s.conn().total_changes(), writes);
+        assert_eq!(seen(&s).as_ref(), Some(&first));
+
+        // A contact a minute after the last is noted.
+        s.conn()
+            .execute(
+                "UPDATE devices SET last_seen_at = '2026-12-01T09:00:00.000Z'",
+                [],
+            )
+            .unwrap();
+        s.seen(device).unwrap();
+        assert!(seen(&s).unwrap() >= first, "noted again");
+
+        // So is the first contact after a restore, however recent the last one.
+        s.conn()
+            .execute(
+                "INSERT INTO lost_versions (from_version, to_version, restored_at)
+                 VALUES (1, 10, strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '+1 second'))",
+                [],
+            )
+            .unwrap();
+        let before = seen(&s).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        s.seen(device).unwrap();
+        assert!(seen(&s).unwrap() > before, "noted after the restore");
+    }
 }
