@@ -386,6 +386,14 @@ fn run(args: &Args, n: usize) -> anyhow::Result<Run> {
                                         sync_cpu.lock().unwrap_or_else(|p| p.into_inner());
                                     used.0 += l - laptops;
                                     used.1 += s - station;
+                                    // Each wave's own figure, to see whether a sync grows
+                                    // dearer as the databases do over a long run.
+                                    eprintln!(
+                                        "  wave {}: CPU per sync {:.1} ms (laptop), {:.1} ms (station)",
+                                        waves.max(1) - 1,
+                                        (l - laptops) * 1000.0 / n as f64,
+                                        (s - station) * 1000.0 / n as f64
+                                    );
                                 }
                                 go_on.store(
                                     started.elapsed() < deadline,
