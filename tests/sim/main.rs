@@ -262,6 +262,7 @@ impl Transport for Link<'_> {
                 officer_name: p.display_name,
                 account_id: p.account_id,
                 officers: self.station.borrow().officers().unwrap(),
+                ..Default::default()
             },
             standing,
             bundle_recipient: String::new(),

@@ -317,3 +317,58 @@ fn an_empty_scope_moves_its_cursor_to_the_head_and_is_not_read_again_from_the_st
     );
     assert_eq!(zhang.store.scope_cursor("beat:幸福社区").unwrap(), head);
 }
+
+#[test]
+fn the_officers_list_travels_only_when_it_changed() {
+    let station = Station::start();
+    let mut a = Device::new(&station, "张警官", "幸福社区");
+    let _b = Device::new(&station, "李警官", "和平社区");
+    a.sync();
+    let names = |d: &Device| -> Vec<String> {
+        let mut n: Vec<String> = d
+            .store
+            .officers()
+            .unwrap()
+            .into_iter()
+            .map(|o| o.name)
+            .collect();
+        n.sort();
+        n
+    };
+    assert_eq!(names(&a), ["张警官", "李警官"]);
+    let held = a.store.officers_fingerprint().unwrap();
+    assert!(!held.is_empty(), "the station named its list");
+
+    // Asked by a laptop that holds the list: left out; by one that names another (or none): sent.
+    let scopes = |query: &str| -> serde_json::Value {
+        let (status, body) =
+            station.request("GET", &format!("scopes{query}"), &a.credential(), None);
+        assert_eq!(status, 200, "{body}");
+        serde_json::from_str(&body).unwrap()
+    };
+    let same = scopes(&format!("?officers={held}"));
+    assert_eq!(same["officers"], serde_json::json!([]));
+    assert_eq!(same["officers_fingerprint"], held.as_str());
+    assert_eq!(
+        scopes("?officers=0123")["officers"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    assert_eq!(scopes("")["officers"].as_array().unwrap().len(), 2);
+
+    // The laptop's syncs keep the list it holds, and take a changed one.
+    a.sync();
+    assert_eq!(names(&a), ["张警官", "李警官"]);
+    station.create_account(
+        "wang",
+        "王警官",
+        &["officer"],
+        &["和平社区"],
+        "officer-password-3",
+    );
+    a.sync();
+    assert_eq!(names(&a), ["张警官", "李警官", "王警官"]);
+    assert_ne!(a.store.officers_fingerprint().unwrap(), held);
+}

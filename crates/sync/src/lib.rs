@@ -164,6 +164,9 @@ impl From<&SyncError> for SyncErrorReport {
 struct Client {
     agent: Agent,
     link: Link,
+    /// The fingerprint of the station's officers as this laptop holds them, named when it asks
+    /// for its scopes (the station then leaves out a list that did not change).
+    officers: String,
 }
 
 impl Client {
@@ -180,7 +183,11 @@ impl Client {
             .tls_config(tls::pinned(&certificate))
             .build()
             .into();
-        Ok(Client { agent, link })
+        Ok(Client {
+            agent,
+            link,
+            officers: String::new(),
+        })
     }
 
     fn url(&self, path: &str) -> String {
@@ -336,7 +343,7 @@ pub fn enroll(store: &mut Store, url: &str, code: &str) -> Result<Enrolment, Syn
         beats: answer.beats.clone(),
         officer_name: answer.officer_name.clone(),
         account_id: answer.account_id.clone(),
-        officers: Vec::new(),
+        ..Default::default()
     })?;
     // Whatever this laptop pulled before came from another enrolment: download afresh.
     store.reset_pull_cursor()?;
@@ -374,7 +381,9 @@ fn client_of(store: &Store) -> Result<Client, SyncError> {
         .station()?
         .filter(|l| !l.device_credential.is_empty() && !l.certificate.is_empty())
         .ok_or(SyncError::NotEnrolled)?;
-    Client::new(link)
+    let mut client = Client::new(link)?;
+    client.officers = store.officers_fingerprint()?;
+    Ok(client)
 }
 
 /// What a sync asks of its station: the HTTPS client in the field, the station's store itself in
@@ -413,7 +422,10 @@ impl Transport for Client {
     }
 
     fn scopes(&self) -> Result<Scopes, SyncError> {
-        self.get("scopes", &[])
+        if self.officers.is_empty() {
+            return self.get("scopes", &[]);
+        }
+        self.get("scopes", &[("officers", self.officers.clone())])
     }
 
     fn blobs(&self) -> Option<&dyn photos::BlobLink> {

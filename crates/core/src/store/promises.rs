@@ -924,7 +924,7 @@ fn a_beat_taken_away_leaves_the_laptop_but_for_what_a_task_of_the_officers_is_ab
 
 #[test]
 fn scopes_the_station_repeats_unchanged_write_nothing_and_changed_ones_are_taken() {
-    use super::scopes::{Officer, WorkScope};
+    use super::scopes::{Officer, WorkScope, officers_fingerprint};
     let mut s = store();
     household(&mut s, "幸福路1号");
     let officer = |id: &str, name: &str| Officer {
@@ -937,9 +937,20 @@ fn scopes_the_station_repeats_unchanged_write_nothing_and_changed_ones_are_taken
         officer_name: "张警官".into(),
         account_id: "acc-zhang".into(),
         officers: vec![officer("acc-zhang", "张警官"), officer("acc-li", "李警官")],
+        officers_fingerprint: String::new(),
     };
+    work.officers_fingerprint = officers_fingerprint(&work.officers);
     s.adopt_scopes(&work).unwrap();
     assert_eq!(s.officers().unwrap().len(), 2);
+    assert_eq!(s.officers_fingerprint().unwrap(), work.officers_fingerprint);
+
+    // The station leaves out a list the laptop named as its own: the officers stay.
+    let listed = std::mem::take(&mut work.officers);
+    let writes = s.conn().total_changes();
+    s.adopt_scopes(&work).unwrap();
+    assert_eq!(s.conn().total_changes(), writes, "nothing rewritten");
+    assert_eq!(s.officers().unwrap().len(), 2);
+    work.officers = listed;
 
     // Every sync hears the same scopes: nothing is written (no commit to force to the disk),
     // whatever order the station lists its officers in.
@@ -950,8 +961,17 @@ fn scopes_the_station_repeats_unchanged_write_nothing_and_changed_ones_are_taken
 
     // A new officer at the station, a renamed officer and a new beat are each taken.
     work.officers.push(officer("acc-wang", "王警官"));
+    let before = std::mem::replace(
+        &mut work.officers_fingerprint,
+        officers_fingerprint(&work.officers),
+    );
+    assert_ne!(
+        work.officers_fingerprint, before,
+        "another list, another name"
+    );
     s.adopt_scopes(&work).unwrap();
     assert_eq!(s.officers().unwrap().len(), 3);
+    assert_eq!(s.officers_fingerprint().unwrap(), work.officers_fingerprint);
     work.officer_name = "张警官（社区）".into();
     work.beats.push("和平社区".into());
     s.adopt_scopes(&work).unwrap();

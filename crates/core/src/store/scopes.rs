@@ -49,10 +49,42 @@ pub struct WorkScope {
     /// The account the laptop works for: a task's `assignee` names an account, never a name.
     #[serde(default)]
     pub account_id: String,
-    /// The station's active officers, to choose a task's person responsible from.
+    /// The station's active officers, to choose a task's person responsible from. Empty when the
+    /// laptop named the list it holds (`officers_fingerprint`) and the station's is the same.
     #[serde(default)]
     pub officers: Vec<Officer>,
+    /// Names the station's list of officers ([`officers_fingerprint`]); empty from a station
+    /// that does not say.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub officers_fingerprint: String,
 }
+
+/// A short name for a list of officers, the same for the same list: a laptop sends the one it
+/// holds when it asks for its scopes, and the station leaves the list out when its own is the
+/// same (a station's officers change rarely; every sync carried all of them, 500 under the load
+/// command).
+pub fn officers_fingerprint(officers: &[Officer]) -> String {
+    use sha2::Digest;
+    let mut hash = sha2::Sha256::new();
+    for o in officers {
+        // Lengths first, so that no two lists run together into the same bytes.
+        for text in std::iter::once(&o.account_id)
+            .chain(std::iter::once(&o.name))
+            .chain(&o.beats)
+        {
+            hash.update((text.len() as u64).to_le_bytes());
+            hash.update(text.as_bytes());
+        }
+        hash.update(u64::MAX.to_le_bytes());
+    }
+    hash.finalize()[..16]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The settings key of the fingerprint of the officers held here.
+const OFFICERS_FINGERPRINT: &str = "officers_fingerprint";
 
 impl Store {
     /// The station's officers as last synced, by name.
@@ -77,6 +109,12 @@ impl Store {
             });
         }
         Ok(out)
+    }
+
+    /// The fingerprint of the station's officers as last taken (empty: none taken, or from a
+    /// station that does not say), sent when the laptop asks for its scopes.
+    pub fn officers_fingerprint(&self) -> Result<String> {
+        Ok(super::settings::text(&self.conn, OFFICERS_FINGERPRINT)?.unwrap_or_default())
     }
 
     /// Whether the station's officers (`theirs`) differ from those held here.
@@ -152,6 +190,8 @@ impl Store {
         // beats — the beats' index answers that at once — or a record waits to go. A sync that
         // rewrote them all committed (and forced to the disk) a transaction every time.
         let officers_changed = !work.officers.is_empty() && self.officers_differ(&work.officers)?;
+        let fingerprint_changed =
+            !work.officers.is_empty() && self.officers_fingerprint()? != work.officers_fingerprint;
         let purge = households_outside(&self.conn, &beats_json)? || departures_wait(&self.conn)?;
         let adopt = |tx: &Transaction<'_>| -> Result<Departures> {
             super::exec(tx,
@@ -169,6 +209,9 @@ impl Store {
                         params![o.account_id, o.name, serde_json::to_string(&o.beats)?],
                     )?;
                 }
+            }
+            if fingerprint_changed {
+                super::settings::put_text(tx, OFFICERS_FINGERPRINT, &work.officers_fingerprint)?;
             }
             let scopes: Vec<String> = beats.iter().map(|b| beat_scope(b)).collect();
             super::exec(

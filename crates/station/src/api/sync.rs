@@ -9,6 +9,7 @@ use axum::extract::State;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use doorstep_core::ids::DeviceId;
+use doorstep_core::store::scopes::officers_fingerprint;
 use doorstep_protocol::{
     ApiErrorBody, EnrollRequest, EnrollResponse, Health, PullResponse, PushRequest, PushResponse,
     Scopes, WorkScope,
@@ -123,13 +124,23 @@ pub(super) async fn pull(
     ))
 }
 
-/// What the device's account works on now: its beats (each a scope to pull) and its name; and
-/// where the laptop stands with the station's database (its lineage, the laptop's changes held).
-#[utoipa::path(get, path = "/api/v1/scopes",
-    responses((status = 200, body = Scopes), (status = 401, body = ApiErrorBody), (status = 403, body = ApiErrorBody)))]
+#[derive(Deserialize, utoipa::IntoParams)]
+pub(super) struct ScopesQuery {
+    /// The fingerprint of the officers the laptop holds (`officers_fingerprint` of an earlier
+    /// answer): the list is left out when the station's is the same.
+    officers: Option<String>,
+}
+
+/// What the device's account works on now: its beats (each a scope to pull), its name and the
+/// station's officers; and where the laptop stands with the station's database (its lineage, the
+/// laptop's changes held).
+#[utoipa::path(get, path = "/api/v1/scopes", params(ScopesQuery),
+    responses((status = 200, body = Scopes), (status = 400, body = ApiErrorBody), (status = 401, body = ApiErrorBody),
+              (status = 403, body = ApiErrorBody)))]
 pub(super) async fn scopes(
     State(state): State<AppState>,
     Caller(caller): Caller,
+    ApiQuery(q): ApiQuery<ScopesQuery>,
 ) -> Result<Json<Scopes>, ApiError> {
     if caller.device_id.is_none() {
         return Err(ApiError::Forbidden(
@@ -162,12 +173,19 @@ pub(super) async fn scopes(
             note.await;
         }
     }
+    let fingerprint = officers_fingerprint(&officers);
+    let officers = if q.officers.as_deref() == Some(fingerprint.as_str()) {
+        Vec::new()
+    } else {
+        officers
+    };
     Ok(Json(Scopes {
         work: WorkScope {
             beats: caller.beats,
             officer_name: caller.display_name,
             account_id: caller.account_id,
             officers,
+            officers_fingerprint: fingerprint,
         },
         standing,
         bundle_recipient: state.bundle_recipient.to_string(),
