@@ -192,7 +192,8 @@ impl Store {
         let officers_changed = !work.officers.is_empty() && self.officers_differ(&work.officers)?;
         let fingerprint_changed =
             !work.officers.is_empty() && self.officers_fingerprint()? != work.officers_fingerprint;
-        let purge = households_outside(&self.conn, &beats_json)? || departures_wait(&self.conn)?;
+        let outside = households_outside(&self.conn, &beats_json)?;
+        let waiting_to_go = departures_wait(&self.conn)?;
         let adopt = |tx: &Transaction<'_>| -> Result<Departures> {
             super::exec(tx,
                 "UPDATE device SET officer_name = ?1, beats = ?2, account_id = coalesce(nullif(?3, ''), account_id)
@@ -220,11 +221,11 @@ impl Store {
                 params![TASKS_SCOPE, serde_json::to_string(&scopes)?],
             )?;
             let mut outcome = Departures::default();
-            if !purge {
-                return Ok(outcome);
-            }
-            if households_outside(tx, &beats_json)? {
+            if outside {
                 sweep_outside(tx, &beats_json, mine, officer_name, &mut outcome)?;
+            }
+            if !waiting_to_go {
+                return Ok(outcome);
             }
             // Records that left while holding unsent edits, whose edits the station has now.
             let waiting: Vec<(String, String, i64)> = tx
@@ -246,7 +247,7 @@ impl Store {
             }
             Ok(outcome)
         };
-        let outcome = if purge {
+        let outcome = if outside || waiting_to_go {
             self.with_purging(adopt)?
         } else {
             let tx = self.conn.transaction()?;

@@ -9,7 +9,6 @@ use axum::extract::State;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use doorstep_core::ids::DeviceId;
-use doorstep_core::store::scopes::officers_fingerprint;
 use doorstep_protocol::{
     ApiErrorBody, EnrollRequest, EnrollResponse, Health, PullResponse, PushRequest, PushResponse,
     Scopes, WorkScope,
@@ -148,12 +147,13 @@ pub(super) async fn scopes(
         ));
     }
     let device = caller.device_id;
-    let (officers, standing) = with_reader(&state, move |s| {
+    let held = q.officers;
+    let ((officers, officers_fingerprint), standing) = with_reader(&state, move |s| {
         let standing = match device {
             Some(device) => s.standing(device)?,
             None => Default::default(),
         };
-        Ok((s.officers()?, standing))
+        Ok((s.officers_unless_held(held.as_deref())?, standing))
     })
     .await?;
     if let Some(device) = device {
@@ -173,19 +173,13 @@ pub(super) async fn scopes(
             note.await;
         }
     }
-    let fingerprint = officers_fingerprint(&officers);
-    let officers = if q.officers.as_deref() == Some(fingerprint.as_str()) {
-        Vec::new()
-    } else {
-        officers
-    };
     Ok(Json(Scopes {
         work: WorkScope {
             beats: caller.beats,
             officer_name: caller.display_name,
             account_id: caller.account_id,
             officers,
-            officers_fingerprint: fingerprint,
+            officers_fingerprint,
         },
         standing,
         bundle_recipient: state.bundle_recipient.to_string(),

@@ -230,6 +230,17 @@ impl StationStore {
         Ok(out)
     }
 
+    /// The station's active officers as a laptop is sent them, with the fingerprint that names
+    /// the list; the list left out (empty) when the laptop names, by `held`, the one it holds.
+    pub fn officers_unless_held(&self, held: Option<&str>) -> Result<(Vec<Officer>, String)> {
+        let officers = self.officers()?;
+        let fingerprint = doorstep_core::store::scopes::officers_fingerprint(&officers);
+        if held == Some(fingerprint.as_str()) {
+            return Ok((Vec::new(), fingerprint));
+        }
+        Ok((officers, fingerprint))
+    }
+
     pub fn has_accounts(&self) -> Result<bool> {
         Ok(self
             .conn

@@ -13,7 +13,7 @@ use super::accounts::{Principal, load_account, principal_of};
 use super::audit::{Outcome, record as audit};
 use super::{PullScope, Pushed, Result, StationError, StationStore, now};
 use doorstep_core::ids::DeviceId;
-use doorstep_core::store::scopes::{TASKS_SCOPE, WorkScope, beat_scope, officers_fingerprint};
+use doorstep_core::store::scopes::{TASKS_SCOPE, WorkScope, beat_scope};
 use doorstep_protocol::bundle::{
     self, AnswerBundle, BatchAnswer, BundleBlob, BundleError, Kind, PulledPage, PushBundle,
 };
@@ -305,7 +305,7 @@ impl StationStore {
             }
         }
         let thumbs = self.thumbs_for(&pages, principal);
-        let officers = self.officers()?;
+        let (officers, officers_fingerprint) = self.officers_unless_held(None)?;
         let answer = AnswerBundle {
             bundle_id: request.bundle_id.clone(),
             device_id: device,
@@ -315,8 +315,8 @@ impl StationStore {
                     beats: principal.beats.clone(),
                     officer_name: principal.display_name.clone(),
                     account_id: principal.account_id.clone(),
-                    officers_fingerprint: officers_fingerprint(&officers),
                     officers,
+                    officers_fingerprint,
                 },
                 standing,
                 bundle_recipient: self.bundle_recipient()?,
