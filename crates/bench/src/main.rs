@@ -59,9 +59,54 @@ struct Args {
     /// fill takes minutes; for profiling and comparing report queries on one store).
     #[arg(long)]
     reports_store: Option<PathBuf>,
+    /// Keeps a copy of the encrypted beat the window was measured on (for `--window-only`).
+    #[arg(long)]
+    keep_beat: Option<PathBuf>,
+    /// Only the window figures, on a beat kept by `--keep-beat` (passphrase as the benchmark sets
+    /// it): printed, nothing written. For comparing window settings without regenerating the beat.
+    #[arg(long, requires = "app")]
+    window_only: Option<PathBuf>,
     /// The command line to record in the results (what reproduces them).
     #[arg(long, default_value = "bash scripts/bench.sh")]
     command: String,
+}
+
+/// The passphrase the benchmark encrypts its beat with (and `--window-only` opens it with).
+const BEAT_PASSPHRASE: &str = "bench passphrase 2026";
+
+/// The window's timings and each process's memory, as markdown tables.
+fn window_table(window: &window::Window) -> String {
+    let mut table = String::from("| measure | runs | p50 | max |\n|---|---|---|---|\n");
+    for (label, stats) in [
+        (
+            "process spawn to first screen drawn (the lock screen)",
+            &window.lock_screen,
+        ),
+        (
+            "passphrase submitted to Today drawn with the beat (key derivation, opening, Today)",
+            &window.unlocked,
+        ),
+    ] {
+        table.push_str(&format!(
+            "| {label} | {} | {} | {} |\n",
+            stats.n,
+            Stats::ms(stats.p50),
+            Stats::ms(stats.max)
+        ));
+    }
+    table.push_str(
+        "\nMemory a second after Today was drawn, each process (PSS counts a shared page once, divided among \
+         the processes that map it; RSS counts it in each):\n\n| process | PSS | RSS |\n|---|---|---|\n",
+    );
+    for (name, pss, rss) in &window.processes {
+        table.push_str(&format!("| {name} | {pss} MB | {rss} MB |\n"));
+    }
+    table.push_str(&format!(
+        "| all | {} MB | {} MB |\n\n",
+        window.total_pss_mb(),
+        window.total_rss_mb()
+    ));
+    table
 }
 
 /// The reliability sections already in `out` (the fault suite's figures, the load command's table:
@@ -85,6 +130,11 @@ fn report_scale(households: usize) -> reports::Scale {
 
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
+    if let (Some(app), Some(beat)) = (&args.app, &args.window_only) {
+        let window = window::measure(app, beat, BEAT_PASSPHRASE)?;
+        println!("{}", window_table(&window));
+        return Ok(());
+    }
     if args.reports_only {
         let section = reports::run(
             &report_scale(args.report_households),
@@ -264,9 +314,12 @@ fn main() -> anyhow::Result<()> {
     if let Some(app) = &args.app {
         // The app keeps its database encrypted: the window opens on the lock screen.
         drop(store);
-        let passphrase = "bench passphrase 2026";
-        Store::encrypt_plain(&db, passphrase).context("encrypting the beat for the app")?;
-        let window = window::measure(app, &db, passphrase).context("measuring the desktop app")?;
+        Store::encrypt_plain(&db, BEAT_PASSPHRASE).context("encrypting the beat for the app")?;
+        if let Some(keep) = &args.keep_beat {
+            std::fs::copy(&db, keep).context("keeping the beat")?;
+        }
+        let window =
+            window::measure(app, &db, BEAT_PASSPHRASE).context("measuring the desktop app")?;
         let first = window.lock_screen.p50;
         verdicts.push((
             "app start to first screen ≤ 1 s (issue 12: ≤ 0.5 s)".into(),
@@ -299,40 +352,7 @@ fn main() -> anyhow::Result<()> {
              window tests drive it) and Today's list polled for as fast as the driver answers.\n",
             app.display()
         )?;
-        writeln!(report, "| measure | runs | p50 | max |")?;
-        writeln!(report, "|---|---|---|---|")?;
-        for (label, stats) in [
-            (
-                "process spawn to first screen drawn (the lock screen)",
-                &window.lock_screen,
-            ),
-            (
-                "passphrase submitted to Today drawn with the beat (key derivation, opening, Today)",
-                &window.unlocked,
-            ),
-        ] {
-            writeln!(
-                report,
-                "| {label} | {} | {} | {} |",
-                stats.n,
-                Stats::ms(stats.p50),
-                Stats::ms(stats.max)
-            )?;
-        }
-        writeln!(
-            report,
-            "\nMemory a second after Today was drawn, each process (PSS counts a shared page once, divided among \
-             the processes that map it; RSS counts it in each):\n\n| process | PSS | RSS |\n|---|---|---|"
-        )?;
-        for (name, pss, rss) in &window.processes {
-            writeln!(report, "| {name} | {pss} MB | {rss} MB |")?;
-        }
-        writeln!(
-            report,
-            "| all | {} MB | {} MB |\n",
-            window.total_pss_mb(),
-            window.total_rss_mb()
-        )?;
+        report.push_str(&window_table(&window));
     }
     // The summary goes right after the opening paragraphs (title, machine, demo beat).
     let mut summary =

@@ -167,7 +167,8 @@ async fn unlock_to_today(
 }
 
 /// The app and the processes it started (WebKit's web and network processes), under the driver;
-/// the drivers themselves are not the app's.
+/// the drivers themselves are not the app's. With `DOORSTEP_BENCH_SMAPS=DIR` each process's
+/// mappings are copied to `DIR/NAME.smaps`.
 fn window_processes(driver: u32) -> Vec<(String, u64, u64)> {
     crate::machine::descendants(driver)
         .into_iter()
@@ -175,6 +176,13 @@ fn window_processes(driver: u32) -> Vec<(String, u64, u64)> {
             let name = std::fs::read_to_string(format!("/proc/{pid}/comm")).ok()?;
             let name = name.trim().to_string();
             (!name.contains("WebDriver")).then(|| {
+                // For finding where a process's memory goes: its mappings, kept aside.
+                if let Some(dir) = std::env::var_os("DOORSTEP_BENCH_SMAPS") {
+                    let _ = std::fs::copy(
+                        format!("/proc/{pid}/smaps"),
+                        Path::new(&dir).join(format!("{name}.smaps")),
+                    );
+                }
                 (
                     name,
                     crate::machine::pss_kb(pid) / 1024,
