@@ -14,12 +14,13 @@ export type Today = { date: string,
  */
 due_households: Array<HouseholdSummary>, due_total: number, households_total: number, 
 /**
- * Open tasks due today or earlier (at most 500; `tasks_due_total` counts all).
+ * Open tasks due today or earlier, the earliest first (at most 50; `tasks_due_total` counts
+ * all).
  */
 tasks_due: Array<TaskItem>, tasks_due_total: number, 
 /**
- * Resolved concerns whose resident has not been told the result yet (at most 500;
- * `awaiting_feedback_total` counts all).
+ * Resolved concerns whose resident has not been told the result yet, the longest waiting
+ * first (at most 50; `awaiting_feedback_total` counts all).
  */
 awaiting_feedback: Array<ConcernItem>, awaiting_feedback_total: number, 
 /**

@@ -39,6 +39,7 @@ const en: Catalogue = {
     tasksDue: "Tasks due ({{count}})",
     awaiting: "Residents awaiting feedback ({{count}})",
     toCheck: "To check after the ledger import ({{count}} households)",
+    seeAllInWork: "See all in Concerns and tasks",
     toCheckCount: "{{count}} values to check",
     nothing: "Nothing",
     overdue: "{{days}} days overdue",

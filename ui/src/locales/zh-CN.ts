@@ -26,6 +26,7 @@ const zhCN = {
     tasksDue: "今日到期任务 ({{count}})",
     awaiting: "待反馈群众 ({{count}})",
     toCheck: "导入台账后需核对 ({{count}} 户)",
+    seeAllInWork: "在“问题与任务”中查看全部",
     toCheckCount: "{{count}} 项待核对",
     nothing: "暂无",
     overdue: "逾期 {{days}} 天",

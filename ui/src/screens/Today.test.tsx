@@ -51,7 +51,7 @@ it("shows the beat's coverage, overdue households, visits and open concerns", as
   expect(toCheck.textContent).toContain("2 项待核对");
 });
 
-it("counts every task due, not only the first 500 the shell gives", async () => {
+it("counts every task due, not only the first 50 the shell gives, and leads to all of them", async () => {
   const task: Task = {
     id: "t1",
     version: 1,
@@ -90,10 +90,14 @@ it("counts every task due, not only the first 500 the shell gives", async () => 
     },
   };
   api.today.mockResolvedValue(today);
-  render(<TodayScreen navigate={() => {}} />);
+  const navigate = vi.fn();
+  render(<TodayScreen navigate={navigate} />);
   expect(await screen.findByText("今日到期任务 (503)")).toBeTruthy();
-  expect(screen.getByText("显示前 1 条，共 503 条")).toBeTruthy();
+  expect(screen.getByText(/显示前 1 条，共 503 条/)).toBeTruthy();
+  screen.getByRole("button", { name: "在“问题与任务”中查看全部" }).click();
+  expect(navigate).toHaveBeenCalledWith({ name: "work" });
   // A list given whole says nothing more.
   expect(screen.getByText("待反馈群众 (0)")).toBeTruthy();
   expect(screen.queryByText(/共 0 条/)).toBeNull();
+  expect(screen.getAllByRole("button", { name: /查看全部/ })).toHaveLength(1);
 });

@@ -3,13 +3,27 @@
 import { useTranslation } from "react-i18next";
 import { api } from "../api";
 import { ErrorNote } from "../components/ErrorNote";
-import { DueLabel, FirstOf, TagList } from "../components/Labels";
+import { DueLabel, TagList } from "../components/Labels";
 import { useLoad } from "../hooks";
 import { formatDate } from "../i18n";
 import type { BeatFigures } from "../bindings/BeatFigures";
 import type { Navigate } from "../route";
 import { officerName, useOfficers } from "../components/OfficerSelect";
 import { useListKeys } from "../listKeys";
+
+/// Under a list Today cut short: how many are shown, and the way to all of them (the work list).
+function MoreInWork({ shown, count, navigate }: { shown: number; count: number; navigate: Navigate }) {
+  const { t } = useTranslation();
+  if (shown >= count) return null;
+  return (
+    <p className="muted">
+      {t("common.firstOf", { shown, count })}{" "}
+      <button type="button" className="link" onClick={() => navigate({ name: "work" })}>
+        {t("today.seeAllInWork")}
+      </button>
+    </p>
+  );
+}
 
 /// The beat at a glance: coverage, overdue households, visits this week and month, open concerns.
 function Figures({ figures: f }: { figures: BeatFigures }) {
@@ -81,7 +95,7 @@ export function TodayScreen({ navigate }: { navigate: Navigate }) {
         {data.due_households.length === 0 && <li className="muted">{t("today.nothing")}</li>}
       </ul>
       <h2>{t("today.tasksDue", { count: data.tasks_due_total })}</h2>
-      <FirstOf shown={data.tasks_due.length} count={data.tasks_due_total} />
+      <MoreInWork shown={data.tasks_due.length} count={data.tasks_due_total} navigate={navigate} />
       <ul className="list">
         {data.tasks_due.map(({ task, address }) => (
           <li key={task.id}>
@@ -100,7 +114,7 @@ export function TodayScreen({ navigate }: { navigate: Navigate }) {
         {data.tasks_due.length === 0 && <li className="muted">{t("today.nothing")}</li>}
       </ul>
       <h2>{t("today.awaiting", { count: data.awaiting_feedback_total })}</h2>
-      <FirstOf shown={data.awaiting_feedback.length} count={data.awaiting_feedback_total} />
+      <MoreInWork shown={data.awaiting_feedback.length} count={data.awaiting_feedback_total} navigate={navigate} />
       <ul className="list">
         {data.awaiting_feedback.map(({ concern, address }) => (
           <li key={concern.id}>

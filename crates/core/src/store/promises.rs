@@ -418,10 +418,10 @@ fn today_lists_overdue_households_tasks_due_and_residents_awaiting_feedback() {
     assert_eq!(t.awaiting_feedback[0].address, "幸福路3号");
 }
 
-/// Today and the work list give the screens at most 500 tasks and concerns each; the counts the
-/// officer reads are of all of them, not of the rows given.
+/// Today gives the window at most 50 tasks and concerns, the work list 500; the counts the officer
+/// reads are of all of them, not of the rows given.
 #[test]
-fn lists_cut_at_500_still_count_everything() {
+fn lists_cut_short_still_count_everything() {
     let mut s = store();
     let today = Utc::now().date_naive();
     let h = household(&mut s, "幸福路8号");
@@ -430,7 +430,7 @@ fn lists_cut_at_500_still_count_everything() {
             h.id,
             format!("回访{i}"),
             "张警官",
-            today - Duration::days(1),
+            today - Duration::days(1 + i % 7),
         ))
         .unwrap();
     }
@@ -440,14 +440,68 @@ fn lists_cut_at_500_still_count_everything() {
         s.save(&c).unwrap();
     }
     let t = s.today(today).unwrap();
-    assert_eq!((t.tasks_due.len(), t.tasks_due_total), (500, 503));
+    assert_eq!((t.tasks_due.len(), t.tasks_due_total), (50, 503));
+    assert!(
+        t.tasks_due
+            .iter()
+            .all(|item| item.task.due_date == today - Duration::days(7)),
+        "the earliest due first"
+    );
     assert_eq!(
         (t.awaiting_feedback.len(), t.awaiting_feedback_total),
-        (500, 502)
+        (50, 502)
     );
     let w = s.open_work().unwrap();
     assert_eq!((w.tasks.len(), w.tasks_total), (500, 503));
     assert_eq!((w.concerns.len(), w.concerns_total), (500, 502));
+}
+
+/// Today keeps the 100 most overdue of a beat without holding the beat: the same hundred, in the
+/// same order (most overdue first, then by address), as sorting every household would give.
+#[test]
+fn today_keeps_the_hundred_most_overdue_in_order() {
+    let mut s = store();
+    let today = Utc::now().date_naive();
+    // Never visited: due a year after registering (no tag), overdue by the days since.
+    // More than 500: the whole beat's last visits are read in one pass.
+    for i in 0..580_i64 {
+        let mut h = Household::new(
+            "幸福社区",
+            format!("幸福路{:03}号", (i * 37) % 580),
+            HouseholdKind::Residence,
+        );
+        h.registered_at = Utc::now() - Duration::days(400 + (i * 7919) % 150);
+        s.save(&h).unwrap();
+    }
+    // Not yet due: counted, never listed.
+    for i in 0..20 {
+        let h = household(&mut s, &format!("新居{i}"));
+        s.save(&visit(&h, "刚走访过")).unwrap();
+    }
+    let t = s.today(today).unwrap();
+    assert_eq!((t.households_total, t.due_total), (600, 580));
+    assert_eq!((t.figures.households, t.figures.covered), (600, 20));
+
+    let mut all = s
+        .households(
+            &crate::store::queries::HouseholdFilter {
+                limit: 1000,
+                ..Default::default()
+            },
+            today,
+        )
+        .unwrap()
+        .items;
+    all.retain(|h| h.overdue_days >= 0);
+    all.sort_by(|a, b| {
+        b.overdue_days
+            .cmp(&a.overdue_days)
+            .then_with(|| a.address.cmp(&b.address))
+    });
+    let expected: Vec<_> = all.iter().take(100).map(|h| &h.address).collect();
+    let shown: Vec<_> = t.due_households.iter().map(|h| &h.address).collect();
+    assert_eq!(shown, expected);
+    assert!(t.due_households[0].overdue_days > t.due_households[99].overdue_days);
 }
 
 #[test]
