@@ -59,11 +59,11 @@ pub fn measure(app: &Path, db: &Path, passphrase: &str) -> anyhow::Result<Window
     })
 }
 
-/// Starts the app six times and times spawn to its "first screen" report; the first start warms
-/// the disk cache and is left out.
+/// Starts the app eleven times and times spawn to its "first screen" report; the first start warms
+/// the disk cache and is left out. Ten starts: single starts on a shared machine vary by ±100 ms.
 fn lock_screen(app: &Path, db: &Path) -> anyhow::Result<Stats> {
     let mut samples = Vec::new();
-    for _ in 0..6 {
+    for _ in 0..11 {
         let t = Instant::now();
         let mut child = Command::new(app)
             .env("DOORSTEP_DB", db)
