@@ -456,8 +456,9 @@ fn lists_cut_short_still_count_everything() {
     assert_eq!((w.concerns.len(), w.concerns_total), (500, 502));
 }
 
-/// Today keeps the 100 most overdue of a beat without holding the beat: the same hundred, in the
-/// same order (most overdue first, then by address), as sorting every household would give.
+/// Today keeps the 100 most overdue of a beat without holding the beat, and the households list
+/// a page without holding the rest: the same households, in the same order (most overdue first,
+/// then by address), as sorting every household would give.
 #[test]
 fn today_keeps_the_hundred_most_overdue_in_order() {
     let mut s = store();
@@ -482,16 +483,8 @@ fn today_keeps_the_hundred_most_overdue_in_order() {
     assert_eq!((t.households_total, t.due_total), (600, 580));
     assert_eq!((t.figures.households, t.figures.covered), (600, 20));
 
-    let mut all = s
-        .households(
-            &crate::store::queries::HouseholdFilter {
-                limit: 1000,
-                ..Default::default()
-            },
-            today,
-        )
-        .unwrap()
-        .items;
+    // Every household's summary, sorted here the plain way.
+    let mut all = s.summaries("", rusqlite::params![], today).unwrap();
     all.retain(|h| h.overdue_days >= 0);
     all.sort_by(|a, b| {
         b.overdue_days
@@ -502,6 +495,29 @@ fn today_keeps_the_hundred_most_overdue_in_order() {
     let shown: Vec<_> = t.due_households.iter().map(|h| &h.address).collect();
     assert_eq!(shown, expected);
     assert!(t.due_households[0].overdue_days > t.due_households[99].overdue_days);
+
+    // A page far down the list, and the last one (cut short).
+    let page = |offset: u32, limit: u32| {
+        let page = s
+            .households(
+                &crate::store::queries::HouseholdFilter {
+                    offset,
+                    limit,
+                    due_only: true,
+                    ..Default::default()
+                },
+                today,
+            )
+            .unwrap();
+        assert_eq!(page.total, 580);
+        page.items
+            .into_iter()
+            .map(|h| h.address)
+            .collect::<Vec<_>>()
+    };
+    let addresses: Vec<String> = all.iter().map(|h| h.address.clone()).collect();
+    assert_eq!(page(300, 50), addresses[300..350]);
+    assert_eq!(page(560, 50), addresses[560..580]);
 }
 
 #[test]

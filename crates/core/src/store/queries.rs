@@ -189,6 +189,44 @@ fn parse_time(text: Option<String>) -> Option<DateTime<Utc>> {
 }
 
 /// A household row as the lists need it, before due dates are worked out.
+/// The most urgent of a stream of households — most overdue first, then by address — keeping no
+/// more than `keep` of them at a time, in the order one sort of them all would give (the sorts are
+/// stable, and what is kept always came before what comes next).
+struct MostUrgent {
+    keep: usize,
+    items: Vec<HouseholdSummary>,
+}
+
+impl MostUrgent {
+    fn keeping(keep: usize) -> Self {
+        MostUrgent {
+            keep,
+            items: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, household: HouseholdSummary) {
+        self.items.push(household);
+        if self.items.len() >= self.keep.saturating_mul(2).max(64) {
+            self.cut();
+        }
+    }
+
+    fn cut(&mut self) {
+        self.items.sort_by(|a, b| {
+            b.overdue_days
+                .cmp(&a.overdue_days)
+                .then_with(|| a.address.cmp(&b.address))
+        });
+        self.items.truncate(self.keep);
+    }
+
+    fn into_sorted(mut self) -> Vec<HouseholdSummary> {
+        self.cut();
+        self.items
+    }
+}
+
 /// Up to this many households have their last visits looked up one by one (by the index); more
 /// are given every household's in one pass.
 const FEW_HOUSEHOLDS: usize = 500;
@@ -263,7 +301,7 @@ impl Store {
             .collect())
     }
 
-    fn summaries(
+    pub(super) fn summaries(
         &self,
         condition: &str,
         params: impl rusqlite::Params,
@@ -363,30 +401,29 @@ impl Store {
 
     /// Households matching `filter`, most overdue first.
     pub fn households(&self, filter: &HouseholdFilter, today: NaiveDate) -> Result<HouseholdPage> {
-        let mut items = self.summaries(
-            "AND (?1 IS NULL OR h.beat = ?1)
-             AND (?2 IS NULL OR EXISTS (SELECT 1 FROM json_each(h.tags) WHERE json_each.value = ?2))",
-            params![filter.beat, filter.tag.map(|t| t.as_str())],
-            today,
-        )?;
-        if filter.due_only {
-            items.retain(|h| h.overdue_days >= 0);
-        }
-        items.sort_by(|a, b| {
-            b.overdue_days
-                .cmp(&a.overdue_days)
-                .then_with(|| a.address.cmp(&b.address))
-        });
-        let total = items.len() as u32;
         let limit = if filter.limit == 0 {
             100
         } else {
             filter.limit.min(1000)
         } as usize;
-        let items = items
+        let mut total = 0;
+        let mut urgent = MostUrgent::keeping((filter.offset as usize).saturating_add(limit));
+        self.each_summary(
+            "AND (?1 IS NULL OR h.beat = ?1)
+             AND (?2 IS NULL OR EXISTS (SELECT 1 FROM json_each(h.tags) WHERE json_each.value = ?2))",
+            params![filter.beat, filter.tag.map(|t| t.as_str())],
+            today,
+            |h| {
+                if !filter.due_only || h.overdue_days >= 0 {
+                    total += 1;
+                    urgent.push(h);
+                }
+            },
+        )?;
+        let items = urgent
+            .into_sorted()
             .into_iter()
             .skip(filter.offset as usize)
-            .take(limit)
             .collect();
         Ok(HouseholdPage { items, total })
     }
@@ -397,13 +434,8 @@ impl Store {
         let beats = serde_json::to_string(&device.beats)?;
         // The whole beat is counted, but only the most overdue are kept: a beat of 70,000
         // households is not held in memory to show a hundred.
-        let by_urgency = |a: &HouseholdSummary, b: &HouseholdSummary| {
-            b.overdue_days
-                .cmp(&a.overdue_days)
-                .then_with(|| a.address.cmp(&b.address))
-        };
         let mut figures = BeatFigures::default();
-        let mut due = Vec::with_capacity(2 * TODAY_DUE_LIMIT);
+        let mut due = MostUrgent::keeping(TODAY_DUE_LIMIT);
         let mut due_total = 0;
         self.each_summary(
             "AND h.beat IN (SELECT value FROM json_each(?1))",
@@ -414,18 +446,12 @@ impl Store {
                 if h.overdue_days >= 0 {
                     due_total += 1;
                     due.push(h);
-                    // Stable sorts of the kept and the newly come: as one sort of all would order them.
-                    if due.len() == 2 * TODAY_DUE_LIMIT {
-                        due.sort_by(by_urgency);
-                        due.truncate(TODAY_DUE_LIMIT);
-                    }
                 }
             },
         )?;
         let households_total = figures.households;
         let figures = self.beat_figures(figures, &beats, today)?;
-        due.sort_by(by_urgency);
-        due.truncate(TODAY_DUE_LIMIT);
+        let due = due.into_sorted();
         let due = self.with_head_names(due)?;
         let (tasks_due, tasks_due_total) = self.task_items(
             "t.deleted = 0 AND t.status IN ('open', 'in_progress') AND t.due_date <= ?1
