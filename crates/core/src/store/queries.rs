@@ -188,7 +188,6 @@ fn parse_time(text: Option<String>) -> Option<DateTime<Utc>> {
         .map(|t| t.with_timezone(&Utc))
 }
 
-/// A household row as the lists need it, before due dates are worked out.
 /// The most urgent of a stream of households — most overdue first, then by address — keeping no
 /// more than `keep` of them at a time, in the order one sort of them all would give (the sorts are
 /// stable, and what is kept always came before what comes next).
@@ -231,6 +230,7 @@ impl MostUrgent {
 /// are given every household's in one pass.
 const FEW_HOUSEHOLDS: usize = 500;
 
+/// A household row as the lists need it, before due dates are worked out.
 struct HouseholdRow {
     id: String,
     address: String,
@@ -278,9 +278,6 @@ impl Store {
             .collect())
     }
 
-    /// Households matching a fixed SQL condition (written in this crate), with their due dates.
-    /// Head-of-household names are left empty; [`Self::with_head_names`] fills them for the rows
-    /// shown.
     /// Which of these households are due for a visit today or overdue (the search puts them
     /// first among equally good matches).
     pub(crate) fn due_among(
@@ -301,6 +298,9 @@ impl Store {
             .collect())
     }
 
+    /// Households matching a fixed SQL condition (written in this crate), with their due dates.
+    /// Head-of-household names are left empty; [`Self::with_head_names`] fills them for the rows
+    /// shown.
     pub(super) fn summaries(
         &self,
         condition: &str,
