@@ -1,7 +1,8 @@
 //! The station's log, as a station's IT ships it (`--log-format json`): one line per request with
 //! its id, method, route, status and duration, and never a record's contents or a secret.
 
-use crate::support::{Device, STAFF_PASSWORD, Station, new_household};
+use crate::support::{Device, STAFF_PASSWORD, Station, built_binary, new_household};
+use std::process::Command;
 
 #[test]
 fn each_request_is_logged_with_its_id_route_status_and_time_and_nothing_it_carried() {
@@ -55,5 +56,45 @@ fn each_request_is_logged_with_its_id_route_status_and_time_and_nothing_it_carri
         "Bearer",
     ] {
         assert!(!text.contains(secret), "the log holds {secret:?}:\n{text}");
+    }
+}
+
+/// What the operator reads when a station command fails: one line saying what failed and where,
+/// exit status 1 — never a backtrace, even with `RUST_BACKTRACE` set (servers often set it).
+#[test]
+fn a_failing_station_command_says_why_in_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("not-a-folder");
+    std::fs::write(&file, "x").unwrap();
+    let data = file.join("station");
+    let missing = dir.path().join("no-such-backup.doorstep");
+    let serve = ["serve", "--listen", "127.0.0.1:0", "--data"];
+    let restore = ["restore", "--from", missing.to_str().unwrap(), "--data"];
+    let station = dir.path().join("station");
+    for (args, folder, says) in [
+        (&serve[..], &data, "creating the data folder"),
+        (&restore[..], &data, "Not a directory"),
+        (&restore[..], &station, "no-such-backup.doorstep"),
+    ] {
+        let out = Command::new(built_binary("doorstep-station"))
+            .args(args)
+            .arg(folder)
+            .env("RUST_BACKTRACE", "1")
+            .env("DOORSTEP_LOG", "warn")
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert!(
+            err.starts_with("doorstep-station: ") && err.contains(says),
+            "{args:?}: {err}"
+        );
+        assert_eq!(err.trim_end().lines().count(), 1, "{args:?}: {err}");
+        assert!(!err.contains("acktrace"), "{args:?}: {err}");
+        // Each cause said once.
+        let parts: Vec<&str> = err.trim_end().split(": ").collect();
+        let mut unique = parts.clone();
+        unique.dedup();
+        assert_eq!(parts, unique, "{err}");
     }
 }

@@ -109,9 +109,24 @@ async fn connect(db: &Database, replica: Option<&str>, max_lag: Duration) -> any
     Ok(db)
 }
 
+/// A failure reaches the operator as one line with its causes, and exit status 1
+/// (`doorstep_station::failure`).
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
-    match Cli::parse().command {
+async fn main() -> std::process::ExitCode {
+    match run(Cli::parse().command).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!(
+                "doorstep-bureau: {}",
+                doorstep_station::failure::one_line(&e)
+            );
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command) -> anyhow::Result<()> {
+    match command {
         Command::Serve {
             listen,
             data,
@@ -132,7 +147,8 @@ async fn main() -> anyhow::Result<()> {
                 )
                 .with_writer(std::io::stderr)
                 .init();
-            std::fs::create_dir_all(&data)?;
+            std::fs::create_dir_all(&data)
+                .with_context(|| format!("creating the data folder {}", data.display()))?;
             let config = load_config(&data)?;
             let db = connect(
                 &db,

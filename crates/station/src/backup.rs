@@ -58,10 +58,12 @@ pub enum BackupError {
     Station(#[from] StationError),
     #[error("database: {0}")]
     Sqlite(#[from] rusqlite::Error),
-    #[error("{context}: {source}")]
+    /// The I/O error's own words are in the message, so it is not also given as the error's
+    /// source (which would repeat them in a printed chain).
+    #[error("{context}: {error}")]
     Io {
         context: String,
-        source: std::io::Error,
+        error: std::io::Error,
     },
 }
 
@@ -74,9 +76,9 @@ trait Context<T> {
 
 impl<T> Context<T> for std::io::Result<T> {
     fn context(self, what: impl FnOnce() -> String) -> Result<T> {
-        self.map_err(|source| BackupError::Io {
+        self.map_err(|error| BackupError::Io {
             context: what(),
-            source,
+            error,
         })
     }
 }
@@ -423,7 +425,7 @@ pub fn restore(from: &Path, data: &Path, check_only: bool) -> Result<Restored> {
         .tempdir_in(data)
         .context(|| format!("writing in {}", data.display()))?;
     let (manifest, unpacked) = unpack(from, staging.path()).map_err(|e| match e {
-        BackupError::Io { source, .. } => not_a_backup(source.to_string()),
+        BackupError::Io { error, .. } => not_a_backup(error.to_string()),
         other => other,
     })?;
     let listed: std::collections::BTreeSet<&str> =

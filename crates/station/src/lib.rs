@@ -13,6 +13,7 @@
 
 pub mod api;
 pub mod backup;
+pub mod failure;
 pub mod merge;
 pub mod report;
 pub mod scope;

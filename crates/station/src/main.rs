@@ -209,9 +209,24 @@ fn bootstrap(store: &mut StationStore, config: &Config) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A failure reaches the operator as one line with its causes, and exit status 1
+/// (`doorstep_station::failure`).
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
-    match Cli::parse().command {
+async fn main() -> std::process::ExitCode {
+    match run(Cli::parse().command).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!(
+                "doorstep-station: {}",
+                doorstep_station::failure::one_line(&e)
+            );
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command) -> anyhow::Result<()> {
+    match command {
         Command::Serve {
             listen,
             data,
@@ -220,7 +235,8 @@ async fn main() -> anyhow::Result<()> {
             bureau_every,
         } => {
             start_log(log_format);
-            std::fs::create_dir_all(&data)?;
+            std::fs::create_dir_all(&data)
+                .with_context(|| format!("creating the data folder {}", data.display()))?;
             // Held for as long as the station serves: a restore (or a second station) on this
             // folder is refused meanwhile.
             let lock = std::fs::File::options()
