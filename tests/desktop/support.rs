@@ -99,10 +99,15 @@ impl Desktop {
             _driver: Killed(driver),
             port,
         };
+        // Both ends must listen before a session is asked for: tauri-driver answers on `port` at
+        // once but starts WebKitWebDriver on `native` beside it, and a session asked for before
+        // that one listens is dropped unanswered (seen on a cold machine's first run).
         let deadline = Instant::now() + Duration::from_secs(20);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "tauri-driver did not start");
-            std::thread::sleep(Duration::from_millis(100));
+        for (end, what) in [(port, "tauri-driver"), (native, "WebKitWebDriver")] {
+            while std::net::TcpStream::connect(("127.0.0.1", end)).is_err() {
+                assert!(Instant::now() < deadline, "{what} did not start");
+                std::thread::sleep(Duration::from_millis(100));
+            }
         }
         desktop
     }
