@@ -891,7 +891,14 @@ fn decide(tx: &Transaction<'_>, batch: &Batch, mut change: Arrived<'_>) -> Resul
     let created = decision == Decision::Create;
     // Re-routed or completed by the station, the fields are no longer the laptop's own.
     let echo = if !rerouted && matches!(fields, Cow::Borrowed(_)) {
-        let run = super::records::echo_of(tx, entity, &entity_id)?;
+        // Whose run the record is only matters to an edit of a version the laptop had not seen
+        // (see `merge::echoes`): not read for a creation, the common case of a push.
+        let run = match &current {
+            Some(c) if !created && c.version != base_version => {
+                super::records::echo_of(tx, entity, &entity_id)?
+            }
+            _ => None,
+        };
         match merge::echoes(&decision, current.as_ref(), run.map(|r| r.0), &incoming) {
             merge::Echo::Starts => Some(device_seq),
             merge::Echo::Continues => run.map(|r| r.1),
