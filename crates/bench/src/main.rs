@@ -51,6 +51,10 @@ struct Args {
     /// Only the station figures (keeps the field figures already in --out).
     #[arg(long)]
     station_only: bool,
+    /// Only the station's ingest table, printed, nothing written (for comparing builds side by
+    /// side; needs --station).
+    #[arg(long, requires = "station")]
+    ingest_only: bool,
     /// Only the station's report figures (overview, summary): replaces that section of --out and
     /// keeps the rest.
     #[arg(long)]
@@ -106,6 +110,25 @@ fn window_table(window: &window::Window) -> String {
         window.total_pss_mb(),
         window.total_rss_mb()
     ));
+    match &window.reference {
+        Some(reference) => {
+            table.push_str(
+                "Reference, in the same run: WebKitGTK's own MiniBrowser (shipped with the library the app \
+                 draws with) showing one line of Chinese, three seconds after it started:\n\n\
+                 | process | PSS | RSS |\n|---|---|---|\n",
+            );
+            for (name, pss, rss) in reference {
+                table.push_str(&format!("| {name} | {pss} MB | {rss} MB |\n"));
+            }
+            let (pss, rss) = window::total_mb(reference);
+            table.push_str(&format!(
+                "| all | {pss} MB | {rss} MB |\n\nThe app's whole window against it: {:+} MB PSS ({:.2}×).\n\n",
+                window.total_pss_mb() as i64 - pss as i64,
+                window.total_pss_mb() as f64 / pss.max(1) as f64
+            ));
+        }
+        None => table.push_str("Reference: this machine's WebKitGTK ships no MiniBrowser.\n\n"),
+    }
     table
 }
 
@@ -133,6 +156,10 @@ fn main() -> anyhow::Result<()> {
     if let (Some(app), Some(beat)) = (&args.app, &args.window_only) {
         let window = window::measure(app, beat, BEAT_PASSPHRASE)?;
         println!("{}", window_table(&window));
+        return Ok(());
+    }
+    if let (true, Some(bin)) = (args.ingest_only, &args.station) {
+        println!("{}", station::ingest_only(bin, args.station_households)?);
         return Ok(());
     }
     if args.reports_only {
@@ -335,9 +362,16 @@ fn main() -> anyhow::Result<()> {
         verdicts.push((
             "the app with its WebKit processes, Today on screen (issue 12: ≤ 250 MB PSS)".into(),
             format!(
-                "{} MB PSS ({} MB summed RSS)",
+                "{} MB PSS ({} MB summed RSS); WebKitGTK's MiniBrowser with a line of Chinese: {}",
                 window.total_pss_mb(),
-                window.total_rss_mb()
+                window.total_rss_mb(),
+                window
+                    .reference
+                    .as_deref()
+                    .map_or("not measured".into(), |r| format!(
+                        "{} MB PSS",
+                        window::total_mb(r).0
+                    ))
             ),
             window.total_pss_mb() <= 250,
         ));

@@ -365,6 +365,73 @@ fn raw_sqlite(changes: &[Change], dir: &Path) -> anyhow::Result<Duration> {
     Ok(t.elapsed())
 }
 
+/// The floor under the station's ingest: each change kept in the station's `changes` and its record
+/// written to `records` — the two rows no decision can spare, in the station's own tables with all
+/// their indexes (its migrations) — raw, in one transaction, same pragmas as [`raw_sqlite`], nothing
+/// read, decided or derived. Every change here creates a record in `beat`; SQLite's foreign keys
+/// are checked, as at the station.
+fn station_rows_raw(
+    info: &DeviceInfo,
+    changes: &[Change],
+    beat: &str,
+    dir: &Path,
+) -> anyhow::Result<Duration> {
+    let path = dir.join("floor.sqlite");
+    // The pushing device enrolled, as the changes' foreign key asks.
+    enroll_in_store(
+        &mut doorstep_station::store::StationStore::open(&path)?,
+        info,
+    )?;
+    let conn = rusqlite::Connection::open(&path)?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    let t = Instant::now();
+    let tx = conn.unchecked_transaction()?;
+    {
+        let mut change = tx.prepare(
+            "INSERT INTO changes (change_id, device_id, device_seq, officer_id, entity, entity_id, fields,
+                 base_version, hlc_ms, hlc_counter, created_at, received_at, status, version)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, 'applied', ?12)",
+        )?;
+        let mut record = tx.prepare(
+            "INSERT INTO records (entity, id, version, deleted, beat, fields, created_version, created_device,
+                 created_hlc_ms, created_hlc_counter, household_id)
+             VALUES (?1, ?2, ?3, 0, ?4, ?5, ?3, ?6, ?7, ?8, ?9)",
+        )?;
+        for (version, c) in (1_i64..).zip(changes) {
+            let fields = serde_json::to_string(&c.fields)?;
+            let id = c.entity_id.to_string();
+            change.execute(rusqlite::params![
+                c.change_id.to_string(),
+                c.device_id.to_string(),
+                c.device_seq,
+                c.officer_id.to_string(),
+                c.entity.as_str(),
+                id,
+                fields,
+                c.base_version,
+                c.hlc.ms,
+                c.hlc.counter,
+                doorstep_core::time::format(&c.created_at),
+                version
+            ])?;
+            record.execute(rusqlite::params![
+                c.entity.as_str(),
+                id,
+                version,
+                beat,
+                fields,
+                c.device_id.to_string(),
+                c.hlc.ms,
+                c.hlc.counter,
+                c.fields.get("household_id").and_then(|v| v.as_str())
+            ])?;
+        }
+    }
+    tx.commit()?;
+    Ok(t.elapsed())
+}
+
 /// The PouchDB peer over HTTP (shared/peers/pouchdb, copied and installed by scripts/bench.sh).
 fn pouchdb(peer: &Path, docs: usize) -> Option<(f64, f64)> {
     let out = Command::new("bash")
@@ -536,6 +603,63 @@ fn incremental(store: &mut Store) -> anyhow::Result<Duration> {
     Ok(t.elapsed())
 }
 
+/// The ingest figures of one run: changes per second each way, and the references.
+pub struct Ingest {
+    changes: usize,
+    /// Over HTTPS to the station process, in-process into its store, raw SQLite (the reference),
+    /// and the station's own two rows per change raw (the floor).
+    https: f64,
+    in_process: f64,
+    reference: f64,
+    floor: f64,
+}
+
+/// Pushes a beat of `households` households with nine visit-sized records each to `station`,
+/// then the same changes in-process and raw.
+fn ingest(station: &StationProcess, households: usize, dir: &Path) -> anyhow::Result<Ingest> {
+    let mut officer = Pusher::enroll(station, "张警官", "幸福社区")?;
+    let changes = officer.changes(households * 10)?;
+    let rate = |took: Duration| changes.len() as f64 / took.as_secs_f64();
+    Ok(Ingest {
+        changes: changes.len(),
+        https: rate(officer.push(station, &changes)?),
+        in_process: rate(store_alone(&officer.info, &changes, dir)?),
+        reference: rate(raw_sqlite(&changes, dir)?),
+        floor: rate(station_rows_raw(&officer.info, &changes, "幸福社区", dir)?),
+    })
+}
+
+impl Ingest {
+    /// The ingest table, up to the peer's row.
+    fn table(&self) -> String {
+        let Ingest {
+            changes,
+            https,
+            in_process,
+            reference,
+            floor,
+        } = self;
+        format!(
+            "| ingest of {changes} pushed changes | changes/s | ratio |\n|---|---|---|\n\
+             | doorstep-station over HTTPS on loopback, batches of 1000, each decided and stored in one transaction | {https:.0} | — |\n\
+             | the same batches into the station's store in-process (no HTTP, no JSON) | {in_process:.0} | — |\n\
+             | reference: raw SQLite, the same rows, one transaction, same pragmas | {reference:.0} | ours = {:.2}× (goal ≥ 0.5×) |\n\
+             | floor: the two rows the station cannot spare per change (the change kept, its record written) in its own tables with their indexes, raw, one transaction, same pragmas | {floor:.0} | {:.2}× the reference; ours in-process = {:.2}× of it, over HTTPS {:.2}× |\n",
+            https / reference,
+            floor / reference,
+            in_process / floor,
+            https / floor
+        )
+    }
+}
+
+/// Only the ingest table, on a station of its own (for comparing builds side by side).
+pub fn ingest_only(bin: &Path, households: usize) -> anyhow::Result<String> {
+    let dir = tempfile::tempdir()?;
+    let station = StationProcess::start(bin)?;
+    Ok(ingest(&station, households, dir.path())?.table())
+}
+
 pub fn run(
     bin: &Path,
     households: usize,
@@ -556,33 +680,9 @@ pub fn run(
 
     // Ingest: a beat of `households` households with nine visit-sized records each.
     let station = StationProcess::start(bin)?;
-    let mut officer = Pusher::enroll(&station, "张警官", "幸福社区")?;
-    let changes = officer.changes(households * 10)?;
-    let pushed = officer.push(&station, &changes)?;
-    let alone = store_alone(&officer.info, &changes, dir.path())?;
-    let raw = raw_sqlite(&changes, dir.path())?;
-    let ours = changes.len() as f64 / pushed.as_secs_f64();
-    let reference = changes.len() as f64 / raw.as_secs_f64();
-    writeln!(
-        report,
-        "| ingest of {} pushed changes | changes/s | ratio |",
-        changes.len()
-    )?;
-    writeln!(report, "|---|---|---|")?;
-    writeln!(
-        report,
-        "| doorstep-station over HTTPS on loopback, batches of 1000, each decided and stored in one transaction | {ours:.0} | — |"
-    )?;
-    writeln!(
-        report,
-        "| the same batches into the station's store in-process (no HTTP, no JSON) | {:.0} | — |",
-        changes.len() as f64 / alone.as_secs_f64()
-    )?;
-    writeln!(
-        report,
-        "| reference: raw SQLite, the same rows, one transaction, same pragmas | {reference:.0} | ours = {:.2}× (goal ≥ 0.5×) |",
-        ours / reference
-    )?;
+    let ingest = ingest(&station, households, dir.path())?;
+    report.push_str(&ingest.table());
+    let ours = ingest.https;
     let peer_rates = peer.as_deref().and_then(|p| pouchdb(p, 100_000));
     match peer_rates {
         Some((push, pull)) => writeln!(

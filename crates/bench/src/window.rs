@@ -19,14 +19,25 @@ pub struct Window {
     pub unlocked: Stats,
     /// With Today on screen, each process: its name, proportional and resident set in MB.
     pub processes: Vec<(String, u64, u64)>,
+    /// The reference, measured the same way: WebKitGTK's own browser showing a line of Chinese
+    /// (see [`reference_browser`]); `None` where the library ships none.
+    pub reference: Option<Vec<(String, u64, u64)>>,
+}
+
+/// Proportional and resident set of a window's processes together, in MB.
+pub fn total_mb(processes: &[(String, u64, u64)]) -> (u64, u64) {
+    (
+        processes.iter().map(|p| p.1).sum(),
+        processes.iter().map(|p| p.2).sum(),
+    )
 }
 
 impl Window {
     pub fn total_pss_mb(&self) -> u64 {
-        self.processes.iter().map(|p| p.1).sum()
+        total_mb(&self.processes).0
     }
     pub fn total_rss_mb(&self) -> u64 {
-        self.processes.iter().map(|p| p.2).sum()
+        total_mb(&self.processes).1
     }
     /// The app's own process: the one that is not one of WebKit's.
     pub fn app_rss_mb(&self) -> u64 {
@@ -56,7 +67,62 @@ pub fn measure(app: &Path, db: &Path, passphrase: &str) -> anyhow::Result<Window
         lock_screen,
         unlocked,
         processes,
+        reference: reference_browser()?,
     })
+}
+
+/// The page the reference browser shows: one line of Chinese, so that its web process loads the
+/// CJK fonts as the app's does (on this machine they add ~27 MB to a blank page's web process).
+const REFERENCE_PAGE: &str = "data:text/html;charset=utf-8,<html lang=zh-CN><body><h1>今日走访</h1>\
+    <p>幸福路12号 张国营 检查了燃气管道和电线，提醒不要在楼道给电动车充电。</p></body></html>";
+
+/// What a window of the library the app draws with costs at the least, on this machine and
+/// display: MiniBrowser, the small browser WebKitGTK ships beside its web and network processes,
+/// showing [`REFERENCE_PAGE`] — its own process, its web process and its network process, measured
+/// as the app's are, a few seconds after it started. `None` where the library ships no
+/// MiniBrowser (it is in Debian's libwebkit2gtk-4.1-0, which the app needs).
+fn reference_browser() -> anyhow::Result<Option<Vec<(String, u64, u64)>>> {
+    let candidates = std::fs::read_dir("/usr/lib")
+        .into_iter()
+        .flatten()
+        .filter_map(|e| Some(e.ok()?.path().join("webkit2gtk-4.1/MiniBrowser")))
+        .chain([PathBuf::from("/usr/libexec/webkit2gtk-4.1/MiniBrowser")]);
+    let Some(browser) = candidates.into_iter().find(|p| p.exists()) else {
+        return Ok(None);
+    };
+    let child = Killed(
+        Command::new(&browser)
+            .arg(REFERENCE_PAGE)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .with_context(|| format!("starting {}", browser.display()))?,
+    );
+    let pid = child.0.id();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let has_web_process = || {
+        crate::machine::descendants(pid).iter().any(|p| {
+            std::fs::read_to_string(format!("/proc/{p}/comm"))
+                .is_ok_and(|n| n.starts_with("WebKitWebProces"))
+        })
+    };
+    while !has_web_process() {
+        anyhow::ensure!(
+            Instant::now() < deadline,
+            "MiniBrowser started no web process"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // The page is drawn well within this (the app is measured a second after Today is drawn).
+    std::thread::sleep(Duration::from_secs(3));
+    let mut processes = vec![pid];
+    processes.extend(crate::machine::descendants(pid));
+    Ok(Some(
+        processes
+            .into_iter()
+            .filter_map(|pid| process_memory(pid, "reference-"))
+            .collect(),
+    ))
 }
 
 /// Starts the app eleven times and times spawn to its "first screen" report; the first start warms
@@ -97,14 +163,14 @@ async fn unlock_to_today(
     db: &Path,
     passphrase: &str,
 ) -> anyhow::Result<(Stats, Vec<(String, u64, u64)>)> {
-    let port = free_port()?;
+    let (port, native) = (free_port()?, free_port()?);
     let driver = Killed(
         Command::new(tauri_driver())
             .args([
                 "--port",
                 &port.to_string(),
                 "--native-port",
-                &free_port()?.to_string(),
+                &native.to_string(),
             ])
             .env("DOORSTEP_DB", db)
             .env("DOORSTEP_NO_AUTO_SYNC", "1")
@@ -113,10 +179,14 @@ async fn unlock_to_today(
             .spawn()
             .context("tauri-driver (scripts/install-deps.sh installs it)")?,
     );
+    // tauri-driver answers at once but starts WebKitWebDriver beside it: a session asked for
+    // before that one listens is dropped unanswered.
     let deadline = Instant::now() + Duration::from_secs(20);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        anyhow::ensure!(Instant::now() < deadline, "tauri-driver did not start");
-        tokio::time::sleep(Duration::from_millis(50)).await;
+    for end in [port, native] {
+        while std::net::TcpStream::connect(("127.0.0.1", end)).is_err() {
+            anyhow::ensure!(Instant::now() < deadline, "tauri-driver did not start");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
     let mut samples = Vec::new();
     let mut processes = Vec::new();
@@ -172,25 +242,28 @@ async fn unlock_to_today(
 fn window_processes(driver: u32) -> Vec<(String, u64, u64)> {
     crate::machine::descendants(driver)
         .into_iter()
-        .filter_map(|pid| {
-            let name = std::fs::read_to_string(format!("/proc/{pid}/comm")).ok()?;
-            let name = name.trim().to_string();
-            (!name.contains("WebDriver")).then(|| {
-                // For finding where a process's memory goes: its mappings, kept aside.
-                if let Some(dir) = std::env::var_os("DOORSTEP_BENCH_SMAPS") {
-                    let _ = std::fs::copy(
-                        format!("/proc/{pid}/smaps"),
-                        Path::new(&dir).join(format!("{name}.smaps")),
-                    );
-                }
-                (
-                    name,
-                    crate::machine::pss_kb(pid) / 1024,
-                    crate::machine::status_kb(&pid.to_string(), "VmRSS:") / 1024,
-                )
-            })
-        })
+        .filter_map(|pid| process_memory(pid, ""))
+        .filter(|(name, _, _)| !name.contains("WebDriver"))
         .collect()
+}
+
+/// A process's name, proportional and resident set in MB; `None` once it is gone. Its mappings
+/// are copied as `DIR/{prefix}NAME.smaps` with `DOORSTEP_BENCH_SMAPS=DIR`.
+fn process_memory(pid: u32, prefix: &str) -> Option<(String, u64, u64)> {
+    let name = std::fs::read_to_string(format!("/proc/{pid}/comm")).ok()?;
+    let name = name.trim().to_string();
+    // For finding where a process's memory goes: its mappings, kept aside.
+    if let Some(dir) = std::env::var_os("DOORSTEP_BENCH_SMAPS") {
+        let _ = std::fs::copy(
+            format!("/proc/{pid}/smaps"),
+            Path::new(&dir).join(format!("{prefix}{name}.smaps")),
+        );
+    }
+    Some((
+        name,
+        crate::machine::pss_kb(pid) / 1024,
+        crate::machine::status_kb(&pid.to_string(), "VmRSS:") / 1024,
+    ))
 }
 
 fn free_port() -> anyhow::Result<u16> {
