@@ -604,7 +604,7 @@ fn incremental(store: &mut Store) -> anyhow::Result<Duration> {
 }
 
 /// The ingest figures of one run: changes per second each way, and the references.
-pub struct Ingest {
+struct Ingest {
     changes: usize,
     /// Over HTTPS to the station process, in-process into its store, raw SQLite (the reference),
     /// and the station's own two rows per change raw (the floor).
