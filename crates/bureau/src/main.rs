@@ -113,16 +113,7 @@ async fn connect(db: &Database, replica: Option<&str>, max_lag: Duration) -> any
 /// (`doorstep_station::failure`).
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    match run(Cli::parse().command).await {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!(
-                "doorstep-bureau: {}",
-                doorstep_station::failure::one_line(&e)
-            );
-            std::process::ExitCode::FAILURE
-        }
-    }
+    doorstep_station::failure::exit_code("doorstep-bureau", run(Cli::parse().command).await)
 }
 
 async fn run(command: Command) -> anyhow::Result<()> {

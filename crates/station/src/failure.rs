@@ -20,6 +20,18 @@ pub fn one_line(error: &anyhow::Error) -> String {
     line
 }
 
+/// What a command's `main` returns: success, or its name and the failure on one line on standard
+/// error and exit status 1.
+pub fn exit_code(program: &str, result: anyhow::Result<()>) -> std::process::ExitCode {
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{program}: {}", one_line(&e));
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -213,16 +213,7 @@ fn bootstrap(store: &mut StationStore, config: &Config) -> anyhow::Result<()> {
 /// (`doorstep_station::failure`).
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    match run(Cli::parse().command).await {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!(
-                "doorstep-station: {}",
-                doorstep_station::failure::one_line(&e)
-            );
-            std::process::ExitCode::FAILURE
-        }
-    }
+    doorstep_station::failure::exit_code("doorstep-station", run(Cli::parse().command).await)
 }
 
 async fn run(command: Command) -> anyhow::Result<()> {
