@@ -33,9 +33,18 @@ fn free_port() -> u16 {
         .expect("a free port")
 }
 
+/// A child stopped when dropped: SIGTERM first, since tauri-driver stops the WebKitWebDriver it
+/// started only on SIGTERM or SIGINT (a SIGKILL leaves that one running), SIGKILL after 2 s.
 struct Killed(Child);
 impl Drop for Killed {
     fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.0.id().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(2);
+        while matches!(self.0.try_wait(), Ok(None)) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
         let _ = self.0.kill();
         let _ = self.0.wait();
     }

@@ -33,6 +33,16 @@ impl Stats {
     }
 }
 
+/// A plain SQLite connection for the references, with the pragmas the laptop's and the station's
+/// stores set (write-ahead log, every commit on the disk), so a reference differs from ours only
+/// in the work done, not in durability.
+pub fn raw_connection(path: &Path) -> rusqlite::Result<rusqlite::Connection> {
+    let conn = rusqlite::Connection::open(path)?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    Ok(conn)
+}
+
 pub fn time_each<E>(runs: usize, mut f: impl FnMut() -> Result<(), E>) -> Result<Stats, E> {
     let mut samples = Vec::with_capacity(runs);
     for _ in 0..runs {
@@ -178,9 +188,7 @@ pub fn save_visit(store: &mut Store, dir: &Path) -> anyhow::Result<Vec<(&'static
         .collect::<Result<_, _>>()?;
     let mut rng = ChaCha8Rng::seed_from_u64(9);
     let raw_path = dir.join("raw.sqlite");
-    let raw = rusqlite::Connection::open(&raw_path)?;
-    raw.pragma_update(None, "journal_mode", "WAL")?;
-    raw.pragma_update(None, "synchronous", "FULL")?;
+    let raw = raw_connection(&raw_path)?;
     raw.execute_batch(
         "CREATE TABLE visits (id TEXT PRIMARY KEY, version INTEGER, household_id TEXT, visited_at TEXT, officers TEXT,
            purposes TEXT, met TEXT, notes TEXT, inquiry_areas TEXT, rating TEXT, opinions TEXT, location TEXT, deleted INTEGER)",

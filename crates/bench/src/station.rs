@@ -335,9 +335,7 @@ fn store_alone(info: &DeviceInfo, changes: &[Change], dir: &Path) -> anyhow::Res
 
 /// Raw SQLite: the same rows, one transaction, same pragmas as the station.
 fn raw_sqlite(changes: &[Change], dir: &Path) -> anyhow::Result<Duration> {
-    let conn = rusqlite::Connection::open(dir.join("raw.sqlite"))?;
-    conn.pragma_update(None, "journal_mode", "WAL")?;
-    conn.pragma_update(None, "synchronous", "FULL")?;
+    let conn = crate::measure::raw_connection(&dir.join("raw.sqlite"))?;
     conn.execute_batch(
         "CREATE TABLE changes (seq INTEGER PRIMARY KEY, change_id TEXT UNIQUE, device_id TEXT, device_seq INTEGER,
            entity TEXT, entity_id TEXT, fields TEXT, base_version INTEGER, hlc_ms INTEGER, hlc_counter INTEGER)",
@@ -382,9 +380,7 @@ fn station_rows_raw(
         &mut doorstep_station::store::StationStore::open(&path)?,
         info,
     )?;
-    let conn = rusqlite::Connection::open(&path)?;
-    conn.pragma_update(None, "journal_mode", "WAL")?;
-    conn.pragma_update(None, "synchronous", "FULL")?;
+    let conn = crate::measure::raw_connection(&path)?;
     let t = Instant::now();
     let tx = conn.unchecked_transaction()?;
     {

@@ -48,10 +48,18 @@ impl Window {
     }
 }
 
-/// Kills a process started here when dropped, pass or fail.
+/// A child stopped when dropped: SIGTERM first, since tauri-driver stops the WebKitWebDriver it
+/// started only on SIGTERM or SIGINT (a SIGKILL leaves that one running), SIGKILL after 2 s.
 struct Killed(Child);
 impl Drop for Killed {
     fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.0.id().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(2);
+        while matches!(self.0.try_wait(), Ok(None)) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
@@ -184,7 +192,15 @@ async fn unlock_to_today(
     let deadline = Instant::now() + Duration::from_secs(20);
     for end in [port, native] {
         while std::net::TcpStream::connect(("127.0.0.1", end)).is_err() {
-            anyhow::ensure!(Instant::now() < deadline, "tauri-driver did not start");
+            anyhow::ensure!(
+                Instant::now() < deadline,
+                "{} did not start listening on port {end}",
+                if end == port {
+                    "tauri-driver"
+                } else {
+                    "WebKitWebDriver (started by tauri-driver)"
+                }
+            );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
