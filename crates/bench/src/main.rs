@@ -51,8 +51,8 @@ struct Args {
     /// Only the station figures (keeps the field figures already in --out).
     #[arg(long)]
     station_only: bool,
-    /// Only the station's ingest table, printed, nothing written (for comparing builds side by
-    /// side; needs --station).
+    /// Only the station's ingest table, the first download and the whole sync, printed, nothing
+    /// written (for comparing builds side by side; needs --station).
     #[arg(long, requires = "station")]
     ingest_only: bool,
     /// Only the station's report figures (overview, summary): replaces that section of --out and

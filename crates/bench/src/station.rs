@@ -650,10 +650,23 @@ impl Ingest {
 }
 
 /// Only the ingest table, on a station of its own (for comparing builds side by side).
+/// The ingest table, then the first download of that beat and the CLI demo's whole sync, printed
+/// (for comparing station and sync builds side by side).
 pub fn ingest_only(bin: &Path, households: usize) -> anyhow::Result<String> {
     let dir = tempfile::tempdir()?;
     let station = StationProcess::start(bin)?;
-    Ok(ingest(&station, households, dir.path())?.table())
+    let mut out = ingest(&station, households, dir.path())?.table();
+    let mut newcomer = device(&station, dir.path(), "王警官", "幸福社区")?;
+    let t = Instant::now();
+    doorstep_sync::sync(&mut newcomer, |_| ())?;
+    writeln!(out, "\nfirst download: {:.2} s", t.elapsed().as_secs_f64())?;
+    let (pushed, pulled, took) = whole_sync(&station, dir.path(), "和睦社区")?;
+    writeln!(
+        out,
+        "whole sync ({pushed} up, {pulled} down): {:.2} s",
+        took.as_secs_f64()
+    )?;
+    Ok(out)
 }
 
 pub fn run(
