@@ -30,5 +30,6 @@ export PEER_WORKDIR="${PEER_WORKDIR:-$(mktemp -d)}"
 
 ensure_display
 "$CARGO_TARGET_DIR/release/doorstep-bench" --app "$CARGO_TARGET_DIR/release/doorstep-app" \
-  --station "$CARGO_TARGET_DIR/release/doorstep-station" --pouchdb "$peer" --out BENCHMARKS.md "$@"
+  --station "$CARGO_TARGET_DIR/release/doorstep-station" --pouchdb "$peer" --out BENCHMARKS.md \
+  --command "bash scripts/bench.sh${*:+ $*}" "$@"
 cat BENCHMARKS.md
