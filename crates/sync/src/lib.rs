@@ -703,8 +703,8 @@ fn pull_pages<T: Transport>(
         let (pages, fetched) = std::sync::mpsc::sync_channel(1);
         // An applied page goes back to the fetching thread to be freed there: a page of a
         // thousand decoded records takes as long to free as a sixth of applying it, which the
-        // applying thread (the slower side of a first download) then does not spend, and the
-        // memory returns to the allocator's arena of the thread that allocated it.
+        // applying thread (the slower side of a first download) then does not spend. The thread
+        // that allocated the page frees it, so the two do not contend for its allocator arena.
         let (done, applied) = std::sync::mpsc::channel::<PullResponse>();
         let fetch = &fetch;
         s.spawn(move || {
