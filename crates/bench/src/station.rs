@@ -649,7 +649,6 @@ impl Ingest {
     }
 }
 
-/// Only the ingest table, on a station of its own (for comparing builds side by side).
 /// The ingest table, then the first download of that beat and the CLI demo's whole sync, printed
 /// (for comparing station and sync builds side by side).
 pub fn ingest_only(bin: &Path, households: usize) -> anyhow::Result<String> {

@@ -190,16 +190,11 @@ async fn unlock_to_today(
     // tauri-driver answers at once but starts WebKitWebDriver beside it: a session asked for
     // before that one listens is dropped unanswered.
     let deadline = Instant::now() + Duration::from_secs(20);
-    for end in [port, native] {
+    for (end, what) in [(port, "tauri-driver"), (native, "WebKitWebDriver")] {
         while std::net::TcpStream::connect(("127.0.0.1", end)).is_err() {
             anyhow::ensure!(
                 Instant::now() < deadline,
-                "{} did not start listening on port {end}",
-                if end == port {
-                    "tauri-driver"
-                } else {
-                    "WebKitWebDriver (started by tauri-driver)"
-                }
+                "{what} did not start listening on port {end}"
             );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
