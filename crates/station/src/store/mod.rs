@@ -99,6 +99,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
                 standing::recount(tx).map_err(|e| HookError::Hook(e.to_string()))
             },
         ),
+        M::up(include_str!("../../migrations/0028_duplicates_pair.sql")),
     ])
 });
 
