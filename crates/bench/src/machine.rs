@@ -68,6 +68,23 @@ pub fn descendants(pid: u32) -> Vec<u32> {
     all
 }
 
+/// Processor time a process and all its threads used so far (user and system), in seconds: from
+/// `/proc/<pid>/stat`, counted in the kernel's user-visible ticks (100 a second on Linux).
+pub fn cpu_seconds(pid: u32) -> f64 {
+    let ticks = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|stat| {
+            let after = stat.rsplit_once(')')?.1.to_string();
+            let fields: Vec<&str> = after.split_whitespace().collect();
+            // After the name: state is field 3 of the whole line, utime 14 and stime 15.
+            let utime: u64 = fields.get(11)?.parse().ok()?;
+            let stime: u64 = fields.get(12)?.parse().ok()?;
+            Some(utime + stime)
+        })
+        .unwrap_or(0);
+    ticks as f64 / 100.0
+}
+
 /// Proportional set size of a process in kB (its private pages plus its share of shared ones).
 pub fn pss_kb(pid: u32) -> u64 {
     first_line_with(&format!("/proc/{pid}/smaps_rollup"), "Pss:")

@@ -55,6 +55,14 @@ struct Args {
     /// written (for comparing builds side by side; needs --station).
     #[arg(long, requires = "station")]
     ingest_only: bool,
+    /// With `--ingest-only`: how many whole syncs to time (each a new laptop with a beat of its
+    /// own), printed with their median.
+    #[arg(long, default_value_t = 1, requires = "ingest_only")]
+    sync_rounds: usize,
+    /// With `--ingest-only`: a second station binary, filled alike and synced with round by round
+    /// after the first (A/B of two builds on one machine).
+    #[arg(long, requires = "ingest_only")]
+    against: Option<PathBuf>,
     /// Only the station's report figures (overview, summary): replaces that section of --out and
     /// keeps the rest.
     #[arg(long)]
@@ -159,7 +167,15 @@ fn main() -> anyhow::Result<()> {
         return Ok(());
     }
     if let (true, Some(bin)) = (args.ingest_only, &args.station) {
-        println!("{}", station::ingest_only(bin, args.station_households)?);
+        println!(
+            "{}",
+            station::ingest_only(
+                bin,
+                args.against.as_deref(),
+                args.station_households,
+                args.sync_rounds
+            )?
+        );
         return Ok(());
     }
     if args.reports_only {
