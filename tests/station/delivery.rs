@@ -2,6 +2,7 @@
 //! arriving out of order, and requests the station must refuse without storing anything.
 
 use crate::support::{self, Device, Station, new_household, pinned_agent};
+use doorstep_core::model::{Household, HouseholdKind};
 use doorstep_protocol::{PushRequest, PushResponse};
 
 /// A push made by hand with the laptop's credential.
@@ -258,4 +259,57 @@ fn an_answer_given_before_the_body_is_read_keeps_the_connection_usable() {
             "round {round}: {status} {reason}"
         );
     }
+}
+
+/// Long notes make large changes: a full batch of them is larger than the station takes in one
+/// request (`limits::MAX_BODY_BYTES`). The laptop sends fewer at a time instead of being refused
+/// the same batch on every sync, and everything arrives once.
+#[test]
+fn changes_too_large_for_one_request_together_go_in_several() {
+    let station = Station::start();
+    let mut zhang = Device::new(&station, "张警官", "幸福社区");
+    // 10,000 characters, the most a note may hold: 30 kB of UTF-8 each.
+    let note: String = "居民反映楼道堆物影响通行已劝导清理"
+        .chars()
+        .cycle()
+        .take(10_000)
+        .collect();
+    let households = 400;
+    for i in 0..households {
+        let mut h = Household::new(
+            "幸福社区",
+            format!("长安街{i}号"),
+            HouseholdKind::Residence,
+        );
+        h.notes = note.clone();
+        zhang.store.save(&h).unwrap();
+    }
+    let unsent = zhang.store.sync_status().unwrap().unsent as usize;
+    let bytes: usize = zhang
+        .store
+        .changes_after(0, u32::MAX)
+        .unwrap()
+        .iter()
+        .map(|c| serde_json::to_vec(c).unwrap().len())
+        .sum();
+    assert!(
+        bytes > doorstep_protocol::limits::MAX_BODY_BYTES,
+        "the changes must not fit one request: {bytes} bytes"
+    );
+    assert!(unsent <= doorstep_protocol::limits::PUSH_BATCH as usize);
+
+    let report = zhang.sync();
+    assert_eq!(report.pushed as usize, unsent, "{report:?}");
+    assert_eq!(zhang.store.sync_status().unwrap().unsent, 0);
+    assert_eq!(
+        station.count("SELECT count(*) FROM records WHERE entity = 'household'"),
+        households
+    );
+    assert_eq!(
+        station.count(&format!(
+            "SELECT count(*) FROM records WHERE entity = 'household' AND json_extract(fields, '$.notes') = '{note}'"
+        )),
+        households
+    );
+    assert_eq!(station.count("SELECT count(*) FROM changes"), unsent as i64);
 }

@@ -24,6 +24,10 @@ pub mod tls;
 
 /// Changes per push (the station takes up to `limits::MAX_BATCH`).
 pub const PUSH_BATCH: u32 = doorstep_protocol::limits::PUSH_BATCH;
+/// Bytes of changes in one push, at most: half of what the station reads of one request
+/// (`limits::MAX_BODY_BYTES`), the rest left for the request's own fields. A batch of changes with
+/// long notes reaches it before [`PUSH_BATCH`] changes.
+const PUSH_BYTES: usize = doorstep_protocol::limits::MAX_BODY_BYTES / 2;
 /// Records per pull page.
 pub const PULL_PAGE: u32 = 1000;
 /// Times one sync renumbers its unsent changes before giving up (once is the normal case).
@@ -516,6 +520,28 @@ pub fn sync_over(
 /// Sends the changes the station has not acknowledged, in batches, recording each answer; returns
 /// the sequence numbers this push sent and the station took, as (after, through): the pull does
 /// not bring back records they left as sent.
+/// The changes to push after `after`: up to [`PUSH_BATCH`], fewer where together they would make a
+/// request larger than the station reads ([`PUSH_BYTES`]): sent as they are, such a batch was
+/// refused whole on every sync and nothing after it ever left the laptop. The first change always
+/// goes (one change's fields are bounded far below the limit).
+fn next_batch(
+    store: &Store,
+    after: i64,
+) -> Result<Vec<doorstep_core::store::changes::Change>, SyncError> {
+    let mut batch = store.changes_after(after, PUSH_BATCH)?;
+    let mut bytes = 0;
+    for (i, change) in batch.iter().enumerate() {
+        bytes += serde_json::to_vec(change)
+            .map_err(|e| SyncError::Protocol(e.to_string()))?
+            .len();
+        if bytes > PUSH_BYTES {
+            batch.truncate(i.max(1));
+            break;
+        }
+    }
+    Ok(batch)
+}
+
 fn push(
     store: &mut Store,
     client: &impl Transport,
@@ -539,7 +565,7 @@ fn push(
     let pushing = loop {
         let batch = match ahead.take() {
             Some((after, batch)) if after == report.acked_seq => batch,
-            _ => store.changes_after(report.acked_seq, PUSH_BATCH)?,
+            _ => next_batch(store, report.acked_seq)?,
         };
         if batch.is_empty() {
             break Ok(());
@@ -556,7 +582,7 @@ fn push(
                 if let Some(answer) = unrecorded.take() {
                     record_answer(store, report, &answer, progress)?;
                 }
-                ahead = Some((last_sent, store.changes_after(last_sent, PUSH_BATCH)?));
+                ahead = Some((last_sent, next_batch(store, last_sent)?));
                 answer
                     .join()
                     .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
