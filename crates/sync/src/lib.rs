@@ -570,7 +570,6 @@ fn push(
         if batch.is_empty() {
             break Ok(());
         }
-        let sent = batch.len() as u32;
         let last_sent = batch.last().map_or(0, |c| c.device_seq);
         let request = PushRequest {
             device_id,
@@ -641,7 +640,13 @@ fn push(
             if let Some(ahead) = answer.clock_ahead_ms {
                 report.clock_skew_ms = Some(ahead);
             }
-            report.pushed += sent;
+            // Counted as far as the station took them: the rest of a batch taken in part goes again.
+            let taken = request
+                .changes
+                .iter()
+                .filter(|c| c.device_seq > report.acked_seq && c.device_seq <= answer.acked_seq)
+                .count();
+            report.pushed += taken as u32;
             report.acked_seq = answer.acked_seq;
             report.conflicts += answer.conflicts;
             report.refused += answer.refused.len() as u32;
@@ -881,6 +886,9 @@ mod tests {
         cut_after: usize,
         ahead: bool,
         pushes: Mutex<usize>,
+        /// Changes of each push the station takes (the rest, it says, go again): an answer bundle
+        /// of a station that answered in smaller batches than this laptop sends.
+        takes: usize,
     }
 
     impl Transport for TakesPushes {
@@ -890,10 +898,10 @@ mod tests {
                 return Err(SyncError::Unreachable("cut".into()));
             }
             *pushes += 1;
-            let last = request.changes.last().unwrap();
+            let taken = &request.changes[..self.takes.min(request.changes.len())];
+            let last = taken.last().unwrap();
             // Each record lands at a version the laptop can tell: its change's number + 1,000.
-            let landed = request
-                .changes
+            let landed = taken
                 .iter()
                 .map(|c| doorstep_core::store::remote::Landed {
                     entity: c.entity,
@@ -904,7 +912,7 @@ mod tests {
             Ok(Some(PushResponse {
                 acked_seq: last.device_seq,
                 acked_change_id: Some(last.change_id),
-                stored: request.changes.len() as u32,
+                stored: taken.len() as u32,
                 landed,
                 ..Default::default()
             }))
@@ -980,6 +988,7 @@ mod tests {
                 cut_after: usize::MAX,
                 ahead,
                 pushes: Mutex::new(0),
+                takes: usize::MAX,
             };
             let report = sync_over(&mut store, &whole, |_| ()).unwrap();
             assert_eq!(report.pushed as usize, changes, "ahead: {ahead}");
@@ -992,6 +1001,7 @@ mod tests {
                 cut_after: 1,
                 ahead,
                 pushes: Mutex::new(0),
+                takes: usize::MAX,
             };
             let outcome = sync_over(&mut store, &cut, |_| ());
             assert!(
@@ -1008,6 +1018,26 @@ mod tests {
                 PUSH_BATCH as usize,
                 "ahead: {ahead}"
             );
+        }
+    }
+
+    /// A batch the station takes only in part goes again from where it stopped: each change is
+    /// counted as pushed once, when the station took it.
+    #[test]
+    fn a_batch_taken_in_part_counts_each_change_once() {
+        let changes = 2 * PUSH_BATCH as usize + 10;
+        for ahead in [false, true] {
+            let (mut store, households) = laptop_with_changes(changes);
+            let halves = TakesPushes {
+                cut_after: usize::MAX,
+                ahead,
+                pushes: Mutex::new(0),
+                takes: PUSH_BATCH as usize / 2,
+            };
+            let report = sync_over(&mut store, &halves, |_| ()).unwrap();
+            assert_eq!(report.pushed as usize, changes, "ahead: {ahead}");
+            assert_eq!(store.acked_seq().unwrap(), changes as i64, "ahead: {ahead}");
+            assert_eq!(landed(&store, &households), changes, "ahead: {ahead}");
         }
     }
 
