@@ -276,11 +276,7 @@ fn changes_too_large_for_one_request_together_go_in_several() {
         .collect();
     let households = 400;
     for i in 0..households {
-        let mut h = Household::new(
-            "幸福社区",
-            format!("长安街{i}号"),
-            HouseholdKind::Residence,
-        );
+        let mut h = Household::new("幸福社区", format!("长安街{i}号"), HouseholdKind::Residence);
         h.notes = note.clone();
         zhang.store.save(&h).unwrap();
     }
