@@ -517,9 +517,6 @@ pub fn sync_over(
     Ok(report)
 }
 
-/// Sends the changes the station has not acknowledged, in batches, recording each answer; returns
-/// the sequence numbers this push sent and the station took, as (after, through): the pull does
-/// not bring back records they left as sent.
 /// The changes to push after `after`: up to [`PUSH_BATCH`], fewer where together they would make a
 /// request larger than the station reads ([`PUSH_BYTES`]): sent as they are, such a batch was
 /// refused whole on every sync and nothing after it ever left the laptop. The first change always
@@ -542,6 +539,9 @@ fn next_batch(
     Ok(batch)
 }
 
+/// Sends the changes the station has not acknowledged, in batches, recording each answer; returns
+/// the sequence numbers this push sent and the station took, as (after, through): the pull does
+/// not bring back records they left as sent.
 fn push(
     store: &mut Store,
     client: &impl Transport,

@@ -623,8 +623,7 @@ mod tests {
     }
 
     /// Whether a pair was queued before is asked of its index: reading the whole table made every
-    /// candidate found cost as much as all the candidates before it (a station's whole sync of a
-    /// demo beat slowed by a fifth with each beat it already held).
+    /// candidate found cost as much as all the candidates before it.
     #[test]
     fn a_queued_pair_is_looked_for_by_its_index() {
         let dir = tempfile::tempdir().unwrap();
