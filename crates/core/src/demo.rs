@@ -8,7 +8,7 @@ use crate::ids::*;
 use crate::model::*;
 use crate::store::Store;
 use crate::store::records::save_in;
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{Duration, NaiveDate};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
@@ -101,10 +101,20 @@ pub struct DemoSummary {
     pub tasks: u32,
 }
 
-/// A UUIDv7-shaped id drawn from the seeded generator, so the same seed gives the same ids.
-fn seeded_id(rng: &mut ChaCha8Rng, at: DateTime<Utc>) -> Uuid {
+/// The time of the next id, as a laptop mints ids (`Uuid::now_v7` when a record is made): rising
+/// along the change log. A record's id does not carry the day its visit happened: dated that way,
+/// the demo's ids fell in no order along its log, which no laptop's do, and the station took each
+/// at a random place in its indexes (about 30% of the demo's whole sync, docs/perf/README.md).
+struct IdClock {
+    next_ms: u64,
+}
+
+/// A UUIDv7 id drawn from the seeded generator and the demo's id clock, so the same seed gives
+/// the same ids.
+fn seeded_id(rng: &mut ChaCha8Rng, clock: &mut IdClock) -> Uuid {
     let bytes: [u8; 10] = rng.random();
-    uuid::Builder::from_unix_timestamp_millis(at.timestamp_millis() as u64, &bytes).into_uuid()
+    clock.next_ms += 1;
+    uuid::Builder::from_unix_timestamp_millis(clock.next_ms, &bytes).into_uuid()
 }
 
 fn pick<'a, T>(rng: &mut ChaCha8Rng, items: &'a [T]) -> &'a T {
@@ -161,6 +171,9 @@ pub fn generate(store: &mut Store, spec: &DemoSpec) -> Result<DemoSummary> {
         .and_hms_opt(9, 0, 0)
         .map(|t| t.and_utc())
         .unwrap_or_default();
+    let mut ids = IdClock {
+        next_ms: start.timestamp_millis().max(0) as u64,
+    };
     let officer = store.device()?.officer_name.clone();
     let beats = if spec.beats.is_empty() {
         store.device()?.beats.clone()
@@ -194,7 +207,7 @@ pub fn generate(store: &mut Store, spec: &DemoSpec) -> Result<DemoSummary> {
                 ],
             );
             let mut h = Household::new(pick(&mut rng, &beats).clone(), addr, kind);
-            h.id = HouseholdId(seeded_id(&mut rng, registered));
+            h.id = HouseholdId(seeded_id(&mut rng, &mut ids));
             h.registered_at = registered;
             for t in Tag::ALL {
                 if rng.random_bool(0.06) {
@@ -224,7 +237,7 @@ pub fn generate(store: &mut Store, spec: &DemoSpec) -> Result<DemoSummary> {
                     Sex::Female
                 };
                 let mut r = Resident::new(h.id, name(&mut rng));
-                r.id = ResidentId(seeded_id(&mut rng, registered));
+                r.id = ResidentId(seeded_id(&mut rng, &mut ids));
                 r.sex = Some(sex);
                 r.birth_date = Some(birth);
                 r.relation = Some(if i == 0 {
@@ -264,7 +277,7 @@ pub fn generate(store: &mut Store, spec: &DemoSpec) -> Result<DemoSummary> {
                     purposes.push(Purpose::Warmth);
                 }
                 let v = Visit {
-                    id: VisitId(seeded_id(&mut rng, at)),
+                    id: VisitId(seeded_id(&mut rng, &mut ids)),
                     version: 0,
                     household_id: h.id,
                     visited_at: at,
@@ -294,7 +307,7 @@ pub fn generate(store: &mut Store, spec: &DemoSpec) -> Result<DemoSummary> {
                 if rng.random_bool(0.12) {
                     let (category, text) = *pick(&mut rng, CONCERNS);
                     let mut c = Concern::new(h.id, category, text);
-                    c.id = ConcernId(seeded_id(&mut rng, at));
+                    c.id = ConcernId(seeded_id(&mut rng, &mut ids));
                     c.visit_id = Some(v.id);
                     c.raised_at = at;
                     c.reporter_id = v.met.first().copied();
@@ -325,7 +338,7 @@ pub fn generate(store: &mut Store, spec: &DemoSpec) -> Result<DemoSummary> {
                     if c.status != ConcernStatus::Raised {
                         let due = (at + Duration::days(rng.random_range(3..30))).date_naive();
                         let mut t = Task::new(h.id, format!("跟进：{text}"), officer.clone(), due);
-                        t.id = TaskId(seeded_id(&mut rng, at));
+                        t.id = TaskId(seeded_id(&mut rng, &mut ids));
                         t.concern_id = Some(c.id);
                         if matches!(c.status, ConcernStatus::Resolved | ConcernStatus::Closed) {
                             t.status = TaskStatus::Done;
