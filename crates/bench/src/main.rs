@@ -5,6 +5,7 @@
 
 mod machine;
 mod measure;
+mod phases;
 mod relay;
 mod reports;
 mod sections;
@@ -41,6 +42,10 @@ struct Args {
     /// Changes the station holds for the second incremental-sync figure.
     #[arg(long, default_value_t = 1_000_000)]
     station_big: usize,
+    /// Incremental syncs timed at each of the two station sizes (more give a profile of them
+    /// something to show: scripts/flamegraphs.sh).
+    #[arg(long, default_value_t = 5)]
+    incremental_runs: usize,
     /// The PouchDB peer benchmark (a writable copy of shared/peers/pouchdb with its packages).
     #[arg(long)]
     pouchdb: Option<PathBuf>,
@@ -78,6 +83,14 @@ struct Args {
     /// it): printed, nothing written. For comparing window settings without regenerating the beat.
     #[arg(long, requires = "app")]
     window_only: Option<PathBuf>,
+    /// Appends each figure's measured stretch to this file (label, start, end in seconds since the
+    /// epoch), to cut a profile of the run by (scripts/flamegraphs.sh).
+    #[arg(long)]
+    phases: Option<PathBuf>,
+    /// `CTL,ACK`: the FIFOs of `perf record --control fifo:CTL,ACK -D -1`; perf then samples only
+    /// inside the figures' stretches (scripts/flamegraphs.sh).
+    #[arg(long, value_delimiter = ',')]
+    perf_control: Vec<PathBuf>,
     /// The command line to record in the results (what reproduces them).
     #[arg(long, default_value = "bash scripts/bench.sh")]
     command: String,
@@ -161,6 +174,14 @@ fn report_scale(households: usize) -> reports::Scale {
 
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
+    if let Some(path) = &args.phases {
+        phases::record_to(path)?;
+    }
+    match &args.perf_control[..] {
+        [] => {}
+        [ctl, ack] => phases::control_perf(ctl, ack)?,
+        _ => anyhow::bail!("--perf-control takes two FIFOs: CTL,ACK"),
+    }
     if let (Some(app), Some(beat)) = (&args.app, &args.window_only) {
         let window = window::measure(app, beat, BEAT_PASSPHRASE)?;
         println!("{}", window_table(&window));
@@ -193,6 +214,7 @@ fn main() -> anyhow::Result<()> {
                 bin,
                 args.station_households,
                 args.station_big,
+                args.incremental_runs,
                 args.pouchdb.clone(),
                 &args.command,
             )?;
@@ -285,7 +307,10 @@ fn main() -> anyhow::Result<()> {
         writeln!(report, "{}", row.markdown())?;
     }
 
-    let save = measure::save_visit(&mut store, dir.path())?;
+    let save = {
+        let _phase = phases::mark("save-visit");
+        measure::save_visit(&mut store, dir.path())?
+    };
     writeln!(
         report,
         "\n## Saving a visit with its change (target: p95 ≤ 5 ms)\n"

@@ -206,7 +206,10 @@ pub fn run(scale: &Scale, keep: Option<&Path>, command: &str) -> anyhow::Result<
     // The first overview after the store opened (its statements not yet prepared, its pages
     // perhaps not cached), then each after a laptop's late visits (1000, in the past eleven weeks)
     // were stored: the coverage history moves as they are written, so the overview reads the same.
-    let first = time_each(1, || store.overview(today).map(drop))?;
+    let first = {
+        let _phase = crate::phases::mark("overview");
+        time_each(1, || store.overview(today).map(drop))?
+    };
     let mut late = Officer {
         info: DeviceInfo {
             device_id: DeviceId::new(),
@@ -246,19 +249,26 @@ pub fn run(scale: &Scale, keep: Option<&Path>, command: &str) -> anyhow::Result<
             };
             late.add(&mut store, EntityKind::Visit, &v)?;
         }
+        let _phase = crate::phases::mark("overview");
         let t = Instant::now();
         store.overview(today)?;
         after_late.push(t.elapsed());
     }
     let after_late = crate::measure::Stats::of(after_late);
     let every_visit = time_each(3, || every_visit_json(&store))?;
-    let overview = time_each(20, || store.overview(today).map(drop))?;
+    let overview = {
+        let _phase = crate::phases::mark("overview");
+        time_each(20, || store.overview(today).map(drop))?
+    };
     let worklist = time_each(10, || {
         store
             .worklist(Worklist::OverdueHouseholds, today, Some("第07责任区"), None)
             .map(drop)
     })?;
-    let summary = time_each(5, || store.monthly_summary(&month, None).map(drop))?;
+    let summary = {
+        let _phase = crate::phases::mark("summary");
+        time_each(5, || store.monthly_summary(&month, None).map(drop))?
+    };
     let month_json = time_each(3, || month_of_visit_json(&store, &month))?;
     let data = store.monthly_summary(&month, None)?;
     let pdf = time_each(5, || {

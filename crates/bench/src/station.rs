@@ -582,6 +582,7 @@ fn whole_sync(station: &StationProcess, dir: &Path, round: u64) -> anyhow::Resul
         today: chrono::Local::now().date_naive(),
     };
     doorstep_core::demo::generate(&mut store, &spec)?;
+    let _phase = crate::phases::mark("whole-sync");
     let t = Instant::now();
     let mut pushed_in = Duration::ZERO;
     let report = doorstep_sync::sync(&mut store, |p| {
@@ -590,6 +591,7 @@ fn whole_sync(station: &StationProcess, dir: &Path, round: u64) -> anyhow::Resul
         }
     })?;
     let took = t.elapsed();
+    drop(_phase);
     anyhow::ensure!(
         store.sync_status()?.unsent == 0,
         "the whole sync left changes unsent"
@@ -602,8 +604,8 @@ fn whole_sync(station: &StationProcess, dir: &Path, round: u64) -> anyhow::Resul
     })
 }
 
-/// 50 edits on the device, then one timed sync.
-fn incremental(store: &mut Store) -> anyhow::Result<Duration> {
+/// 50 edits on the device, then one timed sync (marked as `phase`).
+fn incremental(store: &mut Store, phase: &'static str) -> anyhow::Result<Duration> {
     let ids: Vec<HouseholdId> = store
         .conn()
         .prepare("SELECT id FROM households LIMIT 50")?
@@ -614,6 +616,7 @@ fn incremental(store: &mut Store) -> anyhow::Result<Duration> {
         h.notes = format!("第{i}次补充：{}", chrono::Utc::now().timestamp_millis());
         store.save(&h)?;
     }
+    let _phase = crate::phases::mark(phase);
     let t = Instant::now();
     doorstep_sync::sync(store, |_| ())?;
     Ok(t.elapsed())
@@ -636,10 +639,18 @@ fn ingest(station: &StationProcess, households: usize, dir: &Path) -> anyhow::Re
     let mut officer = Pusher::enroll(station, "张警官", "幸福社区")?;
     let changes = officer.changes(households * 10)?;
     let rate = |took: Duration| changes.len() as f64 / took.as_secs_f64();
+    let https = {
+        let _phase = crate::phases::mark("ingest-https");
+        officer.push(station, &changes)?
+    };
+    let in_process = {
+        let _phase = crate::phases::mark("ingest-in-process");
+        store_alone(&officer.info, &changes, dir)?
+    };
     Ok(Ingest {
         changes: changes.len(),
-        https: rate(officer.push(station, &changes)?),
-        in_process: rate(store_alone(&officer.info, &changes, dir)?),
+        https: rate(https),
+        in_process: rate(in_process),
         reference: rate(raw_sqlite(&changes, dir)?),
         floor: rate(station_rows_raw(&officer.info, &changes, "幸福社区", dir)?),
     })
@@ -690,8 +701,10 @@ pub fn ingest_only(
         writeln!(out, "### {}\n", bin.display())?;
         out += &ingest(&station, households, dir.path())?.table();
         let mut newcomer = device(&station, dir.path(), "王警官", "幸福社区")?;
+        let phase = crate::phases::mark("first-download");
         let t = Instant::now();
         doorstep_sync::sync(&mut newcomer, |_| ())?;
+        drop(phase);
         writeln!(
             out,
             "\nfirst download: {:.2} s; the station's peak memory so far {} MB\n",
@@ -753,6 +766,7 @@ pub fn run(
     bin: &Path,
     households: usize,
     big: usize,
+    incremental_runs: usize,
     peer: Option<PathBuf>,
     command: &str,
 ) -> anyhow::Result<String> {
@@ -794,9 +808,11 @@ pub fn run(
 
     // First download of the whole beat by a new laptop.
     let mut newcomer = device(&station, dir.path(), "王警官", "幸福社区")?;
+    let phase = crate::phases::mark("first-download");
     let t = Instant::now();
     let first = doorstep_sync::sync(&mut newcomer, |_| ())?;
     let first_download = t.elapsed();
+    drop(phase);
     writeln!(
         report,
         "\nFirst download of a {households}-household beat ({} records) by a new laptop, pull pages of 1000 applied with the search index: {:.2} s (goal ≤ 2 s).\n",
@@ -861,8 +877,8 @@ pub fn run(
     let mut laptop = device(&station, dir.path(), "赵警官", "幸福社区")?;
     doorstep_sync::sync(&mut laptop, |_| ())?;
     let mut small = Vec::new();
-    for _ in 0..5 {
-        small.push(incremental(&mut laptop)?);
+    for _ in 0..incremental_runs.max(1) {
+        small.push(incremental(&mut laptop, "incremental-10k")?);
     }
     let mut other = Pusher::enroll(&station, "孙警官", "和平社区")?;
     let mut left = big.saturating_sub(10_000);
@@ -874,13 +890,14 @@ pub fn run(
     }
     let held: i64 = station_changes(&station)?;
     let mut large = Vec::new();
-    for _ in 0..5 {
-        large.push(incremental(&mut laptop)?);
+    for _ in 0..incremental_runs.max(1) {
+        large.push(incremental(&mut laptop, "incremental-1m")?);
     }
     let (small, large) = (Stats::of(small), Stats::of(large));
     writeln!(
         report,
-        "| incremental sync of 50 edits (push + pull) | p50 | max |"
+        "| incremental sync of 50 edits (push + pull), {} syncs each | p50 | max |",
+        small.n
     )?;
     writeln!(report, "|---|---|---|")?;
     writeln!(
