@@ -8,7 +8,8 @@
 #   bash scripts/flamegraphs.sh            # every figure
 #   bash scripts/flamegraphs.sh sync       # one part: sync, incremental, reports or field
 #
-# Each graph's root frames are the processes: `doorstep-bench` is the benchmark (the laptop's side
+# Each graph is drawn as an icicle (its roots on top, where the page opens). Its root frames are
+# the processes: `doorstep-bench` is the benchmark (the laptop's side
 # of a sync, and everything measured in-process), `doorstep-station` the station.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -51,11 +52,11 @@ record() {
 graph() {
   local name=$1 label=$2 file=$3 title=$4
   local stacks=$work/$name-$label.perf
-  : >"$stacks"
-  awk -F'\t' -v l="$label" '$1 == l { print $2 "," $3 }' "$work/$name.tsv" | while read -r span; do
-    perf script -i "$work/$name.data" --time "$span" -F comm,pid,tid,time,period,event,ip,sym,dso \
-      2>/dev/null >>"$stacks"
-  done
+  # All of the label's stretches in one pass over the profile ("start,end start,end …").
+  local spans
+  spans=$(awk -F'\t' -v l="$label" '$1 == l { printf "%s%s,%s", sep, $2, $3; sep = " " }' "$work/$name.tsv")
+  perf script -i "$work/$name.data" --time "$spans" -F comm,pid,tid,time,period,event,ip,sym,dso \
+    2>/dev/null >"$stacks"
   if [ ! -s "$stacks" ]; then
     echo "no samples for $label in $name" >&2
     return 1
@@ -69,7 +70,7 @@ graph() {
          for (j = i; j <= NF; j++) line = line " " $j
          print line }' "$stacks" "$stacks" >"$stacks.named"
   inferno-collapse-perf "$stacks.named" |
-    inferno-flamegraph --title "$title" --subtitle "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores; scripts/flamegraphs.sh" \
+    inferno-flamegraph --inverted --title "$title" --subtitle "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores; scripts/flamegraphs.sh" \
       --minwidth 0.2 --width 1400 >"$out/$file.svg"
   echo "    $out/$file.svg ($(grep -c . "$stacks") stack lines)"
 }
@@ -87,8 +88,9 @@ if [ "$what" = all ] || [ "$what" = sync ]; then
 fi
 
 if [ "$what" = all ] || [ "$what" = incremental ]; then
+  # A sync of 50 edits takes about 10 ms: 200 of them give the graph a few thousand samples.
   record incremental 999 --station-only --station "$bin/doorstep-station" --station-households 2000 \
-    --report-households 0 --out "$work/station.md"
+    --incremental-runs 200 --report-households 0 --out "$work/station.md"
   graph incremental incremental-1m flame-4-incremental-1m \
     "Item 4: incremental syncs of 50 edits on a station holding 1M changes (laptop and station)"
 fi

@@ -76,7 +76,8 @@ pub struct Phase {
     start: f64,
 }
 
-/// Marks the stretch from now until the returned value is dropped as `label`'s.
+/// Marks the stretch from now until the returned value is dropped as `label`'s. Stretches do not
+/// nest: the end of an inner one would switch perf's sampling off for the rest of the outer.
 pub fn mark(label: &'static str) -> Phase {
     perf("enable");
     Phase {

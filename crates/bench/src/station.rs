@@ -86,6 +86,10 @@ impl StationProcess {
             dir.path().join("station.json"),
             format!("{{\"admin_password\": \"{ADMIN_PASSWORD}\"}}"),
         )?;
+        // Sampled from its start when perf is controlled from here: perf learns where a process's
+        // code lies from its start, and one started while sampling was off leaves stacks it cannot
+        // read.
+        let _phase = crate::phases::mark("station-start");
         let mut child = Command::new(bin)
             .args(["serve", "--listen", "127.0.0.1:0", "--data"])
             .arg(dir.path())
