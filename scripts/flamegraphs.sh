@@ -9,11 +9,19 @@
 #   bash scripts/flamegraphs.sh sync       # one part: sync, incremental, reports or field
 #
 # Each graph is drawn as an icicle (its roots on top, where the page opens). Its root frames are
-# the processes: `doorstep-bench` is the benchmark (the laptop's side
-# of a sync, and everything measured in-process), `doorstep-station` the station.
+# the processes: `doorstep-bench` is the benchmark (the laptop's side of a sync, and everything
+# measured in-process), `doorstep-station` the station.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
+what=${1:-all}
+case "$what" in
+  all | sync | incremental | reports | field) ;;
+  *)
+    echo "usage: bash scripts/flamegraphs.sh [sync|incremental|reports|field]" >&2
+    exit 2
+    ;;
+esac
 source scripts/env.sh
 
 if ! command -v perf >/dev/null; then
@@ -31,7 +39,6 @@ bin=$CARGO_TARGET_DIR/profiling
 work=$CARGO_TARGET_DIR/../flame
 mkdir -p "$work"
 out=$root/docs/perf
-what=${1:-all}
 
 # record NAME FREQUENCY BENCH-ARGS...: the benchmark under perf, sampling only in its figures.
 record() {
@@ -78,7 +85,7 @@ graph() {
 if [ "$what" = all ] || [ "$what" = sync ]; then
   record sync 299 --ingest-only --station "$bin/doorstep-station" --station-households 20000
   graph sync ingest-https flame-3-ingest-https \
-    "Item 3: station ingest of 200,000 pushed changes over HTTPS (station threads)"
+    "Item 3: station ingest of 200,000 pushed changes over HTTPS (the station, and the benchmark pushing)"
   graph sync ingest-in-process flame-3-ingest-in-process \
     "Item 3: the same batches into the station's store in-process"
   graph sync first-download flame-2-first-download \

@@ -586,7 +586,7 @@ fn whole_sync(station: &StationProcess, dir: &Path, round: u64) -> anyhow::Resul
         today: chrono::Local::now().date_naive(),
     };
     doorstep_core::demo::generate(&mut store, &spec)?;
-    let _phase = crate::phases::mark("whole-sync");
+    let phase = crate::phases::mark("whole-sync");
     let t = Instant::now();
     let mut pushed_in = Duration::ZERO;
     let report = doorstep_sync::sync(&mut store, |p| {
@@ -595,7 +595,7 @@ fn whole_sync(station: &StationProcess, dir: &Path, round: u64) -> anyhow::Resul
         }
     })?;
     let took = t.elapsed();
-    drop(_phase);
+    drop(phase);
     anyhow::ensure!(
         store.sync_status()?.unsent == 0,
         "the whole sync left changes unsent"
