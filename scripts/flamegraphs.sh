@@ -2,7 +2,7 @@
 # Flame graphs of the benchmark's figures (issue 12), one SVG per figure in docs/perf/: builds the
 # `profiling` binaries (release with line tables), runs parts of the benchmark under `perf record`
 # sampling only while a figure is measured (`doorstep-bench --phases --perf-control`), and cuts the
-# profile by each figure's stretches. Takes about 20 minutes the first time (the reports' station
+# profile by each figure's stretches. Takes about 25 minutes the first time (the reports' station
 # store of 100,000 households is filled once and kept beside the Cargo target directory).
 #
 #   bash scripts/flamegraphs.sh            # every figure
