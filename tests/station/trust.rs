@@ -367,6 +367,79 @@ fn a_laptop_restored_from_a_backup_loses_none_of_its_new_work() {
     assert_eq!(station.count("SELECT count(*) FROM records"), 6);
 }
 
+/// Households made on `device`, `n` of them, at addresses starting with `street`.
+fn households(device: &mut Device, street: &str, n: usize) -> Vec<Household> {
+    (0..n)
+        .map(|i| new_household(device, "幸福社区", &format!("{street}{i}号")))
+        .collect()
+}
+
+/// A restored laptop's new work of several batches (sent while the station decides the batch
+/// before): the station's first answer says the numbers are taken, before more go out under
+/// them; each change is renumbered once, and stored once.
+#[test]
+fn a_restored_laptop_with_several_batches_of_new_work_sends_each_change_once() {
+    let batch = doorstep_sync::PUSH_BATCH as usize;
+    let station = Station::start();
+    let mut zhang = Device::new(&station, "张警官", "幸福社区");
+    let stick = tempfile::tempdir().unwrap();
+    let made = zhang.store.back_up(None, stick.path(), None).unwrap();
+    let lost_life = households(&mut zhang, "和平路", batch + 200);
+    zhang.sync();
+    let (path, dir) = zhang.into_file();
+
+    doorstep_core::store::backup::restore(&path, &made.file, None).unwrap();
+    let mut restored = Device::open(&path, dir);
+    let after = households(&mut restored, "幸福路", 2 * batch + 100);
+    let report = restored.sync();
+    assert_eq!(report.renumbered as usize, after.len(), "{report:?}");
+    assert_eq!(report.pushed as usize, after.len(), "{report:?}");
+    assert_eq!(restored.store.sync_status().unwrap().unsent, 0);
+    for h in after.iter().chain(&lost_life) {
+        assert!(station_fields(&station, h.id.0).is_some(), "{}", h.address);
+    }
+    let all = (lost_life.len() + after.len()) as i64;
+    assert_eq!(station.count("SELECT count(*) FROM changes"), all, "each stored once");
+    assert_eq!(station.count("SELECT count(*) FROM records"), all);
+}
+
+/// A restored laptop whose unsent changes from before the backup fill a whole batch, after which
+/// its other life sent more: the station takes the batch (the same changes again) and
+/// acknowledges past it, up to the other life's last change. The laptop's new work moves past
+/// those numbers and arrives. Before, the laptop sent that batch again, got the same answer, and
+/// gave up after three times: nothing new ever left it.
+#[test]
+fn a_restored_laptop_whose_batch_ends_where_its_other_life_went_on_sends_its_new_work() {
+    let batch = doorstep_sync::PUSH_BATCH as usize;
+    let station = Station::start();
+    let mut zhang = Device::new(&station, "张警官", "幸福社区");
+    let before = households(&mut zhang, "幸福路", batch);
+    let stick = tempfile::tempdir().unwrap();
+    let made = zhang.store.back_up(None, stick.path(), None).unwrap();
+    zhang.sync();
+    let lost_life = households(&mut zhang, "和平路", 5);
+    zhang.sync();
+    let (path, dir) = zhang.into_file();
+
+    doorstep_core::store::backup::restore(&path, &made.file, None).unwrap();
+    let mut restored = Device::open(&path, dir);
+    let after = households(&mut restored, "团结路", 20);
+    let report = restored.sync();
+    assert_eq!(restored.store.sync_status().unwrap().unsent, 0);
+    assert_eq!(report.renumbered, 20, "{report:?}");
+    for h in before.iter().chain(&lost_life).chain(&after) {
+        assert!(station_fields(&station, h.id.0).is_some(), "{}", h.address);
+    }
+    let all = (before.len() + lost_life.len() + after.len()) as i64;
+    assert_eq!(station.count("SELECT count(*) FROM changes"), all, "each stored once");
+    for h in &lost_life {
+        assert!(
+            restored.store.get::<Household>(h.id.0).is_ok(),
+            "what the lost copy sent comes back"
+        );
+    }
+}
+
 #[test]
 fn a_laptop_enrolled_with_a_new_station_sends_its_new_work_there() {
     let first = Station::start();

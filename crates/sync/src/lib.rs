@@ -20,18 +20,14 @@ use ureq::Agent;
 
 pub mod bundle;
 pub mod photos;
+mod push;
 pub mod tls;
 
-/// Changes per push (the station takes up to `limits::MAX_BATCH`).
-pub const PUSH_BATCH: u32 = doorstep_protocol::limits::PUSH_BATCH;
-/// Bytes of changes in one push, at most: half of what the station reads of one request
-/// (`limits::MAX_BODY_BYTES`), the rest left for the request's own fields. A batch of changes with
-/// long notes reaches it before [`PUSH_BATCH`] changes.
-const PUSH_BYTES: usize = doorstep_protocol::limits::MAX_BODY_BYTES / 2;
+pub use push::PUSH_BATCH;
+use push::push;
+
 /// Records per pull page.
 pub const PULL_PAGE: u32 = 1000;
-/// Times one sync renumbers its unsent changes before giving up (once is the normal case).
-const MAX_RENUMBERING: u32 = 3;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {
@@ -517,150 +513,6 @@ pub fn sync_over(
     Ok(report)
 }
 
-/// The changes to push after `after`: up to [`PUSH_BATCH`], fewer where together they would make a
-/// request larger than the station reads ([`PUSH_BYTES`]): sent as they are, such a batch was
-/// refused whole on every sync and nothing after it ever left the laptop. The first change always
-/// goes (one change's fields are bounded far below the limit).
-fn next_batch(
-    store: &Store,
-    after: i64,
-) -> Result<Vec<doorstep_core::store::changes::Change>, SyncError> {
-    let mut batch = store.changes_after(after, PUSH_BATCH)?;
-    let mut bytes = 0;
-    for (i, change) in batch.iter().enumerate() {
-        bytes += serde_json::to_vec(change)
-            .map_err(|e| SyncError::Protocol(e.to_string()))?
-            .len();
-        if bytes > PUSH_BYTES {
-            batch.truncate(i.max(1));
-            break;
-        }
-    }
-    Ok(batch)
-}
-
-/// Sends the changes the station has not acknowledged, in batches, recording each answer; returns
-/// the sequence numbers this push sent and the station took, as (after, through): the pull does
-/// not bring back records they left as sent.
-fn push(
-    store: &mut Store,
-    client: &impl Transport,
-    report: &mut SyncReport,
-    progress: &mut impl FnMut(Progress),
-) -> Result<(i64, i64), SyncError> {
-    let device_id = store.device()?.device_id;
-    // The changes this sync pushed and the station took, which the laptop holds as it sent them:
-    // the pull does not bring back records they left as sent. Only numbers it sent count — the
-    // station may acknowledge more (a laptop restored from a backup) — and none below a
-    // renumbering, which are the station's.
-    let mut pushed_after = report.acked_seq;
-    let mut pushed_through = report.acked_seq;
-    let mut reuses = 0;
-    // While the station decides one batch, this side records the station's answer to the batch
-    // before it and reads the batch after it from the change log (with the sequence it was read
-    // after: taken if the station acknowledged the whole batch in flight, else read again from
-    // what it did acknowledge). The two sides then work at once instead of taking turns.
-    let mut ahead: Option<(i64, Vec<doorstep_core::store::changes::Change>)> = None;
-    let mut unrecorded: Option<PushResponse> = None;
-    let pushing = loop {
-        let batch = match ahead.take() {
-            Some((after, batch)) if after == report.acked_seq => batch,
-            _ => next_batch(store, report.acked_seq)?,
-        };
-        if batch.is_empty() {
-            break Ok(());
-        }
-        let last_sent = batch.last().map_or(0, |c| c.device_seq);
-        let request = PushRequest {
-            device_id,
-            changes: batch,
-        };
-        let answer = match client.pull_ahead() {
-            Some(link) => std::thread::scope(|s| -> Result<_, SyncError> {
-                let answer = s.spawn(|| link.push(&request));
-                if let Some(answer) = unrecorded.take() {
-                    record_answer(store, report, &answer, progress)?;
-                }
-                ahead = Some((last_sent, next_batch(store, last_sent)?));
-                answer
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            })?,
-            None => {
-                if let Some(answer) = unrecorded.take() {
-                    record_answer(store, report, &answer, progress)?;
-                }
-                client.push(&request)?
-            }
-        };
-        let Some(answer) = answer else {
-            break Ok(());
-        };
-        if let Some(reuse) = answer.sequence_reused {
-            // This laptop was restored from a backup (or copied): its new changes took numbers
-            // the station holds for others. They move past the station's numbers and go again
-            // (the batch read ahead holds their old numbers).
-            ahead = None;
-            reuses += 1;
-            if reuses > MAX_RENUMBERING {
-                break Err(SyncError::Protocol(format!(
-                    "the station keeps reporting sequence {} as taken",
-                    reuse.from_seq
-                )));
-            }
-            report.renumbered += store.renumber_unsent(reuse.from_seq, reuse.station_seq)?;
-            pushed_after = pushed_after.max(reuse.station_seq);
-        } else if let Some(theirs) = answer.acked_change_id
-            && store
-                .change_id_at(answer.acked_seq)?
-                .is_some_and(|mine| mine != theirs)
-        {
-            // The station's acknowledgement ends on another change than this laptop's at that
-            // number (restored from a backup, and the answer that said so was lost): it is not
-            // for us. Send again from where we were; the station then says the number is taken.
-            ahead = None;
-            reuses += 1;
-            if reuses > MAX_RENUMBERING {
-                break Err(SyncError::Protocol(format!(
-                    "the station acknowledges sequence {} for another change",
-                    answer.acked_seq
-                )));
-            }
-            continue;
-        } else if answer.acked_seq <= report.acked_seq {
-            // The station holds nothing new from us: a gap it is waiting for. Stop rather than loop.
-            break Err(SyncError::Protocol(format!(
-                "the station acknowledged no progress past {}",
-                answer.acked_seq
-            )));
-        } else {
-            // Taken: counted now, recorded while the next batch is in flight (or below).
-            pushed_through = pushed_through.max(last_sent);
-            note_skew(report, answer.station_time_ms);
-            if let Some(ahead) = answer.clock_ahead_ms {
-                report.clock_skew_ms = Some(ahead);
-            }
-            // Counted as far as the station took them: the rest of a batch taken in part goes again.
-            let taken = request
-                .changes
-                .iter()
-                .filter(|c| c.device_seq > report.acked_seq && c.device_seq <= answer.acked_seq)
-                .count();
-            report.pushed += taken as u32;
-            report.acked_seq = answer.acked_seq;
-            report.conflicts += answer.conflicts;
-            report.refused += answer.refused.len() as u32;
-            unrecorded = Some(answer);
-        }
-    };
-    // The last answer taken is recorded whether or not the push went on to fail.
-    if let Some(answer) = unrecorded.take() {
-        record_answer(store, report, &answer, progress)?;
-    }
-    pushing?;
-    Ok((pushed_after, pushed_through.max(pushed_after)))
-}
-
 /// Takes the officer's scopes as the station's account says, then pulls each scope's pages from
 /// its cursor and applies them (`pushed`: what this sync's push sent and the station took).
 fn pull(
@@ -779,27 +631,6 @@ fn note_skew(report: &mut SyncReport, station_ms: i64) {
     }
 }
 
-/// Records the station's answer to a push the sync has taken (its acknowledgement, refusals,
-/// landed versions and clock), then reports the progress.
-fn record_answer(
-    store: &mut Store,
-    report: &SyncReport,
-    answer: &PushResponse,
-    progress: &mut impl FnMut(Progress),
-) -> Result<(), SyncError> {
-    store.record_push(
-        answer.acked_seq,
-        &answer.refused,
-        &answer.landed,
-        answer.station_time_ms,
-    )?;
-    progress(Progress::Pushed {
-        sent: report.pushed,
-        remaining: store.sync_status()?.unsent,
-    });
-    Ok(())
-}
-
 fn is_bad_certificate(e: &std::io::Error) -> bool {
     e.get_ref()
         .and_then(|inner| inner.downcast_ref::<rustls::Error>())
@@ -817,7 +648,6 @@ fn percent(done: i64, total: i64, more: bool) -> u8 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use doorstep_core::model::{Household, HouseholdKind};
     use std::sync::Mutex;
 
     /// A station of `pages` pull pages (cursor n → n + 1), the one from `fails_at` unreachable;
@@ -877,167 +707,6 @@ mod tests {
 
         fn pull_ahead(&self) -> Option<&(dyn Transport + Sync)> {
             self.ahead.then_some(self as &(dyn Transport + Sync))
-        }
-    }
-
-    /// A station that takes every push whole until `cut_after` pushes, then is out of reach; its
-    /// beat has nothing to download.
-    struct TakesPushes {
-        cut_after: usize,
-        ahead: bool,
-        pushes: Mutex<usize>,
-        /// Changes of each push the station takes (the rest, it says, go again): an answer bundle
-        /// of a station that answered in smaller batches than this laptop sends.
-        takes: usize,
-    }
-
-    impl Transport for TakesPushes {
-        fn push(&self, request: &PushRequest) -> Result<Option<PushResponse>, SyncError> {
-            let mut pushes = self.pushes.lock().unwrap();
-            if *pushes == self.cut_after {
-                return Err(SyncError::Unreachable("cut".into()));
-            }
-            *pushes += 1;
-            let taken = &request.changes[..self.takes.min(request.changes.len())];
-            let last = taken.last().unwrap();
-            // Each record lands at a version the laptop can tell: its change's number + 1,000.
-            let landed = taken
-                .iter()
-                .map(|c| doorstep_core::store::remote::Landed {
-                    entity: c.entity,
-                    id: c.entity_id,
-                    version: c.device_seq + 1000,
-                })
-                .collect();
-            Ok(Some(PushResponse {
-                acked_seq: last.device_seq,
-                acked_change_id: Some(last.change_id),
-                stored: taken.len() as u32,
-                landed,
-                ..Default::default()
-            }))
-        }
-
-        fn scopes(&self) -> Result<Scopes, SyncError> {
-            Ok(Scopes {
-                work: doorstep_core::store::scopes::WorkScope {
-                    beats: vec!["幸福社区".into()],
-                    officer_name: "张警官".into(),
-                    ..Default::default()
-                },
-                standing: Default::default(),
-                bundle_recipient: String::new(),
-            })
-        }
-
-        fn pull(
-            &self,
-            _: DeviceId,
-            _: &str,
-            cursor: i64,
-            _: u32,
-            _: (i64, i64),
-        ) -> Result<PullResponse, SyncError> {
-            Ok(PullResponse {
-                records: Vec::new(),
-                removed: Vec::new(),
-                cursor,
-                more: false,
-                head: cursor,
-                station_time_ms: 0,
-            })
-        }
-
-        fn pull_ahead(&self) -> Option<&(dyn Transport + Sync)> {
-            self.ahead.then_some(self as &(dyn Transport + Sync))
-        }
-    }
-
-    /// A laptop with `n` unsent changes, each a new household (in the order of their numbers).
-    fn laptop_with_changes(n: usize) -> (Store, Vec<Household>) {
-        let mut store = Store::open_in_memory().unwrap();
-        store.init_device("张警官", &["幸福社区".into()]).unwrap();
-        let households = (0..n)
-            .map(|i| {
-                let h =
-                    Household::new("幸福社区", format!("幸福路{i}号"), HouseholdKind::Residence);
-                store.save(&h).unwrap();
-                h
-            })
-            .collect();
-        (store, households)
-    }
-
-    /// How many of `households` hold the version the station said they landed at.
-    fn landed(store: &Store, households: &[Household]) -> usize {
-        households
-            .iter()
-            .enumerate()
-            .filter(|(i, h)| store.get::<Household>(h.id.0).unwrap().version == *i as i64 + 1001)
-            .count()
-    }
-
-    /// Each answer is recorded while the next batch is in flight: every answer the station gave
-    /// is recorded, the last one too, and one given before the link broke as well.
-    #[test]
-    fn every_push_the_station_answered_is_recorded_even_when_the_next_one_fails() {
-        let changes = 2 * PUSH_BATCH as usize + 10;
-        for ahead in [false, true] {
-            let (mut store, households) = laptop_with_changes(changes);
-            let whole = TakesPushes {
-                cut_after: usize::MAX,
-                ahead,
-                pushes: Mutex::new(0),
-                takes: usize::MAX,
-            };
-            let report = sync_over(&mut store, &whole, |_| ()).unwrap();
-            assert_eq!(report.pushed as usize, changes, "ahead: {ahead}");
-            assert_eq!(store.acked_seq().unwrap(), changes as i64, "ahead: {ahead}");
-            assert_eq!(store.sync_status().unwrap().unsent, 0, "ahead: {ahead}");
-            assert_eq!(landed(&store, &households), changes, "ahead: {ahead}");
-
-            let (mut store, households) = laptop_with_changes(changes);
-            let cut = TakesPushes {
-                cut_after: 1,
-                ahead,
-                pushes: Mutex::new(0),
-                takes: usize::MAX,
-            };
-            let outcome = sync_over(&mut store, &cut, |_| ());
-            assert!(
-                matches!(outcome, Err(SyncError::Unreachable(_))),
-                "{outcome:?}"
-            );
-            assert_eq!(
-                store.acked_seq().unwrap(),
-                PUSH_BATCH as i64,
-                "the first batch's answer, ahead: {ahead}"
-            );
-            assert_eq!(
-                landed(&store, &households),
-                PUSH_BATCH as usize,
-                "ahead: {ahead}"
-            );
-        }
-    }
-
-    /// A batch the station takes only in part goes again from where it stopped: each change is
-    /// counted as pushed once, when the station took it.
-    #[test]
-    fn a_batch_taken_in_part_counts_each_change_once() {
-        let changes = 2 * PUSH_BATCH as usize + 10;
-        for ahead in [false, true] {
-            let (mut store, households) = laptop_with_changes(changes);
-            let halves = TakesPushes {
-                cut_after: usize::MAX,
-                ahead,
-                pushes: Mutex::new(0),
-                takes: PUSH_BATCH as usize / 2,
-            };
-            let report = sync_over(&mut store, &halves, |_| ()).unwrap();
-            assert_eq!(report.pushed as usize, changes, "ahead: {ahead}");
-            assert_eq!(store.acked_seq().unwrap(), changes as i64, "ahead: {ahead}");
-            assert_eq!(landed(&store, &households), changes, "ahead: {ahead}");
         }
     }
 
