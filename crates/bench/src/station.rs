@@ -560,14 +560,31 @@ struct WholeSync {
     pulled: u32,
     took: Duration,
     pushed_in: Duration,
+    /// Through a shaped link: the bytes it carried (laptop to station, station to laptop), and
+    /// the pushes' JSON bodies as the laptop's change log makes them, plain and gzip'd at the
+    /// fastest level (the reference for what the push costs on the wire).
+    wire: Option<PushBytes>,
+}
+
+struct PushBytes {
+    up: u64,
+    down: u64,
+    json: u64,
+    gzip_fast: u64,
 }
 
 /// A laptop's whole sync, end to end: an encrypted laptop database holding the CLI demo's records
 /// (2,000 households of its own beat, none sent yet), synced once over HTTPS on loopback — the
 /// change log read, pushed in batches, decided and stored, and the beat pulled. A `round` after
 /// the first is another laptop, officer and beat, with a demo of another seed (the same seed gives
-/// the same ids, which the station would take for the first round's records).
-fn whole_sync(station: &StationProcess, dir: &Path, round: u64) -> anyhow::Result<WholeSync> {
+/// the same ids, which the station would take for the first round's records). With `shape`, the
+/// laptop reaches the station through a relay that carries the bytes as that link would.
+fn whole_sync(
+    station: &StationProcess,
+    dir: &Path,
+    round: u64,
+    shape: Option<crate::relay::Shape>,
+) -> anyhow::Result<WholeSync> {
     let (officer, beat) = match round {
         0 => ("周警官".to_string(), "和睦社区".to_string()),
         n => (format!("周警官{n}"), format!("和睦社区{n}")),
@@ -577,7 +594,15 @@ fn whole_sync(station: &StationProcess, dir: &Path, round: u64) -> anyhow::Resul
     let (mut store, _key) = Store::unlock(&path, "bench-passphrase-2026")?;
     store.init_device(officer, &[beat.to_string()])?;
     let code = station.code(officer, beat)?;
-    doorstep_sync::enroll(&mut store, &station.url, &code)?;
+    let relay = match shape {
+        Some(shape) => Some(crate::relay::Relay::start_shaped(
+            &station.url,
+            Some(shape),
+        )?),
+        None => None,
+    };
+    let url = relay.as_ref().map_or(&station.url, |r| &r.url);
+    doorstep_sync::enroll(&mut store, url, &code)?;
     let spec = doorstep_core::demo::DemoSpec {
         seed: 1 + round,
         households: 2000,
@@ -586,6 +611,11 @@ fn whole_sync(station: &StationProcess, dir: &Path, round: u64) -> anyhow::Resul
         today: chrono::Local::now().date_naive(),
     };
     doorstep_core::demo::generate(&mut store, &spec)?;
+    let json = match &relay {
+        Some(_) => Some(push_json(&store)?),
+        None => None,
+    };
+    let before = relay.as_ref().map(|r| r.bytes());
     let phase = crate::phases::mark("whole-sync");
     let t = Instant::now();
     let mut pushed_in = Duration::ZERO;
@@ -600,12 +630,74 @@ fn whole_sync(station: &StationProcess, dir: &Path, round: u64) -> anyhow::Resul
         store.sync_status()?.unsent == 0,
         "the whole sync left changes unsent"
     );
+    let wire = match (relay, before, json) {
+        (Some(relay), Some((up, down)), Some((json, gzip_fast))) => {
+            let (up_after, down_after) = relay.bytes();
+            Some(PushBytes {
+                up: up_after - up,
+                down: down_after - down,
+                json,
+                gzip_fast,
+            })
+        }
+        _ => None,
+    };
     Ok(WholeSync {
         pushed: report.pushed,
         pulled: report.pulled,
         took,
         pushed_in,
+        wire,
     })
+}
+
+/// Round numbers of the whole syncs over the shaped link in `ingest_only` start here (each round a
+/// laptop, officer, beat and demo seed of its own).
+const WIFI_ROUNDS: u64 = 500;
+
+/// A whole sync over the shaped link, as a line of the results.
+fn wifi_line(sync: &WholeSync) -> String {
+    let shape = crate::relay::Shape::WIFI;
+    let mb = |bytes: u64| bytes as f64 / 1e6;
+    let mut line = format!(
+        "whole sync over a link of {:.0} Mbit/s each way and {} ms there and back (a station's Wi-Fi; a relay shapes loopback), another laptop ({} up, {} down): {:.2} s (the push {:.2} s)",
+        shape.bytes_per_second * 8.0 / 1e6,
+        2 * shape.one_way.as_millis(),
+        sync.pushed,
+        sync.pulled,
+        sync.took.as_secs_f64(),
+        sync.pushed_in.as_secs_f64(),
+    );
+    if let Some(wire) = &sync.wire {
+        line += &format!(
+            "; on the wire {:.1} MB up, {:.1} MB down, TLS and HTTP included — the pushes' JSON {:.1} MB, gzip'd {:.1} MB",
+            mb(wire.up),
+            mb(wire.down),
+            mb(wire.json),
+            mb(wire.gzip_fast),
+        );
+    }
+    line + "."
+}
+
+/// The laptop's unsent changes as push bodies of [`doorstep_sync::PUSH_BATCH`], in bytes of
+/// JSON: plain, and each body gzip'd at the fastest level.
+fn push_json(store: &Store) -> anyhow::Result<(u64, u64)> {
+    use std::io::Write as _;
+    let device_id = store.device()?.device_id;
+    let changes = store.changes_after(0, u32::MAX)?;
+    let (mut json, mut gzip) = (0, 0);
+    for batch in changes.chunks(doorstep_sync::PUSH_BATCH as usize) {
+        let body = serde_json::to_vec(&PushRequest {
+            device_id,
+            changes: batch.to_vec(),
+        })?;
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(&body)?;
+        json += body.len() as u64;
+        gzip += gz.finish()?.len() as u64;
+    }
+    Ok((json, gzip))
 }
 
 /// 50 edits on the device, then one timed sync (marked as `phase`).
@@ -722,7 +814,7 @@ pub fn ingest_only(
     for round in 0..rounds.max(1) {
         for (i, (station, dir)) in stations.iter().enumerate() {
             let cpu = crate::machine::cpu_seconds(station.child.id());
-            let sync = whole_sync(station, dir.path(), round as u64)?;
+            let sync = whole_sync(station, dir.path(), round as u64, None)?;
             let station_cpu = crate::machine::cpu_seconds(station.child.id()) - cpu;
             writeln!(
                 out,
@@ -734,6 +826,13 @@ pub fn ingest_only(
                 sync.pushed_in.as_secs_f64(),
             )?;
             taken[i].push((sync.took.as_secs_f64(), station_cpu));
+            let wifi = whole_sync(
+                station,
+                dir.path(),
+                WIFI_ROUNDS + round as u64,
+                Some(crate::relay::Shape::WIFI),
+            )?;
+            writeln!(out, "{}: {}", bins[i].display(), wifi_line(&wifi))?;
         }
     }
     let median = |mut v: Vec<f64>| {
@@ -842,7 +941,8 @@ pub fn run(
         pulled,
         took,
         pushed_in,
-    } = whole_sync(&station, dir.path(), 0)?;
+        ..
+    } = whole_sync(&station, dir.path(), 0, None)?;
     let peer_time = peer_rates.map(|(push, pull)| pushed as f64 / push + pushed as f64 / pull);
     writeln!(
         report,
@@ -857,6 +957,9 @@ pub fn run(
             None => String::new(),
         }
     )?;
+    // The same over a link as an officer at the station finds it: what the wire costs shows.
+    let wifi = whole_sync(&station, dir.path(), 1, Some(crate::relay::Shape::WIFI))?;
+    writeln!(report, "A laptop's {}\n", wifi_line(&wifi))?;
     let ingest_peak = station.peak_mb();
     drop(station);
     // The same ingest and first download by a station run as the shipped systemd unit runs it.
