@@ -399,7 +399,11 @@ fn a_restored_laptop_with_several_batches_of_new_work_sends_each_change_once() {
         assert!(station_fields(&station, h.id.0).is_some(), "{}", h.address);
     }
     let all = (lost_life.len() + after.len()) as i64;
-    assert_eq!(station.count("SELECT count(*) FROM changes"), all, "each stored once");
+    assert_eq!(
+        station.count("SELECT count(*) FROM changes"),
+        all,
+        "each stored once"
+    );
     assert_eq!(station.count("SELECT count(*) FROM records"), all);
 }
 
@@ -431,7 +435,11 @@ fn a_restored_laptop_whose_batch_ends_where_its_other_life_went_on_sends_its_new
         assert!(station_fields(&station, h.id.0).is_some(), "{}", h.address);
     }
     let all = (before.len() + lost_life.len() + after.len()) as i64;
-    assert_eq!(station.count("SELECT count(*) FROM changes"), all, "each stored once");
+    assert_eq!(
+        station.count("SELECT count(*) FROM changes"),
+        all,
+        "each stored once"
+    );
     for h in &lost_life {
         assert!(
             restored.store.get::<Household>(h.id.0).is_ok(),

@@ -2,15 +2,18 @@
 //! answer recorded as it comes (a cut connection resumes from there).
 //!
 //! Over a link that carries requests at once (HTTPS), the next batch is on its way while the
-//! station decides one: the station's writer then finds it read and decoded when it is done with
-//! the one before, instead of waiting for the answer to travel back and the next request to come
-//! (a quarter of a push, by the profiles in docs/perf). Answers are taken in the order the batches
-//! were sent. A batch sent ahead assumes the one before it is taken whole; when an answer says
-//! otherwise (a part taken, sequences reused by a laptop restored from a backup, an acknowledgement
-//! for another laptop's change), the answer to the batch sent ahead is not taken — it answered a
-//! guess — and the push goes on one batch at a time from what the station did acknowledge. The
-//! station stores a change once whatever order or how often it comes (held until the ones before
-//! it arrive, a replay counted as a duplicate), so nothing is lost or doubled by that.
+//! station decides one: it travels, and the station reads and decodes it, while the batch before
+//! it is decided, instead of after its answer came back. Over a link of a station's Wi-Fi (50
+//! Mbit/s, 10 ms there and back) a demo beat's whole sync took 2.0–2.3 s instead of 3.1–3.6 s; on
+//! loopback, where nothing travels, about a tenth less (docs/perf).
+//!
+//! Answers are taken in the order the batches were sent. A batch sent ahead assumes the one before
+//! it is taken whole; when an answer says otherwise (a part taken, sequences reused by a laptop
+//! restored from a backup, an acknowledgement for another laptop's change), the answer to the
+//! batch sent ahead is not taken — it answered a guess — and the push goes on one batch at a time
+//! from what the station did acknowledge. The station stores a change once whatever order or how
+//! often it comes (held until the ones before it arrive, a replay counted as a duplicate), so
+//! nothing is lost or doubled by that.
 
 use crate::{Progress, SyncError, SyncReport, Transport, note_skew};
 use doorstep_core::Store;
@@ -29,7 +32,7 @@ const PUSH_BYTES: usize = doorstep_protocol::limits::MAX_BODY_BYTES / 2;
 const MAX_RENUMBERING: u32 = 3;
 /// Pushes in flight at once over a link that carries them so: one being decided, the next on its
 /// way. A third would only wait behind the station's single writer.
-const IN_FLIGHT: usize = 1;
+const IN_FLIGHT: usize = 2;
 
 /// A batch sent, and its answer when it comes.
 struct Sent<'scope> {
@@ -629,6 +632,49 @@ mod tests {
             .iter()
             .map(|c| c.change_id)
             .collect()
+    }
+
+    /// Over a link that carries pushes at once, the next batch is on its way while the station
+    /// decides one; every change is still stored once and counted once.
+    #[test]
+    fn a_batch_goes_while_the_one_before_is_decided_and_each_change_is_stored_once() {
+        let changes = 4 * PUSH_BATCH as usize + 10;
+        let (mut store, _) = laptop_with_changes(changes);
+        let ids = change_ids(&store);
+        let station = InOrder::new(true, vec![]);
+        let report = sync_over(&mut store, &station, |_| ()).unwrap();
+        assert_eq!(station.most_in_flight.load(Ordering::SeqCst), 2);
+        assert_eq!(
+            station.pushes.load(Ordering::SeqCst),
+            5,
+            "no batch sent twice"
+        );
+        assert_eq!(report.pushed as usize, changes);
+        assert_eq!(store.acked_seq().unwrap(), changes as i64);
+        assert_eq!(store.sync_status().unwrap().unsent, 0);
+        assert!(station.stored_times(&ids).iter().all(|n| *n == 1));
+    }
+
+    /// The batch sent ahead reaches the station's writer before the one sent before it: held
+    /// there, then decided with it. The laptop takes the first answer (which acknowledges both)
+    /// and not the second (which answered a gap); nothing is sent twice or counted twice.
+    #[test]
+    fn a_batch_decided_before_the_one_sent_before_it_is_neither_lost_nor_counted_twice() {
+        let changes = 4 * PUSH_BATCH as usize + 10;
+        let (mut store, _) = laptop_with_changes(changes);
+        let ids = change_ids(&store);
+        // The first push goes alone; the second and third are in flight together.
+        let station = InOrder::new(true, vec![2]);
+        let report = sync_over(&mut store, &station, |_| ()).unwrap();
+        assert_eq!(report.pushed as usize, changes);
+        assert_eq!(store.acked_seq().unwrap(), changes as i64);
+        assert_eq!(store.sync_status().unwrap().unsent, 0);
+        assert!(station.stored_times(&ids).iter().all(|n| *n == 1));
+        assert_eq!(
+            station.pushes.load(Ordering::SeqCst),
+            5,
+            "no batch sent twice"
+        );
     }
 
     /// A laptop restored from a backup: the station holds its numbers for changes of its other
