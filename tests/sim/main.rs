@@ -266,6 +266,7 @@ impl Transport for Link<'_> {
             },
             standing,
             bundle_recipient: String::new(),
+            push_encodings: Vec::new(),
         })
     }
 

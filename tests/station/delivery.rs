@@ -309,3 +309,106 @@ fn changes_too_large_for_one_request_together_go_in_several() {
     );
     assert_eq!(station.count("SELECT count(*) FROM changes"), unsent as i64);
 }
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write as _;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(bytes).unwrap();
+    gz.finish().unwrap()
+}
+
+/// The station tells laptops it takes pushes gzip'd, and a gzip'd push is stored as the same
+/// push plain would be; the laptop's own sync sends them so (the fault suite counts the bytes).
+#[test]
+fn a_gzipped_push_is_taken_as_the_same_push_plain() {
+    let station = Station::start();
+    let mut zhang = Device::new(&station, "张警官", "幸福社区");
+    let (status, scopes) = station.request("GET", "scopes", &zhang.credential(), None);
+    assert_eq!(status, 200, "{scopes}");
+    let scopes: doorstep_protocol::Scopes = serde_json::from_str(&scopes).unwrap();
+    assert_eq!(scopes.push_encodings, ["gzip"]);
+
+    for i in 0..20 {
+        new_household(&mut zhang, "幸福社区", &format!("幸福路{i}号"));
+    }
+    let request = PushRequest {
+        device_id: zhang.store.device().unwrap().device_id,
+        changes: zhang.store.changes_after(0, 100).unwrap(),
+    };
+    let json = serde_json::to_vec(&request).unwrap();
+    let (status, answer) =
+        station.post_encoded("push", &zhang.credential(), &["gzip"], &gzip(&json));
+    assert_eq!(status, 200, "{answer}");
+    let answer: PushResponse = serde_json::from_str(&answer).unwrap();
+    assert_eq!((answer.acked_seq, answer.stored), (20, 20));
+    // The same again, plain: a replay of what is stored.
+    let (status, again) = station.post_encoded("push", &zhang.credential(), &["identity"], &json);
+    assert_eq!(status, 200, "{again}");
+    let again: PushResponse = serde_json::from_str(&again).unwrap();
+    assert_eq!((again.acked_seq, again.duplicates), (20, 20));
+    assert_eq!(
+        station.count("SELECT count(*) FROM records WHERE entity = 'household'"),
+        20
+    );
+}
+
+/// Bodies the station must refuse however they are packed: one that unpacks into far more than
+/// it takes in a request (a few kilobytes that would be gigabytes: 413, nothing stored, and the
+/// station answers on), one that is not gzip though it says so (400), and encodings it does not
+/// take, or several stacked (415) — each with a reason, none a 5xx.
+#[test]
+fn bodies_packed_to_harm_or_unknown_are_refused_with_a_reason() {
+    use std::io::Write as _;
+    let station = Station::start();
+    let zhang = Device::new(&station, "张警官", "幸福社区");
+    let token = zhang.credential();
+
+    // 512 MiB of spaces inside a push's JSON, gzip'd into well under a megabyte.
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    gz.write_all(br#"{"device_id":"00000000-0000-0000-0000-000000000000","changes":["#)
+        .unwrap();
+    let spaces = vec![b' '; 1024 * 1024];
+    for _ in 0..512 {
+        gz.write_all(&spaces).unwrap();
+    }
+    gz.write_all(b"]}").unwrap();
+    let bomb = gz.finish().unwrap();
+    assert!(bomb.len() < 1024 * 1024, "{}", bomb.len());
+    let (status, reason) = station.post_encoded("push", &token, &["gzip"], &bomb);
+    assert_eq!(status, 413, "{reason}");
+    assert!(
+        reason.contains("larger than the station accepts"),
+        "{reason}"
+    );
+
+    let mut not_gzip = gzip(b"{}");
+    not_gzip.truncate(12);
+    not_gzip.extend_from_slice(&[0xff; 64]);
+    let (status, reason) = station.post_encoded("push", &token, &["gzip"], &not_gzip);
+    assert_eq!(status, 400, "{reason}");
+    assert!(reason.contains("could not be read"), "{reason}");
+
+    let device = zhang.store.device().unwrap().device_id;
+    let json = format!(r#"{{"device_id":"{device}","changes":[]}}"#);
+    let json = json.as_bytes();
+    // An encoding's name in any case is the same encoding.
+    let (status, reason) = station.post_encoded("push", &token, &["GZIP"], &gzip(json));
+    assert_eq!(status, 200, "{reason}");
+    for encodings in [&["br"][..], &["gzip, gzip"], &["gzip", "gzip"], &["x-gzip"]] {
+        let body = match encodings {
+            ["gzip", "gzip"] => gzip(&gzip(json)),
+            _ => json.to_vec(),
+        };
+        let (status, reason) = station.post_encoded("push", &token, encodings, &body);
+        assert_eq!(status, 415, "{encodings:?}: {reason}");
+        assert!(
+            reason.contains("plain or gzip'd"),
+            "{encodings:?}: {reason}"
+        );
+    }
+
+    // The station answers on, and nothing was stored.
+    let (status, _) = station.request("GET", "scopes", &token, None);
+    assert_eq!(status, 200);
+    assert_eq!(station.count("SELECT count(*) FROM changes"), 0);
+}

@@ -179,6 +179,10 @@ pub struct Scopes {
     /// before bundles.
     #[serde(default)]
     pub bundle_recipient: String,
+    /// The encodings the station takes a push's body in besides plain JSON (`gzip`): a laptop
+    /// gzips its pushes when its station names it. An older station names none.
+    #[serde(default)]
+    pub push_encodings: Vec<String>,
 }
 
 /// An officer of the station (defined in the core, which keeps the list on the laptop).

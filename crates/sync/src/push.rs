@@ -343,6 +343,7 @@ mod tests {
             },
             standing: Default::default(),
             bundle_recipient: String::new(),
+            push_encodings: Vec::new(),
         }
     }
 

@@ -48,6 +48,7 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use doorstep_protocol::limits;
 use std::time::Duration;
+use tower_http::decompression::RequestDecompressionLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
@@ -136,6 +137,46 @@ async fn read_body_first(
     }
 }
 
+/// The encodings a request's body may come in: a laptop's push gzip'd, anything plain.
+const BODY_ENCODINGS: [&str; 2] = ["gzip", "identity"];
+
+/// Refuses a body in any other encoding than [`BODY_ENCODINGS`] (or in several, stacked), with
+/// a 415 that says which the station takes, before anything reads it. An encoding's name is taken
+/// in any case, as HTTP says (the layer that unpacks knows it in lower case only).
+async fn plain_or_gzip(
+    mut request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    use axum::http::header::CONTENT_ENCODING;
+    let mut encodings = request.headers().get_all(CONTENT_ENCODING).iter();
+    let encoding = match (encodings.next(), encodings.next()) {
+        (None, _) => Ok(None),
+        (Some(one), None) => BODY_ENCODINGS
+            .iter()
+            .find(|e| one.as_bytes().eq_ignore_ascii_case(e.as_bytes()))
+            .map(|e| Some(*e))
+            .ok_or(()),
+        (Some(_), Some(_)) => Err(()),
+    };
+    match encoding {
+        Ok(Some(known)) => {
+            request
+                .headers_mut()
+                .insert(CONTENT_ENCODING, HeaderValue::from_static(known));
+        }
+        Ok(None) => {}
+        Err(()) => {
+            let answer = ApiError::Unreadable(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "the station takes a request's body plain or gzip'd (Content-Encoding: gzip), in one encoding".into(),
+            );
+            // The body is not read: the connection cannot carry another request.
+            return ([(axum::http::header::CONNECTION, "close")], answer).into_response();
+        }
+    }
+    next.run(request).await
+}
+
 /// The whole station: every resource's routes, the body limit, and the security headers.
 pub fn app(state: AppState) -> Router {
     let router = Router::new()
@@ -155,6 +196,11 @@ pub fn app(state: AppState) -> Router {
         .merge(reports::routes())
         .layer(DefaultBodyLimit::max(limits::MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn(read_body_first))
+        // A body the client gzip'd (laptops gzip their pushes where the station says it takes
+        // them: `Scopes::push_encodings`) is unpacked as it is read. The limit above counts the
+        // unpacked bytes, so a small body that unpacks into gigabytes is refused at the limit.
+        .layer(RequestDecompressionLayer::new())
+        .layer(axum::middleware::from_fn(plain_or_gzip))
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(request_span)

@@ -183,6 +183,7 @@ pub(super) async fn scopes(
         },
         standing,
         bundle_recipient: state.bundle_recipient.to_string(),
+        push_encodings: vec!["gzip".into()],
     }))
 }
 

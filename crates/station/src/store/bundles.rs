@@ -320,6 +320,8 @@ impl StationStore {
                 },
                 standing,
                 bundle_recipient: self.bundle_recipient()?,
+                // A bundle's pushes are files, not requests.
+                push_encodings: Vec::new(),
             },
             batches,
             pages,
