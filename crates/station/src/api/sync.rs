@@ -44,9 +44,11 @@ pub(super) async fn enroll(
 }
 
 /// Stores and decides a batch of a device's changes (at most 1,000; 8 MiB), in one transaction.
+/// The body may come gzip'd (`Content-Encoding: gzip`, as the scopes' `push_encodings` say); the
+/// 8 MiB are counted unpacked.
 #[utoipa::path(post, path = "/api/v1/push", request_body = PushRequest,
     responses((status = 200, body = PushResponse), (status = 400, body = ApiErrorBody), (status = 401, body = ApiErrorBody),
-              (status = 403, body = ApiErrorBody), (status = 413, body = ApiErrorBody)))]
+              (status = 403, body = ApiErrorBody), (status = 413, body = ApiErrorBody), (status = 415, body = ApiErrorBody)))]
 pub(super) async fn push(
     State(state): State<AppState>,
     Caller(caller): Caller,
