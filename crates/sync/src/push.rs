@@ -509,9 +509,11 @@ mod tests {
     /// are here, a change sent again is a duplicate, and a number it holds for another change is
     /// reported as reused. Each push takes a few milliseconds to decide, one at a time; the
     /// pushes numbered in `late` wait before they are decided, so the one sent after them is
-    /// decided first. `ahead`: whether pushes may go at once (as over HTTPS).
+    /// decided first; the first push from each sequence in `lost` never reaches it (the link
+    /// cut). `ahead`: whether pushes may go at once (as over HTTPS).
     struct InOrder {
         ahead: bool,
+        lost: Mutex<Vec<i64>>,
         held: Mutex<BTreeMap<i64, ChangeId>>,
         /// Every change stored, by id (a change stored twice would be counted twice).
         stored: Mutex<BTreeMap<ChangeId, usize>>,
@@ -526,6 +528,7 @@ mod tests {
         fn new(ahead: bool, late: Vec<usize>) -> InOrder {
             InOrder {
                 ahead,
+                lost: Mutex::new(Vec::new()),
                 held: Mutex::new(BTreeMap::new()),
                 stored: Mutex::new(BTreeMap::new()),
                 pushes: AtomicUsize::new(0),
@@ -534,6 +537,13 @@ mod tests {
                 late,
                 writer: Mutex::new(()),
             }
+        }
+
+        /// The first push of a batch from each of `from` is lost on the way: unreachable,
+        /// nothing stored.
+        fn losing(self, from: Vec<i64>) -> InOrder {
+            *self.lost.lock().unwrap() = from;
+            self
         }
 
         /// Numbers the station holds already for changes of another life of the laptop (a
@@ -564,6 +574,14 @@ mod tests {
 
     impl Transport for InOrder {
         fn push(&self, request: &PushRequest) -> Result<Option<PushResponse>, SyncError> {
+            let first = request.changes.first().map_or(0, |c| c.device_seq);
+            {
+                let mut lost = self.lost.lock().unwrap();
+                if let Some(i) = lost.iter().position(|from| *from == first) {
+                    lost.remove(i);
+                    return Err(SyncError::Unreachable("cut".into()));
+                }
+            }
             let number = self.pushes.fetch_add(1, Ordering::SeqCst) + 1;
             let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
             self.most_in_flight.fetch_max(now, Ordering::SeqCst);
@@ -719,5 +737,35 @@ mod tests {
                 "ahead: {ahead}"
             );
         }
+    }
+
+    /// The link loses a batch while the one sent after it arrives: the station holds the later
+    /// one above the gap, the sync reports the laptop offline, and the next sync sends the lost
+    /// batch, which the station decides with the held one. Nothing is lost, nothing stored twice.
+    #[test]
+    fn a_batch_lost_while_the_next_arrives_is_sent_again_and_nothing_is_stored_twice() {
+        let changes = 4 * PUSH_BATCH as usize + 10;
+        let (mut store, _) = laptop_with_changes(changes);
+        let ids = change_ids(&store);
+        // The first batch goes alone; the third is lost while the fourth, sent after it, arrives.
+        let third = 2 * PUSH_BATCH as i64 + 1;
+        let station = InOrder::new(true, vec![]).losing(vec![third]);
+        let outcome = sync_over(&mut store, &station, |_| ());
+        assert!(
+            matches!(outcome, Err(SyncError::Unreachable(_))),
+            "{outcome:?}"
+        );
+        assert_eq!(store.acked_seq().unwrap(), 2 * PUSH_BATCH as i64);
+        let held = station.held.lock().unwrap().len();
+        assert_eq!(
+            held,
+            3 * PUSH_BATCH as usize,
+            "the fourth batch held above the gap"
+        );
+
+        sync_over(&mut store, &station, |_| ()).unwrap();
+        assert_eq!(store.acked_seq().unwrap(), changes as i64);
+        assert_eq!(store.sync_status().unwrap().unsent, 0);
+        assert!(station.stored_times(&ids).iter().all(|n| *n == 1));
     }
 }
