@@ -817,8 +817,14 @@ fn decide(tx: &Transaction<'_>, batch: &Batch, mut change: Arrived<'_>) -> Resul
         }
         None => None,
     };
-    let mut attempted = values.clone();
-    attempted.extend(fields.iter().map(|(k, v)| (k.clone(), v.clone())));
+    let attempted: Cow<'_, Map<String, Value>> = if values.is_empty() {
+        // A creation attempts its fields as they came (not copied: most changes pushed are).
+        Cow::Borrowed(fields.as_ref())
+    } else {
+        let mut all = values.clone();
+        all.extend(fields.iter().map(|(k, v)| (k.clone(), v.clone())));
+        Cow::Owned(all)
+    };
     if batch.restored && current.is_none() && base_version > 0 {
         return Ok(Outcome::awaiting(entity, entity_id));
     }
@@ -911,12 +917,18 @@ fn decide(tx: &Transaction<'_>, batch: &Batch, mut change: Arrived<'_>) -> Resul
     } else {
         None
     };
+    // The beat the scope check found for the attempted record, unless the merge kept another
+    // household than the change names (looked up again then).
+    let beat = (entity != EntityKind::Household
+        && values.get("household_id") == attempted.get("household_id"))
+    .then_some(after.beat.as_str());
     let version = if created {
         Some(create_record_summing(
             tx,
             entity,
             &entity_id,
             &values,
+            beat,
             device,
             hlc,
             echo,
@@ -930,6 +942,7 @@ fn decide(tx: &Transaction<'_>, batch: &Batch, mut change: Arrived<'_>) -> Resul
             entity,
             &entity_id,
             &values,
+            beat,
             set.iter(),
             device,
             hlc,
@@ -938,7 +951,7 @@ fn decide(tx: &Transaction<'_>, batch: &Batch, mut change: Arrived<'_>) -> Resul
         )?)
     };
     if version.is_some() {
-        duplicates::find_duplicates(tx, entity, &entity_id, created, &set)?;
+        duplicates::find_duplicates(tx, entity, &entity_id, created, &set, &values)?;
     }
     // A conflict shows the incoming value of its field; "*" (an edit of a deleted record) the whole edit.
     let conflicts = disagreements

@@ -201,10 +201,13 @@ pub(super) struct Columns {
     person_key: Option<String>,
 }
 
+/// The columns of a record with these values; `beat` is its beat when the caller has just looked
+/// it up (a pushed change's scope check did), else it is looked up here.
 pub(super) fn columns(
     tx: &Transaction<'_>,
     entity: EntityKind,
     values: &Map<String, Value>,
+    beat: Option<&str>,
 ) -> Result<Columns> {
     let text = |field: &str| {
         values
@@ -221,7 +224,10 @@ pub(super) fn columns(
     };
     Ok(Columns {
         version: next_version(tx)?,
-        beat: beat_of(tx, entity, values)?,
+        beat: match beat {
+            Some(beat) => beat.to_string(),
+            None => beat_of(tx, entity, values)?,
+        },
         deleted: values
             .get("deleted")
             .and_then(Value::as_bool)
@@ -291,26 +297,28 @@ pub(super) fn create_record(
     echo: Option<Echo>,
 ) -> Result<i64> {
     let mut sums = Sums::default();
-    let version =
-        create_record_summing(tx, entity, entity_id, values, device, hlc, echo, &mut sums)?;
+    let version = create_record_summing(
+        tx, entity, entity_id, values, None, device, hlc, echo, &mut sums,
+    )?;
     sums.flush(tx)?;
     Ok(version)
 }
 
 /// [`create_record`], its counts that only add up left in `sums` for the caller to flush before it
-/// commits (a pushed batch sums them over all its changes).
+/// commits (a pushed batch sums them over all its changes); `beat` as for [`columns`].
 #[allow(clippy::too_many_arguments)]
 pub(super) fn create_record_summing(
     tx: &Transaction<'_>,
     entity: EntityKind,
     entity_id: &str,
     values: &Map<String, Value>,
+    beat: Option<&str>,
     device: DeviceId,
     hlc: Hlc,
     echo: Option<Echo>,
     sums: &mut Sums,
 ) -> Result<i64> {
-    let c = columns(tx, entity, values)?;
+    let c = columns(tx, entity, values, beat)?;
     tallies::written(tx, entity, entity_id, &c.beat, values, None, sums)?;
     exec(
         tx,
@@ -347,26 +355,28 @@ pub(super) fn write_record<'a>(
 ) -> Result<i64> {
     let mut sums = Sums::default();
     let version = write_record_summing(
-        tx, entity, entity_id, values, set, device, hlc, echo, &mut sums,
+        tx, entity, entity_id, values, None, set, device, hlc, echo, &mut sums,
     )?;
     sums.flush(tx)?;
     Ok(version)
 }
 
-/// [`write_record`], its counts that only add up left in `sums` (see [`create_record_summing`]).
+/// [`write_record`], its counts that only add up left in `sums` and `beat` as for
+/// [`create_record_summing`].
 #[allow(clippy::too_many_arguments)]
 pub(super) fn write_record_summing<'a>(
     tx: &Transaction<'_>,
     entity: EntityKind,
     entity_id: &str,
     values: &Map<String, Value>,
+    beat: Option<&str>,
     set: impl Iterator<Item = &'a String>,
     device: DeviceId,
     hlc: Hlc,
     echo: Option<Echo>,
     sums: &mut Sums,
 ) -> Result<i64> {
-    let c = columns(tx, entity, values)?;
+    let c = columns(tx, entity, values, beat)?;
     let old = tallies::before(tx, entity, entity_id)?;
     let masking_before = match entity {
         EntityKind::Concern => stored_masking(tx, entity_id)?,
