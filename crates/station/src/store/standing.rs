@@ -50,58 +50,80 @@ fn day(text: &str) -> Option<NaiveDate> {
 }
 
 impl Standing {
+    /// Its text read once for the figures worked out from it (tags, dates).
+    fn read(&self) -> Result<Read<'_>> {
+        let tags: Vec<Tag> = serde_json::from_str(&self.tags)?;
+        let mut visits: Vec<NaiveDate> = self.visit_days.split(',').filter_map(day).collect();
+        visits.sort_unstable();
+        Ok(Read {
+            standing: self,
+            visits,
+            registered: self.registered.as_deref().and_then(day),
+            interval: Days::new(policy().interval_days(&tags).into()),
+            vulnerable: tags.iter().any(|t| VULNERABLE.contains(t)),
+        })
+    }
+
+    #[cfg(test)]
     fn visits(&self) -> Vec<NaiveDate> {
-        let mut days: Vec<NaiveDate> = self.visit_days.split(',').filter_map(day).collect();
-        days.sort_unstable();
-        days
+        self.read().map(|r| r.visits).unwrap_or_default()
     }
 
+    /// The day it falls due (see [`Read::due_on`]).
+    #[cfg(test)]
+    fn due_on(&self) -> Result<Option<NaiveDate>> {
+        Ok(self.read()?.due_on())
+    }
+
+    /// Its rows of `coverage_changes` (see [`Read::changes`]).
+    #[cfg(test)]
+    fn changes(&self) -> Result<Vec<(NaiveDate, i64, i64)>> {
+        Ok(self.read()?.changes())
+    }
+}
+
+/// A [`Standing`] with its tags and dates parsed.
+struct Read<'a> {
+    standing: &'a Standing,
+    /// Its visit days, in order.
+    visits: Vec<NaiveDate>,
+    registered: Option<NaiveDate>,
+    interval: Days,
     /// Counted apart by the monthly summary (one of its vulnerable tags).
-    fn vulnerable(&self) -> Result<bool> {
-        let tags: Vec<Tag> = serde_json::from_str(&self.tags)?;
-        Ok(tags.iter().any(|t| VULNERABLE.contains(t)))
-    }
+    vulnerable: bool,
+}
 
+impl Read<'_> {
     /// Where the monthly summary counts it when visited: (beat, vulnerable), none once deleted.
-    fn counted_as(&self) -> Result<Option<(&str, bool)>> {
-        (!self.deleted)
-            .then(|| self.vulnerable().map(|v| (self.beat.as_str(), v)))
-            .transpose()
-    }
-
-    fn interval(&self) -> Result<Days> {
-        let tags: Vec<Tag> = serde_json::from_str(&self.tags)?;
-        Ok(Days::new(policy().interval_days(&tags).into()))
+    fn counted_as(&self) -> Option<(&str, bool)> {
+        (!self.standing.deleted).then_some((self.standing.beat.as_str(), self.vulnerable))
     }
 
     /// The day it falls due: its last visit plus its interval, else its registration; `None` for a
     /// household never visited and without a registration date (due the day it is looked at).
-    pub fn due_on(&self) -> Result<Option<NaiveDate>> {
-        let last = self.visits().last().copied();
-        Ok(match (last, self.registered.as_deref().and_then(day)) {
-            (Some(last), _) => Some(last.checked_add_days(self.interval()?).unwrap_or(last)),
-            (None, registered) => registered,
-        })
+    fn due_on(&self) -> Option<NaiveDate> {
+        match self.visits.last() {
+            Some(&last) => Some(last.checked_add_days(self.interval).unwrap_or(last)),
+            None => self.registered,
+        }
     }
 
     /// Its rows of `coverage_changes`: (day, covered from that day, registered that day). Nothing
     /// for a deleted household or one without a registration date.
-    fn changes(&self) -> Result<Vec<(NaiveDate, i64, i64)>> {
-        let Some(registered) = self.registered.as_deref().and_then(day) else {
-            return Ok(Vec::new());
+    fn changes(&self) -> Vec<(NaiveDate, i64, i64)> {
+        let Some(registered) = self.registered else {
+            return Vec::new();
         };
-        if self.deleted {
-            return Ok(Vec::new());
+        if self.standing.deleted {
+            return Vec::new();
         }
-        let interval = self.interval()?;
-        let visits = self.visits();
         // The stretches it is covered, inclusive, merged where they touch.
         let mut spans: Vec<(NaiveDate, NaiveDate)> = Vec::new();
-        if visits.first().is_none_or(|v| *v > registered) {
+        if self.visits.first().is_none_or(|v| *v > registered) {
             spans.push((registered, registered));
         }
-        for visit in visits {
-            let end = visit.checked_add_days(interval).unwrap_or(visit);
+        for &visit in &self.visits {
+            let end = visit.checked_add_days(self.interval).unwrap_or(visit);
             if end < registered {
                 continue;
             }
@@ -120,7 +142,7 @@ impl Standing {
                 out.push((after, -1, 0));
             }
         }
-        Ok(out)
+        out
     }
 }
 
@@ -155,6 +177,7 @@ pub(super) fn store(
     if old == Some(new) {
         return Ok(());
     }
+    let (old, new) = (old.map(Standing::read).transpose()?, new.read()?);
     exec(
         conn,
         "INSERT INTO household_status (id, beat, tags, registered_on, deleted, visit_days, last_visit_on, due_on,
@@ -166,20 +189,17 @@ pub(super) fn store(
              vulnerable = excluded.vulnerable",
         params![
             id,
-            new.beat,
-            new.tags,
-            new.registered,
-            new.deleted,
-            new.visit_days,
-            new.visits().last().map(NaiveDate::to_string),
-            new.due_on()?.map(|d| d.to_string()),
-            new.vulnerable()?,
+            new.standing.beat,
+            new.standing.tags,
+            new.standing.registered,
+            new.standing.deleted,
+            new.standing.visit_days,
+            new.visits.last().map(NaiveDate::to_string),
+            new.due_on().map(|d| d.to_string()),
+            new.vulnerable,
         ],
     )?;
-    let (was, is) = (
-        old.map(Standing::counted_as).transpose()?.flatten(),
-        new.counted_as()?,
-    );
+    let (was, is) = (old.as_ref().and_then(Read::counted_as), new.counted_as());
     if was != is {
         let months: Vec<String> = conn
             .prepare_cached("SELECT month FROM household_months WHERE household_id = ?1 AND n > 0")?
@@ -193,15 +213,28 @@ pub(super) fn store(
             }
         }
     }
-    for (sign, standing) in [(-1, old), (1, Some(new))] {
-        let Some(standing) = standing else { continue };
-        for (day, covered, registered) in standing.changes()? {
+    // The old rows out, the new in: in one beat only the days where they differ (a visit inside a
+    // stretch already covered moves none).
+    let mut moved: Vec<(&str, NaiveDate, i64, i64)> = Vec::new();
+    for (sign, read) in [(-1, old.as_ref()), (1, Some(&new))] {
+        let Some(read) = read else { continue };
+        let beat = read.standing.beat.as_str();
+        moved.extend(
+            read.changes()
+                .into_iter()
+                .map(|(day, covered, registered)| (beat, day, sign * covered, sign * registered)),
+        );
+    }
+    moved.sort_unstable_by_key(|&(beat, day, _, _)| (beat, day));
+    for group in moved.chunk_by(|a, b| (a.0, a.1) == (b.0, b.1)) {
+        let (covered, registered) = group.iter().fold((0, 0), |(c, r), m| (c + m.2, r + m.3));
+        if (covered, registered) != (0, 0) {
             let entry = sums
                 .coverage
-                .entry((standing.beat.clone(), day))
+                .entry((group[0].0.to_string(), group[0].1))
                 .or_default();
-            entry.0 += sign * covered;
-            entry.1 += sign * registered;
+            entry.0 += covered;
+            entry.1 += registered;
         }
     }
     Ok(())
@@ -227,7 +260,7 @@ pub(super) fn visited_in_month(
     sums: &mut Sums,
 ) -> Result<()> {
     if let Some(standing) = load(conn, household)?
-        && let Some(place) = standing.counted_as()?
+        && let Some(place) = standing.read()?.counted_as()
     {
         count_visited(sums, month, place, sign);
     }
@@ -307,12 +340,13 @@ pub(super) fn recount(conn: &Connection) -> Result<()> {
     let mut due =
         conn.prepare("UPDATE household_status SET due_on = ?2, vulnerable = ?3 WHERE id = ?1")?;
     for (id, standing) in &households {
+        let read = standing.read()?;
         due.execute(params![
             id,
-            standing.due_on()?.map(|d| d.to_string()),
-            standing.vulnerable()?
+            read.due_on().map(|d| d.to_string()),
+            read.vulnerable
         ])?;
-        for (day, covered, registered) in standing.changes()? {
+        for (day, covered, registered) in read.changes() {
             let entry = all.entry((standing.beat.clone(), day)).or_default();
             entry.0 += covered;
             entry.1 += registered;
