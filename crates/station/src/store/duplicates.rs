@@ -4,11 +4,11 @@
 //! everything, the other becomes a redirect and whatever named it is re-pointed — or leave them.
 //! Every merge keeps a list of exactly what it changed, so that it can be undone.
 
+use super::records::Columns;
 use super::{
     Result, STATION_DEVICE, StationError, StationStore, bad, exec, load_state, now, query_one,
     record_staff_action, station_clock, write_record,
 };
-use doorstep_core::identity;
 use doorstep_core::model::{EntityKind, FieldKind, spec_of};
 use rusqlite::{OptionalExtension, Transaction, params};
 use serde::{Deserialize, Serialize};
@@ -86,52 +86,39 @@ pub(super) fn find_duplicates(
     id: &str,
     created: bool,
     set: &[String],
-    values: &Map<String, Value>,
+    written: &Columns,
 ) -> Result<()> {
     let fields = identity_fields(entity);
     if fields.is_empty()
         || !(created || set.iter().any(|f| fields.contains(&f.as_str())))
-        || values.get("deleted") == Some(&Value::Bool(true))
+        || written.deleted
     {
         return Ok(());
     }
-    // The keys as `records::columns` stored them; a key that is not known asks nothing.
-    let text = |field: &str| {
-        values
-            .get(field)
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-    };
-    let queries: Vec<(&str, &str, Vec<String>)> = match entity {
+    // Asked by the keys just written; a key the record lacks asks nothing.
+    let queries = match entity {
         EntityKind::Household => vec![(
             "address",
             BY_ADDRESS,
-            vec![
-                text("beat").to_string(),
-                doorstep_core::address::normalize(text("address")),
-            ],
+            vec![Some(written.beat.as_str()), written.address_norm.as_deref()],
         )],
-        _ => [
-            (
-                "id_number",
-                BY_ID_NUMBER,
-                identity::id_number_key(text("id_number")),
-            ),
+        _ => vec![
+            ("id_number", BY_ID_NUMBER, vec![written.id_key.as_deref()]),
             (
                 "name_birth_phone",
                 BY_NAME_BIRTH_PHONE,
-                identity::person_key(text("name"), text("birth_date"), text("phone")),
+                vec![written.person_key.as_deref()],
             ),
-        ]
-        .into_iter()
-        .filter_map(|(reason, sql, key)| Some((reason, sql, vec![key?])))
-        .collect(),
+        ],
     };
-    for (reason, sql, mut key) in queries {
-        key.push(id.to_string());
+    for (reason, sql, key) in queries {
+        let Some(mut key) = key.into_iter().collect::<Option<Vec<&str>>>() else {
+            continue;
+        };
+        key.push(id);
         let others: Vec<String> = tx
             .prepare_cached(sql)?
-            .query_map(rusqlite::params_from_iter(&key), |r| r.get(0))?
+            .query_map(rusqlite::params_from_iter(key), |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;
         for other in others {
             exec(

@@ -873,19 +873,26 @@ fn decide(tx: &Transaction<'_>, batch: &Batch, mut change: Arrived<'_>) -> Resul
         base_lost_at_ms,
     };
     let decision = merge::decide(spec_of(entity), current.as_ref(), &incoming);
-    let Some(Merged {
-        values,
-        set,
-        disagreements,
-    }) = merge::apply(&decision, &fields, values)
-    else {
-        // scope::check refuses these first; kept for the decision's own completeness.
-        return Ok(Outcome::refused(Refusal::new(
-            RefusalReason::UnknownRecord,
-            format!(
-                "the station has no such record, but the change edits its version {base_version}"
-            ),
-        )));
+    // A creation is written as its fields came (what `merge::apply` would copy them into); an edit
+    // is the station's values with what the merge takes of the change.
+    let (values, set, disagreements) = if decision == Decision::Create {
+        (Cow::Borrowed(fields.as_ref()), Vec::new(), Vec::new())
+    } else {
+        let Some(Merged {
+            values,
+            set,
+            disagreements,
+        }) = merge::apply(&decision, &fields, values)
+        else {
+            // scope::check refuses these first; kept for the decision's own completeness.
+            return Ok(Outcome::refused(Refusal::new(
+                RefusalReason::UnknownRecord,
+                format!(
+                    "the station has no such record, but the change edits its version {base_version}"
+                ),
+            )));
+        };
+        (Cow::Owned(values), set, disagreements)
     };
     if let Err(e) = check_fields(entity, &entity_id, &values) {
         return Ok(Outcome::refused(Refusal::new(
@@ -922,7 +929,7 @@ fn decide(tx: &Transaction<'_>, batch: &Batch, mut change: Arrived<'_>) -> Resul
     let beat = (entity != EntityKind::Household
         && values.get("household_id") == attempted.get("household_id"))
     .then_some(after.beat.as_str());
-    let version = if created {
+    let written = if created {
         Some(create_record_summing(
             tx,
             entity,
@@ -950,8 +957,8 @@ fn decide(tx: &Transaction<'_>, batch: &Batch, mut change: Arrived<'_>) -> Resul
             &mut batch.sums.borrow_mut(),
         )?)
     };
-    if version.is_some() {
-        duplicates::find_duplicates(tx, entity, &entity_id, created, &set, &values)?;
+    if let Some(written) = &written {
+        duplicates::find_duplicates(tx, entity, &entity_id, created, &set, written)?;
     }
     // A conflict shows the incoming value of its field; "*" (an edit of a deleted record) the whole edit.
     let conflicts = disagreements
@@ -976,7 +983,7 @@ fn decide(tx: &Transaction<'_>, batch: &Batch, mut change: Arrived<'_>) -> Resul
         )
         .collect();
     Ok(Outcome {
-        version,
+        version: written.map(|w| w.version),
         conflicts,
         refused: None,
         awaits: None,

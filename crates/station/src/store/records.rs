@@ -189,16 +189,16 @@ pub(super) fn station_clock() -> Hlc {
 /// What the `records` row of a record holds besides its id: worked out from its values, with the
 /// next station version.
 pub(super) struct Columns {
-    version: i64,
-    beat: String,
-    deleted: bool,
+    pub version: i64,
+    pub beat: String,
+    pub deleted: bool,
     fields: String,
     /// The household every other record belongs to (migration 0025).
     household_id: Option<String>,
     /// Households and residents keep their comparable forms beside them, for finding duplicates.
-    address_norm: Option<String>,
-    id_key: Option<String>,
-    person_key: Option<String>,
+    pub address_norm: Option<String>,
+    pub id_key: Option<String>,
+    pub person_key: Option<String>,
 }
 
 /// The columns of a record with these values; `beat` is its beat when the caller has just looked
@@ -297,15 +297,16 @@ pub(super) fn create_record(
     echo: Option<Echo>,
 ) -> Result<i64> {
     let mut sums = Sums::default();
-    let version = create_record_summing(
+    let written = create_record_summing(
         tx, entity, entity_id, values, None, device, hlc, echo, &mut sums,
     )?;
     sums.flush(tx)?;
-    Ok(version)
+    Ok(written.version)
 }
 
 /// [`create_record`], its counts that only add up left in `sums` for the caller to flush before it
-/// commits (a pushed batch sums them over all its changes); `beat` as for [`columns`].
+/// commits (a pushed batch sums them over all its changes); `beat` as for [`columns`]. Returns the
+/// columns written (with the new version).
 #[allow(clippy::too_many_arguments)]
 pub(super) fn create_record_summing(
     tx: &Transaction<'_>,
@@ -317,7 +318,7 @@ pub(super) fn create_record_summing(
     hlc: Hlc,
     echo: Option<Echo>,
     sums: &mut Sums,
-) -> Result<i64> {
+) -> Result<Columns> {
     let c = columns(tx, entity, values, beat)?;
     tallies::written(tx, entity, entity_id, &c.beat, values, None, sums)?;
     exec(
@@ -337,7 +338,7 @@ pub(super) fn create_record_summing(
             masked_anew(tx, entity_id, [None, after.visit], device, hlc)?;
         }
     }
-    Ok(c.version)
+    Ok(c)
 }
 
 /// Writes an existing record's merged `values` under a new station version, and who set the `set`
@@ -354,11 +355,11 @@ pub(super) fn write_record<'a>(
     echo: Option<Echo>,
 ) -> Result<i64> {
     let mut sums = Sums::default();
-    let version = write_record_summing(
+    let written = write_record_summing(
         tx, entity, entity_id, values, None, set, device, hlc, echo, &mut sums,
     )?;
     sums.flush(tx)?;
-    Ok(version)
+    Ok(written.version)
 }
 
 /// [`write_record`], its counts that only add up left in `sums` and `beat` as for
@@ -375,7 +376,7 @@ pub(super) fn write_record_summing<'a>(
     hlc: Hlc,
     echo: Option<Echo>,
     sums: &mut Sums,
-) -> Result<i64> {
+) -> Result<Columns> {
     let c = columns(tx, entity, values, beat)?;
     let old = tallies::before(tx, entity, entity_id)?;
     let masking_before = match entity {
@@ -426,7 +427,7 @@ pub(super) fn write_record_summing<'a>(
             masked_anew(tx, entity_id, [before.visit, after.visit], device, hlc)?;
         }
     }
-    Ok(c.version)
+    Ok(c)
 }
 
 /// What of a concern decides how other records are masked for each reader: whether it is
