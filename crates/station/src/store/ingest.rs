@@ -45,12 +45,16 @@ struct Arrived<'a> {
 
 /// What deciding a change did: the station version it produced (if it changed anything) and the
 /// conflicts it puts in the merge queue — or why it was refused.
+#[derive(Default)]
 struct Outcome {
     version: Option<i64>,
     conflicts: Vec<Conflicting>,
     refused: Option<Refusal>,
     /// A record the station lost in a restore (its kind and id), which this change waits for.
     awaits: Option<(EntityKind, String)>,
+    /// The change's fields as JSON, when a creation wrote its record from them as they came: kept
+    /// with the change as they are instead of encoded again.
+    fields_json: Option<String>,
 }
 
 /// One field on which a change disagrees with the station, both values kept.
@@ -68,20 +72,16 @@ struct Conflicting {
 impl Outcome {
     fn refused(refusal: Refusal) -> Outcome {
         Outcome {
-            version: None,
-            conflicts: Vec::new(),
             refused: Some(refusal),
-            awaits: None,
+            ..Outcome::default()
         }
     }
 
     /// Neither applied nor refused yet: see [`Batch::restored`].
     fn awaiting(entity: EntityKind, id: String) -> Outcome {
         Outcome {
-            version: None,
-            conflicts: Vec::new(),
-            refused: None,
             awaits: Some((entity, id)),
+            ..Outcome::default()
         }
     }
 
@@ -238,13 +238,8 @@ impl StationStore {
                 acked += 1;
             } else {
                 in_order = false;
-                let held = Outcome {
-                    version: None,
-                    conflicts: Vec::new(),
-                    refused: None,
-                    awaits: None,
-                };
-                insert_change_as(&tx, c, "pending", &held)?.ok_or_else(|| already_stored(c))?;
+                insert_change_as(&tx, c, "pending", &Outcome::default())?
+                    .ok_or_else(|| already_stored(c))?;
                 response.stored += 1;
             }
         }
@@ -559,7 +554,10 @@ fn insert_change_as(
             c.officer_id,
             c.entity.as_str(),
             c.entity_id.hyphenated().to_string(),
-            serde_json::to_string(&c.fields)?,
+            match &outcome.fields_json {
+                Some(json) => Cow::Borrowed(json.as_str()),
+                None => Cow::Owned(serde_json::to_string(&c.fields)?),
+            },
             c.base_version,
             c.hlc.ms,
             c.hlc.counter,
@@ -982,11 +980,17 @@ fn decide(tx: &Transaction<'_>, batch: &Batch, mut change: Arrived<'_>) -> Resul
             },
         )
         .collect();
+    // A creation written from its fields as they came: their JSON is the change's too.
+    let as_sent = created && !rerouted && matches!(fields, Cow::Borrowed(_));
+    let (version, fields_json) = match written {
+        Some(w) => (Some(w.version), as_sent.then_some(w.fields)),
+        None => (None, None),
+    };
     Ok(Outcome {
-        version: written.map(|w| w.version),
+        version,
         conflicts,
-        refused: None,
-        awaits: None,
+        fields_json,
+        ..Outcome::default()
     })
 }
 
@@ -1053,4 +1057,103 @@ fn queue_conflicts(tx: &Transaction<'_>, seq: i64, outcome: &Outcome) -> Result<
         )?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::NewAccount;
+    use doorstep_core::ids::OfficerId;
+    use doorstep_core::model::{Household, HouseholdKind, Record, Task};
+    use serde_json::json;
+    use uuid::Uuid;
+
+    /// A station with one officer (张警官, beat 幸福社区) and a laptop of theirs enrolled.
+    fn enrolled() -> (StationStore, tempfile::TempDir, DeviceId, OfficerId) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = StationStore::open(&dir.path().join("s.sqlite")).unwrap();
+        let account = store
+            .create_account(
+                "admin",
+                &NewAccount {
+                    username: "zhang".into(),
+                    display_name: "张警官".into(),
+                    roles: vec![Role::Officer],
+                    beats: vec!["幸福社区".into()],
+                    password: "long-enough-1".into(),
+                },
+            )
+            .unwrap();
+        let code = store.issue_enrollment_code("admin", &account.id).unwrap();
+        let (device, officer) = (DeviceId::new(), OfficerId::new());
+        store
+            .enroll_with_code(&code.code, device, officer, 0)
+            .unwrap();
+        (store, dir, device, officer)
+    }
+
+    fn creation<R: Record>(device: DeviceId, officer: OfficerId, seq: i64, record: &R) -> Change {
+        Change {
+            change_id: ChangeId::new(),
+            device_id: device,
+            device_seq: seq,
+            officer_id: officer,
+            entity: R::SPEC.entity,
+            entity_id: record.id(),
+            fields: record.fields().unwrap(),
+            base_version: 0,
+            hlc: Hlc {
+                ms: chrono::Utc::now().timestamp_millis(),
+                counter: seq as u32,
+            },
+            created_at: doorstep_core::time::now(),
+        }
+    }
+
+    /// The change log keeps what the laptop sent: a creation's record is written from the same
+    /// JSON, and one the station completed (a task's person responsible named, resolved to the
+    /// account) keeps the laptop's words in its change and the account in its record.
+    #[test]
+    fn a_change_is_kept_as_sent_whether_or_not_the_station_completed_it() {
+        let (mut store, _dir, device, officer) = enrolled();
+        let household = Household::new("幸福社区", "幸福路1号", HouseholdKind::Residence);
+        let task = Task::new(
+            household.id,
+            "回访",
+            "张警官",
+            chrono::NaiveDate::from_ymd_opt(2026, 12, 20).unwrap(),
+        );
+        let changes = [
+            creation(device, officer, 1, &household),
+            creation(device, officer, 2, &task),
+        ];
+        let answer = store.push(device, &changes).unwrap();
+        assert_eq!((answer.acked_seq, answer.refused.len()), (2, 0));
+        let stored = |sql: &str, id: Uuid| -> String {
+            store
+                .conn
+                .query_row(sql, [id.hyphenated().to_string()], |r| r.get(0))
+                .unwrap()
+        };
+        for c in &changes {
+            assert_eq!(
+                stored(
+                    "SELECT fields FROM changes WHERE entity_id = ?1",
+                    c.entity_id
+                ),
+                serde_json::to_string(&c.fields).unwrap()
+            );
+        }
+        let record: Map<String, Value> = serde_json::from_str(&stored(
+            "SELECT fields FROM records WHERE id = ?1",
+            changes[1].entity_id,
+        ))
+        .unwrap();
+        assert_ne!(record["assignee"], json!("张警官"));
+        assert_eq!(
+            record["assignee"],
+            json!(store.accounts().unwrap()[0].id),
+            "resolved to the officer's account"
+        );
+    }
 }

@@ -192,7 +192,8 @@ pub(super) struct Columns {
     pub version: i64,
     pub beat: String,
     pub deleted: bool,
-    fields: String,
+    /// The values as JSON.
+    pub fields: String,
     /// The household every other record belongs to (migration 0025).
     household_id: Option<String>,
     /// Households and residents keep their comparable forms beside them, for finding duplicates.
