@@ -97,6 +97,50 @@ fn a_beat_given_to_an_officer_arrives_in_full_and_a_beat_taken_away_leaves_the_l
     );
 }
 
+/// One push that visits a household, moves it to another beat and visits it again: the station
+/// keeps each household's standing for the whole batch and writes it once, while the move writes
+/// the visits again under the new beat within the same batch (a write within a write, which must
+/// see the standing the batch has so far, not the row stored before it). What it kept is what
+/// working it out again from the records gives.
+#[test]
+fn a_household_visited_and_moved_in_one_push_is_counted_as_its_records_say() {
+    let station = Station::start();
+    let mut li = Device::new(&station, "李警官", "幸福社区");
+    station.set_beats("李警官", &["幸福社区", "和平社区"]);
+    li.sync();
+    let mut h = new_household(&mut li, "幸福社区", "幸福路9号");
+    h.tags = vec![doorstep_core::model::Tag::ElderlyAlone];
+    li.store.save(&h).unwrap();
+    let now = chrono::Utc::now();
+    let mut first = visit(&h);
+    first.visited_at = now - chrono::Duration::days(120);
+    li.store.save(&first).unwrap();
+    li.sync();
+    for days_ago in [40, 3] {
+        let mut v = visit(&h);
+        v.visited_at = now - chrono::Duration::days(days_ago);
+        li.store.save(&v).unwrap();
+    }
+    let mut moved = li.household(h.id.0);
+    moved.beat = "和平社区".into();
+    li.store.save(&moved).unwrap();
+    let mut later = visit(&h);
+    later.visited_at = now - chrono::Duration::days(1);
+    li.store.save(&later).unwrap();
+    let report = li.sync();
+    assert_eq!(report.refused, 0, "{report:?}");
+    crate::overview::assert_tallies_match_records(&station);
+    let visits: Vec<(String, i64)> = station
+        .db()
+        .prepare("SELECT beat, sum(n) FROM visit_tally WHERE officer = '' GROUP BY beat HAVING sum(n) > 0")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(visits, [("和平社区".to_string(), 4)]);
+}
+
 #[test]
 fn a_household_moved_to_another_beat_takes_its_records_along_everywhere() {
     let station = Station::start();

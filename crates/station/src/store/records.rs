@@ -336,7 +336,7 @@ pub(super) fn create_record_summing(
         // A visit or photos may have reached laptops before the concern that masks them.
         let after = Masking::of(values);
         if after.confidential {
-            masked_anew(tx, entity_id, [None, after.visit], device, hlc)?;
+            masked_anew(tx, entity_id, [None, after.visit], device, hlc, sums)?;
         }
     }
     Ok(c)
@@ -420,12 +420,21 @@ pub(super) fn write_record_summing<'a>(
         )?;
     }
     if let Some(old_beat) = old_beat.filter(|b| b != &c.beat) {
-        left_beat(tx, entity, entity_id, &old_beat, c.version, device, hlc)?;
+        left_beat(
+            tx, entity, entity_id, &old_beat, c.version, device, hlc, sums,
+        )?;
     }
     if let Some(before) = masking_before {
         let after = Masking::of(values);
         if before != after && (before.confidential || after.confidential) {
-            masked_anew(tx, entity_id, [before.visit, after.visit], device, hlc)?;
+            masked_anew(
+                tx,
+                entity_id,
+                [before.visit, after.visit],
+                device,
+                hlc,
+                sums,
+            )?;
         }
     }
     Ok(c)
@@ -474,6 +483,7 @@ fn masked_anew(
     visits: [Option<String>; 2],
     device: DeviceId,
     hlc: Hlc,
+    sums: &mut Sums,
 ) -> Result<()> {
     let mut dependants: Vec<(EntityKind, String, String)> = Vec::new();
     let mut seen: Vec<String> = Vec::new();
@@ -499,7 +509,7 @@ fn masked_anew(
         dependants.push((EntityKind::Photo, id, fields));
     }
     for (entity, id, fields) in dependants {
-        write_again(tx, entity, &id, &fields, device, hlc)?;
+        write_again(tx, entity, &id, &fields, device, hlc, sums)?;
     }
     Ok(())
 }
@@ -513,17 +523,20 @@ fn write_again(
     fields: &str,
     device: DeviceId,
     hlc: Hlc,
+    sums: &mut Sums,
 ) -> Result<()> {
     let values: Map<String, Value> = serde_json::from_str(fields)?;
-    write_record(
+    write_record_summing(
         tx,
         entity,
         id,
         &values,
+        None,
         std::iter::empty(),
         device,
         hlc,
         None,
+        sums,
     )?;
     Ok(())
 }
@@ -531,7 +544,8 @@ fn write_again(
 /// A record left `beat` at `version`: the beat's laptops are told on their next pull, and a
 /// household's residents, visits, concerns and tasks follow it to its new beat (each written again
 /// under a new version, so the new beat's laptops receive them and the reports count them there).
-pub(super) fn left_beat(
+#[allow(clippy::too_many_arguments)]
+fn left_beat(
     tx: &Transaction<'_>,
     entity: EntityKind,
     id: &str,
@@ -539,6 +553,7 @@ pub(super) fn left_beat(
     version: i64,
     device: DeviceId,
     hlc: Hlc,
+    sums: &mut Sums,
 ) -> Result<()> {
     exec(
         tx,
@@ -558,7 +573,7 @@ pub(super) fn left_beat(
     }
     for (child, child_id, fields) in children {
         let child = EntityKind::parse(&child).ok_or_else(|| bad("stored entity"))?;
-        write_again(tx, child, &child_id, &fields, device, hlc)?;
+        write_again(tx, child, &child_id, &fields, device, hlc, sums)?;
     }
     Ok(())
 }

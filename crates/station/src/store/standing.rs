@@ -146,9 +146,62 @@ impl Read<'_> {
     }
 }
 
-/// A household's standing as stored, if it has a row.
-pub(super) fn load(conn: &Connection, id: &str) -> Result<Option<Standing>> {
-    Ok(conn
+/// The households' standings one transaction's writes read and wrote, kept in its [`Sums`] and
+/// written to `household_status` once, by [`Standings::flush`] before it commits: a pushed batch's
+/// visits to one household read and write its row once, not once per visit. Every read and write
+/// of a standing on the write path goes through here ([`load`], [`store`]) with the one `Sums` of
+/// its transaction, so none reads a row that a kept standing has overtaken.
+#[derive(Debug, Default)]
+pub(super) struct Standings(HashMap<String, Kept>);
+
+#[derive(Debug)]
+struct Kept {
+    /// As `household_status` holds it.
+    stored: Option<Standing>,
+    /// As the transaction's writes left it.
+    now: Option<Standing>,
+}
+
+impl Standings {
+    /// Writes each standing that changed, with its last visit, due date and vulnerability.
+    pub(super) fn flush(self, conn: &Connection) -> Result<()> {
+        for (id, kept) in self.0 {
+            let Some(new) = kept.now.filter(|now| kept.stored.as_ref() != Some(now)) else {
+                continue;
+            };
+            let read = new.read()?;
+            exec(
+                conn,
+                "INSERT INTO household_status (id, beat, tags, registered_on, deleted, visit_days, last_visit_on,
+                                               due_on, vulnerable)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                 ON CONFLICT (id) DO UPDATE SET beat = excluded.beat, tags = excluded.tags,
+                     registered_on = excluded.registered_on, deleted = excluded.deleted,
+                     visit_days = excluded.visit_days, last_visit_on = excluded.last_visit_on,
+                     due_on = excluded.due_on, vulnerable = excluded.vulnerable",
+                params![
+                    id,
+                    new.beat,
+                    new.tags,
+                    new.registered,
+                    new.deleted,
+                    new.visit_days,
+                    read.visits.last().map(NaiveDate::to_string),
+                    read.due_on().map(|d| d.to_string()),
+                    read.vulnerable,
+                ],
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// A household's standing as this transaction's writes left it, else as stored, if it has one.
+pub(super) fn load(conn: &Connection, id: &str, sums: &mut Sums) -> Result<Option<Standing>> {
+    if let Some(kept) = sums.standings.0.get(id) {
+        return Ok(kept.now.clone());
+    }
+    let stored = conn
         .prepare_cached(
             "SELECT beat, tags, registered_on, deleted, visit_days FROM household_status WHERE id = ?1",
         )?
@@ -161,12 +214,20 @@ pub(super) fn load(conn: &Connection, id: &str) -> Result<Option<Standing>> {
                 visit_days: r.get(4)?,
             })
         })
-        .optional()?)
+        .optional()?;
+    sums.standings.0.insert(
+        id.to_string(),
+        Kept {
+            stored: stored.clone(),
+            now: stored.clone(),
+        },
+    );
+    Ok(stored)
 }
 
-/// Stores a household's new standing (`old` is what is stored, if anything) with its last visit,
-/// due date and vulnerability, and moves `coverage_changes` and `month_households` by the
-/// difference (in `sums`, for the caller to flush). Nothing is written if nothing changed.
+/// Keeps a household's new standing (`old` is what [`load`] gave) for `sums` to write with its last
+/// visit, due date and vulnerability, and moves `coverage_changes` and `month_households` by the
+/// difference (in `sums`, for the caller to flush). Nothing changes if the standing did not.
 pub(super) fn store(
     conn: &Connection,
     id: &str,
@@ -177,28 +238,15 @@ pub(super) fn store(
     if old == Some(new) {
         return Ok(());
     }
+    sums.standings
+        .0
+        .entry(id.to_string())
+        .or_insert_with(|| Kept {
+            stored: old.cloned(),
+            now: None,
+        })
+        .now = Some(new.clone());
     let (old, new) = (old.map(Standing::read).transpose()?, new.read()?);
-    exec(
-        conn,
-        "INSERT INTO household_status (id, beat, tags, registered_on, deleted, visit_days, last_visit_on, due_on,
-                                       vulnerable)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
-         ON CONFLICT (id) DO UPDATE SET beat = excluded.beat, tags = excluded.tags,
-             registered_on = excluded.registered_on, deleted = excluded.deleted,
-             visit_days = excluded.visit_days, last_visit_on = excluded.last_visit_on, due_on = excluded.due_on,
-             vulnerable = excluded.vulnerable",
-        params![
-            id,
-            new.standing.beat,
-            new.standing.tags,
-            new.standing.registered,
-            new.standing.deleted,
-            new.standing.visit_days,
-            new.visits.last().map(NaiveDate::to_string),
-            new.due_on().map(|d| d.to_string()),
-            new.vulnerable,
-        ],
-    )?;
     let (was, is) = (old.as_ref().and_then(Read::counted_as), new.counted_as());
     if was != is {
         let months: Vec<String> = conn
@@ -259,7 +307,7 @@ pub(super) fn visited_in_month(
     sign: i64,
     sums: &mut Sums,
 ) -> Result<()> {
-    if let Some(standing) = load(conn, household)?
+    if let Some(standing) = load(conn, household, sums)?
         && let Some(place) = standing.read()?.counted_as()
     {
         count_visited(sums, month, place, sign);

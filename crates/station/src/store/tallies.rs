@@ -7,7 +7,7 @@
 //! re-reading the record's JSON, because this runs for every change a station takes in; the counts
 //! that only add up are summed per transaction ([`Sums`]).
 
-use super::standing::{self, Standing};
+use super::standing::{self, Standing, Standings};
 use super::{Result, exec, query_one};
 use chrono::NaiveDate;
 use doorstep_core::model::EntityKind;
@@ -20,12 +20,16 @@ use std::collections::{BTreeMap, HashMap};
 /// in memory while records are written and added to their tables once, by [`Sums::flush`] before
 /// the transaction commits. A pushed batch of a thousand visits then writes a few dozen rows of
 /// them instead of five or six statements per visit. Nothing in a writing transaction reads them.
+/// The households' standings are kept here too, read and written through it, and written once.
+/// One transaction has one `Sums`: a write nested in another passes the outer one down.
 #[derive(Debug, Default)]
 pub(super) struct Sums {
     visits: HashMap<(String, String, String, String), i64>,
     purposes: HashMap<(String, String, String), i64>,
     pub(super) coverage: BTreeMap<(String, NaiveDate), (i64, i64)>,
     pub(super) months: HashMap<(String, String), (i64, i64)>,
+    /// Not a count: the households' standings read and written (see [`Standings`]).
+    pub(super) standings: Standings,
 }
 
 impl Sums {
@@ -58,6 +62,7 @@ impl Sums {
                 )?;
             }
         }
+        self.standings.flush(conn)?;
         standing::add_changes(conn, self.coverage)?;
         standing::add_visited(conn, self.months)
     }
@@ -222,7 +227,7 @@ fn recompute_visit_days(tx: &Transaction<'_>, household: &str, sums: &mut Sums) 
         let rows = stmt.query_map([household], |r| r.get(0))?;
         rows.collect::<rusqlite::Result<_>>()?
     };
-    if let Some(old) = standing::load(tx, household)? {
+    if let Some(old) = standing::load(tx, household, sums)? {
         let new = Standing {
             visit_days: days.join(","),
             ..old.clone()
@@ -280,7 +285,7 @@ pub(super) fn written(
     match entity {
         EntityKind::Household => {
             // What its coverage depends on (store/standing.rs); its visit days are the visits'.
-            let old = standing::load(tx, id)?;
+            let old = standing::load(tx, id, sums)?;
             let new = Standing {
                 beat: beat.to_string(),
                 tags: values
@@ -309,7 +314,7 @@ pub(super) fn written(
             match old {
                 None => {
                     if let Some(day) = day_of(values).filter(|_| !deleted(values))
-                        && let Some(stored) = standing::load(tx, household)?
+                        && let Some(stored) = standing::load(tx, household, sums)?
                         && let Some(days) = with_visit_day(&stored.visit_days, &day)
                     {
                         let new = Standing {
