@@ -46,6 +46,18 @@ fn count(device: &Device, table: &str) -> i64 {
         .unwrap()
 }
 
+/// The station's tally of visits per beat (the beats that have any).
+fn visits_by_beat(station: &Station) -> Vec<(String, i64)> {
+    station
+        .db()
+        .prepare("SELECT beat, sum(n) FROM visit_tally WHERE officer = '' GROUP BY beat HAVING sum(n) > 0")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
 #[test]
 fn a_beat_given_to_an_officer_arrives_in_full_and_a_beat_taken_away_leaves_the_laptop() {
     let station = Station::start();
@@ -130,14 +142,7 @@ fn a_household_visited_and_moved_in_one_push_is_counted_as_its_records_say() {
     let report = li.sync();
     assert_eq!(report.refused, 0, "{report:?}");
     crate::overview::assert_tallies_match_records(&station);
-    let visits: Vec<(String, i64)> = station
-        .db()
-        .prepare("SELECT beat, sum(n) FROM visit_tally WHERE officer = '' GROUP BY beat HAVING sum(n) > 0")
-        .unwrap()
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
+    let visits = visits_by_beat(&station);
     assert_eq!(visits, [("和平社区".to_string(), 4)]);
 }
 
@@ -224,14 +229,7 @@ fn a_household_moved_to_another_beat_takes_its_records_along_everywhere() {
         (0, 1),
         "{body}"
     );
-    let visits: Vec<(String, i64)> = station
-        .db()
-        .prepare("SELECT beat, sum(n) FROM visit_tally WHERE officer = '' GROUP BY beat HAVING sum(n) > 0")
-        .unwrap()
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
+    let visits = visits_by_beat(&station);
     assert_eq!(visits, [("和平社区".to_string(), 1)]);
     // Its coverage, due date and visited month moved with it, as working them out again gives.
     crate::overview::assert_tallies_match_records(&station);
