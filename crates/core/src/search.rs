@@ -10,6 +10,8 @@
 
 use crate::error::Result;
 use crate::ids::{HouseholdId, ResidentId};
+use crate::store::exec;
+use crate::store::held::Prepare;
 use pinyin::ToPinyin;
 use rusqlite::{Transaction, params};
 use serde::Serialize;
@@ -137,20 +139,20 @@ pub fn pinyin_tokens(name: &str) -> String {
 }
 
 pub(crate) fn index_resident(
-    tx: &Transaction<'_>,
+    tx: &impl Prepare,
     seq: i64,
     name: &str,
     phone: &str,
     deleted: bool,
 ) -> Result<()> {
-    tx.prepare_cached("DELETE FROM resident_search WHERE rowid = ?1")?
-        .execute([seq])?;
+    exec(tx, "DELETE FROM resident_search WHERE rowid = ?1", [seq])?;
     if !deleted {
         let chars = format!("{} {}", char_tokens(name), char_tokens(phone));
-        tx.prepare_cached(
+        exec(
+            tx,
             "INSERT INTO resident_search (rowid, chars, pinyin) VALUES (?1, ?2, ?3)",
-        )?
-        .execute(params![seq, chars.trim(), pinyin_tokens(name)])?;
+            params![seq, chars.trim(), pinyin_tokens(name)],
+        )?;
     }
     Ok(())
 }
@@ -168,16 +170,18 @@ pub(crate) fn reindex_residents(tx: &Transaction<'_>) -> Result<()> {
 }
 
 pub(crate) fn index_household(
-    tx: &Transaction<'_>,
+    tx: &impl Prepare,
     seq: i64,
     address: &str,
     deleted: bool,
 ) -> Result<()> {
-    tx.prepare_cached("DELETE FROM household_search WHERE rowid = ?1")?
-        .execute([seq])?;
+    exec(tx, "DELETE FROM household_search WHERE rowid = ?1", [seq])?;
     if !deleted {
-        tx.prepare_cached("INSERT INTO household_search (rowid, chars) VALUES (?1, ?2)")?
-            .execute(params![seq, char_tokens(address)])?;
+        exec(
+            tx,
+            "INSERT INTO household_search (rowid, chars) VALUES (?1, ?2)",
+            params![seq, char_tokens(address)],
+        )?;
     }
     Ok(())
 }

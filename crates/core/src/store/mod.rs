@@ -11,6 +11,7 @@
 pub mod backup;
 pub mod changes;
 pub mod drafts;
+pub mod held;
 pub mod photos;
 pub mod queries;
 pub mod records;
@@ -24,6 +25,7 @@ pub mod visit_entry;
 use crate::error::{Error, Result};
 use crate::hlc::Hlc;
 use crate::ids::{DeviceId, OfficerId};
+use held::Prepare;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use rusqlite_migration::{M, Migrations};
 use serde::{Deserialize, Serialize};
@@ -351,21 +353,21 @@ pub(crate) fn advance_clock(
 /// visit runs a handful of statements, and applying a pulled page runs them per record (a fifth of
 /// a first download's time was spent preparing them).
 pub(crate) fn exec(
-    conn: &Connection,
+    conn: &impl Prepare,
     sql: &str,
     params: impl rusqlite::Params,
 ) -> rusqlite::Result<usize> {
-    conn.prepare_cached(sql)?.execute(params)
+    conn.with_statement(sql, |s| s.execute(params))
 }
 
 /// [`Connection::query_row`] through the statement cache (see [`exec`]).
 pub(crate) fn query_one<T>(
-    conn: &Connection,
+    conn: &impl Prepare,
     sql: &str,
     params: impl rusqlite::Params,
     f: impl FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
 ) -> rusqlite::Result<T> {
-    conn.prepare_cached(sql)?.query_row(params, f)
+    conn.with_statement(sql, |s| s.query_row(params, f))
 }
 
 #[cfg(test)]

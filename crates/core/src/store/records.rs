@@ -5,6 +5,7 @@
 
 use super::Store;
 use super::changes::{self, Change};
+use super::held::Prepare;
 use crate::error::{Error, ErrorCode, FieldError, Result};
 use crate::model::{EntityKind, EntitySpec, FieldKind, Record};
 use crate::search;
@@ -125,7 +126,7 @@ fn check_references(
 /// Inserts a record's row: every field of its kind (a missing one as NULL) and its station
 /// `version` (0 for a record made here and not yet sent).
 pub(crate) fn insert_row(
-    tx: &Transaction<'_>,
+    tx: &impl Prepare,
     spec: &EntitySpec,
     id: &str,
     fields: &Map<String, Value>,
@@ -138,7 +139,7 @@ pub(crate) fn insert_row(
 /// Inserts a record's row as [`insert_row`] does unless a row with its id is here already;
 /// answers whether it did.
 pub(crate) fn insert_row_if_new(
-    tx: &Transaction<'_>,
+    tx: &impl Prepare,
     spec: &EntitySpec,
     id: &str,
     fields: &Map<String, Value>,
@@ -148,7 +149,7 @@ pub(crate) fn insert_row_if_new(
 }
 
 fn insert(
-    tx: &Transaction<'_>,
+    tx: &impl Prepare,
     spec: &EntitySpec,
     id: &str,
     fields: &Map<String, Value>,
@@ -169,13 +170,14 @@ fn insert(
             cols.join(", ")
         )
     });
-    let mut stmt = tx.prepare_cached(&sql)?;
-    stmt.raw_bind_parameter(1, id)?;
-    stmt.raw_bind_parameter(2, version)?;
-    for (i, (col, _)) in spec.fields.iter().enumerate() {
-        stmt.raw_bind_parameter(i + 3, Param(fields.get(*col)))?;
-    }
-    Ok(stmt.raw_execute()?)
+    Ok(tx.with_statement(&sql, |stmt| {
+        stmt.raw_bind_parameter(1, id)?;
+        stmt.raw_bind_parameter(2, version)?;
+        for (i, (col, _)) in spec.fields.iter().enumerate() {
+            stmt.raw_bind_parameter(i + 3, Param(fields.get(*col)))?;
+        }
+        stmt.raw_execute()
+    })?)
 }
 
 /// Which statement [`statement_text`] is asked for: a whole row (or one unless it is here), or an
@@ -212,7 +214,7 @@ fn statement_text(
 /// local edit keeps the version it was made on). Answers how many rows it wrote: 0 when the
 /// record is not here.
 pub(crate) fn update_row(
-    tx: &Transaction<'_>,
+    tx: &impl Prepare,
     spec: &EntitySpec,
     id: &str,
     changed: &Map<String, Value>,
@@ -239,13 +241,14 @@ pub(crate) fn update_row(
             spec.table
         )
     });
-    let mut stmt = tx.prepare_cached(&sql)?;
-    stmt.raw_bind_parameter(1, id)?;
-    stmt.raw_bind_parameter(2, version)?;
-    for (at, (_, _, value)) in written.iter().enumerate() {
-        stmt.raw_bind_parameter(at + 3, Param(Some(*value)))?;
-    }
-    Ok(stmt.raw_execute()?)
+    Ok(tx.with_statement(&sql, |stmt| {
+        stmt.raw_bind_parameter(1, id)?;
+        stmt.raw_bind_parameter(2, version)?;
+        for (at, (_, _, value)) in written.iter().enumerate() {
+            stmt.raw_bind_parameter(at + 3, Param(Some(*value)))?;
+        }
+        stmt.raw_execute()
+    })?)
 }
 
 /// The fields [`update_derived`] reads of a kind of record (none: nothing is derived from it). Kept
@@ -262,7 +265,7 @@ pub(crate) fn derived_from(entity: EntityKind) -> &'static [&'static str] {
 /// Keeps what is derived from a record's fields (the search index, the normalised address) in step,
 /// inside the same transaction.
 pub(crate) fn update_derived(
-    tx: &Transaction<'_>,
+    tx: &impl Prepare,
     entity: EntityKind,
     id: Uuid,
     fields: &Map<String, Value>,

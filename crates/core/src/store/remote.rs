@@ -7,6 +7,7 @@
 //! transaction as the records it covers.
 
 use super::Store;
+use super::held::Tx;
 use super::records::{insert_row_if_new, update_derived, update_row};
 use crate::error::{Error, Result};
 use crate::hlc::Hlc;
@@ -15,7 +16,7 @@ use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::borrow::Cow;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 
 /// A record as the station holds it (the pull's unit; also the wire type).
@@ -271,13 +272,16 @@ pub(crate) fn observe_clock(tx: &rusqlite::Transaction<'_>, station_ms: i64) -> 
 /// Takes the station's versions of records this laptop's push wrote as it holds them (inside the
 /// caller's transaction); a version already above (a later pull) stays.
 pub(crate) fn take_versions(tx: &rusqlite::Transaction<'_>, landed: &[Landed]) -> Result<()> {
+    // A push's answer names a thousand records, of a few kinds: each kind's statement is written
+    // and prepared once.
+    let tx = &Tx::new(tx);
+    let mut texts: HashMap<&'static str, String> = HashMap::new();
     for l in landed {
-        let spec = spec_of(l.entity);
-        tx.prepare_cached(&format!(
-            "UPDATE {} SET version = ?2 WHERE id = ?1 AND version < ?2",
-            spec.table
-        ))?
-        .execute(params![l.id.hyphenated().to_string(), l.version])?;
+        let table = spec_of(l.entity).table;
+        let sql = texts.entry(table).or_insert_with(|| {
+            format!("UPDATE {table} SET version = ?2 WHERE id = ?1 AND version < ?2")
+        });
+        super::exec(tx, sql, params![l.id.hyphenated().to_string(), l.version])?;
     }
     Ok(())
 }
@@ -301,6 +305,8 @@ pub(crate) fn apply_records(
     tx: &rusqlite::Transaction<'_>,
     records: &[RemoteRecord],
 ) -> Result<u32> {
+    // A page of a thousand records runs the same few statements over and over.
+    let tx = &Tx::new(tx);
     let acked: i64 = super::query_one(
         tx,
         "SELECT acked_seq FROM device WHERE singleton = 1",

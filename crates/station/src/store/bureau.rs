@@ -13,6 +13,7 @@ use super::{
     record_staff_action, station_clock,
 };
 use doorstep_core::model::{EntityKind, Record, Task};
+use doorstep_core::store::held::Tx;
 use doorstep_protocol::bureau::{
     BureauFlag, Cursors, ENTITIES, FlagApplied, UpAudit, UpBatch, UpRecord, UpStaffAction,
 };
@@ -289,7 +290,8 @@ impl StationStore {
     /// concern), for the station's chief (or staff) to assign, recorded as a staff action of the
     /// bureau. A flag applied before answers the same task again; the flag is new here if `.1`.
     pub fn apply_bureau_flag(&mut self, flag: &BureauFlag) -> Result<(FlagApplied, bool)> {
-        let tx = self.conn.transaction()?;
+        let transaction = self.conn.transaction()?;
+        let tx = Tx::new(&transaction);
         let known: Option<String> = tx
             .query_row(
                 "SELECT task_id FROM bureau_flags WHERE flag_id = ?1",
@@ -378,7 +380,8 @@ impl StationStore {
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             params![flag.id, flag.entity, flag.record_id, flag.reason, flag.flagged_by, flag.flagged_at, task_id, now()],
         )?;
-        tx.commit()?;
+        drop(tx);
+        transaction.commit()?;
         Ok((
             FlagApplied {
                 flag_id: flag.id,

@@ -7,6 +7,7 @@
 
 use super::audit::{Outcome, record as audit};
 use super::{Principal, Result, StationError, StationStore};
+use doorstep_core::store::held::Tx;
 use rusqlite::{OptionalExtension, params};
 use serde_json::{Map, Value};
 
@@ -58,14 +59,14 @@ fn hidden_reporters_sql(visit: &str, viewer: &str) -> String {
 /// the visit's people met by them keeps those (they never saw them, so they cannot have meant to
 /// take them out).
 pub(super) fn hidden_reporters(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &Tx<'_>,
     visit: &str,
     writer: &crate::scope::Writer<'_>,
 ) -> Result<Vec<String>> {
     if writer.chief {
         return Ok(Vec::new());
     }
-    let mut stmt = tx.prepare_cached(&hidden_reporters_sql("?1", "?2"))?;
+    let mut stmt = tx.prepare(&hidden_reporters_sql("?1", "?2"))?;
     let rows = stmt.query_map(params![visit, writer.account_id], |r| r.get(0))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }

@@ -9,6 +9,7 @@ use super::records::{STATION_DEVICE, load_state, station_clock, write_record};
 use super::{Principal, Result, StationError, StationStore, bad, exec, now, query_one};
 use doorstep_core::ids::DeviceId;
 use doorstep_core::model::{EntityKind, check_fields};
+use doorstep_core::store::held::Tx;
 use rusqlite::{OptionalExtension, Transaction, params};
 use serde_json::{Map, Value};
 
@@ -164,7 +165,8 @@ impl StationStore {
         if staff.trim().is_empty() {
             return Err(bad("say who decides (staff)"));
         }
-        let tx = self.conn.transaction()?;
+        let transaction = self.conn.transaction()?;
+        let tx = Tx::new(&transaction);
         let row: Option<(String, String, String, String, String, String)> = query_one(
             &tx,
             "SELECT entity, entity_id, field, status, station_value, incoming_value FROM conflicts WHERE id = ?1",
@@ -254,7 +256,8 @@ impl StationStore {
                 now()
             ],
         )?;
-        tx.commit()?;
+        drop(tx);
+        transaction.commit()?;
         // A photo's deletion confirmed: its bytes may go now. The decision stands either way.
         if entity == EntityKind::Photo
             && let Err(e) = self.sweep_blobs()

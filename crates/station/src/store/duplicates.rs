@@ -10,7 +10,8 @@ use super::{
     record_staff_action, station_clock, write_record,
 };
 use doorstep_core::model::{EntityKind, FieldKind, spec_of};
-use rusqlite::{OptionalExtension, Transaction, params};
+use doorstep_core::store::held::Tx;
+use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -81,7 +82,7 @@ const QUEUE_PAIR: &str = "INSERT INTO duplicates (entity, first_id, second_id, r
 /// candidate if another live record looks like the same one. A pair is queued once, ever: a pair
 /// staff merged and undid is not queued again.
 pub(super) fn find_duplicates(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     entity: EntityKind,
     id: &str,
     created: bool,
@@ -117,7 +118,7 @@ pub(super) fn find_duplicates(
         };
         key.push(id);
         let others: Vec<String> = tx
-            .prepare_cached(sql)?
+            .prepare(sql)?
             .query_map(rusqlite::params_from_iter(key), |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;
         for other in others {
@@ -131,7 +132,7 @@ pub(super) fn find_duplicates(
     Ok(())
 }
 
-fn values_of(tx: &Transaction<'_>, entity: EntityKind, id: &str) -> Result<Map<String, Value>> {
+fn values_of(tx: &Tx<'_>, entity: EntityKind, id: &str) -> Result<Map<String, Value>> {
     let state = load_state(tx, entity, id)?
         .ok_or_else(|| bad(format!("{} {id} is gone", entity.as_str())))?;
     Ok(state
@@ -142,13 +143,7 @@ fn values_of(tx: &Transaction<'_>, entity: EntityKind, id: &str) -> Result<Map<S
 }
 
 /// Sets one field of a record as a station edit (the laptops receive it on their next pull).
-fn edit_field(
-    tx: &Transaction<'_>,
-    entity: EntityKind,
-    id: &str,
-    field: &str,
-    value: Value,
-) -> Result<i64> {
+fn edit_field(tx: &Tx<'_>, entity: EntityKind, id: &str, field: &str, value: Value) -> Result<i64> {
     let mut values = values_of(tx, entity, id)?;
     values.insert(field.to_string(), value);
     write_record(
@@ -165,7 +160,7 @@ fn edit_field(
 
 /// Sets `field` of each record to `after` (computed from its current value), noting what changed.
 fn change_each(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     records: Vec<(String, String)>,
     field: &str,
     after: impl Fn(&Value) -> Value,
@@ -192,9 +187,9 @@ fn change_each(
     Ok(())
 }
 
-fn records_where(tx: &Transaction<'_>, sql: &str, id: &str) -> Result<Vec<(String, String)>> {
+fn records_where(tx: &Tx<'_>, sql: &str, id: &str) -> Result<Vec<(String, String)>> {
     Ok(tx
-        .prepare_cached(sql)?
+        .prepare(sql)?
         .query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<rusqlite::Result<_>>()?)
 }
@@ -202,7 +197,7 @@ fn records_where(tx: &Transaction<'_>, sql: &str, id: &str) -> Result<Vec<(Strin
 /// Points whatever names the loser at the survivor: a household's residents, visits, concerns and
 /// tasks; a resident's concerns (as reporter) and visits (as a person met).
 fn repoint(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     entity: EntityKind,
     loser: &str,
     survivor: &str,
@@ -264,7 +259,7 @@ fn is_empty(value: &Value) -> bool {
 /// What the survivor lacks and the loser knows: empty fields filled, tags joined, and the loser's
 /// notes added under the survivor's (free text is never dropped).
 fn absorb(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     entity: EntityKind,
     loser: &str,
     survivor: &str,
@@ -325,7 +320,7 @@ fn undone(kind: FieldKind, m: &Moved, current: &Value) -> Option<Value> {
 
 /// A record's `deleted` field set as a station edit; a merged loser is deleted and redirected.
 fn set_redirect(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     entity: EntityKind,
     loser: &str,
     survivor: Option<&str>,
@@ -355,7 +350,7 @@ fn set_redirect(
 /// The references to `loser` in changes received after merge `id` (re-routed to `survivor` when
 /// they were decided), as moves from the loser to the survivor, for undo to take back.
 fn rerouted_since(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     id: i64,
     entity: EntityKind,
     loser: &str,
@@ -476,7 +471,8 @@ impl StationStore {
     /// other becomes a redirect (deleted), and what named it is re-pointed. Devices receive it all on
     /// their next pull; the decision is recorded.
     pub fn merge_duplicate(&mut self, id: i64, staff: &str, survivor: &str) -> Result<()> {
-        let tx = self.conn.transaction()?;
+        let transaction = self.conn.transaction()?;
+        let tx = Tx::new(&transaction);
         let (entity, first, second, status): (String, String, String, String) = query_one(
             &tx,
             "SELECT entity, first_id, second_id, status FROM duplicates WHERE id = ?1",
@@ -520,14 +516,16 @@ impl StationStore {
             survivor,
             serde_json::json!({ "duplicate": id, "loser": loser, "moved": moved.len() }),
         )?;
-        tx.commit()?;
+        drop(tx);
+        transaction.commit()?;
         Ok(())
     }
 
     /// Undoes a merge: the loser comes back and what the merge changed goes back, except where
     /// someone has changed it again since.
     pub fn undo_duplicate_merge(&mut self, id: i64, staff: &str) -> Result<()> {
-        let tx = self.conn.transaction()?;
+        let transaction = self.conn.transaction()?;
+        let tx = Tx::new(&transaction);
         let (entity, status, survivor, loser, moved): (
             String,
             String,
@@ -586,7 +584,8 @@ impl StationStore {
             &loser,
             serde_json::json!({ "duplicate": id, "survivor": survivor }),
         )?;
-        tx.commit()?;
+        drop(tx);
+        transaction.commit()?;
         Ok(())
     }
 }

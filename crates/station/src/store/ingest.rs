@@ -25,8 +25,9 @@ use doorstep_core::hlc::Hlc;
 use doorstep_core::ids::{ChangeId, DeviceId};
 use doorstep_core::model::{EntityKind, check_fields, spec_of};
 use doorstep_core::store::changes::Change;
+use doorstep_core::store::held::Tx;
 use doorstep_protocol::{Landed, PushResponse, RefusedChange, SequenceReuse, limits};
-use rusqlite::{OptionalExtension, Transaction, params};
+use rusqlite::{OptionalExtension, params};
 use serde_json::{Map, Value};
 use std::borrow::Cow;
 use std::cell::RefCell;
@@ -121,7 +122,7 @@ struct Batch {
 
 impl Batch {
     /// What is the same for every change of `device_id`, and how far its changes are all here.
-    fn load(tx: &Transaction<'_>, device_id: DeviceId) -> Result<(Batch, i64)> {
+    fn load(tx: &Tx<'_>, device_id: DeviceId) -> Result<(Batch, i64)> {
         let (contiguous, account_id, officer_id): (i64, Option<String>, String) = query_one(
             tx,
             "SELECT contiguous_seq, account_id, officer_id FROM devices WHERE device_id = ?1",
@@ -183,7 +184,9 @@ impl StationStore {
         for (i, c) in changes.iter().enumerate() {
             check_shape(i, device_id, c)?;
         }
-        let tx = self.conn.transaction()?;
+        let transaction = self.conn.transaction()?;
+        // A batch runs the same dozen statements per change: held for the batch (`held`).
+        let tx = Tx::new(&transaction);
         let (batch, contiguous) = Batch::load(&tx, device_id)?;
         // While no change of this device is held, the next in its order can be decided at once.
         let mut in_order: bool = query_one(
@@ -312,7 +315,8 @@ impl StationStore {
         response.acked_change_id = stored_change_id(&tx, device_id, acked)?;
         response.landed = landed(&tx, device_id, changes, acked)?;
         batch.sums.take().flush(&tx)?;
-        tx.commit()?;
+        drop(tx);
+        transaction.commit()?;
         response.acked_seq = acked;
         response.station_time_ms = chrono::Utc::now().timestamp_millis();
         // A photo deleted: its bytes go once nothing needs them. The batch stands either way.
@@ -329,16 +333,11 @@ impl StationStore {
 /// The records of the batch's acknowledged changes that are now exactly as the laptop holds them,
 /// with their versions: those that are a run of the laptop's own changes within this batch (a
 /// laptop restored from a backup may lack the earlier ones the station holds).
-fn landed(
-    tx: &Transaction<'_>,
-    device: DeviceId,
-    changes: &[Change],
-    acked: i64,
-) -> Result<Vec<Landed>> {
+fn landed(tx: &Tx<'_>, device: DeviceId, changes: &[Change], acked: i64) -> Result<Vec<Landed>> {
     let (Some(first), Some(last)) = (changes.first(), changes.last()) else {
         return Ok(Vec::new());
     };
-    let mut stmt = tx.prepare_cached(
+    let mut stmt = tx.prepare(
         "SELECT version FROM records WHERE entity = ?1 AND id = ?2 AND echo_device = ?3
            AND echo_from >= ?4 AND echo_seq <= ?5",
     )?;
@@ -375,7 +374,7 @@ fn already_stored(c: &Change) -> StationError {
 }
 
 /// Whether the station holds a change with this id.
-fn stored_elsewhere(tx: &Transaction<'_>, change_id: ChangeId) -> Result<bool> {
+fn stored_elsewhere(tx: &Tx<'_>, change_id: ChangeId) -> Result<bool> {
     Ok(query_one(
         tx,
         "SELECT EXISTS (SELECT 1 FROM changes WHERE change_id = ?1)",
@@ -385,11 +384,7 @@ fn stored_elsewhere(tx: &Transaction<'_>, change_id: ChangeId) -> Result<bool> {
 }
 
 /// The id of the change the station holds at a place of a device's order.
-fn stored_change_id(
-    tx: &Transaction<'_>,
-    device: DeviceId,
-    device_seq: i64,
-) -> Result<Option<ChangeId>> {
+fn stored_change_id(tx: &Tx<'_>, device: DeviceId, device_seq: i64) -> Result<Option<ChangeId>> {
     Ok(query_one(
         tx,
         "SELECT change_id FROM changes WHERE device_id = ?1 AND device_seq = ?2",
@@ -403,7 +398,7 @@ fn stored_change_id(
 /// answer that said so may have been lost, or the laptop restored from a copy taken before it, and
 /// a laptop that never hears of the refusal keeps a record the station does not have.
 fn refused_before(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     batch: &Batch,
     c: &Change,
     response: &mut PushResponse,
@@ -437,7 +432,7 @@ fn refused_before(
 /// What the push answer says of a refused change: why, and the station's copy of the record
 /// where the account may read it.
 fn refused_change(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     batch: &Batch,
     c: &Change,
     reason: String,
@@ -461,7 +456,7 @@ fn refused_change(
 
 /// After a change is decided and stored: its conflicts queued, its refusal recorded and reported.
 fn settle(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     batch: &Batch,
     seq: i64,
     c: &Change,
@@ -530,13 +525,13 @@ fn arrived(c: &Change) -> Arrived<'_> {
     }
 }
 
-fn insert_change(tx: &Transaction<'_>, c: &Change, outcome: &Outcome) -> Result<Option<i64>> {
+fn insert_change(tx: &Tx<'_>, c: &Change, outcome: &Outcome) -> Result<Option<i64>> {
     insert_change_as(tx, c, outcome.status(), outcome)
 }
 
 /// Keeps a received change; `None` if its id (or its place in the device's order) is already kept.
 fn insert_change_as(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     c: &Change,
     status: &str,
     outcome: &Outcome,
@@ -578,12 +573,7 @@ fn refusal_json(r: &Refusal) -> String {
 }
 
 /// Decides a change held in the store until its predecessors arrived, and notes the outcome on it.
-fn decide_held(
-    tx: &Transaction<'_>,
-    batch: &Batch,
-    seq: i64,
-    response: &mut PushResponse,
-) -> Result<()> {
+fn decide_held(tx: &Tx<'_>, batch: &Batch, seq: i64, response: &mut PushResponse) -> Result<()> {
     let stored = stored_change(tx, seq)?;
     decide_stored(tx, batch, seq, &stored, response)?;
     // A held change was counted as stored when it arrived.
@@ -593,7 +583,7 @@ fn decide_held(
 
 /// Decides a stored change again and notes the outcome on it.
 fn decide_stored(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     batch: &Batch,
     seq: i64,
     stored: &Change,
@@ -619,7 +609,7 @@ fn decide_stored(
 /// Decides the changes that waited for a record lost in a restore, now that it is here again (its
 /// own laptop sent it again), oldest first, each as its own account may. Deciding one may bring
 /// the record another waits for (a visit to the household that came back), hence the loop.
-fn wake_awaiting(tx: &Transaction<'_>) -> Result<()> {
+fn wake_awaiting(tx: &Tx<'_>) -> Result<()> {
     loop {
         let next: Option<(i64, DeviceId)> = query_one(
             tx,
@@ -643,7 +633,7 @@ fn wake_awaiting(tx: &Transaction<'_>) -> Result<()> {
     }
 }
 
-fn stored_change(tx: &Transaction<'_>, seq: i64) -> Result<Change> {
+fn stored_change(tx: &Tx<'_>, seq: i64) -> Result<Change> {
     Ok(query_one(
         tx,
         "SELECT change_id, device_id, device_seq, officer_id, entity, entity_id, fields, base_version, hlc_ms,
@@ -682,7 +672,7 @@ fn stored_change(tx: &Transaction<'_>, seq: i64) -> Result<Change> {
 /// the name it was sent with). The fields are copied only when one of them must change, so that a
 /// change nothing was re-routed in stays the laptop's own (see [`merge::echoes`]). Answers whether
 /// the change now goes to another record than the one it names.
-fn reroute(tx: &Transaction<'_>, change: &mut Arrived<'_>) -> Result<bool> {
+fn reroute(tx: &Tx<'_>, change: &mut Arrived<'_>) -> Result<bool> {
     let survivor = redirected(tx, change.entity, &change.entity_id)?;
     let merged_away = survivor != change.entity_id;
     change.entity_id = survivor;
@@ -730,7 +720,7 @@ fn reroute(tx: &Transaction<'_>, change: &mut Arrived<'_>) -> Result<bool> {
 /// Decides one change against the station's record (see [`merge::decide`]) and writes the merged
 /// record, unless its account may not make it (see [`scope::check`]). The conflicts are returned
 /// for the caller to queue once the change has its place.
-fn decide(tx: &Transaction<'_>, batch: &Batch, mut change: Arrived<'_>) -> Result<Outcome> {
+fn decide(tx: &Tx<'_>, batch: &Batch, mut change: Arrived<'_>) -> Result<Outcome> {
     // A change re-routed to a merge's survivor is not what its laptop holds of that record.
     let rerouted = batch.redirects && reroute(tx, &mut change)?;
     let Arrived {
@@ -996,11 +986,7 @@ fn decide(tx: &Transaction<'_>, batch: &Batch, mut change: Arrived<'_>) -> Resul
 
 /// The scope facts of a record with these values; `None` if it names a household the station does
 /// not have.
-fn facts_of(
-    tx: &Transaction<'_>,
-    entity: EntityKind,
-    values: &Map<String, Value>,
-) -> Result<Option<Facts>> {
+fn facts_of(tx: &Tx<'_>, entity: EntityKind, values: &Map<String, Value>) -> Result<Option<Facts>> {
     let text = |k: &str| values.get(k).and_then(Value::as_str).map(str::to_string);
     let Some(beat) = super::records::beat_of_values(tx, entity, values)? else {
         return Ok(None);
@@ -1016,15 +1002,15 @@ fn facts_of(
 }
 
 /// The beats a record left, with the version at which it left each.
-fn beats_left(tx: &Transaction<'_>, entity: EntityKind, id: &str) -> Result<Vec<(String, i64)>> {
+fn beats_left(tx: &Tx<'_>, entity: EntityKind, id: &str) -> Result<Vec<(String, i64)>> {
     let mut stmt =
-        tx.prepare_cached("SELECT beat, version FROM scope_exits WHERE entity = ?1 AND id = ?2")?;
+        tx.prepare("SELECT beat, version FROM scope_exits WHERE entity = ?1 AND id = ?2")?;
     let rows = stmt.query_map(params![entity.as_str(), id], |r| Ok((r.get(0)?, r.get(1)?)))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 /// The account whose laptop first sent a record (a concern's recording officer).
-fn recorder_of(tx: &Transaction<'_>, entity: EntityKind, id: &str) -> Result<Option<String>> {
+fn recorder_of(tx: &Tx<'_>, entity: EntityKind, id: &str) -> Result<Option<String>> {
     Ok(query_one(
         tx,
         "SELECT d.account_id FROM records r JOIN devices d ON d.device_id = r.created_device
@@ -1036,7 +1022,7 @@ fn recorder_of(tx: &Transaction<'_>, entity: EntityKind, id: &str) -> Result<Opt
     .flatten())
 }
 
-fn queue_conflicts(tx: &Transaction<'_>, seq: i64, outcome: &Outcome) -> Result<()> {
+fn queue_conflicts(tx: &Tx<'_>, seq: i64, outcome: &Outcome) -> Result<()> {
     for c in &outcome.conflicts {
         exec(
             tx,

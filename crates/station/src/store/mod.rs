@@ -3,6 +3,7 @@
 //! or, if anything in it is malformed, none of it.
 
 use doorstep_core::ids::DeviceId;
+use doorstep_core::store::held::Prepare;
 use rusqlite::Connection;
 use rusqlite_migration::{HookError, M, Migrations};
 use std::path::Path;
@@ -257,17 +258,19 @@ fn keep_plans(conn: &Connection) -> rusqlite::Result<()> {
     Ok(())
 }
 
-fn exec(conn: &Connection, sql: &str, params: impl rusqlite::Params) -> rusqlite::Result<usize> {
-    conn.prepare_cached(sql)?.execute(params)
+/// Runs one statement through the statement cache, or the statements a [`Tx`] holds.
+fn exec(conn: &impl Prepare, sql: &str, params: impl rusqlite::Params) -> rusqlite::Result<usize> {
+    conn.with_statement(sql, |s| s.execute(params))
 }
 
+/// One row of one statement, as [`exec`] runs it.
 fn query_one<T>(
-    conn: &Connection,
+    conn: &impl Prepare,
     sql: &str,
     params: impl rusqlite::Params,
     f: impl FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
 ) -> rusqlite::Result<T> {
-    conn.prepare_cached(sql)?.query_row(params, f)
+    conn.with_statement(sql, |s| s.query_row(params, f))
 }
 
 /// How SQLite means to run `sql` (its parameters unbound), one line per step: for the tests that

@@ -10,15 +10,16 @@ use doorstep_core::hlc::Hlc;
 use doorstep_core::identity;
 use doorstep_core::ids::DeviceId;
 use doorstep_core::model::EntityKind;
+use doorstep_core::store::held::Tx;
 use doorstep_protocol::RecordSnapshot;
-use rusqlite::{OptionalExtension, Transaction, params};
+use rusqlite::{OptionalExtension, params};
 use serde_json::{Map, Value};
 
 /// The station's copy of one record for the laptop of `writer`, if that account may read it (its
 /// beat is theirs, or it is a task assigned to them), with a confidential reporter withheld unless
 /// they recorded it or are the chief.
 pub(super) fn readable_snapshot(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     entity: EntityKind,
     id: &str,
     writer: &crate::scope::Writer<'_>,
@@ -29,7 +30,7 @@ pub(super) fn readable_snapshot(
         writer.account_id.to_string()
     };
     let row: Option<(RecordRow, String, Option<String>)> = tx
-        .prepare_cached(&format!(
+        .prepare(&format!(
             "SELECT r.entity, r.id, r.version, r.deleted, {}, r.beat, json_extract(r.fields, '$.assignee')
              FROM records r WHERE r.entity = ?1 AND r.id = ?2",
             confidential::visible_fields("r", "?3")
@@ -65,13 +66,9 @@ pub(super) fn snapshot(
     })
 }
 
-pub(super) fn load_state(
-    tx: &Transaction<'_>,
-    entity: EntityKind,
-    id: &str,
-) -> Result<Option<RecordState>> {
+pub(super) fn load_state(tx: &Tx<'_>, entity: EntityKind, id: &str) -> Result<Option<RecordState>> {
     let row: Option<(i64, bool, String, i64, DeviceId, Hlc)> = tx
-        .prepare_cached(
+        .prepare(
             "SELECT version, deleted, fields, created_version, created_device, created_hlc_ms, created_hlc_counter
              FROM records WHERE entity = ?1 AND id = ?2",
         )?
@@ -102,7 +99,7 @@ pub(super) fn load_state(
             })
             .collect(),
     };
-    let mut stmt = tx.prepare_cached(
+    let mut stmt = tx.prepare(
         "SELECT field, version, device_id, hlc_ms, hlc_counter FROM field_versions WHERE entity = ?1 AND id = ?2",
     )?;
     let rows = stmt.query_map(params![entity.as_str(), id], |r| {
@@ -135,7 +132,7 @@ pub(super) fn load_state(
 /// The beat a record with these values belongs to: its own for a household, its household's for
 /// the rest; `None` when it names a household the station does not have.
 pub(super) fn beat_of_values(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     entity: EntityKind,
     fields: &Map<String, Value>,
 ) -> Result<Option<String>> {
@@ -154,7 +151,7 @@ pub(super) fn beat_of_values(
 
 /// The beat a record belongs to, or why it has none.
 pub(super) fn beat_of(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     entity: EntityKind,
     fields: &Map<String, Value>,
 ) -> Result<String> {
@@ -205,7 +202,7 @@ pub(super) struct Columns {
 /// The columns of a record with these values; `beat` is its beat when the caller has just looked
 /// it up (a pushed change's scope check did), else it is looked up here.
 pub(super) fn columns(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     entity: EntityKind,
     values: &Map<String, Value>,
     beat: Option<&str>,
@@ -247,7 +244,7 @@ pub(super) fn columns(
 
 /// The next station version. (Two plain statements: `UPDATE … RETURNING` builds a temporary table
 /// each time, which made it the costliest statement of a push.)
-pub(super) fn next_version(tx: &Transaction<'_>) -> Result<i64> {
+pub(super) fn next_version(tx: &Tx<'_>) -> Result<i64> {
     exec(
         tx,
         "UPDATE meta SET value = value + 1 WHERE key = 'version'",
@@ -271,12 +268,12 @@ pub(super) struct Echo {
 
 /// The laptop a record is an echo of, and the first of that laptop's changes it is.
 pub(super) fn echo_of(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     entity: EntityKind,
     entity_id: &str,
 ) -> Result<Option<(DeviceId, i64)>> {
     Ok(tx
-        .prepare_cached(
+        .prepare(
             "SELECT echo_device, echo_from FROM records WHERE entity = ?1 AND id = ?2 AND echo_device IS NOT NULL",
         )?
         .query_row(params![entity.as_str(), entity_id], |r| {
@@ -289,7 +286,7 @@ pub(super) fn echo_of(
 /// 0003) instead of a row per field. `echo` is the first and last device sequence of `device`'s
 /// changes the record now is, when it is exactly as that laptop holds them (see migration 0018).
 pub(super) fn create_record(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     entity: EntityKind,
     entity_id: &str,
     values: &Map<String, Value>,
@@ -310,7 +307,7 @@ pub(super) fn create_record(
 /// columns written (with the new version).
 #[allow(clippy::too_many_arguments)]
 pub(super) fn create_record_summing(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     entity: EntityKind,
     entity_id: &str,
     values: &Map<String, Value>,
@@ -346,7 +343,7 @@ pub(super) fn create_record_summing(
 /// fields; `echo` as for [`create_record`] (every other write clears it).
 #[allow(clippy::too_many_arguments)]
 pub(super) fn write_record<'a>(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     entity: EntityKind,
     entity_id: &str,
     values: &Map<String, Value>,
@@ -367,7 +364,7 @@ pub(super) fn write_record<'a>(
 /// [`create_record_summing`].
 #[allow(clippy::too_many_arguments)]
 pub(super) fn write_record_summing<'a>(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     entity: EntityKind,
     entity_id: &str,
     values: &Map<String, Value>,
@@ -461,9 +458,9 @@ impl Masking {
     }
 }
 
-fn stored_masking(tx: &Transaction<'_>, concern: &str) -> Result<Option<Masking>> {
+fn stored_masking(tx: &Tx<'_>, concern: &str) -> Result<Option<Masking>> {
     let fields: Option<String> = tx
-        .prepare_cached("SELECT fields FROM records WHERE entity = 'concern' AND id = ?1")?
+        .prepare("SELECT fields FROM records WHERE entity = 'concern' AND id = ?1")?
         .query_row([concern], |r| r.get(0))
         .optional()?;
     Ok(match fields {
@@ -478,7 +475,7 @@ fn stored_masking(tx: &Transaction<'_>, concern: &str) -> Result<Option<Masking>
 /// this, a laptop that had pulled a photo before its concern turned confidential kept its caption
 /// and thumbnail.
 fn masked_anew(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     concern: &str,
     visits: [Option<String>; 2],
     device: DeviceId,
@@ -493,7 +490,7 @@ fn masked_anew(
             continue;
         }
         let fields: Option<String> = tx
-            .prepare_cached("SELECT fields FROM records WHERE entity = 'visit' AND id = ?1")?
+            .prepare("SELECT fields FROM records WHERE entity = 'visit' AND id = ?1")?
             .query_row([&visit], |r| r.get(0))
             .optional()?;
         if let Some(fields) = fields {
@@ -501,7 +498,7 @@ fn masked_anew(
         }
         seen.push(visit);
     }
-    let mut stmt = tx.prepare_cached(
+    let mut stmt = tx.prepare(
         "SELECT id, fields FROM records WHERE entity = 'photo' AND json_extract(fields, '$.concern_id') = ?1",
     )?;
     for row in stmt.query_map([concern], |r| Ok((r.get(0)?, r.get(1)?)))? {
@@ -517,7 +514,7 @@ fn masked_anew(
 /// Writes a record again, unchanged, under a new version (stored `fields` as JSON), so that every
 /// laptop that may read it pulls it again: after its household moved beat, or its masking changed.
 fn write_again(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     entity: EntityKind,
     id: &str,
     fields: &str,
@@ -546,7 +543,7 @@ fn write_again(
 /// under a new version, so the new beat's laptops receive them and the reports count them there).
 #[allow(clippy::too_many_arguments)]
 fn left_beat(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     entity: EntityKind,
     id: &str,
     beat: &str,
@@ -566,7 +563,7 @@ fn left_beat(
     }
     let mut children: Vec<(String, String, String)> = Vec::new();
     for sql in [HOUSEHOLD_VISITS, HOUSEHOLD_OTHERS] {
-        let mut stmt = tx.prepare_cached(sql)?;
+        let mut stmt = tx.prepare(sql)?;
         for row in stmt.query_map([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))? {
             children.push(row?);
         }
@@ -579,9 +576,9 @@ fn left_beat(
 }
 
 /// The survivor a merged record now answers for, or the id itself.
-pub(super) fn redirected(tx: &Transaction<'_>, entity: EntityKind, id: &str) -> Result<String> {
+pub(super) fn redirected(tx: &Tx<'_>, entity: EntityKind, id: &str) -> Result<String> {
     let survivor: Option<String> = tx
-        .prepare_cached("SELECT survivor FROM redirects WHERE entity = ?1 AND id = ?2")?
+        .prepare("SELECT survivor FROM redirects WHERE entity = ?1 AND id = ?2")?
         .query_row(params![entity.as_str(), id], |r| r.get(0))
         .optional()?;
     Ok(survivor.unwrap_or_else(|| id.to_string()))

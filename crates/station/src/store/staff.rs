@@ -6,6 +6,7 @@ use super::{
     write_record,
 };
 use doorstep_core::model::{EntityKind, check_fields};
+use doorstep_core::store::held::Tx;
 use rusqlite::{Transaction, params};
 use serde_json::{Map, Value};
 
@@ -94,7 +95,8 @@ impl StationStore {
                 "say who decides (staff) and who is responsible (assignee)",
             ));
         }
-        let tx = self.conn.transaction()?;
+        let transaction = self.conn.transaction()?;
+        let tx = Tx::new(&transaction);
         let assignee = super::accounts::resolve_assignee(&tx, assignee, None)?.ok_or_else(|| {
             bad(format!(
                 "{assignee:?} is not one officer's account here: choose the officer from the list"
@@ -137,7 +139,8 @@ impl StationStore {
             id,
             serde_json::json!({ "assignee": assignee, "due_date": due_date }),
         )?;
-        tx.commit()?;
+        drop(tx);
+        transaction.commit()?;
         Ok(version)
     }
 

@@ -22,10 +22,11 @@
 
 use super::summary::VULNERABLE;
 use super::tallies::Sums;
-use super::{Result, StationStore, exec};
+use super::{Result, StationStore, exec, query_one};
 use chrono::{Days, NaiveDate};
 use doorstep_core::model::Tag;
 use doorstep_core::policy::VisitPolicy;
+use doorstep_core::store::held::Prepare;
 use rusqlite::{Connection, OptionalExtension, params};
 use std::collections::{BTreeMap, HashMap};
 
@@ -164,7 +165,7 @@ struct Kept {
 
 impl Standings {
     /// Writes each standing that changed, with its last visit, due date and vulnerability.
-    pub(super) fn flush(self, conn: &Connection) -> Result<()> {
+    pub(super) fn flush(self, conn: &impl Prepare) -> Result<()> {
         for (id, kept) in self.0 {
             let Some(new) = kept.now.filter(|now| kept.stored.as_ref() != Some(now)) else {
                 continue;
@@ -197,15 +198,15 @@ impl Standings {
 }
 
 /// A household's standing as this transaction's writes left it, else as stored, if it has one.
-pub(super) fn load(conn: &Connection, id: &str, sums: &mut Sums) -> Result<Option<Standing>> {
+pub(super) fn load(conn: &impl Prepare, id: &str, sums: &mut Sums) -> Result<Option<Standing>> {
     if let Some(kept) = sums.standings.0.get(id) {
         return Ok(kept.now.clone());
     }
-    let stored = conn
-        .prepare_cached(
-            "SELECT beat, tags, registered_on, deleted, visit_days FROM household_status WHERE id = ?1",
-        )?
-        .query_row([id], |r| {
+    let stored = query_one(
+        conn,
+        "SELECT beat, tags, registered_on, deleted, visit_days FROM household_status WHERE id = ?1",
+        [id],
+        |r| {
             Ok(Standing {
                 beat: r.get(0)?,
                 tags: r.get(1)?,
@@ -213,8 +214,9 @@ pub(super) fn load(conn: &Connection, id: &str, sums: &mut Sums) -> Result<Optio
                 deleted: r.get(3)?,
                 visit_days: r.get(4)?,
             })
-        })
-        .optional()?;
+        },
+    )
+    .optional()?;
     sums.standings.0.insert(
         id.to_string(),
         Kept {
@@ -229,7 +231,7 @@ pub(super) fn load(conn: &Connection, id: &str, sums: &mut Sums) -> Result<Optio
 /// visit, due date and vulnerability, and moves `coverage_changes` and `month_households` by the
 /// difference (in `sums`, for the caller to flush). Nothing changes if the standing did not.
 pub(super) fn store(
-    conn: &Connection,
+    conn: &impl Prepare,
     id: &str,
     old: Option<&Standing>,
     new: &Standing,
@@ -249,10 +251,10 @@ pub(super) fn store(
     let (old, new) = (old.map(Standing::read).transpose()?, new.read()?);
     let (was, is) = (old.as_ref().and_then(Read::counted_as), new.counted_as());
     if was != is {
-        let months: Vec<String> = conn
-            .prepare_cached("SELECT month FROM household_months WHERE household_id = ?1 AND n > 0")?
-            .query_map([id], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
+        let months: Vec<String> = conn.with_statement(
+            "SELECT month FROM household_months WHERE household_id = ?1 AND n > 0",
+            |s| s.query_map([id], |r| r.get(0))?.collect(),
+        )?;
         for month in months {
             for (place, sign) in [(was, -1), (is, 1)] {
                 if let Some(place) = place {
@@ -301,7 +303,7 @@ fn count_visited(sums: &mut Sums, month: &str, place: (&str, bool), sign: i64) {
 /// A household's visits in `month` went from none to some (`sign` 1) or back (-1): counted in
 /// `month_households` where its standing says, if it is known and alive.
 pub(super) fn visited_in_month(
-    conn: &Connection,
+    conn: &impl Prepare,
     household: &str,
     month: &str,
     sign: i64,
@@ -319,7 +321,7 @@ pub(super) fn visited_in_month(
 /// and registered. A row summed to nothing stays (there is at most one per beat and day, and the
 /// history sums them anyway).
 pub(super) fn add_changes(
-    conn: &Connection,
+    conn: &impl Prepare,
     rows: BTreeMap<(String, NaiveDate), (i64, i64)>,
 ) -> Result<()> {
     add_pairs(
@@ -334,7 +336,7 @@ pub(super) fn add_changes(
 
 /// Adds to `month_households`: per (month, beat), households visited and vulnerable ones.
 pub(super) fn add_visited(
-    conn: &Connection,
+    conn: &impl Prepare,
     rows: HashMap<(String, String), (i64, i64)>,
 ) -> Result<()> {
     add_pairs(
@@ -348,16 +350,18 @@ pub(super) fn add_visited(
 
 /// Runs `upsert` (which adds two counts under a two-part key) for each row that adds anything.
 fn add_pairs(
-    conn: &Connection,
+    conn: &impl Prepare,
     upsert: &str,
     rows: impl IntoIterator<Item = ((String, String), (i64, i64))>,
 ) -> Result<()> {
-    let mut stmt = conn.prepare_cached(upsert)?;
-    for ((a, b), (x, y)) in rows {
-        if (x, y) != (0, 0) {
-            stmt.execute(params![a, b, x, y])?;
+    conn.with_statement(upsert, |stmt| {
+        for ((a, b), (x, y)) in rows {
+            if (x, y) != (0, 0) {
+                stmt.execute(params![a, b, x, y])?;
+            }
         }
-    }
+        Ok(())
+    })?;
     Ok(())
 }
 

@@ -11,7 +11,8 @@ use super::standing::{self, Standing, Standings};
 use super::{Result, exec, query_one};
 use chrono::NaiveDate;
 use doorstep_core::model::EntityKind;
-use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use doorstep_core::store::held::{Prepare, Tx};
+use rusqlite::{OptionalExtension, params};
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, HashMap};
 
@@ -34,7 +35,7 @@ pub(super) struct Sums {
 
 impl Sums {
     /// Adds what was summed to the tables. A purpose count taken to nothing leaves no row.
-    pub(super) fn flush(self, conn: &Connection) -> Result<()> {
+    pub(super) fn flush(self, conn: &impl Prepare) -> Result<()> {
         for ((day, beat, officer, rating), n) in self.visits {
             if n != 0 {
                 exec(
@@ -105,7 +106,7 @@ fn tally_keys(
 }
 
 fn add_to_tally(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     beat: &str,
     visit: &Map<String, Value>,
     n: i64,
@@ -173,7 +174,7 @@ fn add_to_tally(
 /// Keeps the visit's row of `visit_facts` (migration 0021): the old one out, the new one in unless
 /// the visit is deleted.
 fn visit_facts(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     id: &str,
     beat: &str,
     values: &Map<String, Value>,
@@ -221,9 +222,9 @@ pub(super) const VISIT_DAYS: &str =
      ORDER BY d";
 
 /// Works a household's visit days out again from its visits (after a visit moved or went).
-fn recompute_visit_days(tx: &Transaction<'_>, household: &str, sums: &mut Sums) -> Result<()> {
+fn recompute_visit_days(tx: &Tx<'_>, household: &str, sums: &mut Sums) -> Result<()> {
     let days: Vec<String> = {
-        let mut stmt = tx.prepare_cached(VISIT_DAYS)?;
+        let mut stmt = tx.prepare(VISIT_DAYS)?;
         let rows = stmt.query_map([household], |r| r.get(0))?;
         rows.collect::<rusqlite::Result<_>>()?
     };
@@ -251,7 +252,7 @@ fn with_visit_day(days: &str, day: &str) -> Option<String> {
 
 /// The stored beat and values of a record, before it is overwritten.
 pub(super) fn before(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     entity: EntityKind,
     id: &str,
 ) -> Result<Option<(String, Map<String, Value>)>> {
@@ -274,7 +275,7 @@ pub(super) fn before(
 /// Brings the tallies in step with a record just written: `old` is the visit it replaced (see
 /// [`before`]), `None` for a new record; the counts that only add up go to `sums`.
 pub(super) fn written(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     entity: EntityKind,
     id: &str,
     beat: &str,
