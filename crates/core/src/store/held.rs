@@ -134,13 +134,14 @@ impl Prepare for Connection {
     }
 }
 
+/// (A transaction is its connection's; spelled out because a generic argument is not dereferenced.)
 impl Prepare for Transaction<'_> {
     fn with_statement<T>(
         &self,
         sql: &str,
         f: impl FnOnce(&mut Statement<'_>) -> rusqlite::Result<T>,
     ) -> rusqlite::Result<T> {
-        f(&mut *self.prepare_cached(sql)?)
+        Connection::with_statement(self, sql, f)
     }
 }
 
