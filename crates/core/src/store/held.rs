@@ -4,10 +4,10 @@
 //! statement's text twice, copies it into a new allocation and clears the bindings — about 1,400
 //! instructions a use, for statements that cost SQLite a few thousand to run. A station deciding a
 //! pushed change runs a dozen of them, and a laptop applying a pulled record half a dozen, the
-//! same few texts a thousand times in one transaction (docs/perf/README.md, "Counting"). [`Tx`]
-//! keeps each statement it has run out of the cache until the transaction's work is done, and finds
-//! it again by its text: a comparison of lengths, then of the text itself, over the few statements
-//! a transaction runs.
+//! same few texts a thousand times in one transaction (docs/perf/README.md, "Statements held for a
+//! transaction"). [`Tx`] keeps each statement it has run out of the cache until the transaction's
+//! work is done, and finds it again by its text: a comparison of lengths, then of the text itself,
+//! over the few statements a transaction runs.
 //!
 //! Code that runs statements through [`Prepare`] (the stores' `exec` and `query_one` do) takes a
 //! plain connection or transaction as well; only where a [`Tx`] is passed are statements held.
@@ -41,25 +41,26 @@ impl<'t> Tx<'t> {
     /// statement asked for again while still in use (a query run inside its own rows) is prepared
     /// anew through the connection's cache, as without a `Tx`.
     pub fn prepare(&self, sql: &str) -> rusqlite::Result<HeldStatement<'_, 't>> {
-        let found = {
+        // Where the text is kept, and its statement if no one is using it.
+        let (slot, idle) = {
             let mut held = self.held.borrow_mut();
             match held
                 .iter()
                 .position(|s| s.sql.len() == sql.len() && *s.sql == *sql)
             {
-                Some(at) => held[at].statement.take().map(|s| (at, s)).ok_or(at),
+                Some(at) => (at, held[at].statement.take()),
                 None => {
                     held.push(Slot {
                         sql: sql.into(),
                         statement: None,
                     });
-                    Err(held.len() - 1)
+                    (held.len() - 1, None)
                 }
             }
         };
-        let (slot, statement) = match found {
-            Ok((at, statement)) => (at, statement),
-            Err(at) => (at, self.tx.prepare_cached(sql)?),
+        let statement = match idle {
+            Some(statement) => statement,
+            None => self.tx.prepare_cached(sql)?,
         };
         Ok(HeldStatement {
             statement: Some(statement),
