@@ -351,7 +351,8 @@ pub(crate) fn advance_clock(
 /// Runs one statement through the connection's statement cache. `Connection::execute` and
 /// `query_row` prepare the statement anew each time, which costs more than running it: saving a
 /// visit runs a handful of statements, and applying a pulled page runs them per record (a fifth of
-/// a first download's time was spent preparing them).
+/// a first download's time was spent preparing them). Through a [`held::Tx`], the statement stays
+/// held for the rest of the transaction.
 pub(crate) fn exec(
     conn: &impl Prepare,
     sql: &str,
