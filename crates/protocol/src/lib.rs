@@ -26,8 +26,9 @@ pub mod limits {
     pub const PUSH_BATCH: u32 = 1000;
     /// Bytes in one request body.
     pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
-    /// Records in one pull page.
-    pub const MAX_PULL: u32 = 2000;
+    /// Records in one pull page: room for a laptop's pages of `PULL_PAGE` (4,000), whose page
+    /// holds about 2 MB of JSON.
+    pub const MAX_PULL: u32 = 5000;
     /// Bytes of a photo a laptop sends in one acknowledged chunk: a cut connection costs at most
     /// this much sent again.
     pub const BLOB_CHUNK: usize = 512 * 1024;

@@ -86,7 +86,7 @@ pub(super) fn default_pull_limit() -> u32 {
     500
 }
 
-/// Records of one of the device's scopes above its cursor, oldest version first (at most 2,000 a
+/// Records of one of the device's scopes above its cursor, oldest version first (at most 5,000 a
 /// page), with the records that left the scope since.
 #[utoipa::path(get, path = "/api/v1/pull", params(PullQuery),
     responses((status = 200, body = PullResponse), (status = 400, body = ApiErrorBody), (status = 401, body = ApiErrorBody),
