@@ -22,6 +22,8 @@ pub struct Window {
     /// The reference, measured the same way: WebKitGTK's own browser showing a line of Chinese
     /// (see [`reference_browser`]); `None` where the library ships none.
     pub reference: Option<Vec<(String, u64, u64)>>,
+    /// The same browser's start to its page's first frame (see [`reference_first_frame`]).
+    pub reference_first_frame: Option<Stats>,
 }
 
 /// Proportional and resident set of a window's processes together, in MB.
@@ -71,11 +73,16 @@ pub fn measure(app: &Path, db: &Path, passphrase: &str) -> anyhow::Result<Window
         .enable_all()
         .build()?;
     let (unlocked, processes) = runtime.block_on(unlock_to_today(app, db, passphrase))?;
+    let browser = mini_browser();
     Ok(Window {
         lock_screen,
         unlocked,
         processes,
-        reference: reference_browser()?,
+        reference: browser.as_deref().map(reference_browser).transpose()?,
+        reference_first_frame: browser
+            .as_deref()
+            .map(|b| runtime.block_on(reference_first_frame(b)))
+            .transpose()?,
     })
 }
 
@@ -84,22 +91,23 @@ pub fn measure(app: &Path, db: &Path, passphrase: &str) -> anyhow::Result<Window
 const REFERENCE_PAGE: &str = "data:text/html;charset=utf-8,<html lang=zh-CN><body><h1>今日走访</h1>\
     <p>幸福路12号 张国营 检查了燃气管道和电线，提醒不要在楼道给电动车充电。</p></body></html>";
 
-/// What a window of the library the app draws with costs at the least, on this machine and
-/// display: MiniBrowser, the small browser WebKitGTK ships beside its web and network processes,
-/// showing [`REFERENCE_PAGE`] — its own process, its web process and its network process, measured
-/// as the app's are, a few seconds after it started. `None` where the library ships no
-/// MiniBrowser (it is in Debian's libwebkit2gtk-4.1-0, which the app needs).
-fn reference_browser() -> anyhow::Result<Option<Vec<(String, u64, u64)>>> {
+/// MiniBrowser, the small browser WebKitGTK ships beside its web and network processes (in
+/// Debian's libwebkit2gtk-4.1-0, which the app needs); `None` where the library ships none.
+fn mini_browser() -> Option<PathBuf> {
     let candidates = std::fs::read_dir("/usr/lib")
         .into_iter()
         .flatten()
         .filter_map(|e| Some(e.ok()?.path().join("webkit2gtk-4.1/MiniBrowser")))
         .chain([PathBuf::from("/usr/libexec/webkit2gtk-4.1/MiniBrowser")]);
-    let Some(browser) = candidates.into_iter().find(|p| p.exists()) else {
-        return Ok(None);
-    };
+    candidates.into_iter().find(|p| p.exists())
+}
+
+/// What a window of the library the app draws with costs at the least, on this machine and
+/// display: MiniBrowser showing [`REFERENCE_PAGE`] — its own process, its web process and its
+/// network process, measured as the app's are, a few seconds after it started.
+fn reference_browser(browser: &Path) -> anyhow::Result<Vec<(String, u64, u64)>> {
     let child = Killed(
-        Command::new(&browser)
+        Command::new(browser)
             .arg(REFERENCE_PAGE)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -125,12 +133,62 @@ fn reference_browser() -> anyhow::Result<Option<Vec<(String, u64, u64)>>> {
     std::thread::sleep(Duration::from_secs(3));
     let mut processes = vec![pid];
     processes.extend(crate::machine::descendants(pid));
-    Ok(Some(
-        processes
-            .into_iter()
-            .filter_map(|pid| process_memory(pid, "reference-"))
-            .collect(),
-    ))
+    Ok(processes
+        .into_iter()
+        .filter_map(|pid| process_memory(pid, "reference-"))
+        .collect())
+}
+
+/// How soon a window of the library can show a page on this machine and display, timed as the
+/// app's first screen is: MiniBrowser started eleven times (the first left out, as the app's)
+/// on [`REFERENCE_PAGE`] served from loopback, with compositing off as the app sets it; the page
+/// asks for `/painted` at its first animation frame, as the app's page calls the shell once its
+/// lock screen is drawn. The time is from the spawn to that request.
+async fn reference_first_frame(browser: &Path) -> anyhow::Result<Stats> {
+    let (painted, mut frames) = tokio::sync::mpsc::unbounded_channel::<Instant>();
+    let page = format!(
+        "{}<script>requestAnimationFrame(() => fetch('/painted'))</script>",
+        REFERENCE_PAGE
+            .trim_start_matches("data:text/html;charset=utf-8,")
+            .trim_end_matches("</body></html>")
+    );
+    let app = axum::Router::new()
+        .route(
+            "/",
+            axum::routing::get(|| async move { axum::response::Html(page) }),
+        )
+        .route(
+            "/painted",
+            axum::routing::get(move || async move {
+                let _ = painted.send(Instant::now());
+            }),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let url = format!("http://{}/", listener.local_addr()?);
+    let server = tokio::spawn(async move { axum::serve(listener, app).await });
+    let mut samples = Vec::new();
+    for _ in 0..11 {
+        while frames.try_recv().is_ok() {}
+        let t = Instant::now();
+        let browser = Killed(
+            Command::new(browser)
+                .arg(&url)
+                .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .with_context(|| format!("starting {}", browser.display()))?,
+        );
+        let frame = tokio::time::timeout(Duration::from_secs(20), frames.recv())
+            .await
+            .context("MiniBrowser drew no frame of the page")?
+            .context("the page's server stopped")?;
+        samples.push(frame.duration_since(t));
+        drop(browser);
+    }
+    server.abort();
+    samples.remove(0);
+    Ok(Stats::of(samples))
 }
 
 /// Starts the app eleven times and times spawn to its "first screen" report; the first start warms
