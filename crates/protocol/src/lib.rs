@@ -85,6 +85,10 @@ pub struct EnrollResponse {
     pub bundle_recipient: String,
 }
 
+/// The one encoding of a push's body besides plain JSON (`Content-Encoding`), as a station names it
+/// in its scopes' `push_encodings`.
+pub const GZIP: &str = "gzip";
+
 /// The `error` of refusals a laptop acts on.
 pub mod refusals {
     /// The laptop was revoked: nothing it sends is stored.

@@ -286,7 +286,7 @@ impl Client {
             .header("Content-Type", "application/json");
         if gzip {
             body = gzipped(&body)?;
-            request = request.header("Content-Encoding", "gzip");
+            request = request.header("Content-Encoding", doorstep_protocol::GZIP);
         }
         self.answer(request.send(&body[..]))
     }
@@ -449,7 +449,10 @@ impl Transport for Client {
             self.get("scopes", &[("officers", self.officers.clone())])?
         };
         self.gzip_pushes.store(
-            scopes.push_encodings.iter().any(|e| e == "gzip"),
+            scopes
+                .push_encodings
+                .iter()
+                .any(|e| e == doorstep_protocol::GZIP),
             Ordering::Relaxed,
         );
         Ok(scopes)

@@ -138,7 +138,7 @@ async fn read_body_first(
 }
 
 /// The encodings a request's body may come in: a laptop's push gzip'd, anything plain.
-const BODY_ENCODINGS: [&str; 2] = ["gzip", "identity"];
+const BODY_ENCODINGS: [&str; 2] = [doorstep_protocol::GZIP, "identity"];
 
 /// Refuses a body in any other encoding than [`BODY_ENCODINGS`] (or in several, stacked), with
 /// a 415 that says which the station takes, before anything reads it. An encoding's name is taken

@@ -185,7 +185,7 @@ pub(super) async fn scopes(
         },
         standing,
         bundle_recipient: state.bundle_recipient.to_string(),
-        push_encodings: vec!["gzip".into()],
+        push_encodings: vec![doorstep_protocol::GZIP.into()],
     }))
 }
 
