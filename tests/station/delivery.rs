@@ -268,18 +268,8 @@ fn an_answer_given_before_the_body_is_read_keeps_the_connection_usable() {
 fn changes_too_large_for_one_request_together_go_in_several() {
     let station = Station::start();
     let mut zhang = Device::new(&station, "张警官", "幸福社区");
-    // 10,000 characters, the most a note may hold: 30 kB of UTF-8 each.
-    let note: String = "居民反映楼道堆物影响通行已劝导清理"
-        .chars()
-        .cycle()
-        .take(10_000)
-        .collect();
     let households = 400;
-    for i in 0..households {
-        let mut h = Household::new("幸福社区", format!("长安街{i}号"), HouseholdKind::Residence);
-        h.notes = note.clone();
-        zhang.store.save(&h).unwrap();
-    }
+    let note = households_with_long_notes(&mut zhang, households);
     let unsent = zhang.store.sync_status().unwrap().unsent as usize;
     let bytes: usize = zhang
         .store
@@ -308,6 +298,88 @@ fn changes_too_large_for_one_request_together_go_in_several() {
         households
     );
     assert_eq!(station.count("SELECT count(*) FROM changes"), unsent as i64);
+}
+
+/// Saves `households` households in 幸福社区 on the laptop, each with the longest note a record may
+/// hold (10,000 characters: 30 kB of UTF-8); returns the note.
+fn households_with_long_notes(device: &mut Device, households: i64) -> String {
+    let note: String = "居民反映楼道堆物影响通行已劝导清理"
+        .chars()
+        .cycle()
+        .take(10_000)
+        .collect();
+    for i in 0..households {
+        let mut h = Household::new("幸福社区", format!("长安街{i}号"), HouseholdKind::Residence);
+        h.notes = note.clone();
+        device.store.save(&h).unwrap();
+    }
+    note
+}
+
+/// Long notes make large pull pages: however many records a laptop asks for (up to the station's
+/// 5,000), a page ends once its records reach `PAGE_BYTES` (a page of 5,000 such records would be
+/// 150 MB to hold, send and decode), and the next page goes on from there: another laptop receives
+/// every household whole.
+#[test]
+fn a_pull_page_of_long_notes_ends_at_its_byte_budget_and_the_next_goes_on() {
+    let station = Station::start();
+    let mut zhang = Device::new(&station, "张警官", "幸福社区");
+    let households = 400;
+    let note = households_with_long_notes(&mut zhang, households);
+    zhang.sync();
+
+    // A new laptop downloads them all (a page of 12 MB was more than it reads of an answer).
+    let mut wang = Device::new(&station, "王警官", "幸福社区");
+    let report = wang.sync();
+    assert_eq!(report.pulled as usize, households as usize, "{report:?}");
+    let whole: i64 = wang
+        .store
+        .conn()
+        .query_row(
+            "SELECT count(*) FROM households WHERE notes = ?1",
+            [&note],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(whole, households, "every note arrives whole");
+
+    // The pages as the station sends them, asked for the most records a page may hold.
+    let (device_id, credential) = (wang.store.device().unwrap().device_id, wang.credential());
+    let (mut cursor, mut pages) = (0, Vec::new());
+    let mut ids = std::collections::HashSet::new();
+    loop {
+        let (status, body) = station.request_bytes(
+            "GET",
+            &format!(
+                "pull?device_id={device_id}&scope=beat%3A%E5%B9%B8%E7%A6%8F%E7%A4%BE%E5%8C%BA&cursor={cursor}&limit=5000"
+            ),
+            &credential,
+            None,
+        );
+        assert_eq!(status, 200);
+        let page: doorstep_protocol::PullResponse = serde_json::from_slice(&body).unwrap();
+        assert!(
+            !page.records.is_empty() || !page.more,
+            "a page that says more holds records"
+        );
+        assert!(page.cursor > cursor || !page.more, "the cursor moves on");
+        ids.extend(page.records.iter().map(|r| r.id));
+        pages.push(body.len());
+        cursor = page.cursor;
+        if !page.more {
+            break;
+        }
+    }
+    let budget = doorstep_station::store::PAGE_BYTES;
+    assert!(
+        pages.len() >= 3,
+        "12 MB of notes come in pages of at most {budget} bytes: {pages:?}"
+    );
+    assert!(
+        pages.iter().all(|&bytes| bytes < budget + 100_000),
+        "each page's records stop short of its budget (the rest is ids and versions): {pages:?}"
+    );
+    assert_eq!(ids.len(), households as usize, "every household once");
 }
 
 fn gzip(bytes: &[u8]) -> Vec<u8> {

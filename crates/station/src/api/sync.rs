@@ -87,7 +87,7 @@ pub(super) fn default_pull_limit() -> u32 {
 }
 
 /// Records of one of the device's scopes above its cursor, oldest version first (at most 5,000 a
-/// page), with the records that left the scope since.
+/// page, and 4 MiB of their fields), with the records that left the scope since.
 #[utoipa::path(get, path = "/api/v1/pull", params(PullQuery),
     responses((status = 200, body = PullResponse), (status = 400, body = ApiErrorBody), (status = 401, body = ApiErrorBody),
               (status = 403, body = ApiErrorBody)))]

@@ -44,7 +44,7 @@ pub use duplicates::Duplicate;
 pub use enrolment::{DeviceAuth, EnrollmentCode};
 pub use lineage::LOST_VERSIONS_GAP;
 pub use overview::{BeatOverview, Overview, Worklist, WorklistItem};
-pub use pull::{PullPage, PullScope, Pushed};
+pub use pull::{PAGE_BYTES, PullPage, PullScope, Pushed};
 pub use records_export::{CONFIDENTIAL, Table};
 pub use secrets::{
     digest, hash_password, new_code, normalize_code, random_hex, random_password, verify_password,

@@ -124,6 +124,13 @@ impl PullPage {
     }
 }
 
+/// Bytes of records' fields a page holds at most, whatever number of records was asked: a page of
+/// 5,000 records with long notes (up to 10,000 characters each) would be 150 MB to hold, send and
+/// decode — and a laptop reads at most 10 MB of an answer, so a beat of long notes could never be
+/// downloaded. The page ends before the record that would pass this, and the laptop asks for the
+/// rest; a record larger than this alone (a push's body bounds it) comes in a page of its own.
+pub const PAGE_BYTES: usize = 4 << 20;
+
 /// The versions of one beat's next page: read in order from `records_beat_version`, so the cost
 /// is the page's, whatever the rest of the station wrote since the cursor.
 const BEAT_PAGE: &str =
@@ -252,14 +259,22 @@ impl StationStore {
                 version,
             });
         }
-        // One page of both, by version: the page ends where either list was cut.
+        // One page of both, by version: the page ends where either list was cut, or where its
+        // records' fields reach `PAGE_BYTES`.
         let cut = |versions: &mut dyn Iterator<Item = i64>, n: usize| versions.nth(n);
         let records_cut = cut(&mut rows.iter().map(|(v, _, _)| *v), limit as usize);
         let exits_cut = cut(&mut exits.iter().map(|e| e.version), limit as usize);
-        let bound = match (records_cut, exits_cut) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
+        let mut bytes = 0;
+        let bytes_cut = rows.iter().find_map(|(v, record, _)| {
+            let len = record.as_ref().map_or(0, |r| r.fields.get().len());
+            let over = bytes > 0 && bytes + len > PAGE_BYTES;
+            bytes += len;
+            over.then_some(*v)
+        });
+        let bound = [records_cut, exits_cut, bytes_cut]
+            .into_iter()
+            .flatten()
+            .min();
         let more = bound.is_some();
         if let Some(bound) = bound {
             rows.retain(|(v, _, _)| *v < bound);
