@@ -317,9 +317,9 @@ fn households_with_long_notes(device: &mut Device, households: i64) -> String {
 }
 
 /// Long notes make large pull pages: however many records a laptop asks for (up to the station's
-/// 5,000), a page ends once its records reach `PAGE_BYTES` (a page of 5,000 such records would be
-/// 150 MB to hold, send and decode), and the next page goes on from there: another laptop receives
-/// every household whole.
+/// 5,000), a page ends before its records' fields would pass `PAGE_BYTES` (a page of 5,000 such
+/// records would be 150 MB to hold, send and decode), and the next page goes on from there:
+/// another laptop receives every household whole.
 #[test]
 fn a_pull_page_of_long_notes_ends_at_its_byte_budget_and_the_next_goes_on() {
     let station = Station::start();
