@@ -2,7 +2,7 @@
 //! arriving out of order, and requests the station must refuse without storing anything.
 
 use crate::support::{self, Device, Station, new_household, pinned_agent};
-use doorstep_core::model::{Household, HouseholdKind};
+use doorstep_core::model::{Household, HouseholdKind, Task};
 use doorstep_protocol::{PushRequest, PushResponse};
 
 /// A push made by hand with the laptop's credential.
@@ -269,7 +269,7 @@ fn changes_too_large_for_one_request_together_go_in_several() {
     let station = Station::start();
     let mut zhang = Device::new(&station, "张警官", "幸福社区");
     let households = 400;
-    let note = households_with_long_notes(&mut zhang, households);
+    let (note, _) = households_with_long_notes(&mut zhang, "幸福社区", households);
     let unsent = zhang.store.sync_status().unwrap().unsent as usize;
     let bytes: usize = zhang
         .store
@@ -300,20 +300,26 @@ fn changes_too_large_for_one_request_together_go_in_several() {
     assert_eq!(station.count("SELECT count(*) FROM changes"), unsent as i64);
 }
 
-/// Saves `households` households in 幸福社区 on the laptop, each with the longest note a record may
-/// hold (10,000 characters: 30 kB of UTF-8); returns the note.
-fn households_with_long_notes(device: &mut Device, households: i64) -> String {
+/// Saves `households` households in `beat` on the laptop, each with the longest note a record may
+/// hold (10,000 characters: 30 kB of UTF-8); returns the note and the households.
+fn households_with_long_notes(
+    device: &mut Device,
+    beat: &str,
+    households: i64,
+) -> (String, Vec<Household>) {
     let note: String = "居民反映楼道堆物影响通行已劝导清理"
         .chars()
         .cycle()
         .take(10_000)
         .collect();
+    let mut saved = Vec::new();
     for i in 0..households {
-        let mut h = Household::new("幸福社区", format!("长安街{i}号"), HouseholdKind::Residence);
+        let mut h = Household::new(beat, format!("长安街{i}号"), HouseholdKind::Residence);
         h.notes = note.clone();
         device.store.save(&h).unwrap();
+        saved.push(h);
     }
-    note
+    (note, saved)
 }
 
 /// Long notes make large pull pages: however many records a laptop asks for (up to the station's
@@ -325,7 +331,7 @@ fn a_pull_page_of_long_notes_ends_at_its_byte_budget_and_the_next_goes_on() {
     let station = Station::start();
     let mut zhang = Device::new(&station, "张警官", "幸福社区");
     let households = 400;
-    let note = households_with_long_notes(&mut zhang, households);
+    let (note, _) = households_with_long_notes(&mut zhang, "幸福社区", households);
     zhang.sync();
 
     // A new laptop downloads them all (a page of 12 MB was more than it reads of an answer).
@@ -344,15 +350,101 @@ fn a_pull_page_of_long_notes_ends_at_its_byte_budget_and_the_next_goes_on() {
     assert_eq!(whole, households, "every note arrives whole");
 
     // The pages as the station sends them, asked for the most records a page may hold.
-    let (device_id, credential) = (wang.store.device().unwrap().device_id, wang.credential());
-    let (mut cursor, mut pages) = (0, Vec::new());
-    let mut ids = std::collections::HashSet::new();
+    let pages = pages_from(
+        &station,
+        &wang,
+        "beat%3A%E5%B9%B8%E7%A6%8F%E7%A4%BE%E5%8C%BA",
+        0,
+    );
+    let sizes: Vec<usize> = pages.iter().map(|(bytes, _)| *bytes).collect();
+    assert!(
+        sizes.len() >= 3,
+        "12 MB of notes come in several pages: {sizes:?}"
+    );
+    assert_within_the_budget(&sizes);
+    let ids: std::collections::HashSet<_> = pages
+        .iter()
+        .flat_map(|(_, page)| page.records.iter().map(|r| r.id))
+        .collect();
+    assert_eq!(ids.len(), households as usize, "every household once");
+}
+
+/// A task assigned from another beat arrives with its household and concern, whatever their
+/// versions (they may lie below the laptop's cursor): their bytes count in the page's budget as the
+/// task's own do. Staff give Zhang, whose laptop has synced already, 400 follow-ups of Wang's beat
+/// whose households carry the longest notes — one page of 400 small tasks, but 12 MB with what
+/// they are about. It comes in pages within the budget, and every household arrives whole. (Wang's
+/// own laptop could not download either: his tasks scope brings the same households with his
+/// follow-ups.)
+#[test]
+fn tasks_assigned_from_another_beat_bring_their_households_within_the_page_budget() {
+    let station = Station::start();
+    let mut zhang = Device::new(&station, "张警官", "幸福社区");
+    let mut wang = Device::new(&station, "王警官", "和平社区");
+    let households = 400;
+    let (note, saved) = households_with_long_notes(&mut wang, "和平社区", households);
+    let due = chrono::Utc::now().date_naive();
+    let tasks: Vec<Task> = saved
+        .iter()
+        .map(|h| Task::new(h.id, "回访楼道堆物整改", "王警官", due))
+        .collect();
+    for task in &tasks {
+        wang.store.save(task).unwrap();
+    }
+    wang.sync();
+    zhang.sync();
+    // Where Zhang's laptop stands in the tasks scope: nothing of it yet, its cursor at the head.
+    let before = pages_from(&station, &zhang, "tasks", 0);
+    assert!(before.iter().all(|(_, page)| page.records.is_empty()));
+    let cursor = before.last().unwrap().1.cursor;
+
+    for task in &tasks {
+        let (status, body) = station.post(
+            &format!("tasks/{}/assign", task.id),
+            &serde_json::json!({"staff": "李所长", "assignee": "张警官", "due_date": "2030-01-31"}),
+        );
+        assert_eq!(status, 200, "{body}");
+    }
+    let pages = pages_from(&station, &zhang, "tasks", cursor);
+    let sizes: Vec<usize> = pages.iter().map(|(bytes, _)| *bytes).collect();
+    assert!(
+        sizes.len() >= 3,
+        "12 MB of households come in several pages: {sizes:?}"
+    );
+    assert_within_the_budget(&sizes);
+
+    let report = zhang.sync();
+    assert_eq!(report.pulled as usize, tasks.len() * 2, "{report:?}");
+    let whole: i64 = zhang
+        .store
+        .conn()
+        .query_row(
+            "SELECT count(*) FROM households WHERE notes = ?1",
+            [&note],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(whole, households, "every household arrives whole");
+    assert_eq!(zhang.store.open_work().unwrap().tasks.len(), tasks.len());
+}
+
+/// Every page of one scope from `cursor` on, as the station sends them to `device` asked for the
+/// most records a page may hold: each with its size in bytes.
+fn pages_from(
+    station: &Station,
+    device: &Device,
+    scope: &str,
+    mut cursor: i64,
+) -> Vec<(usize, doorstep_protocol::PullResponse)> {
+    let (device_id, credential) = (
+        device.store.device().unwrap().device_id,
+        device.credential(),
+    );
+    let mut pages = Vec::new();
     loop {
         let (status, body) = station.request_bytes(
             "GET",
-            &format!(
-                "pull?device_id={device_id}&scope=beat%3A%E5%B9%B8%E7%A6%8F%E7%A4%BE%E5%8C%BA&cursor={cursor}&limit=5000"
-            ),
+            &format!("pull?device_id={device_id}&scope={scope}&cursor={cursor}&limit=5000"),
             &credential,
             None,
         );
@@ -363,23 +455,22 @@ fn a_pull_page_of_long_notes_ends_at_its_byte_budget_and_the_next_goes_on() {
             "a page that says more holds records"
         );
         assert!(page.cursor > cursor || !page.more, "the cursor moves on");
-        ids.extend(page.records.iter().map(|r| r.id));
-        pages.push(body.len());
         cursor = page.cursor;
-        if !page.more {
-            break;
+        let more = page.more;
+        pages.push((body.len(), page));
+        if !more {
+            return pages;
         }
     }
+}
+
+/// Each page's records stop short of the station's budget; the rest of a page is ids and versions.
+fn assert_within_the_budget(sizes: &[usize]) {
     let budget = doorstep_station::store::PAGE_BYTES;
     assert!(
-        pages.len() >= 3,
-        "12 MB of notes come in pages of at most {budget} bytes: {pages:?}"
+        sizes.iter().all(|&bytes| bytes < budget + 100_000),
+        "pages of at most {budget} bytes of records: {sizes:?}"
     );
-    assert!(
-        pages.iter().all(|&bytes| bytes < budget + 100_000),
-        "each page's records stop short of its budget (the rest is ids and versions): {pages:?}"
-    );
-    assert_eq!(ids.len(), households as usize, "every household once");
 }
 
 fn gzip(bytes: &[u8]) -> Vec<u8> {

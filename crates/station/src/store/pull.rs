@@ -23,6 +23,7 @@ use doorstep_protocol::{PullResponse, RecordSnapshot, Removal, limits};
 use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 use serde_json::value::RawValue;
+use std::collections::HashSet;
 use uuid::Uuid;
 
 /// Which part of a laptop's work a pull is for.
@@ -259,22 +260,56 @@ impl StationStore {
                 version,
             });
         }
-        // One page of both, by version: the page ends where either list was cut, or where its
-        // records' fields reach `PAGE_BYTES`.
+        // One page of both, by version: the page ends where either list was cut, or before the
+        // record that would bring its fields past `PAGE_BYTES`.
         let cut = |versions: &mut dyn Iterator<Item = i64>, n: usize| versions.nth(n);
         let records_cut = cut(&mut rows.iter().map(|(v, _, _)| *v), limit as usize);
         let exits_cut = cut(&mut exits.iter().map(|e| e.version), limit as usize);
-        let mut bytes = 0;
-        let bytes_cut = rows.iter().find_map(|(v, record, _)| {
-            let len = record.as_ref().map_or(0, |r| r.fields.get().len());
-            let over = bytes > 0 && bytes + len > PAGE_BYTES;
+        let count_cut = [records_cut, exits_cut].into_iter().flatten().min();
+        // A task assigned from another beat arrives with its household and concern, whose versions
+        // may lie below the cursor: they go first, whatever their version (applying twice is
+        // harmless), and their bytes count with the task's — a page of small tasks can bring
+        // 60 kB each.
+        let mut about = self.conn.prepare_cached(&format!(
+            "SELECT r.entity, r.id, r.version, r.deleted, {} FROM assigned a
+             JOIN records r ON (r.entity = 'household' AND r.id = a.household_id)
+                            OR (r.entity = 'concern' AND r.id = a.concern_id)
+             WHERE a.assignee IN (SELECT value FROM json_each(?1)) AND a.task_id = ?2",
+            confidential::visible_fields("r", "?3")
+        ))?;
+        let mut first: Vec<SentRecord> = Vec::new();
+        let mut brought: HashSet<Uuid> = HashSet::new();
+        let (mut bytes, mut bytes_cut) = (0, None);
+        for (version, record, in_beat) in &rows {
+            if count_cut.is_some_and(|c| *version >= c) {
+                break;
+            }
+            // A record the laptop holds already is sent as nothing.
+            let Some(record) = record else { continue };
+            let mut with = Vec::new();
+            if !in_beat && record.entity == EntityKind::Task {
+                let task = record.id.hyphenated().to_string();
+                for row in about.query_map(params![assignees, task, viewer], record_row)? {
+                    let row = SentRecord::from_row(row?)?;
+                    if !brought.contains(&row.id) {
+                        with.push(row);
+                    }
+                }
+            }
+            let len: usize = std::iter::once(record)
+                .chain(&with)
+                .map(|r| r.fields.get().len())
+                .sum();
+            // A page always keeps its first record: an empty page that says "more" would loop.
+            if bytes > 0 && bytes + len > PAGE_BYTES {
+                bytes_cut = Some(*version);
+                break;
+            }
             bytes += len;
-            over.then_some(*v)
-        });
-        let bound = [records_cut, exits_cut, bytes_cut]
-            .into_iter()
-            .flatten()
-            .min();
+            brought.extend(with.iter().map(|r| r.id));
+            first.extend(with);
+        }
+        let bound = count_cut.into_iter().chain(bytes_cut).min();
         let more = bound.is_some();
         if let Some(bound) = bound {
             rows.retain(|(v, _, _)| *v < bound);
@@ -287,34 +322,10 @@ impl StationStore {
             .chain(exits.last().map(|e| e.version))
             .max()
             .unwrap_or(cursor);
-        let records: Vec<(SentRecord, bool)> = rows
-            .into_iter()
-            .filter_map(|(_, r, in_beat)| r.map(|r| (r, in_beat)))
-            .collect();
-        let elsewhere: Vec<String> = records
-            .iter()
-            .filter(|(r, in_beat)| !in_beat && r.entity == EntityKind::Task)
-            .map(|(r, _)| r.id.hyphenated().to_string())
-            .collect();
-        let records: Vec<SentRecord> = records.into_iter().map(|(r, _)| r).collect();
-        // A task assigned from another beat arrives with its household and concern, whose versions
-        // may lie below the cursor: they go first, whatever their version (applying twice is harmless).
-        let mut about = self.conn.prepare_cached(&format!(
-            "SELECT r.entity, r.id, r.version, r.deleted, {} FROM assigned a
-             JOIN records r ON (r.entity = 'household' AND r.id = a.household_id)
-                            OR (r.entity = 'concern' AND r.id = a.concern_id)
-             WHERE a.assignee IN (SELECT value FROM json_each(?1)) AND a.task_id = ?2",
-            confidential::visible_fields("r", "?3")
-        ))?;
-        let mut first: Vec<SentRecord> = Vec::new();
-        for task in elsewhere {
-            for row in about.query_map(params![assignees, task, viewer], record_row)? {
-                let record = SentRecord::from_row(row?)?;
-                if !first.iter().chain(&records).any(|r| r.id == record.id) {
-                    first.push(record);
-                }
-            }
-        }
+        let records: Vec<SentRecord> = rows.into_iter().filter_map(|(_, r, _)| r).collect();
+        // A household or concern in the page itself comes once, at its place in it.
+        let in_page: HashSet<Uuid> = records.iter().map(|r| r.id).collect();
+        first.retain(|r| !in_page.contains(&r.id));
         first.extend(records);
         // A complete page leaves nothing of the scope below the head unsent: the cursor moves to
         // the head. Without this, a scope with nothing in it (a laptop with no tasks from other
