@@ -152,3 +152,84 @@ fn naming_another_laptops_changes_hides_nothing_of_theirs() {
     let page: doorstep_protocol::PullResponse = serde_json::from_str(&body).unwrap();
     assert_eq!(page.records.len(), 5);
 }
+
+/// An officer's follow-ups in his own beat come with the beat, once: the tasks scope (tasks
+/// assigned to him elsewhere, with what each is about) neither sends them again nor their
+/// households and concerns. Before, every follow-up the station had completed (a task assigned by
+/// name, as the CLI demo and a ledger made before enrolment do, is stored naming the account) came
+/// back twice with its household and concern — 2,125 records after the demo's whole sync — and a
+/// second laptop of the officer downloaded each such record twice.
+#[test]
+fn an_officers_own_follow_ups_come_with_the_beat_once() {
+    use doorstep_core::model::{Concern, ConcernCategory, Task};
+    let station = Station::start();
+    let mut zhang = Device::new(&station, "张警官", "幸福社区");
+    let account = station.account_id("张警官");
+    let due = chrono::Utc::now().date_naive();
+    let follow_ups = 30;
+    for i in 0..follow_ups {
+        let h = new_household(&mut zhang, "幸福社区", &format!("和平路{i}号"));
+        let concern = Concern::new(h.id, ConcernCategory::Dispute, "邻里噪音纠纷");
+        zhang.store.save(&concern).unwrap();
+        // Half assigned by name (the station names the account instead), half as a laptop of now
+        // assigns them, by account.
+        let assignee = if i % 2 == 0 { "张警官" } else { &account };
+        let mut task = Task::new(h.id, "调解噪音纠纷", assignee, due);
+        task.concern_id = Some(concern.id);
+        zhang.store.save(&task).unwrap();
+    }
+    let report = zhang.sync();
+    assert_eq!(report.pushed, follow_ups * 3);
+    assert_eq!(
+        report.pulled,
+        follow_ups / 2,
+        "only the tasks the station completed come back, once: {report:?}"
+    );
+    let named: i64 = zhang
+        .store
+        .conn()
+        .query_row(
+            "SELECT count(*) FROM tasks WHERE assignee = ?1",
+            [&account],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(named, follow_ups as i64, "every task names the account");
+
+    // The officer's second laptop downloads every record of the beat once.
+    let mut second = Device::new(&station, "张警官", "幸福社区");
+    assert_eq!(second.sync().pulled, follow_ups * 3);
+    assert_eq!(
+        second.store.open_work().unwrap().tasks.len(),
+        follow_ups as usize
+    );
+
+    // The beat given to Wang: Zhang's laptop keeps his follow-ups with what they are about, and
+    // from then on their changes reach it through the tasks scope.
+    let mut wang = Device::new(&station, "王警官", "幸福社区");
+    wang.sync();
+    station.set_beats("张警官", &["和平社区"]);
+    zhang.sync();
+    assert_eq!(
+        zhang.store.open_work().unwrap().tasks.len(),
+        follow_ups as usize
+    );
+    let task = zhang.store.open_work().unwrap().tasks[0].task.clone();
+    let mut household: Household = wang.household(task.household_id.0);
+    household.contact_phone = "13800138000".into();
+    wang.store.save(&household).unwrap();
+    wang.sync();
+    let (status, body) = station.post(
+        &format!("tasks/{}/assign", task.id),
+        &serde_json::json!({"staff": "李所长", "assignee": "张警官", "due_date": "2030-01-31"}),
+    );
+    assert_eq!(status, 200, "{body}");
+    let report = zhang.sync();
+    assert_eq!(
+        report.pulled, 3,
+        "the task, with its household and concern: {report:?}"
+    );
+    assert_eq!(zhang.household(household.id.0).contact_phone, "13800138000");
+    let task: Task = zhang.store.get(task.id.0).unwrap();
+    assert_eq!(task.due_date.to_string(), "2030-01-31");
+}

@@ -166,6 +166,9 @@ impl StationStore {
             PullScope::Beat(beat) => (vec![beat.clone()], None),
             PullScope::Tasks => (Vec::new(), Some(&assignees)),
         };
+        // The account's own beats: their records, tasks assigned to the account among them, come
+        // with the beats, never again through the tasks scope.
+        let own = serde_json::to_string(&viewer.beats)?;
         let viewer = confidential::viewer_key(viewer);
         let limit = limit.clamp(1, limits::MAX_PULL);
         // Read before the page: a record written meanwhile has a version above it, so moving the
@@ -189,13 +192,17 @@ impl StationStore {
             let mut assigned = self.conn.prepare_cached(
                 "SELECT r.version FROM assigned a JOIN records r ON r.entity = 'task' AND r.id = a.task_id
                  WHERE a.assignee IN (SELECT value FROM json_each(?1)) AND r.version > ?2
+                   AND r.beat NOT IN (SELECT value FROM json_each(?4))
                  UNION SELECT r.version FROM assigned a JOIN records r ON r.entity = 'household' AND r.id = a.household_id
                  WHERE a.assignee IN (SELECT value FROM json_each(?1)) AND r.version > ?2
+                   AND r.beat NOT IN (SELECT value FROM json_each(?4))
                  UNION SELECT r.version FROM assigned a JOIN records r ON r.entity = 'concern' AND r.id = a.concern_id
                  WHERE a.assignee IN (SELECT value FROM json_each(?1)) AND r.version > ?2
+                   AND r.beat NOT IN (SELECT value FROM json_each(?4))
                  ORDER BY 1 LIMIT ?3",
             )?;
-            for v in assigned.query_map(params![assignee, cursor, limit + 1], |r| r.get(0))? {
+            let page = params![assignee, cursor, limit + 1, own];
+            for v in assigned.query_map(page, |r| r.get(0))? {
                 versions.push(v?);
             }
         }
@@ -217,7 +224,7 @@ impl StationStore {
         let versions = serde_json::to_string(&versions)?;
         let echo = params![
             versions,
-            beats,
+            own,
             viewer,
             device_id,
             pushed.after,
