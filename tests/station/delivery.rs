@@ -473,6 +473,116 @@ fn assert_within_the_budget(sizes: &[usize]) {
     );
 }
 
+/// A refused change comes back with the record as the station holds it, for the laptop to take
+/// back: a batch of refused edits of records with long notes made an answer larger than a laptop
+/// reads (30 MB for a thousand), so that laptop could never sync again — the same batch, refused
+/// again as a replay is, on every try. An answer now ends once it holds `ANSWER_BYTES` of records
+/// and acknowledges no further; the rest, sent again, is answered in turn. So is a replay of the
+/// whole batch (its answers lost), and so does the real laptop's sync.
+#[test]
+fn a_push_answer_of_refused_long_records_ends_at_its_budget_and_the_rest_goes_again() {
+    let station = Station::start();
+    let mut zhang = Device::new(&station, "张警官", "幸福社区");
+    let households = 400;
+    let (note, saved) = households_with_long_notes(&mut zhang, "幸福社区", households);
+    zhang.sync();
+    // Edits based on versions the station never handed out (a forging laptop, or a broken one):
+    // each refused as `base_ahead`, with the household as the station holds it.
+    for h in &saved {
+        let mut h: Household = zhang.household(h.id.0);
+        h.contact_phone = "13800138000".into();
+        zhang.store.save(&h).unwrap();
+    }
+    let sent = zhang.store.acked_seq().unwrap();
+    let forged: Vec<_> = zhang
+        .store
+        .changes_after(sent, 1000)
+        .unwrap()
+        .into_iter()
+        .map(|mut c| {
+            c.base_version += 1_000_000;
+            c
+        })
+        .collect();
+    assert_eq!(forged.len(), households as usize);
+    let device_id = zhang.store.device().unwrap().device_id;
+    let budget = doorstep_station::store::ANSWER_BYTES;
+
+    // Sent as a laptop sends after an answer taken in part: from what was acknowledged. Then the
+    // whole batch again, as a laptop whose answers were lost does: each change is reported again.
+    for round in ["first", "replayed"] {
+        let (mut acked, mut answers) = (sent, 0);
+        let mut refused = std::collections::HashSet::new();
+        while acked < sent + households {
+            let changes = forged
+                .iter()
+                .filter(|c| c.device_seq > acked)
+                .cloned()
+                .collect();
+            let (status, body) = raw_push(&station, &zhang, &PushRequest { device_id, changes });
+            assert_eq!(status, 200, "{round}");
+            assert!(
+                body.len() < budget + 200_000,
+                "{round}: an answer of {} bytes",
+                body.len()
+            );
+            let answer: PushResponse = serde_json::from_str(&body).unwrap();
+            assert!(answer.acked_seq > acked, "{round}: each answer moves on");
+            for r in &answer.refused {
+                assert_eq!(r.reason, "base_ahead");
+                let record = r.station_record.as_ref().expect("the station's copy");
+                assert_eq!(record.fields["notes"], note.as_str());
+                refused.insert(r.entity_id);
+            }
+            acked = answer.acked_seq;
+            answers += 1;
+        }
+        assert!(
+            answers >= 3,
+            "{round}: 12 MB of records in {answers} answers"
+        );
+        assert_eq!(
+            refused.len(),
+            households as usize,
+            "{round}: every refusal reported"
+        );
+    }
+    assert_eq!(
+        station.count("SELECT count(*) FROM changes WHERE status = 'refused'"),
+        households
+    );
+
+    // The laptop itself, with the same forged edits in its change log: it syncs, hears of every
+    // refusal and takes the station's households back.
+    let mut wang = Device::new(&station, "王警官", "幸福社区");
+    wang.sync();
+    for h in &saved {
+        let mut h: Household = wang.household(h.id.0);
+        h.contact_phone = "13900139000".into();
+        wang.store.save(&h).unwrap();
+    }
+    wang.store
+        .conn()
+        .execute_batch(
+            "DROP TRIGGER changes_are_never_edited;
+         UPDATE changes SET base_version = base_version + 1000000 WHERE entity = 'household';",
+        )
+        .unwrap();
+    let report = wang.sync();
+    assert_eq!(report.refused, households as u32, "{report:?}");
+    assert_eq!(wang.store.sync_status().unwrap().unsent, 0);
+    let theirs: i64 = wang
+        .store
+        .conn()
+        .query_row(
+            "SELECT count(*) FROM households WHERE contact_phone = '13900139000'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(theirs, 0, "the station's copies taken back");
+}
+
 fn gzip(bytes: &[u8]) -> Vec<u8> {
     use std::io::Write as _;
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());

@@ -171,9 +171,39 @@ impl Batch {
     }
 }
 
+/// Bytes of the station's records a push answer carries at most (a refused change comes back with
+/// the record as the station holds it, for the laptop to take back). A laptop reads at most 10 MB
+/// of an answer, and a batch of a thousand refused edits of records with long notes made an answer
+/// of 30 MB: the laptop could never read it, and sent the same batch — refused again, as a replay
+/// is — on every sync. Once an answer holds this much, the batch ends where it stands (its changes
+/// after are not stored) and the answer acknowledges no further than it reports: the laptop sends
+/// the rest again, as after any batch taken in part.
+pub const ANSWER_BYTES: usize = 4 << 20;
+
+/// The bytes of an answer's refused records, counted as they are added.
+#[derive(Default)]
+struct AnswerSize {
+    counted: usize,
+    bytes: usize,
+}
+
+impl AnswerSize {
+    /// Whether `response` holds as much as an answer may.
+    fn full(&mut self, response: &PushResponse) -> Result<bool> {
+        for refused in &response.refused[self.counted..] {
+            if let Some(record) = &refused.station_record {
+                self.bytes += serde_json::to_vec(&record.fields)?.len();
+            }
+        }
+        self.counted = response.refused.len();
+        Ok(self.bytes >= ANSWER_BYTES)
+    }
+}
+
 impl StationStore {
     /// Stores and decides a batch from `device_id`, in one transaction: all of it, or, if anything
-    /// in it is malformed, none of it.
+    /// in it is malformed, none of it. (An answer that fills with refused records ends it earlier:
+    /// [`ANSWER_BYTES`].)
     pub fn push(&mut self, device_id: DeviceId, changes: &[Change]) -> Result<PushResponse> {
         if changes.len() > limits::MAX_BATCH {
             return Err(bad(format!(
@@ -197,7 +227,15 @@ impl StationStore {
         )?;
         let mut response = PushResponse::default();
         let mut acked = contiguous;
+        let mut size = AnswerSize::default();
+        // Where the answer filled, if it did: the last change it reports on.
+        let (mut filled_at, mut previous) = (None, None);
         for c in changes {
+            if size.full(&response)? {
+                filled_at = previous;
+                break;
+            }
+            previous = Some(c.device_seq);
             // A place in the device's order that is already filled: the same change again (a
             // replay), or another change under a number the station holds (a restored laptop).
             if c.device_seq <= acked || !in_order {
@@ -267,7 +305,12 @@ impl StationStore {
         // After a reused sequence the device's old numbering has ended: the changes missing below
         // the held ones will never come, so those are decided over the gaps.
         let forked = response.sequence_reused.is_some();
-        loop {
+        while filled_at.is_none() {
+            // Those left wait for the next push, which finds them here (not over gaps: a forked
+            // numbering decides them all at once).
+            if !forked && size.full(&response)? {
+                break;
+            }
             let next: Option<(i64, i64)> = query_one(
                 &tx,
                 "SELECT seq, device_seq FROM changes WHERE device_id = ?1 AND status = 'pending'
@@ -312,12 +355,15 @@ impl StationStore {
             "UPDATE devices SET contiguous_seq = ?2, last_seen_at = ?3 WHERE device_id = ?1",
             params![device_id, acked, now()],
         )?;
-        response.acked_change_id = stored_change_id(&tx, device_id, acked)?;
-        response.landed = landed(&tx, device_id, changes, acked)?;
+        // The station holds all through `acked`; an answer that filled acknowledges no further than
+        // the changes it reports on (a replay's changes are all held already).
+        let acknowledged = filled_at.map_or(acked, |at| at.min(acked));
+        response.acked_change_id = stored_change_id(&tx, device_id, acknowledged)?;
+        response.landed = landed(&tx, device_id, changes, acknowledged)?;
         batch.sums.take().flush(&tx)?;
         drop(tx);
         transaction.commit()?;
-        response.acked_seq = acked;
+        response.acked_seq = acknowledged;
         response.station_time_ms = chrono::Utc::now().timestamp_millis();
         // A photo deleted: its bytes go once nothing needs them. The batch stands either way.
         if changes.iter().any(|c| {

@@ -42,6 +42,7 @@ pub use confidential::{ConcernView, WITHHELD};
 pub use conflicts::Conflict;
 pub use duplicates::Duplicate;
 pub use enrolment::{DeviceAuth, EnrollmentCode};
+pub use ingest::ANSWER_BYTES;
 pub use lineage::LOST_VERSIONS_GAP;
 pub use overview::{BeatOverview, Overview, Worklist, WorklistItem};
 pub use pull::{PAGE_BYTES, PullPage, PullScope, Pushed};
