@@ -4,7 +4,7 @@
 
 use super::fixture::{World, record_beat, send, visit};
 use super::support::new_household;
-use doorstep_core::model::{Concern, ConcernCategory};
+use doorstep_core::model::{Concern, ConcernCategory, Household, HouseholdKind};
 
 #[test]
 fn a_station_replicates_its_records_once_and_then_only_what_is_new() {
@@ -86,6 +86,54 @@ fn a_station_replicates_its_records_once_and_then_only_what_is_new() {
     assert_eq!(stations[0]["silent"], true, "{stations}");
     // The station's staff decisions and security trail came too (enrolments, sign-ins).
     assert!(world.count("SELECT count(*) FROM station_audit") > 0);
+}
+
+/// A batch goes up in one request, which the bureau takes up to 8 MiB: a thousand records with
+/// long notes (30 kB each) made a batch of 30 MB, refused every round, and the station's copy at the
+/// bureau stopped there for good. A batch now ends before its records pass `UP_BYTES`; the round
+/// goes on with the next, and every note arrives whole.
+#[test]
+fn records_with_long_notes_go_up_in_batches_the_bureau_takes() {
+    let world = World::start();
+    let station = world.station("东城派出所");
+    let mut beat = record_beat(
+        &station,
+        "张警官",
+        "东城一片",
+        "东城区和平里1号",
+        ("李四", "110101199001011237", "1990-01-01"),
+    );
+    let note: String = "居民反映楼道堆物影响通行已劝导清理"
+        .chars()
+        .cycle()
+        .take(10_000)
+        .collect();
+    let households = 700;
+    for i in 0..households {
+        let mut h = Household::new(
+            "东城一片",
+            format!("东城区和平里{}号", i + 2),
+            HouseholdKind::Residence,
+        );
+        h.notes = note.clone();
+        beat.device.store.save(&h).unwrap();
+    }
+    beat.device.sync();
+
+    let sent = send(&station);
+    assert!(
+        sent["batches"].as_u64().unwrap() >= 4,
+        "21 MB of notes in batches of at most 6 MiB: {sent}"
+    );
+    assert_eq!(
+        world.count(&format!(
+            "SELECT count(*) FROM households WHERE fields->>'notes' = '{note}'"
+        )),
+        households
+    );
+    let (_, status) = station.get("bureau");
+    let status: serde_json::Value = serde_json::from_str(&status).unwrap();
+    assert_eq!(status["lag"], 0, "{status}");
 }
 
 /// A station's credential, taken from its database (what a forged or replayed request would use).

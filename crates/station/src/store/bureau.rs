@@ -55,6 +55,14 @@ pub struct BureauStatus {
 /// A flagged follow-up's task: due a week after it arrives.
 const FLAG_DUE_DAYS: u64 = 7;
 
+/// Bytes one upward batch carries at most of its records' fields, and again of its staff actions'
+/// details: the batch goes in one request, which the bureau takes up to 16 MiB
+/// (`limits::MAX_BODY_BYTES`), and a thousand records with long notes (30 kB each) made 30 MB —
+/// refused every round, so the bureau's copy of the station stopped there for good. Each part ends
+/// before the item that would pass this (an item larger alone still goes: a push's 8 MiB bounds
+/// it); audit lines are short.
+pub const UP_BYTES: usize = 6 << 20;
+
 impl StationStore {
     pub fn bureau_link(&self) -> Result<Option<BureauLink>> {
         Ok(self
@@ -108,55 +116,73 @@ impl StationStore {
             })?)
     }
 
-    /// The next batch after `from`: at most `limit` records, staff actions and audit lines each.
-    /// A part read whole ends at the station's newest (so records the bureau does not keep, such
-    /// as photos, are stepped over); a part cut at the limit ends at its last item.
+    /// The next batch after `from`: at most `limit` records, staff actions and audit lines each,
+    /// and at most [`UP_BYTES`] of records (and of staff actions' details). A part read whole ends at the station's newest
+    /// (so records the bureau does not keep, such as photos, are stepped over); a part cut at a
+    /// limit ends at its last item.
     pub fn upward_batch(&self, from: Cursors, limit: usize, restart: bool) -> Result<UpBatch> {
         // Read in one read transaction: the head and the pages see the same database.
         let tx = self.conn.unchecked_transaction()?;
         let head = self.head_version()?;
         let mut records = Vec::new();
         let mut last_version = from.records;
-        let mut read = 0;
+        // Rows read (photos stepped over too), and whether the bytes ended the part first.
+        let (mut read, mut cut) = (0, false);
         {
             let mut stmt = tx.prepare_cached(
                 "SELECT entity, id, version, deleted, beat, fields FROM records WHERE version > ?1 ORDER BY version LIMIT ?2",
             )?;
             let mut rows = stmt.query(params![from.records, limit as i64])?;
+            let mut bytes = 0;
             while let Some(r) = rows.next()? {
-                read += 1;
                 let version: i64 = r.get(2)?;
-                last_version = version;
                 let entity: String = r.get(0)?;
                 if !ENTITIES.contains(&entity.as_str()) {
+                    read += 1;
+                    last_version = version;
                     continue;
                 }
+                let fields: String = r.get(5)?;
+                if bytes > 0 && bytes + fields.len() > UP_BYTES {
+                    cut = true;
+                    break;
+                }
+                bytes += fields.len();
+                read += 1;
+                last_version = version;
                 records.push(UpRecord {
                     entity,
                     id: r.get(1)?,
                     version,
                     deleted: r.get(3)?,
                     beat: r.get(4)?,
-                    fields: serde_json::from_str(&r.get::<_, String>(5)?)?,
+                    fields: serde_json::from_str(&fields)?,
                 });
             }
         }
-        let records_through = if read < limit {
+        let records_through = if read < limit && !cut {
             head.max(from.records)
         } else {
             last_version
         };
 
-        let mut staff_actions = Vec::new();
+        let (mut staff_actions, mut staff_cut) = (Vec::new(), false);
         {
             let mut stmt = tx.prepare_cached(
                 "SELECT id, created_at, staff, action, entity, entity_id, details FROM staff_actions WHERE id > ?1 ORDER BY id LIMIT ?2",
             )?;
             let mut rows = stmt.query(params![from.staff, limit as i64])?;
+            let mut bytes = 0;
             while let Some(r) = rows.next()? {
                 let entity: String = r.get(4)?;
-                let details: serde_json::Value =
-                    serde_json::from_str(&r.get::<_, String>(6)?).unwrap_or_default();
+                let details: String = r.get(6)?;
+                // A decision may carry the values chosen (a note of 30 kB): bounded as records are.
+                if bytes > 0 && bytes + details.len() > UP_BYTES {
+                    staff_cut = true;
+                    break;
+                }
+                bytes += details.len();
+                let details: serde_json::Value = serde_json::from_str(&details).unwrap_or_default();
                 staff_actions.push(UpStaffAction {
                     id: r.get(0)?,
                     at: r.get(1)?,
@@ -172,7 +198,7 @@ impl StationStore {
             tx.query_row("SELECT coalesce(max(id), 0) FROM staff_actions", [], |r| {
                 r.get(0)
             })?;
-        let staff_through = if staff_actions.len() < limit {
+        let staff_through = if staff_actions.len() < limit && !staff_cut {
             staff_max.max(from.staff)
         } else {
             staff_actions.last().map_or(from.staff, |a| a.id)
