@@ -117,9 +117,9 @@ impl StationStore {
     }
 
     /// The next batch after `from`: at most `limit` records, staff actions and audit lines each,
-    /// and at most [`UP_BYTES`] of records (and of staff actions' details). A part read whole ends at the station's newest
-    /// (so records the bureau does not keep, such as photos, are stepped over); a part cut at a
-    /// limit ends at its last item.
+    /// and at most [`UP_BYTES`] of records (and of staff actions' details). A part read whole
+    /// ends at the station's newest (so records the bureau does not keep, such as photos, are
+    /// stepped over); a part cut at a limit ends at its last item.
     pub fn upward_batch(&self, from: Cursors, limit: usize, restart: bool) -> Result<UpBatch> {
         // Read in one read transaction: the head and the pages see the same database.
         let tx = self.conn.unchecked_transaction()?;
