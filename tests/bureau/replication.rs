@@ -3,8 +3,8 @@
 //! restored from an older backup.
 
 use super::fixture::{World, record_beat, send, visit};
-use super::support::new_household;
-use doorstep_core::model::{Concern, ConcernCategory, Household, HouseholdKind};
+use super::support::{households_with_long_notes, new_household};
+use doorstep_core::model::{Concern, ConcernCategory};
 
 #[test]
 fn a_station_replicates_its_records_once_and_then_only_what_is_new() {
@@ -88,7 +88,7 @@ fn a_station_replicates_its_records_once_and_then_only_what_is_new() {
     assert!(world.count("SELECT count(*) FROM station_audit") > 0);
 }
 
-/// A batch goes up in one request, which the bureau takes up to 8 MiB: a thousand records with
+/// A batch goes up in one request, which the bureau takes up to 16 MiB: a thousand records with
 /// long notes (30 kB each) made a batch of 30 MB, refused every round, and the station's copy at the
 /// bureau stopped there for good. A batch now ends before its records pass `UP_BYTES`; the round
 /// goes on with the next, and every note arrives whole.
@@ -103,21 +103,8 @@ fn records_with_long_notes_go_up_in_batches_the_bureau_takes() {
         "东城区和平里1号",
         ("李四", "110101199001011237", "1990-01-01"),
     );
-    let note: String = "居民反映楼道堆物影响通行已劝导清理"
-        .chars()
-        .cycle()
-        .take(10_000)
-        .collect();
     let households = 700;
-    for i in 0..households {
-        let mut h = Household::new(
-            "东城一片",
-            format!("东城区和平里{}号", i + 2),
-            HouseholdKind::Residence,
-        );
-        h.notes = note.clone();
-        beat.device.store.save(&h).unwrap();
-    }
+    let (note, _) = households_with_long_notes(&mut beat.device, "东城一片", households);
     beat.device.sync();
 
     let sent = send(&station);

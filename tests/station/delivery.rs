@@ -1,8 +1,10 @@
 //! Getting changes to the station exactly once: re-sent batches, a push cut in the middle, changes
 //! arriving out of order, and requests the station must refuse without storing anything.
 
-use crate::support::{self, Device, Station, new_household, pinned_agent};
-use doorstep_core::model::{Household, HouseholdKind, Task};
+use crate::support::{
+    self, Device, Station, households_with_long_notes, new_household, pinned_agent,
+};
+use doorstep_core::model::{Household, Task};
 use doorstep_protocol::{PushRequest, PushResponse};
 
 /// A push made by hand with the laptop's credential.
@@ -298,28 +300,6 @@ fn changes_too_large_for_one_request_together_go_in_several() {
         households
     );
     assert_eq!(station.count("SELECT count(*) FROM changes"), unsent as i64);
-}
-
-/// Saves `households` households in `beat` on the laptop, each with the longest note a record may
-/// hold (10,000 characters: 30 kB of UTF-8); returns the note and the households.
-fn households_with_long_notes(
-    device: &mut Device,
-    beat: &str,
-    households: i64,
-) -> (String, Vec<Household>) {
-    let note: String = "居民反映楼道堆物影响通行已劝导清理"
-        .chars()
-        .cycle()
-        .take(10_000)
-        .collect();
-    let mut saved = Vec::new();
-    for i in 0..households {
-        let mut h = Household::new(beat, format!("长安街{i}号"), HouseholdKind::Residence);
-        h.notes = note.clone();
-        device.store.save(&h).unwrap();
-        saved.push(h);
-    }
-    (note, saved)
 }
 
 /// Long notes make large pull pages: however many records a laptop asks for (up to the station's

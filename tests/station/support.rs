@@ -577,6 +577,28 @@ pub fn new_household(device: &mut Device, beat: &str, address: &str) -> Househol
     h
 }
 
+/// Saves `households` households in `beat` on the laptop, each with the longest note a record may
+/// hold (10,000 characters: 30 kB of UTF-8); returns the note and the households.
+pub fn households_with_long_notes(
+    device: &mut Device,
+    beat: &str,
+    households: i64,
+) -> (String, Vec<Household>) {
+    let note: String = "居民反映楼道堆物影响通行已劝导清理"
+        .chars()
+        .cycle()
+        .take(10_000)
+        .collect();
+    let mut saved = Vec::new();
+    for i in 0..households {
+        let mut h = Household::new(beat, format!("长安街{i}号"), HouseholdKind::Residence);
+        h.notes = note.clone();
+        device.store.save(&h).unwrap();
+        saved.push(h);
+    }
+    (note, saved)
+}
+
 /// One TLS connection to the station spoken by hand, for what a pooled HTTP client hides: the
 /// request's head and its body sent as separate writes, and several requests on one connection.
 pub struct RawConnection {
